@@ -1,0 +1,380 @@
+//! The plan data-quality audit: findings about the printed plan — an amount whose magnitude
+//! does not fit its column, a missing or unreadable period, a name spelt two ways, text the
+//! extraction broke, a project filed under a domain its indicators do not belong to, a task
+//! whose lead differs from its indicator's, an assumption the data had to make. Each finding
+//! names its place (table, row, field) and suggests a reading; nothing is corrected silently.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::locale::Locale;
+use crate::model::{Budget, Period, Plan};
+
+/// Where a finding is: the table of the plan (`plan`, `phases`, `indicators`, `tasks`,
+/// `projects`), the row (an indicator code, a task or project number) and the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Place {
+    pub table: String,
+    pub row: String,
+    pub field: String,
+}
+
+impl Place {
+    pub fn new(table: &str, row: &str, field: &str) -> Place {
+        Place { table: table.into(), row: row.into(), field: field.into() }
+    }
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The data needed a reading; nothing is likely wrong.
+    Info,
+    /// The printed plan is probably wrong here; the suggested reading is used.
+    Warning,
+}
+
+/// The kinds of findings (stable codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    /// An amount whose magnitude does not fit the unit of its column.
+    BudgetUnitDoubtful,
+    /// A project prints no period.
+    PeriodMissing,
+    /// A period that cannot be read as years.
+    PeriodUnreadable,
+    /// A project's period ends before the plan starts.
+    PeriodBeforePlan,
+    /// An org unit spelt differently in two places.
+    NameVariant,
+    /// Text broken or mistyped in the printed plan, corrected in the data.
+    Correction,
+    /// A reading the data had to make.
+    Assumption,
+    /// A project filed under a domain its indicators do not belong to.
+    DomainMismatch,
+    /// A project assessed on none of the plan's indicators.
+    IndicatorUnmatched,
+    /// A task prints no lead department.
+    LeadMissing,
+    /// A task's leads differ from the leads of the indicator it serves.
+    LeadMismatch,
+}
+
+impl FindingCode {
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingCode::BudgetUnitDoubtful => "budget_unit_doubtful",
+            FindingCode::PeriodMissing => "period_missing",
+            FindingCode::PeriodUnreadable => "period_unreadable",
+            FindingCode::PeriodBeforePlan => "period_before_plan",
+            FindingCode::NameVariant => "name_variant",
+            FindingCode::Correction => "correction",
+            FindingCode::Assumption => "assumption",
+            FindingCode::DomainMismatch => "domain_mismatch",
+            FindingCode::IndicatorUnmatched => "indicator_unmatched",
+            FindingCode::LeadMissing => "lead_missing",
+            FindingCode::LeadMismatch => "lead_mismatch",
+        }
+    }
+    /// A short title for people.
+    pub fn title(self, l: Locale) -> &'static str {
+        match self {
+            FindingCode::BudgetUnitDoubtful => l.pick("金额单位存疑", "Amount in a doubtful unit"),
+            FindingCode::PeriodMissing => l.pick("缺少实施年限", "Period missing"),
+            FindingCode::PeriodUnreadable => l.pick("实施年限无法识别", "Period unreadable"),
+            FindingCode::PeriodBeforePlan => l.pick("实施年限早于方案期", "Period ends before the plan"),
+            FindingCode::NameVariant => l.pick("名称写法不一", "Name spelt differently"),
+            FindingCode::Correction => l.pick("原文修正", "Correction of the printed text"),
+            FindingCode::Assumption => l.pick("数据解读假设", "Assumption of the data"),
+            FindingCode::DomainMismatch => l.pick("领域与考核指标不符", "Domain does not fit the indicators"),
+            FindingCode::IndicatorUnmatched => l.pick("考核指标不在36项指标内", "Assessed on none of the 36 indicators"),
+            FindingCode::LeadMissing => l.pick("未列牵头部门", "No lead department printed"),
+            FindingCode::LeadMismatch => l.pick("牵头部门与指标不一致", "Lead differs from the indicator's"),
+        }
+    }
+}
+
+/// One finding of the audit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Severity,
+    pub place: Place,
+    /// What the plan prints.
+    pub printed: String,
+    /// The reading ecociv uses.
+    pub suggested: String,
+    /// Why, in the words of the reviewer who made the reading (may be empty).
+    pub note: String,
+}
+
+impl Finding {
+    pub fn new(code: FindingCode, severity: Severity, place: Place, printed: &str, suggested: &str, note: String) -> Finding {
+        Finding { code, severity, place, printed: printed.into(), suggested: suggested.into(), note }
+    }
+
+    /// The place as people read it: 附件2 第41行 投资概算.
+    pub fn place_label(&self, l: Locale) -> String {
+        let table = match (self.place.table.as_str(), l) {
+            ("indicators", Locale::Zh) => "附件1 指标",
+            ("projects", Locale::Zh) => "附件2 项目",
+            ("tasks", Locale::Zh) => "主要工作任务",
+            ("phases", Locale::Zh) => "工作步骤",
+            ("plan", Locale::Zh) => "方案",
+            ("indicators", Locale::En) => "Annex 1 indicator",
+            ("projects", Locale::En) => "Annex 2 project",
+            ("tasks", Locale::En) => "task",
+            ("phases", Locale::En) => "phase",
+            (other, _) => other,
+        };
+        format!("{table} {} · {}", self.place.row, self.place.field)
+    }
+}
+
+/// Orders findings by table (as the plan reads), row, field.
+pub fn sort(findings: &mut [Finding]) {
+    let table_rank = |t: &str| ["plan", "phases", "indicators", "tasks", "projects"].iter().position(|x| *x == t).unwrap_or(9);
+    let row_key = |r: &str| -> Vec<u32> { r.split('.').map(|p| p.parse().unwrap_or(u32::MAX)).collect() };
+    findings.sort_by(|a, b| {
+        table_rank(&a.place.table)
+            .cmp(&table_rank(&b.place.table))
+            .then_with(|| row_key(&a.place.row).cmp(&row_key(&b.place.row)))
+            .then_with(|| a.place.field.cmp(&b.place.field))
+            .then_with(|| a.code.code().cmp(b.code.code()))
+    });
+}
+
+/// Reads a printed period: `2023`, `2023年`, `2022-2024`, `持续推进`; empty or unreadable
+/// periods keep their text and no years.
+pub fn read_period(printed: &str) -> Period {
+    let t = printed.trim();
+    let none = Period { printed: printed.to_string(), start: None, end: None, ongoing: false };
+    if t.is_empty() {
+        return none;
+    }
+    if t.starts_with("持续") {
+        return Period { ongoing: true, ..none };
+    }
+    let cleaned: String = t.replace('年', "").replace(['—', '–', '－', '~', '至'], "-");
+    let year = |s: &str| s.trim().parse::<i32>().ok().filter(|y| (1990..=2100).contains(y));
+    let mut parts = cleaned.split('-');
+    match (parts.next().and_then(year), parts.next().map(year), parts.next()) {
+        (Some(a), None, None) => Period { start: Some(a), end: Some(a), ..none },
+        (Some(a), Some(Some(b)), None) if b >= a => Period { start: Some(a), end: Some(b), ..none },
+        _ => none,
+    }
+}
+
+/// How many times the column's median an amount may be before its unit is doubted.
+const MAGNITUDE_FACTOR: i64 = 100;
+
+/// Reads the budget column of a project list. `-` means no budget. An amount at least 100 and
+/// more than 100 times the column's median is read as 万元 even though the column says 亿元
+/// (4491.52 亿元 for a river clean-up is 4491.52 万元); such budgets are marked doubtful.
+pub fn read_budgets(printed: &[(u32, String)], column_unit: &str) -> Result<Vec<Option<Budget>>, (u32, String)> {
+    let per_yi = |unit: &str| -> Result<Decimal, String> {
+        match unit {
+            "亿元" => Ok(Decimal::ONE),
+            "万元" => Ok(Decimal::from(10_000)),
+            other => Err(format!("unknown budget unit {other:?} (expected 亿元 or 万元)")),
+        }
+    };
+    let column_div = per_yi(column_unit).map_err(|m| (0, m))?;
+    let mut amounts = Vec::new();
+    for (n, p) in printed {
+        let t = p.trim();
+        if t.is_empty() || matches!(t, "-" | "—" | "－" | "/") {
+            amounts.push(None);
+            continue;
+        }
+        let a = Decimal::from_str(t).map_err(|_| (*n, format!("{t:?} is not an amount")))?;
+        if a.is_sign_negative() {
+            return Err((*n, format!("{t:?} is negative")));
+        }
+        amounts.push(Some(a));
+    }
+    let mut sorted: Vec<Decimal> = amounts.iter().flatten().copied().collect();
+    sorted.sort();
+    let median = if sorted.is_empty() { Decimal::ZERO } else { sorted[sorted.len() / 2] };
+    Ok(printed
+        .iter()
+        .zip(amounts)
+        .map(|((_, p), a)| {
+            a.map(|a| {
+                let doubtful = column_unit == "亿元" && a >= Decimal::ONE_HUNDRED && a > median * Decimal::from(MAGNITUDE_FACTOR);
+                if doubtful {
+                    Budget { printed: p.trim().into(), unit: "万元".into(), yi: (a / Decimal::from(10_000)).normalize(), doubtful }
+                } else {
+                    Budget { printed: p.trim().into(), unit: column_unit.into(), yi: (a / column_div).normalize(), doubtful }
+                }
+            })
+        })
+        .collect())
+}
+
+/// The findings that follow from the assembled plan itself.
+pub fn audit(plan: &Plan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in &plan.projects {
+        let row = p.number.to_string();
+        if p.period.printed.trim().is_empty() {
+            out.push(Finding::new(
+                FindingCode::PeriodMissing,
+                Severity::Warning,
+                Place::new("projects", &row, "period"),
+                "",
+                &format!("{}-{}", plan.start_year, plan.end_year),
+                format!("附件2 prints no 实施年限 for this project; read as the plan's span {}-{} until the implementer reports it", plan.start_year, plan.end_year),
+            ));
+        } else if !p.period.ongoing && p.period.start.is_none() {
+            out.push(Finding::new(FindingCode::PeriodUnreadable, Severity::Warning, Place::new("projects", &row, "period"), &p.period.printed, "", String::new()));
+        } else if p.period.end.is_some_and(|e| e < plan.start_year) {
+            out.push(Finding::new(
+                FindingCode::PeriodBeforePlan,
+                Severity::Info,
+                Place::new("projects", &row, "period"),
+                &p.period.printed,
+                &p.period.printed,
+                format!("the period ends before the plan starts in {}: the project should be complete; its dispatch reports confirm completion", plan.start_year),
+            ));
+        }
+        if let Some(b) = &p.budget
+            && b.doubtful
+        {
+            out.push(Finding::new(
+                FindingCode::BudgetUnitDoubtful,
+                Severity::Warning,
+                Place::new("projects", &row, "budget"),
+                &format!("{} 亿元", b.printed),
+                &format!("{} 万元 = {} 亿元", b.printed, b.yi),
+                "the amount is more than 100 times the median of the column; a project of this kind costs 万元, not 亿元".into(),
+            ));
+        }
+        if p.assessed_indicators.is_empty() {
+            out.push(Finding::new(
+                FindingCode::IndicatorUnmatched,
+                Severity::Info,
+                Place::new("projects", &row, "assessed_indicators"),
+                &p.assessed_indicators_printed,
+                "",
+                "the project serves the plan but none of its 36 indicators".into(),
+            ));
+        } else {
+            let domains: Vec<_> = p.assessed_indicators.iter().filter_map(|c| plan.indicator_of(c)).map(|i| i.domain).collect();
+            if !domains.contains(&p.domain) {
+                let suggested: Vec<&str> = domains.iter().map(|d| d.name_zh()).collect();
+                out.push(Finding::new(
+                    FindingCode::DomainMismatch,
+                    Severity::Warning,
+                    Place::new("projects", &row, "domain"),
+                    p.domain.name_zh(),
+                    &suggested.first().copied().unwrap_or_default().to_string(),
+                    format!("the project is filed under {} but its indicators ({}) belong to {}", p.domain.name_zh(), p.assessed_indicators.join(", "), suggested.join("、")),
+                ));
+            }
+        }
+    }
+    for t in &plan.tasks {
+        let row = t.number.to_string();
+        let served: Vec<_> = {
+            let mut v: Vec<&crate::model::Indicator> = Vec::new();
+            for c in &t.indicators {
+                if let Some(i) = plan.indicator_of(c)
+                    && !v.iter().any(|x| x.code == i.code)
+                {
+                    v.push(i);
+                }
+            }
+            v
+        };
+        if t.lead_departments.is_empty() {
+            let leads: Vec<String> = served.iter().flat_map(|i| i.lead_departments.clone()).fold(Vec::new(), |mut acc, x| {
+                if !acc.contains(&x) {
+                    acc.push(x);
+                }
+                acc
+            });
+            out.push(Finding::new(
+                FindingCode::LeadMissing,
+                Severity::Warning,
+                Place::new("tasks", &row, "lead_departments"),
+                &t.responsibility_printed,
+                &leads.join("、"),
+                if leads.is_empty() {
+                    "the task prints no 牵头部门 and serves no indicator with one".into()
+                } else {
+                    format!("the task prints no 牵头部门; the lead of its indicator(s) {} in 附件1 is suggested", served.iter().map(|i| i.code.as_str()).collect::<Vec<_>>().join(", "))
+                },
+            ));
+            continue;
+        }
+        for i in served {
+            let same = i.lead_departments.len() == t.lead_departments.len() && i.lead_departments.iter().all(|l| t.lead_departments.contains(l));
+            if !same {
+                out.push(Finding::new(
+                    FindingCode::LeadMismatch,
+                    Severity::Info,
+                    Place::new("tasks", &row, "lead_departments"),
+                    &t.lead_departments.join("、"),
+                    &i.lead_departments.join("、"),
+                    format!("the task names {} as lead, 附件1 names {} for indicator {}; both are kept: the indicator's lead enters its values, the task's leads report the task", t.lead_departments.join("、"), i.lead_departments.join("、"), i.code),
+                ));
+            }
+        }
+    }
+    for w in plan.phases.windows(2) {
+        if w[1].start > w[0].end.succ_opt().unwrap_or(w[0].end) {
+            out.push(Finding::new(
+                FindingCode::Assumption,
+                Severity::Info,
+                Place::new("phases", &w[1].number.to_string(), "start"),
+                &w[1].start.to_string(),
+                &w[1].start.to_string(),
+                format!("a gap between phase {} and phase {}", w[0].number, w[1].number),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        assert_eq!(read_period("2022-2024").start, Some(2022));
+        assert_eq!(read_period("2022-2024").end, Some(2024));
+        assert_eq!(read_period("2023年").end, Some(2023));
+        assert!(read_period("持续推进").ongoing);
+        assert_eq!(read_period("").start, None);
+        assert_eq!(read_period("2024-2022").start, None);
+        assert_eq!(read_period("明年").start, None);
+    }
+
+    #[test]
+    fn budget_magnitudes() {
+        let col: Vec<(u32, String)> =
+            [("1", "1.052"), ("2", "3.30"), ("3", "118.39"), ("4", "4491.52"), ("5", "-"), ("6", "0.5"), ("7", "2")]
+                .iter()
+                .map(|(n, v)| (n.parse().unwrap(), v.to_string()))
+                .collect();
+        let b = read_budgets(&col, "亿元").unwrap();
+        assert_eq!(b[0].as_ref().unwrap().yi, Decimal::from_str("1.052").unwrap());
+        assert!(!b[2].as_ref().unwrap().doubtful, "118.39 亿元 for 2 GW of wind power is plausible");
+        let d = b[3].as_ref().unwrap();
+        assert!(d.doubtful);
+        assert_eq!(d.unit, "万元");
+        assert_eq!(d.yi, Decimal::from_str("0.449152").unwrap());
+        assert!(b[4].is_none());
+        assert_eq!(read_budgets(&[(1, "abc".into())], "亿元").unwrap_err().0, 1);
+        let wan = read_budgets(&[(1, "500".into())], "万元").unwrap();
+        assert_eq!(wan[0].as_ref().unwrap().yi, Decimal::from_str("0.05").unwrap());
+    }
+}

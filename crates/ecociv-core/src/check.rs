@@ -1,0 +1,435 @@
+//! `ecociv check`: a table of observations (CSV in UTF-8, with or without BOM, or GB18030)
+//! evaluated against a plan's targets, without any database. A bad file gives every problem
+//! with its line, column, the value found and what was expected — and no results.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::locale::Locale;
+use crate::model::{Leaf, OrgKind, Plan};
+use crate::rule::{EvalInput, Status, ValueKind};
+use crate::value::{StateWord, Value, parse_number};
+
+/// One problem of the file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckError {
+    /// 1-based line; the header is line 1 (0 for the file as a whole).
+    pub line: u64,
+    /// The column's name (empty for the file or a whole row).
+    pub column: String,
+    /// The value found.
+    pub value: String,
+    /// What was expected, in the report's language.
+    pub expected: String,
+    /// The whole message, in the report's language.
+    pub message: String,
+    /// Stable code of the problem.
+    pub code: &'static str,
+}
+
+/// The verdict for one leaf indicator, year and region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub indicator: String,
+    pub name: String,
+    pub year: i32,
+    pub region: Option<String>,
+    pub value: Option<String>,
+    pub unit: String,
+    pub target: String,
+    pub rule: String,
+    pub status: Status,
+    pub reason_code: &'static str,
+    pub reason: String,
+}
+
+/// The outcome: results, or errors (never both).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct CheckReport {
+    pub results: Vec<CheckResult>,
+    pub errors: Vec<CheckError>,
+}
+
+const REQUIRED: [&str; 3] = ["indicator", "year", "value"];
+const OPTIONAL: [&str; 2] = ["region", "upper_target"];
+
+/// Decodes UTF-8 (BOM optional) or GB18030.
+pub fn decode(bytes: &[u8]) -> Option<String> {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(b) {
+        return Some(s.to_string());
+    }
+    encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(b).map(|t| t.into_owned())
+}
+
+struct Row {
+    line: u64,
+    leaf: String,
+    year: i32,
+    region: Option<String>,
+    value: Option<Value>,
+    upper_target: Option<Decimal>,
+}
+
+fn msg(l: Locale, zh: String, en: String) -> String {
+    if l == Locale::Zh { zh } else { en }
+}
+
+/// Checks a CSV file against the plan's targets.
+pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
+    let mut errors: Vec<CheckError> = Vec::new();
+    macro_rules! error {
+        ($line:expr, $column:expr, $value:expr, $expected:expr, $message:expr, $code:expr $(,)?) => {
+            errors.push(CheckError {
+                line: $line,
+                column: String::from($column),
+                value: String::from($value),
+                expected: $expected,
+                message: $message,
+                code: $code,
+            })
+        };
+    }
+    let Some(text) = decode(bytes) else {
+        error!(
+            0,
+            "",
+            "",
+            l.pick("UTF-8 或 GB18030 编码的 CSV 文件", "a CSV file in UTF-8 or GB18030").into(),
+            l.pick("无法识别文件编码：既不是 UTF-8 也不是 GB18030", "unreadable encoding: neither UTF-8 nor GB18030").into(),
+            "encoding",
+        );
+        return CheckReport { results: vec![], errors };
+    };
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_lowercase()).collect(),
+        Err(e) => {
+            error!(1, "", "", l.pick("CSV 表头", "a CSV header").into(), e.to_string(), "csv");
+            return CheckReport { results: vec![], errors };
+        }
+    };
+    if headers.iter().all(|h| h.is_empty()) {
+        error!(
+            1,
+            "",
+            "",
+            "indicator,year,value".into(),
+            l.pick("文件为空或缺少表头 indicator,year,value", "the file is empty or lacks the header indicator,year,value").into(),
+            "missing_column",
+        );
+        return CheckReport { results: vec![], errors };
+    }
+    let mut col: HashMap<&str, usize> = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(known) = REQUIRED.iter().chain(OPTIONAL.iter()).find(|k| **k == h.as_str()) {
+            if col.insert(known, i).is_some() {
+                error!(1, h, h, l.pick("每列只出现一次", "each column once").into(), msg(l, format!("第1行：列“{h}”重复"), format!("line 1: column {h:?} appears twice")), "duplicate_column");
+            }
+        } else {
+            let all = [REQUIRED.as_slice(), OPTIONAL.as_slice()].concat().join(", ");
+            error!(1, h, h, all.clone(), msg(l, format!("第1行：未知的列“{h}”，可用的列为 {all}"), format!("line 1: unknown column {h:?}; the columns are {all}")), "unknown_column");
+        }
+    }
+    for r in REQUIRED {
+        if !col.contains_key(r) {
+            error!(1, r, "", r.into(), msg(l, format!("第1行：缺少列“{r}”"), format!("line 1: the column {r:?} is missing")), "missing_column");
+        }
+    }
+    if !errors.is_empty() {
+        return CheckReport { results: vec![], errors };
+    }
+
+    let regions: Vec<(&str, Vec<&str>)> = plan
+        .org_units
+        .iter()
+        .filter(|o| o.kind == OrgKind::Region)
+        .map(|o| (o.name.as_str(), o.aliases.iter().map(String::as_str).collect()))
+        .collect();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut seen: HashMap<(String, i32, Option<String>), u64> = HashMap::new();
+    for rec in reader.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                error!(line, "", "", l.pick("一行 CSV 记录", "a CSV record").into(), msg(l, format!("第{line}行：CSV 格式错误：{e}"), format!("line {line}: malformed CSV: {e}")), "csv");
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if rec.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        let get = |name: &str| col.get(name).and_then(|i| rec.get(*i)).unwrap_or("").to_string();
+        let mut row_ok = true;
+
+        let code = get("indicator");
+        let leaf: Option<Leaf<'_>> = plan.leaf(&code);
+        if leaf.is_none() {
+            row_ok = false;
+            match plan.indicator(code.trim()).filter(|i| !i.sub_indicators.is_empty()) {
+                Some(i) => {
+                    let parts: Vec<&str> = i.sub_indicators.iter().map(|s| s.code.as_str()).collect();
+                    let p = parts.join(", ");
+                    error!(line, "indicator", &code, p.clone(), msg(l, format!("第{line}行 indicator：指标 {code} 由分项指标组成，请分别填写 {p}"), format!("line {line}, indicator: {code} is composite; give its parts {p}")), "composite_indicator");
+                }
+                None => error!(
+                    line,
+                    "indicator",
+                    &code,
+                    l.pick("方案中的指标编号，如 3、7.2", "an indicator code of the plan, such as 3 or 7.2").into(),
+                    msg(l, format!("第{line}行 indicator：未知的指标“{code}”"), format!("line {line}, indicator: unknown indicator {code:?}")),
+                    "unknown_indicator",
+                ),
+            }
+        }
+
+        let year_text = get("year");
+        let year = match year_text.trim().parse::<i32>() {
+            Ok(y) if (1949..=2100).contains(&y) => Some(y),
+            _ => {
+                row_ok = false;
+                error!(line, "year", &year_text, l.pick("四位年份，如 2024", "a four-digit year such as 2024").into(), msg(l, format!("第{line}行 year：“{year_text}”不是年份"), format!("line {line}, year: {year_text:?} is not a year")), "bad_year");
+                None
+            }
+        };
+
+        let region_text = get("region");
+        let region = if region_text.is_empty() {
+            None
+        } else {
+            match regions.iter().find(|(n, a)| *n == region_text || a.contains(&region_text.as_str())) {
+                Some((n, _)) => Some(n.to_string()),
+                None => {
+                    row_ok = false;
+                    let names: Vec<&str> = regions.iter().map(|r| r.0).collect();
+                    error!(line, "region", &region_text, names.join("、"), msg(l, format!("第{line}行 region：“{region_text}”不是本区域的旗县区"), format!("line {line}, region: {region_text:?} is not a region of the zone")), "unknown_region");
+                    None
+                }
+            }
+        };
+
+        let ut_text = get("upper_target");
+        let mut upper_target = None;
+        if !ut_text.is_empty() {
+            match parse_number(&ut_text) {
+                Some(n) => upper_target = Some(n),
+                None => {
+                    row_ok = false;
+                    error!(line, "upper_target", &ut_text, l.pick("数值", "a number").into(), msg(l, format!("第{line}行 upper_target：“{ut_text}”不是数值"), format!("line {line}, upper_target: {ut_text:?} is not a number")), "not_a_number");
+                }
+            }
+            if let Some(lf) = leaf
+                && !lf.target.parse_rule().map(|r| r.needs_upper_target()).unwrap_or(false)
+            {
+                row_ok = false;
+                error!(line, "upper_target", &ut_text, l.pick("留空：该指标没有上级下达的目标", "empty: this indicator takes no assigned target").into(), msg(l, format!("第{line}行 upper_target：指标 {} 没有上级下达的目标值", lf.code), format!("line {line}, upper_target: indicator {} takes no target assigned from above", lf.code)), "upper_target_not_taken");
+            }
+        }
+
+        let value_text = get("value");
+        let mut value = None;
+        if let Some(lf) = leaf {
+            let kind = lf.target.parse_rule().map(|r| r.value_kind()).unwrap_or(ValueKind::Number);
+            if value_text.is_empty() {
+                if upper_target.is_none() {
+                    row_ok = false;
+                    error!(line, "value", "", l.pick("数值或状态词", "a number or a state word").into(), msg(l, format!("第{line}行 value：缺少值"), format!("line {line}, value: missing")), "missing_value");
+                }
+            } else {
+                match kind {
+                    ValueKind::State(word) => match StateWord::parse(&value_text) {
+                        Some(w) if w.word == word.word || w.is_generic() => value = Some(Value::State(w)),
+                        _ => {
+                            row_ok = false;
+                            let acc = word.accepted_values().join("、");
+                            error!(line, "value", &value_text, acc.clone(), msg(l, format!("第{line}行 value：指标 {} 的值应为状态词（{acc}），得到“{value_text}”", lf.code), format!("line {line}, value: indicator {} takes a state word ({acc}), found {value_text:?}", lf.code)), "not_a_state");
+                        }
+                    },
+                    _ => match parse_number(&value_text) {
+                        Some(n) => value = Some(Value::Number(n)),
+                        None => {
+                            row_ok = false;
+                            let unit = if lf.unit.is_empty() { String::new() } else { format!("（{}）", lf.unit) };
+                            error!(line, "value", &value_text, format!("{}{unit}", l.pick("数值", "a number")), msg(l, format!("第{line}行 value：指标 {} 的值应为数值{unit}，得到“{value_text}”", lf.code), format!("line {line}, value: indicator {} takes a number{unit}, found {value_text:?}", lf.code)), "not_a_number");
+                        }
+                    },
+                }
+            }
+        }
+
+        if let (Some(lf), Some(y)) = (leaf, year) {
+            let key = (lf.code.to_string(), y, region.clone());
+            if let Some(first) = seen.get(&key) {
+                row_ok = false;
+                error!(line, "", &format!("{},{}", lf.code, y), l.pick("每个指标、年度、地区只有一行", "one row per indicator, year and region").into(), msg(l, format!("第{line}行：与第{first}行重复（指标 {}，{y}年）", lf.code), format!("line {line}: duplicates line {first} (indicator {}, {y})", lf.code)), "duplicate_row");
+            } else {
+                seen.insert(key, line);
+            }
+        }
+        if row_ok && let (Some(lf), Some(y)) = (leaf, year) {
+            rows.push(Row { line, leaf: lf.code.to_string(), year: y, region, value, upper_target });
+        }
+    }
+    if !errors.is_empty() {
+        return CheckReport { results: vec![], errors };
+    }
+    CheckReport { results: evaluate_rows(plan, &rows, l), errors: vec![] }
+}
+
+fn evaluate_rows(plan: &Plan, rows: &[Row], l: Locale) -> Vec<CheckResult> {
+    type Key = (String, Option<String>);
+    let mut series: BTreeMap<Key, BTreeMap<i32, Value>> = BTreeMap::new();
+    let mut uppers: HashMap<(String, Option<String>, i32), Decimal> = HashMap::new();
+    for r in rows {
+        let s = series.entry((r.leaf.clone(), r.region.clone())).or_default();
+        if let Some(v) = &r.value {
+            s.insert(r.year, v.clone());
+        }
+        if let Some(u) = r.upper_target {
+            uppers.insert((r.leaf.clone(), r.region.clone(), r.year), u);
+        }
+    }
+    let mut results = Vec::new();
+    let mut present: BTreeSet<String> = BTreeSet::new();
+    let mut ordered: Vec<&Row> = rows.iter().collect();
+    let leaf_rank = |c: &str| plan.leaves().iter().position(|x| x.code == c).unwrap_or(usize::MAX);
+    ordered.sort_by(|a, b| leaf_rank(&a.leaf).cmp(&leaf_rank(&b.leaf)).then(a.region.cmp(&b.region)).then(a.year.cmp(&b.year)).then(a.line.cmp(&b.line)));
+    for r in ordered {
+        let leaf = plan.leaf(&r.leaf).expect("checked above");
+        present.insert(r.leaf.clone());
+        let rule = leaf.target.parse_rule().expect("plan rules parse");
+        let s = &series[&(r.leaf.clone(), r.region.clone())];
+        let upper = uppers.get(&(r.leaf.clone(), r.region.clone(), r.year)).or_else(|| uppers.get(&(r.leaf.clone(), None, r.year))).copied();
+        let input = EvalInput { upper_target: upper, direction: leaf.direction, ..EvalInput::new(r.year, s) };
+        let verdict = rule.evaluate(&input);
+        results.push(CheckResult {
+            indicator: leaf.code.to_string(),
+            name: leaf.name.to_string(),
+            year: r.year,
+            region: r.region.clone(),
+            value: r.value.as_ref().map(Value::display),
+            unit: leaf.unit.to_string(),
+            target: leaf.target.printed.clone(),
+            rule: leaf.target.rule.clone(),
+            status: verdict.status,
+            reason_code: verdict.reason_code(),
+            reason: verdict.reason.message(l),
+        });
+    }
+    for leaf in plan.leaves() {
+        if !present.contains(leaf.code) {
+            results.push(CheckResult {
+                indicator: leaf.code.to_string(),
+                name: leaf.name.to_string(),
+                year: leaf.target.deadline,
+                region: None,
+                value: None,
+                unit: leaf.unit.to_string(),
+                target: leaf.target.printed.clone(),
+                rule: leaf.target.rule.clone(),
+                status: Status::NoData,
+                reason_code: "not_in_file",
+                reason: l.pick("文件中没有该指标的数据", "the file has no row for this indicator").into(),
+            });
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_data::{build_plan, hohhot};
+
+    fn plan() -> Plan {
+        build_plan(&hohhot()).unwrap()
+    }
+
+    fn find<'a>(r: &'a CheckReport, ind: &str, year: i32) -> &'a CheckResult {
+        r.results.iter().find(|x| x.indicator == ind && x.year == year).unwrap_or_else(|| panic!("no result {ind} {year}"))
+    }
+
+    #[test]
+    fn valid_file_gives_one_result_per_row_and_no_data_for_the_rest() {
+        let p = plan();
+        let csv = "\u{feff}indicator,year,value,upper_target\n17,2020,0.5,\n17,2025,0.44,\n7.1,2025,84.9,\n7.2,2025,35,\n13,2025,建立,\n11.2,2025,明显,\n16,2025,96,95\n18,2025,40,\n";
+        let r = check_csv(&p, csv.as_bytes(), Locale::Zh);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(find(&r, "17", 2020).status, Status::NotApplicable);
+        assert_eq!(find(&r, "17", 2025).status, Status::Met, "exactly 12% down meets −12%");
+        assert_eq!(find(&r, "7.1", 2025).status, Status::Met);
+        assert_eq!(find(&r, "7.2", 2025).status, Status::NotMet);
+        assert_eq!(find(&r, "13", 2025).status, Status::Met);
+        assert_eq!(find(&r, "11.2", 2025).status, Status::NotMet);
+        assert_eq!(find(&r, "16", 2025).status, Status::Met);
+        assert_eq!(find(&r, "18", 2025).status, Status::TargetNotSet);
+        let leaves = p.leaves().len();
+        let distinct: BTreeSet<&str> = r.results.iter().map(|x| x.indicator.as_str()).collect();
+        assert_eq!(distinct.len(), leaves);
+        assert_eq!(r.results.len(), 8 + leaves - 7);
+        assert!(r.results.iter().all(|x| x.indicator != "7"));
+    }
+
+    #[test]
+    fn gb18030_is_read() {
+        let p = plan();
+        let (bytes, _, _) = encoding_rs::GB18030.encode("indicator,year,value,region\n13,2024,未建立,托县\n");
+        let r = check_csv(&p, &bytes, Locale::Zh);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let x = find(&r, "13", 2024);
+        assert_eq!(x.status, Status::NotMet);
+        assert_eq!(x.region.as_deref(), Some("托克托县"));
+    }
+
+    #[test]
+    fn bad_file_lists_every_problem_and_no_results() {
+        let p = plan();
+        let csv = "indicator,year,value\n99,2024,1\n3,2024,很多\n3,2024,25\n13,2024,45\n7,2024,80\n3,20x4,5\n3,2025,\n";
+        let r = check_csv(&p, csv.as_bytes(), Locale::En);
+        assert!(r.results.is_empty());
+        let codes: Vec<(u64, &str, &str)> = r.errors.iter().map(|e| (e.line, e.column.as_str(), e.code)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (2, "indicator", "unknown_indicator"),
+                (3, "value", "not_a_number"),
+                (4, "", "duplicate_row"),
+                (5, "value", "not_a_state"),
+                (6, "indicator", "composite_indicator"),
+                (7, "year", "bad_year"),
+                (8, "value", "missing_value"),
+            ]
+        );
+        let csv = "indicator,year,value\n3,2024,25\n3,2024,26\n";
+        let r = check_csv(&p, csv.as_bytes(), Locale::En);
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!((r.errors[0].line, r.errors[0].code), (3, "duplicate_row"));
+        assert!(r.errors[0].message.contains("line 2"));
+    }
+
+    #[test]
+    fn header_problems() {
+        let p = plan();
+        let r = check_csv(&p, b"indicator,value\n3,25\n", Locale::Zh);
+        assert_eq!(r.errors.len(), 1);
+        assert_eq!((r.errors[0].line, r.errors[0].column.as_str(), r.errors[0].code), (1, "year", "missing_column"));
+        assert!(r.errors[0].message.contains("缺少列"));
+        let r = check_csv(&p, b"", Locale::Zh);
+        assert_eq!(r.errors[0].code, "missing_column");
+        let r = check_csv(&p, b"indicator,year,value,colour\n", Locale::En);
+        assert_eq!(r.errors[0].code, "unknown_column");
+        let r = check_csv(&p, &[0xff, 0xfe, 0x00, 0x41, 0x81, 0x20], Locale::En);
+        assert_eq!(r.errors[0].code, "encoding");
+    }
+
+    #[test]
+    fn upper_target_only_where_taken() {
+        let p = plan();
+        let r = check_csv(&p, b"indicator,year,value,upper_target\n3,2024,25,20\n", Locale::En);
+        assert_eq!(r.errors[0].code, "upper_target_not_taken");
+    }
+}

@@ -1,0 +1,103 @@
+//! The one clock: the date ecociv believes it is (`--today` / `ECOCIV_TODAY`), and where a
+//! plan stands on it — before its start, in a phase, between phases, or finished — so that
+//! every page makes sense at any date.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::model::{Milestone, Phase, Plan};
+
+/// Where a plan stands on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Standing {
+    /// Before the first phase starts.
+    NotStarted { days_to_start: i64, days_to_review: i64 },
+    /// Inside a phase.
+    InPhase { phase: u32, day_of_phase: i64, days_in_phase: i64, days_to_review: i64 },
+    /// Between two phases (a gap in the plan's dates).
+    BetweenPhases { next_phase: u32, days_to_review: i64 },
+    /// After the last phase (and the review date): the final state.
+    Ended { days_since_end: i64 },
+}
+
+/// Whether a milestone is done by the clock (its due date has passed) or still ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneState {
+    Due,
+    Upcoming,
+}
+
+impl Plan {
+    /// The last day of the plan: the end of its last phase or the review date, whichever is later.
+    pub fn end_date(&self) -> NaiveDate {
+        self.phases.iter().map(|p| p.end).chain([self.review_date]).max().unwrap_or(self.review_date)
+    }
+
+    /// Where the plan stands on `today`.
+    pub fn standing(&self, today: NaiveDate) -> Standing {
+        let days_to_review = (self.review_date - today).num_days();
+        let end = self.end_date();
+        if today > end {
+            return Standing::Ended { days_since_end: (today - end).num_days() };
+        }
+        if let Some(p) = self.phase_on(today) {
+            return Standing::InPhase {
+                phase: p.number,
+                day_of_phase: (today - p.start).num_days() + 1,
+                days_in_phase: (p.end - p.start).num_days() + 1,
+                days_to_review,
+            };
+        }
+        match self.phases.iter().filter(|p| p.start > today).min_by_key(|p| p.start) {
+            Some(next) if self.phases.iter().any(|p| p.end < today) => Standing::BetweenPhases { next_phase: next.number, days_to_review },
+            Some(next) => Standing::NotStarted { days_to_start: (next.start - today).num_days(), days_to_review },
+            // no phase ahead, none now, not past the end: the time between the last phase and the review
+            None => Standing::BetweenPhases { next_phase: 0, days_to_review },
+        }
+    }
+
+    /// The phase that contains `today`.
+    pub fn phase_on(&self, today: NaiveDate) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.start <= today && today <= p.end)
+    }
+}
+
+impl Milestone {
+    pub fn state(&self, today: NaiveDate) -> MilestoneState {
+        if self.due <= today { MilestoneState::Due } else { MilestoneState::Upcoming }
+    }
+}
+
+/// Reads `YYYY-MM-DD`.
+pub fn parse_today(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date YYYY-MM-DD"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_data::{build_plan, hohhot};
+
+    fn d(s: &str) -> NaiveDate {
+        parse_today(s).unwrap()
+    }
+
+    #[test]
+    fn standing_across_the_plans_life() {
+        let p = build_plan(&hohhot()).unwrap();
+        assert_eq!(p.standing(d("2023-01-01")), Standing::NotStarted { days_to_start: 90, days_to_review: 1095 });
+        assert!(matches!(p.standing(d("2023-04-01")), Standing::InPhase { phase: 1, day_of_phase: 1, .. }));
+        assert!(matches!(p.standing(d("2024-05-01")), Standing::InPhase { phase: 2, day_of_phase: 1, .. }));
+        assert!(matches!(p.standing(d("2025-12-31")), Standing::InPhase { phase: 3, days_to_review: 0, .. }));
+        assert_eq!(p.standing(d("2026-11-29")), Standing::Ended { days_since_end: 333 });
+        // far dates never fail
+        assert!(matches!(p.standing(d("1970-01-01")), Standing::NotStarted { .. }));
+        assert!(matches!(p.standing(d("2999-12-31")), Standing::Ended { .. }));
+        let m = &p.phases[0].milestones[1];
+        assert_eq!(m.state(d("2024-04-29")), MilestoneState::Upcoming);
+        assert_eq!(m.state(d("2024-04-30")), MilestoneState::Due);
+        assert!(parse_today("2024-02-30").is_err());
+    }
+}

@@ -1,0 +1,21 @@
+//! ecociv-core: the pure domain of ecociv — no I/O, no async.
+//!
+//! - [`model`]: the plan of a zone (indicators, tasks, projects, phases, org units).
+//! - [`plan_data`]: the reviewed data files and their assembly into a plan.
+//! - [`rule`]: the target-rule language, its parser and evaluator.
+//! - [`value`]: observed values (numbers, state words).
+//! - [`audit`]: the plan data-quality findings.
+//! - [`check`]: evaluating a CSV of observations against a plan.
+//! - [`clock`]: where a plan stands on a date.
+//! - [`locale`]: zh-CN and en.
+
+pub mod audit;
+pub mod check;
+pub mod clock;
+pub mod locale;
+pub mod model;
+pub mod plan_data;
+pub mod rule;
+pub mod value;
+
+pub use locale::Locale;

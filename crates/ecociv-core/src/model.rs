@@ -1,0 +1,423 @@
+//! The plan model: a zone's plan with its domains, categories, indicators, org units, tasks,
+//! projects, phases and the findings of the data-quality audit. Built from the reviewed data
+//! files by [`crate::plan_data`], stored by `ecociv-store`, shown by `ecociv-web`.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::audit::Finding;
+use crate::locale::Locale;
+use crate::rule::{Direction, Rule, RuleParseError};
+
+/// The six domains of the national indicator system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Domain {
+    Institutions,
+    Security,
+    Space,
+    Economy,
+    Living,
+    Culture,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 6] =
+        [Domain::Institutions, Domain::Security, Domain::Space, Domain::Economy, Domain::Living, Domain::Culture];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Domain::Institutions => "institutions",
+            Domain::Security => "security",
+            Domain::Space => "space",
+            Domain::Economy => "economy",
+            Domain::Living => "living",
+            Domain::Culture => "culture",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Domain> {
+        Domain::ALL.into_iter().find(|d| d.code() == s)
+    }
+    /// The Chinese name as the plan prints it (生态制度 …).
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Domain::Institutions => "生态制度",
+            Domain::Security => "生态安全",
+            Domain::Space => "生态空间",
+            Domain::Economy => "生态经济",
+            Domain::Living => "生态生活",
+            Domain::Culture => "生态文化",
+        }
+    }
+    pub fn from_zh(s: &str) -> Option<Domain> {
+        Domain::ALL.into_iter().find(|d| d.name_zh() == s.trim())
+    }
+    pub fn name(self, l: Locale) -> &'static str {
+        match l {
+            Locale::Zh => self.name_zh(),
+            Locale::En => match self {
+                Domain::Institutions => "Institutions",
+                Domain::Security => "Security",
+                Domain::Space => "Space",
+                Domain::Economy => "Economy",
+                Domain::Living => "Living",
+                Domain::Culture => "Culture",
+            },
+        }
+    }
+}
+
+/// Zone level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneLevel {
+    City,
+    County,
+}
+
+/// The title a zone holds or is creating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneKind {
+    DemonstrationZone,
+    TwoMountainsBase,
+}
+
+/// A place that holds (or is creating) the national title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Zone {
+    /// The administrative division code (GB/T 2260), e.g. `150100` for Hohhot.
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub level: ZoneLevel,
+    pub kind: ZoneKind,
+    pub parent: Option<String>,
+}
+
+/// One of the ten indicator groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Category {
+    pub number: u32,
+    /// The numbering as printed: （一） … （十）.
+    pub label: String,
+    pub name: String,
+    pub name_en: String,
+    pub domain: Domain,
+}
+
+/// 约束性 / 参考性.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Attribute {
+    Binding,
+    Reference,
+    /// The plan does not print it and the framework text was not available.
+    Unknown,
+}
+
+/// A target: the printed text, the rule it is read as, and its deadline year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Target {
+    pub printed: String,
+    pub rule: String,
+    pub deadline: i32,
+}
+
+impl Target {
+    pub fn parse_rule(&self) -> Result<Rule, RuleParseError> {
+        Rule::parse(&self.rule)
+    }
+}
+
+/// A part of a composite indicator (7.1, 7.2, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SubIndicator {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub unit: String,
+    pub target: Target,
+    pub direction: Option<Direction>,
+    pub lead_departments: Vec<String>,
+    pub data_providers: Vec<String>,
+}
+
+/// One of the 36 numbered indicators.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Indicator {
+    /// `1` … `36`.
+    pub code: String,
+    pub number: u32,
+    /// The name in the national framework.
+    pub name: String,
+    pub name_en: String,
+    /// The name as the plan's 附件1 prints it.
+    pub name_printed: String,
+    pub domain: Domain,
+    pub category: u32,
+    pub unit: String,
+    pub attribute: Attribute,
+    pub target: Target,
+    pub direction: Option<Direction>,
+    pub lead_departments: Vec<String>,
+    pub data_providers: Vec<String>,
+    pub sub_indicators: Vec<SubIndicator>,
+}
+
+/// What kind of org unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Department,
+    Region,
+    Unit,
+}
+
+/// Who reports and who is assessed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OrgUnit {
+    /// The canonical name (the plan's fullest spelling).
+    pub name: String,
+    pub name_en: String,
+    pub kind: OrgKind,
+    /// Other spellings the plan uses.
+    pub aliases: Vec<String>,
+    /// For units: the region it belongs to, where known.
+    pub region: Option<String>,
+}
+
+/// A quantity a task sets (67万亩 by 2025, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Quantity {
+    pub what: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    pub unit: String,
+    pub deadline: Option<i32>,
+    pub comparison: String,
+    pub printed: String,
+}
+
+/// One of the numbered work tasks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Task {
+    pub number: u32,
+    pub section: u32,
+    pub title: String,
+    pub text: String,
+    pub responsibility_printed: String,
+    pub lead_departments: Vec<String>,
+    pub responsible_departments: Vec<String>,
+    pub survey_departments: Vec<String>,
+    pub indicators: Vec<String>,
+    pub quantities: Vec<Quantity>,
+}
+
+/// 实施年限: years, ongoing, or not printed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Period {
+    pub printed: String,
+    pub start: Option<i32>,
+    pub end: Option<i32>,
+    /// 持续推进 / 持续开展.
+    pub ongoing: bool,
+}
+
+impl Period {
+    /// True when the period covers any part of the years `from..=to`.
+    pub fn overlaps(&self, from: i32, to: i32) -> bool {
+        if self.ongoing {
+            return true;
+        }
+        match (self.start, self.end) {
+            (Some(s), Some(e)) => s <= to && e >= from,
+            _ => false,
+        }
+    }
+}
+
+/// 投资概算: as printed, the unit it was read in, and the amount in 亿元.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Budget {
+    pub printed: String,
+    /// `亿元` or `万元`.
+    pub unit: String,
+    /// The amount in 亿元 (100 million CNY).
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String)]
+    pub yi: Decimal,
+    /// True when the unit was inferred against the column header (see the findings).
+    pub doubtful: bool,
+}
+
+/// One of the listed projects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Project {
+    pub number: u32,
+    pub domain: Domain,
+    pub name: String,
+    pub assessed_indicators: Vec<String>,
+    pub assessed_indicators_printed: String,
+    pub scope: String,
+    pub period: Period,
+    pub budget: Option<Budget>,
+    pub implementers: Vec<String>,
+    pub implementers_printed: String,
+}
+
+/// A dated milestone of a phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Milestone {
+    pub text: String,
+    pub text_en: String,
+    pub due: NaiveDate,
+}
+
+/// One of the dated stages of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Phase {
+    pub number: u32,
+    pub name: String,
+    pub name_en: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub milestones: Vec<Milestone>,
+}
+
+/// The national indicator framework a plan follows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FrameworkRef {
+    pub code: String,
+    pub name: String,
+    pub document: String,
+}
+
+/// A zone's plan, as loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Plan {
+    pub zone: Zone,
+    pub code: String,
+    pub title: String,
+    pub title_en: String,
+    pub document_number: String,
+    pub issued_on: NaiveDate,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub base_year: i32,
+    /// The planned date of the national review (复核).
+    pub review_date: NaiveDate,
+    pub framework: FrameworkRef,
+    pub categories: Vec<Category>,
+    pub indicators: Vec<Indicator>,
+    pub org_units: Vec<OrgUnit>,
+    pub tasks: Vec<Task>,
+    pub projects: Vec<Project>,
+    pub phases: Vec<Phase>,
+    pub findings: Vec<Finding>,
+    /// SHA-256 of the data files the plan was built from.
+    pub content_hash: String,
+}
+
+/// A leaf of the indicator tree: an indicator without parts, or a sub-indicator.
+#[derive(Debug, Clone, Copy)]
+pub struct Leaf<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub unit: &'a str,
+    pub target: &'a Target,
+    pub direction: Option<Direction>,
+    pub indicator: &'a Indicator,
+}
+
+impl Plan {
+    pub fn indicator(&self, code: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.code == code)
+    }
+    pub fn task(&self, number: u32) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.number == number)
+    }
+    pub fn project(&self, number: u32) -> Option<&Project> {
+        self.projects.iter().find(|p| p.number == number)
+    }
+    pub fn category(&self, number: u32) -> Option<&Category> {
+        self.categories.iter().find(|c| c.number == number)
+    }
+    /// The org unit with this name or alias.
+    pub fn org_unit(&self, name: &str) -> Option<&OrgUnit> {
+        let n = name.trim();
+        self.org_units.iter().find(|o| o.name == n || o.aliases.iter().any(|a| a == n))
+    }
+    /// Every leaf indicator in order: 1, 2, …, 7.1, 7.2, 8.1, …
+    pub fn leaves(&self) -> Vec<Leaf<'_>> {
+        let mut out = Vec::new();
+        for i in &self.indicators {
+            if i.sub_indicators.is_empty() {
+                out.push(Leaf { code: &i.code, name: &i.name, unit: &i.unit, target: &i.target, direction: i.direction, indicator: i });
+            } else {
+                for s in &i.sub_indicators {
+                    out.push(Leaf { code: &s.code, name: &s.name, unit: &s.unit, target: &s.target, direction: s.direction, indicator: i });
+                }
+            }
+        }
+        out
+    }
+    /// The leaf with this code (`7.2`, `3`).
+    pub fn leaf(&self, code: &str) -> Option<Leaf<'_>> {
+        self.leaves().into_iter().find(|l| l.code == code.trim())
+    }
+    /// The indicator a code (indicator or sub-indicator) belongs to.
+    pub fn indicator_of(&self, code: &str) -> Option<&Indicator> {
+        let top = code.split('.').next().unwrap_or(code);
+        self.indicator(top)
+    }
+    /// Tasks that serve an indicator (or one of its sub-indicators).
+    pub fn tasks_for(&self, indicator: &str) -> Vec<&Task> {
+        self.tasks.iter().filter(|t| t.indicators.iter().any(|c| serves(c, indicator))).collect()
+    }
+    /// Projects assessed on an indicator (or one of its sub-indicators).
+    pub fn projects_for(&self, indicator: &str) -> Vec<&Project> {
+        self.projects.iter().filter(|p| p.assessed_indicators.iter().any(|c| serves(c, indicator))).collect()
+    }
+    /// Sum of the budgets in 亿元 and how many of them are doubtful.
+    pub fn budget_total<'a>(projects: impl IntoIterator<Item = &'a Project>) -> BudgetTotal {
+        let mut t = BudgetTotal::default();
+        for p in projects {
+            t.projects += 1;
+            match &p.budget {
+                Some(b) => {
+                    t.yi += b.yi;
+                    if b.doubtful {
+                        t.doubtful += 1;
+                        t.doubtful_yi += b.yi;
+                    }
+                }
+                None => t.without_budget += 1,
+            }
+        }
+        t
+    }
+}
+
+/// Budget totals of a set of projects.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct BudgetTotal {
+    pub projects: usize,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String)]
+    pub yi: Decimal,
+    pub doubtful: usize,
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String)]
+    pub doubtful_yi: Decimal,
+    pub without_budget: usize,
+}
+
+/// True when code `c` (of a task or project) is `indicator` or one of its parts, or
+/// `indicator` is a part of `c`.
+fn serves(c: &str, indicator: &str) -> bool {
+    c == indicator || c.starts_with(&format!("{indicator}.")) || indicator.starts_with(&format!("{c}."))
+}
