@@ -266,7 +266,8 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 "the project serves the plan but none of its 36 indicators".into(),
             ));
         } else {
-            let domains: Vec<_> = p.assessed_indicators.iter().filter_map(|c| plan.indicator_of(c)).map(|i| i.domain).collect();
+            let mut domains: Vec<_> = p.assessed_indicators.iter().filter_map(|c| plan.indicator_of(c)).map(|i| i.domain).collect();
+            domains.dedup();
             if !domains.contains(&p.domain) {
                 let suggested: Vec<&str> = domains.iter().map(|d| d.name_zh()).collect();
                 out.push(Finding::new(

@@ -421,3 +421,57 @@ pub struct BudgetTotal {
 fn serves(c: &str, indicator: &str) -> bool {
     c == indicator || c.starts_with(&format!("{indicator}.")) || indicator.starts_with(&format!("{c}."))
 }
+
+/// A selection of projects: by domain, implementer, indicator and year (all optional).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectFilter {
+    pub domain: Option<Domain>,
+    /// The canonical name of an org unit.
+    pub implementer: Option<String>,
+    /// An indicator or sub-indicator code.
+    pub indicator: Option<String>,
+    /// A year the project's period covers (ongoing projects cover every year; projects
+    /// without a printed period cover none).
+    pub year: Option<i32>,
+}
+
+impl Plan {
+    /// The projects that pass the filter, in plan order.
+    pub fn filter_projects(&self, f: &ProjectFilter) -> Vec<&Project> {
+        self.projects
+            .iter()
+            .filter(|p| f.domain.is_none_or(|d| p.domain == d))
+            .filter(|p| f.implementer.as_ref().is_none_or(|o| p.implementers.contains(o)))
+            .filter(|p| f.indicator.as_ref().is_none_or(|c| p.assessed_indicators.iter().any(|a| serves(a, c))))
+            .filter(|p| f.year.is_none_or(|y| p.period.overlaps(y, y)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_data::{build_plan, hohhot};
+
+    #[test]
+    fn project_filters() {
+        let plan = build_plan(&hohhot()).unwrap();
+        let all = plan.filter_projects(&ProjectFilter::default());
+        assert_eq!(all.len(), 76);
+        let f = ProjectFilter { implementer: Some("市住建局".into()), ..Default::default() };
+        assert_eq!(plan.filter_projects(&f).len(), 23);
+        let f = ProjectFilter { indicator: Some("7".into()), ..Default::default() };
+        let air = plan.filter_projects(&f);
+        assert!(air.iter().all(|p| p.assessed_indicators.iter().any(|c| c.starts_with("7"))));
+        assert!(!air.is_empty());
+        let f = ProjectFilter { domain: Some(Domain::Culture), ..Default::default() };
+        assert_eq!(plan.filter_projects(&f).iter().map(|p| p.number).collect::<Vec<_>>(), vec![74, 75, 76]);
+        let f = ProjectFilter { year: Some(2025), ..Default::default() };
+        let y = plan.filter_projects(&f);
+        assert!(y.iter().all(|p| p.period.ongoing || p.period.end.unwrap() >= 2025));
+        let total = Plan::budget_total(plan.filter_projects(&ProjectFilter::default()));
+        assert_eq!(total.projects, 76);
+        assert_eq!(total.without_budget, 5);
+        assert_eq!(total.doubtful, 4);
+    }
+}

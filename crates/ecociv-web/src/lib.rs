@@ -1,1 +1,82 @@
-//! placeholder
+//! ecociv-web: the HTTP face of ecociv. HTML pages (askama) in [`pages`], the JSON API
+//! under `/api/v1` with its OpenAPI document in [`api`], the language of a request in
+//! [`i18n`], errors in one shape in [`error`]. Handlers are thin: they read the store and
+//! hand the plan to `ecociv-core`.
+
+pub mod api;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use ecociv_core::model::Plan;
+use ecociv_store::Store;
+use serde::Deserialize;
+
+use crate::error::WebError;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// The date set by `--today` / `ECOCIV_TODAY`; `None` reads the real date.
+    pub today: Option<NaiveDate>,
+    /// The zone of requests that name none.
+    pub default_zone: String,
+}
+
+impl AppState {
+    /// The one clock: every deadline and countdown reads this.
+    pub fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// The plan of the request's zone (`?zone=CODE`, else the default zone).
+    pub async fn plan(&self, zone: Option<&str>) -> Result<Plan, WebError> {
+        let code = zone.filter(|z| !z.is_empty()).unwrap_or(&self.default_zone);
+        match self.store.plan(code).await? {
+            Some(p) => Ok(p),
+            None if zone.is_some() => Err(WebError::not_found("unknown_zone").field("zone", code)),
+            None => Err(WebError::not_found("no_plan")),
+        }
+    }
+}
+
+/// `?zone=CODE`, accepted by every page and API route.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct ZoneQuery {
+    /// The zone's code (e.g. 150100); the default zone when absent.
+    pub zone: Option<String>,
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/assets/app.css", get(css))
+        .merge(pages::routes())
+        .merge(api::routes())
+        .fallback(pages::not_found)
+        .with_state(state)
+}
+
+async fn healthz(State(st): State<AppState>, Query(_q): Query<ZoneQuery>) -> Response {
+    match st.store.zones().await {
+        Ok(z) => axum::Json(serde_json::json!({"status": "ok", "zones": z.len(), "today": st.today().to_string()})).into_response(),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+async fn css() -> Response {
+    let mut r = include_str!("../assets/app.css").into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r
+}

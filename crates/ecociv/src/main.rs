@@ -1,1 +1,297 @@
-fn main() {}
+//! The `ecociv` binary: clap subcommands wiring the crates together.
+//!
+//! Global flags (also environment variables and config-file keys; precedence flag > environment
+//! > config file > default): `--data-dir` / `ECOCIV_DATA_DIR` / `data_dir`, `--database-url` /
+//! `ECOCIV_DATABASE_URL` / `database_url`, `--config` / `ECOCIV_CONFIG`, `--today` /
+//! `ECOCIV_TODAY` / `today`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use ecociv_core::Locale;
+use ecociv_core::check::check_csv;
+use ecociv_core::clock::parse_today;
+use ecociv_core::model::Plan;
+use ecociv_core::plan_data::{build_plan, hohhot};
+use ecociv_store::{LoadOutcome, Store};
+use serde::Deserialize;
+
+#[derive(Parser)]
+#[command(name = "ecociv", version, about = "国家生态文明建设示范区管理系统 — national eco-civilization demonstration zone manager")]
+struct Cli {
+    /// Folder of the embedded database (ecociv.db) [default: ./ecociv-data/]
+    #[arg(long, env = "ECOCIV_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://… [default: sqlite in the data folder]
+    #[arg(long, env = "ECOCIV_DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// A TOML file with data_dir, database_url, today, addr
+    #[arg(long, env = "ECOCIV_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// The date ecociv believes it is, YYYY-MM-DD [default: the real date]
+    #[arg(long, env = "ECOCIV_TODAY", global = true)]
+    today: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the Hohhot plan is loaded on first start)
+    Serve {
+        /// HOST:PORT [default: 127.0.0.1:8080]
+        #[arg(long, env = "ECOCIV_ADDR")]
+        addr: Option<String>,
+    },
+    /// Apply the database migrations
+    Migrate,
+    /// The plan: export it, audit it
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Evaluate a CSV of observations (indicator,year,value[,region][,upper_target]) against
+    /// the embedded plan's targets; touches no database. Exit code 2 when the file is bad.
+    Check {
+        /// The CSV file (UTF-8 with or without BOM, or GB18030)
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Language of the reasons and messages
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// The whole plan as loaded, as JSON
+    Export {
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Write to this file instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// The doubtful points of the printed plan, each with its place
+    Audit {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Json,
+}
+
+/// The keys of the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    today: Option<String>,
+    addr: Option<String>,
+}
+
+/// Settings after precedence.
+struct Settings {
+    database_url: String,
+    today: Option<NaiveDate>,
+    addr: String,
+}
+
+fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
+    let file: ConfigFile = match &cli.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read the config file {}", p.display()))?;
+            toml::from_str(&text).with_context(|| format!("config file {}", p.display()))?
+        }
+        None => ConfigFile::default(),
+    };
+    let data_dir = cli.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./ecociv-data"));
+    let database_url = match cli.database_url.clone().or(file.database_url) {
+        Some(u) => u,
+        None => {
+            std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+            format!("sqlite://{}", data_dir.join("ecociv.db").display())
+        }
+    };
+    let today = match cli.today.clone().or(file.today) {
+        Some(t) => Some(parse_today(&t).map_err(|e| anyhow::anyhow!("--today: {e}"))?),
+        None => None,
+    };
+    let addr = addr_flag.map(String::from).or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
+    Ok(Settings { database_url, today, addr })
+}
+
+fn embedded_plan() -> anyhow::Result<Plan> {
+    build_plan(&hohhot()).context("the embedded plan data is invalid")
+}
+
+/// Opens the store, migrates it and loads the embedded plan (a no-op when already loaded).
+async fn open_store(s: &Settings) -> anyhow::Result<(std::sync::Arc<dyn Store>, Plan)> {
+    let store = ecociv_store::connect(&s.database_url).await.with_context(|| format!("cannot open {}", ecociv_store::redact(&s.database_url)))?;
+    store.migrate().await.context("migrations failed")?;
+    let plan = embedded_plan()?;
+    match store.load_plan(&plan, "system").await.context("loading the plan failed")? {
+        LoadOutcome::Loaded => tracing::info!("loaded the plan {} of zone {}", plan.code, plan.zone.code),
+        LoadOutcome::Updated => tracing::info!("updated the plan {} of zone {}", plan.code, plan.zone.code),
+        LoadOutcome::Unchanged => {}
+    }
+    Ok((store, plan))
+}
+
+fn locale(s: &str) -> anyhow::Result<Locale> {
+    Locale::parse(s).ok_or_else(|| anyhow::anyhow!("--lang {s:?}: expected zh-CN or en"))
+}
+
+fn write_out(output: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
+            Ok(())
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Serve { addr } => {
+            let s = settings(&cli, addr.as_deref())?;
+            let (store, plan) = open_store(&s).await?;
+            let state = ecociv_web::AppState { store, today: s.today, default_zone: plan.zone.code.clone() };
+            let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
+            println!("ecociv: http://{} ({})", listener.local_addr()?, ecociv_store::redact(&s.database_url));
+            axum::serve(listener, ecociv_web::router(state)).with_graceful_shutdown(shutdown()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let s = settings(&cli, None)?;
+            let store = ecociv_store::connect(&s.database_url).await.with_context(|| format!("cannot open {}", ecociv_store::redact(&s.database_url)))?;
+            store.migrate().await.context("migrations failed")?;
+            println!("migrations applied: {}", ecociv_store::redact(&s.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan { command: PlanCommand::Export { format: ExportFormat::Json, output } } => {
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            let stored = store.plan(&plan.zone.code).await?.context("the plan is not in the store")?;
+            write_out(output.as_ref(), &serde_json::to_string_pretty(&stored)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan { command: PlanCommand::Audit { format, lang } } => {
+            let l = locale(lang)?;
+            let plan = embedded_plan()?;
+            match format {
+                Format::Json => write_out(None, &serde_json::to_string_pretty(&plan.findings)?)?,
+                Format::Table => {
+                    let mut out = String::new();
+                    for f in &plan.findings {
+                        let sev = match (f.severity, l) {
+                            (ecociv_core::audit::Severity::Warning, Locale::Zh) => "警告",
+                            (ecociv_core::audit::Severity::Info, Locale::Zh) => "提示",
+                            (ecociv_core::audit::Severity::Warning, Locale::En) => "warning",
+                            (ecociv_core::audit::Severity::Info, Locale::En) => "info",
+                        };
+                        out.push_str(&format!(
+                            "[{sev}] {} · {} ({})\n    {}: {}\n    {}: {}\n",
+                            f.place_label(l),
+                            f.code.title(l),
+                            f.code.code(),
+                            l.pick("原文", "printed"),
+                            f.printed,
+                            l.pick("解读", "reading"),
+                            f.suggested
+                        ));
+                        if !f.note.is_empty() {
+                            out.push_str(&format!("    {}: {}\n", l.pick("说明", "note"), f.note));
+                        }
+                    }
+                    let warnings = plan.findings.iter().filter(|f| f.severity == ecociv_core::audit::Severity::Warning).count();
+                    out.push_str(&match l {
+                        Locale::Zh => format!("共 {} 项（警告 {warnings} 项）", plan.findings.len()),
+                        Locale::En => format!("{} findings ({warnings} warnings)", plan.findings.len()),
+                    });
+                    write_out(None, &out)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { file, format, lang } => {
+            let l = locale(lang)?;
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let plan = embedded_plan()?;
+            let report = check_csv(&plan, &bytes, l);
+            match format {
+                Format::Json => write_out(None, &serde_json::to_string_pretty(&report)?)?,
+                Format::Table => {
+                    let mut out = String::new();
+                    if report.errors.is_empty() {
+                        out.push_str(&format!("{:<6} {:<5} {:<10} {:<12} {:<15} {}\n", "指标", "年份", "地区", "值", "状态", "原因"));
+                        for r in &report.results {
+                            out.push_str(&format!(
+                                "{:<6} {:<5} {:<10} {:<12} {:<15} {}\n",
+                                r.indicator,
+                                r.year,
+                                r.region.as_deref().unwrap_or("-"),
+                                r.value.as_deref().unwrap_or("-"),
+                                r.status.code(),
+                                r.reason
+                            ));
+                        }
+                    } else {
+                        for e in &report.errors {
+                            out.push_str(&format!("{}:{}: {}\n", file.display(), e.line, e.message));
+                        }
+                    }
+                    if report.errors.is_empty() {
+                        write_out(None, out.trim_end())?;
+                    } else {
+                        eprint!("{out}");
+                    }
+                }
+            }
+            Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+        }
+    }
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ECOCIV_LOG").unwrap_or_else(|_| "info".into())).with_writer(std::io::stderr).init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ecociv: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ecociv: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,536 @@
+//! The HTML pages (read-only for now): the plan overview with where the plan stands by the
+//! clock, indicators by domain and category, an indicator's page with the tasks and projects
+//! that serve it, tasks, projects with filters and budget totals, and the data-quality
+//! findings. zh-CN by default; `/lang/{tag}` switches and remembers the language.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use ecociv_core::Locale;
+use ecociv_core::audit::{Finding, Severity};
+use ecociv_core::clock::{MilestoneState, Standing};
+use ecociv_core::model::*;
+use serde::Deserialize;
+
+use crate::api::ProjectQuery;
+use crate::error::WebError;
+use crate::i18n::{Lang, t, tf};
+use crate::{AppState, ZoneQuery};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/indicators", get(indicators))
+        .route("/indicators/{code}", get(indicator))
+        .route("/tasks", get(tasks))
+        .route("/tasks/{number}", get(task))
+        .route("/projects", get(projects))
+        .route("/projects/{number}", get(project))
+        .route("/findings", get(findings))
+        .route("/lang/{tag}", get(switch_language))
+}
+
+/// What every page shows around its content.
+pub struct Layout {
+    pub locale: Locale,
+    pub path: String,
+    pub zone_name: String,
+    pub today: NaiveDate,
+    /// `?zone=…` to keep on links, or empty.
+    pub zone_q: String,
+    names_en: HashMap<String, String>,
+}
+
+impl Layout {
+    fn new(st: &AppState, l: Locale, uri: &OriginalUri, plan: Option<&Plan>, zone: &ZoneQuery) -> Layout {
+        let names_en = plan.map(|p| p.org_units.iter().map(|o| (o.name.clone(), o.name_en.clone())).collect()).unwrap_or_default();
+        Layout {
+            locale: l,
+            path: uri.0.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+            zone_name: plan.map(|p| if l == Locale::En { p.zone.name_en.clone() } else { p.zone.name.clone() }).unwrap_or_default(),
+            today: st.today(),
+            zone_q: zone.zone.as_ref().map(|z| format!("?zone={z}")).unwrap_or_default(),
+            names_en,
+        }
+    }
+    pub fn t(&self, key: &str) -> &'static str {
+        t(self.locale, key)
+    }
+    pub fn en(&self) -> bool {
+        self.locale == Locale::En
+    }
+    pub fn lang_tag(&self) -> &'static str {
+        self.locale.tag()
+    }
+    /// The link that switches to the other language and comes back here.
+    pub fn switch_href(&self) -> String {
+        let other = if self.en() { "zh-CN" } else { "en" };
+        format!("/lang/{other}?back={}", encode(&self.path))
+    }
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.locale.pick(zh, en)
+    }
+    /// An org unit's name in the page's language.
+    pub fn org(&self, name: &str) -> String {
+        match (self.en(), self.names_en.get(name)) {
+            (true, Some(en)) => en.clone(),
+            _ => name.to_string(),
+        }
+    }
+    pub fn orgs(&self, names: &[String]) -> String {
+        if names.is_empty() {
+            return "—".into();
+        }
+        names.iter().map(|n| self.org(n)).collect::<Vec<_>>().join(if self.en() { "; " } else { "、" })
+    }
+    pub fn domain(&self, d: &Domain) -> &'static str {
+        d.name(self.locale)
+    }
+    pub fn attribute(&self, a: &Attribute) -> &'static str {
+        match a {
+            Attribute::Binding => self.t("attribute.binding"),
+            Attribute::Reference => self.t("attribute.reference"),
+            Attribute::Unknown => self.t("attribute.unknown"),
+        }
+    }
+    pub fn severity(&self, s: &Severity) -> &'static str {
+        match s {
+            Severity::Info => self.t("severity.info"),
+            Severity::Warning => self.t("severity.warning"),
+        }
+    }
+    pub fn finding_title(&self, f: &Finding) -> &'static str {
+        f.code.title(self.locale)
+    }
+    pub fn finding_place(&self, f: &Finding) -> String {
+        f.place_label(self.locale)
+    }
+    pub fn period(&self, p: &Period) -> String {
+        if p.ongoing {
+            return format!("{}（{}）", p.printed, self.t("project.ongoing"));
+        }
+        match (p.start, p.end) {
+            (Some(s), Some(e)) if s == e => s.to_string(),
+            (Some(s), Some(e)) => format!("{s}–{e}"),
+            _ if p.printed.trim().is_empty() => self.t("project.no_period").into(),
+            _ => p.printed.clone(),
+        }
+    }
+    /// The page of a finding's row, or empty.
+    pub fn finding_href(&self, f: &Finding) -> String {
+        finding_href(f).map(|h| self.href(&h)).unwrap_or_default()
+    }
+    /// Keeps the zone on a link.
+    pub fn href(&self, path: &str) -> String {
+        format!("{path}{}", self.zone_q)
+    }
+}
+
+/// Percent-encodes a path for a query value.
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => {
+            tracing::error!("template error: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    l: Layout,
+    message: String,
+    fields: Vec<(String, String)>,
+}
+
+/// Renders an error as a page in the request's language.
+fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: WebError) -> Response {
+    let e = e.in_locale(l);
+    let page = ErrorPage { l: Layout::new(st, l, uri, None, &ZoneQuery::default()), message: e.message(), fields: e.fields.clone().into_iter().collect() };
+    (e.status, render(&page)).into_response()
+}
+
+/// The fallback for unknown paths: a JSON error under /api, a page elsewhere.
+pub async fn not_found(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri) -> Response {
+    if uri.0.path().starts_with("/api/") {
+        return WebError::not_found("not_found").in_locale(l).into_response();
+    }
+    error_page(&st, l, &uri, WebError::not_found("not_found"))
+}
+
+macro_rules! plan_or_page {
+    ($st:expr, $l:expr, $uri:expr, $zone:expr) => {
+        match $st.plan($zone.zone.as_deref()).await {
+            Ok(p) => p,
+            Err(e) => return error_page(&$st, $l, &$uri, e),
+        }
+    };
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// Sets the `lang` cookie and goes back to the page (only paths on this site).
+async fn switch_language(Path(tag): Path<String>, Query(b): Query<Back>) -> Response {
+    let l = Locale::parse(&tag).unwrap_or_default();
+    let back = b.back.filter(|p| p.starts_with('/') && !p.starts_with("//")).unwrap_or_else(|| "/".into());
+    let mut r = Redirect::to(&back).into_response();
+    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", l.tag());
+    r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii cookie"));
+    r
+}
+
+// ---------- overview ----------
+
+struct PhaseView {
+    name: String,
+    start: NaiveDate,
+    end: NaiveDate,
+    state: &'static str,
+    class: &'static str,
+    milestones: Vec<(String, NaiveDate, &'static str, &'static str)>,
+}
+
+struct DomainRow {
+    name: &'static str,
+    indicators: usize,
+    tasks: usize,
+    projects: usize,
+    total: BudgetTotal,
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    l: Layout,
+    plan: Plan,
+    standing: String,
+    ended: bool,
+    phases: Vec<PhaseView>,
+    domains: Vec<DomainRow>,
+    total: BudgetTotal,
+    leaves: usize,
+    warnings: usize,
+}
+
+fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String {
+    match plan.standing(today) {
+        Standing::NotStarted { days_to_start, days_to_review } => {
+            tf(l, "standing.not_started", &[("days", days_to_start.to_string()), ("review", days_to_review.to_string())])
+        }
+        Standing::InPhase { phase, day_of_phase, days_in_phase, days_to_review } => {
+            let name = plan.phases.iter().find(|p| p.number == phase).map(|p| l.pick(&p.name, &p.name_en).to_string()).unwrap_or_default();
+            let mut s = tf(
+                l,
+                "standing.in_phase",
+                &[("phase", phase.to_string()), ("name", name), ("day", day_of_phase.to_string()), ("total", days_in_phase.to_string()), ("review", days_to_review.max(0).to_string())],
+            );
+            if days_to_review == 0 {
+                s = format!("{s} · {}", t(l, "standing.review_day"));
+            } else if days_to_review < 0 {
+                s = format!("{s} · {}", tf(l, "standing.review_passed_days", &[("days", (-days_to_review).to_string())]));
+            }
+            s
+        }
+        Standing::BetweenPhases { days_to_review, .. } => tf(l, "standing.between", &[("review", days_to_review.to_string())]),
+        Standing::Ended { days_since_end } => tf(l, "standing.ended", &[("end", plan.end_date().to_string()), ("days", days_since_end.to_string())]),
+    }
+}
+
+async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+    let plan = plan_or_page!(st, l, uri, zq);
+    let today = st.today();
+    let phases = plan
+        .phases
+        .iter()
+        .map(|p| {
+            let (state, class) = if today > p.end {
+                (t(l, "phase.done"), "done")
+            } else if today >= p.start {
+                (t(l, "phase.current"), "current")
+            } else {
+                (t(l, "phase.ahead"), "ahead")
+            };
+            PhaseView {
+                name: l.pick(&p.name, &p.name_en).to_string(),
+                start: p.start,
+                end: p.end,
+                state,
+                class,
+                milestones: p
+                    .milestones
+                    .iter()
+                    .map(|m| {
+                        let (s, c) = match m.state(today) {
+                            MilestoneState::Due => (t(l, "milestone.due"), "done"),
+                            MilestoneState::Upcoming => (t(l, "milestone.upcoming"), "ahead"),
+                        };
+                        (l.pick(&m.text, &m.text_en).to_string(), m.due, s, c)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let domains = Domain::ALL
+        .iter()
+        .map(|d| DomainRow {
+            name: d.name(l),
+            indicators: plan.indicators.iter().filter(|i| i.domain == *d).count(),
+            tasks: plan.tasks.iter().filter(|t| t.indicators.iter().any(|c| plan.indicator_of(c).is_some_and(|i| i.domain == *d))).count(),
+            projects: plan.projects.iter().filter(|p| p.domain == *d).count(),
+            total: Plan::budget_total(plan.projects.iter().filter(|p| p.domain == *d)),
+        })
+        .collect();
+    let page = OverviewPage {
+        l: Layout::new(&st, l, &uri, Some(&plan), &zq),
+        standing: standing_text(&plan, today, l),
+        ended: matches!(plan.standing(today), Standing::Ended { .. }),
+        phases,
+        domains,
+        total: Plan::budget_total(&plan.projects),
+        leaves: plan.leaves().len(),
+        warnings: plan.findings.iter().filter(|f| f.severity == Severity::Warning).count(),
+        plan,
+    };
+    render(&page)
+}
+
+// ---------- indicators ----------
+
+struct CategoryGroup {
+    label: String,
+    name: String,
+    indicators: Vec<Indicator>,
+}
+
+struct DomainGroup {
+    name: &'static str,
+    categories: Vec<CategoryGroup>,
+}
+
+#[derive(Template)]
+#[template(path = "indicators.html")]
+struct IndicatorsPage {
+    l: Layout,
+    groups: Vec<DomainGroup>,
+    count: usize,
+}
+
+async fn indicators(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+    let plan = plan_or_page!(st, l, uri, zq);
+    let groups = Domain::ALL
+        .iter()
+        .map(|d| DomainGroup {
+            name: d.name(l),
+            categories: plan
+                .categories
+                .iter()
+                .filter(|c| c.domain == *d)
+                .map(|c| CategoryGroup {
+                    label: c.label.clone(),
+                    name: l.pick(&c.name, &c.name_en).to_string(),
+                    indicators: plan.indicators.iter().filter(|i| i.category == c.number).cloned().collect(),
+                })
+                .collect(),
+        })
+        .collect();
+    render(&IndicatorsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), groups, count: plan.indicators.len() })
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct IndicatorPage {
+    l: Layout,
+    ind: Indicator,
+    category: String,
+    tasks: Vec<Task>,
+    projects: Vec<Project>,
+    findings: Vec<Finding>,
+}
+
+async fn indicator(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Path(code): Path<String>, Query(zq): Query<ZoneQuery>) -> Response {
+    let plan = plan_or_page!(st, l, uri, zq);
+    let Some(ind) = plan.indicator_of(&code).filter(|i| i.code == code || i.sub_indicators.iter().any(|s| s.code == code)) else {
+        return error_page(&st, l, &uri, WebError::not_found("unknown_indicator").field("code", &code));
+    };
+    let category = plan.category(ind.category).map(|c| format!("{}{}", c.label, l.pick(&c.name, &c.name_en))).unwrap_or_default();
+    let page = IndicatorPage {
+        l: Layout::new(&st, l, &uri, Some(&plan), &zq),
+        category,
+        tasks: plan.tasks_for(&ind.code).into_iter().cloned().collect(),
+        projects: plan.projects_for(&ind.code).into_iter().cloned().collect(),
+        findings: plan.findings.iter().filter(|f| f.place.table == "indicators" && f.place.row == ind.code).cloned().collect(),
+        ind: ind.clone(),
+    };
+    render(&page)
+}
+
+// ---------- tasks ----------
+
+#[derive(Template)]
+#[template(path = "tasks.html")]
+struct TasksPage {
+    l: Layout,
+    sections: Vec<(&'static str, Vec<Task>)>,
+}
+
+async fn tasks(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+    let plan = plan_or_page!(st, l, uri, zq);
+    let sections = [(1, "tasks.section1"), (2, "tasks.section2")]
+        .into_iter()
+        .map(|(n, key)| (t(l, key), plan.tasks.iter().filter(|t| t.section == n).cloned().collect()))
+        .collect();
+    render(&TasksPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), sections })
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    l: Layout,
+    task: Task,
+    indicators: Vec<(String, String)>,
+    findings: Vec<Finding>,
+}
+
+async fn task(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Path(number): Path<String>, Query(zq): Query<ZoneQuery>) -> Response {
+    let plan = plan_or_page!(st, l, uri, zq);
+    let Some(task) = number.parse().ok().and_then(|n| plan.task(n)).cloned() else {
+        return error_page(&st, l, &uri, WebError::not_found("unknown_task").field("number", &number));
+    };
+    let indicators = task.indicators.iter().map(|c| (c.clone(), leaf_name(&plan, c, l))).collect();
+    let findings = plan.findings.iter().filter(|f| f.place.table == "tasks" && f.place.row == task.number.to_string()).cloned().collect();
+    render(&TaskPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), task, indicators, findings })
+}
+
+/// The name of an indicator or sub-indicator code.
+fn leaf_name(plan: &Plan, code: &str, l: Locale) -> String {
+    if let Some(i) = plan.indicator(code) {
+        return l.pick(&i.name, &i.name_en).to_string();
+    }
+    plan.indicator_of(code)
+        .and_then(|i| i.sub_indicators.iter().find(|s| s.code == code))
+        .map(|s| l.pick(&s.name, &s.name_en).to_string())
+        .unwrap_or_default()
+}
+
+// ---------- projects ----------
+
+#[derive(Template)]
+#[template(path = "projects.html")]
+struct ProjectsPage {
+    l: Layout,
+    projects: Vec<Project>,
+    total: BudgetTotal,
+    domains: Vec<(&'static str, &'static str)>,
+    implementers: Vec<(String, String)>,
+    indicators: Vec<(String, String)>,
+    years: Vec<i32>,
+    sel_domain: String,
+    sel_implementer: String,
+    sel_indicator: String,
+    sel_year: String,
+    zone: String,
+}
+
+async fn projects(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(q): Query<ProjectQuery>) -> Response {
+    let zq = ZoneQuery { zone: q.zone.clone() };
+    let plan = plan_or_page!(st, l, uri, zq);
+    let filter = match q.filter(&plan) {
+        Ok(f) => f,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let list: Vec<Project> = plan.filter_projects(&filter).into_iter().cloned().collect();
+    let layout = Layout::new(&st, l, &uri, Some(&plan), &zq);
+    let mut implementers: Vec<(String, String)> = Vec::new();
+    for p in &plan.projects {
+        for o in &p.implementers {
+            if !implementers.iter().any(|(n, _)| n == o) {
+                implementers.push((o.clone(), layout.org(o)));
+            }
+        }
+    }
+    let indicators = plan.leaves().iter().map(|x| (x.code.to_string(), format!("{} {}", x.code, leaf_name(&plan, x.code, l)))).collect();
+    let page = ProjectsPage {
+        total: Plan::budget_total(&list),
+        projects: list,
+        domains: Domain::ALL.iter().map(|d| (d.code(), d.name(l))).collect(),
+        implementers,
+        indicators,
+        years: (plan.start_year - 2..=plan.end_year).collect(),
+        sel_domain: filter.domain.map(|d| d.code().to_string()).unwrap_or_default(),
+        sel_implementer: filter.implementer.unwrap_or_default(),
+        sel_indicator: filter.indicator.unwrap_or_default(),
+        sel_year: filter.year.map(|y| y.to_string()).unwrap_or_default(),
+        zone: q.zone.unwrap_or_default(),
+        l: layout,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "project.html")]
+struct ProjectPage {
+    l: Layout,
+    p: Project,
+    indicators: Vec<(String, String)>,
+    findings: Vec<Finding>,
+}
+
+async fn project(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Path(number): Path<String>, Query(zq): Query<ZoneQuery>) -> Response {
+    let plan = plan_or_page!(st, l, uri, zq);
+    let Some(p) = number.parse().ok().and_then(|n| plan.project(n)).cloned() else {
+        return error_page(&st, l, &uri, WebError::not_found("unknown_project").field("number", &number));
+    };
+    let indicators = p.assessed_indicators.iter().map(|c| (c.clone(), leaf_name(&plan, c, l))).collect();
+    let findings = plan.findings.iter().filter(|f| f.place.table == "projects" && f.place.row == p.number.to_string()).cloned().collect();
+    render(&ProjectPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), p, indicators, findings })
+}
+
+// ---------- findings ----------
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+struct FindingsPage {
+    l: Layout,
+    findings: Vec<Finding>,
+    count: String,
+}
+
+async fn findings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+    let plan = plan_or_page!(st, l, uri, zq);
+    let count = tf(l, "findings.count", &[("n", plan.findings.len().to_string())]);
+    render(&FindingsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), findings: plan.findings, count })
+}
+
+/// Links from a finding to the page of its row.
+pub fn finding_href(f: &Finding) -> Option<String> {
+    let row = f.place.row.split('.').next().unwrap_or("");
+    match f.place.table.as_str() {
+        "indicators" => Some(format!("/indicators/{row}")),
+        "tasks" => Some(format!("/tasks/{row}")),
+        "projects" => Some(format!("/projects/{row}")),
+        _ => None,
+    }
+}
