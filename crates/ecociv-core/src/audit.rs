@@ -230,10 +230,20 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Place::new("projects", &row, "period"),
                 "",
                 &format!("{}-{}", plan.start_year, plan.end_year),
-                format!("附件2 prints no 实施年限 for this project; read as the plan's span {}-{} until the implementer reports it", plan.start_year, plan.end_year),
+                format!(
+                    "附件2 prints no 实施年限 for this project; read as the plan's span {}-{} until the implementer reports it",
+                    plan.start_year, plan.end_year
+                ),
             ));
         } else if !p.period.ongoing && p.period.start.is_none() {
-            out.push(Finding::new(FindingCode::PeriodUnreadable, Severity::Warning, Place::new("projects", &row, "period"), &p.period.printed, "", String::new()));
+            out.push(Finding::new(
+                FindingCode::PeriodUnreadable,
+                Severity::Warning,
+                Place::new("projects", &row, "period"),
+                &p.period.printed,
+                "",
+                String::new(),
+            ));
         } else if p.period.end.is_some_and(|e| e < plan.start_year) {
             out.push(Finding::new(
                 FindingCode::PeriodBeforePlan,
@@ -241,7 +251,10 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Place::new("projects", &row, "period"),
                 &p.period.printed,
                 &p.period.printed,
-                format!("the period ends before the plan starts in {}: the project should be complete; its dispatch reports confirm completion", plan.start_year),
+                format!(
+                    "the period ends before the plan starts in {}: the project should be complete; its dispatch reports confirm completion",
+                    plan.start_year
+                ),
             ));
         }
         if let Some(b) = &p.budget
@@ -275,8 +288,13 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                     Severity::Warning,
                     Place::new("projects", &row, "domain"),
                     p.domain.name_zh(),
-                    &suggested.first().copied().unwrap_or_default().to_string(),
-                    format!("the project is filed under {} but its indicators ({}) belong to {}", p.domain.name_zh(), p.assessed_indicators.join(", "), suggested.join("、")),
+                    suggested.first().copied().unwrap_or_default(),
+                    format!(
+                        "the project is filed under {} but its indicators ({}) belong to {}",
+                        p.domain.name_zh(),
+                        p.assessed_indicators.join(", "),
+                        suggested.join("、")
+                    ),
                 ));
             }
         }
@@ -310,7 +328,10 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 if leads.is_empty() {
                     "the task prints no 牵头部门 and serves no indicator with one".into()
                 } else {
-                    format!("the task prints no 牵头部门; the lead of its indicator(s) {} in 附件1 is suggested", served.iter().map(|i| i.code.as_str()).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "the task prints no 牵头部门; the lead of its indicator(s) {} in 附件1 is suggested",
+                        served.iter().map(|i| i.code.as_str()).collect::<Vec<_>>().join(", ")
+                    )
                 },
             ));
             continue;
@@ -361,11 +382,10 @@ mod tests {
 
     #[test]
     fn budget_magnitudes() {
-        let col: Vec<(u32, String)> =
-            [("1", "1.052"), ("2", "3.30"), ("3", "118.39"), ("4", "4491.52"), ("5", "-"), ("6", "0.5"), ("7", "2")]
-                .iter()
-                .map(|(n, v)| (n.parse().unwrap(), v.to_string()))
-                .collect();
+        let col: Vec<(u32, String)> = [("1", "1.052"), ("2", "3.30"), ("3", "118.39"), ("4", "4491.52"), ("5", "-"), ("6", "0.5"), ("7", "2")]
+            .iter()
+            .map(|(n, v)| (n.parse().unwrap(), v.to_string()))
+            .collect();
         let b = read_budgets(&col, "亿元").unwrap();
         assert_eq!(b[0].as_ref().unwrap().yi, Decimal::from_str("1.052").unwrap());
         assert!(!b[2].as_ref().unwrap().doubtful, "118.39 亿元 for 2 GW of wind power is plausible");

@@ -126,11 +126,25 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
     for (i, h) in headers.iter().enumerate() {
         if let Some(known) = REQUIRED.iter().chain(OPTIONAL.iter()).find(|k| **k == h.as_str()) {
             if col.insert(known, i).is_some() {
-                error!(1, h, h, l.pick("每列只出现一次", "each column once").into(), msg(l, format!("第1行：列“{h}”重复"), format!("line 1: column {h:?} appears twice")), "duplicate_column");
+                error!(
+                    1,
+                    h,
+                    h,
+                    l.pick("每列只出现一次", "each column once").into(),
+                    msg(l, format!("第1行：列“{h}”重复"), format!("line 1: column {h:?} appears twice")),
+                    "duplicate_column"
+                );
             }
         } else {
             let all = [REQUIRED.as_slice(), OPTIONAL.as_slice()].concat().join(", ");
-            error!(1, h, h, all.clone(), msg(l, format!("第1行：未知的列“{h}”，可用的列为 {all}"), format!("line 1: unknown column {h:?}; the columns are {all}")), "unknown_column");
+            error!(
+                1,
+                h,
+                h,
+                all.clone(),
+                msg(l, format!("第1行：未知的列“{h}”，可用的列为 {all}"), format!("line 1: unknown column {h:?}; the columns are {all}")),
+                "unknown_column"
+            );
         }
     }
     for r in REQUIRED {
@@ -142,12 +156,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
         return CheckReport { results: vec![], errors };
     }
 
-    let regions: Vec<(&str, Vec<&str>)> = plan
-        .org_units
-        .iter()
-        .filter(|o| o.kind == OrgKind::Region)
-        .map(|o| (o.name.as_str(), o.aliases.iter().map(String::as_str).collect()))
-        .collect();
+    let regions: Vec<(&str, Vec<&str>)> =
+        plan.org_units.iter().filter(|o| o.kind == OrgKind::Region).map(|o| (o.name.as_str(), o.aliases.iter().map(String::as_str).collect())).collect();
     let mut rows: Vec<Row> = Vec::new();
     let mut seen: HashMap<(String, i32, Option<String>), u64> = HashMap::new();
     for rec in reader.records() {
@@ -155,7 +165,14 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                error!(line, "", "", l.pick("一行 CSV 记录", "a CSV record").into(), msg(l, format!("第{line}行：CSV 格式错误：{e}"), format!("line {line}: malformed CSV: {e}")), "csv");
+                error!(
+                    line,
+                    "",
+                    "",
+                    l.pick("一行 CSV 记录", "a CSV record").into(),
+                    msg(l, format!("第{line}行：CSV 格式错误：{e}"), format!("line {line}: malformed CSV: {e}")),
+                    "csv"
+                );
                 continue;
             }
         };
@@ -174,7 +191,18 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                 Some(i) => {
                     let parts: Vec<&str> = i.sub_indicators.iter().map(|s| s.code.as_str()).collect();
                     let p = parts.join(", ");
-                    error!(line, "indicator", &code, p.clone(), msg(l, format!("第{line}行 indicator：指标 {code} 由分项指标组成，请分别填写 {p}"), format!("line {line}, indicator: {code} is composite; give its parts {p}")), "composite_indicator");
+                    error!(
+                        line,
+                        "indicator",
+                        &code,
+                        p.clone(),
+                        msg(
+                            l,
+                            format!("第{line}行 indicator：指标 {code} 由分项指标组成，请分别填写 {p}"),
+                            format!("line {line}, indicator: {code} is composite; give its parts {p}")
+                        ),
+                        "composite_indicator"
+                    );
                 }
                 None => error!(
                     line,
@@ -192,7 +220,14 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             Ok(y) if (1949..=2100).contains(&y) => Some(y),
             _ => {
                 row_ok = false;
-                error!(line, "year", &year_text, l.pick("四位年份，如 2024", "a four-digit year such as 2024").into(), msg(l, format!("第{line}行 year：“{year_text}”不是年份"), format!("line {line}, year: {year_text:?} is not a year")), "bad_year");
+                error!(
+                    line,
+                    "year",
+                    &year_text,
+                    l.pick("四位年份，如 2024", "a four-digit year such as 2024").into(),
+                    msg(l, format!("第{line}行 year：“{year_text}”不是年份"), format!("line {line}, year: {year_text:?} is not a year")),
+                    "bad_year"
+                );
                 None
             }
         };
@@ -206,7 +241,18 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                 None => {
                     row_ok = false;
                     let names: Vec<&str> = regions.iter().map(|r| r.0).collect();
-                    error!(line, "region", &region_text, names.join("、"), msg(l, format!("第{line}行 region：“{region_text}”不是本区域的旗县区"), format!("line {line}, region: {region_text:?} is not a region of the zone")), "unknown_region");
+                    error!(
+                        line,
+                        "region",
+                        &region_text,
+                        names.join("、"),
+                        msg(
+                            l,
+                            format!("第{line}行 region：“{region_text}”不是本区域的旗县区"),
+                            format!("line {line}, region: {region_text:?} is not a region of the zone")
+                        ),
+                        "unknown_region"
+                    );
                     None
                 }
             }
@@ -219,14 +265,32 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                 Some(n) => upper_target = Some(n),
                 None => {
                     row_ok = false;
-                    error!(line, "upper_target", &ut_text, l.pick("数值", "a number").into(), msg(l, format!("第{line}行 upper_target：“{ut_text}”不是数值"), format!("line {line}, upper_target: {ut_text:?} is not a number")), "not_a_number");
+                    error!(
+                        line,
+                        "upper_target",
+                        &ut_text,
+                        l.pick("数值", "a number").into(),
+                        msg(l, format!("第{line}行 upper_target：“{ut_text}”不是数值"), format!("line {line}, upper_target: {ut_text:?} is not a number")),
+                        "not_a_number"
+                    );
                 }
             }
             if let Some(lf) = leaf
                 && !lf.target.parse_rule().map(|r| r.needs_upper_target()).unwrap_or(false)
             {
                 row_ok = false;
-                error!(line, "upper_target", &ut_text, l.pick("留空：该指标没有上级下达的目标", "empty: this indicator takes no assigned target").into(), msg(l, format!("第{line}行 upper_target：指标 {} 没有上级下达的目标值", lf.code), format!("line {line}, upper_target: indicator {} takes no target assigned from above", lf.code)), "upper_target_not_taken");
+                error!(
+                    line,
+                    "upper_target",
+                    &ut_text,
+                    l.pick("留空：该指标没有上级下达的目标", "empty: this indicator takes no assigned target").into(),
+                    msg(
+                        l,
+                        format!("第{line}行 upper_target：指标 {} 没有上级下达的目标值", lf.code),
+                        format!("line {line}, upper_target: indicator {} takes no target assigned from above", lf.code)
+                    ),
+                    "upper_target_not_taken"
+                );
             }
         }
 
@@ -237,7 +301,14 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             if value_text.is_empty() {
                 if upper_target.is_none() {
                     row_ok = false;
-                    error!(line, "value", "", l.pick("数值或状态词", "a number or a state word").into(), msg(l, format!("第{line}行 value：缺少值"), format!("line {line}, value: missing")), "missing_value");
+                    error!(
+                        line,
+                        "value",
+                        "",
+                        l.pick("数值或状态词", "a number or a state word").into(),
+                        msg(l, format!("第{line}行 value：缺少值"), format!("line {line}, value: missing")),
+                        "missing_value"
+                    );
                 }
             } else {
                 match kind {
@@ -246,7 +317,18 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         _ => {
                             row_ok = false;
                             let acc = word.accepted_values().join("、");
-                            error!(line, "value", &value_text, acc.clone(), msg(l, format!("第{line}行 value：指标 {} 的值应为状态词（{acc}），得到“{value_text}”", lf.code), format!("line {line}, value: indicator {} takes a state word ({acc}), found {value_text:?}", lf.code)), "not_a_state");
+                            error!(
+                                line,
+                                "value",
+                                &value_text,
+                                acc.clone(),
+                                msg(
+                                    l,
+                                    format!("第{line}行 value：指标 {} 的值应为状态词（{acc}），得到“{value_text}”", lf.code),
+                                    format!("line {line}, value: indicator {} takes a state word ({acc}), found {value_text:?}", lf.code)
+                                ),
+                                "not_a_state"
+                            );
                         }
                     },
                     _ => match parse_number(&value_text) {
@@ -254,7 +336,18 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         None => {
                             row_ok = false;
                             let unit = if lf.unit.is_empty() { String::new() } else { format!("（{}）", lf.unit) };
-                            error!(line, "value", &value_text, format!("{}{unit}", l.pick("数值", "a number")), msg(l, format!("第{line}行 value：指标 {} 的值应为数值{unit}，得到“{value_text}”", lf.code), format!("line {line}, value: indicator {} takes a number{unit}, found {value_text:?}", lf.code)), "not_a_number");
+                            error!(
+                                line,
+                                "value",
+                                &value_text,
+                                format!("{}{unit}", l.pick("数值", "a number")),
+                                msg(
+                                    l,
+                                    format!("第{line}行 value：指标 {} 的值应为数值{unit}，得到“{value_text}”", lf.code),
+                                    format!("line {line}, value: indicator {} takes a number{unit}, found {value_text:?}", lf.code)
+                                ),
+                                "not_a_number"
+                            );
                         }
                     },
                 }
@@ -265,7 +358,18 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             let key = (lf.code.to_string(), y, region.clone());
             if let Some(first) = seen.get(&key) {
                 row_ok = false;
-                error!(line, "", &format!("{},{}", lf.code, y), l.pick("每个指标、年度、地区只有一行", "one row per indicator, year and region").into(), msg(l, format!("第{line}行：与第{first}行重复（指标 {}，{y}年）", lf.code), format!("line {line}: duplicates line {first} (indicator {}, {y})", lf.code)), "duplicate_row");
+                error!(
+                    line,
+                    "",
+                    &format!("{},{}", lf.code, y),
+                    l.pick("每个指标、年度、地区只有一行", "one row per indicator, year and region").into(),
+                    msg(
+                        l,
+                        format!("第{line}行：与第{first}行重复（指标 {}，{y}年）", lf.code),
+                        format!("line {line}: duplicates line {first} (indicator {}, {y})", lf.code)
+                    ),
+                    "duplicate_row"
+                );
             } else {
                 seen.insert(key, line);
             }

@@ -24,8 +24,7 @@ pub enum Domain {
 }
 
 impl Domain {
-    pub const ALL: [Domain; 6] =
-        [Domain::Institutions, Domain::Security, Domain::Space, Domain::Economy, Domain::Living, Domain::Culture];
+    pub const ALL: [Domain; 6] = [Domain::Institutions, Domain::Security, Domain::Space, Domain::Economy, Domain::Living, Domain::Culture];
 
     pub fn code(self) -> &'static str {
         match self {

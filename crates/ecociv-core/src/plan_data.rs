@@ -338,7 +338,12 @@ impl Names<'_> {
             ));
             return Ok(vec![u.name.clone()]);
         }
-        Err(err(file, format!("{} {}", place.table, place.row), &place.field, format!("{n:?} is not an org unit of the plan nor an alias of one (add it to plan.toml)")))
+        Err(err(
+            file,
+            format!("{} {}", place.table, place.row),
+            &place.field,
+            format!("{n:?} is not an org unit of the plan nor an alias of one (add it to plan.toml)"),
+        ))
     }
 
     fn resolve_all(&mut self, file: &str, place: &Place, printed: &[String]) -> Result<Vec<String>, PlanDataError> {
@@ -356,14 +361,7 @@ impl Names<'_> {
 
 fn correction_findings(table: &str, row: &str, corrections: &[Correction], out: &mut Vec<Finding>) {
     for c in corrections {
-        out.push(Finding::new(
-            FindingCode::Correction,
-            Severity::Warning,
-            Place::new(table, row, &c.field),
-            &c.printed,
-            &c.corrected,
-            c.note.clone(),
-        ));
+        out.push(Finding::new(FindingCode::Correction, Severity::Warning, Place::new(table, row, &c.field), &c.printed, &c.corrected, c.note.clone()));
     }
 }
 
@@ -452,7 +450,14 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
             return Err(err(ind_name, &entry, "rule", "all_parts is for indicators with sub-indicators, and they need it"));
         }
         for a in &row.assumptions {
-            findings.push(Finding::new(FindingCode::Assumption, Severity::Info, Place::new("indicators", &code, &a.field), &a.printed, &a.suggested, a.note.clone()));
+            findings.push(Finding::new(
+                FindingCode::Assumption,
+                Severity::Info,
+                Place::new("indicators", &code, &a.field),
+                &a.printed,
+                &a.suggested,
+                a.note.clone(),
+            ));
         }
         correction_findings("indicators", &code, &row.corrections, &mut findings);
         indicators.push(Indicator {
@@ -490,11 +495,19 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
         }
         let mut quantities = Vec::new();
         for q in &t.quantities {
-            let amount = Decimal::from_str(q.amount.trim()).map_err(|_| err(task_name, &entry, "quantities.amount", format!("{:?} is not a decimal", q.amount)))?;
+            let amount =
+                Decimal::from_str(q.amount.trim()).map_err(|_| err(task_name, &entry, "quantities.amount", format!("{:?} is not a decimal", q.amount)))?;
             if !matches!(q.comparison.as_str(), ">=" | "<=" | ">" | "<" | "=") {
                 return Err(err(task_name, &entry, "quantities.comparison", format!("{:?} is not one of >= <= > < =", q.comparison)));
             }
-            quantities.push(Quantity { what: q.what.clone(), amount, unit: q.unit.clone(), deadline: q.deadline, comparison: q.comparison.clone(), printed: q.printed.clone() });
+            quantities.push(Quantity {
+                what: q.what.clone(),
+                amount,
+                unit: q.unit.clone(),
+                deadline: q.deadline,
+                comparison: q.comparison.clone(),
+                printed: q.printed.clone(),
+            });
         }
         let lead_departments = names.resolve_all(task_name, &Place::new("tasks", &row, "lead_departments"), &t.lead_departments)?;
         let responsible_departments = names.resolve_all(task_name, &Place::new("tasks", &row, "responsible_departments"), &t.responsible_departments)?;

@@ -93,9 +93,17 @@ pub enum Expr {
     Threshold(Op, Operand),
     State(StateWord),
     /// Decline against a base year, in percent of the base value.
-    DeclineFrom { base_year: i32, op: Op, percent: Decimal },
+    DeclineFrom {
+        base_year: i32,
+        op: Op,
+        percent: Decimal,
+    },
     /// Increase against a base year, in percent of the base value.
-    IncreaseFrom { base_year: i32, op: Op, percent: Decimal },
+    IncreaseFrom {
+        base_year: i32,
+        op: Op,
+        percent: Decimal,
+    },
     /// Change against the previous observation, in the indicator's unit.
     Delta(Op, Decimal),
     Trend(Trend),
@@ -200,11 +208,7 @@ fn lex(text: &str) -> Result<Vec<Spanned>, RuleParseError> {
                     i += 1;
                 }
                 let s: String = chars[start..i].iter().collect();
-                let n = s.parse::<Decimal>().map_err(|_| RuleParseError {
-                    column,
-                    found: s.clone(),
-                    expected: "a number".into(),
-                })?;
+                let n = s.parse::<Decimal>().map_err(|_| RuleParseError { column, found: s.clone(), expected: "a number".into() })?;
                 out.push(Spanned { tok: Tok::Num(n), column, text: s });
             }
             c if c.is_alphanumeric() || c == '_' => {
@@ -216,11 +220,7 @@ fn lex(text: &str) -> Result<Vec<Spanned>, RuleParseError> {
                 out.push(Spanned { tok: Tok::Word(s.clone()), column, text: s });
             }
             other => {
-                return Err(RuleParseError {
-                    column,
-                    found: other.to_string(),
-                    expected: "an operator, a number, a keyword or a parenthesis".into(),
-                });
+                return Err(RuleParseError { column, found: other.to_string(), expected: "an operator, a number, a keyword or a parenthesis".into() });
             }
         }
     }
@@ -358,11 +358,7 @@ impl Parser {
                         if !self.optional_percent() {
                             return Err(self.err("%"));
                         }
-                        Ok(if w == "decline_from" {
-                            Expr::DeclineFrom { base_year, op, percent }
-                        } else {
-                            Expr::IncreaseFrom { base_year, op, percent }
-                        })
+                        Ok(if w == "decline_from" { Expr::DeclineFrom { base_year, op, percent } } else { Expr::IncreaseFrom { base_year, op, percent } })
                     }
                     "delta" => {
                         let op = self.op()?;
@@ -397,11 +393,7 @@ impl Rule {
         }
         let rule = Rule { text: text.to_string(), expr };
         if rule.mixes_states_and_numbers() {
-            return Err(RuleParseError {
-                column: 1,
-                found: text.to_string(),
-                expected: "a rule that judges either a number or a state word, not both".into(),
-            });
+            return Err(RuleParseError { column: 1, found: text.to_string(), expected: "a rule that judges either a number or a state word, not both".into() });
         }
         Ok(rule)
     }
@@ -567,24 +559,72 @@ impl Status {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Reason {
     /// Value compared with a threshold.
-    Threshold { value: Decimal, op: String, threshold: Decimal, holds: bool },
+    Threshold {
+        value: Decimal,
+        op: String,
+        threshold: Decimal,
+        holds: bool,
+    },
     /// Value compared with the target assigned from above.
-    UpperTarget { value: Decimal, op: String, target: Decimal, holds: bool },
+    UpperTarget {
+        value: Decimal,
+        op: String,
+        target: Decimal,
+        holds: bool,
+    },
     UpperTargetMissing,
-    State { value: String, expected: String, holds: bool },
+    State {
+        value: String,
+        expected: String,
+        holds: bool,
+    },
     /// Change against a base year, in percent.
-    Change { base_year: i32, base: Decimal, value: Decimal, percent: Decimal, op: String, required: Decimal, decline: bool, holds: bool },
-    BaseMissing { base_year: i32 },
-    BaseNotPositive { base_year: i32 },
+    Change {
+        base_year: i32,
+        base: Decimal,
+        value: Decimal,
+        percent: Decimal,
+        op: String,
+        required: Decimal,
+        decline: bool,
+        holds: bool,
+    },
+    BaseMissing {
+        base_year: i32,
+    },
+    BaseNotPositive {
+        base_year: i32,
+    },
     BaselineRow,
     /// Compared with the previous observation.
-    Trend { previous_year: i32, previous: Decimal, value: Decimal, expected: String, holds: bool },
-    Delta { previous_year: i32, previous: Decimal, value: Decimal, delta: Decimal, op: String, required: Decimal, holds: bool },
+    Trend {
+        previous_year: i32,
+        previous: Decimal,
+        value: Decimal,
+        expected: String,
+        holds: bool,
+    },
+    Delta {
+        previous_year: i32,
+        previous: Decimal,
+        value: Decimal,
+        delta: Decimal,
+        op: String,
+        required: Decimal,
+        holds: bool,
+    },
     DirectionUnknown,
     NoValue,
-    WrongKind { expected: String },
-    Parts { met: usize, total: usize },
-    Combined { parts: Vec<Reason> },
+    WrongKind {
+        expected: String,
+    },
+    Parts {
+        met: usize,
+        total: usize,
+    },
+    Combined {
+        parts: Vec<Reason>,
+    },
 }
 
 /// The result of evaluating a rule for one year.
@@ -654,10 +694,7 @@ fn eval(e: &Expr, input: &EvalInput<'_>, rule_dir: Option<Direction>) -> Verdict
         return match value {
             Value::State(w) => {
                 let holds = w.positive && (w.word == expected.word || w.is_generic());
-                Verdict::new(
-                    if holds { Met } else { NotMet },
-                    Reason::State { value: w.word.clone(), expected: expected.word.clone(), holds },
-                )
+                Verdict::new(if holds { Met } else { NotMet }, Reason::State { value: w.word.clone(), expected: expected.word.clone(), holds })
             }
             Value::Number(_) => Verdict::new(NoData, Reason::WrongKind { expected: "state".into() }),
         };
@@ -695,16 +732,7 @@ fn eval(e: &Expr, input: &EvalInput<'_>, rule_dir: Option<Direction>) -> Verdict
             let shown = (change * Decimal::ONE_HUNDRED / base).round_dp(2);
             Verdict::new(
                 yes(holds),
-                Reason::Change {
-                    base_year: *base_year,
-                    base,
-                    value: v,
-                    percent: shown,
-                    op: op.symbol().into(),
-                    required: *percent,
-                    decline,
-                    holds,
-                },
+                Reason::Change { base_year: *base_year, base, value: v, percent: shown, op: op.symbol().into(), required: *percent, decline, holds },
             )
         }
         Expr::Delta(op, required) => match input.previous() {
@@ -712,10 +740,7 @@ fn eval(e: &Expr, input: &EvalInput<'_>, rule_dir: Option<Direction>) -> Verdict
             Some((py, p)) => {
                 let delta = v - p;
                 let holds = op.holds(delta, *required);
-                Verdict::new(
-                    yes(holds),
-                    Reason::Delta { previous_year: py, previous: p, value: v, delta, op: op.symbol().into(), required: *required, holds },
-                )
+                Verdict::new(yes(holds), Reason::Delta { previous_year: py, previous: p, value: v, delta, op: op.symbol().into(), required: *required, holds })
             }
         },
         Expr::Trend(t) => {
@@ -812,7 +837,11 @@ impl Reason {
                 }
             }
             Reason::UpperTargetMissing => {
-                if zh { "上级下达的目标值尚未录入".into() } else { "the target assigned from above has not been entered".into() }
+                if zh {
+                    "上级下达的目标值尚未录入".into()
+                } else {
+                    "the target assigned from above has not been entered".into()
+                }
             }
             Reason::State { value, expected, holds } => {
                 if zh {
@@ -835,13 +864,25 @@ impl Reason {
                 }
             }
             Reason::BaseMissing { base_year } => {
-                if zh { format!("缺少基准年 {base_year} 的值") } else { format!("the base year {base_year} has no value") }
+                if zh {
+                    format!("缺少基准年 {base_year} 的值")
+                } else {
+                    format!("the base year {base_year} has no value")
+                }
             }
             Reason::BaseNotPositive { base_year } => {
-                if zh { format!("基准年 {base_year} 的值不是正数，无法计算变化率") } else { format!("the base year {base_year} value is not positive; no rate of change") }
+                if zh {
+                    format!("基准年 {base_year} 的值不是正数，无法计算变化率")
+                } else {
+                    format!("the base year {base_year} value is not positive; no rate of change")
+                }
             }
             Reason::BaselineRow => {
-                if zh { "基准值，不单独评判".into() } else { "baseline only, not judged".into() }
+                if zh {
+                    "基准值，不单独评判".into()
+                } else {
+                    "baseline only, not judged".into()
+                }
             }
             Reason::Trend { previous_year, previous, value, expected, holds } => {
                 let exp = match (expected.as_str(), zh) {
@@ -865,10 +906,18 @@ impl Reason {
                 }
             }
             Reason::DirectionUnknown => {
-                if zh { "指标方向未定义，无法判断是否改善".into() } else { "the indicator has no direction; improvement cannot be judged".into() }
+                if zh {
+                    "指标方向未定义，无法判断是否改善".into()
+                } else {
+                    "the indicator has no direction; improvement cannot be judged".into()
+                }
             }
             Reason::NoValue => {
-                if zh { "该年度无监测值".into() } else { "no observation for this year".into() }
+                if zh {
+                    "该年度无监测值".into()
+                } else {
+                    "no observation for this year".into()
+                }
             }
             Reason::WrongKind { expected } => {
                 let e = match (expected.as_str(), zh) {
@@ -880,7 +929,11 @@ impl Reason {
                 if zh { format!("值的类型不对，应为{e}") } else { format!("the value has the wrong kind; expected {e}") }
             }
             Reason::Parts { met, total } => {
-                if zh { format!("{total} 项分项指标中 {met} 项达标") } else { format!("{met} of {total} sub-indicators met") }
+                if zh {
+                    format!("{total} 项分项指标中 {met} 项达标")
+                } else {
+                    format!("{met} of {total} sub-indicators met")
+                }
             }
             Reason::Combined { parts } => {
                 let sep = if zh { "；" } else { "; " };

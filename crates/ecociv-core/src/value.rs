@@ -19,7 +19,12 @@ const STATE_WORDS: &[(&str, &str, &[&str], &[&str])] = &[
     ("建立", "未建立", &["established", "built"], &["not established", "not_established", "not built"]),
     ("实施", "未实施", &["implemented"], &["not implemented", "not_implemented"]),
     ("制定实施", "未制定实施", &["formulated and implemented", "formulated_and_implemented", "formulated"], &["not formulated", "not_formulated"]),
-    ("有效开展", "未有效开展", &["effectively carried out", "effectively_carried_out", "carried out"], &["not effectively carried out", "not_carried_out", "not carried out"]),
+    (
+        "有效开展",
+        "未有效开展",
+        &["effectively carried out", "effectively_carried_out", "carried out"],
+        &["not effectively carried out", "not_carried_out", "not carried out"],
+    ),
     ("全面实施", "未全面实施", &["fully implemented", "fully_implemented"], &["not fully implemented", "not_fully_implemented"]),
     ("不明显", "明显", &["not significant", "not_significant", "insignificant"], &["significant"]),
     ("达标", "未达标", &["met", "compliant", "yes"], &["not met", "not_met", "non-compliant", "no"]),

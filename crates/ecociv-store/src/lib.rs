@@ -183,22 +183,8 @@ fn u(n: i64) -> u32 {
 }
 
 type IndicatorRow = (String, Option<String>, String, String, String, String, i64, String, String, String, String, i64, Option<String>);
-type ProjectRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    bool,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<bool>,
-    String,
-);
+type ProjectRow =
+    (i64, String, String, String, String, String, Option<i64>, Option<i64>, bool, Option<String>, Option<String>, Option<String>, Option<bool>, String);
 type FindingRow = (String, String, String, String, String, String, String, String);
 
 macro_rules! backend_impl {
@@ -530,7 +516,8 @@ macro_rules! backend_impl {
                     .await?;
                 }
                 // entities no longer in the plan (a revised plan); fails if other rows still refer to them
-                let keep_ind: Vec<String> = plan.indicators.iter().flat_map(|i| std::iter::once(i.code.clone()).chain(i.sub_indicators.iter().map(|s| s.code.clone()))).collect();
+                let keep_ind: Vec<String> =
+                    plan.indicators.iter().flat_map(|i| std::iter::once(i.code.clone()).chain(i.sub_indicators.iter().map(|s| s.code.clone()))).collect();
                 let stored_ind: Vec<(String,)> = sqlx::query_as("SELECT code FROM indicators WHERE zone_code = $1").bind(z).fetch_all(&mut *tx).await?;
                 for (c,) in stored_ind.into_iter().filter(|(c,)| !keep_ind.contains(c)) {
                     sqlx::query("DELETE FROM indicators WHERE zone_code = $1 AND code = $2").bind(z).bind(c).execute(&mut *tx).await?;
@@ -540,9 +527,14 @@ macro_rules! backend_impl {
                     ("projects", "number", plan.projects.iter().map(|p| i(p.number)).collect()),
                     ("categories", "number", plan.categories.iter().map(|c| i(c.number)).collect()),
                 ] {
-                    let stored: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {key} FROM {table} WHERE zone_code = $1"))).bind(z).fetch_all(&mut *tx).await?;
+                    let stored: Vec<(i64,)> =
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {key} FROM {table} WHERE zone_code = $1"))).bind(z).fetch_all(&mut *tx).await?;
                     for (n,) in stored.into_iter().filter(|(n,)| !keep.contains(n)) {
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE zone_code = $1 AND {key} = $2"))).bind(z).bind(n).execute(&mut *tx).await?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE zone_code = $1 AND {key} = $2")))
+                            .bind(z)
+                            .bind(n)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                 }
                 let stored_orgs: Vec<(String,)> = sqlx::query_as("SELECT name FROM org_units WHERE zone_code = $1").bind(z).fetch_all(&mut *tx).await?;
@@ -563,10 +555,11 @@ macro_rules! backend_impl {
             }
 
             async fn zones(&self) -> Result<Vec<Zone>> {
-                let rows: Vec<(String, String, String, String, String, Option<String>)> =
-                    sqlx::query_as("SELECT z.code, z.name, z.name_en, z.level, z.kind, z.parent FROM zones z JOIN plans p ON p.zone_code = z.code ORDER BY z.code")
-                        .fetch_all(&self.pool)
-                        .await?;
+                let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT z.code, z.name, z.name_en, z.level, z.kind, z.parent FROM zones z JOIN plans p ON p.zone_code = z.code ORDER BY z.code",
+                )
+                .fetch_all(&self.pool)
+                .await?;
                 rows.into_iter()
                     .map(|(code, name, name_en, level, kind, parent)| {
                         Ok(Zone { code, name, name_en, level: enum_from("zone level", &level)?, kind: enum_from("zone kind", &kind)?, parent })
@@ -592,16 +585,25 @@ macro_rules! backend_impl {
                     return Ok(None);
                 };
                 let categories: Vec<(i64, String, String, String, String)> =
-                    sqlx::query_as("SELECT number, label, name, name_en, domain FROM categories WHERE zone_code = $1 ORDER BY number").bind(z).fetch_all(&self.pool).await?;
+                    sqlx::query_as("SELECT number, label, name, name_en, domain FROM categories WHERE zone_code = $1 ORDER BY number")
+                        .bind(z)
+                        .fetch_all(&self.pool)
+                        .await?;
                 let categories = categories
                     .into_iter()
                     .map(|(n, label, name, name_en, domain)| Ok(Category { number: u(n), label, name, name_en, domain: enum_from("domain", &domain)? }))
                     .collect::<Result<Vec<_>>>()?;
 
                 let orgs: Vec<(String, String, String, Option<String>)> =
-                    sqlx::query_as("SELECT name, name_en, kind, region FROM org_units WHERE zone_code = $1 ORDER BY position").bind(z).fetch_all(&self.pool).await?;
+                    sqlx::query_as("SELECT name, name_en, kind, region FROM org_units WHERE zone_code = $1 ORDER BY position")
+                        .bind(z)
+                        .fetch_all(&self.pool)
+                        .await?;
                 let aliases: Vec<(String, String)> =
-                    sqlx::query_as("SELECT org_unit, alias FROM org_unit_aliases WHERE zone_code = $1 ORDER BY org_unit, position").bind(z).fetch_all(&self.pool).await?;
+                    sqlx::query_as("SELECT org_unit, alias FROM org_unit_aliases WHERE zone_code = $1 ORDER BY org_unit, position")
+                        .bind(z)
+                        .fetch_all(&self.pool)
+                        .await?;
                 let org_units = orgs
                     .into_iter()
                     .map(|(name, name_en, kind, region)| {
@@ -616,7 +618,8 @@ macro_rules! backend_impl {
                 .bind(z)
                 .fetch_all(&self.pool)
                 .await?;
-                let who = |code: &str, role: &str| -> Vec<String> { links.iter().filter(|(c, r, _)| c == code && r == role).map(|(_, _, o)| o.clone()).collect() };
+                let who =
+                    |code: &str, role: &str| -> Vec<String> { links.iter().filter(|(c, r, _)| c == code && r == role).map(|(_, _, o)| o.clone()).collect() };
                 let rows: Vec<IndicatorRow> = sqlx::query_as(
                     "SELECT code, parent_code, name, name_en, name_printed, domain, category, unit, attribute, target_printed, target_rule,
                      target_deadline, direction FROM indicators WHERE zone_code = $1 ORDER BY position",
@@ -760,7 +763,11 @@ macro_rules! backend_impl {
                         name_en,
                         start,
                         end,
-                        milestones: ms.iter().filter(|m| m.0 == n).map(|(_, text, text_en, due)| Milestone { text: text.clone(), text_en: text_en.clone(), due: *due }).collect(),
+                        milestones: ms
+                            .iter()
+                            .filter(|m| m.0 == n)
+                            .map(|(_, text, text_en, due)| Milestone { text: text.clone(), text_en: text_en.clone(), due: *due })
+                            .collect(),
                     })
                     .collect();
 
@@ -787,7 +794,14 @@ macro_rules! backend_impl {
                 let (code, title, title_en, document_number, issued_on, sy, ey, by, review_date, fc, fname, fdoc, content_hash) = p;
                 let (zcode, zname, zname_en, level, kind, parent) = zone_row;
                 Ok(Some(Plan {
-                    zone: Zone { code: zcode, name: zname, name_en: zname_en, level: enum_from("zone level", &level)?, kind: enum_from("zone kind", &kind)?, parent },
+                    zone: Zone {
+                        code: zcode,
+                        name: zname,
+                        name_en: zname_en,
+                        level: enum_from("zone level", &level)?,
+                        kind: enum_from("zone kind", &kind)?,
+                        parent,
+                    },
                     code,
                     title,
                     title_en,
@@ -813,7 +827,8 @@ macro_rules! backend_impl {
                 let mut out = BTreeMap::new();
                 for t in TABLES {
                     let col = if t == "zones" { "code" } else { "zone_code" };
-                    let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t} WHERE {col} = $1"))).bind(zone).fetch_one(&self.pool).await?;
+                    let (n,): (i64,) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t} WHERE {col} = $1"))).bind(zone).fetch_one(&self.pool).await?;
                     out.insert(t, n);
                 }
                 let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE zone_code = $1").bind(zone).fetch_one(&self.pool).await?;

@@ -4,8 +4,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). When none answers the tests skip it with a
 //! message — except under `CI=true`, where that is a failure.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, Executor, PgConnection};
 

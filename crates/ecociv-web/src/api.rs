@@ -58,9 +58,33 @@ async fn api_not_found(Lang(l): Lang) -> WebError {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "ecociv API", description = "National eco-civilization demonstration zone: the plan, its indicators, tasks and projects. Decimals are strings."),
+    info(
+        title = "ecociv API",
+        description = "National eco-civilization demonstration zone: the plan, its indicators, tasks and projects. Decimals are strings."
+    ),
     paths(zones, plan, standing, phases, indicators, indicator, tasks, task, projects, project, findings),
-    components(schemas(ErrorBody, Zone, Plan, Indicator, SubIndicator, Target, Task, Quantity, Project, Budget, Period, Phase, Milestone, Finding, Place, Severity, IndicatorDetail, ProjectList, BudgetTotal, StandingBody))
+    components(schemas(
+        ErrorBody,
+        Zone,
+        Plan,
+        Indicator,
+        SubIndicator,
+        Target,
+        Task,
+        Quantity,
+        Project,
+        Budget,
+        Period,
+        Phase,
+        Milestone,
+        Finding,
+        Place,
+        Severity,
+        IndicatorDetail,
+        ProjectList,
+        BudgetTotal,
+        StandingBody
+    ))
 )]
 struct ApiDoc;
 

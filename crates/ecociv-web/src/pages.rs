@@ -245,7 +245,13 @@ fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String {
             let mut s = tf(
                 l,
                 "standing.in_phase",
-                &[("phase", phase.to_string()), ("name", name), ("day", day_of_phase.to_string()), ("total", days_in_phase.to_string()), ("review", days_to_review.max(0).to_string())],
+                &[
+                    ("phase", phase.to_string()),
+                    ("name", name),
+                    ("day", day_of_phase.to_string()),
+                    ("total", days_in_phase.to_string()),
+                    ("review", days_to_review.max(0).to_string()),
+                ],
             );
             if days_to_review == 0 {
                 s = format!("{s} · {}", t(l, "standing.review_day"));
@@ -429,10 +435,7 @@ fn leaf_name(plan: &Plan, code: &str, l: Locale) -> String {
     if let Some(i) = plan.indicator(code) {
         return l.pick(&i.name, &i.name_en).to_string();
     }
-    plan.indicator_of(code)
-        .and_then(|i| i.sub_indicators.iter().find(|s| s.code == code))
-        .map(|s| l.pick(&s.name, &s.name_en).to_string())
-        .unwrap_or_default()
+    plan.indicator_of(code).and_then(|i| i.sub_indicators.iter().find(|s| s.code == code)).map(|s| l.pick(&s.name, &s.name_en).to_string()).unwrap_or_default()
 }
 
 // ---------- projects ----------

@@ -207,7 +207,9 @@ async fn findings_show_printed_beside_the_reading() {
 
 #[tokio::test]
 async fn pages_make_sense_before_during_and_after_the_plan() {
-    for (today, expect) in [("2022-12-01", "距启动"), ("2024-06-01", "当前处于第 2 阶段"), ("2025-12-31", "今天是计划的复核日期"), ("2026-11-29", "方案已于 2025-12-31 结束")] {
+    for (today, expect) in
+        [("2022-12-01", "距启动"), ("2024-06-01", "当前处于第 2 阶段"), ("2025-12-31", "今天是计划的复核日期"), ("2026-11-29", "方案已于 2025-12-31 结束")]
+    {
         let app = app(Some(today)).await;
         let r = get(&app, "/").await;
         assert_eq!(r.status, StatusCode::OK);

@@ -1,9 +1,9 @@
 //! The `ecociv` binary: clap subcommands wiring the crates together.
 //!
-//! Global flags (also environment variables and config-file keys; precedence flag > environment
-//! > config file > default): `--data-dir` / `ECOCIV_DATA_DIR` / `data_dir`, `--database-url` /
-//! `ECOCIV_DATABASE_URL` / `database_url`, `--config` / `ECOCIV_CONFIG`, `--today` /
-//! `ECOCIV_TODAY` / `today`.
+//! Global flags are also environment variables and config-file keys; precedence is flag, then
+//! environment, then config file, then default: `--data-dir` (`ECOCIV_DATA_DIR`, `data_dir`),
+//! `--database-url` (`ECOCIV_DATABASE_URL`, `database_url`), `--config` (`ECOCIV_CONFIG`),
+//! `--today` (`ECOCIV_TODAY`, `today`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,6 +49,12 @@ enum Command {
     },
     /// Apply the database migrations
     Migrate,
+    /// Print the effective settings (flag > environment > config file > default)
+    Config {
+        /// HOST:PORT, as `serve` would use it
+        #[arg(long, env = "ECOCIV_ADDR")]
+        addr: Option<String>,
+    },
     /// The plan: export it, audit it
     Plan {
         #[command(subcommand)]
@@ -109,6 +115,7 @@ struct ConfigFile {
 
 /// Settings after precedence.
 struct Settings {
+    data_dir: PathBuf,
     database_url: String,
     today: Option<NaiveDate>,
     addr: String,
@@ -135,7 +142,7 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
         None => None,
     };
     let addr = addr_flag.map(String::from).or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
-    Ok(Settings { database_url, today, addr })
+    Ok(Settings { data_dir, database_url, today, addr })
 }
 
 fn embedded_plan() -> anyhow::Result<Plan> {
@@ -180,6 +187,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             println!("ecociv: http://{} ({})", listener.local_addr()?, ecociv_store::redact(&s.database_url));
             axum::serve(listener, ecociv_web::router(state)).with_graceful_shutdown(shutdown()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { addr } => {
+            let s = settings(&cli, addr.as_deref())?;
+            let today = s.today.map(|d| d.to_string()).unwrap_or_else(|| format!("{} (real date)", chrono::Local::now().date_naive()));
+            println!(
+                "data_dir = {:?}\ndatabase_url = {:?}\ntoday = {:?}\naddr = {:?}",
+                s.data_dir.display().to_string(),
+                ecociv_store::redact(&s.database_url),
+                today,
+                s.addr
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -278,7 +297,10 @@ async fn shutdown() {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ECOCIV_LOG").unwrap_or_else(|_| "info".into())).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ECOCIV_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -1,0 +1,220 @@
+//! The `ecociv` command as a newcomer runs it: in a fresh folder, one command after another.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use ecociv_store::testdb::TestDb;
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ecociv"));
+    for v in ["ECOCIV_DATA_DIR", "ECOCIV_DATABASE_URL", "ECOCIV_CONFIG", "ECOCIV_TODAY", "ECOCIV_ADDR"] {
+        c.env_remove(v);
+    }
+    c
+}
+
+fn folder(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ecociv_cli_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn plan_export_holds_the_whole_plan() {
+    let dir = folder("export");
+    let o = run(&dir, &["plan", "export", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let inds = v["indicators"].as_array().unwrap();
+    assert_eq!(inds.len(), 36);
+    for i in inds {
+        assert!(i["code"].is_string());
+        assert!(i["lead_departments"].is_array());
+        assert!(i["data_providers"].is_array());
+        for k in ["printed", "rule", "deadline"] {
+            assert!(!i["target"][k].is_null(), "{} target.{k}", i["code"]);
+        }
+        for s in i["sub_indicators"].as_array().unwrap() {
+            assert!(s["code"].is_string() && s["target"]["rule"].is_string() && s["lead_departments"].is_array());
+        }
+    }
+    let i7 = &inds[6];
+    assert_eq!(i7["sub_indicators"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect::<Vec<_>>(), vec!["7.1", "7.2"]);
+    assert_eq!(inds[35]["data_providers"][0], "市统计局");
+    assert_eq!(v["tasks"].as_array().unwrap().len(), 37);
+    assert_eq!(v["tasks"][26]["lead_departments"], serde_json::json!(["市林草局", "内蒙古自治区大青山管理局呼和浩特分局"]));
+    assert!(v["tasks"][17]["lead_departments"].as_array().unwrap().is_empty());
+    let projects = v["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 76);
+    assert!(projects[0]["budget"].is_null(), "“-” is null");
+    let b = &projects[3]["budget"];
+    assert_eq!(
+        (b["printed"].as_str(), b["unit"].as_str(), b["yi"].as_str(), b["doubtful"].as_bool()),
+        (Some("1.052"), Some("亿元"), Some("1.052"), Some(false))
+    );
+    assert_eq!(projects[40]["budget"]["unit"], "万元");
+    assert_eq!(projects[40]["budget"]["doubtful"], true);
+    assert_eq!(projects[32]["implementers"], serde_json::json!(["市发改委", "市住建局"]));
+    assert!(projects[7]["assessed_indicators"].is_array() && projects[7]["period"]["start"] == 2021);
+    assert_eq!(v["phases"].as_array().unwrap().len(), 3);
+    let f = &v["findings"][0];
+    for k in ["code", "severity", "printed", "suggested"] {
+        assert!(f[k].is_string(), "finding.{k}");
+    }
+    for k in ["table", "row", "field"] {
+        assert!(f["place"][k].is_string(), "finding.place.{k}");
+    }
+    // the README states the total it gives
+    let total: rust_decimal::Decimal = projects.iter().filter_map(|p| p["budget"]["yi"].as_str()).map(|s| s.parse::<rust_decimal::Decimal>().unwrap()).sum();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    assert!(readme.contains(&format!("**{total} 亿元**")), "README must state the total {total}");
+    // a second command in the same folder shares the database and changes nothing
+    assert!(dir.join("ecociv-data/ecociv.db").exists());
+    let o2 = run(&dir, &["plan", "export", "--output", "plan.json"]);
+    assert!(o2.status.success());
+    assert_eq!(std::fs::read_to_string(dir.join("plan.json")).unwrap().trim(), stdout(&o).trim());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn plan_audit_lists_the_doubtful_points_with_their_place() {
+    let dir = folder("audit");
+    let o = run(&dir, &["plan", "audit"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("附件2 项目 41 · budget"), "{out}");
+    assert!(out.contains("附件1 指标 20 · rule"));
+    assert!(out.contains("主要工作任务 18 · lead_departments"));
+    let o = run(&dir, &["plan", "audit", "--format", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let codes: Vec<&str> = v.as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    for c in ["budget_unit_doubtful", "period_missing", "name_variant", "correction", "domain_mismatch", "assumption", "lead_mismatch", "lead_missing"] {
+        assert!(codes.contains(&c), "{c}");
+    }
+    assert!(!dir.join("ecociv-data").exists(), "audit touches no database");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn check_judges_a_valid_file_and_refuses_a_bad_one() {
+    let dir = folder("check");
+    std::fs::write(dir.join("ok.csv"), "\u{feff}indicator,year,value\n17,2020,0.50\n17,2025,0.44\n13,2025,未建立\n").unwrap();
+    let o = run(&dir, &["check", "ok.csv", "--format", "json", "--lang", "en"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["errors"].as_array().unwrap().is_empty());
+    let r = v["results"].as_array().unwrap();
+    let find = |ind: &str, year: i64| r.iter().find(|x| x["indicator"] == ind && x["year"] == year).unwrap();
+    assert_eq!(find("17", 2025)["status"], "met");
+    assert_eq!(find("17", 2020)["status"], "not_applicable");
+    assert_eq!(find("13", 2025)["status"], "not_met");
+    assert!(find("13", 2025)["region"].is_null());
+    assert_eq!(find("7.2", 2025)["status"], "no_data");
+    assert!(r.iter().all(|x| x["indicator"].is_string() && x["reason_code"].is_string() && x["reason"].is_string()));
+    assert!(!dir.join("ecociv-data").exists(), "check touches no database");
+
+    std::fs::write(dir.join("bad.csv"), "indicator,year,value\n3,2024,二十\n").unwrap();
+    let o = run(&dir, &["check", "bad.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.csv:2: 第2行 value"), "{}", stderr(&o));
+    let o = run(&dir, &["check", "bad.csv", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["results"].as_array().unwrap().is_empty());
+    assert_eq!(v["errors"][0]["line"], 2);
+    assert_eq!(v["errors"][0]["column"], "value");
+    assert_eq!(v["errors"][0]["value"], "二十");
+    let o = run(&dir, &["check", "missing.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing.csv"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn settings_follow_flag_environment_config_default() {
+    let dir = folder("config");
+    std::fs::write(dir.join("c.toml"), "today = \"2024-01-02\"\naddr = \"127.0.0.1:9000\"\n").unwrap();
+    let show = |envs: &[(&str, &str)], args: &[&str]| {
+        let mut c = bin();
+        c.current_dir(&dir).arg("config").args(args);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        stdout(&c.output().unwrap())
+    };
+    assert!(show(&[], &[]).contains("today = \"20"), "default is the real date");
+    assert!(show(&[], &[]).contains("ecociv-data/ecociv.db"));
+    assert!(show(&[], &["--config", "c.toml"]).contains("today = \"2024-01-02\""));
+    assert!(show(&[("ECOCIV_CONFIG", "c.toml")], &[]).contains("addr = \"127.0.0.1:9000\""));
+    assert!(show(&[("ECOCIV_TODAY", "2024-03-04")], &["--config", "c.toml"]).contains("today = \"2024-03-04\""));
+    assert!(show(&[("ECOCIV_TODAY", "2024-03-04")], &["--config", "c.toml", "--today", "2025-05-06"]).contains("today = \"2025-05-06\""));
+    assert!(show(&[], &["--data-dir", "elsewhere"]).contains("elsewhere/ecociv.db"));
+    let o = bin().current_dir(&dir).args(["config", "--today", "2024-02-30"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("2024-02-30"));
+    std::fs::write(dir.join("bad.toml"), "colour = 1\n").unwrap();
+    let o = bin().current_dir(&dir).args(["config", "--config", "bad.toml"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("bad.toml"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Reads one HTTP/1.1 response over a plain socket.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let status = text.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, text)
+}
+
+#[test]
+fn serve_starts_with_the_plan_loaded() {
+    let dir = folder("serve");
+    let mut child =
+        bin().current_dir(&dir).args(["serve", "--addr", "127.0.0.1:0", "--today", "2024-06-01"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let (status, body) = http_get(&addr, "/healthz");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"today\":\"2024-06-01\""), "{body}");
+    let (status, body) = http_get(&addr, "/indicators");
+    assert_eq!(status, 200);
+    assert!(body.contains("生态文明建设规划"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn commands_run_on_postgresql() {
+    let Some(db) = tokio::runtime::Runtime::new().unwrap().block_on(TestDb::postgres()) else { return };
+    let dir = folder("pg");
+    let o = run(&dir, &["--database-url", &db.url, "migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&dir, &["--database-url", &db.url, "plan", "export"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["projects"].as_array().unwrap().len(), 76);
+    assert!(!dir.join("ecociv-data").exists(), "the database URL wins over the data folder");
+    tokio::runtime::Runtime::new().unwrap().block_on(db.cleanup());
+    let _ = std::fs::remove_dir_all(dir);
+}
