@@ -110,13 +110,25 @@ pub struct Finding {
     pub printed: String,
     /// The reading ecociv uses.
     pub suggested: String,
-    /// Why, in the words of the reviewer who made the reading (may be empty).
+    /// Why, in Chinese (may be empty).
     pub note: String,
+    /// Why, in English (may be empty).
+    #[serde(default)]
+    pub note_en: String,
 }
 
 impl Finding {
-    pub fn new(code: FindingCode, severity: Severity, place: Place, printed: &str, suggested: &str, note: String) -> Finding {
-        Finding { code, severity, place, printed: printed.into(), suggested: suggested.into(), note }
+    pub fn new(code: FindingCode, severity: Severity, place: Place, printed: &str, suggested: &str, note: String, note_en: String) -> Finding {
+        Finding { code, severity, place, printed: printed.into(), suggested: suggested.into(), note, note_en }
+    }
+
+    /// The note in the given language, falling back to the other one.
+    pub fn note_in(&self, l: Locale) -> &str {
+        let (first, second) = match l {
+            Locale::Zh => (&self.note, &self.note_en),
+            Locale::En => (&self.note_en, &self.note),
+        };
+        if first.is_empty() { second } else { first }
     }
 
     /// The place as people read it: 附件2 第41行 投资概算.
@@ -221,6 +233,7 @@ pub fn read_budgets(printed: &[(u32, String)], column_unit: &str) -> Result<Vec<
 /// The findings that follow from the assembled plan itself.
 pub fn audit(plan: &Plan) -> Vec<Finding> {
     let mut out = Vec::new();
+    let span = format!("{}-{}", plan.start_year, plan.end_year);
     for p in &plan.projects {
         let row = p.number.to_string();
         if p.period.printed.trim().is_empty() {
@@ -229,11 +242,9 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Severity::Warning,
                 Place::new("projects", &row, "period"),
                 "",
-                &format!("{}-{}", plan.start_year, plan.end_year),
-                format!(
-                    "附件2 prints no 实施年限 for this project; read as the plan's span {}-{} until the implementer reports it",
-                    plan.start_year, plan.end_year
-                ),
+                &span,
+                format!("附件2未列该项目的实施年限，在实施单位报送前按方案期{span}年计"),
+                format!("附件2 prints no 实施年限 for this project; read as the plan's span {span} until the implementer reports it"),
             ));
         } else if !p.period.ongoing && p.period.start.is_none() {
             out.push(Finding::new(
@@ -242,7 +253,8 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Place::new("projects", &row, "period"),
                 &p.period.printed,
                 "",
-                String::new(),
+                "无法识别为年份或年份区间".into(),
+                "cannot be read as a year or a span of years".into(),
             ));
         } else if p.period.end.is_some_and(|e| e < plan.start_year) {
             out.push(Finding::new(
@@ -251,6 +263,7 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Place::new("projects", &row, "period"),
                 &p.period.printed,
                 &p.period.printed,
+                format!("实施年限在方案开始（{}年）之前已结束，项目应已完成，以月调度报告确认", plan.start_year),
                 format!(
                     "the period ends before the plan starts in {}: the project should be complete; its dispatch reports confirm completion",
                     plan.start_year
@@ -266,6 +279,7 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Place::new("projects", &row, "budget"),
                 &format!("{} 亿元", b.printed),
                 &format!("{} 万元 = {} 亿元", b.printed, b.yi),
+                "金额超过该列中位数的100倍，此类项目应以万元计，而非亿元".into(),
                 "the amount is more than 100 times the median of the column; a project of this kind costs 万元, not 亿元".into(),
             ));
         }
@@ -276,24 +290,26 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Place::new("projects", &row, "assessed_indicators"),
                 &p.assessed_indicators_printed,
                 "",
+                "该项目服务于方案，但不对应36项指标中的任何一项".into(),
                 "the project serves the plan but none of its 36 indicators".into(),
             ));
         } else {
             let mut domains: Vec<_> = p.assessed_indicators.iter().filter_map(|c| plan.indicator_of(c)).map(|i| i.domain).collect();
             domains.dedup();
             if !domains.contains(&p.domain) {
-                let suggested: Vec<&str> = domains.iter().map(|d| d.name_zh()).collect();
+                let names = |l: Locale, sep: &str| domains.iter().map(|d| d.name(l)).collect::<Vec<_>>().join(sep);
                 out.push(Finding::new(
                     FindingCode::DomainMismatch,
                     Severity::Warning,
                     Place::new("projects", &row, "domain"),
                     p.domain.name_zh(),
-                    suggested.first().copied().unwrap_or_default(),
+                    domains.first().map(|d| d.name_zh()).unwrap_or_default(),
+                    format!("项目列在{}领域，但其考核指标（{}）属于{}", p.domain.name_zh(), p.assessed_indicators.join("、"), names(Locale::Zh, "、")),
                     format!(
                         "the project is filed under {} but its indicators ({}) belong to {}",
-                        p.domain.name_zh(),
+                        p.domain.name(Locale::En),
                         p.assessed_indicators.join(", "),
-                        suggested.join("、")
+                        names(Locale::En, ", ")
                     ),
                 ));
             }
@@ -301,51 +317,56 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
     }
     for t in &plan.tasks {
         let row = t.number.to_string();
-        let served: Vec<_> = {
-            let mut v: Vec<&crate::model::Indicator> = Vec::new();
-            for c in &t.indicators {
-                if let Some(i) = plan.indicator_of(c)
-                    && !v.iter().any(|x| x.code == i.code)
-                {
-                    v.push(i);
+        let mut served: Vec<&crate::model::Indicator> = Vec::new();
+        for c in &t.indicators {
+            if let Some(i) = plan.indicator_of(c)
+                && !served.iter().any(|x| x.code == i.code)
+            {
+                served.push(i);
+            }
+        }
+        if t.lead_departments.is_empty() {
+            let mut leads: Vec<String> = Vec::new();
+            for l in served.iter().flat_map(|i| i.lead_departments.iter()) {
+                if !leads.contains(l) {
+                    leads.push(l.clone());
                 }
             }
-            v
-        };
-        if t.lead_departments.is_empty() {
-            let leads: Vec<String> = served.iter().flat_map(|i| i.lead_departments.clone()).fold(Vec::new(), |mut acc, x| {
-                if !acc.contains(&x) {
-                    acc.push(x);
-                }
-                acc
-            });
+            let codes = |sep: &str| served.iter().map(|i| i.code.as_str()).collect::<Vec<_>>().join(sep);
+            let (zh, en) = if leads.is_empty() {
+                ("该任务未列牵头部门，所服务的指标也无牵头部门".to_string(), "the task prints no 牵头部门 and serves no indicator with one".to_string())
+            } else {
+                (
+                    format!("该任务未列牵头部门，建议以附件1中指标{}的牵头部门为准", codes("、")),
+                    format!("the task prints no 牵头部门; the lead of its indicator(s) {} in 附件1 is suggested", codes(", ")),
+                )
+            };
             out.push(Finding::new(
                 FindingCode::LeadMissing,
                 Severity::Warning,
                 Place::new("tasks", &row, "lead_departments"),
                 &t.responsibility_printed,
                 &leads.join("、"),
-                if leads.is_empty() {
-                    "the task prints no 牵头部门 and serves no indicator with one".into()
-                } else {
-                    format!(
-                        "the task prints no 牵头部门; the lead of its indicator(s) {} in 附件1 is suggested",
-                        served.iter().map(|i| i.code.as_str()).collect::<Vec<_>>().join(", ")
-                    )
-                },
+                zh,
+                en,
             ));
             continue;
         }
         for i in served {
             let same = i.lead_departments.len() == t.lead_departments.len() && i.lead_departments.iter().all(|l| t.lead_departments.contains(l));
             if !same {
+                let (task_leads, ind_leads) = (t.lead_departments.join("、"), i.lead_departments.join("、"));
                 out.push(Finding::new(
                     FindingCode::LeadMismatch,
                     Severity::Info,
                     Place::new("tasks", &row, "lead_departments"),
-                    &t.lead_departments.join("、"),
-                    &i.lead_departments.join("、"),
-                    format!("the task names {} as lead, 附件1 names {} for indicator {}; both are kept: the indicator's lead enters its values, the task's leads report the task", t.lead_departments.join("、"), i.lead_departments.join("、"), i.code),
+                    &task_leads,
+                    &ind_leads,
+                    format!("任务的牵头部门为{task_leads}，附件1中指标{}的牵头部门为{ind_leads}；两者均保留：指标值由指标牵头部门填报，任务进展由任务牵头部门报送", i.code),
+                    format!(
+                        "the task names {task_leads} as lead, 附件1 names {ind_leads} for indicator {}; both are kept: the indicator's lead enters its values, the task's leads report the task",
+                        i.code
+                    ),
                 ));
             }
         }
@@ -358,6 +379,7 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 Place::new("phases", &w[1].number.to_string(), "start"),
                 &w[1].start.to_string(),
                 &w[1].start.to_string(),
+                format!("第{}阶段与第{}阶段之间有间隔", w[0].number, w[1].number),
                 format!("a gap between phase {} and phase {}", w[0].number, w[1].number),
             ));
         }

@@ -178,8 +178,12 @@ struct Correction {
     field: String,
     printed: String,
     corrected: String,
+    /// Why, in Chinese.
     #[serde(default)]
     note: String,
+    /// Why, in English.
+    #[serde(default)]
+    note_en: String,
 }
 
 #[derive(Deserialize)]
@@ -188,8 +192,12 @@ struct Assumption {
     field: String,
     printed: String,
     suggested: String,
+    /// Why, in Chinese.
     #[serde(default)]
     note: String,
+    /// Why, in English.
+    #[serde(default)]
+    note_en: String,
 }
 
 #[derive(Deserialize)]
@@ -334,6 +342,7 @@ impl Names<'_> {
                 place,
                 n,
                 &u.name,
+                format!("“{n}”与“{}”为同一单位", u.name),
                 format!("“{n}” and “{}” name the same org unit", u.name),
             ));
             return Ok(vec![u.name.clone()]);
@@ -361,7 +370,15 @@ impl Names<'_> {
 
 fn correction_findings(table: &str, row: &str, corrections: &[Correction], out: &mut Vec<Finding>) {
     for c in corrections {
-        out.push(Finding::new(FindingCode::Correction, Severity::Warning, Place::new(table, row, &c.field), &c.printed, &c.corrected, c.note.clone()));
+        out.push(Finding::new(
+            FindingCode::Correction,
+            Severity::Warning,
+            Place::new(table, row, &c.field),
+            &c.printed,
+            &c.corrected,
+            c.note.clone(),
+            c.note_en.clone(),
+        ));
     }
 }
 
@@ -457,6 +474,7 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
                 &a.printed,
                 &a.suggested,
                 a.note.clone(),
+                a.note_en.clone(),
             ));
         }
         correction_findings("indicators", &code, &row.corrections, &mut findings);
@@ -674,6 +692,11 @@ mod tests {
         // every rule parses
         for l in plan.leaves() {
             l.target.parse_rule().unwrap();
+        }
+        // every finding explains itself in both languages
+        for f in &plan.findings {
+            assert!(f.note.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "zh note of {:?}", f.place);
+            assert!(!f.note_en.is_empty(), "en note of {:?}", f.place);
         }
     }
 

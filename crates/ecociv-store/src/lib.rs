@@ -185,7 +185,7 @@ fn u(n: i64) -> u32 {
 type IndicatorRow = (String, Option<String>, String, String, String, String, i64, String, String, String, String, i64, Option<String>);
 type ProjectRow =
     (i64, String, String, String, String, String, Option<i64>, Option<i64>, bool, Option<String>, Option<String>, Option<String>, Option<bool>, String);
-type FindingRow = (String, String, String, String, String, String, String, String);
+type FindingRow = (String, String, String, String, String, String, String, String, String);
 
 macro_rules! backend_impl {
     ($store:ident, $backend:expr, $migrations:literal) => {
@@ -499,8 +499,8 @@ macro_rules! backend_impl {
                 }
                 for (pos, f) in plan.findings.iter().enumerate() {
                     sqlx::query(
-                        "INSERT INTO findings (zone_code, position, code, severity, place_table, place_row, place_field, printed, suggested, note)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        "INSERT INTO findings (zone_code, position, code, severity, place_table, place_row, place_field, printed, suggested, note, note_en)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                     )
                     .bind(z)
                     .bind(pos as i64)
@@ -512,6 +512,7 @@ macro_rules! backend_impl {
                     .bind(&f.printed)
                     .bind(&f.suggested)
                     .bind(&f.note)
+                    .bind(&f.note_en)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -772,14 +773,14 @@ macro_rules! backend_impl {
                     .collect();
 
                 let f_rows: Vec<FindingRow> = sqlx::query_as(
-                    "SELECT code, severity, place_table, place_row, place_field, printed, suggested, note FROM findings WHERE zone_code = $1 ORDER BY position",
+                    "SELECT code, severity, place_table, place_row, place_field, printed, suggested, note, note_en FROM findings WHERE zone_code = $1 ORDER BY position",
                 )
                 .bind(z)
                 .fetch_all(&self.pool)
                 .await?;
                 let findings = f_rows
                     .into_iter()
-                    .map(|(code, severity, table, row, field, printed, suggested, note)| {
+                    .map(|(code, severity, table, row, field, printed, suggested, note, note_en)| {
                         Ok(Finding {
                             code: enum_from::<FindingCode>("finding code", &code)?,
                             severity: enum_from::<Severity>("severity", &severity)?,
@@ -787,6 +788,7 @@ macro_rules! backend_impl {
                             printed,
                             suggested,
                             note,
+                            note_en,
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;

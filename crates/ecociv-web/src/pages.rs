@@ -108,6 +108,9 @@ impl Layout {
     pub fn finding_title(&self, f: &Finding) -> &'static str {
         f.code.title(self.locale)
     }
+    pub fn finding_note<'a>(&self, f: &'a Finding) -> &'a str {
+        f.note_in(self.locale)
+    }
     pub fn finding_place(&self, f: &Finding) -> String {
         f.place_label(self.locale)
     }
@@ -231,7 +234,7 @@ struct OverviewPage {
     phases: Vec<PhaseView>,
     domains: Vec<DomainRow>,
     total: BudgetTotal,
-    leaves: usize,
+    leaves: String,
     warnings: usize,
 }
 
@@ -316,7 +319,7 @@ async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q
         phases,
         domains,
         total: Plan::budget_total(&plan.projects),
-        leaves: plan.leaves().len(),
+        leaves: tf(l, "overview.leaves", &[("n", plan.leaves().len().to_string())]),
         warnings: plan.findings.iter().filter(|f| f.severity == Severity::Warning).count(),
         plan,
     };

@@ -239,8 +239,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             l.pick("解读", "reading"),
                             f.suggested
                         ));
-                        if !f.note.is_empty() {
-                            out.push_str(&format!("    {}: {}\n", l.pick("说明", "note"), f.note));
+                        if !f.note_in(l).is_empty() {
+                            out.push_str(&format!("    {}: {}\n", l.pick("说明", "note"), f.note_in(l)));
                         }
                     }
                     let warnings = plan.findings.iter().filter(|f| f.severity == ecociv_core::audit::Severity::Warning).count();
