@@ -479,6 +479,38 @@ mod tests {
     }
 
     #[test]
+    fn every_target_of_the_plan_evaluates() {
+        // a value for every leaf, of the kind its rule judges, two years running
+        let p = plan();
+        let mut csv = String::from("indicator,year,value,upper_target\n");
+        for leaf in p.leaves() {
+            let rule = leaf.target.parse_rule().unwrap();
+            let (v1, v2) = match rule.value_kind() {
+                ValueKind::State(w) => (w.word.clone(), w.word.clone()),
+                _ => ("50".to_string(), "40".to_string()),
+            };
+            let ut = if rule.needs_upper_target() { "45" } else { "" };
+            csv.push_str(&format!("{},2020,{v1},{ut}\n{},2025,{v2},{ut}\n", leaf.code, leaf.code));
+        }
+        let r = check_csv(&p, csv.as_bytes(), Locale::En);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.results.len(), 2 * p.leaves().len());
+        let at = |code: &str, year: i32| find(&r, code, year).status;
+        assert_eq!(at("1", 2025), Status::Met);
+        assert_eq!(at("3", 2025), Status::Met, "40 >= 20");
+        assert_eq!(at("5", 2025), Status::NotMet, "40 = 100");
+        assert_eq!(at("7.2", 2025), Status::NotMet, "40 <= 34");
+        assert_eq!(at("11.3", 2020), Status::NotApplicable, "first year is a baseline");
+        assert_eq!(at("11.3", 2025), Status::NotMet, "40 after 50 decreased");
+        assert_eq!(at("32.3", 2025), Status::Met, "40 after 50 decreased");
+        assert_eq!(at("16", 2025), Status::NotMet, "40 >= 45");
+        assert_eq!(at("18", 2025), Status::Met, "40 <= 45");
+        assert_eq!(at("17", 2020), Status::NotApplicable);
+        assert_eq!(at("17", 2025), Status::Met, "20% down from 2020");
+        assert_eq!(at("20", 2025), Status::Met);
+    }
+
+    #[test]
     fn gb18030_is_read() {
         let p = plan();
         let (bytes, _, _) = encoding_rs::GB18030.encode("indicator,year,value,region\n13,2024,未建立,托县\n");

@@ -994,6 +994,9 @@ mod tests {
         let inc = "increase_from 2020 >= 10%";
         assert_eq!(status(inc, 2022, &[(2020, "50"), (2022, "55")]), Met);
         assert_eq!(status(inc, 2022, &[(2020, "50"), (2022, "54.99")]), NotMet);
+        assert_eq!(status(inc, 2022, &[(2020, "50")]), NoData);
+        assert_eq!(status(inc, 2022, &[(2022, "55")]), NoData);
+        assert_eq!(status("increase_from 2020 > 10%", 2022, &[(2020, "50"), (2022, "55")]), NotMet, "exactly 10% is not more than 10%");
     }
 
     #[test]
@@ -1020,6 +1023,10 @@ mod tests {
         assert_eq!(status("delta >= 2", 2024, &[(2023, "50"), (2024, "52")]), Met);
         assert_eq!(status("delta >= 2", 2024, &[(2023, "50"), (2024, "51.99")]), NotMet);
         assert_eq!(status("delta >= 2", 2023, &[(2023, "50")]), NotApplicable);
+        assert_eq!(status("delta >= 2", 2024, &[(2023, "50")]), NoData);
+        assert_eq!(status("delta <= -1", 2024, &[(2023, "50"), (2024, "49")]), Met);
+        assert_eq!(status("improving", 2024, &[(2023, "5")]), NoData);
+        assert_eq!(status("decreasing", 2024, &[(2023, "3")]), NoData);
         // improving needs a direction: from the rule, or declared
         assert_eq!(status(">= 90 or improving", 2024, &[(2023, "80"), (2024, "85")]), Met);
         assert_eq!(status(">= 90 or improving", 2024, &[(2023, "86"), (2024, "85")]), NotMet);
