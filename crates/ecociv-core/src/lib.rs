@@ -7,15 +7,21 @@
 //! - [`audit`]: the plan data-quality findings.
 //! - [`check`]: evaluating a CSV of observations against a plan.
 //! - [`clock`]: where a plan stands on a date.
+//! - [`access`]: roles and rights.
+//! - [`entry`]: the checks on observations and dispatch reports sent in.
+//! - [`trail`]: the SM3 hash-chained audit trail.
 //! - [`locale`]: zh-CN and en.
 
+pub mod access;
 pub mod audit;
 pub mod check;
 pub mod clock;
+pub mod entry;
 pub mod locale;
 pub mod model;
 pub mod plan_data;
 pub mod rule;
+pub mod trail;
 pub mod value;
 
 pub use locale::Locale;

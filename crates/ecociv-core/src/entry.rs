@@ -1,0 +1,724 @@
+//! The checks on what departments, regions and units send in: yearly observations of an
+//! indicator and monthly dispatch reports of a project or task. Pure: the caller supplies the
+//! plan, the previous entries and the clock; the result is the checked entry or every problem
+//! as a field error with a stable code and a message in both languages.
+
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::Locale;
+use crate::model::{OrgKind, Plan, Project, Task};
+use crate::rule::ValueKind;
+use crate::value::{StateWord, Value, parse_number};
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> FieldError {
+        FieldError { field: field.into(), code, zh: zh.into(), en: en.into() }
+    }
+    pub fn message(&self, l: Locale) -> &str {
+        if l == Locale::Zh { &self.zh } else { &self.en }
+    }
+}
+
+/// A month of dispatch, `YYYY-MM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct YearMonth {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl YearMonth {
+    pub fn of(d: NaiveDate) -> YearMonth {
+        YearMonth { year: d.year(), month: d.month() }
+    }
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+    }
+    pub fn next(self) -> YearMonth {
+        if self.month == 12 { YearMonth { year: self.year + 1, month: 1 } } else { YearMonth { year: self.year, month: self.month + 1 } }
+    }
+    /// The due date of a dispatch report for this month: `due_day` of the next month.
+    pub fn dispatch_due(self, due_day: u32) -> NaiveDate {
+        let n = self.next();
+        let last = n.next().first_day().pred_opt().expect("a day before").day();
+        NaiveDate::from_ymd_opt(n.year, n.month, due_day.clamp(1, last)).expect("valid day")
+    }
+}
+
+impl FromStr for YearMonth {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let (y, m) = t.split_once('-').ok_or_else(|| format!("{t:?} is not YYYY-MM"))?;
+        let year: i32 = y.parse().map_err(|_| format!("{t:?} is not YYYY-MM"))?;
+        let month: u32 = m.parse().map_err(|_| format!("{t:?} is not YYYY-MM"))?;
+        if y.len() != 4 || !(1..=12).contains(&month) {
+            return Err(format!("{t:?} is not YYYY-MM"));
+        }
+        Ok(YearMonth { year, month })
+    }
+}
+
+impl TryFrom<String> for YearMonth {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<YearMonth> for String {
+    fn from(m: YearMonth) -> String {
+        m.to_string()
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// Per-zone settings of the data loop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoopSettings {
+    /// Dispatch reports are due on this day of the next month.
+    pub dispatch_due_day: u32,
+    /// Yearly values are due by this month and day of the next year.
+    pub observation_due: (u32, u32),
+    /// A change against the previous year larger than this share (0.5 = 50%) needs a written explanation.
+    pub jump_bound: Decimal,
+}
+
+impl Default for LoopSettings {
+    fn default() -> Self {
+        LoopSettings { dispatch_due_day: 5, observation_due: (3, 31), jump_bound: Decimal::new(5, 1) }
+    }
+}
+
+impl LoopSettings {
+    pub fn observation_due_date(&self, year: i32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year + 1, self.observation_due.0, self.observation_due.1)
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(year + 1, 12, 31).expect("valid"))
+    }
+}
+
+/// An observation as sent in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ObservationInput {
+    /// A leaf code: `3`, `7.2`.
+    pub indicator: String,
+    pub year: i32,
+    /// A region of the zone (name or alias), where the task force asks values by region.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// A number in the indicator's unit (a string or a JSON number), or a state word.
+    #[schema(value_type = String)]
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub comment: String,
+    /// Required when the value jumps beyond the bound against the previous year.
+    #[serde(default)]
+    pub explanation: Option<String>,
+}
+
+/// An observation that passed the checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedObservation {
+    pub indicator: String,
+    pub year: i32,
+    pub region: Option<String>,
+    pub value: Value,
+    pub comment: String,
+    pub explanation: Option<String>,
+    /// A jump beyond the bound (explained).
+    pub jump: bool,
+}
+
+/// Reads a JSON value (string or number) as text.
+pub fn json_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Checks an observation: the code is a leaf of the plan, the year is open (from the base
+/// year up to the clock's year, or opened later), the region is one of the zone's, the value
+/// has the kind the rule judges and stays in range, and a jump against the previous year is
+/// explained.
+pub fn check_observation(
+    plan: &Plan,
+    input: &ObservationInput,
+    previous: Option<&Value>,
+    today: NaiveDate,
+    settings: &LoopSettings,
+    extra_years: &[i32],
+) -> Result<CheckedObservation, Vec<FieldError>> {
+    let mut errs = Vec::new();
+    let leaf = plan.leaf(&input.indicator);
+    if leaf.is_none() {
+        let composite = plan.indicator(input.indicator.trim()).is_some_and(|i| !i.sub_indicators.is_empty());
+        if composite {
+            errs.push(FieldError::new(
+                "indicator",
+                "composite_indicator",
+                format!("指标 {} 由分项指标组成，请按分项填报", input.indicator),
+                format!("indicator {} is composite; enter its sub-indicators", input.indicator),
+            ));
+        } else {
+            errs.push(FieldError::new("indicator", "unknown_indicator", format!("未知的指标“{}”", input.indicator), format!("unknown indicator {:?}", input.indicator)));
+        }
+    }
+    let open = (plan.base_year..=plan.end_year).contains(&input.year) || extra_years.contains(&input.year);
+    if input.year > today.year() {
+        errs.push(FieldError::new("year", "future_year", format!("{} 年尚未到来", input.year), format!("the year {} has not come yet", input.year)));
+    } else if !open {
+        errs.push(FieldError::new(
+            "year",
+            "year_not_open",
+            format!("{} 年不在填报期内（{}–{} 年，或专班开放的年度）", input.year, plan.base_year, plan.end_year),
+            format!("the year {} is not open ({}–{} or a year the task force opened)", input.year, plan.base_year, plan.end_year),
+        ));
+    }
+    let region = match input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => match plan.org_unit(r).filter(|o| o.kind == OrgKind::Region) {
+            Some(o) => Some(o.name.clone()),
+            None => {
+                errs.push(FieldError::new("region", "unknown_region", format!("“{r}”不是本区域的旗县区"), format!("{r:?} is not a region of the zone")));
+                None
+            }
+        },
+    };
+    let mut value = None;
+    let mut jump = false;
+    let text = json_text(&input.value).unwrap_or_default();
+    if let Some(leaf) = leaf {
+        let rule = leaf.target.parse_rule().expect("plan rules parse");
+        match rule.value_kind() {
+            ValueKind::State(w) => match StateWord::parse(&text) {
+                Some(s) if s.word == w.word || s.is_generic() => value = Some(Value::State(s)),
+                _ => {
+                    let acc = w.accepted_values().join("、");
+                    errs.push(FieldError::new("value", "not_a_state", format!("应为状态词（{acc}），得到“{text}”"), format!("expected a state word ({acc}), found {text:?}")));
+                }
+            },
+            _ => match parse_number(&text) {
+                None => errs.push(FieldError::new(
+                    "value",
+                    "not_a_number",
+                    format!("应为数值（{}），得到“{text}”", leaf.unit),
+                    format!("expected a number ({}), found {text:?}", leaf.unit),
+                )),
+                Some(n) => {
+                    let (min, max) = range_of(leaf.unit, leaf.code);
+                    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                        let shown = |o: Option<Decimal>| o.map(|d| d.to_string()).unwrap_or_else(|| "∞".into());
+                        errs.push(FieldError::new(
+                            "value",
+                            "out_of_range",
+                            format!("{n} 超出范围（{}–{} {}）", shown(min), shown(max), leaf.unit),
+                            format!("{n} is out of range ({}–{} {})", shown(min), shown(max), leaf.unit),
+                        ));
+                    } else {
+                        if let Some(p) = previous.and_then(Value::number)
+                            && !p.is_zero()
+                            && ((n - p) / p).abs() > settings.jump_bound
+                        {
+                            jump = true;
+                            if input.explanation.as_deref().is_none_or(|e| e.trim().is_empty()) {
+                                let pct = (settings.jump_bound * Decimal::ONE_HUNDRED).normalize();
+                                errs.push(FieldError::new(
+                                    "explanation",
+                                    "jump_needs_explanation",
+                                    format!("与上一年（{p}）相比变化超过 {pct}%，请填写说明"),
+                                    format!("the change against the previous year ({p}) exceeds {pct}%; an explanation is required"),
+                                ));
+                            }
+                        }
+                        value = Some(Value::Number(n));
+                    }
+                }
+            },
+        }
+    }
+    if input.comment.chars().count() > 2000 {
+        errs.push(FieldError::new("comment", "too_long", "说明不能超过 2000 字", "the comment may have at most 2000 characters"));
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(CheckedObservation {
+        indicator: leaf.expect("checked").code.to_string(),
+        year: input.year,
+        region,
+        value: value.expect("checked"),
+        comment: input.comment.trim().to_string(),
+        explanation: input.explanation.clone().filter(|e| !e.trim().is_empty()),
+        jump,
+    })
+}
+
+/// The admissible range of a value: percentages 0–100 (rates of change and increases may be
+/// negative), other measures not negative.
+fn range_of(unit: &str, code: &str) -> (Option<Decimal>, Option<Decimal>) {
+    let hundred = Some(Decimal::ONE_HUNDRED);
+    match (unit, code) {
+        // 19 is a rate of decline; 22 an increase in percentage points
+        ("%", "19") | (_, "22") => (Some(-Decimal::ONE_HUNDRED), hundred),
+        ("%", _) => (Some(Decimal::ZERO), hundred),
+        _ => (Some(Decimal::ZERO), None),
+    }
+}
+
+/// The state of a project in a dispatch report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectStatus {
+    NotStarted,
+    UnderWay,
+    Completed,
+    Suspended,
+}
+
+impl ProjectStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ProjectStatus::NotStarted => "not_started",
+            ProjectStatus::UnderWay => "under_way",
+            ProjectStatus::Completed => "completed",
+            ProjectStatus::Suspended => "suspended",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ProjectStatus> {
+        [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended].into_iter().find(|x| x.code() == s.trim())
+    }
+    pub fn label(self, l: Locale) -> &'static str {
+        match self {
+            ProjectStatus::NotStarted => l.pick("未开工", "not started"),
+            ProjectStatus::UnderWay => l.pick("在建", "under way"),
+            ProjectStatus::Completed => l.pick("已完工", "completed"),
+            ProjectStatus::Suspended => l.pick("暂停", "suspended"),
+        }
+    }
+}
+
+/// A project's monthly dispatch report as sent in. Amounts in 万元.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProjectReportInput {
+    #[schema(value_type = String, example = "2024-05")]
+    pub period: String,
+    #[schema(value_type = String)]
+    pub status: String,
+    #[schema(value_type = String)]
+    pub progress_percent: serde_json::Value,
+    #[schema(value_type = String)]
+    pub investment_month_wan: serde_json::Value,
+    /// Required in the first report (the opening cumulative); afterwards it must equal last
+    /// month's cumulative plus this month, and may be left out.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub investment_cumulative_wan: Option<serde_json::Value>,
+    #[serde(default)]
+    pub benefits: String,
+    #[serde(default)]
+    pub problems: String,
+    /// Required when the cumulative investment exceeds the budget.
+    #[serde(default)]
+    pub explanation: Option<String>,
+}
+
+/// A checked project report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedProjectReport {
+    pub period: YearMonth,
+    pub status: ProjectStatus,
+    pub progress_percent: Decimal,
+    pub investment_month_wan: Decimal,
+    pub investment_cumulative_wan: Decimal,
+    pub benefits: String,
+    pub problems: String,
+    pub explanation: Option<String>,
+    pub over_budget: bool,
+}
+
+/// The last report of a subject before the period being reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviousReport {
+    pub period: YearMonth,
+    pub investment_cumulative_wan: Decimal,
+}
+
+fn decimal_field(errs: &mut Vec<FieldError>, field: &str, v: &serde_json::Value) -> Option<Decimal> {
+    let text = json_text(v).unwrap_or_default();
+    match parse_number(&text) {
+        Some(n) => Some(n),
+        None => {
+            errs.push(FieldError::new(field, "not_a_number", format!("应为数值，得到“{text}”"), format!("expected a number, found {text:?}")));
+            None
+        }
+    }
+}
+
+fn check_period(errs: &mut Vec<FieldError>, plan: &Plan, period: &str, today: NaiveDate) -> Option<YearMonth> {
+    match period.parse::<YearMonth>() {
+        Err(_) => {
+            errs.push(FieldError::new("period", "bad_period", format!("月份应为 YYYY-MM，得到“{period}”"), format!("the month must be YYYY-MM, found {period:?}")));
+            None
+        }
+        Ok(m) if m > YearMonth::of(today) => {
+            errs.push(FieldError::new("period", "future_month", format!("{m} 尚未到来"), format!("the month {m} has not come yet")));
+            None
+        }
+        Ok(m) if m.year < plan.start_year => {
+            errs.push(FieldError::new(
+                "period",
+                "month_before_plan",
+                format!("{m} 早于方案开始（{} 年）", plan.start_year),
+                format!("{m} is before the plan starts ({})", plan.start_year),
+            ));
+            None
+        }
+        Ok(m) => Some(m),
+    }
+}
+
+/// Checks a project's dispatch report against the previous one.
+pub fn check_project_report(
+    plan: &Plan,
+    project: &Project,
+    input: &ProjectReportInput,
+    previous: Option<&PreviousReport>,
+    today: NaiveDate,
+) -> Result<CheckedProjectReport, Vec<FieldError>> {
+    let mut errs = Vec::new();
+    let period = check_period(&mut errs, plan, &input.period, today);
+    let status = ProjectStatus::parse(&input.status);
+    if status.is_none() {
+        errs.push(FieldError::new(
+            "status",
+            "bad_status",
+            format!("状态应为 not_started、under_way、completed 或 suspended，得到“{}”", input.status),
+            format!("status must be not_started, under_way, completed or suspended, found {:?}", input.status),
+        ));
+    }
+    let progress = decimal_field(&mut errs, "progress_percent", &input.progress_percent);
+    if let Some(p) = progress
+        && (p < Decimal::ZERO || p > Decimal::ONE_HUNDRED)
+    {
+        errs.push(FieldError::new("progress_percent", "out_of_range", format!("进度 {p}% 应在 0–100 之间"), format!("progress {p}% must be within 0–100")));
+    }
+    if let (Some(p), Some(s)) = (progress, status) {
+        if p == Decimal::ONE_HUNDRED && s != ProjectStatus::Completed {
+            errs.push(FieldError::new("status", "complete_means_completed", "进度为 100% 时状态应为已完工", "100% progress means the status is completed"));
+        }
+        if s == ProjectStatus::Completed && p != Decimal::ONE_HUNDRED {
+            errs.push(FieldError::new("progress_percent", "completed_means_100", "已完工的项目进度应为 100%", "a completed project has 100% progress"));
+        }
+    }
+    let month = decimal_field(&mut errs, "investment_month_wan", &input.investment_month_wan);
+    if let Some(m) = month
+        && m < Decimal::ZERO
+    {
+        errs.push(FieldError::new("investment_month_wan", "negative", format!("本月投资 {m} 万元不能为负数"), format!("the month's investment {m} 万元 cannot be negative")));
+    }
+    let given_cum = input.investment_cumulative_wan.as_ref().filter(|v| !v.is_null() && json_text(v).is_some_and(|t| !t.trim().is_empty()));
+    let cum_given = given_cum.and_then(|v| decimal_field(&mut errs, "investment_cumulative_wan", v));
+    if let (Some(prev), Some(p)) = (previous, period)
+        && p <= prev.period
+    {
+        errs.push(FieldError::new(
+            "period",
+            "not_after_last_report",
+            format!("{p} 不晚于已报送的 {}", prev.period),
+            format!("{p} is not after the last report, {}", prev.period),
+        ));
+    }
+    let mut cumulative = None;
+    match (previous, month, cum_given) {
+        (None, Some(m), Some(c)) => {
+            if c < m {
+                errs.push(FieldError::new(
+                    "investment_cumulative_wan",
+                    "cumulative_below_month",
+                    format!("累计投资 {c} 万元小于本月投资 {m} 万元"),
+                    format!("the cumulative {c} 万元 is below the month's {m} 万元"),
+                ));
+            } else {
+                cumulative = Some(c);
+            }
+        }
+        (None, _, None) => errs.push(FieldError::new(
+            "investment_cumulative_wan",
+            "opening_cumulative_required",
+            "首次报送须填写开累投资（万元）",
+            "the first report must give the cumulative investment (万元)",
+        )),
+        (Some(prev), Some(m), c) => {
+            let expected = prev.investment_cumulative_wan + m;
+            match c {
+                Some(c) if c != expected => errs.push(FieldError::new(
+                    "investment_cumulative_wan",
+                    "cumulative_mismatch",
+                    format!("累计投资应为上次累计 {} 加本月 {m}，即 {expected} 万元，得到 {c}", prev.investment_cumulative_wan),
+                    format!("the cumulative must be the last cumulative {} plus this month {m} = {expected} 万元, found {c}", prev.investment_cumulative_wan),
+                )),
+                _ => cumulative = Some(expected),
+            }
+        }
+        _ => {}
+    }
+    let mut over_budget = false;
+    if let (Some(c), Some(b)) = (cumulative, &project.budget) {
+        let budget_wan = b.yi * Decimal::from(10_000);
+        if c > budget_wan {
+            over_budget = true;
+            if input.explanation.as_deref().is_none_or(|e| e.trim().is_empty()) {
+                errs.push(FieldError::new(
+                    "explanation",
+                    "over_budget_needs_explanation",
+                    format!("累计投资 {c} 万元超过投资概算 {} 万元，请填写说明", budget_wan.normalize()),
+                    format!("the cumulative {c} 万元 exceeds the budget of {} 万元; an explanation is required", budget_wan.normalize()),
+                ));
+            }
+        }
+    }
+    for (field, text) in [("benefits", &input.benefits), ("problems", &input.problems)] {
+        if text.chars().count() > 4000 {
+            errs.push(FieldError::new(field, "too_long", "不能超过 4000 字", "at most 4000 characters"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(CheckedProjectReport {
+        period: period.expect("checked"),
+        status: status.expect("checked"),
+        progress_percent: progress.expect("checked"),
+        investment_month_wan: month.expect("checked"),
+        investment_cumulative_wan: cumulative.expect("checked"),
+        benefits: input.benefits.trim().into(),
+        problems: input.problems.trim().into(),
+        explanation: input.explanation.clone().filter(|e| !e.trim().is_empty()),
+        over_budget,
+    })
+}
+
+/// A task's monthly dispatch report as sent in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TaskReportInput {
+    #[schema(example = "2024-05")]
+    pub period: String,
+    /// What was done.
+    pub progress: String,
+    /// Amounts done so far toward the task's quantities, by their position (0-based) in the task.
+    #[serde(default)]
+    pub quantities: Vec<QuantityDone>,
+    #[serde(default)]
+    pub problems: String,
+}
+
+/// An amount done toward one of a task's quantities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QuantityDone {
+    pub index: usize,
+    #[schema(value_type = String)]
+    pub done: serde_json::Value,
+}
+
+/// A checked task report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedTaskReport {
+    pub period: YearMonth,
+    pub progress: String,
+    pub quantities: Vec<(usize, Decimal)>,
+    pub problems: String,
+}
+
+/// Checks a task's dispatch report.
+pub fn check_task_report(plan: &Plan, task: &Task, input: &TaskReportInput, last_period: Option<YearMonth>, today: NaiveDate) -> Result<CheckedTaskReport, Vec<FieldError>> {
+    let mut errs = Vec::new();
+    let period = check_period(&mut errs, plan, &input.period, today);
+    if let (Some(p), Some(last)) = (period, last_period)
+        && p <= last
+    {
+        errs.push(FieldError::new("period", "not_after_last_report", format!("{p} 不晚于已报送的 {last}"), format!("{p} is not after the last report, {last}")));
+    }
+    if input.progress.trim().is_empty() {
+        errs.push(FieldError::new("progress", "required", "请填写工作进展", "the progress is required"));
+    }
+    let mut quantities = Vec::new();
+    for q in &input.quantities {
+        let field = format!("quantities[{}]", q.index);
+        if q.index >= task.quantities.len() {
+            errs.push(FieldError::new(&field, "unknown_quantity", format!("任务 {} 没有第 {} 项量化目标", task.number, q.index + 1), format!("task {} has no quantity {}", task.number, q.index + 1)));
+            continue;
+        }
+        if let Some(d) = decimal_field(&mut errs, &field, &q.done) {
+            if d < Decimal::ZERO {
+                errs.push(FieldError::new(&field, "negative", "完成量不能为负数", "the amount done cannot be negative"));
+            } else {
+                quantities.push((q.index, d));
+            }
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(CheckedTaskReport { period: period.expect("checked"), progress: input.progress.trim().into(), quantities, problems: input.problems.trim().into() })
+}
+
+/// A string is a strong enough password: at least 10 characters with three of: lower case,
+/// upper case, digits, other characters.
+pub fn check_password_strength(pw: &str) -> Result<(), FieldError> {
+    let classes = [pw.chars().any(|c| c.is_lowercase()), pw.chars().any(|c| c.is_uppercase()), pw.chars().any(|c| c.is_ascii_digit()), pw.chars().any(|c| !c.is_alphanumeric())];
+    if pw.chars().count() < 10 || classes.iter().filter(|x| **x).count() < 3 {
+        return Err(FieldError::new(
+            "password",
+            "weak_password",
+            "密码至少 10 位，并包含小写字母、大写字母、数字、符号中的三类",
+            "the password needs at least 10 characters and three of: lower case, upper case, digits, symbols",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_data::{build_plan, hohhot};
+    use serde_json::json;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+    fn codes(r: Result<impl std::fmt::Debug, Vec<FieldError>>) -> Vec<(String, &'static str)> {
+        r.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    #[test]
+    fn observations_are_checked() {
+        let p = build_plan(&hohhot()).unwrap();
+        let s = LoopSettings::default();
+        let today = d("2024-06-01");
+        let ok = |ind: &str, year: i32, v: serde_json::Value| ObservationInput { indicator: ind.into(), year, value: v, ..Default::default() };
+        assert!(check_observation(&p, &ok("7.1", 2023, json!("86.2")), None, today, &s, &[]).is_ok());
+        assert!(check_observation(&p, &ok("7.1", 2023, json!(86.2)), None, today, &s, &[]).is_ok());
+        assert_eq!(codes(check_observation(&p, &ok("7.1", 2023, json!("140")), None, today, &s, &[])), vec![("value".into(), "out_of_range")]);
+        assert_eq!(codes(check_observation(&p, &ok("13", 2023, json!("45")), None, today, &s, &[])), vec![("value".into(), "not_a_state")]);
+        assert_eq!(codes(check_observation(&p, &ok("3", 2023, json!("很多")), None, today, &s, &[])), vec![("value".into(), "not_a_number")]);
+        assert_eq!(codes(check_observation(&p, &ok("7", 2023, json!("1")), None, today, &s, &[])), vec![("indicator".into(), "composite_indicator")]);
+        assert_eq!(codes(check_observation(&p, &ok("3", 2025, json!("25")), None, today, &s, &[])), vec![("year".into(), "future_year")]);
+        assert_eq!(codes(check_observation(&p, &ok("3", 2019, json!("25")), None, today, &s, &[])), vec![("year".into(), "year_not_open")]);
+        assert!(check_observation(&p, &ok("3", 2026, json!("25")), None, d("2027-02-01"), &s, &[2026]).is_ok());
+        assert_eq!(codes(check_observation(&p, &ok("17", 2023, json!("-1")), None, today, &s, &[])), vec![("value".into(), "out_of_range")]);
+        assert!(check_observation(&p, &ok("22", 2023, json!("-1.5")), None, today, &s, &[]).is_ok());
+        // a jump needs an explanation
+        let prev = Value::Number(Decimal::from(40));
+        assert_eq!(codes(check_observation(&p, &ok("3", 2023, json!("70")), Some(&prev), today, &s, &[])), vec![("explanation".into(), "jump_needs_explanation")]);
+        let explained = ObservationInput { explanation: Some("考核办法调整".into()), ..ok("3", 2023, json!("70")) };
+        assert!(check_observation(&p, &explained, Some(&prev), today, &s, &[]).unwrap().jump);
+        assert!(!check_observation(&p, &ok("3", 2023, json!("60")), Some(&prev), today, &s, &[]).unwrap().jump, "exactly 50% is within the bound");
+        let regional = ObservationInput { region: Some("托县".into()), ..ok("24", 2023, json!("96")) };
+        assert_eq!(check_observation(&p, &regional, None, today, &s, &[]).unwrap().region.as_deref(), Some("托克托县"));
+        let bad_region = ObservationInput { region: Some("海淀区".into()), ..ok("24", 2023, json!("96")) };
+        assert_eq!(codes(check_observation(&p, &bad_region, None, today, &s, &[])), vec![("region".into(), "unknown_region")]);
+    }
+
+    fn report(period: &str, status: &str, progress: &str, month: &str, cum: Option<&str>) -> ProjectReportInput {
+        ProjectReportInput {
+            period: period.into(),
+            status: status.into(),
+            progress_percent: json!(progress),
+            investment_month_wan: json!(month),
+            investment_cumulative_wan: cum.map(|c| json!(c)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn project_reports_keep_the_cumulative_honest() {
+        let p = build_plan(&hohhot()).unwrap();
+        let proj = p.project(4).unwrap(); // budget 1.052 亿元 = 10520 万元
+        let today = d("2024-06-10");
+        let first = check_project_report(&p, proj, &report("2024-04", "under_way", "30", "500", Some("3000")), None, today).unwrap();
+        assert_eq!(first.investment_cumulative_wan, Decimal::from(3000));
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-04", "under_way", "30", "500", None), None, today)), vec![(
+            "investment_cumulative_wan".into(),
+            "opening_cumulative_required"
+        )]);
+        let prev = PreviousReport { period: first.period, investment_cumulative_wan: first.investment_cumulative_wan };
+        let second = check_project_report(&p, proj, &report("2024-05", "under_way", "40", "200", None), Some(&prev), today).unwrap();
+        assert_eq!(second.investment_cumulative_wan, Decimal::from(3200));
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "40", "200", Some("3100")), Some(&prev), today)), vec![(
+            "investment_cumulative_wan".into(),
+            "cumulative_mismatch"
+        )]);
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-04", "under_way", "40", "200", None), Some(&prev), today)), vec![(
+            "period".into(),
+            "not_after_last_report"
+        )]);
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-07", "under_way", "40", "200", None), Some(&prev), today)), vec![(
+            "period".into(),
+            "future_month"
+        )]);
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "140", "200", None), Some(&prev), today)), vec![(
+            "progress_percent".into(),
+            "out_of_range"
+        )]);
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "40", "-5", None), Some(&prev), today)), vec![(
+            "investment_month_wan".into(),
+            "negative"
+        )]);
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "100", "0", None), Some(&prev), today)), vec![(
+            "status".into(),
+            "complete_means_completed"
+        )]);
+        assert!(check_project_report(&p, proj, &report("2024-05", "completed", "100", "0", None), Some(&prev), today).is_ok());
+        let over = check_project_report(&p, proj, &report("2024-05", "under_way", "90", "8000", None), Some(&prev), today);
+        assert_eq!(codes(over), vec![("explanation".into(), "over_budget_needs_explanation")]);
+        let explained = ProjectReportInput { explanation: Some("设计变更".into()), ..report("2024-05", "under_way", "90", "8000", None) };
+        assert!(check_project_report(&p, proj, &explained, Some(&prev), today).unwrap().over_budget);
+        assert_eq!(codes(check_project_report(&p, proj, &report("2024-13", "x", "a", "b", None), None, today)).len(), 5);
+    }
+
+    #[test]
+    fn task_reports_and_months() {
+        let p = build_plan(&hohhot()).unwrap();
+        let t9 = p.task(9).unwrap();
+        let input = TaskReportInput {
+            period: "2024-05".into(),
+            progress: "完成造林".into(),
+            quantities: vec![QuantityDone { index: 0, done: json!("12.5") }],
+            problems: String::new(),
+        };
+        let r = check_task_report(&p, t9, &input, None, d("2024-06-01")).unwrap();
+        assert_eq!(r.quantities, vec![(0, Decimal::new(125, 1))]);
+        let bad = TaskReportInput { quantities: vec![QuantityDone { index: 7, done: json!("1") }], progress: " ".into(), ..input.clone() };
+        assert_eq!(codes(check_task_report(&p, t9, &bad, None, d("2024-06-01"))).len(), 2);
+        let m: YearMonth = "2024-12".parse().unwrap();
+        assert_eq!(m.dispatch_due(5), d("2025-01-05"));
+        assert_eq!("2024-02".parse::<YearMonth>().unwrap().dispatch_due(31), d("2024-03-31"));
+        assert_eq!("2024-01".parse::<YearMonth>().unwrap().dispatch_due(31), d("2024-02-29"));
+        assert!("2024-13".parse::<YearMonth>().is_err());
+        assert!("24-01".parse::<YearMonth>().is_err());
+        assert!(check_password_strength("short").is_err());
+        assert!(check_password_strength("alllowercaseletters").is_err());
+        assert!(check_password_strength("Correct-horse-9").is_ok());
+    }
+}
