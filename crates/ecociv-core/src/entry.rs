@@ -181,7 +181,12 @@ pub fn check_observation(
                 format!("indicator {} is composite; enter its sub-indicators", input.indicator),
             ));
         } else {
-            errs.push(FieldError::new("indicator", "unknown_indicator", format!("未知的指标“{}”", input.indicator), format!("unknown indicator {:?}", input.indicator)));
+            errs.push(FieldError::new(
+                "indicator",
+                "unknown_indicator",
+                format!("未知的指标“{}”", input.indicator),
+                format!("unknown indicator {:?}", input.indicator),
+            ));
         }
     }
     let open = (plan.base_year..=plan.end_year).contains(&input.year) || extra_years.contains(&input.year);
@@ -215,7 +220,12 @@ pub fn check_observation(
                 Some(s) if s.word == w.word || s.is_generic() => value = Some(Value::State(s)),
                 _ => {
                     let acc = w.accepted_values().join("、");
-                    errs.push(FieldError::new("value", "not_a_state", format!("应为状态词（{acc}），得到“{text}”"), format!("expected a state word ({acc}), found {text:?}")));
+                    errs.push(FieldError::new(
+                        "value",
+                        "not_a_state",
+                        format!("应为状态词（{acc}），得到“{text}”"),
+                        format!("expected a state word ({acc}), found {text:?}"),
+                    ));
                 }
             },
             _ => match parse_number(&text) {
@@ -378,7 +388,12 @@ fn decimal_field(errs: &mut Vec<FieldError>, field: &str, v: &serde_json::Value)
 fn check_period(errs: &mut Vec<FieldError>, plan: &Plan, period: &str, today: NaiveDate) -> Option<YearMonth> {
     match period.parse::<YearMonth>() {
         Err(_) => {
-            errs.push(FieldError::new("period", "bad_period", format!("月份应为 YYYY-MM，得到“{period}”"), format!("the month must be YYYY-MM, found {period:?}")));
+            errs.push(FieldError::new(
+                "period",
+                "bad_period",
+                format!("月份应为 YYYY-MM，得到“{period}”"),
+                format!("the month must be YYYY-MM, found {period:?}"),
+            ));
             None
         }
         Ok(m) if m > YearMonth::of(today) => {
@@ -435,7 +450,12 @@ pub fn check_project_report(
     if let Some(m) = month
         && m < Decimal::ZERO
     {
-        errs.push(FieldError::new("investment_month_wan", "negative", format!("本月投资 {m} 万元不能为负数"), format!("the month's investment {m} 万元 cannot be negative")));
+        errs.push(FieldError::new(
+            "investment_month_wan",
+            "negative",
+            format!("本月投资 {m} 万元不能为负数"),
+            format!("the month's investment {m} 万元 cannot be negative"),
+        ));
     }
     let given_cum = input.investment_cumulative_wan.as_ref().filter(|v| !v.is_null() && json_text(v).is_some_and(|t| !t.trim().is_empty()));
     let cum_given = given_cum.and_then(|v| decimal_field(&mut errs, "investment_cumulative_wan", v));
@@ -551,13 +571,24 @@ pub struct CheckedTaskReport {
 }
 
 /// Checks a task's dispatch report.
-pub fn check_task_report(plan: &Plan, task: &Task, input: &TaskReportInput, last_period: Option<YearMonth>, today: NaiveDate) -> Result<CheckedTaskReport, Vec<FieldError>> {
+pub fn check_task_report(
+    plan: &Plan,
+    task: &Task,
+    input: &TaskReportInput,
+    last_period: Option<YearMonth>,
+    today: NaiveDate,
+) -> Result<CheckedTaskReport, Vec<FieldError>> {
     let mut errs = Vec::new();
     let period = check_period(&mut errs, plan, &input.period, today);
     if let (Some(p), Some(last)) = (period, last_period)
         && p <= last
     {
-        errs.push(FieldError::new("period", "not_after_last_report", format!("{p} 不晚于已报送的 {last}"), format!("{p} is not after the last report, {last}")));
+        errs.push(FieldError::new(
+            "period",
+            "not_after_last_report",
+            format!("{p} 不晚于已报送的 {last}"),
+            format!("{p} is not after the last report, {last}"),
+        ));
     }
     if input.progress.trim().is_empty() {
         errs.push(FieldError::new("progress", "required", "请填写工作进展", "the progress is required"));
@@ -566,7 +597,12 @@ pub fn check_task_report(plan: &Plan, task: &Task, input: &TaskReportInput, last
     for q in &input.quantities {
         let field = format!("quantities[{}]", q.index);
         if q.index >= task.quantities.len() {
-            errs.push(FieldError::new(&field, "unknown_quantity", format!("任务 {} 没有第 {} 项量化目标", task.number, q.index + 1), format!("task {} has no quantity {}", task.number, q.index + 1)));
+            errs.push(FieldError::new(
+                &field,
+                "unknown_quantity",
+                format!("任务 {} 没有第 {} 项量化目标", task.number, q.index + 1),
+                format!("task {} has no quantity {}", task.number, q.index + 1),
+            ));
             continue;
         }
         if let Some(d) = decimal_field(&mut errs, &field, &q.done) {
@@ -586,7 +622,12 @@ pub fn check_task_report(plan: &Plan, task: &Task, input: &TaskReportInput, last
 /// A string is a strong enough password: at least 10 characters with three of: lower case,
 /// upper case, digits, other characters.
 pub fn check_password_strength(pw: &str) -> Result<(), FieldError> {
-    let classes = [pw.chars().any(|c| c.is_lowercase()), pw.chars().any(|c| c.is_uppercase()), pw.chars().any(|c| c.is_ascii_digit()), pw.chars().any(|c| !c.is_alphanumeric())];
+    let classes = [
+        pw.chars().any(|c| c.is_lowercase()),
+        pw.chars().any(|c| c.is_uppercase()),
+        pw.chars().any(|c| c.is_ascii_digit()),
+        pw.chars().any(|c| !c.is_alphanumeric()),
+    ];
     if pw.chars().count() < 10 || classes.iter().filter(|x| **x).count() < 3 {
         return Err(FieldError::new(
             "password",
@@ -630,7 +671,10 @@ mod tests {
         assert!(check_observation(&p, &ok("22", 2023, json!("-1.5")), None, today, &s, &[]).is_ok());
         // a jump needs an explanation
         let prev = Value::Number(Decimal::from(40));
-        assert_eq!(codes(check_observation(&p, &ok("3", 2023, json!("70")), Some(&prev), today, &s, &[])), vec![("explanation".into(), "jump_needs_explanation")]);
+        assert_eq!(
+            codes(check_observation(&p, &ok("3", 2023, json!("70")), Some(&prev), today, &s, &[])),
+            vec![("explanation".into(), "jump_needs_explanation")]
+        );
         let explained = ObservationInput { explanation: Some("考核办法调整".into()), ..ok("3", 2023, json!("70")) };
         assert!(check_observation(&p, &explained, Some(&prev), today, &s, &[]).unwrap().jump);
         assert!(!check_observation(&p, &ok("3", 2023, json!("60")), Some(&prev), today, &s, &[]).unwrap().jump, "exactly 50% is within the bound");
@@ -658,37 +702,37 @@ mod tests {
         let today = d("2024-06-10");
         let first = check_project_report(&p, proj, &report("2024-04", "under_way", "30", "500", Some("3000")), None, today).unwrap();
         assert_eq!(first.investment_cumulative_wan, Decimal::from(3000));
-        assert_eq!(codes(check_project_report(&p, proj, &report("2024-04", "under_way", "30", "500", None), None, today)), vec![(
-            "investment_cumulative_wan".into(),
-            "opening_cumulative_required"
-        )]);
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-04", "under_way", "30", "500", None), None, today)),
+            vec![("investment_cumulative_wan".into(), "opening_cumulative_required")]
+        );
         let prev = PreviousReport { period: first.period, investment_cumulative_wan: first.investment_cumulative_wan };
         let second = check_project_report(&p, proj, &report("2024-05", "under_way", "40", "200", None), Some(&prev), today).unwrap();
         assert_eq!(second.investment_cumulative_wan, Decimal::from(3200));
-        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "40", "200", Some("3100")), Some(&prev), today)), vec![(
-            "investment_cumulative_wan".into(),
-            "cumulative_mismatch"
-        )]);
-        assert_eq!(codes(check_project_report(&p, proj, &report("2024-04", "under_way", "40", "200", None), Some(&prev), today)), vec![(
-            "period".into(),
-            "not_after_last_report"
-        )]);
-        assert_eq!(codes(check_project_report(&p, proj, &report("2024-07", "under_way", "40", "200", None), Some(&prev), today)), vec![(
-            "period".into(),
-            "future_month"
-        )]);
-        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "140", "200", None), Some(&prev), today)), vec![(
-            "progress_percent".into(),
-            "out_of_range"
-        )]);
-        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "40", "-5", None), Some(&prev), today)), vec![(
-            "investment_month_wan".into(),
-            "negative"
-        )]);
-        assert_eq!(codes(check_project_report(&p, proj, &report("2024-05", "under_way", "100", "0", None), Some(&prev), today)), vec![(
-            "status".into(),
-            "complete_means_completed"
-        )]);
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-05", "under_way", "40", "200", Some("3100")), Some(&prev), today)),
+            vec![("investment_cumulative_wan".into(), "cumulative_mismatch")]
+        );
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-04", "under_way", "40", "200", None), Some(&prev), today)),
+            vec![("period".into(), "not_after_last_report")]
+        );
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-07", "under_way", "40", "200", None), Some(&prev), today)),
+            vec![("period".into(), "future_month")]
+        );
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-05", "under_way", "140", "200", None), Some(&prev), today)),
+            vec![("progress_percent".into(), "out_of_range")]
+        );
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-05", "under_way", "40", "-5", None), Some(&prev), today)),
+            vec![("investment_month_wan".into(), "negative")]
+        );
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-05", "under_way", "100", "0", None), Some(&prev), today)),
+            vec![("status".into(), "complete_means_completed")]
+        );
         assert!(check_project_report(&p, proj, &report("2024-05", "completed", "100", "0", None), Some(&prev), today).is_ok());
         let over = check_project_report(&p, proj, &report("2024-05", "under_way", "90", "8000", None), Some(&prev), today);
         assert_eq!(codes(over), vec![("explanation".into(), "over_budget_needs_explanation")]);

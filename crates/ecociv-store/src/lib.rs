@@ -4,7 +4,16 @@
 //! placeholders (both drivers accept them) and expanded for each backend by `backend_impl!`.
 //! Every row carries its zone. Loading a plan whose content is already stored changes nothing.
 
+pub mod accounts;
+pub mod entries;
+pub mod records;
 pub mod testdb;
+pub mod trail;
+
+pub use accounts::AccountStore;
+pub use entries::EntryStore;
+pub use records::*;
+pub use trail::{TrailStore, Verification};
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -12,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use ecociv_core::audit::{Finding, FindingCode, Place, Severity};
 use ecociv_core::model::*;
 use ecociv_core::rule::Direction;
@@ -31,6 +40,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A second entry for the same key, or a change to a row that changed meanwhile.
+    #[error("conflict: {0}")]
+    Conflict(String),
 }
 
 impl StoreError {
@@ -41,6 +53,7 @@ impl StoreError {
             StoreError::Database(_) => "store.database",
             StoreError::Migrate(_) => "store.migrate",
             StoreError::Corrupt(_) => "store.corrupt",
+            StoreError::Conflict(_) => "store.conflict",
         }
     }
 }
@@ -65,9 +78,20 @@ pub enum LoadOutcome {
     Unchanged,
 }
 
-/// The repository: everything ecociv keeps.
+/// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
+/// [`EntryStore`] and [`TrailStore`]; bring them into scope with `use ecociv_store::prelude::*`.
+pub trait Store: PlanStore + AccountStore + EntryStore + TrailStore {}
+
+impl<T: PlanStore + AccountStore + EntryStore + TrailStore> Store for T {}
+
+/// Everything needed to call a store.
+pub mod prelude {
+    pub use crate::{AccountStore, EntryStore, PlanStore, Store, TrailStore};
+}
+
+/// Plans of the zones.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait PlanStore: Send + Sync {
     fn backend(&self) -> Backend;
     /// Applies the migrations that are not applied yet.
     async fn migrate(&self) -> Result<()>;
@@ -190,7 +214,7 @@ type FindingRow = (String, String, String, String, String, String, String, Strin
 macro_rules! backend_impl {
     ($store:ident, $backend:expr, $migrations:literal) => {
         #[async_trait]
-        impl Store for $store {
+        impl PlanStore for $store {
             fn backend(&self) -> Backend {
                 $backend
             }
@@ -207,9 +231,22 @@ macro_rules! backend_impl {
             async fn load_plan(&self, plan: &Plan, actor: &str) -> Result<LoadOutcome> {
                 let z = plan.zone.code.as_str();
                 let mut tx = self.pool.begin().await?;
+                // the zone's row (and with it the write lock) first, as every write of a zone does
+                sqlx::query(
+                    "INSERT INTO zones (code, name, name_en, level, kind, parent) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (code) DO UPDATE SET code = excluded.code",
+                )
+                .bind(z)
+                .bind(&plan.zone.name)
+                .bind(&plan.zone.name_en)
+                .bind(enum_code(&plan.zone.level))
+                .bind(enum_code(&plan.zone.kind))
+                .bind(&plan.zone.parent)
+                .execute(&mut *tx)
+                .await?;
                 let stored: Option<(String,)> = sqlx::query_as("SELECT content_hash FROM plans WHERE zone_code = $1").bind(z).fetch_optional(&mut *tx).await?;
-                let outcome = match stored {
-                    Some((h,)) if h == plan.content_hash => return Ok(LoadOutcome::Unchanged),
+                let outcome = match &stored {
+                    Some((h,)) if *h == plan.content_hash => return Ok(LoadOutcome::Unchanged),
                     Some(_) => LoadOutcome::Updated,
                     None => LoadOutcome::Loaded,
                 };
@@ -543,14 +580,9 @@ macro_rules! backend_impl {
                     sqlx::query("DELETE FROM org_units WHERE zone_code = $1 AND name = $2").bind(z).bind(n).execute(&mut *tx).await?;
                 }
                 let action = if outcome == LoadOutcome::Loaded { "plan.loaded" } else { "plan.updated" };
-                sqlx::query("INSERT INTO audit_log (zone_code, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(z)
-                    .bind(Utc::now())
-                    .bind(actor)
-                    .bind(action)
-                    .bind(format!("{} {}", plan.code, plan.content_hash))
-                    .execute(&mut *tx)
-                    .await?;
+                let before = stored.map(|(h,)| format!("{{\"content_hash\":{h:?}}}")).unwrap_or_default();
+                let after = format!("{{\"content_hash\":{:?}}}", plan.content_hash);
+                trail::append_event!(tx, trail::event(z, actor, action, "plan", &plan.code, &before, &after, ""));
                 tx.commit().await?;
                 Ok(outcome)
             }
@@ -833,8 +865,8 @@ macro_rules! backend_impl {
                         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t} WHERE {col} = $1"))).bind(zone).fetch_one(&self.pool).await?;
                     out.insert(t, n);
                 }
-                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE zone_code = $1").bind(zone).fetch_one(&self.pool).await?;
-                out.insert("audit_log", n);
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM trail WHERE zone_code = $1").bind(zone).fetch_one(&self.pool).await?;
+                out.insert("trail", n);
                 Ok(out)
             }
         }

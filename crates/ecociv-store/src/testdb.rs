@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::{Connection, Executor, PgConnection};
 
-use crate::{Store, connect};
+use crate::connect;
+use crate::prelude::*;
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -94,6 +95,18 @@ impl TestDb {
         let store = connect(&url).await.expect("connect test database");
         store.migrate().await.expect("migrations are already applied");
         Some(TestDb { url, store, cleanup: Cleanup::PgDatabase(name) })
+    }
+
+    /// Runs one SQL statement on the database behind the store's back (tests of tampering).
+    pub async fn execute(&self, sql: &str) -> u64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if self.url.starts_with("sqlite:") {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.expect("connect");
+            c.execute(sql).await.expect("execute").rows_affected()
+        } else {
+            let mut c = PgConnection::connect(&self.url).await.expect("connect");
+            c.execute(sql).await.expect("execute").rows_affected()
+        }
     }
 
     /// Closes the store and removes the database.

@@ -1,8 +1,9 @@
 //! The store conformance suite: every test runs on SQLite and on PostgreSQL.
 
+use ecociv_core::access::Role;
 use ecociv_core::plan_data::{build_plan, hohhot};
 use ecociv_store::testdb::TestDb;
-use ecociv_store::{Backend, LoadOutcome};
+use ecociv_store::{Backend, DispatchRecord, EntryState, LoadOutcome, ObservationRecord, StoreError, UserRecord};
 
 /// Runs `f` on a fresh SQLite database and a fresh PostgreSQL database.
 macro_rules! on_both {
@@ -26,7 +27,15 @@ macro_rules! on_both {
     };
 }
 
-on_both!(plan_round_trips_exactly, loading_twice_changes_nothing, a_revised_plan_updates_in_place, foreign_keys_are_enforced);
+on_both!(
+    plan_round_trips_exactly,
+    loading_twice_changes_nothing,
+    a_revised_plan_updates_in_place,
+    foreign_keys_are_enforced,
+    users_and_tokens,
+    entries_are_unique_and_versioned,
+    verify_catches_tampering
+);
 
 async fn plan_round_trips_exactly(db: &TestDb) {
     let plan = build_plan(&hohhot()).unwrap();
@@ -49,7 +58,7 @@ async fn loading_twice_changes_nothing(db: &TestDb) {
     assert_eq!(before["indicators"], 36 + 12);
     assert_eq!(before["tasks"], 37);
     assert_eq!(before["projects"], 76);
-    assert_eq!(before["audit_log"], 1);
+    assert_eq!(before["trail"], 1);
     assert_eq!(db.store.load_plan(&plan, "test").await.unwrap(), LoadOutcome::Unchanged);
     assert_eq!(db.store.row_counts("150100").await.unwrap(), before);
 }
@@ -66,7 +75,7 @@ async fn a_revised_plan_updates_in_place(db: &TestDb) {
     assert_eq!(back, revised);
     let counts = db.store.row_counts("150100").await.unwrap();
     assert_eq!(counts["projects"], 75);
-    assert_eq!(counts["audit_log"], 2);
+    assert_eq!(counts["trail"], 2);
 }
 
 async fn foreign_keys_are_enforced(db: &TestDb) {
@@ -91,4 +100,144 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     assert_eq!(mode, "wal");
     pool.close().await;
     db.cleanup().await;
+}
+
+async fn loaded(db: &TestDb) {
+    let plan = build_plan(&hohhot()).unwrap();
+    db.store.load_plan(&plan, "test").await.unwrap();
+}
+
+fn user(name: &str, org: &str, role: Role) -> UserRecord {
+    UserRecord {
+        name: name.into(),
+        zone: "150100".into(),
+        org_unit: org.into(),
+        role,
+        password_hash: "$argon2id$fake".into(),
+        failed_logins: 0,
+        locked_until: String::new(),
+        created_at: "2024-01-01T00:00:00Z".into(),
+    }
+}
+
+fn obs(indicator: &str, year: i64, value: &str) -> ObservationRecord {
+    ObservationRecord {
+        id: 0,
+        zone: "150100".into(),
+        indicator: indicator.into(),
+        year,
+        region: String::new(),
+        value: value.into(),
+        comment: String::new(),
+        explanation: String::new(),
+        state: EntryState::Submitted,
+        late: false,
+        submitted_by: "alice".into(),
+        submitted_at: "2024-02-01T00:00:00Z".into(),
+        decided_by: String::new(),
+        decided_at: String::new(),
+        reason: String::new(),
+        version: 0,
+    }
+}
+
+fn report(subject: i64, period: &str) -> DispatchRecord {
+    DispatchRecord {
+        id: 0,
+        zone: "150100".into(),
+        kind: "project".into(),
+        subject,
+        period: period.into(),
+        status: "under_way".into(),
+        progress_percent: "30".into(),
+        investment_month_wan: "100".into(),
+        investment_cumulative_wan: "300".into(),
+        progress: String::new(),
+        quantities: "[]".into(),
+        benefits: String::new(),
+        problems: String::new(),
+        explanation: String::new(),
+        state: EntryState::Submitted,
+        late: false,
+        submitted_by: "bob".into(),
+        submitted_at: "2024-06-01T00:00:00Z".into(),
+        decided_by: String::new(),
+        decided_at: String::new(),
+        reason: String::new(),
+        version: 0,
+    }
+}
+
+async fn users_and_tokens(db: &TestDb) {
+    loaded(db).await;
+    let alice = user("alice", "市生态环境局", Role::Department);
+    db.store.create_user(&alice, "cli").await.unwrap();
+    assert!(matches!(db.store.create_user(&alice, "cli").await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.user("alice").await.unwrap().unwrap(), alice);
+    let failed = UserRecord { failed_logins: 1, ..alice.clone() };
+    db.store.update_user(&alice, &failed, "user.login_failed", "alice", "").await.unwrap();
+    // a stale update is refused
+    assert!(matches!(db.store.update_user(&alice, &failed, "user.login_failed", "alice", "").await, Err(StoreError::Conflict(_))));
+    let id = db.store.create_token(&failed, "hash1", "cli").await.unwrap();
+    assert_eq!(db.store.token("hash1").await.unwrap().unwrap().id, id);
+    assert_eq!(db.store.revoke_tokens(&failed, None, "cli").await.unwrap(), 1);
+    assert!(db.store.token("hash1").await.unwrap().is_none());
+    let actions: Vec<String> = db.store.trail("150100").await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, vec!["plan.loaded", "user.created", "user.login_failed", "token.created", "token.revoked"]);
+}
+
+async fn entries_are_unique_and_versioned(db: &TestDb) {
+    loaded(db).await;
+    let o = db.store.insert_observation(&obs("7.1", 2023, "86.2"), "alice").await.unwrap();
+    assert_eq!(o.version, 1);
+    assert!(matches!(db.store.insert_observation(&obs("7.1", 2023, "80"), "alice").await, Err(StoreError::Conflict(_))));
+    // the same indicator and year for a region is another entry
+    db.store.insert_observation(&ObservationRecord { region: "托克托县".into(), ..obs("7.1", 2023, "80") }, "alice").await.unwrap();
+    let approved = ObservationRecord { state: EntryState::Approved, decided_by: "tf".into(), ..o.clone() };
+    let a = db.store.update_observation(&o, &approved, "observation.approved", "tf", "").await.unwrap();
+    assert_eq!((a.version, a.state), (2, EntryState::Approved));
+    assert!(matches!(db.store.update_observation(&o, &approved, "observation.approved", "tf", "").await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.observation("150100", o.id).await.unwrap().unwrap(), a);
+    assert!(db.store.observation("999999", o.id).await.unwrap().is_none(), "rows belong to their zone");
+    let r = db.store.insert_dispatch(&report(4, "2024-05"), "bob").await.unwrap();
+    assert!(matches!(db.store.insert_dispatch(&report(4, "2024-05"), "bob").await, Err(StoreError::Conflict(_))));
+    db.store.insert_dispatch(&report(4, "2024-06"), "bob").await.unwrap();
+    assert_eq!(db.store.dispatch_reports("150100").await.unwrap().len(), 2);
+    assert_eq!(db.store.dispatch("150100", r.id).await.unwrap().unwrap(), r);
+    let history = db.store.trail_for("150100", "observation", &o.id.to_string()).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["observation.submitted", "observation.approved"]);
+    assert_eq!(history[1].before, history[0].after);
+}
+
+async fn verify_catches_tampering(db: &TestDb) {
+    loaded(db).await;
+    db.store.create_user(&user("alice", "市生态环境局", Role::Department), "cli").await.unwrap();
+    let o = db.store.insert_observation(&obs("3", 2023, "25"), "alice").await.unwrap();
+    db.store.insert_dispatch(&report(4, "2024-05"), "bob").await.unwrap();
+    let v = db.store.verify("150100").await.unwrap();
+    assert!(v.ok(), "{v:?}");
+    assert_eq!(v.events, 4);
+    // a value edited behind ecociv's back
+    assert_eq!(db.execute(&format!("UPDATE observations SET value = '35' WHERE id = {}", o.id)).await, 1);
+    let v = db.store.verify("150100").await.unwrap();
+    assert!(v.broken.is_none());
+    assert_eq!(v.tampered.len(), 1);
+    assert_eq!((v.tampered[0].entity.as_str(), v.tampered[0].entity_id.clone()), ("observation", o.id.to_string()));
+    db.execute(&format!("UPDATE observations SET value = '25' WHERE id = {}", o.id)).await;
+    assert!(db.store.verify("150100").await.unwrap().ok());
+    // a role raised behind ecociv's back
+    db.execute("UPDATE users SET role = 'task_force' WHERE name = 'alice'").await;
+    let v = db.store.verify("150100").await.unwrap();
+    assert_eq!(v.tampered[0].entity_id, "alice");
+    db.execute("UPDATE users SET role = 'department' WHERE name = 'alice'").await;
+    // an event of the trail rewritten
+    db.execute("UPDATE trail SET actor = 'mallory' WHERE seq = 3").await;
+    let v = db.store.verify("150100").await.unwrap();
+    assert_eq!(v.broken.unwrap().seq, 3);
+    // a row added behind ecociv's back
+    db.execute("UPDATE trail SET actor = 'alice' WHERE seq = 3").await;
+    db.execute("INSERT INTO upper_targets (zone_code, indicator_code, year, value, set_by, set_at) VALUES ('150100', '16', 2023, '90', 'x', 'y')").await;
+    let v = db.store.verify("150100").await.unwrap();
+    assert!(v.broken.is_none());
+    assert_eq!(v.tampered[0].entity_id, "16/2023");
 }

@@ -1,0 +1,223 @@
+//! Users, sessions and API tokens. Every change of a user (creation, login failures, lock-out,
+//! password) is recorded in the audit trail in the same transaction; sessions are not.
+
+use async_trait::async_trait;
+
+use crate::records::{SessionRecord, TokenRecord, UserRecord};
+use crate::trail::{append_event, begin_write, event};
+use crate::{PgStore, Result, SqliteStore, StoreError};
+
+/// Accounts of the people and machine clients that use ecociv.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates a user; `Conflict` when the name is taken.
+    async fn create_user(&self, user: &UserRecord, actor: &str) -> Result<()>;
+    async fn user(&self, name: &str) -> Result<Option<UserRecord>>;
+    async fn users(&self, zone: &str) -> Result<Vec<UserRecord>>;
+    /// Writes the changed fields of a user (failed logins, lock, password), recording
+    /// `action` in the trail even when nothing changed (a successful login).
+    async fn update_user(&self, before: &UserRecord, after: &UserRecord, action: &str, actor: &str, reason: &str) -> Result<()>;
+    async fn create_session(&self, s: &SessionRecord) -> Result<()>;
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn touch_session(&self, id_hash: &str, last_seen: &str) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Ends every session of a user (after a password change).
+    async fn delete_sessions_of(&self, user: &str) -> Result<()>;
+    /// Stores a token's hash; returns its id.
+    async fn create_token(&self, user: &UserRecord, token_hash: &str, actor: &str) -> Result<i64>;
+    /// A live (not revoked) token by its hash.
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    async fn tokens_of(&self, user: &str) -> Result<Vec<TokenRecord>>;
+    /// Revokes a token of the user (or all of them when `id` is None); returns how many.
+    async fn revoke_tokens(&self, user: &UserRecord, id: Option<i64>, actor: &str) -> Result<u64>;
+}
+
+macro_rules! user_from_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        let role: String = $r.try_get("role")?;
+        UserRecord {
+            name: $r.try_get("name")?,
+            zone: $r.try_get("zone_code")?,
+            org_unit: $r.try_get("org_unit")?,
+            role: ecociv_core::access::Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?,
+            password_hash: $r.try_get("password_hash")?,
+            failed_logins: $r.try_get("failed_logins")?,
+            locked_until: $r.try_get::<Option<String>, _>("locked_until")?.unwrap_or_default(),
+            created_at: $r.try_get("created_at")?,
+        }
+    }};
+}
+
+const USER_COLS: &str = "name, zone_code, org_unit, role, password_hash, failed_logins, locked_until, created_at";
+
+macro_rules! accounts_impl {
+    ($store:ident) => {
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn create_user(&self, u: &UserRecord, actor: &str) -> Result<()> {
+                let mut tx = begin_write!(self.pool, &u.zone);
+                let exists: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE name = $1").bind(&u.name).fetch_optional(&mut *tx).await?;
+                if exists.is_some() {
+                    return Err(StoreError::Conflict(format!("the user {:?} exists", u.name)));
+                }
+                sqlx::query(
+                    "INSERT INTO users (name, zone_code, org_unit, role, password_hash, failed_logins, locked_until, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&u.name)
+                .bind(&u.zone)
+                .bind(&u.org_unit)
+                .bind(u.role.code())
+                .bind(&u.password_hash)
+                .bind(u.failed_logins)
+                .bind(Some(&u.locked_until).filter(|s| !s.is_empty()))
+                .bind(&u.created_at)
+                .execute(&mut *tx)
+                .await?;
+                append_event!(tx, event(&u.zone, actor, "user.created", "user", &u.name, "", &u.state_json(), ""));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user(&self, name: &str) -> Result<Option<UserRecord>> {
+                let row =
+                    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users WHERE name = $1"))).bind(name).fetch_optional(&self.pool).await?;
+                Ok(match row {
+                    Some(r) => Some(user_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn users(&self, zone: &str) -> Result<Vec<UserRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users WHERE zone_code = $1 ORDER BY name")))
+                    .bind(zone)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut out = Vec::new();
+                for r in rows {
+                    out.push(user_from_row!(r));
+                }
+                Ok(out)
+            }
+
+            async fn update_user(&self, before: &UserRecord, after: &UserRecord, action: &str, actor: &str, reason: &str) -> Result<()> {
+                let mut tx = begin_write!(self.pool, &after.zone);
+                let done = sqlx::query(
+                    "UPDATE users SET org_unit = $2, role = $3, password_hash = $4, failed_logins = $5, locked_until = $6
+                     WHERE name = $1 AND password_hash = $7 AND failed_logins = $8",
+                )
+                .bind(&after.name)
+                .bind(&after.org_unit)
+                .bind(after.role.code())
+                .bind(&after.password_hash)
+                .bind(after.failed_logins)
+                .bind(Some(&after.locked_until).filter(|s| !s.is_empty()))
+                .bind(&before.password_hash)
+                .bind(before.failed_logins)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict(format!("the user {:?} changed meanwhile", after.name)));
+                }
+                append_event!(tx, event(&after.zone, actor, action, "user", &after.name, &before.state_json(), &after.state_json(), reason));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, s: &SessionRecord) -> Result<()> {
+                sqlx::query("INSERT INTO sessions (id_hash, user_name, csrf, created_at, last_seen) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&s.id_hash)
+                    .bind(&s.user)
+                    .bind(&s.csrf)
+                    .bind(&s.created_at)
+                    .bind(&s.last_seen)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+                let row: Option<(String, String, String, String, String)> =
+                    sqlx::query_as("SELECT id_hash, user_name, csrf, created_at, last_seen FROM sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(id_hash, user, csrf, created_at, last_seen)| SessionRecord { id_hash, user, csrf, created_at, last_seen }))
+            }
+
+            async fn touch_session(&self, id_hash: &str, last_seen: &str) -> Result<()> {
+                sqlx::query("UPDATE sessions SET last_seen = $2 WHERE id_hash = $1").bind(id_hash).bind(last_seen).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, id_hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn delete_sessions_of(&self, user: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE user_name = $1").bind(user).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_token(&self, user: &UserRecord, token_hash: &str, actor: &str) -> Result<i64> {
+                let mut tx = begin_write!(self.pool, &user.zone);
+                let (id,): (i64,) = sqlx::query_as("INSERT INTO api_tokens (user_name, token_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
+                    .bind(&user.name)
+                    .bind(token_hash)
+                    .bind(crate::trail::now())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                append_event!(tx, event(&user.zone, actor, "token.created", "api_token", &id.to_string(), "", &format!("{{\"user\":{:?}}}", user.name), ""));
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+                let row: Option<(i64, String, String, String)> =
+                    sqlx::query_as("SELECT id, user_name, token_hash, created_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(id, user, token_hash, created_at)| TokenRecord { id, user, token_hash, created_at, revoked_at: String::new() }))
+            }
+
+            async fn tokens_of(&self, user: &str) -> Result<Vec<TokenRecord>> {
+                let rows: Vec<(i64, String, String, String, Option<String>)> =
+                    sqlx::query_as("SELECT id, user_name, token_hash, created_at, revoked_at FROM api_tokens WHERE user_name = $1 ORDER BY id")
+                        .bind(user)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, user, token_hash, created_at, revoked_at)| TokenRecord {
+                        id,
+                        user,
+                        token_hash,
+                        created_at,
+                        revoked_at: revoked_at.unwrap_or_default(),
+                    })
+                    .collect())
+            }
+
+            async fn revoke_tokens(&self, user: &UserRecord, id: Option<i64>, actor: &str) -> Result<u64> {
+                let mut tx = begin_write!(self.pool, &user.zone);
+                let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM api_tokens WHERE user_name = $1 AND revoked_at IS NULL AND ($2 < 0 OR id = $2)")
+                    .bind(&user.name)
+                    .bind(id.unwrap_or(-1))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for (tid,) in &ids {
+                    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1").bind(tid).bind(crate::trail::now()).execute(&mut *tx).await?;
+                    append_event!(tx, event(&user.zone, actor, "token.revoked", "api_token", &tid.to_string(), "", "", ""));
+                }
+                tx.commit().await?;
+                Ok(ids.len() as u64)
+            }
+        }
+    };
+}
+
+accounts_impl!(SqliteStore);
+accounts_impl!(PgStore);

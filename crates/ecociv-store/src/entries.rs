@@ -1,0 +1,348 @@
+//! Observations, dispatch reports and assigned targets: inserted and updated in one
+//! transaction with their audit-trail event. Updates name the version they change, so a
+//! concurrent change is a `Conflict`, never a silent overwrite; a second entry for the same
+//! key is a `Conflict` too.
+
+use async_trait::async_trait;
+
+use crate::records::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
+use crate::trail::{append_event, begin_write, event};
+use crate::{PgStore, Result, SqliteStore, StoreError};
+
+/// The entries of the data loop.
+#[async_trait]
+pub trait EntryStore: Send + Sync {
+    /// Stores a new observation (its `id` and `version` are set by the store).
+    async fn insert_observation(&self, o: &ObservationRecord, actor: &str) -> Result<ObservationRecord>;
+    /// Replaces an observation; `before.version` must still be the stored one.
+    async fn update_observation(
+        &self,
+        before: &ObservationRecord,
+        after: &ObservationRecord,
+        action: &str,
+        actor: &str,
+        reason: &str,
+    ) -> Result<ObservationRecord>;
+    async fn observation(&self, zone: &str, id: i64) -> Result<Option<ObservationRecord>>;
+    async fn observations(&self, zone: &str) -> Result<Vec<ObservationRecord>>;
+    async fn set_upper_target(&self, t: &UpperTargetRecord, actor: &str) -> Result<()>;
+    async fn upper_targets(&self, zone: &str) -> Result<Vec<UpperTargetRecord>>;
+    async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord>;
+    async fn update_dispatch(&self, before: &DispatchRecord, after: &DispatchRecord, action: &str, actor: &str, reason: &str) -> Result<DispatchRecord>;
+    async fn dispatch(&self, zone: &str, id: i64) -> Result<Option<DispatchRecord>>;
+    /// All dispatch reports of a zone, by kind, subject and period.
+    async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>>;
+}
+
+const OBS_COLS: &str = "id, zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
+const DISPATCH_COLS: &str = "id, zone_code, kind, subject, period, status, progress_percent, investment_month_wan, investment_cumulative_wan, progress, quantities, \
+     benefits, problems, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
+
+fn state(s: &str) -> Result<EntryState> {
+    EntryState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("entry state {s:?}")))
+}
+
+macro_rules! obs_from_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        ObservationRecord {
+            id: $r.try_get("id")?,
+            zone: $r.try_get("zone_code")?,
+            indicator: $r.try_get("indicator_code")?,
+            year: $r.try_get("year")?,
+            region: $r.try_get("region")?,
+            value: $r.try_get("value")?,
+            comment: $r.try_get("comment")?,
+            explanation: $r.try_get("explanation")?,
+            state: state(&$r.try_get::<String, _>("state")?)?,
+            late: $r.try_get("late")?,
+            submitted_by: $r.try_get("submitted_by")?,
+            submitted_at: $r.try_get("submitted_at")?,
+            decided_by: $r.try_get("decided_by")?,
+            decided_at: $r.try_get("decided_at")?,
+            reason: $r.try_get("reason")?,
+            version: $r.try_get("version")?,
+        }
+    }};
+}
+
+macro_rules! dispatch_from_row {
+    ($r:expr) => {{
+        use sqlx::Row;
+        DispatchRecord {
+            id: $r.try_get("id")?,
+            zone: $r.try_get("zone_code")?,
+            kind: $r.try_get("kind")?,
+            subject: $r.try_get("subject")?,
+            period: $r.try_get("period")?,
+            status: $r.try_get("status")?,
+            progress_percent: $r.try_get("progress_percent")?,
+            investment_month_wan: $r.try_get("investment_month_wan")?,
+            investment_cumulative_wan: $r.try_get("investment_cumulative_wan")?,
+            progress: $r.try_get("progress")?,
+            quantities: $r.try_get("quantities")?,
+            benefits: $r.try_get("benefits")?,
+            problems: $r.try_get("problems")?,
+            explanation: $r.try_get("explanation")?,
+            state: state(&$r.try_get::<String, _>("state")?)?,
+            late: $r.try_get("late")?,
+            submitted_by: $r.try_get("submitted_by")?,
+            submitted_at: $r.try_get("submitted_at")?,
+            decided_by: $r.try_get("decided_by")?,
+            decided_at: $r.try_get("decided_at")?,
+            reason: $r.try_get("reason")?,
+            version: $r.try_get("version")?,
+        }
+    }};
+}
+
+macro_rules! entries_impl {
+    ($store:ident) => {
+        #[async_trait]
+        impl EntryStore for $store {
+            async fn insert_observation(&self, o: &ObservationRecord, actor: &str) -> Result<ObservationRecord> {
+                let mut tx = begin_write!(self.pool, &o.zone);
+                let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM observations WHERE zone_code = $1 AND indicator_code = $2 AND year = $3 AND region = $4")
+                    .bind(&o.zone)
+                    .bind(&o.indicator)
+                    .bind(o.year)
+                    .bind(&o.region)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some((id,)) = taken {
+                    return Err(StoreError::Conflict(format!("observation {id} exists for this indicator, year and region")));
+                }
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO observations (zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by,
+                     submitted_at, decided_by, decided_at, reason, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING id",
+                )
+                .bind(&o.zone)
+                .bind(&o.indicator)
+                .bind(o.year)
+                .bind(&o.region)
+                .bind(&o.value)
+                .bind(&o.comment)
+                .bind(&o.explanation)
+                .bind(o.state.code())
+                .bind(o.late)
+                .bind(&o.submitted_by)
+                .bind(&o.submitted_at)
+                .bind(&o.decided_by)
+                .bind(&o.decided_at)
+                .bind(&o.reason)
+                .fetch_one(&mut *tx)
+                .await?;
+                let stored = ObservationRecord { id, version: 1, ..o.clone() };
+                append_event!(tx, event(&o.zone, actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), ""));
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn update_observation(&self, before: &ObservationRecord, after: &ObservationRecord, action: &str, actor: &str, reason: &str) -> Result<ObservationRecord> {
+                let mut tx = begin_write!(self.pool, &before.zone);
+                let stored = ObservationRecord { id: before.id, version: before.version + 1, ..after.clone() };
+                let done = sqlx::query(
+                    "UPDATE observations SET value = $3, comment = $4, explanation = $5, state = $6, late = $7, submitted_by = $8, submitted_at = $9,
+                     decided_by = $10, decided_at = $11, reason = $12, version = $13 WHERE id = $1 AND version = $2",
+                )
+                .bind(before.id)
+                .bind(before.version)
+                .bind(&stored.value)
+                .bind(&stored.comment)
+                .bind(&stored.explanation)
+                .bind(stored.state.code())
+                .bind(stored.late)
+                .bind(&stored.submitted_by)
+                .bind(&stored.submitted_at)
+                .bind(&stored.decided_by)
+                .bind(&stored.decided_at)
+                .bind(&stored.reason)
+                .bind(stored.version)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict(format!("observation {} changed meanwhile", before.id)));
+                }
+                append_event!(tx, event(&before.zone, actor, action, "observation", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn observation(&self, zone: &str, id: i64) -> Result<Option<ObservationRecord>> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OBS_COLS} FROM observations WHERE zone_code = $1 AND id = $2")))
+                    .bind(zone)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(obs_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn observations(&self, zone: &str) -> Result<Vec<ObservationRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OBS_COLS} FROM observations WHERE zone_code = $1 ORDER BY id")))
+                    .bind(zone)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut out = Vec::new();
+                for r in rows {
+                    out.push(obs_from_row!(r));
+                }
+                Ok(out)
+            }
+
+            async fn set_upper_target(&self, t: &UpperTargetRecord, actor: &str) -> Result<()> {
+                let mut tx = begin_write!(self.pool, &t.zone);
+                let before: Option<(String, String, String)> =
+                    sqlx::query_as("SELECT value, set_by, set_at FROM upper_targets WHERE zone_code = $1 AND indicator_code = $2 AND year = $3")
+                        .bind(&t.zone)
+                        .bind(&t.indicator)
+                        .bind(t.year)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let before_json = before
+                    .map(|(value, set_by, set_at)| UpperTargetRecord { value, set_by, set_at, ..t.clone() }.state_json())
+                    .unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO upper_targets (zone_code, indicator_code, year, value, set_by, set_at) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (zone_code, indicator_code, year) DO UPDATE SET value = excluded.value, set_by = excluded.set_by, set_at = excluded.set_at",
+                )
+                .bind(&t.zone)
+                .bind(&t.indicator)
+                .bind(t.year)
+                .bind(&t.value)
+                .bind(&t.set_by)
+                .bind(&t.set_at)
+                .execute(&mut *tx)
+                .await?;
+                let id = format!("{}/{}", t.indicator, t.year);
+                append_event!(tx, event(&t.zone, actor, "upper_target.set", "upper_target", &id, &before_json, &t.state_json(), ""));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn upper_targets(&self, zone: &str) -> Result<Vec<UpperTargetRecord>> {
+                let rows: Vec<(String, String, i64, String, String, String)> = sqlx::query_as(
+                    "SELECT zone_code, indicator_code, year, value, set_by, set_at FROM upper_targets WHERE zone_code = $1 ORDER BY indicator_code, year",
+                )
+                .bind(zone)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(zone, indicator, year, value, set_by, set_at)| UpperTargetRecord { zone, indicator, year, value, set_by, set_at }).collect())
+            }
+
+            async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
+                let mut tx = begin_write!(self.pool, &d.zone);
+                let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 AND subject = $3 AND period = $4")
+                    .bind(&d.zone)
+                    .bind(&d.kind)
+                    .bind(d.subject)
+                    .bind(&d.period)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some((id,)) = taken {
+                    return Err(StoreError::Conflict(format!("dispatch report {id} exists for this month")));
+                }
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan,
+                     investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at,
+                     decided_by, decided_at, reason, version)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1) RETURNING id",
+                )
+                .bind(&d.zone)
+                .bind(&d.kind)
+                .bind(d.subject)
+                .bind(&d.period)
+                .bind(&d.status)
+                .bind(&d.progress_percent)
+                .bind(&d.investment_month_wan)
+                .bind(&d.investment_cumulative_wan)
+                .bind(&d.progress)
+                .bind(&d.quantities)
+                .bind(&d.benefits)
+                .bind(&d.problems)
+                .bind(&d.explanation)
+                .bind(d.state.code())
+                .bind(d.late)
+                .bind(&d.submitted_by)
+                .bind(&d.submitted_at)
+                .bind(&d.decided_by)
+                .bind(&d.decided_at)
+                .bind(&d.reason)
+                .fetch_one(&mut *tx)
+                .await?;
+                let stored = DispatchRecord { id, version: 1, ..d.clone() };
+                append_event!(tx, event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""));
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn update_dispatch(&self, before: &DispatchRecord, after: &DispatchRecord, action: &str, actor: &str, reason: &str) -> Result<DispatchRecord> {
+                let mut tx = begin_write!(self.pool, &before.zone);
+                let stored = DispatchRecord { id: before.id, version: before.version + 1, ..after.clone() };
+                let done = sqlx::query(
+                    "UPDATE dispatch_reports SET status = $3, progress_percent = $4, investment_month_wan = $5, investment_cumulative_wan = $6,
+                     progress = $7, quantities = $8, benefits = $9, problems = $10, explanation = $11, state = $12, late = $13, submitted_by = $14,
+                     submitted_at = $15, decided_by = $16, decided_at = $17, reason = $18, version = $19 WHERE id = $1 AND version = $2",
+                )
+                .bind(before.id)
+                .bind(before.version)
+                .bind(&stored.status)
+                .bind(&stored.progress_percent)
+                .bind(&stored.investment_month_wan)
+                .bind(&stored.investment_cumulative_wan)
+                .bind(&stored.progress)
+                .bind(&stored.quantities)
+                .bind(&stored.benefits)
+                .bind(&stored.problems)
+                .bind(&stored.explanation)
+                .bind(stored.state.code())
+                .bind(stored.late)
+                .bind(&stored.submitted_by)
+                .bind(&stored.submitted_at)
+                .bind(&stored.decided_by)
+                .bind(&stored.decided_at)
+                .bind(&stored.reason)
+                .bind(stored.version)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict(format!("dispatch report {} changed meanwhile", before.id)));
+                }
+                append_event!(tx, event(&before.zone, actor, action, "dispatch_report", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn dispatch(&self, zone: &str, id: i64) -> Result<Option<DispatchRecord>> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DISPATCH_COLS} FROM dispatch_reports WHERE zone_code = $1 AND id = $2")))
+                    .bind(zone)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(match row {
+                    Some(r) => Some(dispatch_from_row!(r)),
+                    None => None,
+                })
+            }
+
+            async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DISPATCH_COLS} FROM dispatch_reports WHERE zone_code = $1 ORDER BY kind, subject, period"
+                )))
+                .bind(zone)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::new();
+                for r in rows {
+                    out.push(dispatch_from_row!(r));
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+entries_impl!(SqliteStore);
+entries_impl!(PgStore);

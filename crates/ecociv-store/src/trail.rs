@@ -1,0 +1,232 @@
+//! The audit trail in the store: appending an event inside the transaction of the write it
+//! records (the zone's row is locked first, so events of one zone are strictly sequential on
+//! both databases), reading it back, and `verify`: the chain itself, and every stored
+//! observation, dispatch report, assigned target and user against its last recorded state —
+//! so that a value edited directly in the database is caught too.
+
+use chrono::{SecondsFormat, Utc};
+use ecociv_core::trail::{Broken, TrailEvent};
+use serde::Serialize;
+
+/// Now, as the trail writes it.
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A new event (not yet chained).
+pub fn event(zone: &str, actor: &str, action: &str, entity: &str, entity_id: &str, before: &str, after: &str, reason: &str) -> TrailEvent {
+    TrailEvent {
+        zone: zone.into(),
+        seq: 0,
+        at: now(),
+        actor: actor.into(),
+        action: action.into(),
+        entity: entity.into(),
+        entity_id: entity_id.into(),
+        before: before.into(),
+        after: after.into(),
+        reason: reason.into(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+/// Chains an event after the zone's last (seq, hash).
+pub fn chain(ev: TrailEvent, last: Option<(i64, String)>) -> TrailEvent {
+    let prev = last.map(|(seq, hash)| TrailEvent { seq, hash, ..ev.clone() });
+    ev.chain_after(prev.as_ref())
+}
+
+/// A stored row that does not match the trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tampered {
+    pub entity: String,
+    pub entity_id: String,
+    pub problem: String,
+}
+
+/// The result of `verify` for one zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub zone: String,
+    pub events: usize,
+    /// The first broken link of the chain.
+    pub broken: Option<Broken>,
+    /// Rows whose stored content differs from their last recorded state.
+    pub tampered: Vec<Tampered>,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.broken.is_none() && self.tampered.is_empty()
+    }
+}
+
+/// Compares the current rows (entity, id, canonical JSON) with the last `after` of each entity
+/// in the events.
+pub fn compare_states(events: &[TrailEvent], entity: &str, rows: &[(String, String)]) -> Vec<Tampered> {
+    use std::collections::BTreeMap;
+    let mut last: BTreeMap<&str, &str> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.entity == entity) {
+        last.insert(&e.entity_id, &e.after);
+    }
+    let mut out = Vec::new();
+    for (id, state) in rows {
+        match last.remove(id.as_str()) {
+            None => out.push(Tampered { entity: entity.into(), entity_id: id.clone(), problem: "stored but never recorded in the trail".into() }),
+            Some(after) if after != state => {
+                out.push(Tampered { entity: entity.into(), entity_id: id.clone(), problem: format!("stored {state} differs from the last recorded {after}") })
+            }
+            Some(_) => {}
+        }
+    }
+    for (id, after) in last {
+        if !after.is_empty() {
+            out.push(Tampered { entity: entity.into(), entity_id: id.into(), problem: "recorded in the trail but missing from the store".into() });
+        }
+    }
+    out
+}
+
+/// Begins a write transaction for a zone: the zone's row is locked first (PostgreSQL row lock;
+/// the SQLite write lock), so that trail events of one zone are appended one after another.
+macro_rules! begin_write {
+    ($pool:expr, $zone:expr) => {{
+        let mut tx = $pool.begin().await?;
+        sqlx::query("UPDATE zones SET code = code WHERE code = $1").bind($zone).execute(&mut *tx).await?;
+        tx
+    }};
+}
+pub(crate) use begin_write;
+
+/// Appends a chained event inside the transaction.
+macro_rules! append_event {
+    ($tx:expr, $ev:expr) => {{
+        let ev: ecociv_core::trail::TrailEvent = $ev;
+        let last: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM trail WHERE zone_code = $1 ORDER BY seq DESC LIMIT 1").bind(&ev.zone).fetch_optional(&mut *$tx).await?;
+        let ev = $crate::trail::chain(ev, last);
+        sqlx::query(
+            "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&ev.zone)
+        .bind(ev.seq)
+        .bind(&ev.at)
+        .bind(&ev.actor)
+        .bind(&ev.action)
+        .bind(&ev.entity)
+        .bind(&ev.entity_id)
+        .bind(&ev.before)
+        .bind(&ev.after)
+        .bind(&ev.reason)
+        .bind(&ev.prev_hash)
+        .bind(&ev.hash)
+        .execute(&mut *$tx)
+        .await?;
+        ev
+    }};
+}
+pub(crate) use append_event;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_compared_with_the_last_record() {
+        let evs = vec![
+            chain(event("z", "a", "observation.submitted", "observation", "1", "", "{\"v\":1}", ""), None),
+            chain(event("z", "a", "observation.submitted", "observation", "2", "", "{\"v\":2}", ""), None),
+        ];
+        assert!(compare_states(&evs, "observation", &[("1".into(), "{\"v\":1}".into()), ("2".into(), "{\"v\":2}".into())]).is_empty());
+        let t = compare_states(&evs, "observation", &[("1".into(), "{\"v\":9}".into()), ("3".into(), "{}".into())]);
+        let ids: Vec<(&str, &str)> = t.iter().map(|x| (x.entity_id.as_str(), &x.problem[..12])).collect();
+        assert_eq!(ids, vec![("1", "stored {\"v\":"), ("3", "stored but n"), ("2", "recorded in ")]);
+    }
+}
+
+/// Reading and verifying the trail.
+#[async_trait::async_trait]
+pub trait TrailStore: Send + Sync {
+    /// Appends one event on its own (a login, a failed login).
+    async fn record(&self, ev: TrailEvent) -> crate::Result<TrailEvent>;
+    /// Every event of a zone, in order.
+    async fn trail(&self, zone: &str) -> crate::Result<Vec<TrailEvent>>;
+    /// The events of one entity, in order.
+    async fn trail_for(&self, zone: &str, entity: &str, entity_id: &str) -> crate::Result<Vec<TrailEvent>>;
+    /// Checks the chain and every stored row against its last recorded state.
+    async fn verify(&self, zone: &str) -> crate::Result<Verification>;
+    /// The zones that have events.
+    async fn trail_zones(&self) -> crate::Result<Vec<String>>;
+}
+
+const TRAIL_COLS: &str = "zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash";
+
+type TrailRow = (String, i64, String, String, String, String, String, String, String, String, String, String);
+
+fn from_row(r: TrailRow) -> TrailEvent {
+    let (zone, seq, at, actor, action, entity, entity_id, before, after, reason, prev_hash, hash) = r;
+    TrailEvent { zone, seq, at, actor, action, entity, entity_id, before, after, reason, prev_hash, hash }
+}
+
+macro_rules! trail_impl {
+    ($store:ident) => {
+        #[async_trait::async_trait]
+        impl TrailStore for $store {
+            async fn record(&self, ev: TrailEvent) -> crate::Result<TrailEvent> {
+                let mut tx = begin_write!(self.pool, &ev.zone);
+                let ev = append_event!(tx, ev);
+                tx.commit().await?;
+                Ok(ev)
+            }
+
+            async fn trail(&self, zone: &str) -> crate::Result<Vec<TrailEvent>> {
+                let rows: Vec<TrailRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {TRAIL_COLS} FROM trail WHERE zone_code = $1 ORDER BY seq")))
+                    .bind(zone)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(from_row).collect())
+            }
+
+            async fn trail_for(&self, zone: &str, entity: &str, entity_id: &str) -> crate::Result<Vec<TrailEvent>> {
+                let rows: Vec<TrailRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {TRAIL_COLS} FROM trail WHERE zone_code = $1 AND entity = $2 AND entity_id = $3 ORDER BY seq"
+                )))
+                .bind(zone)
+                .bind(entity)
+                .bind(entity_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(from_row).collect())
+            }
+
+            async fn verify(&self, zone: &str) -> crate::Result<Verification> {
+                use crate::accounts::AccountStore;
+                use crate::entries::EntryStore;
+                let events = self.trail(zone).await?;
+                let broken = ecociv_core::trail::verify_chain(&events).err();
+                let mut tampered = Vec::new();
+                let obs: Vec<(String, String)> = self.observations(zone).await?.iter().map(|o| (o.id.to_string(), o.state_json())).collect();
+                tampered.extend(compare_states(&events, "observation", &obs));
+                let dis: Vec<(String, String)> = self.dispatch_reports(zone).await?.iter().map(|d| (d.id.to_string(), d.state_json())).collect();
+                tampered.extend(compare_states(&events, "dispatch_report", &dis));
+                let ut: Vec<(String, String)> =
+                    self.upper_targets(zone).await?.iter().map(|t| (format!("{}/{}", t.indicator, t.year), t.state_json())).collect();
+                tampered.extend(compare_states(&events, "upper_target", &ut));
+                let users: Vec<(String, String)> = self.users(zone).await?.iter().map(|u| (u.name.clone(), u.state_json())).collect();
+                tampered.extend(compare_states(&events, "user", &users));
+                Ok(Verification { zone: zone.into(), events: events.len(), broken, tampered })
+            }
+
+            async fn trail_zones(&self) -> crate::Result<Vec<String>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT zone_code FROM trail ORDER BY zone_code").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
+            }
+        }
+    };
+}
+
+use crate::{PgStore, SqliteStore};
+trail_impl!(SqliteStore);
+trail_impl!(PgStore);
