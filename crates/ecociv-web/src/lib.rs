@@ -4,6 +4,7 @@
 //! hand the plan to `ecociv-core`.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod pages;
@@ -16,6 +17,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
+use ecociv_core::entry::LoopSettings;
 use ecociv_core::model::Plan;
 use ecociv_store::Store;
 use serde::Deserialize;
@@ -30,9 +32,20 @@ pub struct AppState {
     pub today: Option<NaiveDate>,
     /// The zone of requests that name none.
     pub default_zone: String,
+    /// Mark cookies Secure even without a proxy saying so (served over TLS).
+    pub secure_cookies: bool,
+    /// Sessions end after this many minutes without a request.
+    pub idle_minutes: i64,
+    /// Due dates and checks of the data loop.
+    pub settings: LoopSettings,
 }
 
 impl AppState {
+    /// A state with the default settings.
+    pub fn new(store: Arc<dyn Store>, today: Option<NaiveDate>, default_zone: &str) -> AppState {
+        AppState { store, today, default_zone: default_zone.into(), secure_cookies: false, idle_minutes: 30, settings: LoopSettings::default() }
+    }
+
     /// The one clock: every deadline and countdown reads this.
     pub fn today(&self) -> NaiveDate {
         self.today.unwrap_or_else(|| chrono::Local::now().date_naive())

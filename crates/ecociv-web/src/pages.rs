@@ -136,7 +136,7 @@ impl Layout {
 }
 
 /// Percent-encodes a path for a query value.
-fn encode(s: &str) -> String {
+pub fn encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {

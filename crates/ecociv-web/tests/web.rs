@@ -22,7 +22,7 @@ struct App {
 async fn app_on(db: TestDb, today: Option<&str>) -> App {
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
-    let state = AppState { store: db.store.clone(), today: today.map(|t| t.parse::<NaiveDate>().unwrap()), default_zone: plan.zone.code.clone() };
+    let state = AppState::new(db.store.clone(), today.map(|t| t.parse::<NaiveDate>().unwrap()), &plan.zone.code);
     App { router: router(state), plan, db }
 }
 
@@ -226,7 +226,7 @@ async fn pages_make_sense_before_during_and_after_the_plan() {
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
     while day < end {
-        let router = router(AppState { store: db.store.clone(), today: Some(day), default_zone: "150100".into() });
+        let router = router(AppState::new(db.store.clone(), Some(day), "150100"));
         let a = App { router, plan: plan.clone(), db: TestDb::sqlite().await };
         for uri in ["/", "/projects?year=2024", "/api/v1/standing"] {
             assert_eq!(get(&a, uri).await.status, StatusCode::OK, "{day} {uri}");

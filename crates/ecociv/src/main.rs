@@ -183,7 +183,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { addr } => {
             let s = settings(&cli, addr.as_deref())?;
             let (store, plan) = open_store(&s).await?;
-            let state = ecociv_web::AppState { store, today: s.today, default_zone: plan.zone.code.clone() };
+            let state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             println!("ecociv: http://{} ({})", listener.local_addr()?, ecociv_store::redact(&s.database_url));
             axum::serve(listener, ecociv_web::router(state)).with_graceful_shutdown(shutdown()).await?;
