@@ -64,6 +64,10 @@ pub enum FindingCode {
     LeadMissing,
     /// A task's leads differ from the leads of the indicator it serves.
     LeadMismatch,
+    /// A project's text places it in a region none of its implementers belongs to.
+    LocationMismatch,
+    /// A year in a project's name lies outside its period.
+    NameYearOutsidePeriod,
 }
 
 impl FindingCode {
@@ -80,6 +84,8 @@ impl FindingCode {
             FindingCode::IndicatorUnmatched => "indicator_unmatched",
             FindingCode::LeadMissing => "lead_missing",
             FindingCode::LeadMismatch => "lead_mismatch",
+            FindingCode::LocationMismatch => "location_mismatch",
+            FindingCode::NameYearOutsidePeriod => "name_year_outside_period",
         }
     }
     /// A short title for people.
@@ -96,6 +102,8 @@ impl FindingCode {
             FindingCode::IndicatorUnmatched => l.pick("考核指标不在36项指标内", "Assessed on none of the 36 indicators"),
             FindingCode::LeadMissing => l.pick("未列牵头部门", "No lead department printed"),
             FindingCode::LeadMismatch => l.pick("牵头部门与指标不一致", "Lead differs from the indicator's"),
+            FindingCode::LocationMismatch => l.pick("项目地点与实施单位不符", "Location differs from the implementer's"),
+            FindingCode::NameYearOutsidePeriod => l.pick("项目名称中的年份不在实施年限内", "Year in the name outside the period"),
         }
     }
 }
@@ -247,6 +255,7 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
                 format!("附件2 prints no 实施年限 for this project; read as the plan's span {span} until the implementer reports it"),
             ));
         } else if !p.period.ongoing && p.period.start.is_none() {
+            // printed but unreadable
             out.push(Finding::new(
                 FindingCode::PeriodUnreadable,
                 Severity::Warning,
@@ -315,6 +324,7 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
             }
         }
     }
+    out.extend(project_text_checks(plan));
     for t in &plan.tasks {
         let row = t.number.to_string();
         let mut served: Vec<&crate::model::Indicator> = Vec::new();
@@ -387,9 +397,103 @@ pub fn audit(plan: &Plan) -> Vec<Finding> {
     out
 }
 
+/// The regions a text names, longest names first (和林格尔新区 is not 和林).
+pub fn regions_named(plan: &Plan, text: &str) -> Vec<String> {
+    let mut names: Vec<(&str, &str)> = Vec::new();
+    for o in plan.org_units.iter().filter(|o| o.kind == crate::model::OrgKind::Region) {
+        for n in std::iter::once(&o.name).chain(o.aliases.iter()) {
+            if n.chars().count() >= 2 {
+                names.push((n.as_str(), o.name.as_str()));
+            }
+        }
+    }
+    names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+    let mut rest = text.to_string();
+    let mut found: Vec<String> = Vec::new();
+    for (n, region) in names {
+        if rest.contains(n) {
+            rest = rest.replace(n, "□");
+            if !found.iter().any(|f| f == region) {
+                found.push(region.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// Checks of a project's own text: a year in its name outside its period; a place in its text
+/// that is a region none of its region implementers is.
+fn project_text_checks(plan: &Plan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in &plan.projects {
+        let row = p.number.to_string();
+        if let (Some(start), Some(end)) = (p.period.start, p.period.end)
+            && !p.period.printed.trim().is_empty()
+        {
+            let chars: Vec<char> = p.name.chars().collect();
+            for w in chars.windows(5) {
+                let s: String = w.iter().collect();
+                if let Some(y) = s.strip_suffix('年').and_then(|y| y.parse::<i32>().ok()).filter(|y| (1990..=2100).contains(y))
+                    && (y < start || y > end)
+                {
+                    out.push(Finding::new(
+                        FindingCode::NameYearOutsidePeriod,
+                        Severity::Info,
+                        Place::new("projects", &row, "period"),
+                        &p.period.printed,
+                        &p.period.printed,
+                        format!("项目名称含“{y}年”，但实施年限为{}；以实施年限为准，名称中的年份可能指立项年度", p.period.printed),
+                        format!(
+                            "the name says {y} but the period is {}; the period is used, the year in the name may be the year of approval",
+                            p.period.printed
+                        ),
+                    ));
+                }
+            }
+        }
+        let implementer_regions: Vec<String> = p
+            .implementers
+            .iter()
+            .filter_map(|i| plan.org_unit(i))
+            .filter_map(|o| if o.kind == crate::model::OrgKind::Region { Some(o.name.clone()) } else { o.region.clone() })
+            .collect();
+        if implementer_regions.is_empty() {
+            continue;
+        }
+        let named = regions_named(plan, &format!("{} {}", p.name, p.scope));
+        let elsewhere: Vec<&String> = named.iter().filter(|r| !implementer_regions.contains(r)).collect();
+        if !elsewhere.is_empty() && named.iter().all(|r| !implementer_regions.contains(r)) {
+            let places = elsewhere.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("、");
+            out.push(Finding::new(
+                FindingCode::LocationMismatch,
+                Severity::Warning,
+                Place::new("projects", &row, "implementers"),
+                &p.implementers_printed,
+                &p.implementers_printed,
+                format!("项目文字写明位于{places}，但组织实施单位属于{}；请核实实施单位或项目地点", implementer_regions.join("、")),
+                format!(
+                    "the project's text places it in {places}, but its implementers belong to {}; check the implementer or the place",
+                    implementer_regions.join(", ")
+                ),
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_checks_of_the_hohhot_projects() {
+        let plan = crate::plan_data::build_plan(&crate::plan_data::hohhot()).unwrap();
+        let found = |code: FindingCode, row: &str| plan.findings.iter().any(|f| f.code == code && f.place.row == row);
+        assert!(found(FindingCode::LocationMismatch, "62"), "清水河 implements a project in 和林格尔县工业园区");
+        assert!(found(FindingCode::NameYearOutsidePeriod, "4"), "玉泉区2022年… with period 2023");
+        assert!(!found(FindingCode::LocationMismatch, "60"), "和林 is 和林格尔县");
+        assert_eq!(regions_named(&plan, "和林格尔新区与和林县"), vec!["和林格尔新区", "和林格尔县"]);
+    }
 
     #[test]
     fn periods() {

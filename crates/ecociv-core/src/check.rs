@@ -53,7 +53,7 @@ pub struct CheckReport {
 }
 
 const REQUIRED: [&str; 3] = ["indicator", "year", "value"];
-const OPTIONAL: [&str; 2] = ["region", "upper_target"];
+const OPTIONAL: [&str; 3] = ["region", "upper_target", "rate"];
 
 /// Decodes UTF-8 (BOM optional) or GB18030.
 pub fn decode(bytes: &[u8]) -> Option<String> {
@@ -71,6 +71,8 @@ struct Row {
     region: Option<String>,
     value: Option<Value>,
     upper_target: Option<Decimal>,
+    /// The utilization rate for an indicator that applies only up to a rate (22).
+    rate: Option<Decimal>,
 }
 
 fn msg(l: Locale, zh: String, en: String) -> String {
@@ -93,15 +95,35 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
         };
     }
     let Some(text) = decode(bytes) else {
+        // name the place of the first byte that is not UTF-8
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let (at, len) = std::str::from_utf8(body).err().map(|e| (e.valid_up_to(), e.error_len().unwrap_or(1))).unwrap_or((0, 1));
+        let line = body[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        let bad: String = body[at..body.len().min(at + len)].iter().map(|b| format!("\\x{b:02X}")).collect();
         error!(
-            0,
+            line,
             "",
-            "",
+            bad.as_str(),
             l.pick("UTF-8 或 GB18030 编码的 CSV 文件", "a CSV file in UTF-8 or GB18030").into(),
-            l.pick("无法识别文件编码：既不是 UTF-8 也不是 GB18030", "unreadable encoding: neither UTF-8 nor GB18030").into(),
+            msg(
+                l,
+                format!("第{line}行：无法识别的字节 {bad}：文件既不是 UTF-8 也不是 GB18030 编码"),
+                format!("line {line}: unreadable bytes {bad}: the file is neither UTF-8 nor GB18030")
+            ),
             "encoding",
         );
         return CheckReport { results: vec![], errors };
+    };
+    // one line ending, so that line numbers count as an editor does
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    // a record's position may point at the blank lines skipped before it
+    let line_of = |byte: u64| -> u64 {
+        let bytes = text.as_bytes();
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && bytes[at] == b'\n' {
+            at += 1;
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
     };
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
@@ -152,9 +174,11 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             error!(1, r, "", r.into(), msg(l, format!("第1行：缺少列“{r}”"), format!("line 1: the column {r:?} is missing")), "missing_column");
         }
     }
-    if !errors.is_empty() {
+    // without the required columns the rows cannot be read; otherwise they are checked too
+    if REQUIRED.iter().any(|r| !col.contains_key(r)) {
         return CheckReport { results: vec![], errors };
     }
+    let width = headers.len();
 
     let regions: Vec<(&str, Vec<&str>)> =
         plan.org_units.iter().filter(|o| o.kind == OrgKind::Region).map(|o| (o.name.as_str(), o.aliases.iter().map(String::as_str).collect())).collect();
@@ -164,7 +188,7 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| line_of(p.byte())).unwrap_or(0);
                 error!(
                     line,
                     "",
@@ -176,16 +200,42 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                 continue;
             }
         };
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let line = rec.position().map(|p| line_of(p.byte())).unwrap_or(0);
         if rec.iter().all(|f| f.is_empty()) {
             continue;
+        }
+        if rec.len() > width {
+            let extra: Vec<&str> = rec.iter().skip(width).collect();
+            let extra = extra.join(",");
+            error!(
+                line,
+                "",
+                extra.as_str(),
+                format!("{width} {}", l.pick("列", "fields")),
+                msg(
+                    l,
+                    format!("第{line}行：比表头多出 {} 列（{extra}）", rec.len() - width),
+                    format!("line {line}: {} more fields than the header ({extra})", rec.len() - width)
+                ),
+                "too_many_fields"
+            );
         }
         let get = |name: &str| col.get(name).and_then(|i| rec.get(*i)).unwrap_or("").to_string();
         let mut row_ok = true;
 
         let code = get("indicator");
         let leaf: Option<Leaf<'_>> = plan.leaf(&code);
-        if leaf.is_none() {
+        if code.is_empty() {
+            row_ok = false;
+            error!(
+                line,
+                "indicator",
+                "",
+                l.pick("指标编号，如 3、7.2", "an indicator code such as 3 or 7.2").into(),
+                msg(l, format!("第{line}行 indicator：缺少指标编号"), format!("line {line}, indicator: missing")),
+                "missing_value"
+            );
+        } else if leaf.is_none() {
             row_ok = false;
             match plan.indicator(code.trim()).filter(|i| !i.sub_indicators.is_empty()) {
                 Some(i) => {
@@ -294,6 +344,47 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             }
         }
 
+        let rate_text = get("rate");
+        let mut rate = None;
+        if !rate_text.is_empty() {
+            let takes = leaf.is_some_and(|lf| lf.indicator.applies_while_rate_at_most.is_some());
+            match parse_number(&rate_text) {
+                Some(n) if takes && (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&n) => rate = Some(n),
+                Some(_) if takes => {
+                    row_ok = false;
+                    error!(
+                        line,
+                        "rate",
+                        &rate_text,
+                        "0–100 %".into(),
+                        msg(l, format!("第{line}行 rate：“{rate_text}”超出 0–100"), format!("line {line}, rate: {rate_text:?} is out of 0–100")),
+                        "out_of_range"
+                    );
+                }
+                None if takes => {
+                    row_ok = false;
+                    error!(
+                        line,
+                        "rate",
+                        &rate_text,
+                        l.pick("数值", "a number").into(),
+                        msg(l, format!("第{line}行 rate：“{rate_text}”不是数值"), format!("line {line}, rate: {rate_text:?} is not a number")),
+                        "not_a_number"
+                    );
+                }
+                _ => {
+                    row_ok = false;
+                    error!(
+                        line,
+                        "rate",
+                        &rate_text,
+                        l.pick("留空：只有指标 22 需要综合利用率", "empty: only indicator 22 takes the utilization rate").into(),
+                        msg(l, format!("第{line}行 rate：该指标不使用综合利用率"), format!("line {line}, rate: this indicator takes no rate")),
+                        "rate_not_taken"
+                    );
+                }
+            }
+        }
         let value_text = get("value");
         let mut value = None;
         if let Some(lf) = leaf {
@@ -332,7 +423,28 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         }
                     },
                     _ => match parse_number(&value_text) {
-                        Some(n) => value = Some(Value::Number(n)),
+                        Some(n) => {
+                            let (min, max) = crate::entry::admissible_range(lf.unit, lf.code);
+                            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                                row_ok = false;
+                                let shown = |o: Option<Decimal>| o.map(|d| d.to_string()).unwrap_or_else(|| "∞".into());
+                                let range = format!("{}–{} {}", shown(min), shown(max), lf.unit);
+                                error!(
+                                    line,
+                                    "value",
+                                    &value_text,
+                                    range.clone(),
+                                    msg(
+                                        l,
+                                        format!("第{line}行 value：指标 {} 的值 {n} 超出范围（{range}）", lf.code),
+                                        format!("line {line}, value: {n} is out of the range of indicator {} ({range})", lf.code)
+                                    ),
+                                    "out_of_range"
+                                );
+                            } else {
+                                value = Some(Value::Number(n));
+                            }
+                        }
                         None => {
                             row_ok = false;
                             let unit = if lf.unit.is_empty() { String::new() } else { format!("（{}）", lf.unit) };
@@ -354,7 +466,7 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             }
         }
 
-        if let (Some(lf), Some(y)) = (leaf, year) {
+        if let (Some(lf), Some(y), true) = (leaf, year, region_text.is_empty() || region.is_some()) {
             let key = (lf.code.to_string(), y, region.clone());
             if let Some(first) = seen.get(&key) {
                 row_ok = false;
@@ -375,7 +487,7 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             }
         }
         if row_ok && let (Some(lf), Some(y)) = (leaf, year) {
-            rows.push(Row { line, leaf: lf.code.to_string(), year: y, region, value, upper_target });
+            rows.push(Row { line, leaf: lf.code.to_string(), year: y, region, value, upper_target, rate });
         }
     }
     if !errors.is_empty() {
@@ -409,7 +521,12 @@ fn evaluate_rows(plan: &Plan, rows: &[Row], l: Locale) -> Vec<CheckResult> {
         let s = &series[&(r.leaf.clone(), r.region.clone())];
         let upper = uppers.get(&(r.leaf.clone(), r.region.clone(), r.year)).or_else(|| uppers.get(&(r.leaf.clone(), None, r.year))).copied();
         let input = EvalInput { upper_target: upper, direction: leaf.direction, ..EvalInput::new(r.year, s) };
-        let verdict = rule.evaluate(&input);
+        let verdict = match (r.rate, leaf.indicator.applies_while_rate_at_most) {
+            (Some(rate), Some(limit)) if rate > limit => {
+                crate::rule::Verdict { status: Status::NotApplicable, reason: crate::rule::Reason::RateAboveLimit { rate, limit } }
+            }
+            _ => rule.evaluate(&input),
+        };
         results.push(CheckResult {
             indicator: leaf.code.to_string(),
             name: leaf.name.to_string(),
@@ -560,6 +677,55 @@ mod tests {
         assert_eq!(r.errors[0].code, "unknown_column");
         let r = check_csv(&p, &[0xff, 0xfe, 0x00, 0x41, 0x81, 0x20], Locale::En);
         assert_eq!(r.errors[0].code, "encoding");
+    }
+
+    #[test]
+    fn line_numbers_count_like_an_editor() {
+        let p = plan();
+        let r = check_csv(&p, b"indicator,year,value\r\n3,2024,25\r\n3,2025,x\r\n\r\n\r\n3,2024,26\r\n", Locale::En);
+        let lines: Vec<(u64, &str)> = r.errors.iter().map(|e| (e.line, e.code)).collect();
+        assert_eq!(lines, vec![(3, "not_a_number"), (6, "duplicate_row")]);
+        assert!(r.errors[1].message.contains("duplicates line 2"), "{}", r.errors[1].message);
+        let r = check_csv(&p, b"indicator,year,value\n3,2024,25\n13,2024,\xff\n", Locale::En);
+        assert_eq!((r.errors[0].line, r.errors[0].code, r.errors[0].value.as_str()), (3, "encoding", "\\xFF"));
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let p = plan();
+        // an unknown column does not hide the rows' problems
+        let r = check_csv(&p, b"indicator,year,value,foo\n99,2024,x,1\n", Locale::En);
+        let codes: Vec<&str> = r.errors.iter().map(|e| e.code).collect();
+        assert_eq!(codes, vec!["unknown_column", "unknown_indicator"]);
+        let r = check_csv(&p, b"indicator,year,value\n3,2024,25,9\n,2024,1\n7.1,2024,1000\n7.2,2024,-5\n", Locale::En);
+        let codes: Vec<(u64, &str)> = r.errors.iter().map(|e| (e.line, e.code)).collect();
+        assert_eq!(codes, vec![(2, "too_many_fields"), (3, "missing_value"), (4, "out_of_range"), (5, "out_of_range")]);
+        // two rows with an unknown region are two unknown regions, not a duplicate
+        let r = check_csv(&p, "indicator,year,value,region\n3,2024,25,北京\n3,2024,26,北京\n".as_bytes(), Locale::En);
+        assert_eq!(r.errors.iter().map(|e| e.code).collect::<Vec<_>>(), vec!["unknown_region", "unknown_region"]);
+    }
+
+    #[test]
+    fn reasons_say_what_was_found() {
+        let p = plan();
+        let r = check_csv(&p, "indicator,year,value\n14,2024,未建立\n20,2020,2.0\n20,2024,1.7401\n".as_bytes(), Locale::Zh);
+        assert!(find(&r, "14", 2024).reason.contains("未建立"), "{}", find(&r, "14", 2024).reason);
+        let r20 = find(&r, "20", 2024);
+        assert_eq!(r20.status, Status::NotMet);
+        assert!(r20.reason.contains("12.995%"), "{}", r20.reason);
+    }
+
+    #[test]
+    fn indicator_22_applies_only_up_to_60_percent() {
+        let p = plan();
+        let r = check_csv(&p, b"indicator,year,value,rate\n22,2023,1,75\n22,2024,1,55\n22,2025,3,\n", Locale::En);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(find(&r, "22", 2023).status, Status::NotApplicable);
+        assert_eq!(find(&r, "22", 2023).reason_code, "rate_above_limit");
+        assert_eq!(find(&r, "22", 2024).status, Status::NotMet);
+        assert_eq!(find(&r, "22", 2025).status, Status::Met);
+        let r = check_csv(&p, b"indicator,year,value,rate\n3,2023,25,50\n22,2023,1,150\n", Locale::En);
+        assert_eq!(r.errors.iter().map(|e| e.code).collect::<Vec<_>>(), vec!["rate_not_taken", "out_of_range"]);
     }
 
     #[test]

@@ -72,7 +72,10 @@ impl Milestone {
 
 /// Reads `YYYY-MM-DD`.
 pub fn parse_today(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date YYYY-MM-DD"))
+    let t = s.trim();
+    let shape_ok = t.len() == 10 && t.char_indices().all(|(i, c)| if i == 4 || i == 7 { c == '-' } else { c.is_ascii_digit() });
+    let d = if shape_ok { NaiveDate::parse_from_str(t, "%Y-%m-%d").ok() } else { None };
+    d.ok_or_else(|| format!("{s:?} is not a date YYYY-MM-DD"))
 }
 
 #[cfg(test)]
@@ -99,5 +102,7 @@ mod tests {
         assert_eq!(m.state(d("2024-04-29")), MilestoneState::Upcoming);
         assert_eq!(m.state(d("2024-04-30")), MilestoneState::Due);
         assert!(parse_today("2024-02-30").is_err());
+        assert!(parse_today("24-01-01").is_err());
+        assert!(parse_today("2024-1-1").is_err());
     }
 }

@@ -236,7 +236,7 @@ pub fn check_observation(
                     format!("expected a number ({}), found {text:?}", leaf.unit),
                 )),
                 Some(n) => {
-                    let (min, max) = range_of(leaf.unit, leaf.code);
+                    let (min, max) = admissible_range(leaf.unit, leaf.code);
                     if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
                         let shown = |o: Option<Decimal>| o.map(|d| d.to_string()).unwrap_or_else(|| "∞".into());
                         errs.push(FieldError::new(
@@ -286,7 +286,7 @@ pub fn check_observation(
 
 /// The admissible range of a value: percentages 0–100 (rates of change and increases may be
 /// negative), other measures not negative.
-fn range_of(unit: &str, code: &str) -> (Option<Decimal>, Option<Decimal>) {
+pub fn admissible_range(unit: &str, code: &str) -> (Option<Decimal>, Option<Decimal>) {
     let hundred = Some(Decimal::ONE_HUNDRED);
     match (unit, code) {
         // 19 is a rate of decline; 22 an increase in percentage points

@@ -164,6 +164,11 @@ pub struct Indicator {
     pub lead_departments: Vec<String>,
     pub data_providers: Vec<String>,
     pub sub_indicators: Vec<SubIndicator>,
+    /// The target applies only where the rate is at most this (22: 综合利用率≤60%的地区); above
+    /// it a value is `not_applicable`.
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    #[schema(value_type = Option<String>)]
+    pub applies_while_rate_at_most: Option<Decimal>,
 }
 
 /// What kind of org unit.

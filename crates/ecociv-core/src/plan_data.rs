@@ -120,6 +120,8 @@ struct PlanFile {
     org_units: Vec<OrgRow>,
     #[serde(default)]
     groups: Vec<GroupRow>,
+    #[serde(default)]
+    corrections: Vec<Correction>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +186,9 @@ struct Correction {
     /// Why, in English.
     #[serde(default)]
     note_en: String,
+    /// A reading of correct text (an interpretation), not a fix of broken text.
+    #[serde(default)]
+    reading: bool,
 }
 
 #[derive(Deserialize)]
@@ -221,6 +226,8 @@ struct IndicatorRow {
     data_providers: Vec<String>,
     #[serde(default)]
     sub_indicators: Vec<SubRow>,
+    #[serde(default)]
+    applies_while_rate_at_most: Option<String>,
     #[serde(default)]
     assumptions: Vec<Assumption>,
     #[serde(default)]
@@ -370,15 +377,8 @@ impl Names<'_> {
 
 fn correction_findings(table: &str, row: &str, corrections: &[Correction], out: &mut Vec<Finding>) {
     for c in corrections {
-        out.push(Finding::new(
-            FindingCode::Correction,
-            Severity::Warning,
-            Place::new(table, row, &c.field),
-            &c.printed,
-            &c.corrected,
-            c.note.clone(),
-            c.note_en.clone(),
-        ));
+        let (code, severity) = if c.reading { (FindingCode::Assumption, Severity::Info) } else { (FindingCode::Correction, Severity::Warning) };
+        out.push(Finding::new(code, severity, Place::new(table, row, &c.field), &c.printed, &c.corrected, c.note.clone(), c.note_en.clone()));
     }
 }
 
@@ -395,6 +395,7 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
         return Err(err(plan_name, "plan", "framework", format!("the plan follows {:?} but the framework file is {:?}", pf.framework, fw.code)));
     }
     let mut findings = Vec::new();
+    correction_findings("plan", "plan", &pf.corrections, &mut findings);
 
     // org units
     let mut org_units: Vec<OrgUnit> = Vec::new();
@@ -493,6 +494,11 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
             lead_departments,
             data_providers,
             sub_indicators: subs,
+            applies_while_rate_at_most: row
+                .applies_while_rate_at_most
+                .as_deref()
+                .map(|r| Decimal::from_str(r).map_err(|_| err(ind_name, &entry, "applies_while_rate_at_most", format!("{r:?} is not a decimal"))))
+                .transpose()?,
         });
         let _ = &row.unit_printed;
     }
@@ -580,6 +586,11 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
         let _ = &p.budget_printed;
     }
     check_numbering(proj_name, "project", projects.iter().map(|p| p.number))?;
+    // a period the plan does not print is read as the plan's span (and reported by the audit)
+    for p in projects.iter_mut().filter(|p| p.period.printed.trim().is_empty()) {
+        p.period.start = Some(pf.start_year);
+        p.period.end = Some(pf.end_year);
+    }
     let printed_budgets: Vec<(u32, String)> = projects_file.projects.iter().map(|p| (p.number, p.budget_printed.clone())).collect();
     let budgets = audit::read_budgets(&printed_budgets, &column_unit).map_err(|(n, m)| err(proj_name, format!("project {n}"), "budget_printed", m))?;
     for (p, b) in projects.iter_mut().zip(budgets) {

@@ -625,6 +625,11 @@ pub enum Reason {
     Combined {
         parts: Vec<Reason>,
     },
+    /// The target applies only up to a rate, and the rate is above it (22: rate above 60%).
+    RateAboveLimit {
+        rate: Decimal,
+        limit: Decimal,
+    },
 }
 
 /// The result of evaluating a rule for one year.
@@ -694,7 +699,7 @@ fn eval(e: &Expr, input: &EvalInput<'_>, rule_dir: Option<Direction>) -> Verdict
         return match value {
             Value::State(w) => {
                 let holds = w.positive && (w.word == expected.word || w.is_generic());
-                Verdict::new(if holds { Met } else { NotMet }, Reason::State { value: w.word.clone(), expected: expected.word.clone(), holds })
+                Verdict::new(if holds { Met } else { NotMet }, Reason::State { value: w.display(), expected: expected.word.clone(), holds })
             }
             Value::Number(_) => Verdict::new(NoData, Reason::WrongKind { expected: "state".into() }),
         };
@@ -729,7 +734,7 @@ fn eval(e: &Expr, input: &EvalInput<'_>, rule_dir: Option<Direction>) -> Verdict
             // change% op required  <=>  change * 100 op required * base (base > 0): no rounding.
             let change = if decline { base - v } else { v - base };
             let holds = op.holds(change * Decimal::ONE_HUNDRED, *percent * base);
-            let shown = (change * Decimal::ONE_HUNDRED / base).round_dp(2);
+            let shown = (change * Decimal::ONE_HUNDRED / base).round_dp(4).normalize();
             Verdict::new(
                 yes(holds),
                 Reason::Change { base_year: *base_year, base, value: v, percent: shown, op: op.symbol().into(), required: *percent, decline, holds },
@@ -809,6 +814,7 @@ impl Reason {
             Reason::WrongKind { .. } => "wrong_kind",
             Reason::Parts { .. } => "parts",
             Reason::Combined { .. } => "combined",
+            Reason::RateAboveLimit { .. } => "rate_above_limit",
         }
     }
 
@@ -933,6 +939,13 @@ impl Reason {
                     format!("{total} 项分项指标中 {met} 项达标")
                 } else {
                     format!("{met} of {total} sub-indicators met")
+                }
+            }
+            Reason::RateAboveLimit { rate, limit } => {
+                if zh {
+                    format!("综合利用率 {rate}% 高于 {limit}%，该目标不适用")
+                } else {
+                    format!("the rate {rate}% is above {limit}%; the target does not apply")
                 }
             }
             Reason::Combined { parts } => {

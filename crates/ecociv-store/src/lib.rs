@@ -112,6 +112,9 @@ pub trait PlanStore: Send + Sync {
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let path = rest.trim_start_matches("//");
+        if path.is_empty() {
+            return Err(StoreError::UnsupportedUrl(format!("{url} (no file path)")));
+        }
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -121,6 +124,9 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
         Ok(Arc::new(SqliteStore { pool }))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let opts = PgConnectOptions::from_str(url)?;
+        // one connection first, so that a refused or rejected connection says why
+        use sqlx::Connection;
+        sqlx::PgConnection::connect_with(&opts).await?.close().await?;
         let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
         Ok(Arc::new(PgStore { pool }))
     } else {
@@ -206,7 +212,7 @@ fn u(n: i64) -> u32 {
     u32::try_from(n).unwrap_or(0)
 }
 
-type IndicatorRow = (String, Option<String>, String, String, String, String, i64, String, String, String, String, i64, Option<String>);
+type IndicatorRow = (String, Option<String>, String, String, String, String, i64, String, String, String, String, i64, Option<String>, Option<String>);
 type ProjectRow =
     (i64, String, String, String, String, String, Option<i64>, Option<i64>, bool, Option<String>, Option<String>, Option<String>, Option<bool>, String);
 type FindingRow = (String, String, String, String, String, String, String, String, String);
@@ -366,14 +372,14 @@ macro_rules! backend_impl {
                     for (code, parent, name, name_en, printed, unit, target, direction, leads, providers) in rows {
                         sqlx::query(
                             "INSERT INTO indicators (zone_code, code, parent_code, position, name, name_en, name_printed, domain, category,
-                             unit, attribute, target_printed, target_rule, target_deadline, direction)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                             unit, attribute, target_printed, target_rule, target_deadline, direction, applies_while_rate_at_most)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                              ON CONFLICT (zone_code, code) DO UPDATE SET parent_code = excluded.parent_code, position = excluded.position,
                              name = excluded.name, name_en = excluded.name_en, name_printed = excluded.name_printed,
                              domain = excluded.domain, category = excluded.category, unit = excluded.unit,
                              attribute = excluded.attribute, target_printed = excluded.target_printed,
                              target_rule = excluded.target_rule, target_deadline = excluded.target_deadline,
-                             direction = excluded.direction",
+                             direction = excluded.direction, applies_while_rate_at_most = excluded.applies_while_rate_at_most",
                         )
                         .bind(z)
                         .bind(code)
@@ -390,6 +396,7 @@ macro_rules! backend_impl {
                         .bind(&target.rule)
                         .bind(i64::from(target.deadline))
                         .bind(direction.map(|d| enum_code(&d)))
+                        .bind(if parent.is_none() { ind.applies_while_rate_at_most.map(|d| d.to_string()) } else { None })
                         .execute(&mut *tx)
                         .await?;
                         pos += 1;
@@ -655,13 +662,13 @@ macro_rules! backend_impl {
                     |code: &str, role: &str| -> Vec<String> { links.iter().filter(|(c, r, _)| c == code && r == role).map(|(_, _, o)| o.clone()).collect() };
                 let rows: Vec<IndicatorRow> = sqlx::query_as(
                     "SELECT code, parent_code, name, name_en, name_printed, domain, category, unit, attribute, target_printed, target_rule,
-                     target_deadline, direction FROM indicators WHERE zone_code = $1 ORDER BY position",
+                     target_deadline, direction, applies_while_rate_at_most FROM indicators WHERE zone_code = $1 ORDER BY position",
                 )
                 .bind(z)
                 .fetch_all(&self.pool)
                 .await?;
                 let mut indicators: Vec<Indicator> = Vec::new();
-                for (code, parent, name, name_en, name_printed, domain, category, unit, attribute, tp, tr, td, direction) in rows {
+                for (code, parent, name, name_en, name_printed, domain, category, unit, attribute, tp, tr, td, direction, rate) in rows {
                     let target = Target { printed: tp, rule: tr, deadline: td as i32 };
                     let direction: Option<Direction> = direction.map(|d| enum_from("direction", &d)).transpose()?;
                     let (lead_departments, data_providers) = (who(&code, "lead"), who(&code, "provider"));
@@ -681,6 +688,7 @@ macro_rules! backend_impl {
                             lead_departments,
                             data_providers,
                             sub_indicators: vec![],
+                            applies_while_rate_at_most: rate.map(|r| dec("rate limit", &r)).transpose()?,
                         }),
                         Some(parent) => {
                             let Some(ind) = indicators.iter_mut().find(|i| i.code == parent) else {

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::error::WebError;
+use crate::extract::{P, Q};
 use crate::i18n::Lang;
 use crate::{AppState, ZoneQuery};
 
@@ -100,7 +101,7 @@ async fn zones(State(st): State<AppState>) -> ApiResult<Vec<Zone>> {
 
 /// The whole plan of the zone, as loaded (the same document as `ecociv plan export --format json`).
 #[utoipa::path(get, path = "/api/v1/plan", params(ZoneQuery), responses((status = 200, body = Plan), (status = 404, body = ErrorBody)))]
-async fn plan(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<ZoneQuery>) -> ApiResult<Plan> {
+async fn plan(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Plan> {
     Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?))
 }
 
@@ -116,8 +117,8 @@ pub struct StandingBody {
     standing: Standing,
 }
 
-#[utoipa::path(get, path = "/api/v1/standing", params(ZoneQuery), responses((status = 200, body = StandingBody)))]
-async fn standing(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<ZoneQuery>) -> ApiResult<StandingBody> {
+#[utoipa::path(get, path = "/api/v1/standing", params(ZoneQuery), responses((status = 200, body = StandingBody), (status = 404, body = ErrorBody)))]
+async fn standing(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<StandingBody> {
     let p = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
     let today = st.today();
     Ok(Json(StandingBody {
@@ -130,14 +131,14 @@ async fn standing(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<Zon
 }
 
 /// The phases of the plan with their milestones.
-#[utoipa::path(get, path = "/api/v1/phases", params(ZoneQuery), responses((status = 200, body = [Phase])))]
-async fn phases(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<ZoneQuery>) -> ApiResult<Vec<Phase>> {
+#[utoipa::path(get, path = "/api/v1/phases", params(ZoneQuery), responses((status = 200, body = [Phase]), (status = 404, body = ErrorBody)))]
+async fn phases(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Phase>> {
     Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.phases))
 }
 
 /// The indicators with their sub-indicators, targets, leads and data providers.
-#[utoipa::path(get, path = "/api/v1/indicators", params(ZoneQuery), responses((status = 200, body = [Indicator])))]
-async fn indicators(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<ZoneQuery>) -> ApiResult<Vec<Indicator>> {
+#[utoipa::path(get, path = "/api/v1/indicators", params(ZoneQuery), responses((status = 200, body = [Indicator]), (status = 404, body = ErrorBody)))]
+async fn indicators(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Indicator>> {
     Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.indicators))
 }
 
@@ -154,25 +155,29 @@ pub struct IndicatorDetail {
 
 #[utoipa::path(get, path = "/api/v1/indicators/{code}", params(("code" = String, Path, description = "1 … 36"), ZoneQuery),
     responses((status = 200, body = IndicatorDetail), (status = 404, body = ErrorBody)))]
-async fn indicator(State(st): State<AppState>, Lang(l): Lang, Path(code): Path<String>, Query(q): Query<ZoneQuery>) -> ApiResult<IndicatorDetail> {
+async fn indicator(State(st): State<AppState>, Lang(l): Lang, P(code): P<String>, Q(q): Q<ZoneQuery>) -> ApiResult<IndicatorDetail> {
     let p = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
-    let ind = p.indicator(&code).ok_or_else(|| WebError::not_found("unknown_indicator").field("code", &code).in_locale(l))?;
+    // an indicator, or a sub-indicator (7.1) answered with its indicator
+    let ind = p
+        .indicator_of(&code)
+        .filter(|i| i.code == code || i.sub_indicators.iter().any(|s| s.code == code))
+        .ok_or_else(|| WebError::not_found("unknown_indicator").field("code", &code).in_locale(l))?;
     Ok(Json(IndicatorDetail {
         indicator: ind.clone(),
         tasks: p.tasks_for(&code).iter().map(|t| t.number).collect(),
         projects: p.projects_for(&code).iter().map(|p| p.number).collect(),
-        findings: p.findings.iter().filter(|f| f.place.table == "indicators" && f.place.row == code).cloned().collect(),
+        findings: p.findings.iter().filter(|f| f.place.table == "indicators" && f.place.row == ind.code).cloned().collect(),
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks", params(ZoneQuery), responses((status = 200, body = [Task])))]
-async fn tasks(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<ZoneQuery>) -> ApiResult<Vec<Task>> {
+#[utoipa::path(get, path = "/api/v1/tasks", params(ZoneQuery), responses((status = 200, body = [Task]), (status = 404, body = ErrorBody)))]
+async fn tasks(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Task>> {
     Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.tasks))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{number}", params(("number" = String, Path), ZoneQuery),
     responses((status = 200, body = Task), (status = 404, body = ErrorBody)))]
-async fn task(State(st): State<AppState>, Lang(l): Lang, Path(number): Path<String>, Query(q): Query<ZoneQuery>) -> ApiResult<Task> {
+async fn task(State(st): State<AppState>, Lang(l): Lang, P(number): P<String>, Q(q): Q<ZoneQuery>) -> ApiResult<Task> {
     let p = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
     let t = number.parse().ok().and_then(|n| p.task(n)).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number).in_locale(l))?;
     Ok(Json(t.clone()))
@@ -225,7 +230,7 @@ pub struct ProjectList {
 
 #[utoipa::path(get, path = "/api/v1/projects", params(ProjectQuery),
     responses((status = 200, body = ProjectList), (status = 400, body = ErrorBody)))]
-async fn projects(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<ProjectQuery>) -> ApiResult<ProjectList> {
+async fn projects(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ProjectQuery>) -> ApiResult<ProjectList> {
     let p = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
     let f = q.filter(&p).map_err(|e| e.in_locale(l))?;
     let list = p.filter_projects(&f);
@@ -234,14 +239,14 @@ async fn projects(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<Pro
 
 #[utoipa::path(get, path = "/api/v1/projects/{number}", params(("number" = String, Path), ZoneQuery),
     responses((status = 200, body = Project), (status = 404, body = ErrorBody)))]
-async fn project(State(st): State<AppState>, Lang(l): Lang, Path(number): Path<String>, Query(q): Query<ZoneQuery>) -> ApiResult<Project> {
+async fn project(State(st): State<AppState>, Lang(l): Lang, P(number): P<String>, Q(q): Q<ZoneQuery>) -> ApiResult<Project> {
     let p = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
     let x = number.parse().ok().and_then(|n| p.project(n)).ok_or_else(|| WebError::not_found("unknown_project").field("number", &number).in_locale(l))?;
     Ok(Json(x.clone()))
 }
 
 /// The findings of the plan data-quality audit.
-#[utoipa::path(get, path = "/api/v1/findings", params(ZoneQuery), responses((status = 200, body = [Finding])))]
-async fn findings(State(st): State<AppState>, Lang(l): Lang, Query(q): Query<ZoneQuery>) -> ApiResult<Vec<Finding>> {
+#[utoipa::path(get, path = "/api/v1/findings", params(ZoneQuery), responses((status = 200, body = [Finding]), (status = 404, body = ErrorBody)))]
+async fn findings(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Finding>> {
     Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.findings))
 }

@@ -6,13 +6,14 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod extract;
 pub mod i18n;
 pub mod pages;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -77,14 +78,19 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
-async fn healthz(State(st): State<AppState>, Query(_q): Query<ZoneQuery>) -> Response {
+async fn healthz(State(st): State<AppState>) -> Response {
     match st.store.zones().await {
         Ok(z) => axum::Json(serde_json::json!({"status": "ok", "zones": z.len(), "today": st.today().to_string()})).into_response(),
         Err(e) => WebError::from(e).into_response(),
     }
+}
+
+async fn method_not_allowed(crate::i18n::Lang(l): crate::i18n::Lang) -> Response {
+    WebError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").in_locale(l).into_response()
 }
 
 async fn css() -> Response {

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use ecociv_core::Locale;
@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::api::ProjectQuery;
 use crate::error::WebError;
+use crate::extract::{P, Q};
 use crate::i18n::{Lang, t, tf};
 use crate::{AppState, ZoneQuery};
 
@@ -119,6 +120,7 @@ impl Layout {
             return format!("{}（{}）", p.printed, self.t("project.ongoing"));
         }
         match (p.start, p.end) {
+            (Some(s), Some(e)) if p.printed.trim().is_empty() => format!("{}（{s}–{e}）", self.t("project.no_period")),
             (Some(s), Some(e)) if s == e => s.to_string(),
             (Some(s), Some(e)) => format!("{s}–{e}"),
             _ if p.printed.trim().is_empty() => self.t("project.no_period").into(),
@@ -167,7 +169,7 @@ struct ErrorPage {
 }
 
 /// Renders an error as a page in the request's language.
-fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: WebError) -> Response {
+pub(crate) fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: WebError) -> Response {
     let e = e.in_locale(l);
     let page = ErrorPage { l: Layout::new(st, l, uri, None, &ZoneQuery::default()), message: e.message(), fields: e.fields.clone().into_iter().collect() };
     (e.status, render(&page)).into_response()
@@ -195,11 +197,18 @@ struct Back {
     back: Option<String>,
 }
 
+/// A path on this site: starts with one `/`, no backslash, no control characters (browsers
+/// read `/\\host` and `/<tab>/host` as another host).
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control) && !p[1..].trim_start().starts_with('/')
+}
+
 /// Sets the `lang` cookie and goes back to the page (only paths on this site).
-async fn switch_language(Path(tag): Path<String>, Query(b): Query<Back>) -> Response {
+async fn switch_language(P(tag): P<String>, Q(b): Q<Back>) -> Response {
     let l = Locale::parse(&tag).unwrap_or_default();
-    let back = b.back.filter(|p| p.starts_with('/') && !p.starts_with("//")).unwrap_or_else(|| "/".into());
-    let mut r = Redirect::to(&back).into_response();
+    let back = b.back.filter(|p| is_local_path(p)).unwrap_or_else(|| "/".into());
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    r.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&back).unwrap_or(HeaderValue::from_static("/")));
     let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", l.tag());
     r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii cookie"));
     r
@@ -268,7 +277,7 @@ fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String {
     }
 }
 
-async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let today = st.today();
     let phases = plan
@@ -347,7 +356,7 @@ struct IndicatorsPage {
     count: usize,
 }
 
-async fn indicators(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+async fn indicators(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let groups = Domain::ALL
         .iter()
@@ -379,7 +388,7 @@ struct IndicatorPage {
     findings: Vec<Finding>,
 }
 
-async fn indicator(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Path(code): Path<String>, Query(zq): Query<ZoneQuery>) -> Response {
+async fn indicator(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, P(code): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let Some(ind) = plan.indicator_of(&code).filter(|i| i.code == code || i.sub_indicators.iter().any(|s| s.code == code)) else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_indicator").field("code", &code));
@@ -405,7 +414,7 @@ struct TasksPage {
     sections: Vec<(&'static str, Vec<Task>)>,
 }
 
-async fn tasks(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+async fn tasks(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let sections = [(1, "tasks.section1"), (2, "tasks.section2")]
         .into_iter()
@@ -423,7 +432,7 @@ struct TaskPage {
     findings: Vec<Finding>,
 }
 
-async fn task(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Path(number): Path<String>, Query(zq): Query<ZoneQuery>) -> Response {
+async fn task(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, P(number): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let Some(task) = number.parse().ok().and_then(|n| plan.task(n)).cloned() else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_task").field("number", &number));
@@ -460,7 +469,7 @@ struct ProjectsPage {
     zone: String,
 }
 
-async fn projects(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(q): Query<ProjectQuery>) -> Response {
+async fn projects(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q): Q<ProjectQuery>) -> Response {
     let zq = ZoneQuery { zone: q.zone.clone() };
     let plan = plan_or_page!(st, l, uri, zq);
     let filter = match q.filter(&plan) {
@@ -504,7 +513,7 @@ struct ProjectPage {
     findings: Vec<Finding>,
 }
 
-async fn project(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Path(number): Path<String>, Query(zq): Query<ZoneQuery>) -> Response {
+async fn project(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, P(number): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let Some(p) = number.parse().ok().and_then(|n| plan.project(n)).cloned() else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_project").field("number", &number));
@@ -524,7 +533,7 @@ struct FindingsPage {
     count: String,
 }
 
-async fn findings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Query(zq): Query<ZoneQuery>) -> Response {
+async fn findings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let count = tf(l, "findings.count", &[("n", plan.findings.len().to_string())]);
     render(&FindingsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), findings: plan.findings, count })

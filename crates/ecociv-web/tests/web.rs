@@ -100,9 +100,12 @@ async fn the_english_switch_sticks() {
     // and back
     let r = get_with(&app, "/lang/zh-CN?back=/", &[("cookie", pair)]).await;
     assert!(r.headers[header::SET_COOKIE].to_str().unwrap().starts_with("lang=zh-CN;"));
-    // no open redirect
-    let r = get(&app, "/lang/en?back=//evil.example").await;
-    assert_eq!(r.headers[header::LOCATION], "/");
+    // no open redirect, no broken header
+    for back in ["//evil.example", "/%5Cevil.com", "/%09/evil.com", "/indicators%0d%0aX", "http://evil.example/"] {
+        let r = get(&app, &format!("/lang/en?back={back}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{back}");
+        assert_eq!(r.headers[header::LOCATION], "/", "{back}");
+    }
     app.db.cleanup().await;
 }
 
@@ -166,7 +169,7 @@ async fn an_indicator_page_shows_what_serves_it() {
     assert_eq!(projects.len(), app.plan.projects_for("7").len());
     assert!(projects.len() >= 30);
     let doc = get(&app, "/indicators/9").await.html();
-    assert!(texts(&doc, "table.findings td.suggested").iter().any(|s| s.contains("index")));
+    assert!(texts(&doc, "table.findings td.suggested").iter().any(|s| s.contains("指数")));
     app.db.cleanup().await;
 }
 
@@ -298,5 +301,48 @@ async fn pages_on_postgresql() {
     }
     let plan: Plan = serde_json::from_str(&get(&app, "/api/v1/plan").await.body).unwrap();
     assert_eq!(plan, app.plan);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn every_api_error_keeps_the_shape() {
+    let app = app(None).await;
+    for (uri, status, code) in [
+        ("/api/v1/projects?year=2024&year=2025", 400, "bad_query"),
+        ("/api/v1/tasks/%FF", 404, "not_found"),
+        ("/api/v1/indicators/%FF", 404, "not_found"),
+        ("/api/v1/indicators?zone=bogus", 404, "unknown_zone"),
+    ] {
+        let r = get(&app, uri).await;
+        assert_eq!(r.status.as_u16(), status, "{uri}");
+        assert_eq!(r.json()["error"]["code"], code, "{uri}");
+    }
+    let res = app.router.clone().oneshot(Request::builder().method("DELETE").uri("/api/v1/plan").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["code"], "method_not_allowed");
+    // pages answer a bad query with a page
+    let r = get(&app, "/projects?year=2024&year=2025").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("查询参数有误"));
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sub_indicators_and_unprinted_periods() {
+    let app = app(None).await;
+    let v = get(&app, "/api/v1/indicators/7.1").await.json();
+    assert_eq!(v["indicator"]["code"], "7");
+    assert!(!v["projects"].as_array().unwrap().is_empty());
+    // projects whose period the plan does not print are read as the plan's span, as their finding says
+    let v = get(&app, "/api/v1/projects?year=2024").await.json();
+    let numbers: Vec<i64> = v["projects"].as_array().unwrap().iter().map(|p| p["number"].as_i64().unwrap()).collect();
+    for n in [41, 42, 43, 66] {
+        assert!(numbers.contains(&n), "{n}");
+    }
+    let doc = get(&app, "/projects/41").await.html();
+    let period = texts(&doc, "dl.facts dd")[3].clone();
+    assert!(period.contains("未注明") && period.contains("2023–2025"), "{period}");
     app.db.cleanup().await;
 }

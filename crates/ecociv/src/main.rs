@@ -67,9 +67,9 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        /// Language of the reasons and messages
-        #[arg(long, default_value = "zh-CN")]
-        lang: String,
+        /// Language of the reasons and messages: zh-CN or en
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
     },
 }
 
@@ -87,9 +87,14 @@ enum PlanCommand {
     Audit {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        #[arg(long, default_value = "zh-CN")]
-        lang: String,
+        /// zh-CN or en
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
     },
+}
+
+fn parse_lang(s: &str) -> Result<Locale, String> {
+    Locale::parse(s).ok_or_else(|| format!("{s:?}: expected zh-CN or en"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -109,7 +114,8 @@ enum ExportFormat {
 struct ConfigFile {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
-    today: Option<String>,
+    /// `"2024-06-01"` or a TOML date `2024-06-01`
+    today: Option<toml::Value>,
     addr: Option<String>,
 }
 
@@ -130,15 +136,16 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
         None => ConfigFile::default(),
     };
     let data_dir = cli.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./ecociv-data"));
-    let database_url = match cli.database_url.clone().or(file.database_url) {
-        Some(u) => u,
-        None => {
-            std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
-            format!("sqlite://{}", data_dir.join("ecociv.db").display())
-        }
+    let database_url = cli.database_url.clone().or(file.database_url).unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ecociv.db").display()));
+    let (today_text, source) = match (&cli.today, &file.today) {
+        (Some(t), _) => (Some(t.clone()), "--today / ECOCIV_TODAY"),
+        (None, Some(toml::Value::String(t))) => (Some(t.clone()), "the config file's today"),
+        (None, Some(toml::Value::Datetime(d))) => (Some(d.to_string()), "the config file's today"),
+        (None, Some(other)) => (Some(format!("{other:?}")), "the config file's today"),
+        (None, None) => (None, ""),
     };
-    let today = match cli.today.clone().or(file.today) {
-        Some(t) => Some(parse_today(&t).map_err(|e| anyhow::anyhow!("--today: {e}"))?),
+    let today = match today_text {
+        Some(t) => Some(parse_today(&t).map_err(|e| anyhow::anyhow!("{source}: {e}"))?),
         None => None,
     };
     let addr = addr_flag.map(String::from).or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -149,9 +156,19 @@ fn embedded_plan() -> anyhow::Result<Plan> {
     build_plan(&hohhot()).context("the embedded plan data is invalid")
 }
 
+/// Opens the database (creating the data folder of the embedded default).
+async fn open_db(s: &Settings) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    if let Some(path) = s.database_url.strip_prefix("sqlite://")
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data folder {}", dir.display()))?;
+    }
+    ecociv_store::connect(&s.database_url).await.with_context(|| format!("cannot open {}", ecociv_store::redact(&s.database_url)))
+}
+
 /// Opens the store, migrates it and loads the embedded plan (a no-op when already loaded).
 async fn open_store(s: &Settings) -> anyhow::Result<(std::sync::Arc<dyn Store>, Plan)> {
-    let store = ecociv_store::connect(&s.database_url).await.with_context(|| format!("cannot open {}", ecociv_store::redact(&s.database_url)))?;
+    let store = open_db(s).await?;
     store.migrate().await.context("migrations failed")?;
     let plan = embedded_plan()?;
     match store.load_plan(&plan, "system").await.context("loading the plan failed")? {
@@ -160,10 +177,6 @@ async fn open_store(s: &Settings) -> anyhow::Result<(std::sync::Arc<dyn Store>, 
         LoadOutcome::Unchanged => {}
     }
     Ok((store, plan))
-}
-
-fn locale(s: &str) -> anyhow::Result<Locale> {
-    Locale::parse(s).ok_or_else(|| anyhow::anyhow!("--lang {s:?}: expected zh-CN or en"))
 }
 
 fn write_out(output: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
@@ -182,9 +195,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve { addr } => {
             let s = settings(&cli, addr.as_deref())?;
+            let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             let (store, plan) = open_store(&s).await?;
             let state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
-            let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             println!("ecociv: http://{} ({})", listener.local_addr()?, ecociv_store::redact(&s.database_url));
             axum::serve(listener, ecociv_web::router(state)).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)
@@ -203,7 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let s = settings(&cli, None)?;
-            let store = ecociv_store::connect(&s.database_url).await.with_context(|| format!("cannot open {}", ecociv_store::redact(&s.database_url)))?;
+            let store = open_db(&s).await?;
             store.migrate().await.context("migrations failed")?;
             println!("migrations applied: {}", ecociv_store::redact(&s.database_url));
             Ok(ExitCode::SUCCESS)
@@ -216,7 +229,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan { command: PlanCommand::Audit { format, lang } } => {
-            let l = locale(lang)?;
+            settings(&cli, None)?;
+            let l = *lang;
             let plan = embedded_plan()?;
             match format {
                 Format::Json => write_out(None, &serde_json::to_string_pretty(&plan.findings)?)?,
@@ -254,7 +268,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { file, format, lang } => {
-            let l = locale(lang)?;
+            settings(&cli, None)?;
+            let l = *lang;
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
             let plan = embedded_plan()?;
             let report = check_csv(&plan, &bytes, l);
@@ -263,7 +278,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Table => {
                     let mut out = String::new();
                     if report.errors.is_empty() {
-                        out.push_str(&format!("{:<6} {:<5} {:<10} {:<12} {:<15} {}\n", "指标", "年份", "地区", "值", "状态", "原因"));
+                        let head = match l {
+                            Locale::Zh => ["指标", "年份", "地区", "值", "状态", "原因"],
+                            Locale::En => ["indicator", "year", "region", "value", "status", "reason"],
+                        };
+                        out.push_str(&format!("{:<6} {:<5} {:<10} {:<12} {:<15} {}\n", head[0], head[1], head[2], head[3], head[4], head[5]));
                         for r in &report.results {
                             out.push_str(&format!(
                                 "{:<6} {:<5} {:<10} {:<12} {:<15} {}\n",
@@ -271,7 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                                 r.year,
                                 r.region.as_deref().unwrap_or("-"),
                                 r.value.as_deref().unwrap_or("-"),
-                                r.status.code(),
+                                r.status.label(l),
                                 r.reason
                             ));
                         }

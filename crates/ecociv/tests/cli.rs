@@ -164,6 +164,16 @@ fn settings_follow_flag_environment_config_default() {
     assert!(show(&[("ECOCIV_TODAY", "2024-03-04")], &["--config", "c.toml"]).contains("today = \"2024-03-04\""));
     assert!(show(&[("ECOCIV_TODAY", "2024-03-04")], &["--config", "c.toml", "--today", "2025-05-06"]).contains("today = \"2025-05-06\""));
     assert!(show(&[], &["--data-dir", "elsewhere"]).contains("elsewhere/ecociv.db"));
+    std::fs::write(dir.join("d.toml"), "today = 2024-02-01\n").unwrap();
+    assert!(show(&[], &["--config", "d.toml"]).contains("today = \"2024-02-01\""), "a TOML date is a date");
+    assert!(!dir.join("ecociv-data").exists(), "config creates nothing");
+    let o = bin().current_dir(&dir).args(["config", "--today", "24-01-01"]).output().unwrap();
+    assert!(!o.status.success());
+    let o = bin().current_dir(&dir).args(["check", "x.csv", "--lang", "fr"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "a bad flag is a usage error");
+    let o = bin().current_dir(&dir).args(["check", "x.csv", "--config", "/nonexistent.toml"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nonexistent"));
     let o = bin().current_dir(&dir).args(["config", "--today", "2024-02-30"]).output().unwrap();
     assert!(!o.status.success());
     assert!(stderr(&o).contains("2024-02-30"));

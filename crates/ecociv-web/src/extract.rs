@@ -1,0 +1,44 @@
+//! Query and path extractors whose rejections keep the one error shape: JSON under `/api`,
+//! an error page in the request's language elsewhere.
+
+use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::locale_of;
+
+/// `Query<T>` with the error shape of ecociv.
+pub struct Q<T>(pub T);
+
+/// `Path<T>` with the error shape of ecociv.
+pub struct P<T>(pub T);
+
+fn reject(parts: &Parts, st: &AppState, e: WebError) -> Response {
+    let l = locale_of(parts);
+    if parts.uri.path().starts_with("/api/") { e.in_locale(l).into_response() } else { crate::pages::error_page(st, l, &OriginalUri(parts.uri.clone()), e) }
+}
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Q<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        match Query::<T>::try_from_uri(&parts.uri) {
+            Ok(Query(v)) => Ok(Q(v)),
+            Err(e) => Err(reject(parts, st, WebError::bad_request("bad_query").field("query", &e.body_text()))),
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for P<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, st).await {
+            Ok(Path(v)) => Ok(P(v)),
+            Err(_) => Err(reject(parts, st, WebError::not_found("not_found").field("path", parts.uri.path()))),
+        }
+    }
+}
