@@ -35,7 +35,7 @@ pub trait EntryStore: Send + Sync {
 }
 
 const OBS_COLS: &str = "id, zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
-const DISPATCH_COLS: &str = "id, zone_code, kind, subject, period, status, progress_percent, investment_month_wan, investment_cumulative_wan, progress, quantities, \
+const DISPATCH_COLS: &str = "id, zone_code, kind, subject, org_unit, period, status, progress_percent, investment_month_wan, investment_cumulative_wan, progress, quantities, \
      benefits, problems, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
 
 fn state(s: &str) -> Result<EntryState> {
@@ -74,6 +74,7 @@ macro_rules! dispatch_from_row {
             zone: $r.try_get("zone_code")?,
             kind: $r.try_get("kind")?,
             subject: $r.try_get("subject")?,
+            org_unit: $r.try_get("org_unit")?,
             period: $r.try_get("period")?,
             status: $r.try_get("status")?,
             progress_percent: $r.try_get("progress_percent")?,
@@ -234,11 +235,13 @@ macro_rules! entries_impl {
 
             async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
                 let mut tx = begin_write!(self.pool, &d.zone);
-                let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 AND subject = $3 AND period = $4")
-                    .bind(&d.zone)
-                    .bind(&d.kind)
-                    .bind(d.subject)
-                    .bind(&d.period)
+                let taken: Option<(i64,)> =
+                    sqlx::query_as("SELECT id FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 AND subject = $3 AND period = $4 AND org_unit = $5")
+                        .bind(&d.zone)
+                        .bind(&d.kind)
+                        .bind(d.subject)
+                        .bind(&d.period)
+                        .bind(&d.org_unit)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some((id,)) = taken {
@@ -247,8 +250,8 @@ macro_rules! entries_impl {
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan,
                      investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at,
-                     decided_by, decided_at, reason, version)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1) RETURNING id",
+                     decided_by, decided_at, reason, org_unit, version)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1) RETURNING id",
                 )
                 .bind(&d.zone)
                 .bind(&d.kind)
@@ -270,6 +273,7 @@ macro_rules! entries_impl {
                 .bind(&d.decided_by)
                 .bind(&d.decided_at)
                 .bind(&d.reason)
+                .bind(&d.org_unit)
                 .fetch_one(&mut *tx)
                 .await?;
                 let stored = DispatchRecord { id, version: 1, ..d.clone() };
@@ -329,7 +333,7 @@ macro_rules! entries_impl {
 
             async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>> {
                 let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {DISPATCH_COLS} FROM dispatch_reports WHERE zone_code = $1 ORDER BY kind, subject, period"
+                    "SELECT {DISPATCH_COLS} FROM dispatch_reports WHERE zone_code = $1 ORDER BY kind, subject, org_unit, period"
                 )))
                 .bind(zone)
                 .fetch_all(&self.pool)

@@ -129,6 +129,8 @@ pub struct DispatchRecord {
     pub kind: String,
     /// The project or task number.
     pub subject: i64,
+    /// The org unit that reports: a project's implementer; for tasks, each org unit sharing it.
+    pub org_unit: String,
     /// `YYYY-MM`.
     pub period: String,
     /// Projects: `not_started`, `under_way`, `completed`, `suspended`; empty for tasks.

@@ -74,9 +74,11 @@ pub fn compare_states(events: &[TrailEvent], entity: &str, rows: &[(String, Stri
     for (id, state) in rows {
         match last.remove(id.as_str()) {
             None => out.push(Tampered { entity: entity.into(), entity_id: id.clone(), problem: "stored but never recorded in the trail".into() }),
-            Some(after) if after != state => {
-                out.push(Tampered { entity: entity.into(), entity_id: id.clone(), problem: format!("stored {state} differs from the last recorded {after}") })
-            }
+            Some(after) if after != state => out.push(Tampered {
+                entity: entity.into(),
+                entity_id: id.clone(),
+                problem: format!("stored {} differs from the last recorded state", differing(state, after)),
+            }),
             Some(_) => {}
         }
     }
@@ -86,6 +88,23 @@ pub fn compare_states(events: &[TrailEvent], entity: &str, rows: &[(String, Stri
         }
     }
     out
+}
+
+/// The fields in which two JSON objects differ: `value "90" (recorded "86.2")`.
+fn differing(stored: &str, recorded: &str) -> String {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (serde_json::from_str(stored), serde_json::from_str(recorded)) else {
+        return stored.to_string();
+    };
+    let mut parts = Vec::new();
+    for (k, v) in &a {
+        if b.get(k) != Some(v) {
+            parts.push(format!("{k} {v} (recorded {})", b.get(k).map(|x| x.to_string()).unwrap_or_else(|| "nothing".into())));
+        }
+    }
+    for k in b.keys().filter(|k| !a.contains_key(*k)) {
+        parts.push(format!("{k} missing"));
+    }
+    parts.join(", ")
 }
 
 /// Begins a write transaction for a zone: the zone's row is locked first (PostgreSQL row lock;
@@ -142,7 +161,7 @@ mod tests {
         assert!(compare_states(&evs, "observation", &[("1".into(), "{\"v\":1}".into()), ("2".into(), "{\"v\":2}".into())]).is_empty());
         let t = compare_states(&evs, "observation", &[("1".into(), "{\"v\":9}".into()), ("3".into(), "{}".into())]);
         let ids: Vec<(&str, &str)> = t.iter().map(|x| (x.entity_id.as_str(), &x.problem[..12])).collect();
-        assert_eq!(ids, vec![("1", "stored {\"v\":"), ("3", "stored but n"), ("2", "recorded in ")]);
+        assert_eq!(ids, vec![("1", "stored v 9 ("), ("3", "stored but n"), ("2", "recorded in ")]);
     }
 }
 

@@ -147,6 +147,7 @@ fn report(subject: i64, period: &str) -> DispatchRecord {
         zone: "150100".into(),
         kind: "project".into(),
         subject,
+        org_unit: "玉泉区".into(),
         period: period.into(),
         status: "under_way".into(),
         progress_percent: "30".into(),

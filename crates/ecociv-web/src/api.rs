@@ -90,7 +90,9 @@ async fn api_not_found(Lang(l): Lang) -> WebError {
 struct ApiDoc;
 
 async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_loop::LoopDoc::openapi());
+    Json(doc).into_response()
 }
 
 /// The zones that have a plan.

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ecociv_core::Locale;
+use ecociv_core::entry::FieldError;
 
 use crate::i18n::t;
 
@@ -21,11 +22,25 @@ pub struct WebError {
     pub fields: BTreeMap<String, String>,
     pub locale: Locale,
     pub detail: Option<String>,
+    /// Field errors of a checked entry (422), with their own messages.
+    pub checks: Vec<FieldError>,
 }
 
 impl WebError {
     pub fn new(status: StatusCode, code: &'static str) -> Self {
-        WebError { status, code, fields: BTreeMap::new(), locale: Locale::Zh, detail: None }
+        WebError { status, code, fields: BTreeMap::new(), locale: Locale::Zh, detail: None, checks: Vec::new() }
+    }
+    /// 422 with the field errors of a check.
+    pub fn invalid(checks: Vec<FieldError>) -> Self {
+        WebError { checks, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid") }
+    }
+    /// 403: outside the caller's rights.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden")
+    }
+    /// 409: a duplicate or conflicting entry.
+    pub fn conflict(code: &'static str) -> Self {
+        Self::new(StatusCode::CONFLICT, code)
     }
     pub fn not_found(code: &'static str) -> Self {
         Self::new(StatusCode::NOT_FOUND, code)
@@ -49,12 +64,27 @@ impl WebError {
     }
     /// The field messages: "<message>: <value found>".
     pub fn field_messages(&self) -> BTreeMap<String, String> {
-        self.fields.iter().map(|(k, v)| (k.clone(), format!("{}: {v:?}", self.message()))).collect()
+        let mut m: BTreeMap<String, String> = self.fields.iter().map(|(k, v)| (k.clone(), format!("{}: {v:?}", self.message()))).collect();
+        for c in &self.checks {
+            let text = c.message(self.locale).to_string();
+            m.entry(c.field.clone())
+                .and_modify(|e| {
+                    e.push_str("; ");
+                    e.push_str(&text);
+                })
+                .or_insert(text);
+        }
+        m
     }
 }
 
 impl From<ecociv_store::StoreError> for WebError {
     fn from(e: ecociv_store::StoreError) -> Self {
+        if let ecociv_store::StoreError::Conflict(m) = &e {
+            let mut w = WebError::conflict("conflict");
+            w.detail = Some(m.clone());
+            return w;
+        }
         tracing::error!(code = e.code(), "store error: {e}");
         let mut w = WebError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal");
         w.detail = Some(e.code().to_string());

@@ -1,7 +1,7 @@
 //! Query and path extractors whose rejections keep the one error shape: JSON under `/api`,
 //! an error page in the request's language elsewhere.
 
-use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -39,6 +39,27 @@ impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for P<T> {
         match Path::<T>::from_request_parts(parts, st).await {
             Ok(Path(v)) => Ok(P(v)),
             Err(_) => Err(reject(parts, st, WebError::not_found("not_found").field("path", parts.uri.path()))),
+        }
+    }
+}
+
+/// `Json<T>` with the error shape of ecociv (422 for a body that is not the expected JSON).
+pub struct J<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for J<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let l = locale_of(&parts);
+        let req = Request::from_parts(parts, body);
+        match axum::Json::<T>::from_request(req, st).await {
+            Ok(axum::Json(v)) => Ok(J(v)),
+            Err(e) => {
+                let mut w = WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "bad_json").in_locale(l);
+                w.fields.insert("body".into(), e.body_text());
+                Err(w.into_response())
+            }
         }
     }
 }

@@ -4,11 +4,13 @@
 //! hand the plan to `ecociv-core`.
 
 pub mod api;
+pub mod api_loop;
 pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod pages;
+pub mod workflow;
 
 use std::sync::Arc;
 
@@ -77,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/app.css", get(css))
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(api_loop::routes())
         .fallback(pages::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

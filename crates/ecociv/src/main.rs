@@ -60,6 +60,21 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Users: `user add NAME --org ORG --role ROLE` (the password is read from standard input)
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens for machine clients
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit trail: `audit verify` proves it untouched, or names the first broken record
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Evaluate a CSV of observations (indicator,year,value[,region][,upper_target]) against
     /// the embedded plan's targets; touches no database. Exit code 2 when the file is bad.
     Check {
@@ -95,6 +110,46 @@ enum PlanCommand {
 
 fn parse_lang(s: &str) -> Result<Locale, String> {
     Locale::parse(s).ok_or_else(|| format!("{s:?}: expected zh-CN or en"))
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Make a user; the password is read from standard input (one line)
+    Add {
+        name: String,
+        /// The org unit, as the plan prints it or an alias (e.g. 市生态环境局, 和林)
+        #[arg(long)]
+        org: String,
+        /// admin, task_force, department, region, unit or viewer
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a new password, read from standard input
+    SetPassword { name: String },
+    /// List the users of the zone
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a bearer token for a user; it is the last word of the output and is shown once
+    Create {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a user's tokens (all, or the one with --id)
+    Revoke {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        id: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and every stored value against it; exit 1 when anything is broken
+    Verify,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -267,6 +322,103 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::User { command } => {
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            match command {
+                UserCommand::Add { name, org, role } => {
+                    let role = ecociv_core::access::Role::parse(role)
+                        .with_context(|| format!("--role {role:?}: expected admin, task_force, department, region, unit or viewer"))?;
+                    let unit = plan.org_unit(org).with_context(|| format!("--org {org:?} is not an org unit of the plan (nor an alias of one)"))?;
+                    if let Some(kind) = role.org_kind()
+                        && unit.kind != kind
+                    {
+                        anyhow::bail!("--org {org:?} is a {:?}, but the role {} needs a {:?}", unit.kind, role.code(), kind);
+                    }
+                    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+                        anyhow::bail!("the user name {name:?} must be one word");
+                    }
+                    let password = read_password()?;
+                    if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
+                        anyhow::bail!("{}", e.message(Locale::Zh).to_string() + " / " + e.message(Locale::En));
+                    }
+                    let hash = ecociv_web::auth::hash_password(password).await.map_err(|_| anyhow::anyhow!("hashing failed"))?;
+                    let user = ecociv_store::UserRecord {
+                        name: name.clone(),
+                        zone: plan.zone.code.clone(),
+                        org_unit: unit.name.clone(),
+                        role,
+                        password_hash: hash,
+                        failed_logins: 0,
+                        locked_until: String::new(),
+                        created_at: ecociv_store::trail::now(),
+                    };
+                    store.create_user(&user, "cli").await.with_context(|| format!("cannot create the user {name:?}"))?;
+                    println!("user {name} ({}, {}) created", unit.name, role.code());
+                }
+                UserCommand::SetPassword { name } => {
+                    let user = store.user(name).await?.with_context(|| format!("no user {name:?}"))?;
+                    let password = read_password()?;
+                    if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
+                        anyhow::bail!("{}", e.message(Locale::En));
+                    }
+                    let hash = ecociv_web::auth::hash_password(password).await.map_err(|_| anyhow::anyhow!("hashing failed"))?;
+                    let after = ecociv_store::UserRecord { password_hash: hash, failed_logins: 0, locked_until: String::new(), ..user.clone() };
+                    store.update_user(&user, &after, "user.password_set", "cli", "").await?;
+                    store.delete_sessions_of(name).await?;
+                    println!("password of {name} set");
+                }
+                UserCommand::List => {
+                    for u in store.users(&plan.zone.code).await? {
+                        println!("{}\t{}\t{}", u.name, u.role.code(), u.org_unit);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command } => {
+            let s = settings(&cli, None)?;
+            let (store, _) = open_store(&s).await?;
+            match command {
+                TokenCommand::Create { user } => {
+                    let u = store.user(user).await?.with_context(|| format!("no user {user:?}"))?;
+                    let token = ecociv_web::auth::random_token();
+                    let id = store.create_token(&u, &ecociv_web::auth::fingerprint(&token), "cli").await?;
+                    println!("token {id} for {user}: {token}");
+                }
+                TokenCommand::Revoke { user, id } => {
+                    let u = store.user(user).await?.with_context(|| format!("no user {user:?}"))?;
+                    let n = store.revoke_tokens(&u, *id, "cli").await?;
+                    println!("{n} token(s) of {user} revoked");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let s = settings(&cli, None)?;
+            let store = open_db(&s).await?;
+            store.migrate().await.context("migrations failed")?;
+            let mut ok = true;
+            let zones = store.trail_zones().await?;
+            for z in &zones {
+                let v = store.verify(z).await?;
+                if v.ok() {
+                    println!("zone {z}: {} events, chain intact, every stored value matches its last record", v.events);
+                    continue;
+                }
+                ok = false;
+                if let Some(b) = &v.broken {
+                    println!("zone {z}: BROKEN at event {} ({} {}): {}", b.seq, b.entity, b.entity_id, b.problem);
+                }
+                for t in &v.tampered {
+                    println!("zone {z}: TAMPERED {} {}: {}", t.entity, t.entity_id, t.problem);
+                }
+            }
+            if zones.is_empty() {
+                println!("no events yet");
+            }
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Command::Check { file, format, lang } => {
             settings(&cli, None)?;
             let l = *lang;
@@ -309,6 +461,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
     }
+}
+
+/// One line of standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    if pw.is_empty() {
+        anyhow::bail!("no password on standard input");
+    }
+    Ok(pw)
 }
 
 async fn shutdown() {

@@ -61,12 +61,14 @@ CREATE TABLE upper_targets (
     FOREIGN KEY (zone_code, indicator_code) REFERENCES indicators(zone_code, code)
 );
 
--- monthly reports of projects (kind 'project') and tasks (kind 'task')
+-- monthly reports of projects (kind 'project') and tasks (kind 'task'); a project has one report
+-- a month, a task one per org unit that shares it (org_unit is the reporter for both)
 CREATE TABLE dispatch_reports (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     zone_code TEXT NOT NULL REFERENCES zones(code),
     kind TEXT NOT NULL,
     subject BIGINT NOT NULL,
+    org_unit TEXT NOT NULL,
     period TEXT NOT NULL,
     status TEXT NOT NULL,
     progress_percent TEXT NOT NULL,
@@ -85,7 +87,7 @@ CREATE TABLE dispatch_reports (
     decided_at TEXT NOT NULL DEFAULT '',
     reason TEXT NOT NULL DEFAULT '',
     version BIGINT NOT NULL,
-    UNIQUE (zone_code, kind, subject, period)
+    UNIQUE (zone_code, kind, subject, org_unit, period)
 );
 
 -- append-only; each row's hash covers its fields and the hash of the row before (SM3)

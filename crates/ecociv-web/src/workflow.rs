@@ -1,0 +1,337 @@
+//! The data loop as the pages and the API both run it: submit an observation or a dispatch
+//! report (rights, checks of `ecociv-core::entry`, duplicates, lateness), and the task force's
+//! decisions (approve, return with a reason, unlock with a reason). Each step is one store
+//! call that records itself in the audit trail.
+
+use chrono::NaiveDate;
+use ecociv_core::access::Actor;
+use ecociv_core::entry::{
+    self, LoopSettings, ObservationInput, PreviousReport, ProjectReportInput, TaskReportInput, YearMonth, check_observation, check_project_report,
+    check_task_report,
+};
+use ecociv_core::model::Plan;
+use ecociv_core::value::Value;
+use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::WebError;
+
+/// What the task force decides about an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Return,
+    Unlock,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "approve" => Some(Decision::Approve),
+            "return" => Some(Decision::Return),
+            "unlock" => Some(Decision::Unlock),
+            _ => None,
+        }
+    }
+    /// The state it applies to and the state it leads to.
+    fn transition(self) -> (EntryState, EntryState) {
+        match self {
+            Decision::Approve => (EntryState::Submitted, EntryState::Approved),
+            Decision::Return => (EntryState::Submitted, EntryState::Returned),
+            Decision::Unlock => (EntryState::Approved, EntryState::Returned),
+        }
+    }
+    fn action(self, entity: &str) -> String {
+        let verb = match self {
+            Decision::Approve => "approved",
+            Decision::Return => "returned",
+            Decision::Unlock => "unlocked",
+        };
+        format!("{entity}.{verb}")
+    }
+}
+
+/// The plan of the actor's zone.
+pub async fn plan_of(st: &AppState, actor: &Actor) -> Result<Plan, WebError> {
+    st.plan(Some(&actor.zone)).await
+}
+
+fn now() -> String {
+    ecociv_store::trail::now()
+}
+
+/// Years the task force opened beyond the plan's end (none yet: the plan's span is open).
+fn extra_years(_plan: &Plan) -> Vec<i32> {
+    Vec::new()
+}
+
+/// Submits an observation, or sends a returned one again.
+pub async fn submit_observation(st: &AppState, actor: &Actor, input: &ObservationInput) -> Result<ObservationRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    let region =
+        input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| plan.org_unit(r).map(|o| o.name.clone()).unwrap_or_else(|| r.to_string()));
+    if let Some(leaf) = plan.leaf(&input.indicator)
+        && !actor.can_enter_observation(&plan, leaf.code, region.as_deref())
+    {
+        return Err(WebError::forbidden());
+    }
+    if plan.leaf(&input.indicator).is_none()
+        && plan.indicator(&input.indicator).is_none()
+        && !matches!(actor.role, ecociv_core::access::Role::Department | ecociv_core::access::Role::Region)
+    {
+        return Err(WebError::forbidden());
+    }
+    let all = st.store.observations(&plan.zone.code).await?;
+    let region_key = region.clone().unwrap_or_default();
+    let same_series = |o: &&ObservationRecord| o.indicator == input.indicator.trim() && o.region == region_key;
+    let previous = all.iter().filter(same_series).filter(|o| o.year < i64::from(input.year)).max_by_key(|o| o.year).and_then(|o| Value::parse(&o.value).ok());
+    let today = st.today();
+    let checked = check_observation(&plan, input, previous.as_ref(), today, &st.settings, &extra_years(&plan)).map_err(WebError::invalid)?;
+    let existing =
+        all.iter().find(|o| o.indicator == checked.indicator && o.year == i64::from(checked.year) && o.region == checked.region.clone().unwrap_or_default());
+    let record = ObservationRecord {
+        id: 0,
+        zone: plan.zone.code.clone(),
+        indicator: checked.indicator.clone(),
+        year: i64::from(checked.year),
+        region: checked.region.clone().unwrap_or_default(),
+        value: checked.value.display(),
+        comment: checked.comment.clone(),
+        explanation: checked.explanation.clone().unwrap_or_default(),
+        state: EntryState::Submitted,
+        late: today > st.settings.observation_due_date(checked.year),
+        submitted_by: actor.name.clone(),
+        submitted_at: now(),
+        decided_by: String::new(),
+        decided_at: String::new(),
+        reason: String::new(),
+        version: 0,
+    };
+    match existing {
+        None => Ok(st.store.insert_observation(&record, &actor.name).await?),
+        Some(e) if e.state == EntryState::Returned => Ok(st.store.update_observation(e, &record, "observation.resubmitted", &actor.name, "").await?),
+        Some(_) => Err(WebError::conflict("already_reported")),
+    }
+}
+
+fn dispatch_record(plan: &Plan, actor: &Actor, kind: &str, subject: u32, period: YearMonth, today: NaiveDate, settings: &LoopSettings) -> DispatchRecord {
+    DispatchRecord {
+        id: 0,
+        zone: plan.zone.code.clone(),
+        kind: kind.into(),
+        subject: i64::from(subject),
+        org_unit: actor.org_unit.clone(),
+        period: period.to_string(),
+        status: String::new(),
+        progress_percent: String::new(),
+        investment_month_wan: String::new(),
+        investment_cumulative_wan: String::new(),
+        progress: String::new(),
+        quantities: "[]".into(),
+        benefits: String::new(),
+        problems: String::new(),
+        explanation: String::new(),
+        state: EntryState::Submitted,
+        late: today > period.dispatch_due(settings.dispatch_due_day),
+        submitted_by: actor.name.clone(),
+        submitted_at: now(),
+        decided_by: String::new(),
+        decided_at: String::new(),
+        reason: String::new(),
+        version: 0,
+    }
+}
+
+async fn store_report(st: &AppState, actor: &Actor, all: &[DispatchRecord], record: DispatchRecord) -> Result<DispatchRecord, WebError> {
+    // a project has one report a month, whichever implementer sends it; a task one per org unit
+    let same_reporter = |d: &DispatchRecord| record.kind == "project" || d.org_unit == record.org_unit;
+    let existing = all.iter().find(|d| d.kind == record.kind && d.subject == record.subject && same_reporter(d) && d.period == record.period);
+    match existing {
+        None => Ok(st.store.insert_dispatch(&record, &actor.name).await?),
+        Some(e) if e.state == EntryState::Returned => Ok(st.store.update_dispatch(e, &record, "dispatch_report.resubmitted", &actor.name, "").await?),
+        Some(_) => Err(WebError::conflict("already_reported")),
+    }
+}
+
+/// Submits a project's monthly report.
+pub async fn submit_project_report(st: &AppState, actor: &Actor, number: u32, input: &ProjectReportInput) -> Result<DispatchRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    let project = plan.project(number).ok_or_else(|| WebError::not_found("unknown_project").field("number", &number.to_string()))?;
+    if !actor.can_report_project(&plan, project) {
+        return Err(WebError::forbidden());
+    }
+    let all: Vec<DispatchRecord> =
+        st.store.dispatch_reports(&plan.zone.code).await?.into_iter().filter(|d| d.kind == "project" && d.subject == i64::from(number)).collect();
+    let period: Option<YearMonth> = input.period.parse().ok();
+    if let Some(p) = period
+        && all.iter().any(|d| d.period == p.to_string() && d.state != EntryState::Returned)
+    {
+        return Err(WebError::conflict("already_reported"));
+    }
+    // the last report before this month, and no later one (a returned month is sent again in place)
+    let earlier = |d: &&DispatchRecord| period.is_none_or(|p| d.period < p.to_string());
+    let previous =
+        all.iter().filter(earlier).max_by(|a, b| a.period.cmp(&b.period)).and_then(|d| {
+            Some(PreviousReport { period: d.period.parse().ok()?, investment_cumulative_wan: d.investment_cumulative_wan.parse::<Decimal>().ok()? })
+        });
+    let today = st.today();
+    let checked = check_project_report(&plan, project, input, previous.as_ref(), today).map_err(WebError::invalid)?;
+    if let Some(later) = all.iter().find(|d| d.period > checked.period.to_string()) {
+        return Err(WebError::invalid(vec![entry::FieldError::new(
+            "period",
+            "not_after_last_report",
+            format!("{} 早于已报送的 {}", checked.period, later.period),
+            format!("{} is before the report already sent for {}", checked.period, later.period),
+        )]));
+    }
+    let record = DispatchRecord {
+        status: checked.status.code().into(),
+        progress_percent: checked.progress_percent.normalize().to_string(),
+        investment_month_wan: checked.investment_month_wan.normalize().to_string(),
+        investment_cumulative_wan: checked.investment_cumulative_wan.normalize().to_string(),
+        benefits: checked.benefits.clone(),
+        problems: checked.problems.clone(),
+        explanation: checked.explanation.clone().unwrap_or_default(),
+        ..dispatch_record(&plan, actor, "project", number, checked.period, today, &st.settings)
+    };
+    store_report(st, actor, &all, record).await
+}
+
+/// Submits a task's monthly report.
+pub async fn submit_task_report(st: &AppState, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<DispatchRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
+    if !actor.can_report_task(&plan, task) {
+        return Err(WebError::forbidden());
+    }
+    // each org unit that shares a task reports it for itself
+    let all: Vec<DispatchRecord> = st
+        .store
+        .dispatch_reports(&plan.zone.code)
+        .await?
+        .into_iter()
+        .filter(|d| d.kind == "task" && d.subject == i64::from(number) && d.org_unit == actor.org_unit)
+        .collect();
+    let period: Option<YearMonth> = input.period.parse().ok();
+    if let Some(p) = period
+        && all.iter().any(|d| d.period == p.to_string() && d.state != EntryState::Returned)
+    {
+        return Err(WebError::conflict("already_reported"));
+    }
+    let last = all.iter().filter(|d| period.is_none_or(|p| d.period < p.to_string())).filter_map(|d| d.period.parse::<YearMonth>().ok()).max();
+    let today = st.today();
+    let checked = check_task_report(&plan, task, input, last, today).map_err(WebError::invalid)?;
+    let quantities = serde_json::to_string(&checked.quantities.iter().map(|(i, d)| (i, d.normalize().to_string())).collect::<Vec<_>>()).expect("serializable");
+    let record = DispatchRecord {
+        progress: checked.progress.clone(),
+        quantities,
+        problems: checked.problems.clone(),
+        ..dispatch_record(&plan, actor, "task", number, checked.period, today, &st.settings)
+    };
+    store_report(st, actor, &all, record).await
+}
+
+/// The state after a decision, or why it cannot be taken.
+fn decided(current: EntryState, d: Decision, reason: &str) -> Result<EntryState, WebError> {
+    let (from, to) = d.transition();
+    if current != from {
+        return Err(WebError::conflict("wrong_state"));
+    }
+    if d != Decision::Approve && reason.trim().is_empty() {
+        return Err(WebError::invalid(vec![entry::FieldError::new("reason", "reason_required", "请填写理由", "a reason is required")]));
+    }
+    Ok(to)
+}
+
+/// The task force approves, returns or unlocks an observation.
+pub async fn decide_observation(st: &AppState, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<ObservationRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(WebError::forbidden());
+    }
+    let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+    let to = decided(o.state, d, reason)?;
+    let after = ObservationRecord { state: to, decided_by: actor.name.clone(), decided_at: now(), reason: reason.trim().to_string(), ..o.clone() };
+    Ok(st.store.update_observation(&o, &after, &d.action("observation"), &actor.name, reason.trim()).await?)
+}
+
+/// The task force approves, returns or unlocks a dispatch report.
+pub async fn decide_dispatch(st: &AppState, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<DispatchRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(WebError::forbidden());
+    }
+    let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+    let to = decided(r.state, d, reason)?;
+    let after = DispatchRecord { state: to, decided_by: actor.name.clone(), decided_at: now(), reason: reason.trim().to_string(), ..r.clone() };
+    Ok(st.store.update_dispatch(&r, &after, &d.action("dispatch_report"), &actor.name, reason.trim()).await?)
+}
+
+/// An assigned target as sent in.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct UpperTargetInput {
+    pub indicator: String,
+    pub year: i32,
+    #[schema(value_type = String)]
+    pub value: serde_json::Value,
+}
+
+/// The task force enters the target assigned from above for a year (16, 18).
+pub async fn set_upper_target(st: &AppState, actor: &Actor, input: &UpperTargetInput) -> Result<UpperTargetRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(WebError::forbidden());
+    }
+    let Some(leaf) = plan.leaf(&input.indicator) else {
+        return Err(WebError::invalid(vec![entry::FieldError::new(
+            "indicator",
+            "unknown_indicator",
+            format!("未知的指标“{}”", input.indicator),
+            format!("unknown indicator {:?}", input.indicator),
+        )]));
+    };
+    if !leaf.target.parse_rule().map(|r| r.needs_upper_target()).unwrap_or(false) {
+        return Err(WebError::invalid(vec![entry::FieldError::new(
+            "indicator",
+            "not_assigned",
+            format!("指标 {} 不由上级下达目标", leaf.code),
+            format!("indicator {} takes no assigned target", leaf.code),
+        )]));
+    }
+    let mut errs = Vec::new();
+    if !(plan.base_year..=plan.end_year).contains(&input.year) {
+        errs.push(entry::FieldError::new(
+            "year",
+            "year_not_open",
+            format!("{} 年不在方案期内", input.year),
+            format!("{} is not a year of the plan", input.year),
+        ));
+    }
+    let text = entry::json_text(&input.value).unwrap_or_default();
+    let value = ecociv_core::value::parse_number(&text).filter(|v| !v.is_sign_negative());
+    if value.is_none() {
+        errs.push(entry::FieldError::new(
+            "value",
+            "not_a_number",
+            format!("应为非负数值，得到“{text}”"),
+            format!("expected a number not below 0, found {text:?}"),
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(WebError::invalid(errs));
+    }
+    let rec = UpperTargetRecord {
+        zone: plan.zone.code.clone(),
+        indicator: leaf.code.to_string(),
+        year: i64::from(input.year),
+        value: value.expect("checked").normalize().to_string(),
+        set_by: actor.name.clone(),
+        set_at: now(),
+    };
+    st.store.set_upper_target(&rec, &actor.name).await?;
+    Ok(rec)
+}
