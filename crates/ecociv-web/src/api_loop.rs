@@ -215,7 +215,7 @@ async fn post_task_report(st: axum::extract::State<AppState>, a: Authed, P(numbe
     Ok(created(workflow::submit_task_report(&st, &a.actor, number, &input).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
-fn may_see_dispatch(actor: &Actor, plan: &ecociv_core::model::Plan, d: &DispatchRecord) -> bool {
+pub(crate) fn may_see_dispatch(actor: &Actor, plan: &ecociv_core::model::Plan, d: &DispatchRecord) -> bool {
     match (actor.role, d.kind.as_str()) {
         (Role::Admin | Role::TaskForce | Role::Viewer, _) => true,
         (_, "project") => plan.project(d.subject as u32).is_some_and(|p| actor.can_view_project(plan, p)),

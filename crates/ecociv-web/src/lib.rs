@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod pages;
+pub mod pages_loop;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/assets/app.css", get(css))
         .merge(pages::routes())
+        .merge(pages_loop::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

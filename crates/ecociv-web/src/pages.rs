@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::api::ProjectQuery;
 use crate::error::WebError;
 use crate::extract::{P, Q};
+use crate::auth::MaybeAuthed;
 use crate::i18n::{Lang, t, tf};
 use crate::{AppState, ZoneQuery};
 
@@ -46,10 +47,12 @@ pub struct Layout {
     /// `?zone=…` to keep on links, or empty.
     pub zone_q: String,
     names_en: HashMap<String, String>,
+    /// The signed-in user, if any.
+    pub session: Option<crate::pages_loop::Session>,
 }
 
 impl Layout {
-    fn new(st: &AppState, l: Locale, uri: &OriginalUri, plan: Option<&Plan>, zone: &ZoneQuery) -> Layout {
+    pub(crate) fn new(st: &AppState, l: Locale, uri: &OriginalUri, plan: Option<&Plan>, zone: &ZoneQuery) -> Layout {
         let names_en = plan.map(|p| p.org_units.iter().map(|o| (o.name.clone(), o.name_en.clone())).collect()).unwrap_or_default();
         Layout {
             locale: l,
@@ -58,7 +61,13 @@ impl Layout {
             today: st.today(),
             zone_q: zone.zone.as_ref().map(|z| format!("?zone={z}")).unwrap_or_default(),
             names_en,
+            session: None,
         }
+    }
+    /// Shows the signed-in user in the header.
+    pub(crate) fn with(mut self, m: MaybeAuthed) -> Layout {
+        self.session = m.0.as_ref().map(crate::pages_loop::Session::of);
+        self
     }
     pub fn t(&self, key: &str) -> &'static str {
         t(self.locale, key)
@@ -150,7 +159,7 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-fn render<T: Template>(page: &T) -> Response {
+pub(crate) fn render<T: Template>(page: &T) -> Response {
     match page.render() {
         Ok(s) => Html(s).into_response(),
         Err(e) => {
@@ -277,7 +286,7 @@ fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String {
     }
 }
 
-async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
+async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let today = st.today();
     let phases = plan
@@ -322,7 +331,7 @@ async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q
         })
         .collect();
     let page = OverviewPage {
-        l: Layout::new(&st, l, &uri, Some(&plan), &zq),
+        l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m),
         standing: standing_text(&plan, today, l),
         ended: matches!(plan.standing(today), Standing::Ended { .. }),
         phases,
@@ -356,7 +365,7 @@ struct IndicatorsPage {
     count: usize,
 }
 
-async fn indicators(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
+async fn indicators(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let groups = Domain::ALL
         .iter()
@@ -374,7 +383,7 @@ async fn indicators(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
                 .collect(),
         })
         .collect();
-    render(&IndicatorsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), groups, count: plan.indicators.len() })
+    render(&IndicatorsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), groups, count: plan.indicators.len() })
 }
 
 #[derive(Template)]
@@ -388,14 +397,14 @@ struct IndicatorPage {
     findings: Vec<Finding>,
 }
 
-async fn indicator(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, P(code): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
+async fn indicator(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, P(code): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let Some(ind) = plan.indicator_of(&code).filter(|i| i.code == code || i.sub_indicators.iter().any(|s| s.code == code)) else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_indicator").field("code", &code));
     };
     let category = plan.category(ind.category).map(|c| format!("{}{}", c.label, l.pick(&c.name, &c.name_en))).unwrap_or_default();
     let page = IndicatorPage {
-        l: Layout::new(&st, l, &uri, Some(&plan), &zq),
+        l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m),
         category,
         tasks: plan.tasks_for(&ind.code).into_iter().cloned().collect(),
         projects: plan.projects_for(&ind.code).into_iter().cloned().collect(),
@@ -414,13 +423,13 @@ struct TasksPage {
     sections: Vec<(&'static str, Vec<Task>)>,
 }
 
-async fn tasks(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
+async fn tasks(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let sections = [(1, "tasks.section1"), (2, "tasks.section2")]
         .into_iter()
         .map(|(n, key)| (t(l, key), plan.tasks.iter().filter(|t| t.section == n).cloned().collect()))
         .collect();
-    render(&TasksPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), sections })
+    render(&TasksPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), sections })
 }
 
 #[derive(Template)]
@@ -432,14 +441,14 @@ struct TaskPage {
     findings: Vec<Finding>,
 }
 
-async fn task(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, P(number): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
+async fn task(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, P(number): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let Some(task) = number.parse().ok().and_then(|n| plan.task(n)).cloned() else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_task").field("number", &number));
     };
     let indicators = task.indicators.iter().map(|c| (c.clone(), leaf_name(&plan, c, l))).collect();
     let findings = plan.findings.iter().filter(|f| f.place.table == "tasks" && f.place.row == task.number.to_string()).cloned().collect();
-    render(&TaskPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), task, indicators, findings })
+    render(&TaskPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), task, indicators, findings })
 }
 
 /// The name of an indicator or sub-indicator code.
@@ -469,7 +478,7 @@ struct ProjectsPage {
     zone: String,
 }
 
-async fn projects(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q): Q<ProjectQuery>) -> Response {
+async fn projects(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(q): Q<ProjectQuery>) -> Response {
     let zq = ZoneQuery { zone: q.zone.clone() };
     let plan = plan_or_page!(st, l, uri, zq);
     let filter = match q.filter(&plan) {
@@ -477,7 +486,7 @@ async fn projects(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q
         Err(e) => return error_page(&st, l, &uri, e),
     };
     let list: Vec<Project> = plan.filter_projects(&filter).into_iter().cloned().collect();
-    let layout = Layout::new(&st, l, &uri, Some(&plan), &zq);
+    let layout = Layout::new(&st, l, &uri, Some(&plan), &zq).with(m);
     let mut implementers: Vec<(String, String)> = Vec::new();
     for p in &plan.projects {
         for o in &p.implementers {
@@ -513,14 +522,14 @@ struct ProjectPage {
     findings: Vec<Finding>,
 }
 
-async fn project(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, P(number): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
+async fn project(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, P(number): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let Some(p) = number.parse().ok().and_then(|n| plan.project(n)).cloned() else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_project").field("number", &number));
     };
     let indicators = p.assessed_indicators.iter().map(|c| (c.clone(), leaf_name(&plan, c, l))).collect();
     let findings = plan.findings.iter().filter(|f| f.place.table == "projects" && f.place.row == p.number.to_string()).cloned().collect();
-    render(&ProjectPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), p, indicators, findings })
+    render(&ProjectPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), p, indicators, findings })
 }
 
 // ---------- findings ----------
@@ -533,10 +542,10 @@ struct FindingsPage {
     count: String,
 }
 
-async fn findings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(zq): Q<ZoneQuery>) -> Response {
+async fn findings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let count = tf(l, "findings.count", &[("n", plan.findings.len().to_string())]);
-    render(&FindingsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq), findings: plan.findings, count })
+    render(&FindingsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), findings: plan.findings, count })
 }
 
 /// Links from a finding to the page of its row.

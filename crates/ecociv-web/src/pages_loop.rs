@@ -1,0 +1,848 @@
+//! The pages of the data loop: sign in and out, change the password, the to-do list of each
+//! user (what is due, overdue, returned; for the task force what waits for a decision and who
+//! has reported this month), the forms to enter an observation or a monthly report, and the
+//! page of each entry with its history and the task force's decisions. Every form carries the
+//! session's CSRF token; every rule is the one the API applies (`workflow`).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, OriginalUri, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Datelike;
+use ecociv_core::Locale;
+use ecociv_core::access::Role;
+use ecociv_core::entry::{ObservationInput, ProjectReportInput, QuantityDone, TaskReportInput, YearMonth};
+use ecociv_core::model::Plan;
+use ecociv_core::trail::TrailEvent;
+use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{self, Authed, Login, Via};
+use crate::error::WebError;
+use crate::extract::{P, Q};
+use crate::i18n::{Lang, t, tf};
+use crate::pages::{Layout, error_page, is_local_path, render};
+use crate::workflow::{self, Decision};
+use crate::{ZoneQuery, api_loop};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_post))
+        .route("/logout", post(logout))
+        .route("/account/password", get(password_page).post(password_post))
+        .route("/entry", get(todo))
+        .route("/observations/new", get(observation_form))
+        .route("/observations", post(observation_post))
+        .route("/observations/{id}", get(observation_page))
+        .route("/observations/{id}/decide", post(observation_decide))
+        .route("/projects/{number}/report", get(project_report_form).post(project_report_post))
+        .route("/tasks/{number}/report", get(task_report_form).post(task_report_post))
+        .route("/dispatch-reports/{id}", get(dispatch_page))
+        .route("/dispatch-reports/{id}/decide", post(dispatch_decide))
+}
+
+fn state_label(s: EntryState, l: Locale) -> &'static str {
+    match s {
+        EntryState::Submitted => t(l, "state.submitted"),
+        EntryState::Returned => t(l, "state.returned"),
+        EntryState::Approved => t(l, "state.approved"),
+    }
+}
+
+/// Who is signed in, for the header of every page.
+pub struct Session {
+    pub name: String,
+    pub role: &'static str,
+    pub org: String,
+    pub csrf: String,
+    pub task_force: bool,
+}
+
+impl Session {
+    pub fn of(a: &Authed) -> Session {
+        Session {
+            name: a.actor.name.clone(),
+            role: a.actor.role.code(),
+            org: a.actor.org_unit.clone(),
+            csrf: a.csrf.clone(),
+            task_force: matches!(a.actor.role, Role::TaskForce | Role::Admin),
+        }
+    }
+}
+
+async fn layout(st: &AppState, l: Locale, uri: &OriginalUri, plan: Option<&Plan>, a: Option<&Authed>) -> Layout {
+    let mut lay = Layout::new(st, l, uri, plan, &ZoneQuery::default());
+    lay.session = a.map(Session::of);
+    lay
+}
+
+// ---------- sign in ----------
+
+#[derive(Deserialize, Default)]
+struct BackQuery {
+    back: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    back: String,
+    name: String,
+    error: String,
+}
+
+async fn login_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q): Q<BackQuery>) -> Response {
+    let plan = st.plan(None).await.ok();
+    let back = q.back.filter(|b| is_local_path(b)).unwrap_or_else(|| "/entry".into());
+    render(&LoginPage { l: layout(&st, l, &uri, plan.as_ref(), None).await, back, name: String::new(), error: String::new() })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let plan = st.plan(None).await.ok();
+    let back = Some(f.back.clone()).filter(|b| is_local_path(b)).unwrap_or_else(|| "/entry".into());
+    let outcome = match auth::login(&st, f.name.trim(), &f.password).await {
+        Ok(o) => o,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let error = match outcome {
+        Login::Ok(user) => {
+            let id = match auth::start_session(&st, &user).await {
+                Ok(id) => id,
+                Err(e) => return error_page(&st, l, &uri, e),
+            };
+            let mut r = Redirect::to(&back).into_response();
+            let cookie = auth::session_cookie(&id, auth::is_tls(&headers, &st), st.idle_minutes);
+            r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii cookie"));
+            return r;
+        }
+        Login::Wrong => t(l, "login.wrong").to_string(),
+        Login::Locked(until) => tf(l, "login.locked", &[("until", until.chars().take(16).collect::<String>().replace('T', " "))]),
+    };
+    let page = LoginPage { l: layout(&st, l, &uri, plan.as_ref(), None).await, back, name: f.name, error };
+    (StatusCode::UNAUTHORIZED, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(State(st): State<AppState>, a: Authed, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return e.into_response();
+    }
+    if let Via::Session { id_hash } = &a.via {
+        let _ = st.store.delete_session(id_hash).await;
+    }
+    let mut r = Redirect::to("/").into_response();
+    r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&auth::clear_cookie(auth::is_tls(&headers, &st))).expect("ascii"));
+    r
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    l: Layout,
+    errors: Vec<String>,
+    done: bool,
+}
+
+async fn password_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
+    let plan = st.plan(Some(&a.actor.zone)).await.ok();
+    render(&PasswordPage { l: layout(&st, l, &uri, plan.as_ref(), Some(&a)).await, errors: vec![], done: false })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: HeaderMap, a: Authed, Form(f): Form<PasswordForm>) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return error_page(&st, l, &uri, e);
+    }
+    let plan = st.plan(Some(&a.actor.zone)).await.ok();
+    let Ok(Some(user)) = st.store.user(&a.actor.name).await else {
+        return error_page(&st, l, &uri, WebError::forbidden());
+    };
+    let mut errors = Vec::new();
+    if !auth::verify_password(f.current.clone(), user.password_hash.clone()).await {
+        errors.push(t(l, "password.wrong_current").to_string());
+    }
+    if let Err(e) = ecociv_core::entry::check_password_strength(&f.new) {
+        errors.push(e.message(l).to_string());
+    }
+    if f.new != f.confirm {
+        errors.push(t(l, "password.mismatch").to_string());
+    }
+    if !errors.is_empty() {
+        let page = PasswordPage { l: layout(&st, l, &uri, plan.as_ref(), Some(&a)).await, errors, done: false };
+        return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
+    }
+    let result = async {
+        let hash = auth::hash_password(f.new.clone()).await?;
+        let after = ecociv_store::UserRecord { password_hash: hash, ..user.clone() };
+        st.store.update_user(&user, &after, "user.password_changed", &a.actor.name, "").await?;
+        // every other session ends; this browser gets a new one
+        st.store.delete_sessions_of(&a.actor.name).await?;
+        auth::start_session(&st, &after).await
+    }
+    .await;
+    match result {
+        Ok(id) => {
+            let page = PasswordPage { l: layout(&st, l, &uri, plan.as_ref(), Some(&a)).await, errors: vec![], done: true };
+            let mut r = render(&page);
+            let cookie = auth::session_cookie(&id, auth::is_tls(&headers, &st), st.idle_minutes);
+            r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii"));
+            r
+        }
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+// ---------- the to-do list ----------
+
+struct TodoRow {
+    what: String,
+    href: String,
+    due: String,
+    state: String,
+    class: &'static str,
+    note: String,
+}
+
+struct Completeness {
+    project: u32,
+    name: String,
+    implementers: String,
+    state: String,
+    class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "todo.html")]
+struct TodoPage {
+    l: Layout,
+    returned: Vec<TodoRow>,
+    observations: Vec<TodoRow>,
+    reports: Vec<TodoRow>,
+    pending: Vec<TodoRow>,
+    month: String,
+    completeness: Vec<Completeness>,
+    reported: usize,
+}
+
+/// The month whose dispatch report is due next (the month before today's).
+fn report_month(today: chrono::NaiveDate) -> YearMonth {
+    let m = YearMonth::of(today);
+    if m.month == 1 { YearMonth { year: m.year - 1, month: 12 } } else { YearMonth { year: m.year, month: m.month - 1 } }
+}
+
+async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let (obs, reports) = match (st.store.observations(&plan.zone.code).await, st.store.dispatch_reports(&plan.zone.code).await) {
+        (Ok(o), Ok(r)) => (o, r),
+        (Err(e), _) | (_, Err(e)) => return error_page(&st, l, &uri, e.into()),
+    };
+    let today = st.today();
+    let month = report_month(today);
+    let mut returned = Vec::new();
+    let mut observations = Vec::new();
+    let mut rows_reports = Vec::new();
+    let mut pending = Vec::new();
+    let last_year = plan.end_year.min(today.year());
+    for leaf in plan.leaves() {
+        if !a.actor.can_enter_observation(&plan, leaf.code, None) {
+            continue;
+        }
+        for year in plan.base_year..=last_year {
+            let due = st.settings.observation_due_date(year);
+            let existing = obs.iter().find(|o| o.indicator == leaf.code && o.year == i64::from(year) && o.region.is_empty());
+            let (state, class, href) = match existing {
+                Some(o) => (state_label(o.state, l).to_string(), o.state.code(), format!("/observations/{}", o.id)),
+                None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/observations/new?indicator={}&year={year}", leaf.code)),
+                None => (t(l, "todo.due").to_string(), "due", format!("/observations/new?indicator={}&year={year}", leaf.code)),
+            };
+            observations.push(TodoRow { what: format!("{} {} · {year}", leaf.code, leaf.name), href, due: due.to_string(), state, class, note: String::new() });
+        }
+    }
+    let due = month.dispatch_due(st.settings.dispatch_due_day);
+    for p in plan.projects.iter().filter(|p| a.actor.can_report_project(&plan, p)) {
+        let existing = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
+        let (state, class, href) = match existing {
+            Some(r) => (state_label(r.state, l).to_string(), r.state.code(), format!("/dispatch-reports/{}", r.id)),
+            None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/projects/{}/report?period={month}", p.number)),
+            None => (t(l, "todo.due").to_string(), "due", format!("/projects/{}/report?period={month}", p.number)),
+        };
+        rows_reports.push(TodoRow { what: format!("{} {} · {month}", p.number, p.name), href, due: due.to_string(), state, class, note: String::new() });
+    }
+    for task in plan.tasks.iter().filter(|x| a.actor.can_report_task(&plan, x)) {
+        let existing = reports.iter().find(|r| r.kind == "task" && r.subject == i64::from(task.number) && r.org_unit == a.actor.org_unit && r.period == month.to_string());
+        let (state, class, href) = match existing {
+            Some(r) => (state_label(r.state, l).to_string(), r.state.code(), format!("/dispatch-reports/{}", r.id)),
+            None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/tasks/{}/report?period={month}", task.number)),
+            None => (t(l, "todo.due").to_string(), "due", format!("/tasks/{}/report?period={month}", task.number)),
+        };
+        rows_reports.push(TodoRow {
+            what: format!("{} {} {} · {month}", t(l, "col.task"), task.number, task.title),
+            href,
+            due: due.to_string(),
+            state,
+            class,
+            note: String::new(),
+        });
+    }
+    let mine = |by: &str| by == a.actor.name;
+    for o in obs.iter().filter(|o| o.state == EntryState::Returned && (mine(&o.submitted_by) || a.actor.can_enter_observation(&plan, &o.indicator, None))) {
+        returned.push(TodoRow {
+            what: format!("{} · {}", o.indicator, o.year),
+            href: format!("/observations/{}", o.id),
+            due: String::new(),
+            state: state_label(o.state, l).into(),
+            class: "returned",
+            note: o.reason.clone(),
+        });
+    }
+    for r in reports.iter().filter(|r| r.state == EntryState::Returned && r.org_unit == a.actor.org_unit) {
+        returned.push(TodoRow {
+            what: format!("{} {} · {}", r.kind, r.subject, r.period),
+            href: format!("/dispatch-reports/{}", r.id),
+            due: String::new(),
+            state: state_label(r.state, l).into(),
+            class: "returned",
+            note: r.reason.clone(),
+        });
+    }
+    let mut completeness = Vec::new();
+    let mut reported = 0;
+    if a.actor.can_approve(&plan) {
+        for o in obs.iter().filter(|o| o.state == EntryState::Submitted) {
+            pending.push(TodoRow {
+                what: format!("{} · {} {}", o.indicator, o.year, o.region),
+                href: format!("/observations/{}", o.id),
+                due: String::new(),
+                state: state_label(o.state, l).into(),
+                class: "submitted",
+                note: format!("{}{}", o.submitted_by, if o.late { format!(" · {}", t(l, "todo.late")) } else { String::new() }),
+            });
+        }
+        for r in reports.iter().filter(|r| r.state == EntryState::Submitted) {
+            pending.push(TodoRow {
+                what: format!("{} {} · {}", r.kind, r.subject, r.period),
+                href: format!("/dispatch-reports/{}", r.id),
+                due: String::new(),
+                state: state_label(r.state, l).into(),
+                class: "submitted",
+                note: format!("{} · {}{}", r.org_unit, r.submitted_by, if r.late { format!(" · {}", t(l, "todo.late")) } else { String::new() }),
+            });
+        }
+        for p in &plan.projects {
+            let r = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
+            let (state, class) = match r {
+                Some(r) if r.late => (format!("{} · {}", state_label(r.state, l), t(l, "todo.late")), "late"),
+                Some(r) => (state_label(r.state, l).to_string(), r.state.code()),
+                None if today > due => (t(l, "todo.overdue").to_string(), "overdue"),
+                None => (t(l, "todo.due").to_string(), "due"),
+            };
+            if r.is_some() {
+                reported += 1;
+            }
+            completeness.push(Completeness { project: p.number, name: p.name.clone(), implementers: p.implementers.join("、"), state, class });
+        }
+    }
+    let page = TodoPage {
+        l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        returned,
+        observations,
+        reports: rows_reports,
+        pending,
+        month: month.to_string(),
+        completeness,
+        reported,
+    };
+    render(&page)
+}
+
+// ---------- observations ----------
+
+#[derive(Deserialize, Default)]
+struct ObservationQuery {
+    indicator: Option<String>,
+    year: Option<String>,
+    region: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "observation_form.html")]
+struct ObservationFormPage {
+    l: Layout,
+    indicator: String,
+    indicator_name: String,
+    unit: String,
+    target: String,
+    year: String,
+    region: String,
+    value: String,
+    comment: String,
+    explanation: String,
+    errors: Vec<(String, String)>,
+    choices: Vec<String>,
+}
+
+fn leaf_info(plan: &Plan, code: &str, l: Locale) -> (String, String, String, Vec<String>) {
+    match plan.leaf(code) {
+        Some(leaf) => {
+            let name = plan.indicator_of(code).map(|i| if i.code == code { l.pick(&i.name, &i.name_en).to_string() } else { leaf.name.to_string() }).unwrap_or_default();
+            let choices = match leaf.target.parse_rule().map(|r| r.value_kind()) {
+                Ok(ecociv_core::rule::ValueKind::State(w)) => w.accepted_values(),
+                _ => vec![],
+            };
+            (name, leaf.unit.to_string(), leaf.target.printed.clone(), choices)
+        }
+        None => Default::default(),
+    }
+}
+
+async fn observation_form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Q(q): Q<ObservationQuery>) -> Response {
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let indicator = q.indicator.unwrap_or_default();
+    let (indicator_name, unit, target, choices) = leaf_info(&plan, &indicator, l);
+    let page = ObservationFormPage {
+        l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        indicator,
+        indicator_name,
+        unit,
+        target,
+        year: q.year.unwrap_or_default(),
+        region: q.region.unwrap_or_default(),
+        value: String::new(),
+        comment: String::new(),
+        explanation: String::new(),
+        errors: vec![],
+        choices,
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+struct ObservationForm {
+    #[serde(default)]
+    csrf: String,
+    indicator: String,
+    year: String,
+    #[serde(default)]
+    region: String,
+    value: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    explanation: String,
+}
+
+async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Form(f): Form<ObservationForm>) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return error_page(&st, l, &uri, e);
+    }
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let year: Option<i32> = f.year.trim().parse().ok();
+    let input = ObservationInput {
+        indicator: f.indicator.trim().to_string(),
+        year: year.unwrap_or(0),
+        region: Some(f.region.clone()).filter(|r| !r.trim().is_empty()),
+        value: serde_json::Value::String(f.value.clone()),
+        comment: f.comment.clone(),
+        explanation: Some(f.explanation.clone()).filter(|e| !e.trim().is_empty()),
+    };
+    let result = match year {
+        Some(_) => workflow::submit_observation(&st, &a.actor, &input).await,
+        None => Err(WebError::invalid(vec![ecociv_core::entry::FieldError::new("year", "bad_year", "年份应为四位数字", "the year must have four digits")])),
+    };
+    match result {
+        Ok(o) => Redirect::to(&format!("/observations/{}", o.id)).into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
+            let e = e.in_locale(l);
+            let errors: Vec<(String, String)> = if e.checks.is_empty() { vec![(String::new(), e.message())] } else { e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect() };
+            let (indicator_name, unit, target, choices) = leaf_info(&plan, &f.indicator, l);
+            let page = ObservationFormPage {
+                l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+                indicator: f.indicator,
+                indicator_name,
+                unit,
+                target,
+                year: f.year,
+                region: f.region,
+                value: f.value,
+                comment: f.comment,
+                explanation: f.explanation,
+                errors,
+                choices,
+            };
+            (e.status, render(&page)).into_response()
+        }
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+struct HistoryRow {
+    at: String,
+    actor: String,
+    action: String,
+    reason: String,
+    change: String,
+}
+
+fn history_rows(events: &[TrailEvent]) -> Vec<HistoryRow> {
+    events
+        .iter()
+        .map(|e| {
+            let fields = |s: &str| -> HashMap<String, serde_json::Value> { serde_json::from_str(s).unwrap_or_default() };
+            let (before, after) = (fields(&e.before), fields(&e.after));
+            let mut change: Vec<String> = Vec::new();
+            for key in ["value", "state", "progress_percent", "investment_month_wan", "investment_cumulative_wan", "status", "progress"] {
+                let (b, a) = (before.get(key), after.get(key));
+                if a.is_some() && b != a {
+                    let show = |v: Option<&serde_json::Value>| v.map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).unwrap_or_else(|| "—".into());
+                    change.push(format!("{key}: {} → {}", show(b), show(a)));
+                }
+            }
+            HistoryRow { at: e.at.chars().take(19).collect::<String>().replace('T', " "), actor: e.actor.clone(), action: e.action.clone(), reason: e.reason.clone(), change: change.join("; ") }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "observation.html")]
+struct ObservationPage {
+    l: Layout,
+    o: ObservationRecord,
+    state: &'static str,
+    name: String,
+    unit: String,
+    target: String,
+    history: Vec<HistoryRow>,
+    can_decide: bool,
+    can_fix: bool,
+    choices: Vec<String>,
+    decide_action: String,
+    state_code: &'static str,
+}
+
+async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let o = match st.store.observation(&plan.zone.code, id).await {
+        Ok(Some(o)) if a.actor.can_approve(&plan) || a.actor.role == Role::Viewer || a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str)) => o,
+        Ok(_) => return error_page(&st, l, &uri, WebError::not_found("unknown_entry").field("id", &id.to_string())),
+        Err(e) => return error_page(&st, l, &uri, e.into()),
+    };
+    let history = st.store.trail_for(&plan.zone.code, "observation", &id.to_string()).await.unwrap_or_default();
+    let (name, unit, target, choices) = leaf_info(&plan, &o.indicator, l);
+    let can_fix = o.state == EntryState::Returned && a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str));
+    let page = ObservationPage {
+        l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        state: state_label(o.state, l),
+        name,
+        unit,
+        target,
+        history: history_rows(&history),
+        can_decide: a.actor.can_approve(&plan),
+        can_fix,
+        choices,
+        decide_action: format!("/observations/{}/decide", o.id),
+        state_code: o.state.code(),
+        o,
+    };
+    render(&page)
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    #[serde(default)]
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn observation_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, Form(f): Form<DecideForm>) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return error_page(&st, l, &uri, e);
+    }
+    let Some(d) = Decision::parse(&f.decision) else {
+        return error_page(&st, l, &uri, WebError::bad_request("bad_query").field("decision", &f.decision));
+    };
+    match workflow::decide_observation(&st, &a.actor, id, d, &f.reason).await {
+        Ok(o) => Redirect::to(&format!("/observations/{}", o.id)).into_response(),
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+// ---------- dispatch reports ----------
+
+#[derive(Deserialize, Default)]
+struct PeriodQuery {
+    period: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+struct ReportFormPage {
+    l: Layout,
+    action: String,
+    subject: String,
+    is_task: bool,
+    budget: String,
+    last: String,
+    period: String,
+    status: String,
+    progress_percent: String,
+    investment_month_wan: String,
+    investment_cumulative_wan: String,
+    progress: String,
+    quantities: Vec<(usize, String, String)>,
+    benefits: String,
+    problems: String,
+    explanation: String,
+    errors: Vec<(String, String)>,
+}
+
+fn last_report(reports: &[DispatchRecord], kind: &str, number: u32, org: &str) -> Option<DispatchRecord> {
+    reports.iter().filter(|r| r.kind == kind && r.subject == i64::from(number) && (kind == "project" || r.org_unit == org)).max_by(|a, b| a.period.cmp(&b.period)).cloned()
+}
+
+async fn report_form(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is_task: bool, number: u32, period: Option<String>) -> Result<ReportFormPage, WebError> {
+    let plan = workflow::plan_of(st, &a.actor).await?;
+    let reports = st.store.dispatch_reports(&plan.zone.code).await?;
+    let period = period.unwrap_or_else(|| report_month(st.today()).to_string());
+    let (subject, budget, last, quantities) = if is_task {
+        let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
+        let last = last_report(&reports, "task", number, &a.actor.org_unit);
+        let done: Vec<(usize, String)> = last.as_ref().and_then(|r| serde_json::from_str(&r.quantities).ok()).unwrap_or_default();
+        let quantities = task
+            .quantities
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (i, format!("{} {} {} {}", q.what, q.comparison, q.amount, q.unit), done.iter().find(|(j, _)| *j == i).map(|(_, d)| d.clone()).unwrap_or_default()))
+            .collect();
+        (format!("{} {}. {}", t(l, "col.task"), task.number, task.title), String::new(), last.map(|r| format!("{} · {}", r.period, state_label(r.state, l))).unwrap_or_default(), quantities)
+    } else {
+        let p = plan.project(number).ok_or_else(|| WebError::not_found("unknown_project").field("number", &number.to_string()))?;
+        let last = last_report(&reports, "project", number, "");
+        let budget = p.budget.as_ref().map(|b| format!("{} 亿元 = {} 万元", b.yi, (b.yi * rust_decimal::Decimal::from(10_000)).normalize())).unwrap_or_default();
+        let last = last
+            .map(|r| format!("{} · {} · {}% · {} 万元 · {}", r.period, r.status, r.progress_percent, r.investment_cumulative_wan, state_label(r.state, l)))
+            .unwrap_or_default();
+        (format!("{} {}. {}", t(l, "col.project"), p.number, p.name), budget, last, vec![])
+    };
+    Ok(ReportFormPage {
+        l: layout(st, l, uri, Some(&plan), Some(a)).await,
+        action: format!("/{}/{number}/report", if is_task { "tasks" } else { "projects" }),
+        subject,
+        is_task,
+        budget,
+        last,
+        period,
+        status: "under_way".into(),
+        progress_percent: String::new(),
+        investment_month_wan: String::new(),
+        investment_cumulative_wan: String::new(),
+        progress: String::new(),
+        quantities,
+        benefits: String::new(),
+        problems: String::new(),
+        explanation: String::new(),
+        errors: vec![],
+    })
+}
+
+async fn project_report_form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Q(q): Q<PeriodQuery>) -> Response {
+    match report_form(&st, l, &uri, &a, false, number, q.period).await {
+        Ok(p) => render(&p),
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+async fn task_report_form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Q(q): Q<PeriodQuery>) -> Response {
+    match report_form(&st, l, &uri, &a, true, number, q.period).await {
+        Ok(p) => render(&p),
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+/// The report form's fields; task quantities come as `q0`, `q1`, ….
+#[derive(Deserialize)]
+struct ReportForm {
+    #[serde(default)]
+    csrf: String,
+    period: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    progress_percent: String,
+    #[serde(default)]
+    investment_month_wan: String,
+    #[serde(default)]
+    investment_cumulative_wan: String,
+    #[serde(default)]
+    progress: String,
+    #[serde(default)]
+    benefits: String,
+    #[serde(default)]
+    problems: String,
+    #[serde(default)]
+    explanation: String,
+    #[serde(flatten)]
+    rest: HashMap<String, String>,
+}
+
+async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is_task: bool, number: u32, f: ReportForm) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return error_page(st, l, uri, e);
+    }
+    let result = if is_task {
+        let quantities = f
+            .rest
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix('q')?.parse::<usize>().ok()?, v)))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(i, v)| QuantityDone { index: i, done: serde_json::Value::String(v.clone()) })
+            .collect();
+        let input = TaskReportInput { period: f.period.clone(), progress: f.progress.clone(), quantities, problems: f.problems.clone() };
+        workflow::submit_task_report(st, &a.actor, number, &input).await
+    } else {
+        let input = ProjectReportInput {
+            period: f.period.clone(),
+            status: f.status.clone(),
+            progress_percent: serde_json::Value::String(f.progress_percent.clone()),
+            investment_month_wan: serde_json::Value::String(f.investment_month_wan.clone()),
+            investment_cumulative_wan: Some(f.investment_cumulative_wan.clone()).filter(|c| !c.trim().is_empty()).map(serde_json::Value::String),
+            benefits: f.benefits.clone(),
+            problems: f.problems.clone(),
+            explanation: Some(f.explanation.clone()).filter(|e| !e.trim().is_empty()),
+        };
+        workflow::submit_project_report(st, &a.actor, number, &input).await
+    };
+    match result {
+        Ok(r) => Redirect::to(&format!("/dispatch-reports/{}", r.id)).into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
+            let e = e.in_locale(l);
+            let mut page = match report_form(st, l, uri, a, is_task, number, Some(f.period.clone())).await {
+                Ok(p) => p,
+                Err(e2) => return error_page(st, l, uri, e2),
+            };
+            page.errors = if e.checks.is_empty() { vec![(String::new(), e.message())] } else { e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect() };
+            page.status = f.status;
+            page.progress_percent = f.progress_percent;
+            page.investment_month_wan = f.investment_month_wan;
+            page.investment_cumulative_wan = f.investment_cumulative_wan;
+            page.progress = f.progress;
+            page.benefits = f.benefits;
+            page.problems = f.problems;
+            page.explanation = f.explanation;
+            for q in page.quantities.iter_mut() {
+                q.2 = f.rest.get(&format!("q{}", q.0)).cloned().unwrap_or_default();
+            }
+            (e.status, render(&page)).into_response()
+        }
+        Err(e) => error_page(st, l, uri, e),
+    }
+}
+
+async fn project_report_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Form(f): Form<ReportForm>) -> Response {
+    report_post(&st, l, &uri, &a, false, number, f).await
+}
+
+async fn task_report_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Form(f): Form<ReportForm>) -> Response {
+    report_post(&st, l, &uri, &a, true, number, f).await
+}
+
+#[derive(Template)]
+#[template(path = "dispatch.html")]
+struct DispatchPage {
+    l: Layout,
+    r: DispatchRecord,
+    subject: String,
+    state: &'static str,
+    history: Vec<HistoryRow>,
+    can_decide: bool,
+    can_fix: bool,
+    fix_href: String,
+    decide_action: String,
+    state_code: &'static str,
+}
+
+async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let r = match st.store.dispatch(&plan.zone.code, id).await {
+        Ok(Some(r)) if api_loop::may_see_dispatch(&a.actor, &plan, &r) => r,
+        Ok(_) => return error_page(&st, l, &uri, WebError::not_found("unknown_entry").field("id", &id.to_string())),
+        Err(e) => return error_page(&st, l, &uri, e.into()),
+    };
+    let history = st.store.trail_for(&plan.zone.code, "dispatch_report", &id.to_string()).await.unwrap_or_default();
+    let subject = if r.kind == "project" {
+        plan.project(r.subject as u32).map(|p| format!("{} {}. {}", t(l, "col.project"), p.number, p.name)).unwrap_or_default()
+    } else {
+        plan.task(r.subject as u32).map(|x| format!("{} {}. {}", t(l, "col.task"), x.number, x.title)).unwrap_or_default()
+    };
+    let can_fix = r.state == EntryState::Returned && r.org_unit == a.actor.org_unit;
+    let fix_href = format!("/{}/{}/report?period={}", if r.kind == "project" { "projects" } else { "tasks" }, r.subject, r.period);
+    let page = DispatchPage {
+        l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        subject,
+        state: state_label(r.state, l),
+        history: history_rows(&history),
+        can_decide: a.actor.can_approve(&plan),
+        can_fix,
+        fix_href,
+        decide_action: format!("/dispatch-reports/{}/decide", r.id),
+        state_code: r.state.code(),
+        r,
+    };
+    render(&page)
+}
+
+async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, Form(f): Form<DecideForm>) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return error_page(&st, l, &uri, e);
+    }
+    let Some(d) = Decision::parse(&f.decision) else {
+        return error_page(&st, l, &uri, WebError::bad_request("bad_query").field("decision", &f.decision));
+    };
+    match workflow::decide_dispatch(&st, &a.actor, id, d, &f.reason).await {
+        Ok(r) => Redirect::to(&format!("/dispatch-reports/{}", r.id)).into_response(),
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
