@@ -19,9 +19,9 @@ use ecociv_core::model::*;
 use serde::Deserialize;
 
 use crate::api::ProjectQuery;
+use crate::auth::MaybeAuthed;
 use crate::error::WebError;
 use crate::extract::{P, Q};
-use crate::auth::MaybeAuthed;
 use crate::i18n::{Lang, t, tf};
 use crate::{AppState, ZoneQuery};
 

@@ -285,7 +285,8 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
                 None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/observations/new?indicator={}&year={year}", leaf.code)),
                 None => (t(l, "todo.due").to_string(), "due", format!("/observations/new?indicator={}&year={year}", leaf.code)),
             };
-            observations.push(TodoRow { what: format!("{} {} · {year}", leaf.code, leaf.name), href, due: due.to_string(), state, class, note: String::new() });
+            observations
+                .push(TodoRow { what: format!("{} {} · {year}", leaf.code, leaf.name), href, due: due.to_string(), state, class, note: String::new() });
         }
     }
     let due = month.dispatch_due(st.settings.dispatch_due_day);
@@ -299,7 +300,8 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         rows_reports.push(TodoRow { what: format!("{} {} · {month}", p.number, p.name), href, due: due.to_string(), state, class, note: String::new() });
     }
     for task in plan.tasks.iter().filter(|x| a.actor.can_report_task(&plan, x)) {
-        let existing = reports.iter().find(|r| r.kind == "task" && r.subject == i64::from(task.number) && r.org_unit == a.actor.org_unit && r.period == month.to_string());
+        let existing =
+            reports.iter().find(|r| r.kind == "task" && r.subject == i64::from(task.number) && r.org_unit == a.actor.org_unit && r.period == month.to_string());
         let (state, class, href) = match existing {
             Some(r) => (state_label(r.state, l).to_string(), r.state.code(), format!("/dispatch-reports/{}", r.id)),
             None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/tasks/{}/report?period={month}", task.number)),
@@ -414,7 +416,10 @@ struct ObservationFormPage {
 fn leaf_info(plan: &Plan, code: &str, l: Locale) -> (String, String, String, Vec<String>) {
     match plan.leaf(code) {
         Some(leaf) => {
-            let name = plan.indicator_of(code).map(|i| if i.code == code { l.pick(&i.name, &i.name_en).to_string() } else { leaf.name.to_string() }).unwrap_or_default();
+            let name = plan
+                .indicator_of(code)
+                .map(|i| if i.code == code { l.pick(&i.name, &i.name_en).to_string() } else { leaf.name.to_string() })
+                .unwrap_or_default();
             let choices = match leaf.target.parse_rule().map(|r| r.value_kind()) {
                 Ok(ecociv_core::rule::ValueKind::State(w)) => w.accepted_values(),
                 _ => vec![],
@@ -489,7 +494,11 @@ async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: Origin
         Ok(o) => Redirect::to(&format!("/observations/{}", o.id)).into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
             let e = e.in_locale(l);
-            let errors: Vec<(String, String)> = if e.checks.is_empty() { vec![(String::new(), e.message())] } else { e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect() };
+            let errors: Vec<(String, String)> = if e.checks.is_empty() {
+                vec![(String::new(), e.message())]
+            } else {
+                e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect()
+            };
             let (indicator_name, unit, target, choices) = leaf_info(&plan, &f.indicator, l);
             let page = ObservationFormPage {
                 l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
@@ -529,11 +538,18 @@ fn history_rows(events: &[TrailEvent]) -> Vec<HistoryRow> {
             for key in ["value", "state", "progress_percent", "investment_month_wan", "investment_cumulative_wan", "status", "progress"] {
                 let (b, a) = (before.get(key), after.get(key));
                 if a.is_some() && b != a {
-                    let show = |v: Option<&serde_json::Value>| v.map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).unwrap_or_else(|| "—".into());
+                    let show =
+                        |v: Option<&serde_json::Value>| v.map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).unwrap_or_else(|| "—".into());
                     change.push(format!("{key}: {} → {}", show(b), show(a)));
                 }
             }
-            HistoryRow { at: e.at.chars().take(19).collect::<String>().replace('T', " "), actor: e.actor.clone(), action: e.action.clone(), reason: e.reason.clone(), change: change.join("; ") }
+            HistoryRow {
+                at: e.at.chars().take(19).collect::<String>().replace('T', " "),
+                actor: e.actor.clone(),
+                action: e.action.clone(),
+                reason: e.reason.clone(),
+                change: change.join("; "),
+            }
         })
         .collect()
 }
@@ -561,13 +577,20 @@ async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: Origin
         Err(e) => return error_page(&st, l, &uri, e),
     };
     let o = match st.store.observation(&plan.zone.code, id).await {
-        Ok(Some(o)) if a.actor.can_approve(&plan) || a.actor.role == Role::Viewer || a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str)) => o,
+        Ok(Some(o))
+            if a.actor.can_approve(&plan)
+                || a.actor.role == Role::Viewer
+                || a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str)) =>
+        {
+            o
+        }
         Ok(_) => return error_page(&st, l, &uri, WebError::not_found("unknown_entry").field("id", &id.to_string())),
         Err(e) => return error_page(&st, l, &uri, e.into()),
     };
     let history = st.store.trail_for(&plan.zone.code, "observation", &id.to_string()).await.unwrap_or_default();
     let (name, unit, target, choices) = leaf_info(&plan, &o.indicator, l);
-    let can_fix = o.state == EntryState::Returned && a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str));
+    let can_fix =
+        o.state == EntryState::Returned && a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str));
     let page = ObservationPage {
         l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         state: state_label(o.state, l),
@@ -637,10 +660,22 @@ struct ReportFormPage {
 }
 
 fn last_report(reports: &[DispatchRecord], kind: &str, number: u32, org: &str) -> Option<DispatchRecord> {
-    reports.iter().filter(|r| r.kind == kind && r.subject == i64::from(number) && (kind == "project" || r.org_unit == org)).max_by(|a, b| a.period.cmp(&b.period)).cloned()
+    reports
+        .iter()
+        .filter(|r| r.kind == kind && r.subject == i64::from(number) && (kind == "project" || r.org_unit == org))
+        .max_by(|a, b| a.period.cmp(&b.period))
+        .cloned()
 }
 
-async fn report_form(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is_task: bool, number: u32, period: Option<String>) -> Result<ReportFormPage, WebError> {
+async fn report_form(
+    st: &AppState,
+    l: Locale,
+    uri: &OriginalUri,
+    a: &Authed,
+    is_task: bool,
+    number: u32,
+    period: Option<String>,
+) -> Result<ReportFormPage, WebError> {
     let plan = workflow::plan_of(st, &a.actor).await?;
     let reports = st.store.dispatch_reports(&plan.zone.code).await?;
     let period = period.unwrap_or_else(|| report_month(st.today()).to_string());
@@ -652,13 +687,25 @@ async fn report_form(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             .quantities
             .iter()
             .enumerate()
-            .map(|(i, q)| (i, format!("{} {} {} {}", q.what, q.comparison, q.amount, q.unit), done.iter().find(|(j, _)| *j == i).map(|(_, d)| d.clone()).unwrap_or_default()))
+            .map(|(i, q)| {
+                (
+                    i,
+                    format!("{} {} {} {}", q.what, q.comparison, q.amount, q.unit),
+                    done.iter().find(|(j, _)| *j == i).map(|(_, d)| d.clone()).unwrap_or_default(),
+                )
+            })
             .collect();
-        (format!("{} {}. {}", t(l, "col.task"), task.number, task.title), String::new(), last.map(|r| format!("{} · {}", r.period, state_label(r.state, l))).unwrap_or_default(), quantities)
+        (
+            format!("{} {}. {}", t(l, "col.task"), task.number, task.title),
+            String::new(),
+            last.map(|r| format!("{} · {}", r.period, state_label(r.state, l))).unwrap_or_default(),
+            quantities,
+        )
     } else {
         let p = plan.project(number).ok_or_else(|| WebError::not_found("unknown_project").field("number", &number.to_string()))?;
         let last = last_report(&reports, "project", number, "");
-        let budget = p.budget.as_ref().map(|b| format!("{} 亿元 = {} 万元", b.yi, (b.yi * rust_decimal::Decimal::from(10_000)).normalize())).unwrap_or_default();
+        let budget =
+            p.budget.as_ref().map(|b| format!("{} 亿元 = {} 万元", b.yi, (b.yi * rust_decimal::Decimal::from(10_000)).normalize())).unwrap_or_default();
         let last = last
             .map(|r| format!("{} · {} · {}% · {} 万元 · {}", r.period, r.status, r.progress_percent, r.investment_cumulative_wan, state_label(r.state, l)))
             .unwrap_or_default();
@@ -760,7 +807,11 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
                 Ok(p) => p,
                 Err(e2) => return error_page(st, l, uri, e2),
             };
-            page.errors = if e.checks.is_empty() { vec![(String::new(), e.message())] } else { e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect() };
+            page.errors = if e.checks.is_empty() {
+                vec![(String::new(), e.message())]
+            } else {
+                e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect()
+            };
             page.status = f.status;
             page.progress_percent = f.progress_percent;
             page.investment_month_wan = f.investment_month_wan;

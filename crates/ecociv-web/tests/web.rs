@@ -1,6 +1,9 @@
 //! The web layer as its users see it: pages and API over a real store (SQLite; one pass on
 //! PostgreSQL), read with CSS selectors.
 
+#[path = "web/data_loop.rs"]
+mod data_loop;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

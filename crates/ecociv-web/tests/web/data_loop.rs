@@ -1,0 +1,530 @@
+//! The data loop over HTTP: the rights of every role on every state-changing route (both
+//! databases), sessions, CSRF and lock-out, bad input, and a full round through the pages.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use ecociv_core::access::Role;
+use ecociv_core::plan_data::{build_plan, hohhot};
+use ecociv_store::UserRecord;
+use ecociv_store::testdb::TestDb;
+use ecociv_web::{AppState, auth, router};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "Correct-horse-9";
+
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| tokio::runtime::Runtime::new().unwrap().block_on(auth::hash_password(PASSWORD.into())).unwrap()).clone()
+}
+
+const USERS: [(&str, &str, Role); 11] = [
+    ("tf", "市生态环境局", Role::TaskForce),
+    ("admin", "市生态环境局", Role::Admin),
+    ("env", "市生态环境局", Role::Department),
+    ("forest", "市林草局", Role::Department),
+    ("stats", "市统计局", Role::Department),
+    ("zhujian", "市住建局", Role::Department),
+    ("fagai", "市发改委", Role::Department),
+    ("tuoxian", "托克托县", Role::Region),
+    ("qingshui", "清水河县", Role::Region),
+    ("chunhua", "春华水务", Role::Unit),
+    ("viewer", "市生态环境局", Role::Viewer),
+];
+
+struct Loop {
+    router: Router,
+    db: TestDb,
+}
+
+async fn setup(db: TestDb, idle_minutes: i64) -> Loop {
+    let plan = build_plan(&hohhot()).unwrap();
+    db.store.load_plan(&plan, "test").await.unwrap();
+    let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
+    for (name, org, role) in USERS {
+        let u = UserRecord {
+            name: name.into(),
+            zone: "150100".into(),
+            org_unit: org.into(),
+            role,
+            password_hash: hash.clone(),
+            failed_logins: 0,
+            locked_until: String::new(),
+            created_at: "2024-01-01T00:00:00Z".into(),
+        };
+        db.store.create_user(&u, "test").await.unwrap();
+        db.store.create_token(&u, &auth::fingerprint(&format!("tok-{name}")), "test").await.unwrap();
+    }
+    let mut state = AppState::new(db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
+    state.idle_minutes = idle_minutes;
+    Loop { router: router(state), db }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+async fn send(app: &Loop, method: &str, uri: &str, headers: &[(&str, &str)], body: Body) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = app.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    Reply { status, headers, body }
+}
+
+async fn api(app: &Loop, user: Option<&str>, method: &str, uri: &str, body: Value) -> Reply {
+    let token = user.map(|u| format!("Bearer tok-{u}"));
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(t) = &token {
+        headers.push(("authorization", t.as_str()));
+    }
+    send(app, method, uri, &headers, Body::from(body.to_string())).await
+}
+
+async fn trail_len(app: &Loop) -> usize {
+    app.db.store.trail("150100").await.unwrap().len()
+}
+
+/// One state-changing route, the body for the k-th allowed caller, and who may call it.
+struct Case {
+    uri: Box<dyn Fn(usize) -> String>,
+    body: Box<dyn Fn(usize) -> Value>,
+    allowed: &'static [&'static str],
+}
+
+async fn every_route_against_every_role(db: TestDb) {
+    let app = setup(db, 30).await;
+    // entries the decisions act on
+    for year in 2020..=2023 {
+        let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "6", "year": year, "value": "100"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "5", "year": year, "value": "100"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    for (i, month) in ["2024-01", "2024-02", "2024-03"].iter().enumerate() {
+        let cum = if i == 0 { json!("1000") } else { Value::Null };
+        let r = api(
+            &app,
+            Some("zhujian"),
+            "POST",
+            "/api/v1/projects/12/dispatch-reports",
+            json!({"period": month, "status": "under_way", "progress_percent": "10", "investment_month_wan": "100", "investment_cumulative_wan": cum}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let obs_ids = |indicator: &'static str| {
+        let store = app.db.store.clone();
+        async move { store.observations("150100").await.unwrap().into_iter().filter(|o| o.indicator == indicator).map(|o| o.id).collect::<Vec<_>>() }
+    };
+    let approve_ids = obs_ids("6").await;
+    let return_ids = obs_ids("5").await;
+    let report_ids: Vec<i64> = app.db.store.dispatch_reports("150100").await.unwrap().iter().map(|d| d.id).collect();
+    let project_report = |project: u32| -> Box<dyn Fn(usize) -> Value> {
+        let _ = project;
+        Box::new(|k| {
+            let cum = if k == 0 { json!("500") } else { Value::Null };
+            json!({"period": format!("2024-0{}", k + 1), "status": "under_way", "progress_percent": "20", "investment_month_wan": "50", "investment_cumulative_wan": cum})
+        })
+    };
+    let cases: Vec<(&str, Case)> = vec![
+        (
+            "observation 7.1",
+            Case {
+                uri: Box::new(|_| "/api/v1/observations".into()),
+                body: Box::new(|k| json!({"indicator": "7.1", "year": 2020 + k, "value": "85"})),
+                allowed: &["env"],
+            },
+        ),
+        (
+            "observation 35",
+            Case {
+                uri: Box::new(|_| "/api/v1/observations".into()),
+                body: Box::new(|k| json!({"indicator": "35", "year": 2020 + k, "value": "90"})),
+                allowed: &["env", "stats"],
+            },
+        ),
+        (
+            "observation 24 for 托县",
+            Case {
+                uri: Box::new(|_| "/api/v1/observations".into()),
+                body: Box::new(|k| json!({"indicator": "24", "year": 2020 + k, "region": "托县", "value": "96"})),
+                allowed: &["zhujian", "tuoxian"],
+            },
+        ),
+        (
+            "report project 35",
+            Case { uri: Box::new(|_| "/api/v1/projects/35/dispatch-reports".into()), body: project_report(35), allowed: &["fagai", "qingshui"] },
+        ),
+        ("report project 63", Case { uri: Box::new(|_| "/api/v1/projects/63/dispatch-reports".into()), body: project_report(63), allowed: &["chunhua"] }),
+        ("report project 11", Case { uri: Box::new(|_| "/api/v1/projects/11/dispatch-reports".into()), body: project_report(11), allowed: &["zhujian"] }),
+        (
+            "report task 9",
+            Case {
+                uri: Box::new(|_| "/api/v1/tasks/9/dispatch-reports".into()),
+                body: Box::new(|_| json!({"period": "2024-05", "progress": "造林 3 万亩", "quantities": [{"index": 0, "done": "3"}]})),
+                allowed: &["forest", "tuoxian", "qingshui"],
+            },
+        ),
+        (
+            "upper target 16",
+            Case {
+                uri: Box::new(|_| "/api/v1/upper-targets".into()),
+                body: Box::new(|k| json!({"indicator": "16", "year": 2020 + k, "value": "90"})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "approve observation",
+            Case {
+                uri: Box::new(move |k| format!("/api/v1/observations/{}/approve", approve_ids[k])),
+                body: Box::new(|_| json!({})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "return observation",
+            Case {
+                uri: Box::new(move |k| format!("/api/v1/observations/{}/return", return_ids[k])),
+                body: Box::new(|_| json!({"reason": "数据来源不清"})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "approve dispatch report",
+            Case {
+                uri: Box::new(move |k| format!("/api/v1/dispatch-reports/{}/approve", report_ids[k])),
+                body: Box::new(|_| json!({})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+    ];
+    for (what, case) in cases {
+        // without credentials
+        let before = trail_len(&app).await;
+        let r = api(&app, None, "POST", &(case.uri)(0), (case.body)(0)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what} anonymous");
+        assert_eq!(r.json()["error"]["code"], "unauthorized");
+        let mut k = 0;
+        for (user, _, _) in USERS {
+            let allowed = case.allowed.contains(&user);
+            let r = api(&app, Some(user), "POST", &(case.uri)(k), (case.body)(k)).await;
+            if allowed {
+                assert!(r.status.is_success(), "{what}: {user} may, got {} {}", r.status, r.body);
+                k += 1;
+            } else {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {user} may not, got {} {}", r.status, r.body);
+                assert_eq!(r.json()["error"]["code"], "forbidden");
+            }
+        }
+        assert_eq!(trail_len(&app).await, before + k, "{what}: only the allowed calls wrote");
+    }
+    let v = app.db.store.verify("150100").await.unwrap();
+    assert!(v.ok(), "{v:?}");
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn rights_matrix_sqlite() {
+    every_route_against_every_role(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn rights_matrix_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        every_route_against_every_role(db).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_in_the_callers_language_and_stores_nothing() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/11/dispatch-reports",
+        json!({"period": "2024-04", "status": "under_way", "progress_percent": "10", "investment_month_wan": "100", "investment_cumulative_wan": "300"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let before = trail_len(&app).await;
+    let cases = [
+        ("env", "/api/v1/observations", json!({"indicator": "13", "year": 2023, "value": "45"}), "value", "expected a state word"),
+        ("env", "/api/v1/observations", json!({"indicator": "7.1", "year": 2023, "value": "140"}), "value", "out of range"),
+        ("env", "/api/v1/observations", json!({"indicator": "7.1", "year": 2025, "value": "85"}), "year", "has not come yet"),
+        (
+            "zhujian",
+            "/api/v1/projects/11/dispatch-reports",
+            json!({"period": "2024-07", "status": "under_way", "progress_percent": "10", "investment_month_wan": "1"}),
+            "period",
+            "has not come yet",
+        ),
+        (
+            "zhujian",
+            "/api/v1/projects/11/dispatch-reports",
+            json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "-5"}),
+            "investment_month_wan",
+            "cannot be negative",
+        ),
+        (
+            "zhujian",
+            "/api/v1/projects/11/dispatch-reports",
+            json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "5", "investment_cumulative_wan": "200"}),
+            "investment_cumulative_wan",
+            "last cumulative 300",
+        ),
+        (
+            "zhujian",
+            "/api/v1/projects/11/dispatch-reports",
+            json!({"period": "2024-05", "status": "under_way", "progress_percent": "140", "investment_month_wan": "5"}),
+            "progress_percent",
+            "within 0–100",
+        ),
+    ];
+    for (user, uri, body, field, words) in cases {
+        let r = api(&app, Some(user), "POST", &format!("{uri}?lang=en"), body.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", r.body);
+        let e = r.json();
+        assert_eq!(e["error"]["code"], "invalid");
+        let msg = e["error"]["fields"][field].as_str().unwrap_or_else(|| panic!("{body}: no field {field} in {e}"));
+        assert!(msg.contains(words), "{body}: {msg}");
+        // and in Chinese by default
+        let r = api(&app, Some(user), "POST", uri, body).await;
+        assert!(r.json()["error"]["message"].as_str().unwrap().contains("填报内容有误"));
+    }
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!("not an object")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"]["code"], "bad_json");
+    assert_eq!(trail_len(&app).await, before, "nothing was stored");
+    // an identical resend of a month is 409 and changes nothing
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/11/dispatch-reports",
+        json!({"period": "2024-04", "status": "under_way", "progress_percent": "10", "investment_month_wan": "100", "investment_cumulative_wan": "300"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["error"]["code"], "already_reported");
+    // decisions that do not fit the state
+    let r = api(&app, Some("tf"), "POST", "/api/v1/dispatch-reports/1/unlock", json!({"reason": "x"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = api(&app, Some("tf"), "POST", "/api/v1/dispatch-reports/1/return", json!({"reason": "  "})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(trail_len(&app).await, before);
+    app.db.cleanup().await;
+}
+
+fn cookie_of(r: &Reply) -> String {
+    let c = r.headers[header::SET_COOKIE].to_str().unwrap();
+    c.split(';').next().unwrap().to_string()
+}
+
+async fn login(app: &Loop, name: &str, password: &str) -> Reply {
+    let body = format!("name={name}&password={}&back=%2Fentry", password.replace('-', "%2D"));
+    send(app, "POST", "/login", &[("content-type", "application/x-www-form-urlencoded")], Body::from(body)).await
+}
+
+#[tokio::test]
+async fn sessions_csrf_and_lock_out() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let r = login(&app, "env", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let set = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"), "{set}");
+    let cookie = cookie_of(&r);
+    let again = cookie_of(&login(&app, "env", PASSWORD).await);
+    assert_ne!(cookie, again, "a new session id at every login");
+    let tls = send(
+        &app,
+        "POST",
+        "/login",
+        &[("content-type", "application/x-www-form-urlencoded"), ("x-forwarded-proto", "https")],
+        Body::from(format!("name=env&password={PASSWORD}")),
+    )
+    .await;
+    assert!(tls.headers[header::SET_COOKIE].to_str().unwrap().contains("Secure"));
+    // cookie without the CSRF token: refused, nothing stored
+    let before = trail_len(&app).await;
+    let body = json!({"indicator": "7.1", "year": 2023, "value": "85"}).to_string();
+    let r = send(&app, "POST", "/api/v1/observations", &[("content-type", "application/json"), ("cookie", &cookie)], Body::from(body.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.json()["error"]["code"], "csrf");
+    // a forged form from the page: no token
+    let r = send(
+        &app,
+        "POST",
+        "/observations",
+        &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &cookie)],
+        Body::from("indicator=7.1&year=2023&value=85"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // from another site
+    let me = send(&app, "GET", "/api/v1/me", &[("cookie", &cookie)], Body::empty()).await.json();
+    let csrf = me["csrf"].as_str().unwrap().to_string();
+    let r = send(
+        &app,
+        "POST",
+        "/api/v1/observations",
+        &[("content-type", "application/json"), ("cookie", &cookie), ("x-csrf-token", &csrf), ("origin", "http://evil.example"), ("host", "ecociv.local")],
+        Body::from(body.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(trail_len(&app).await, before);
+    let r = send(&app, "POST", "/api/v1/observations", &[("content-type", "application/json"), ("cookie", &cookie), ("x-csrf-token", &csrf)], Body::from(body))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // sign out: the session is gone
+    let r =
+        send(&app, "POST", "/logout", &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &cookie)], Body::from(format!("csrf={csrf}"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(send(&app, "GET", "/api/v1/me", &[("cookie", &cookie)], Body::empty()).await.status, StatusCode::UNAUTHORIZED);
+    // pages send a stranger to the login page
+    let r = send(&app, "GET", "/entry", &[], Body::empty()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.headers[header::LOCATION].to_str().unwrap().starts_with("/login?back="));
+    // five failures lock the account, even against the right password
+    for _ in 0..5 {
+        assert_eq!(login(&app, "forest", "wrong-Password-1").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = login(&app, "forest", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("锁定"), "{}", r.body);
+    let actions: Vec<String> = app.db.store.trail("150100").await.unwrap().into_iter().filter(|e| e.entity_id == "forest").map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "user.login_failed").count(), 5);
+    assert!(actions.contains(&"user.login_locked".to_string()));
+    assert!(app.db.store.trail("150100").await.unwrap().iter().any(|e| e.action == "user.login" && e.entity_id == "env"));
+    assert_eq!(login(&app, "nobody", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn idle_sessions_end() {
+    let app = setup(TestDb::sqlite().await, 0).await;
+    let cookie = cookie_of(&login(&app, "env", PASSWORD).await);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(send(&app, "GET", "/api/v1/me", &[("cookie", &cookie)], Body::empty()).await.status, StatusCode::UNAUTHORIZED);
+    app.db.cleanup().await;
+}
+
+fn csrf_in(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("input[name=csrf]").unwrap();
+    doc.select(&sel).next().expect("a csrf field").value().attr("value").unwrap().to_string()
+}
+
+async fn form(app: &Loop, cookie: &str, uri: &str, body: &str) -> Reply {
+    send(app, "POST", uri, &[("content-type", "application/x-www-form-urlencoded"), ("cookie", cookie)], Body::from(body.to_string())).await
+}
+
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn a_full_round_through_the_pages() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let env = cookie_of(&login(&app, "env", PASSWORD).await);
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    // enter
+    let page = send(&app, "GET", "/observations/new?indicator=7.1&year=2023", &[("cookie", &env)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = csrf_in(&page.body);
+    let bad = form(&app, &env, "/observations", &format!("csrf={csrf}&indicator=7.1&year=2023&value=140")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("超出范围"), "the form shows the error in Chinese");
+    let r = form(&app, &env, "/observations", &format!("csrf={csrf}&indicator=7.1&year=2023&value=86.2&comment=")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = r.headers[header::LOCATION].to_str().unwrap().to_string();
+    let id: i64 = at.rsplit('/').next().unwrap().parse().unwrap();
+    // submit → the task force returns it with a reason
+    let page = send(&app, "GET", &at, &[("cookie", &tf)], Body::empty()).await;
+    assert!(page.body.contains("id=\"approve\"") && page.body.contains("id=\"return\""));
+    let tf_csrf = csrf_in(&page.body);
+    let no_reason = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=return&reason=")).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reason = "监测数据与环境质量公报不一致";
+    let r = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=return&reason={}", enc(reason))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // the submitter sees it returned, with the reason, on the to-do list and the page
+    let todo = send(&app, "GET", "/entry", &[("cookie", &env)], Body::empty()).await;
+    assert!(todo.body.contains("id=\"returned\"") && todo.body.contains(reason), "{}", todo.body);
+    let page = send(&app, "GET", &at, &[("cookie", &env)], Body::empty()).await;
+    assert!(page.body.contains(reason) && page.body.contains("id=\"fix\""));
+    // fix → the task force approves → locked
+    let r = form(&app, &env, "/observations", &format!("csrf={}&indicator=7.1&year=2023&value=85.9", csrf_in(&page.body))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=approve")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = send(&app, "GET", &at, &[("cookie", &env)], Body::empty()).await;
+    assert!(page.body.contains("已审核（锁定）") && !page.body.contains("id=\"fix\""));
+    let r = form(&app, &env, "/observations", &format!("csrf={csrf}&indicator=7.1&year=2023&value=90")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "approved data is locked");
+    let stored = app.db.store.observation("150100", id).await.unwrap().unwrap();
+    assert_eq!(stored.value, "85.9");
+    let history = app.db.store.trail_for("150100", "observation", &id.to_string()).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["observation.submitted", "observation.returned", "observation.resubmitted", "observation.approved"]);
+    assert_eq!(history[1].reason, reason);
+    // the same pages in English
+    let en = format!("{env}; lang=en");
+    let page = send(&app, "GET", &at, &[("cookie", &en)], Body::empty()).await;
+    assert!(page.body.contains("approved (locked)") && page.body.contains("History"));
+    let todo = send(&app, "GET", "/entry", &[("cookie", &format!("{tf}; lang=en"))], Body::empty()).await;
+    assert!(todo.body.contains("Who has reported this month"), "the task force sees the completeness table");
+    // a monthly report through its form
+    let zj = cookie_of(&login(&app, "zhujian", PASSWORD).await);
+    let page = send(&app, "GET", "/projects/11/report", &[("cookie", &zj)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let zcsrf = csrf_in(&page.body);
+    let r = form(
+        &app,
+        &zj,
+        "/projects/11/report",
+        &format!("csrf={zcsrf}&period=2024-05&status=under_way&progress_percent=30&investment_month_wan=200&investment_cumulative_wan=2000"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = form(
+        &app,
+        &zj,
+        "/projects/12/report",
+        &format!("csrf={zcsrf}&period=2024-05&status=under_way&progress_percent=30&investment_month_wan=-1&investment_cumulative_wan=2000"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // another department cannot report it through the form
+    let forest = cookie_of(&login(&app, "forest", PASSWORD).await);
+    let page = send(&app, "GET", "/entry", &[("cookie", &forest)], Body::empty()).await;
+    let fcsrf = csrf_in(&page.body);
+    let r = form(
+        &app,
+        &forest,
+        "/projects/11/report",
+        &format!("csrf={fcsrf}&period=2024-04&status=under_way&progress_percent=30&investment_month_wan=200&investment_cumulative_wan=2000"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    app.db.cleanup().await;
+}
