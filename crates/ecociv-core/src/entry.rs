@@ -101,15 +101,37 @@ pub struct LoopSettings {
     pub observation_due: (u32, u32),
     /// A change against the previous year larger than this share (0.5 = 50%) needs a written explanation.
     pub jump_bound: Decimal,
+    /// The indicators the task force asks by region: the regions enter their own values of these.
+    pub regional_indicators: Vec<String>,
 }
 
 impl Default for LoopSettings {
     fn default() -> Self {
-        LoopSettings { dispatch_due_day: 5, observation_due: (3, 31), jump_bound: Decimal::new(5, 1) }
+        LoopSettings { dispatch_due_day: 5, observation_due: (3, 31), jump_bound: Decimal::new(5, 1), regional_indicators: Vec::new() }
     }
 }
 
 impl LoopSettings {
+    /// Checks settings sent by the task force.
+    pub fn check(&self, plan: &Plan) -> Result<(), Vec<FieldError>> {
+        let mut errs = Vec::new();
+        if !(1..=28).contains(&self.dispatch_due_day) {
+            errs.push(FieldError::new("dispatch_due_day", "out_of_range", "报送日应在 1–28 之间", "the due day must be within 1–28"));
+        }
+        if NaiveDate::from_ymd_opt(2023, self.observation_due.0, self.observation_due.1).is_none() {
+            errs.push(FieldError::new("observation_due", "bad_date", "年度值截止日期应为 MM-DD", "the due date of yearly values must be MM-DD"));
+        }
+        if self.jump_bound <= Decimal::ZERO {
+            errs.push(FieldError::new("jump_bound", "out_of_range", "变化幅度阈值应大于 0", "the jump bound must be above 0"));
+        }
+        for c in &self.regional_indicators {
+            if plan.leaf(c).is_none() {
+                errs.push(FieldError::new("regional_indicators", "unknown_indicator", format!("未知的指标“{c}”"), format!("unknown indicator {c:?}")));
+            }
+        }
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+
     pub fn observation_due_date(&self, year: i32) -> NaiveDate {
         NaiveDate::from_ymd_opt(year + 1, self.observation_due.0, self.observation_due.1)
             .unwrap_or_else(|| NaiveDate::from_ymd_opt(year + 1, 12, 31).expect("valid"))

@@ -9,6 +9,7 @@
 //! - [`clock`]: where a plan stands on a date.
 //! - [`access`]: roles and rights.
 //! - [`entry`]: the checks on observations and dispatch reports sent in.
+//! - [`evidence`]: what evidence files may be uploaded.
 //! - [`trail`]: the SM3 hash-chained audit trail.
 //! - [`locale`]: zh-CN and en.
 
@@ -17,6 +18,7 @@ pub mod audit;
 pub mod check;
 pub mod clock;
 pub mod entry;
+pub mod evidence;
 pub mod locale;
 pub mod model;
 pub mod plan_data;

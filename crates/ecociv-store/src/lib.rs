@@ -5,12 +5,14 @@
 //! Every row carries its zone. Loading a plan whose content is already stored changes nothing.
 
 pub mod accounts;
+pub mod controls;
 pub mod entries;
 pub mod records;
 pub mod testdb;
 pub mod trail;
 
 pub use accounts::AccountStore;
+pub use controls::{ControlStore, EvidenceRecord, PeriodRecord, ZoneSettingsRecord};
 pub use entries::EntryStore;
 pub use records::*;
 pub use trail::{TrailStore, Verification};
@@ -79,14 +81,15 @@ pub enum LoadOutcome {
 }
 
 /// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
-/// [`EntryStore`] and [`TrailStore`]; bring them into scope with `use ecociv_store::prelude::*`.
-pub trait Store: PlanStore + AccountStore + EntryStore + TrailStore {}
+/// [`EntryStore`], [`ControlStore`] and [`TrailStore`]; bring them into scope with
+/// `use ecociv_store::prelude::*`.
+pub trait Store: PlanStore + AccountStore + EntryStore + ControlStore + TrailStore {}
 
-impl<T: PlanStore + AccountStore + EntryStore + TrailStore> Store for T {}
+impl<T: PlanStore + AccountStore + EntryStore + ControlStore + TrailStore> Store for T {}
 
 /// Everything needed to call a store.
 pub mod prelude {
-    pub use crate::{AccountStore, EntryStore, PlanStore, Store, TrailStore};
+    pub use crate::{AccountStore, ControlStore, EntryStore, PlanStore, Store, TrailStore};
 }
 
 /// Plans of the zones.

@@ -235,6 +235,30 @@ macro_rules! trail_impl {
                 tampered.extend(compare_states(&events, "upper_target", &ut));
                 let users: Vec<(String, String)> = self.users(zone).await?.iter().map(|u| (u.name.clone(), u.state_json())).collect();
                 tampered.extend(compare_states(&events, "user", &users));
+                use crate::controls::ControlStore;
+                let settings: Vec<(String, String)> = self.zone_settings(zone).await?.iter().map(|x| (x.zone.clone(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "zone_settings", &settings));
+                let periods: Vec<(String, String)> = self.periods(zone).await?.iter().map(|x| (x.period.clone(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "period", &periods));
+                let evidence = self.all_evidence(zone).await?;
+                let rows: Vec<(String, String)> = evidence.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "evidence", &rows));
+                // the stored files themselves: their content must still have their hash
+                for e in &evidence {
+                    match self.blob(&e.hash).await? {
+                        Some(content) if crate::controls::content_hash(&content) == e.hash => {}
+                        Some(_) => tampered.push(Tampered {
+                            entity: "evidence".into(),
+                            entity_id: e.id.to_string(),
+                            problem: format!("the content of {} no longer has its hash", e.file_name),
+                        }),
+                        None => tampered.push(Tampered {
+                            entity: "evidence".into(),
+                            entity_id: e.id.to_string(),
+                            problem: format!("the content of {} is missing", e.file_name),
+                        }),
+                    }
+                }
                 Ok(Verification { zone: zone.into(), events: events.len(), broken, tampered })
             }
 

@@ -32,7 +32,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/dispatch-reports/{id}", get(get_dispatch))
         .route("/api/v1/dispatch-reports/{id}/{decision}", post(decide_dispatch))
         .route("/api/v1/upper-targets", get(list_upper_targets).post(post_upper_target))
+        .route("/api/v1/settings", get(get_settings).put(put_settings))
+        .route("/api/v1/periods", get(list_periods))
+        .route("/api/v1/periods/{period}/{action}", post(post_period))
+        .route("/api/v1/evidence/{id}", get(get_evidence))
+        .route("/api/v1/observations/{id}/evidence", post(post_observation_evidence).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .route("/api/v1/dispatch-reports/{id}/evidence", post(post_dispatch_evidence).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
 }
+
+/// The body limit of upload routes: a little above the largest accepted file, so that the
+/// file's own check answers with its clear message.
+pub const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
 
 /// The documented routes of the data loop.
 #[derive(OpenApi)]
@@ -49,7 +59,14 @@ pub fn routes() -> Router<AppState> {
         get_dispatch,
         decide_dispatch,
         list_upper_targets,
-        post_upper_target
+        post_upper_target,
+        get_settings,
+        put_settings,
+        list_periods,
+        post_period,
+        post_observation_evidence,
+        post_dispatch_evidence,
+        get_evidence
     ),
     components(schemas(
         Me,
@@ -67,7 +84,11 @@ pub fn routes() -> Router<AppState> {
         WithHistoryDispatch,
         TrailEvent,
         Role,
-        Actor
+        Actor,
+        workflow::SettingsInput,
+        ecociv_store::ZoneSettingsRecord,
+        ecociv_store::PeriodRecord,
+        ecociv_store::EvidenceRecord
     )),
     modifiers(&BearerAuth)
 )]
@@ -141,6 +162,7 @@ async fn post_observation(st: axum::extract::State<AppState>, a: Authed, J(input
 pub struct WithHistoryObservation {
     entry: ObservationRecord,
     history: Vec<TrailEvent>,
+    evidence: Vec<ecociv_store::EvidenceRecord>,
 }
 
 /// A dispatch report with its history from the audit trail.
@@ -148,6 +170,7 @@ pub struct WithHistoryObservation {
 pub struct WithHistoryDispatch {
     entry: DispatchRecord,
     history: Vec<TrailEvent>,
+    evidence: Vec<ecociv_store::EvidenceRecord>,
 }
 
 #[utoipa::path(get, path = "/api/v1/observations/{id}", params(("id" = i64, Path)),
@@ -161,7 +184,8 @@ async fn get_observation(st: axum::extract::State<AppState>, a: Authed, P(id): P
         .filter(|o| may_see_observation(&a.actor, &plan, o))
         .ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale))?;
     let history = st.store.trail_for(&plan.zone.code, "observation", &id.to_string()).await?;
-    Ok(Json(WithHistoryObservation { entry: o, history }))
+    let evidence = st.store.evidence_of(&plan.zone.code, "observation", id).await?;
+    Ok(Json(WithHistoryObservation { entry: o, history, evidence }))
 }
 
 /// The reason of a decision: an empty body, or `{"reason": "…"}`.
@@ -242,7 +266,8 @@ async fn get_dispatch(st: axum::extract::State<AppState>, a: Authed, P(id): P<i6
         .filter(|d| may_see_dispatch(&a.actor, &plan, d))
         .ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale))?;
     let history = st.store.trail_for(&plan.zone.code, "dispatch_report", &id.to_string()).await?;
-    Ok(Json(WithHistoryDispatch { entry: d, history }))
+    let evidence = st.store.evidence_of(&plan.zone.code, "dispatch_report", id).await?;
+    Ok(Json(WithHistoryDispatch { entry: d, history, evidence }))
 }
 
 #[utoipa::path(post, path = "/api/v1/dispatch-reports/{id}/{decision}", params(("id" = i64, Path), ("decision" = String, Path, description = "approve, return or unlock")),
@@ -274,4 +299,156 @@ async fn list_upper_targets(st: axum::extract::State<AppState>, a: Authed) -> Re
 async fn post_upper_target(st: axum::extract::State<AppState>, a: Authed, J(input): J<UpperTargetInput>) -> Result<Response, WebError> {
     a.check_csrf(None)?;
     Ok(created(workflow::set_upper_target(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?))
+}
+
+/// The zone's settings of the data loop (the defaults until the task force sets its own).
+#[utoipa::path(get, path = "/api/v1/settings", responses((status = 200, body = ecociv_store::ZoneSettingsRecord)), security(("bearer" = []), ("cookie" = [])))]
+async fn get_settings(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<ecociv_store::ZoneSettingsRecord>, WebError> {
+    let s = workflow::settings_of(&st, &a.actor.zone).await?;
+    let stored = st.store.zone_settings(&a.actor.zone).await?;
+    Ok(Json(ecociv_store::ZoneSettingsRecord {
+        zone: a.actor.zone.clone(),
+        dispatch_due_day: i64::from(s.dispatch_due_day),
+        observation_due: format!("{:02}-{:02}", s.observation_due.0, s.observation_due.1),
+        jump_bound: s.jump_bound.normalize().to_string(),
+        regional_indicators: s.regional_indicators,
+        updated_by: stored.as_ref().map(|x| x.updated_by.clone()).unwrap_or_default(),
+        updated_at: stored.map(|x| x.updated_at).unwrap_or_default(),
+    }))
+}
+
+/// The task force sets the due day of dispatch reports, the due date of yearly values, the jump
+/// bound and the indicators asked by region.
+#[utoipa::path(put, path = "/api/v1/settings", request_body = workflow::SettingsInput,
+    responses((status = 200, body = ecociv_store::ZoneSettingsRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn put_settings(
+    st: axum::extract::State<AppState>,
+    a: Authed,
+    J(input): J<workflow::SettingsInput>,
+) -> Result<Json<ecociv_store::ZoneSettingsRecord>, WebError> {
+    a.check_csrf(None)?;
+    Ok(Json(workflow::set_settings(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?))
+}
+
+/// Periods the task force locked, unlocked or opened.
+#[utoipa::path(get, path = "/api/v1/periods", responses((status = 200, body = [ecociv_store::PeriodRecord])), security(("bearer" = []), ("cookie" = [])))]
+async fn list_periods(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<ecociv_store::PeriodRecord>>, WebError> {
+    Ok(Json(st.store.periods(&a.actor.zone).await?))
+}
+
+/// `lock` or `unlock` (with `reason`) a year `YYYY` or a month `YYYY-MM`; `open` a year after the plan.
+#[utoipa::path(post, path = "/api/v1/periods/{period}/{action}", params(("period" = String, Path), ("action" = String, Path, description = "lock, unlock or open")),
+    request_body = ReasonInput,
+    responses((status = 200, body = ecociv_store::PeriodRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn post_period(
+    st: axum::extract::State<AppState>,
+    a: Authed,
+    P((period, action)): P<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<ecociv_store::PeriodRecord>, WebError> {
+    a.check_csrf(None)?;
+    let action = match action.as_str() {
+        "lock" => workflow::PeriodAction::Lock,
+        "unlock" => workflow::PeriodAction::Unlock,
+        "open" => workflow::PeriodAction::Open,
+        other => return Err(WebError::not_found("not_found").field("action", other).in_locale(a.locale)),
+    };
+    let reason = reason_of(&body, a.locale)?;
+    Ok(Json(workflow::set_period(&st, &a.actor, &period, action, &reason).await.map_err(|e| e.in_locale(a.locale))?))
+}
+
+/// Reads the one file of a multipart upload (field `file`).
+async fn upload(mut m: axum::extract::Multipart, l: ecociv_core::Locale) -> Result<(String, Vec<u8>), WebError> {
+    let too_large = || WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large").in_locale(l);
+    loop {
+        let field = m.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                WebError::bad_request("bad_query").field("file", &e.body_text()).in_locale(l)
+            }
+        })?;
+        let Some(field) = field else {
+            return Err(
+                WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要上传的文件", "choose a file to upload")]).in_locale(l)
+            );
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                WebError::bad_request("bad_query").field("file", &e.body_text()).in_locale(l)
+            }
+        })?;
+        return Ok((name, bytes.to_vec()));
+    }
+}
+
+/// Attaches an evidence file to an observation (multipart field `file`; PDF, images, Office
+/// and OFD documents, checked by content).
+#[utoipa::path(post, path = "/api/v1/observations/{id}/evidence", params(("id" = i64, Path)),
+    responses((status = 201, body = ecociv_store::EvidenceRecord), (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn post_observation_evidence(
+    st: axum::extract::State<AppState>,
+    a: Authed,
+    P(id): P<i64>,
+    m: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, WebError> {
+    a.check_csrf(None)?;
+    let m = m.map_err(|e| WebError::bad_request("bad_query").field("body", &e.body_text()).in_locale(a.locale))?;
+    let (name, bytes) = upload(m, a.locale).await?;
+    Ok(created(workflow::attach(&st, &a.actor, "observation", id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
+}
+
+/// Attaches a photo or file to a dispatch report.
+#[utoipa::path(post, path = "/api/v1/dispatch-reports/{id}/evidence", params(("id" = i64, Path)),
+    responses((status = 201, body = ecociv_store::EvidenceRecord), (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn post_dispatch_evidence(
+    st: axum::extract::State<AppState>,
+    a: Authed,
+    P(id): P<i64>,
+    m: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, WebError> {
+    a.check_csrf(None)?;
+    let m = m.map_err(|e| WebError::bad_request("bad_query").field("body", &e.body_text()).in_locale(a.locale))?;
+    let (name, bytes) = upload(m, a.locale).await?;
+    Ok(created(workflow::attach(&st, &a.actor, "dispatch_report", id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
+}
+
+/// Downloads an evidence file (for those who may see its entry).
+#[utoipa::path(get, path = "/api/v1/evidence/{id}", params(("id" = i64, Path)), responses((status = 200, description = "the file"), (status = 404, body = crate::api::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, P(id): P<i64>) -> Result<Response, WebError> {
+    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let not_found = || WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale);
+    let e = st.store.evidence(&plan.zone.code, id).await?.ok_or_else(not_found)?;
+    let visible = match e.entity.as_str() {
+        "observation" => st.store.observation(&plan.zone.code, e.entity_id).await?.is_some_and(|o| may_see_observation(&a.actor, &plan, &o)),
+        _ => st.store.dispatch(&plan.zone.code, e.entity_id).await?.is_some_and(|d| may_see_dispatch(&a.actor, &plan, &d)),
+    };
+    if !visible {
+        return Err(not_found());
+    }
+    let bytes = st.store.blob(&e.hash).await?.ok_or_else(not_found)?;
+    let disposition = format!("attachment; filename=\"evidence-{}\"; filename*=UTF-8''{}", e.id, crate::pages::encode(&e.file_name));
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_str(&e.media_type).unwrap_or(axum::http::HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_str(&disposition).unwrap_or(axum::http::HeaderValue::from_static("attachment")),
+    );
+    h.insert("x-content-type-options", axum::http::HeaderValue::from_static("nosniff"));
+    Ok(r)
 }

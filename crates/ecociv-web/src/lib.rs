@@ -40,14 +40,24 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Sessions end after this many minutes without a request.
     pub idle_minutes: i64,
-    /// Due dates and checks of the data loop.
+    /// Due dates and checks of the data loop, until the task force sets its own.
     pub settings: LoopSettings,
+    /// The largest evidence file accepted.
+    pub max_upload_bytes: usize,
 }
 
 impl AppState {
     /// A state with the default settings.
     pub fn new(store: Arc<dyn Store>, today: Option<NaiveDate>, default_zone: &str) -> AppState {
-        AppState { store, today, default_zone: default_zone.into(), secure_cookies: false, idle_minutes: 30, settings: LoopSettings::default() }
+        AppState {
+            store,
+            today,
+            default_zone: default_zone.into(),
+            secure_cookies: false,
+            idle_minutes: 30,
+            settings: LoopSettings::default(),
+            max_upload_bytes: 20 * 1024 * 1024,
+        }
     }
 
     /// The one clock: every deadline and countdown reads this.

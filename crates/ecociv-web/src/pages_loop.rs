@@ -44,6 +44,11 @@ pub fn routes() -> Router<AppState> {
         .route("/tasks/{number}/report", get(task_report_form).post(task_report_post))
         .route("/dispatch-reports/{id}", get(dispatch_page))
         .route("/dispatch-reports/{id}/decide", post(dispatch_decide))
+        .route("/observations/{id}/evidence", post(observation_upload).layer(axum::extract::DefaultBodyLimit::max(crate::api_loop::UPLOAD_BODY_LIMIT)))
+        .route("/dispatch-reports/{id}/evidence", post(dispatch_upload).layer(axum::extract::DefaultBodyLimit::max(crate::api_loop::UPLOAD_BODY_LIMIT)))
+        .route("/controls", get(controls_page))
+        .route("/controls/settings", post(controls_settings))
+        .route("/controls/periods", post(controls_period))
 }
 
 fn state_label(s: EntryState, l: Locale) -> &'static str {
@@ -268,6 +273,7 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     };
     let today = st.today();
     let month = report_month(today);
+    let settings = workflow::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
     let mut returned = Vec::new();
     let mut observations = Vec::new();
     let mut rows_reports = Vec::new();
@@ -278,7 +284,7 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
             continue;
         }
         for year in plan.base_year..=last_year {
-            let due = st.settings.observation_due_date(year);
+            let due = settings.observation_due_date(year);
             let existing = obs.iter().find(|o| o.indicator == leaf.code && o.year == i64::from(year) && o.region.is_empty());
             let (state, class, href) = match existing {
                 Some(o) => (state_label(o.state, l).to_string(), o.state.code(), format!("/observations/{}", o.id)),
@@ -289,7 +295,7 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
                 .push(TodoRow { what: format!("{} {} · {year}", leaf.code, leaf.name), href, due: due.to_string(), state, class, note: String::new() });
         }
     }
-    let due = month.dispatch_due(st.settings.dispatch_due_day);
+    let due = month.dispatch_due(settings.dispatch_due_day);
     for p in plan.projects.iter().filter(|p| a.actor.can_report_project(&plan, p)) {
         let existing = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
         let (state, class, href) = match existing {
@@ -569,6 +575,9 @@ struct ObservationPage {
     choices: Vec<String>,
     decide_action: String,
     state_code: &'static str,
+    evidence: Vec<ecociv_store::EvidenceRecord>,
+    upload_action: String,
+    can_upload: bool,
 }
 
 async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
@@ -603,6 +612,10 @@ async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: Origin
         choices,
         decide_action: format!("/observations/{}/decide", o.id),
         state_code: o.state.code(),
+        evidence: st.store.evidence_of(&plan.zone.code, "observation", o.id).await.unwrap_or_default(),
+        upload_action: format!("/observations/{}/evidence", o.id),
+        can_upload: o.state != EntryState::Approved
+            && a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str)),
         o,
     };
     render(&page)
@@ -850,6 +863,9 @@ struct DispatchPage {
     fix_href: String,
     decide_action: String,
     state_code: &'static str,
+    evidence: Vec<ecociv_store::EvidenceRecord>,
+    upload_action: String,
+    can_upload: bool,
 }
 
 async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
@@ -880,6 +896,9 @@ async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         fix_href,
         decide_action: format!("/dispatch-reports/{}/decide", r.id),
         state_code: r.state.code(),
+        evidence: st.store.evidence_of(&plan.zone.code, "dispatch_report", r.id).await.unwrap_or_default(),
+        upload_action: format!("/dispatch-reports/{}/evidence", r.id),
+        can_upload: r.state != EntryState::Approved && r.org_unit == a.actor.org_unit,
         r,
     };
     render(&page)
@@ -895,5 +914,149 @@ async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: Origina
     match workflow::decide_dispatch(&st, &a.actor, id, d, &f.reason).await {
         Ok(r) => Redirect::to(&format!("/dispatch-reports/{}", r.id)).into_response(),
         Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+/// An upload from a page: the `csrf` field, then the `file`.
+async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, entity: &str, id: i64, mut m: axum::extract::Multipart) -> Response {
+    let back = format!("/{}/{id}", if entity == "observation" { "observations" } else { "dispatch-reports" });
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match m.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or_default().to_string();
+                let file_name = f.file_name().unwrap_or_default().to_string();
+                match f.bytes().await {
+                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    Ok(b) if name == "file" => file = Some((file_name, b.to_vec())),
+                    Ok(_) => {}
+                    Err(_) => return error_page(st, l, uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return error_page(st, l, uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+        }
+    }
+    if let Err(e) = a.check_csrf(Some(&csrf)) {
+        return error_page(st, l, uri, e);
+    }
+    let Some((name, bytes)) = file else {
+        return error_page(
+            st,
+            l,
+            uri,
+            WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要上传的文件", "choose a file to upload")]),
+        );
+    };
+    match workflow::attach(st, &a.actor, entity, id, &name, &bytes).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(st, l, uri, e),
+    }
+}
+
+async fn observation_upload(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, m: axum::extract::Multipart) -> Response {
+    page_upload(&st, l, &uri, &a, "observation", id, m).await
+}
+
+async fn dispatch_upload(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, m: axum::extract::Multipart) -> Response {
+    page_upload(&st, l, &uri, &a, "dispatch_report", id, m).await
+}
+
+// ---------- the task force's controls ----------
+
+#[derive(Template)]
+#[template(path = "controls.html")]
+struct ControlsPage {
+    l: Layout,
+    dispatch_due_day: u32,
+    observation_due: String,
+    jump_bound: String,
+    regional: String,
+    periods: Vec<ecociv_store::PeriodRecord>,
+    errors: Vec<(String, String)>,
+}
+
+async fn controls_of(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, errors: Vec<(String, String)>) -> Result<ControlsPage, WebError> {
+    let plan = workflow::plan_of(st, &a.actor).await?;
+    if !a.actor.can_approve(&plan) {
+        return Err(WebError::forbidden());
+    }
+    let s = workflow::settings_of(st, &plan.zone.code).await?;
+    Ok(ControlsPage {
+        l: layout(st, l, uri, Some(&plan), Some(a)).await,
+        dispatch_due_day: s.dispatch_due_day,
+        observation_due: format!("{:02}-{:02}", s.observation_due.0, s.observation_due.1),
+        jump_bound: s.jump_bound.normalize().to_string(),
+        regional: s.regional_indicators.join(", "),
+        periods: st.store.periods(&plan.zone.code).await?,
+        errors,
+    })
+}
+
+async fn controls_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
+    match controls_of(&st, l, &uri, &a, vec![]).await {
+        Ok(p) => render(&p),
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    #[serde(default)]
+    csrf: String,
+    dispatch_due_day: String,
+    observation_due: String,
+    jump_bound: String,
+    #[serde(default)]
+    regional: String,
+}
+
+async fn controls_settings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Form(f): Form<SettingsForm>) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return error_page(&st, l, &uri, e);
+    }
+    let input = workflow::SettingsInput {
+        dispatch_due_day: f.dispatch_due_day.trim().parse().unwrap_or(0),
+        observation_due: f.observation_due,
+        jump_bound: serde_json::Value::String(f.jump_bound),
+        regional_indicators: f.regional.split([',', '，', ' ', '、']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
+    };
+    controls_result(&st, l, &uri, &a, workflow::set_settings(&st, &a.actor, &input).await.map(|_| ())).await
+}
+
+#[derive(Deserialize)]
+struct PeriodForm {
+    #[serde(default)]
+    csrf: String,
+    period: String,
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn controls_period(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Form(f): Form<PeriodForm>) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return error_page(&st, l, &uri, e);
+    }
+    let action = match f.action.as_str() {
+        "lock" => workflow::PeriodAction::Lock,
+        "unlock" => workflow::PeriodAction::Unlock,
+        _ => workflow::PeriodAction::Open,
+    };
+    controls_result(&st, l, &uri, &a, workflow::set_period(&st, &a.actor, &f.period, action, &f.reason).await.map(|_| ())).await
+}
+
+async fn controls_result(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, r: Result<(), WebError>) -> Response {
+    match r {
+        Ok(()) => Redirect::to("/controls").into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let errors = e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect();
+            match controls_of(st, l, uri, a, errors).await {
+                Ok(p) => (StatusCode::UNPROCESSABLE_ENTITY, render(&p)).into_response(),
+                Err(e) => error_page(st, l, uri, e),
+            }
+        }
+        Err(e) => error_page(st, l, uri, e),
     }
 }

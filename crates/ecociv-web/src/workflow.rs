@@ -64,9 +64,34 @@ fn now() -> String {
     ecociv_store::trail::now()
 }
 
-/// Years the task force opened beyond the plan's end (none yet: the plan's span is open).
-fn extra_years(_plan: &Plan) -> Vec<i32> {
-    Vec::new()
+/// The zone's settings of the data loop: the task force's, else the defaults.
+pub async fn settings_of(st: &AppState, zone: &str) -> Result<LoopSettings, WebError> {
+    let Some(s) = st.store.zone_settings(zone).await? else { return Ok(st.settings.clone()) };
+    let (m, d) = s.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?))).unwrap_or(st.settings.observation_due);
+    Ok(LoopSettings {
+        dispatch_due_day: u32::try_from(s.dispatch_due_day).unwrap_or(st.settings.dispatch_due_day),
+        observation_due: (m, d),
+        jump_bound: s.jump_bound.parse().unwrap_or(st.settings.jump_bound),
+        regional_indicators: s.regional_indicators,
+    })
+}
+
+/// The periods of a zone: years opened after the plan, and periods locked.
+pub struct Periods {
+    pub opened_years: Vec<i32>,
+    pub locked: Vec<String>,
+}
+
+pub async fn periods_of(st: &AppState, zone: &str) -> Result<Periods, WebError> {
+    let all = st.store.periods(zone).await?;
+    Ok(Periods {
+        opened_years: all.iter().filter(|p| p.state == "open").filter_map(|p| p.period.parse().ok()).collect(),
+        locked: all.iter().filter(|p| p.state == "locked").map(|p| p.period.clone()).collect(),
+    })
+}
+
+fn period_locked(period: &str) -> WebError {
+    WebError::conflict("period_locked").field("period", period)
 }
 
 /// Submits an observation, or sends a returned one again.
@@ -85,12 +110,22 @@ pub async fn submit_observation(st: &AppState, actor: &Actor, input: &Observatio
     {
         return Err(WebError::forbidden());
     }
+    let settings = settings_of(st, &plan.zone.code).await?;
+    let periods = periods_of(st, &plan.zone.code).await?;
+    if let (Some(_), ecociv_core::access::Role::Region) = (&region, actor.role)
+        && !settings.regional_indicators.iter().any(|c| c == input.indicator.trim())
+    {
+        return Err(WebError::forbidden());
+    }
     let all = st.store.observations(&plan.zone.code).await?;
     let region_key = region.clone().unwrap_or_default();
     let same_series = |o: &&ObservationRecord| o.indicator == input.indicator.trim() && o.region == region_key;
     let previous = all.iter().filter(same_series).filter(|o| o.year < i64::from(input.year)).max_by_key(|o| o.year).and_then(|o| Value::parse(&o.value).ok());
     let today = st.today();
-    let checked = check_observation(&plan, input, previous.as_ref(), today, &st.settings, &extra_years(&plan)).map_err(WebError::invalid)?;
+    let checked = check_observation(&plan, input, previous.as_ref(), today, &settings, &periods.opened_years).map_err(WebError::invalid)?;
+    if periods.locked.contains(&checked.year.to_string()) {
+        return Err(period_locked(&checked.year.to_string()));
+    }
     let existing =
         all.iter().find(|o| o.indicator == checked.indicator && o.year == i64::from(checked.year) && o.region == checked.region.clone().unwrap_or_default());
     let record = ObservationRecord {
@@ -103,7 +138,7 @@ pub async fn submit_observation(st: &AppState, actor: &Actor, input: &Observatio
         comment: checked.comment.clone(),
         explanation: checked.explanation.clone().unwrap_or_default(),
         state: EntryState::Submitted,
-        late: today > st.settings.observation_due_date(checked.year),
+        late: today > settings.observation_due_date(checked.year),
         submitted_by: actor.name.clone(),
         submitted_at: now(),
         decided_by: String::new(),
@@ -180,6 +215,10 @@ pub async fn submit_project_report(st: &AppState, actor: &Actor, number: u32, in
         });
     let today = st.today();
     let checked = check_project_report(&plan, project, input, previous.as_ref(), today).map_err(WebError::invalid)?;
+    if periods_of(st, &plan.zone.code).await?.locked.contains(&checked.period.to_string()) {
+        return Err(period_locked(&checked.period.to_string()));
+    }
+    let settings = settings_of(st, &plan.zone.code).await?;
     if let Some(later) = all.iter().find(|d| d.period > checked.period.to_string()) {
         return Err(WebError::invalid(vec![entry::FieldError::new(
             "period",
@@ -196,7 +235,7 @@ pub async fn submit_project_report(st: &AppState, actor: &Actor, number: u32, in
         benefits: checked.benefits.clone(),
         problems: checked.problems.clone(),
         explanation: checked.explanation.clone().unwrap_or_default(),
-        ..dispatch_record(&plan, actor, "project", number, checked.period, today, &st.settings)
+        ..dispatch_record(&plan, actor, "project", number, checked.period, today, &settings)
     };
     store_report(st, actor, &all, record).await
 }
@@ -225,12 +264,16 @@ pub async fn submit_task_report(st: &AppState, actor: &Actor, number: u32, input
     let last = all.iter().filter(|d| period.is_none_or(|p| d.period < p.to_string())).filter_map(|d| d.period.parse::<YearMonth>().ok()).max();
     let today = st.today();
     let checked = check_task_report(&plan, task, input, last, today).map_err(WebError::invalid)?;
+    if periods_of(st, &plan.zone.code).await?.locked.contains(&checked.period.to_string()) {
+        return Err(period_locked(&checked.period.to_string()));
+    }
+    let settings = settings_of(st, &plan.zone.code).await?;
     let quantities = serde_json::to_string(&checked.quantities.iter().map(|(i, d)| (i, d.normalize().to_string())).collect::<Vec<_>>()).expect("serializable");
     let record = DispatchRecord {
         progress: checked.progress.clone(),
         quantities,
         problems: checked.problems.clone(),
-        ..dispatch_record(&plan, actor, "task", number, checked.period, today, &st.settings)
+        ..dispatch_record(&plan, actor, "task", number, checked.period, today, &settings)
     };
     store_report(st, actor, &all, record).await
 }
@@ -334,4 +377,146 @@ pub async fn set_upper_target(st: &AppState, actor: &Actor, input: &UpperTargetI
     };
     st.store.set_upper_target(&rec, &actor.name).await?;
     Ok(rec)
+}
+
+/// The task force's settings as sent in.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SettingsInput {
+    pub dispatch_due_day: u32,
+    /// `MM-DD` of the year after.
+    pub observation_due: String,
+    #[schema(value_type = String)]
+    pub jump_bound: serde_json::Value,
+    #[serde(default)]
+    pub regional_indicators: Vec<String>,
+}
+
+/// The task force sets the zone's due dates, jump bound and indicators asked by region.
+pub async fn set_settings(st: &AppState, actor: &Actor, input: &SettingsInput) -> Result<ecociv_store::ZoneSettingsRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(WebError::forbidden());
+    }
+    let due: Option<(u32, u32)> = input.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?)));
+    let bound = ecociv_core::value::parse_number(&entry::json_text(&input.jump_bound).unwrap_or_default());
+    let mut errs = Vec::new();
+    if due.is_none() {
+        errs.push(entry::FieldError::new("observation_due", "bad_date", "年度值截止日期应为 MM-DD", "the due date of yearly values must be MM-DD"));
+    }
+    if bound.is_none() {
+        errs.push(entry::FieldError::new("jump_bound", "not_a_number", "变化幅度阈值应为数值", "the jump bound must be a number"));
+    }
+    let settings = LoopSettings {
+        dispatch_due_day: input.dispatch_due_day,
+        observation_due: due.unwrap_or((3, 31)),
+        jump_bound: bound.unwrap_or(Decimal::ONE),
+        regional_indicators: input.regional_indicators.iter().map(|c| c.trim().to_string()).collect(),
+    };
+    if let Err(e) = settings.check(&plan) {
+        errs.extend(e);
+    }
+    if !errs.is_empty() {
+        return Err(WebError::invalid(errs));
+    }
+    let rec = ecociv_store::ZoneSettingsRecord {
+        zone: plan.zone.code.clone(),
+        dispatch_due_day: i64::from(settings.dispatch_due_day),
+        observation_due: format!("{:02}-{:02}", settings.observation_due.0, settings.observation_due.1),
+        jump_bound: settings.jump_bound.normalize().to_string(),
+        regional_indicators: settings.regional_indicators,
+        updated_by: actor.name.clone(),
+        updated_at: now(),
+    };
+    st.store.set_zone_settings(&rec, &actor.name).await?;
+    Ok(rec)
+}
+
+/// What the task force does to a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodAction {
+    Lock,
+    Unlock,
+    /// Opens a year after the plan's end for entry.
+    Open,
+}
+
+/// The task force locks or unlocks a year or month, or opens a year after the plan.
+pub async fn set_period(st: &AppState, actor: &Actor, period: &str, action: PeriodAction, reason: &str) -> Result<ecociv_store::PeriodRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(WebError::forbidden());
+    }
+    let p = period.trim();
+    let year: Option<i32> = p.parse().ok().filter(|y: &i32| (1900..=2200).contains(y));
+    let month: Option<YearMonth> = p.parse().ok();
+    let mut errs = Vec::new();
+    match action {
+        PeriodAction::Open if year.is_none_or(|y| y <= plan.end_year) => errs.push(entry::FieldError::new(
+            "period",
+            "not_after_plan",
+            format!("只能开放方案期（{}年）之后的年度", plan.end_year),
+            format!("only a year after the plan's end ({}) can be opened", plan.end_year),
+        )),
+        _ if year.is_none() && month.is_none() => errs.push(entry::FieldError::new(
+            "period",
+            "bad_period",
+            format!("“{p}”不是年度（YYYY）或月份（YYYY-MM）"),
+            format!("{p:?} is not a year (YYYY) or a month (YYYY-MM)"),
+        )),
+        PeriodAction::Unlock if reason.trim().is_empty() => {
+            errs.push(entry::FieldError::new("reason", "reason_required", "请填写理由", "a reason is required"))
+        }
+        _ => {}
+    }
+    if !errs.is_empty() {
+        return Err(WebError::invalid(errs));
+    }
+    let state = match action {
+        PeriodAction::Lock => "locked",
+        PeriodAction::Unlock => "unlocked",
+        PeriodAction::Open => "open",
+    };
+    let rec =
+        ecociv_store::PeriodRecord { zone: plan.zone.code.clone(), period: p.to_string(), state: state.into(), set_by: actor.name.clone(), set_at: now() };
+    st.store.set_period(&rec, &actor.name, reason.trim()).await?;
+    Ok(rec)
+}
+
+/// Attaches an evidence file (or a photo) to an entry: by those who may enter it, while it is
+/// not approved.
+pub async fn attach(st: &AppState, actor: &Actor, entity: &str, id: i64, name: &str, bytes: &[u8]) -> Result<ecociv_store::EvidenceRecord, WebError> {
+    let plan = plan_of(st, actor).await?;
+    let state = match entity {
+        "observation" => {
+            let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+            if !actor.can_enter_observation(&plan, &o.indicator, Some(o.region.as_str()).filter(|r| !r.is_empty())) {
+                return Err(WebError::forbidden());
+            }
+            o.state
+        }
+        _ => {
+            let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+            if r.org_unit != actor.org_unit {
+                return Err(WebError::forbidden());
+            }
+            r.state
+        }
+    };
+    if state == EntryState::Approved {
+        return Err(WebError::conflict("wrong_state"));
+    }
+    let accepted = ecociv_core::evidence::check_upload(name, bytes, st.max_upload_bytes).map_err(|e| WebError::invalid(vec![e]))?;
+    let rec = ecociv_store::EvidenceRecord {
+        id: 0,
+        zone: plan.zone.code.clone(),
+        entity: entity.into(),
+        entity_id: id,
+        hash: String::new(),
+        file_name: accepted.file_name,
+        media_type: accepted.media_type.into(),
+        size: 0,
+        uploaded_by: actor.name.clone(),
+        uploaded_at: now(),
+    };
+    Ok(st.store.add_evidence(&rec, bytes, &actor.name).await?)
 }

@@ -103,6 +103,7 @@ async fn trail_len(app: &Loop) -> usize {
 
 /// One state-changing route, the body for the k-th allowed caller, and who may call it.
 struct Case {
+    method: &'static str,
     uri: Box<dyn Fn(usize) -> String>,
     body: Box<dyn Fn(usize) -> Value>,
     allowed: &'static [&'static str],
@@ -110,6 +111,8 @@ struct Case {
 
 async fn every_route_against_every_role(db: TestDb) {
     let app = setup(db, 30).await;
+    let settings = json!({"dispatch_due_day": 5, "observation_due": "03-31", "jump_bound": "0.5", "regional_indicators": ["24"]});
+    assert_eq!(api(&app, Some("tf"), "PUT", "/api/v1/settings", settings).await.status, StatusCode::OK);
     // entries the decisions act on
     for year in 2020..=2023 {
         let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "6", "year": year, "value": "100"})).await;
@@ -147,6 +150,7 @@ async fn every_route_against_every_role(db: TestDb) {
         (
             "observation 7.1",
             Case {
+                method: "POST",
                 uri: Box::new(|_| "/api/v1/observations".into()),
                 body: Box::new(|k| json!({"indicator": "7.1", "year": 2020 + k, "value": "85"})),
                 allowed: &["env"],
@@ -155,6 +159,7 @@ async fn every_route_against_every_role(db: TestDb) {
         (
             "observation 35",
             Case {
+                method: "POST",
                 uri: Box::new(|_| "/api/v1/observations".into()),
                 body: Box::new(|k| json!({"indicator": "35", "year": 2020 + k, "value": "90"})),
                 allowed: &["env", "stats"],
@@ -163,6 +168,7 @@ async fn every_route_against_every_role(db: TestDb) {
         (
             "observation 24 for 托县",
             Case {
+                method: "POST",
                 uri: Box::new(|_| "/api/v1/observations".into()),
                 body: Box::new(|k| json!({"indicator": "24", "year": 2020 + k, "region": "托县", "value": "96"})),
                 allowed: &["zhujian", "tuoxian"],
@@ -170,13 +176,25 @@ async fn every_route_against_every_role(db: TestDb) {
         ),
         (
             "report project 35",
-            Case { uri: Box::new(|_| "/api/v1/projects/35/dispatch-reports".into()), body: project_report(35), allowed: &["fagai", "qingshui"] },
+            Case {
+                method: "POST",
+                uri: Box::new(|_| "/api/v1/projects/35/dispatch-reports".into()),
+                body: project_report(35),
+                allowed: &["fagai", "qingshui"],
+            },
         ),
-        ("report project 63", Case { uri: Box::new(|_| "/api/v1/projects/63/dispatch-reports".into()), body: project_report(63), allowed: &["chunhua"] }),
-        ("report project 11", Case { uri: Box::new(|_| "/api/v1/projects/11/dispatch-reports".into()), body: project_report(11), allowed: &["zhujian"] }),
+        (
+            "report project 63",
+            Case { method: "POST", uri: Box::new(|_| "/api/v1/projects/63/dispatch-reports".into()), body: project_report(63), allowed: &["chunhua"] },
+        ),
+        (
+            "report project 11",
+            Case { method: "POST", uri: Box::new(|_| "/api/v1/projects/11/dispatch-reports".into()), body: project_report(11), allowed: &["zhujian"] },
+        ),
         (
             "report task 9",
             Case {
+                method: "POST",
                 uri: Box::new(|_| "/api/v1/tasks/9/dispatch-reports".into()),
                 body: Box::new(|_| json!({"period": "2024-05", "progress": "造林 3 万亩", "quantities": [{"index": 0, "done": "3"}]})),
                 allowed: &["forest", "tuoxian", "qingshui"],
@@ -185,6 +203,7 @@ async fn every_route_against_every_role(db: TestDb) {
         (
             "upper target 16",
             Case {
+                method: "POST",
                 uri: Box::new(|_| "/api/v1/upper-targets".into()),
                 body: Box::new(|k| json!({"indicator": "16", "year": 2020 + k, "value": "90"})),
                 allowed: &["tf", "admin"],
@@ -193,6 +212,7 @@ async fn every_route_against_every_role(db: TestDb) {
         (
             "approve observation",
             Case {
+                method: "POST",
                 uri: Box::new(move |k| format!("/api/v1/observations/{}/approve", approve_ids[k])),
                 body: Box::new(|_| json!({})),
                 allowed: &["tf", "admin"],
@@ -201,6 +221,7 @@ async fn every_route_against_every_role(db: TestDb) {
         (
             "return observation",
             Case {
+                method: "POST",
                 uri: Box::new(move |k| format!("/api/v1/observations/{}/return", return_ids[k])),
                 body: Box::new(|_| json!({"reason": "数据来源不清"})),
                 allowed: &["tf", "admin"],
@@ -209,7 +230,26 @@ async fn every_route_against_every_role(db: TestDb) {
         (
             "approve dispatch report",
             Case {
+                method: "POST",
                 uri: Box::new(move |k| format!("/api/v1/dispatch-reports/{}/approve", report_ids[k])),
+                body: Box::new(|_| json!({})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "settings",
+            Case {
+                method: "PUT",
+                uri: Box::new(|_| "/api/v1/settings".into()),
+                body: Box::new(|_| json!({"dispatch_due_day": 5, "observation_due": "03-31", "jump_bound": "0.5", "regional_indicators": ["24"]})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "lock a month",
+            Case {
+                method: "POST",
+                uri: Box::new(|k| format!("/api/v1/periods/2023-0{}/lock", k + 1)),
                 body: Box::new(|_| json!({})),
                 allowed: &["tf", "admin"],
             },
@@ -218,13 +258,13 @@ async fn every_route_against_every_role(db: TestDb) {
     for (what, case) in cases {
         // without credentials
         let before = trail_len(&app).await;
-        let r = api(&app, None, "POST", &(case.uri)(0), (case.body)(0)).await;
+        let r = api(&app, None, case.method, &(case.uri)(0), (case.body)(0)).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what} anonymous");
         assert_eq!(r.json()["error"]["code"], "unauthorized");
         let mut k = 0;
         for (user, _, _) in USERS {
             let allowed = case.allowed.contains(&user);
-            let r = api(&app, Some(user), "POST", &(case.uri)(k), (case.body)(k)).await;
+            let r = api(&app, Some(user), case.method, &(case.uri)(k), (case.body)(k)).await;
             if allowed {
                 assert!(r.status.is_success(), "{what}: {user} may, got {} {}", r.status, r.body);
                 k += 1;
@@ -525,6 +565,182 @@ async fn a_full_round_through_the_pages() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    app.db.cleanup().await;
+}
+
+fn multipart(name: &str, content: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "ecociv-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(app: &Loop, user: &str, uri: &str, name: &str, content: &[u8]) -> Reply {
+    let (ct, body) = multipart(name, content);
+    let auth = format!("Bearer tok-{user}");
+    send(app, "POST", uri, &[("content-type", &ct), ("authorization", &auth)], Body::from(body)).await
+}
+
+async fn evidence_is_checked_stored_once_and_verified(db: TestDb) {
+    let app = setup(db, 30).await;
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2023, "value": "86"})).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let uri = format!("/api/v1/observations/{id}/evidence");
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
+    let before = trail_len(&app).await;
+    let mut big = pdf.clone();
+    big.resize(22 * 1024 * 1024, b' ');
+    for (user, name, content, status, code) in [
+        ("forest", "监测报告.pdf", pdf.clone(), StatusCode::FORBIDDEN, "forbidden"),
+        ("env", "report.pdf", b"MZ\x90\x00 a program".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        ("env", "../../etc/passwd.pdf", pdf.clone(), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        ("env", "tool.exe", b"MZ".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        ("env", "big.pdf", big, StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+    ] {
+        let r = upload(&app, user, &uri, name, &content).await;
+        assert_eq!(r.status, status, "{user} {name}: {}", &r.body[..r.body.len().min(300)]);
+        assert_eq!(r.json()["error"]["code"], code, "{name}");
+    }
+    let r = upload(&app, "env", &format!("{uri}?lang=en"), "../x.pdf", &pdf).await;
+    assert!(r.json()["error"]["fields"]["file"].as_str().unwrap().contains("contains a path"));
+    assert_eq!(trail_len(&app).await, before, "nothing stored");
+    let r = upload(&app, "env", &uri, "监测报告.pdf", &pdf).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let e = r.json();
+    // the same content again is one blob, two links
+    let r2 = upload(&app, "env", &uri, "副本.pdf", &pdf).await;
+    assert_eq!(r2.json()["hash"], e["hash"]);
+    let r = send(&app, "GET", &format!("/api/v1/evidence/{}", e["id"]), &[("authorization", "Bearer tok-tf")], Body::empty()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_bytes(), pdf.as_slice(), "the file comes back intact");
+    assert!(r.headers[header::CONTENT_DISPOSITION].to_str().unwrap().contains("UTF-8''%E7%9B%91"));
+    assert_eq!(
+        send(&app, "GET", &format!("/api/v1/evidence/{}", e["id"]), &[("authorization", "Bearer tok-forest")], Body::empty()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let detail = api(&app, Some("env"), "GET", &format!("/api/v1/observations/{id}"), json!(null)).await.json();
+    assert_eq!(detail["evidence"].as_array().unwrap().len(), 2);
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    // approved entries take no more files
+    assert_eq!(api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{id}/approve"), json!({})).await.status, StatusCode::OK);
+    assert_eq!(upload(&app, "env", &uri, "late.pdf", &pdf).await.status, StatusCode::CONFLICT);
+    // a stored file altered behind ecociv's back
+    let hash = e["hash"].as_str().unwrap();
+    if app.db.url.starts_with("sqlite") {
+        app.db.execute(&format!("UPDATE blobs SET content = X'00' WHERE hash = '{hash}'")).await;
+    } else {
+        app.db.execute(&format!("UPDATE blobs SET content = '\\x00'::bytea WHERE hash = '{hash}'")).await;
+    }
+    let v = app.db.store.verify("150100").await.unwrap();
+    assert!(v.tampered.iter().any(|t| t.entity == "evidence" && t.problem.contains("no longer has its hash")), "{v:?}");
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn evidence_sqlite() {
+    evidence_is_checked_stored_once_and_verified(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn evidence_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        evidence_is_checked_stored_once_and_verified(db).await;
+    }
+}
+
+#[tokio::test]
+async fn periods_settings_and_regions() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    // the task force locks a year: nothing more for it, until unlocked with a reason
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2023/lock", json!({})).await.status, StatusCode::OK);
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2023, "value": "86"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["error"]["code"], "period_locked");
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2023/unlock", json!({})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2023/unlock", json!({"reason": "补报"})).await.status, StatusCode::OK);
+    assert_eq!(
+        api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2023, "value": "86"})).await.status,
+        StatusCode::CREATED
+    );
+    // a month locked refuses its reports
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2024-05/lock", json!({})).await.status, StatusCode::OK);
+    let report = json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "1", "investment_cumulative_wan": "1"});
+    assert_eq!(api(&app, Some("zhujian"), "POST", "/api/v1/projects/11/dispatch-reports", report).await.status, StatusCode::CONFLICT);
+    // only a year after the plan can be opened
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2024/open", json!({})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2026/open", json!({})).await.status, StatusCode::OK);
+    // due dates are the zone's
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/12/dispatch-reports",
+        json!({"period": "2024-04", "status": "under_way", "progress_percent": "10", "investment_month_wan": "1", "investment_cumulative_wan": "1"}),
+    )
+    .await;
+    assert_eq!(r.json()["late"], true, "April was due on 5 May");
+    let bad = api(
+        &app,
+        Some("tf"),
+        "PUT",
+        "/api/v1/settings",
+        json!({"dispatch_due_day": 40, "observation_due": "13-40", "jump_bound": "x", "regional_indicators": ["99"]}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = bad.json()["error"]["fields"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(fields, vec!["dispatch_due_day", "jump_bound", "observation_due", "regional_indicators"]);
+    let ok = api(
+        &app,
+        Some("tf"),
+        "PUT",
+        "/api/v1/settings",
+        json!({"dispatch_due_day": 28, "observation_due": "03-31", "jump_bound": "0.3", "regional_indicators": ["24", "25"]}),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/12/dispatch-reports",
+        json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "1"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "May is locked");
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2024-05/unlock", json!({"reason": "延期"})).await.status, StatusCode::OK);
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/12/dispatch-reports",
+        json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "1"}),
+    )
+    .await;
+    assert_eq!(r.json()["late"], false, "with the 28th, a May report sent on 10 June is on time: {}", r.body);
+    // a region enters its own values only of the indicators asked by region
+    assert_eq!(
+        api(&app, Some("tuoxian"), "POST", "/api/v1/observations", json!({"indicator": "25", "year": 2023, "region": "托县", "value": "55"})).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        api(&app, Some("tuoxian"), "POST", "/api/v1/observations", json!({"indicator": "26", "year": 2023, "region": "托县", "value": "96"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api(&app, Some("tuoxian"), "POST", "/api/v1/observations", json!({"indicator": "25", "year": 2023, "region": "武川县", "value": "55"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // the jump bound is the zone's: 30%
+    let r = api(&app, Some("tuoxian"), "POST", "/api/v1/observations", json!({"indicator": "25", "year": 2024, "region": "托县", "value": "75"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["fields"]["explanation"].as_str().map(|m| m.contains("30%")), Some(true));
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }

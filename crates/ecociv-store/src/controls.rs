@@ -1,0 +1,243 @@
+//! The task force's controls of a zone's data loop (due dates, jump bound, indicators asked by
+//! region; periods locked or opened) and the evidence files of entries, stored once per content
+//! (SM3 hash) in the database so that every instance sees them and one backup holds them.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sm3::Digest;
+use utoipa::ToSchema;
+
+use crate::trail::{append_event, begin_write, event};
+use crate::{PgStore, Result, SqliteStore, StoreError};
+
+/// A zone's settings of the data loop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ZoneSettingsRecord {
+    pub zone: String,
+    pub dispatch_due_day: i64,
+    /// `MM-DD` of the year after.
+    pub observation_due: String,
+    /// A decimal share, `0.5` = 50%.
+    pub jump_bound: String,
+    /// Indicator codes the regions enter for themselves.
+    pub regional_indicators: Vec<String>,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// A period the task force locked, unlocked, or opened (a year after the plan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PeriodRecord {
+    pub zone: String,
+    /// `2024` or `2024-05`.
+    pub period: String,
+    /// `locked`, `unlocked` or `open`.
+    pub state: String,
+    pub set_by: String,
+    pub set_at: String,
+}
+
+/// An evidence file or photo of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceRecord {
+    pub id: i64,
+    pub zone: String,
+    /// `observation` or `dispatch_report`.
+    pub entity: String,
+    pub entity_id: i64,
+    /// SM3 of the content, hex.
+    pub hash: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+macro_rules! state_json {
+    ($t:ty) => {
+        impl $t {
+            /// The canonical JSON the audit trail records.
+            pub fn state_json(&self) -> String {
+                serde_json::to_string(self).expect("serializable")
+            }
+        }
+    };
+}
+state_json!(ZoneSettingsRecord);
+state_json!(PeriodRecord);
+state_json!(EvidenceRecord);
+
+/// SM3 of bytes, hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    hex::encode(sm3::Sm3::digest(bytes))
+}
+
+/// Settings, periods and evidence.
+#[async_trait]
+pub trait ControlStore: Send + Sync {
+    async fn zone_settings(&self, zone: &str) -> Result<Option<ZoneSettingsRecord>>;
+    async fn set_zone_settings(&self, s: &ZoneSettingsRecord, actor: &str) -> Result<()>;
+    async fn periods(&self, zone: &str) -> Result<Vec<PeriodRecord>>;
+    async fn set_period(&self, p: &PeriodRecord, actor: &str, reason: &str) -> Result<()>;
+    /// Stores the file (once per content) and links it to an entry.
+    async fn add_evidence(&self, e: &EvidenceRecord, content: &[u8], actor: &str) -> Result<EvidenceRecord>;
+    async fn evidence_of(&self, zone: &str, entity: &str, entity_id: i64) -> Result<Vec<EvidenceRecord>>;
+    async fn all_evidence(&self, zone: &str) -> Result<Vec<EvidenceRecord>>;
+    async fn evidence(&self, zone: &str, id: i64) -> Result<Option<EvidenceRecord>>;
+    /// The content of a stored file.
+    async fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>>;
+}
+
+type EvidenceRow = (i64, String, String, i64, String, String, String, i64, String, String);
+
+fn evidence_from(r: EvidenceRow) -> EvidenceRecord {
+    let (id, zone, entity, entity_id, hash, file_name, media_type, size, uploaded_by, uploaded_at) = r;
+    EvidenceRecord { id, zone, entity, entity_id, hash, file_name, media_type, size, uploaded_by, uploaded_at }
+}
+
+const EVIDENCE_COLS: &str = "id, zone_code, entity, entity_id, hash, file_name, media_type, size, uploaded_by, uploaded_at";
+
+macro_rules! controls_impl {
+    ($store:ident) => {
+        #[async_trait]
+        impl ControlStore for $store {
+            async fn zone_settings(&self, zone: &str) -> Result<Option<ZoneSettingsRecord>> {
+                let row: Option<(String, i64, String, String, String, String, String)> = sqlx::query_as(
+                    "SELECT zone_code, dispatch_due_day, observation_due, jump_bound, regional_indicators, updated_by, updated_at FROM zone_settings WHERE zone_code = $1",
+                )
+                .bind(zone)
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    None => Ok(None),
+                    Some((zone, dispatch_due_day, observation_due, jump_bound, regional, updated_by, updated_at)) => Ok(Some(ZoneSettingsRecord {
+                        zone,
+                        dispatch_due_day,
+                        observation_due,
+                        jump_bound,
+                        regional_indicators: serde_json::from_str(&regional).map_err(|_| StoreError::Corrupt(format!("regional indicators {regional:?}")))?,
+                        updated_by,
+                        updated_at,
+                    })),
+                }
+            }
+
+            async fn set_zone_settings(&self, s: &ZoneSettingsRecord, actor: &str) -> Result<()> {
+                let before = self.zone_settings(&s.zone).await?.map(|b| b.state_json()).unwrap_or_default();
+                let mut tx = begin_write!(self.pool, &s.zone);
+                sqlx::query(
+                    "INSERT INTO zone_settings (zone_code, dispatch_due_day, observation_due, jump_bound, regional_indicators, updated_by, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (zone_code) DO UPDATE SET dispatch_due_day = excluded.dispatch_due_day,
+                     observation_due = excluded.observation_due, jump_bound = excluded.jump_bound, regional_indicators = excluded.regional_indicators,
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(&s.zone)
+                .bind(s.dispatch_due_day)
+                .bind(&s.observation_due)
+                .bind(&s.jump_bound)
+                .bind(serde_json::to_string(&s.regional_indicators).expect("serializable"))
+                .bind(&s.updated_by)
+                .bind(&s.updated_at)
+                .execute(&mut *tx)
+                .await?;
+                append_event!(tx, event(&s.zone, actor, "settings.updated", "zone_settings", &s.zone, &before, &s.state_json(), ""));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn periods(&self, zone: &str) -> Result<Vec<PeriodRecord>> {
+                let rows: Vec<(String, String, String, String, String)> =
+                    sqlx::query_as("SELECT zone_code, period, state, set_by, set_at FROM periods WHERE zone_code = $1 ORDER BY period").bind(zone).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|(zone, period, state, set_by, set_at)| PeriodRecord { zone, period, state, set_by, set_at }).collect())
+            }
+
+            async fn set_period(&self, p: &PeriodRecord, actor: &str, reason: &str) -> Result<()> {
+                let before = self.periods(&p.zone).await?.into_iter().find(|x| x.period == p.period).map(|x| x.state_json()).unwrap_or_default();
+                let mut tx = begin_write!(self.pool, &p.zone);
+                sqlx::query(
+                    "INSERT INTO periods (zone_code, period, state, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (zone_code, period) DO UPDATE SET state = excluded.state, set_by = excluded.set_by, set_at = excluded.set_at",
+                )
+                .bind(&p.zone)
+                .bind(&p.period)
+                .bind(&p.state)
+                .bind(&p.set_by)
+                .bind(&p.set_at)
+                .execute(&mut *tx)
+                .await?;
+                append_event!(tx, event(&p.zone, actor, &format!("period.{}", p.state), "period", &p.period, &before, &p.state_json(), reason));
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_evidence(&self, e: &EvidenceRecord, content: &[u8], actor: &str) -> Result<EvidenceRecord> {
+                let hash = content_hash(content);
+                let mut tx = begin_write!(self.pool, &e.zone);
+                sqlx::query("INSERT INTO blobs (hash, content, media_type, size) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING")
+                    .bind(&hash)
+                    .bind(content)
+                    .bind(&e.media_type)
+                    .bind(content.len() as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO evidence (zone_code, entity, entity_id, hash, file_name, media_type, size, uploaded_by, uploaded_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(&e.zone)
+                .bind(&e.entity)
+                .bind(e.entity_id)
+                .bind(&hash)
+                .bind(&e.file_name)
+                .bind(&e.media_type)
+                .bind(content.len() as i64)
+                .bind(&e.uploaded_by)
+                .bind(&e.uploaded_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let stored = EvidenceRecord { id, hash, size: content.len() as i64, ..e.clone() };
+                append_event!(tx, event(&e.zone, actor, "evidence.attached", "evidence", &id.to_string(), "", &stored.state_json(), ""));
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn evidence_of(&self, zone: &str, entity: &str, entity_id: i64) -> Result<Vec<EvidenceRecord>> {
+                let rows: Vec<EvidenceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {EVIDENCE_COLS} FROM evidence WHERE zone_code = $1 AND entity = $2 AND entity_id = $3 ORDER BY id"
+                )))
+                .bind(zone)
+                .bind(entity)
+                .bind(entity_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(evidence_from).collect())
+            }
+
+            async fn all_evidence(&self, zone: &str) -> Result<Vec<EvidenceRecord>> {
+                let rows: Vec<EvidenceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE zone_code = $1 ORDER BY id")))
+                    .bind(zone)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(evidence_from).collect())
+            }
+
+            async fn evidence(&self, zone: &str, id: i64) -> Result<Option<EvidenceRecord>> {
+                let row: Option<EvidenceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE zone_code = $1 AND id = $2")))
+                    .bind(zone)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(evidence_from))
+            }
+
+            async fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+                let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT content FROM blobs WHERE hash = $1").bind(hash).fetch_optional(&self.pool).await?;
+                Ok(row.map(|r| r.0))
+            }
+        }
+    };
+}
+
+controls_impl!(SqliteStore);
+controls_impl!(PgStore);
