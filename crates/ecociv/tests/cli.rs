@@ -228,3 +228,58 @@ fn commands_run_on_postgresql() {
     tokio::runtime::Runtime::new().unwrap().block_on(db.cleanup());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn users_tokens_and_audit_verify() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(TestDb::sqlite());
+    let dir = folder("audit_verify");
+    let with_stdin = |args: &[&str], input: &str| {
+        let mut c = bin()
+            .current_dir(&dir)
+            .arg("--database-url")
+            .arg(&db.url)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let o = with_stdin(&["user", "add", "zhang", "--org", "和林", "--role", "region"], "Correct-horse-9\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("和林格尔县"), "an alias names the org unit");
+    let o = with_stdin(&["user", "add", "weak", "--org", "市林草局", "--role", "department"], "short\n");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("10"));
+    let o = with_stdin(&["user", "add", "wrongkind", "--org", "市林草局", "--role", "region"], "Correct-horse-9\n");
+    assert!(!o.status.success(), "a region role needs a region");
+    let o = with_stdin(&["user", "add", "nobody", "--org", "市不存在局", "--role", "department"], "Correct-horse-9\n");
+    assert!(stderr(&o).contains("市不存在局"));
+    let o = with_stdin(&["user", "add", "zhang", "--org", "和林", "--role", "region"], "Correct-horse-9\n");
+    assert!(!o.status.success(), "the name is taken");
+    let o = with_stdin(&["token", "create", "--user", "zhang"], "");
+    let token = stdout(&o).split_whitespace().last().unwrap().to_string();
+    assert_eq!(token.len(), 64);
+    assert!(rt.block_on(db.store.token(&ecociv_web::auth::fingerprint(&token))).unwrap().is_some());
+    let o = with_stdin(&["token", "revoke", "--user", "zhang"], "");
+    assert!(stdout(&o).contains("1 token"));
+    assert!(rt.block_on(db.store.token(&ecociv_web::auth::fingerprint(&token))).unwrap().is_none());
+    let o = with_stdin(&["audit", "verify"], "");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("chain intact"));
+    // someone raises a role in the database directly
+    rt.block_on(db.execute("UPDATE users SET role = 'task_force' WHERE name = 'zhang'"));
+    let o = with_stdin(&["audit", "verify"], "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("TAMPERED user zhang") && stdout(&o).contains("role"), "{}", stdout(&o));
+    rt.block_on(db.execute("UPDATE users SET role = 'region' WHERE name = 'zhang'"));
+    rt.block_on(db.execute("DELETE FROM trail WHERE seq = 2"));
+    let o = with_stdin(&["audit", "verify"], "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("BROKEN at event 3"), "{}", stdout(&o));
+    rt.block_on(db.cleanup());
+    let _ = std::fs::remove_dir_all(dir);
+}

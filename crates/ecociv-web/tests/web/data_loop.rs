@@ -744,3 +744,25 @@ async fn periods_settings_and_regions() {
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn changing_the_password() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let first = cookie_of(&login(&app, "env", PASSWORD).await);
+    let second = cookie_of(&login(&app, "env", PASSWORD).await);
+    let page = send(&app, "GET", "/account/password", &[("cookie", &second)], Body::empty()).await;
+    let csrf = csrf_in(&page.body);
+    let r = form(&app, &second, "/account/password", &format!("csrf={csrf}&current=wrong&new=short&confirm=other")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("当前密码不正确") && r.body.contains("至少 10 位") && r.body.contains("不一致"), "{}", r.body);
+    let r = form(&app, &second, "/account/password", &format!("csrf={csrf}&current={PASSWORD}&new=Another-Good-7&confirm=Another-Good-7")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let renewed = cookie_of(&r);
+    assert_eq!(send(&app, "GET", "/api/v1/me", &[("cookie", &first)], Body::empty()).await.status, StatusCode::UNAUTHORIZED, "other sessions end");
+    assert_eq!(send(&app, "GET", "/api/v1/me", &[("cookie", &renewed)], Body::empty()).await.status, StatusCode::OK);
+    assert_eq!(login(&app, "env", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&app, "env", "Another-Good-7").await.status, StatusCode::SEE_OTHER);
+    assert!(app.db.store.trail("150100").await.unwrap().iter().any(|e| e.action == "user.password_changed"));
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    app.db.cleanup().await;
+}
