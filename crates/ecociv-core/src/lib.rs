@@ -3,6 +3,7 @@
 //! - [`model`]: the plan of a zone (indicators, tasks, projects, phases, org units).
 //! - [`plan_data`]: the reviewed data files and their assembly into a plan.
 //! - [`rule`]: the target-rule language, its parser and evaluator.
+//! - [`projection`]: where an indicator will stand at its deadline (CAGR or linear).
 //! - [`value`]: observed values (numbers, state words).
 //! - [`audit`]: the plan data-quality findings.
 //! - [`check`]: evaluating a CSV of observations against a plan.
@@ -22,6 +23,7 @@ pub mod evidence;
 pub mod locale;
 pub mod model;
 pub mod plan_data;
+pub mod projection;
 pub mod rule;
 pub mod trail;
 pub mod value;
