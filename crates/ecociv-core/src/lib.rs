@@ -4,6 +4,7 @@
 //! - [`plan_data`]: the reviewed data files and their assembly into a plan.
 //! - [`rule`]: the target-rule language, its parser and evaluator.
 //! - [`projection`]: where an indicator will stand at its deadline (CAGR or linear).
+//! - [`indicator_status`]: every leaf's series, latest verdict and projection.
 //! - [`value`]: observed values (numbers, state words).
 //! - [`audit`]: the plan data-quality findings.
 //! - [`check`]: evaluating a CSV of observations against a plan.
@@ -20,6 +21,7 @@ pub mod check;
 pub mod clock;
 pub mod entry;
 pub mod evidence;
+pub mod indicator_status;
 pub mod locale;
 pub mod model;
 pub mod plan_data;

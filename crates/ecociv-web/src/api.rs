@@ -92,6 +92,7 @@ struct ApiDoc;
 async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_loop::LoopDoc::openapi());
+    doc.merge(crate::public::PublicDoc::openapi());
     Json(doc).into_response()
 }
 

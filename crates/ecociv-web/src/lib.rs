@@ -11,6 +11,7 @@ pub mod extract;
 pub mod i18n;
 pub mod pages;
 pub mod pages_loop;
+pub mod public;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/app.css", get(css))
         .merge(pages::routes())
         .merge(pages_loop::routes())
+        .merge(public::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

@@ -72,6 +72,9 @@ impl Layout {
     pub fn t(&self, key: &str) -> &'static str {
         t(self.locale, key)
     }
+    pub fn loc(&self) -> Locale {
+        self.locale
+    }
     pub fn en(&self) -> bool {
         self.locale == Locale::En
     }

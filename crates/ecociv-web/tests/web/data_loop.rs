@@ -766,3 +766,57 @@ async fn changing_the_password() {
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_public_portal_shows_only_approved_values() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let post = |user: &'static str, body: Value| {
+        let app = &app;
+        async move { api(app, Some(user), "POST", "/api/v1/observations", body).await.json() }
+    };
+    let approved = post("env", json!({"indicator": "7.1", "year": 2021, "value": "81.23"})).await;
+    let _submitted = post("env", json!({"indicator": "7.1", "year": 2022, "value": "77.77"})).await;
+    let returned = post("env", json!({"indicator": "7.2", "year": 2022, "value": "66.66"})).await;
+    let unlocked = post("env", json!({"indicator": "8.1", "year": 2022, "value": "55.55"})).await;
+    let settings = json!({"dispatch_due_day": 5, "observation_due": "03-31", "jump_bound": "0.5", "regional_indicators": ["24"]});
+    api(&app, Some("tf"), "PUT", "/api/v1/settings", settings).await;
+    let _regional =
+        api(&app, Some("tuoxian"), "POST", "/api/v1/observations", json!({"indicator": "24", "year": 2022, "region": "托县", "value": "44.44"})).await;
+    for (id, d, reason) in [(&approved, "approve", ""), (&returned, "return", "错误"), (&unlocked, "approve", "")] {
+        let r = api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{}/{d}", id["id"]), json!({"reason": reason})).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{}/unlock", unlocked["id"]), json!({"reason": "复核"})).await;
+    // a project with an approved and a later submitted report
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/11/dispatch-reports",
+        json!({"period": "2024-03", "status": "under_way", "progress_percent": "31", "investment_month_wan": "100", "investment_cumulative_wan": "12345"}),
+    )
+    .await;
+    api(&app, Some("tf"), "POST", &format!("/api/v1/dispatch-reports/{}/approve", r.json()["id"]), json!({})).await;
+    api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/11/dispatch-reports",
+        json!({"period": "2024-04", "status": "under_way", "progress_percent": "97", "investment_month_wan": "100"}),
+    )
+    .await;
+    for lang in ["", "?lang=en"] {
+        let page = send(&app, "GET", &format!("/public{lang}"), &[], Body::empty()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("81.23"), "the approved value is public");
+        for hidden in ["77.77", "66.66", "55.55", "44.44", "97%"] {
+            assert!(!page.body.contains(hidden), "{hidden} is not approved, yet shown");
+        }
+        assert!(page.body.contains("31%") && page.body.contains("1.2345"), "approved progress and investment in 亿元");
+    }
+    let api_body = send(&app, "GET", "/api/v1/public/indicators", &[], Body::empty()).await.body;
+    assert!(api_body.contains("81.23") && !api_body.contains("77.77") && !api_body.contains("55.55"));
+    let projects = send(&app, "GET", "/api/v1/public/projects", &[], Body::empty()).await.body;
+    assert!(projects.contains("\"progress_percent\":\"31\"") && !projects.contains("\"97\""));
+    app.db.cleanup().await;
+}

@@ -1,0 +1,139 @@
+//! The public portal (信息公开): without signing in, the approved indicator values with their
+//! status and projection, and the progress of the projects from their approved monthly reports.
+//! Only approved entries of the zone (not regional values, not anything submitted, returned or
+//! internal) are ever read here.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{OriginalUri, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use ecociv_core::Locale;
+use ecociv_core::indicator_status::{LeafStanding, SeriesValue, standings};
+use ecociv_core::model::Plan;
+use ecociv_core::projection::Method;
+use ecociv_core::value::Value;
+use ecociv_store::EntryState;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::WebError;
+use crate::extract::Q;
+use crate::i18n::Lang;
+use crate::pages::{Layout, error_page, render};
+use crate::{AppState, ZoneQuery};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/public", get(portal))
+        .route("/api/v1/public/indicators", get(public_indicators))
+        .route("/api/v1/public/projects", get(public_projects))
+}
+
+/// The approved zone values and assigned targets of a plan, and where each leaf stands.
+pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale) -> Result<Vec<LeafStanding>, WebError> {
+    let values: Vec<SeriesValue> = st
+        .store
+        .observations(&plan.zone.code)
+        .await?
+        .into_iter()
+        .filter(|o| o.state == EntryState::Approved && o.region.is_empty())
+        .filter_map(|o| Some(SeriesValue { indicator: o.indicator, year: i32::try_from(o.year).ok()?, value: Value::parse(&o.value).ok()? }))
+        .collect();
+    let uppers: BTreeMap<(String, i32), Decimal> = st
+        .store
+        .upper_targets(&plan.zone.code)
+        .await?
+        .into_iter()
+        .filter_map(|t| Some(((t.indicator, i32::try_from(t.year).ok()?), t.value.parse().ok()?)))
+        .collect();
+    Ok(standings(plan, &values, &uppers, chrono::Datelike::year(&st.today()), Method::Cagr, l))
+}
+
+/// A project's progress from its latest approved monthly report.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProjectProgress {
+    pub number: u32,
+    pub name: String,
+    pub implementers: Vec<String>,
+    /// The month of the latest approved report, or empty.
+    pub period: String,
+    pub status: String,
+    pub progress_percent: String,
+    /// Cumulative investment in 亿元.
+    pub investment_yi: String,
+    /// The budget in 亿元, or empty.
+    pub budget_yi: String,
+}
+
+async fn project_progress(st: &AppState, plan: &Plan) -> Result<Vec<ProjectProgress>, WebError> {
+    let reports = st.store.dispatch_reports(&plan.zone.code).await?;
+    Ok(plan
+        .projects
+        .iter()
+        .map(|p| {
+            let latest = reports
+                .iter()
+                .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state == EntryState::Approved)
+                .max_by(|a, b| a.period.cmp(&b.period));
+            let yi = |wan: &str| wan.parse::<Decimal>().map(|w| (w / Decimal::from(10_000)).normalize().to_string()).unwrap_or_default();
+            ProjectProgress {
+                number: p.number,
+                name: p.name.clone(),
+                implementers: p.implementers.clone(),
+                period: latest.map(|r| r.period.clone()).unwrap_or_default(),
+                status: latest.map(|r| r.status.clone()).unwrap_or_default(),
+                progress_percent: latest.map(|r| r.progress_percent.clone()).unwrap_or_default(),
+                investment_yi: latest.map(|r| yi(&r.investment_cumulative_wan)).unwrap_or_default(),
+                budget_yi: p.budget.as_ref().map(|b| b.yi.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// Approved indicator values with their status and projection (no sign-in).
+#[utoipa::path(get, path = "/api/v1/public/indicators", params(ZoneQuery), responses((status = 200, body = [LeafStanding])))]
+async fn public_indicators(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> Result<Json<Vec<LeafStanding>>, WebError> {
+    let plan = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
+    Ok(Json(approved_standings(&st, &plan, l).await?))
+}
+
+/// Project progress from approved monthly reports (no sign-in).
+#[utoipa::path(get, path = "/api/v1/public/projects", params(ZoneQuery), responses((status = 200, body = [ProjectProgress])))]
+async fn public_projects(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> Result<Json<Vec<ProjectProgress>>, WebError> {
+    let plan = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
+    Ok(Json(project_progress(&st, &plan).await?))
+}
+
+#[derive(Template)]
+#[template(path = "public.html")]
+struct PortalPage {
+    l: Layout,
+    title: String,
+    standings: Vec<LeafStanding>,
+    projects: Vec<ProjectProgress>,
+}
+
+async fn portal(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q): Q<ZoneQuery>) -> Response {
+    let plan = match st.plan(q.zone.as_deref()).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let (standings, projects) = match (approved_standings(&st, &plan, l).await, project_progress(&st, &plan).await) {
+        (Ok(s), Ok(p)) => (s, p),
+        (Err(e), _) | (_, Err(e)) => return error_page(&st, l, &uri, e),
+    };
+    let page = PortalPage { title: l.pick(&plan.title, &plan.title_en).to_string(), l: Layout::new(&st, l, &uri, Some(&plan), &q), standings, projects };
+    render(&page)
+}
+
+/// The OpenAPI paths of the portal.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(public_indicators, public_projects),
+    components(schemas(LeafStanding, ProjectProgress, ecociv_core::indicator_status::YearStatus, ecociv_core::projection::Projection))
+)]
+pub struct PublicDoc;
