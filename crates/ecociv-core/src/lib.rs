@@ -7,6 +7,7 @@
 //! - [`indicator_status`]: every leaf's series, latest verdict and projection.
 //! - [`value`]: observed values (numbers, state words).
 //! - [`audit`]: the plan data-quality findings.
+//! - [`scoring`]: the quarterly assessment: rules, facts, scores, ranking.
 //! - [`check`]: evaluating a CSV of observations against a plan.
 //! - [`clock`]: where a plan stands on a date.
 //! - [`access`]: roles and rights.
@@ -27,6 +28,7 @@ pub mod model;
 pub mod plan_data;
 pub mod projection;
 pub mod rule;
+pub mod scoring;
 pub mod trail;
 pub mod value;
 
