@@ -190,6 +190,57 @@ pub enum Fact {
     Returns { entries: u32, returned: u32 },
 }
 
+impl Fact {
+    /// The fact for people.
+    pub fn describe(&self, l: crate::Locale) -> String {
+        let zh = l == crate::Locale::Zh;
+        match self {
+            Fact::Report { subject, period, arrival } => {
+                let how = match (arrival, zh) {
+                    (Arrival::OnTime, true) => "按时报送",
+                    (Arrival::Late, true) => "逾期报送",
+                    (Arrival::Missing, true) => "未报送",
+                    (Arrival::OnTime, false) => "on time",
+                    (Arrival::Late, false) => "late",
+                    (Arrival::Missing, false) => "missing",
+                };
+                let subject = if zh { subject.replace("project", "项目").replace("task", "任务") } else { subject.clone() };
+                format!("{subject} · {period} · {how}")
+            }
+            Fact::Indicator { code, met } => match (met, zh) {
+                (Some(true), true) => format!("指标 {code} 达标"),
+                (Some(false), true) => format!("指标 {code} 未达标"),
+                (None, true) => format!("指标 {code} 无已审核数据"),
+                (Some(true), false) => format!("indicator {code} met"),
+                (Some(false), false) => format!("indicator {code} not met"),
+                (None, false) => format!("indicator {code} has no approved value"),
+            },
+            Fact::Progress { project, reported, expected } => {
+                if zh {
+                    format!("项目 {project} 进度 {reported}%，按实施年限应达 {expected}%")
+                } else {
+                    format!("project {project} at {reported}%, its period expects {expected}%")
+                }
+            }
+            Fact::Investment { project, cumulative_wan, budget_wan, expected_share } => {
+                let pct = (*expected_share * Decimal::ONE_HUNDRED).round_dp(1);
+                if zh {
+                    format!("项目 {project} 累计投资 {cumulative_wan} 万元 / 概算 {} 万元，按年限应完成 {pct}%", budget_wan.normalize())
+                } else {
+                    format!("project {project}: {cumulative_wan} of {} 万元 invested, the period expects {pct}%", budget_wan.normalize())
+                }
+            }
+            Fact::Returns { entries, returned } => {
+                if zh {
+                    format!("本季度报送 {entries} 条，被退回 {returned} 条")
+                } else {
+                    format!("{entries} entries sent this quarter, {returned} returned")
+                }
+            }
+        }
+    }
+}
+
 /// The facts of one unit in one quarter.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct UnitFacts {

@@ -241,3 +241,105 @@ macro_rules! controls_impl {
 
 controls_impl!(SqliteStore);
 controls_impl!(PgStore);
+
+/// A version of a zone's scoring rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScoringRulesRecord {
+    pub zone: String,
+    pub version: i64,
+    pub text: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// An assessment as computed and recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AssessmentRecord {
+    pub id: i64,
+    pub zone: String,
+    pub quarter: String,
+    pub rules_version: i64,
+    /// The scores as JSON.
+    pub result: String,
+    pub computed_by: String,
+    pub computed_at: String,
+}
+
+state_json!(ScoringRulesRecord);
+state_json!(AssessmentRecord);
+
+/// Scoring rules and recorded assessments.
+#[async_trait]
+pub trait ScoringStore: Send + Sync {
+    /// Every version of the zone's rules, oldest first.
+    async fn scoring_rules(&self, zone: &str) -> Result<Vec<ScoringRulesRecord>>;
+    /// Stores a new version (its number is the next one) and returns it.
+    async fn add_scoring_rules(&self, zone: &str, text: &str, actor: &str) -> Result<ScoringRulesRecord>;
+    async fn record_assessment(&self, a: &AssessmentRecord, actor: &str) -> Result<AssessmentRecord>;
+    async fn assessments(&self, zone: &str) -> Result<Vec<AssessmentRecord>>;
+}
+
+macro_rules! scoring_impl {
+    ($store:ident) => {
+        #[async_trait]
+        impl ScoringStore for $store {
+            async fn scoring_rules(&self, zone: &str) -> Result<Vec<ScoringRulesRecord>> {
+                let rows: Vec<(String, i64, String, String, String)> =
+                    sqlx::query_as("SELECT zone_code, version, text, created_by, created_at FROM scoring_rules WHERE zone_code = $1 ORDER BY version").bind(zone).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|(zone, version, text, created_by, created_at)| ScoringRulesRecord { zone, version, text, created_by, created_at }).collect())
+            }
+
+            async fn add_scoring_rules(&self, zone: &str, text: &str, actor: &str) -> Result<ScoringRulesRecord> {
+                let mut tx = begin_write!(self.pool, zone);
+                let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM scoring_rules WHERE zone_code = $1").bind(zone).fetch_one(&mut *tx).await?;
+                let rec = ScoringRulesRecord { zone: zone.into(), version: last.unwrap_or(0) + 1, text: text.into(), created_by: actor.into(), created_at: crate::trail::now() };
+                sqlx::query("INSERT INTO scoring_rules (zone_code, version, text, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&rec.zone)
+                    .bind(rec.version)
+                    .bind(&rec.text)
+                    .bind(&rec.created_by)
+                    .bind(&rec.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+                append_event!(tx, event(zone, actor, "scoring_rules.added", "scoring_rules", &rec.version.to_string(), "", &rec.state_json(), ""));
+                tx.commit().await?;
+                Ok(rec)
+            }
+
+            async fn record_assessment(&self, a: &AssessmentRecord, actor: &str) -> Result<AssessmentRecord> {
+                let mut tx = begin_write!(self.pool, &a.zone);
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO assessments (zone_code, quarter, rules_version, result, computed_by, computed_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&a.zone)
+                .bind(&a.quarter)
+                .bind(a.rules_version)
+                .bind(&a.result)
+                .bind(&a.computed_by)
+                .bind(&a.computed_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let stored = AssessmentRecord { id, ..a.clone() };
+                append_event!(tx, event(&a.zone, actor, "assessment.recorded", "assessment", &id.to_string(), "", &stored.state_json(), ""));
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn assessments(&self, zone: &str) -> Result<Vec<AssessmentRecord>> {
+                let rows: Vec<(i64, String, String, i64, String, String, String)> = sqlx::query_as(
+                    "SELECT id, zone_code, quarter, rules_version, result, computed_by, computed_at FROM assessments WHERE zone_code = $1 ORDER BY id",
+                )
+                .bind(zone)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, zone, quarter, rules_version, result, computed_by, computed_at)| AssessmentRecord { id, zone, quarter, rules_version, result, computed_by, computed_at })
+                    .collect())
+            }
+        }
+    };
+}
+
+scoring_impl!(SqliteStore);
+scoring_impl!(PgStore);

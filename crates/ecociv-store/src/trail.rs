@@ -240,6 +240,11 @@ macro_rules! trail_impl {
                 tampered.extend(compare_states(&events, "zone_settings", &settings));
                 let periods: Vec<(String, String)> = self.periods(zone).await?.iter().map(|x| (x.period.clone(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "period", &periods));
+                use crate::controls::ScoringStore;
+                let rules: Vec<(String, String)> = self.scoring_rules(zone).await?.iter().map(|x| (x.version.to_string(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "scoring_rules", &rules));
+                let assessments: Vec<(String, String)> = self.assessments(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "assessment", &assessments));
                 let evidence = self.all_evidence(zone).await?;
                 let rows: Vec<(String, String)> = evidence.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "evidence", &rows));

@@ -93,6 +93,7 @@ async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_loop::LoopDoc::openapi());
     doc.merge(crate::public::PublicDoc::openapi());
+    doc.merge(crate::assessment::AssessmentDoc::openapi());
     Json(doc).into_response()
 }
 

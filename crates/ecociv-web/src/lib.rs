@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod api_loop;
+pub mod assessment;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -92,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(pages_loop::routes())
         .merge(public::routes())
+        .merge(assessment::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

@@ -42,6 +42,10 @@ struct Loop {
 }
 
 async fn setup(db: TestDb, idle_minutes: i64) -> Loop {
+    setup_at(db, idle_minutes, "2024-06-10").await
+}
+
+async fn setup_at(db: TestDb, idle_minutes: i64, today: &str) -> Loop {
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
     let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
@@ -59,7 +63,7 @@ async fn setup(db: TestDb, idle_minutes: i64) -> Loop {
         db.store.create_user(&u, "test").await.unwrap();
         db.store.create_token(&u, &auth::fingerprint(&format!("tok-{name}")), "test").await.unwrap();
     }
-    let mut state = AppState::new(db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
+    let mut state = AppState::new(db.store.clone(), Some(today.parse().unwrap()), "150100");
     state.idle_minutes = idle_minutes;
     Loop { router: router(state), db }
 }
@@ -819,4 +823,86 @@ async fn the_public_portal_shows_only_approved_values() {
     let projects = send(&app, "GET", "/api/v1/public/projects", &[], Body::empty()).await.body;
     assert!(projects.contains("\"progress_percent\":\"31\"") && !projects.contains("\"97\""));
     app.db.cleanup().await;
+}
+
+async fn quarterly_assessment(db: TestDb) {
+    let app = setup_at(db, 30, "2024-07-20").await;
+    let report = |period: &str, cum: Option<&str>| json!({"period": period, "status": "under_way", "progress_percent": "40", "investment_month_wan": "100", "investment_cumulative_wan": cum});
+    // 市住建局 reports project 12 (2022–2024) for April to June (all late by now), 市发改委 nothing
+    for (i, m) in ["2024-04", "2024-05", "2024-06"].iter().enumerate() {
+        let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report(m, if i == 0 { Some("5000") } else { None })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r = api(&app, Some("tf"), "POST", "/api/v1/dispatch-reports/1/return", json!({"reason": "请补充照片"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let a = api(&app, Some("viewer"), "GET", "/api/v1/assessments/2024Q2", json!(null)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = a.json();
+    assert_eq!(a["rules_version"], 0);
+    let deps = a["departments"].as_array().unwrap();
+    let zj = deps.iter().find(|d| d["unit"] == "市住建局").expect("市住建局 is scored");
+    let fagai = deps.iter().find(|d| d["unit"] == "市发改委").expect("市发改委 is scored");
+    let on_time = |u: &Value| {
+        u["components"].as_array().unwrap().iter().find(|c| c["kind"] == "on_time_reporting").unwrap()["score"].as_str().unwrap().parse::<f64>().unwrap()
+    };
+    assert!(on_time(zj) > 0.0, "late reports count half");
+    assert_eq!(on_time(fagai), 0.0, "missing reports count nothing");
+    let facts: Vec<&Value> = zj["components"].as_array().unwrap().iter().flat_map(|c| c["facts"].as_array().unwrap().iter()).collect();
+    assert!(facts.iter().any(|f| f["fact"] == "report" && f["subject"] == "project 12" && f["arrival"] == "late"));
+    assert!(facts.iter().any(|f| f["fact"] == "returns" && f["returned"] == 1));
+    // ranks are consistent with scores, ties shared
+    for w in deps.windows(2) {
+        let (a, b) = (w[0]["score"].as_str().unwrap().parse::<f64>().unwrap(), w[1]["score"].as_str().unwrap().parse::<f64>().unwrap());
+        assert!(a >= b);
+        if a == b {
+            assert_eq!(w[0]["rank"], w[1]["rank"]);
+        }
+    }
+    assert_eq!(a["regions"].as_array().unwrap().len(), 11, "every region is scored (each shares every task)");
+    // new rules, a past quarter recomputed with them, and recorded
+    let text = "title = \"只看按时报送\"\ncomponents = [{ kind = \"on_time_reporting\", weight = \"100\" }]\n";
+    assert_eq!(api(&app, Some("env"), "PUT", "/api/v1/scoring-rules", json!({"text": text})).await.status, StatusCode::FORBIDDEN);
+    let bad = api(
+        &app,
+        Some("tf"),
+        "PUT",
+        "/api/v1/scoring-rules",
+        json!({"text": "title = \"x\"\ncomponents = [{ kind = \"on_time_reporting\", weight = \"50\" }]"}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v1 = api(&app, Some("tf"), "PUT", "/api/v1/scoring-rules", json!({"text": text})).await;
+    assert_eq!(v1.json()["version"], 1);
+    let b = api(&app, Some("tf"), "GET", "/api/v1/assessments/2024Q2", json!(null)).await.json();
+    assert_eq!(b["rules_version"], 1);
+    let zj1 = b["departments"].as_array().unwrap().iter().find(|d| d["unit"] == "市住建局").unwrap().clone();
+    assert_eq!(zj1["components"].as_array().unwrap().len(), 1);
+    let old = api(&app, Some("tf"), "GET", "/api/v1/assessments/2024Q2?rules=0", json!(null)).await.json();
+    assert_eq!(old["departments"], a["departments"], "the old rules give the old result: scores reproduce from rules and data");
+    assert_eq!(api(&app, Some("env"), "POST", "/api/v1/assessments/2024Q2", json!(null)).await.status, StatusCode::FORBIDDEN);
+    let rec = api(&app, Some("tf"), "POST", "/api/v1/assessments/2024Q1", json!(null)).await;
+    assert_eq!(rec.status, StatusCode::CREATED, "{}", rec.body);
+    assert!(app.db.store.trail("150100").await.unwrap().iter().any(|e| e.action == "assessment.recorded"));
+    assert_eq!(api(&app, Some("tf"), "GET", "/api/v1/assessments/2024Q5", json!(null)).await.status, StatusCode::BAD_REQUEST);
+    // the page, in both languages
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/assessment?quarter=2024Q2", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("季度考核") && page.body.contains("市住建局") && page.body.contains("逾期报送"));
+    let page = send(&app, "GET", "/assessment?quarter=2024Q2", &[("cookie", &format!("{tf}; lang=en"))], Body::empty()).await;
+    assert!(page.body.contains("Quarterly assessment"));
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn assessment_sqlite() {
+    quarterly_assessment(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn assessment_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        quarterly_assessment(db).await;
+    }
 }
