@@ -289,6 +289,8 @@ pub fn check_observation(
             },
         }
     }
+    check_text(&mut errs, "comment", &input.comment);
+    check_text(&mut errs, "explanation", input.explanation.as_deref().unwrap_or(""));
     if input.comment.chars().count() > 2000 {
         errs.push(FieldError::new("comment", "too_long", "说明不能超过 2000 字", "the comment may have at most 2000 characters"));
     }
@@ -540,7 +542,8 @@ pub fn check_project_report(
             }
         }
     }
-    for (field, text) in [("benefits", &input.benefits), ("problems", &input.problems)] {
+    for (field, text) in [("benefits", &input.benefits), ("problems", &input.problems), ("explanation", &input.explanation.clone().unwrap_or_default())] {
+        check_text(&mut errs, field, text);
         if text.chars().count() > 4000 {
             errs.push(FieldError::new(field, "too_long", "不能超过 4000 字", "at most 4000 characters"));
         }
@@ -615,9 +618,20 @@ pub fn check_task_report(
     if input.progress.trim().is_empty() {
         errs.push(FieldError::new("progress", "required", "请填写工作进展", "the progress is required"));
     }
-    let mut quantities = Vec::new();
+    check_text(&mut errs, "progress", &input.progress);
+    check_text(&mut errs, "problems", &input.problems);
+    let mut quantities: Vec<(usize, Decimal)> = Vec::new();
     for q in &input.quantities {
         let field = format!("quantities[{}]", q.index);
+        if quantities.iter().any(|(i, _)| *i == q.index) {
+            errs.push(FieldError::new(
+                &field,
+                "duplicate_quantity",
+                format!("第 {} 项量化目标填写了两次", q.index + 1),
+                format!("quantity {} is given twice", q.index + 1),
+            ));
+            continue;
+        }
         if q.index >= task.quantities.len() {
             errs.push(FieldError::new(
                 &field,
@@ -630,6 +644,8 @@ pub fn check_task_report(
         if let Some(d) = decimal_field(&mut errs, &field, &q.done) {
             if d < Decimal::ZERO {
                 errs.push(FieldError::new(&field, "negative", "完成量不能为负数", "the amount done cannot be negative"));
+            } else if task.quantities[q.index].unit == "%" && d > Decimal::ONE_HUNDRED {
+                errs.push(FieldError::new(&field, "out_of_range", format!("{d}% 超出 0–100"), format!("{d}% is out of 0–100")));
             } else {
                 quantities.push((q.index, d));
             }
@@ -639,6 +655,13 @@ pub fn check_task_report(
         return Err(errs);
     }
     Ok(CheckedTaskReport { period: period.expect("checked"), progress: input.progress.trim().into(), quantities, problems: input.problems.trim().into() })
+}
+
+/// Refuses control characters (other than line breaks and tabs) in a free-text field.
+pub fn check_text(errs: &mut Vec<FieldError>, field: &str, text: &str) {
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        errs.push(FieldError::new(field, "bad_text", "含有不可见的控制字符，请删除后重试", "contains invisible control characters; remove them and try again"));
+    }
 }
 
 /// A string is a strong enough password: at least 10 characters with three of: lower case,

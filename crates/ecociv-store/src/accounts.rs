@@ -30,6 +30,8 @@ pub trait AccountStore: Send + Sync {
     async fn tokens_of(&self, user: &str) -> Result<Vec<TokenRecord>>;
     /// Revokes a token of the user (or all of them when `id` is None); returns how many.
     async fn revoke_tokens(&self, user: &UserRecord, id: Option<i64>, actor: &str) -> Result<u64>;
+    /// Every token (live or revoked) of the zone's users.
+    async fn zone_tokens(&self, zone: &str) -> Result<Vec<TokenRecord>>;
 }
 
 macro_rules! user_from_row {
@@ -163,15 +165,37 @@ macro_rules! accounts_impl {
 
             async fn create_token(&self, user: &UserRecord, token_hash: &str, actor: &str) -> Result<i64> {
                 let mut tx = begin_write!(self.pool, &user.zone);
+                let created_at = crate::trail::now();
                 let (id,): (i64,) = sqlx::query_as("INSERT INTO api_tokens (user_name, token_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
                     .bind(&user.name)
                     .bind(token_hash)
-                    .bind(crate::trail::now())
+                    .bind(&created_at)
                     .fetch_one(&mut *tx)
                     .await?;
-                append_event!(tx, event(&user.zone, actor, "token.created", "api_token", &id.to_string(), "", &format!("{{\"user\":{:?}}}", user.name), ""));
+                let rec = TokenRecord { id, user: user.name.clone(), token_hash: token_hash.into(), created_at, revoked_at: String::new() };
+                append_event!(tx, event(&user.zone, actor, "token.created", "api_token", &id.to_string(), "", &rec.state_json(), ""));
                 tx.commit().await?;
                 Ok(id)
+            }
+
+            async fn zone_tokens(&self, zone: &str) -> Result<Vec<TokenRecord>> {
+                let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT t.id, t.user_name, t.token_hash, t.created_at, t.revoked_at FROM api_tokens t JOIN users u ON u.name = t.user_name
+                     WHERE u.zone_code = $1 ORDER BY t.id",
+                )
+                .bind(zone)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, user, token_hash, created_at, revoked_at)| TokenRecord {
+                        id,
+                        user,
+                        token_hash,
+                        created_at,
+                        revoked_at: revoked_at.unwrap_or_default(),
+                    })
+                    .collect())
             }
 
             async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
@@ -203,14 +227,23 @@ macro_rules! accounts_impl {
 
             async fn revoke_tokens(&self, user: &UserRecord, id: Option<i64>, actor: &str) -> Result<u64> {
                 let mut tx = begin_write!(self.pool, &user.zone);
-                let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM api_tokens WHERE user_name = $1 AND revoked_at IS NULL AND ($2 < 0 OR id = $2)")
-                    .bind(&user.name)
-                    .bind(id.unwrap_or(-1))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                for (tid,) in &ids {
-                    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1").bind(tid).bind(crate::trail::now()).execute(&mut *tx).await?;
-                    append_event!(tx, event(&user.zone, actor, "token.revoked", "api_token", &tid.to_string(), "", "", ""));
+                let ids: Vec<(i64, String, String)> =
+                    sqlx::query_as("SELECT id, token_hash, created_at FROM api_tokens WHERE user_name = $1 AND revoked_at IS NULL AND ($2 < 0 OR id = $2)")
+                        .bind(&user.name)
+                        .bind(id.unwrap_or(-1))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for (tid, token_hash, created_at) in &ids {
+                    let before = TokenRecord {
+                        id: *tid,
+                        user: user.name.clone(),
+                        token_hash: token_hash.clone(),
+                        created_at: created_at.clone(),
+                        revoked_at: String::new(),
+                    };
+                    let after = TokenRecord { revoked_at: crate::trail::now(), ..before.clone() };
+                    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1").bind(tid).bind(&after.revoked_at).execute(&mut *tx).await?;
+                    append_event!(tx, event(&user.zone, actor, "token.revoked", "api_token", &tid.to_string(), &before.state_json(), &after.state_json(), ""));
                 }
                 tx.commit().await?;
                 Ok(ids.len() as u64)

@@ -288,7 +288,7 @@ macro_rules! entries_impl {
                 let done = sqlx::query(
                     "UPDATE dispatch_reports SET status = $3, progress_percent = $4, investment_month_wan = $5, investment_cumulative_wan = $6,
                      progress = $7, quantities = $8, benefits = $9, problems = $10, explanation = $11, state = $12, late = $13, submitted_by = $14,
-                     submitted_at = $15, decided_by = $16, decided_at = $17, reason = $18, version = $19 WHERE id = $1 AND version = $2",
+                     submitted_at = $15, decided_by = $16, decided_at = $17, reason = $18, version = $19, org_unit = $20 WHERE id = $1 AND version = $2",
                 )
                 .bind(before.id)
                 .bind(before.version)
@@ -309,6 +309,7 @@ macro_rules! entries_impl {
                 .bind(&stored.decided_at)
                 .bind(&stored.reason)
                 .bind(stored.version)
+                .bind(&stored.org_unit)
                 .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() != 1 {

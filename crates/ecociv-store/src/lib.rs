@@ -137,6 +137,13 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     }
 }
 
+/// SM3 of a plan's canonical JSON: what the trail records of a loaded plan, and what `verify`
+/// compares the stored plan with.
+pub fn plan_fingerprint(plan: &Plan) -> String {
+    use sm3::Digest;
+    hex::encode(sm3::Sm3::digest(serde_json::to_string(plan).expect("serializable").as_bytes()))
+}
+
 /// The URL with any password hidden.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -591,7 +598,7 @@ macro_rules! backend_impl {
                 }
                 let action = if outcome == LoadOutcome::Loaded { "plan.loaded" } else { "plan.updated" };
                 let before = stored.map(|(h,)| format!("{{\"content_hash\":{h:?}}}")).unwrap_or_default();
-                let after = format!("{{\"content_hash\":{:?}}}", plan.content_hash);
+                let after = format!("{{\"content_hash\":{:?},\"stored\":{:?}}}", plan.content_hash, plan_fingerprint(plan));
                 trail::append_event!(tx, trail::event(z, actor, action, "plan", &plan.code, &before, &after, ""));
                 tx.commit().await?;
                 Ok(outcome)

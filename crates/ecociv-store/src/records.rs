@@ -177,5 +177,6 @@ macro_rules! state_json {
     };
 }
 state_json!(ObservationRecord);
+state_json!(TokenRecord);
 state_json!(DispatchRecord);
 state_json!(UpperTargetRecord);

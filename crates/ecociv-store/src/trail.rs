@@ -143,6 +143,14 @@ macro_rules! append_event {
         .bind(&ev.hash)
         .execute(&mut *$tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO trail_heads (zone_code, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (zone_code) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        )
+        .bind(&ev.zone)
+        .bind(ev.seq)
+        .bind(&ev.hash)
+        .execute(&mut *$tx)
+        .await?;
         ev
     }};
 }
@@ -224,7 +232,22 @@ macro_rules! trail_impl {
                 use crate::accounts::AccountStore;
                 use crate::entries::EntryStore;
                 let events = self.trail(zone).await?;
-                let broken = ecociv_core::trail::verify_chain(&events).err();
+                let mut broken = ecociv_core::trail::verify_chain(&events).err();
+                // the head written with the last event: events cut off the end leave it behind
+                let head: Option<(i64, String)> =
+                    sqlx::query_as("SELECT seq, hash FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
+                let last = events.last().map(|e| (e.seq, e.hash.clone()));
+                if broken.is_none() && head != last {
+                    let (seq, problem) = match (&head, &last) {
+                        (Some((s, _)), Some((l, _))) if s > l => {
+                            (*l + 1, format!("the trail ends at event {l} but its head says {s}: events were cut off the end"))
+                        }
+                        (Some((s, _)), None) => (1, format!("the trail is empty but its head says {s}: events were removed")),
+                        (None, Some(_)) => (1, "the trail has no head record".to_string()),
+                        _ => (last.as_ref().map(|l| l.0).unwrap_or(0), "the trail's head does not match its last event".to_string()),
+                    };
+                    broken = Some(ecociv_core::trail::Broken { seq, entity: "trail".into(), entity_id: zone.into(), problem });
+                }
                 let mut tampered = Vec::new();
                 let obs: Vec<(String, String)> = self.observations(zone).await?.iter().map(|o| (o.id.to_string(), o.state_json())).collect();
                 tampered.extend(compare_states(&events, "observation", &obs));
@@ -235,6 +258,25 @@ macro_rules! trail_impl {
                 tampered.extend(compare_states(&events, "upper_target", &ut));
                 let users: Vec<(String, String)> = self.users(zone).await?.iter().map(|u| (u.name.clone(), u.state_json())).collect();
                 tampered.extend(compare_states(&events, "user", &users));
+                let tokens: Vec<(String, String)> = self.zone_tokens(zone).await?.iter().map(|t| (t.id.to_string(), t.state_json())).collect();
+                tampered.extend(compare_states(&events, "api_token", &tokens));
+                // the plan as stored must still be the plan as loaded
+                if let Some(plan) = crate::PlanStore::plan(self, zone).await? {
+                    let stored = crate::plan_fingerprint(&plan);
+                    let recorded = events
+                        .iter()
+                        .rev()
+                        .find(|e| e.entity == "plan")
+                        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.after).ok())
+                        .and_then(|v| v.get("stored").and_then(|s| s.as_str()).map(String::from));
+                    if recorded.as_deref() != Some(stored.as_str()) {
+                        tampered.push(Tampered {
+                            entity: "plan".into(),
+                            entity_id: plan.code.clone(),
+                            problem: "the stored plan (indicators, leads, tasks, projects, org units) differs from the plan as loaded".into(),
+                        });
+                    }
+                }
                 use crate::controls::ControlStore;
                 let settings: Vec<(String, String)> = self.zone_settings(zone).await?.iter().map(|x| (x.zone.clone(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "zone_settings", &settings));

@@ -241,4 +241,23 @@ async fn verify_catches_tampering(db: &TestDb) {
     let v = db.store.verify("150100").await.unwrap();
     assert!(v.broken.is_none());
     assert_eq!(v.tampered[0].entity_id, "16/2023");
+    db.execute("DELETE FROM upper_targets").await;
+    // a token moved to another user, and the stored plan changed
+    let alice = db.store.user("alice").await.unwrap().unwrap();
+    db.store.create_token(&alice, "h1", "cli").await.unwrap();
+    assert!(db.store.verify("150100").await.unwrap().ok());
+    db.store.create_user(&user("bob", "市林草局", Role::Department), "cli").await.unwrap();
+    db.execute("UPDATE api_tokens SET user_name = 'bob'").await;
+    assert_eq!(db.store.verify("150100").await.unwrap().tampered[0].entity, "api_token");
+    db.execute("UPDATE api_tokens SET user_name = 'alice'").await;
+    db.execute("UPDATE indicator_org_units SET org_unit = '市住建局' WHERE indicator_code = '1' AND role = 'lead'").await;
+    assert_eq!(db.store.verify("150100").await.unwrap().tampered[0].entity, "plan");
+    db.execute("UPDATE indicator_org_units SET org_unit = '市生态环境局' WHERE indicator_code = '1' AND role = 'lead'").await;
+    assert!(db.store.verify("150100").await.unwrap().ok());
+    // events cut off the end
+    let last = db.store.trail("150100").await.unwrap().len();
+    db.execute(&format!("DELETE FROM trail WHERE seq = {last}")).await;
+    db.execute("DELETE FROM users WHERE name = 'bob'").await;
+    let v = db.store.verify("150100").await.unwrap();
+    assert!(v.broken.as_ref().is_some_and(|b| b.problem.contains("cut off")), "{v:?}");
 }

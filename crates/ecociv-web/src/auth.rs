@@ -108,9 +108,10 @@ pub fn is_tls(headers: &HeaderMap, st: &AppState) -> bool {
     st.secure_cookies || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
 
-/// The Set-Cookie value of a session.
-pub fn session_cookie(id: &str, secure: bool, max_age_minutes: i64) -> String {
-    format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", max_age_minutes * 60, if secure { "; Secure" } else { "" })
+/// The Set-Cookie value of a session: a browser-session cookie (no Max-Age); the idle timeout
+/// is the server's, counted from the last request.
+pub fn session_cookie(id: &str, secure: bool, _idle_minutes: i64) -> String {
+    format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{}", if secure { "; Secure" } else { "" })
 }
 
 /// Clears the session cookie.
@@ -120,10 +121,16 @@ pub fn clear_cookie(secure: bool) -> String {
 
 /// Rejects a cross-site state-changing request: a present `Origin` must name this host.
 fn origin_ok(parts: &Parts) -> bool {
-    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
     let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-    origin == "null" && host.is_empty() || origin_host == host
+    let host_of = |url: &str| url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("").to_string();
+    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        return origin == "null" && host.is_empty() || host_of(origin) == host;
+    }
+    // without an Origin, a Referer (when sent) must be this site too
+    match parts.headers.get(header::REFERER).and_then(|v| v.to_str().ok()) {
+        Some(r) => host.is_empty() || host_of(r) == host,
+        None => true,
+    }
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {

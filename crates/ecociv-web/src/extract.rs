@@ -55,11 +55,29 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for J<T> {
         let req = Request::from_parts(parts, body);
         match axum::Json::<T>::from_request(req, st).await {
             Ok(axum::Json(v)) => Ok(J(v)),
-            Err(e) => {
-                let mut w = WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "bad_json").in_locale(l);
-                w.fields.insert("body".into(), e.body_text());
-                Err(w.into_response())
-            }
+            Err(e) => Err(json_error(&e.body_text()).in_locale(l).into_response()),
         }
     }
+}
+
+/// Turns serde's words about a JSON body into a field error: which field, in the user's language.
+pub fn json_error(text: &str) -> WebError {
+    use ecociv_core::entry::FieldError;
+    let detail = text.split_once("target type: ").map(|(_, d)| d).unwrap_or(text);
+    let mut w = WebError::invalid(vec![]);
+    w.code = "bad_json";
+    if let Some(field) = detail.split("missing field `").nth(1).and_then(|r| r.split('`').next()) {
+        w.checks.push(FieldError::new(field, "missing_field", "缺少此项", "missing"));
+    } else if let Some((path, why)) = detail.split_once(": ").filter(|(p, _)| !p.contains(' ')) {
+        let why = why.split(" at line").next().unwrap_or(why);
+        w.checks.push(FieldError::new(path, "bad_type", format!("类型或格式不对（{why}）"), format!("wrong type or form ({why})")));
+    } else {
+        w.checks.push(FieldError::new(
+            "body",
+            "bad_json",
+            format!("请求内容不是所需的 JSON（{detail}）"),
+            format!("the body is not the expected JSON ({detail})"),
+        ));
+    }
+    w
 }

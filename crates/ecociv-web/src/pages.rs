@@ -187,7 +187,8 @@ struct ErrorPage {
 /// Renders an error as a page in the request's language.
 pub(crate) fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: WebError) -> Response {
     let e = e.in_locale(l);
-    let page = ErrorPage { l: Layout::new(st, l, uri, None, &ZoneQuery::default()), message: e.message(), fields: e.fields.clone().into_iter().collect() };
+    let fields = e.field_messages().into_iter().collect();
+    let page = ErrorPage { l: Layout::new(st, l, uri, None, &ZoneQuery::default()), message: e.message(), fields };
     (e.status, render(&page)).into_response()
 }
 

@@ -190,8 +190,12 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         return error_page(&st, l, &uri, WebError::forbidden());
     };
     let mut errors = Vec::new();
+    // a wrong current password counts as a failed sign-in (and locks the account the same way)
     if !auth::verify_password(f.current.clone(), user.password_hash.clone()).await {
         errors.push(t(l, "password.wrong_current").to_string());
+        let _ = auth::login(&st, &user.name, &f.current).await;
+    } else if f.new == f.current {
+        errors.push(t(l, "password.same").to_string());
     }
     if let Err(e) = ecociv_core::entry::check_password_strength(&f.new) {
         errors.push(e.message(l).to_string());

@@ -99,22 +99,19 @@ pub async fn submit_observation(st: &AppState, actor: &Actor, input: &Observatio
     let plan = plan_of(st, actor).await?;
     let region =
         input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| plan.org_unit(r).map(|o| o.name.clone()).unwrap_or_else(|| r.to_string()));
-    if let Some(leaf) = plan.leaf(&input.indicator)
-        && !actor.can_enter_observation(&plan, leaf.code, region.as_deref())
-    {
+    // rights first: only departments and regions enter values, and only their own
+    if !matches!(actor.role, ecociv_core::access::Role::Department | ecociv_core::access::Role::Region) {
         return Err(WebError::forbidden());
     }
-    if plan.leaf(&input.indicator).is_none()
-        && plan.indicator(&input.indicator).is_none()
-        && !matches!(actor.role, ecociv_core::access::Role::Department | ecociv_core::access::Role::Region)
-    {
+    let code = input.indicator.trim();
+    if (plan.leaf(code).is_some() || plan.indicator(code).is_some()) && !actor.can_enter_observation(&plan, code, region.as_deref()) {
         return Err(WebError::forbidden());
     }
     let settings = settings_of(st, &plan.zone.code).await?;
     let periods = periods_of(st, &plan.zone.code).await?;
-    if let (Some(_), ecociv_core::access::Role::Region) = (&region, actor.role)
-        && !settings.regional_indicators.iter().any(|c| c == input.indicator.trim())
-    {
+    // regional values only of the indicators the task force asks by region
+    let known_region = region.as_deref().and_then(|r| plan.org_unit(r)).is_some_and(|o| o.kind == ecociv_core::model::OrgKind::Region);
+    if known_region && !settings.regional_indicators.iter().any(|c| c == code) {
         return Err(WebError::forbidden());
     }
     let all = st.store.observations(&plan.zone.code).await?;
@@ -219,7 +216,9 @@ pub async fn submit_project_report(st: &AppState, actor: &Actor, number: u32, in
         return Err(period_locked(&checked.period.to_string()));
     }
     let settings = settings_of(st, &plan.zone.code).await?;
-    if let Some(later) = all.iter().find(|d| d.period > checked.period.to_string()) {
+    // a later month already sent: only a returned month may be sent again in its place
+    let resending = all.iter().any(|d| d.period == checked.period.to_string() && d.state == EntryState::Returned);
+    if let Some(later) = all.iter().find(|d| d.period > checked.period.to_string()).filter(|_| !resending) {
         return Err(WebError::invalid(vec![entry::FieldError::new(
             "period",
             "not_after_last_report",
@@ -355,14 +354,19 @@ pub async fn set_upper_target(st: &AppState, actor: &Actor, input: &UpperTargetI
         ));
     }
     let text = entry::json_text(&input.value).unwrap_or_default();
-    let value = ecociv_core::value::parse_number(&text).filter(|v| !v.is_sign_negative());
+    let (min, max) = entry::admissible_range(leaf.unit, leaf.code);
+    let shown_max = max.map(|m| m.to_string()).unwrap_or_else(|| "∞".into());
+    let value = ecociv_core::value::parse_number(&text).filter(|v| min.is_none_or(|m| *v >= m) && max.is_none_or(|m| *v <= m));
     if value.is_none() {
         errs.push(entry::FieldError::new(
             "value",
-            "not_a_number",
-            format!("应为非负数值，得到“{text}”"),
-            format!("expected a number not below 0, found {text:?}"),
+            "out_of_range",
+            format!("应为 {}–{shown_max} {} 之间的数值，得到“{text}”", min.unwrap_or_default(), leaf.unit),
+            format!("expected a number within {}–{shown_max} {}, found {text:?}", min.unwrap_or_default(), leaf.unit),
         ));
+    }
+    if periods_of(st, &plan.zone.code).await?.locked.contains(&input.year.to_string()) {
+        return Err(period_locked(&input.year.to_string()));
     }
     if !errs.is_empty() {
         return Err(WebError::invalid(errs));
@@ -446,9 +450,11 @@ pub async fn set_period(st: &AppState, actor: &Actor, period: &str, action: Peri
     if !actor.can_approve(&plan) {
         return Err(WebError::forbidden());
     }
-    let p = period.trim();
-    let year: Option<i32> = p.parse().ok().filter(|y: &i32| (1900..=2200).contains(y));
-    let month: Option<YearMonth> = p.parse().ok();
+    let raw = period.trim();
+    let year: Option<i32> = raw.parse().ok().filter(|y: &i32| raw.len() == 4 && (plan.base_year..=plan.end_year + 10).contains(y));
+    let month: Option<YearMonth> = raw.parse().ok().filter(|m: &YearMonth| raw.len() == 7 && m.year >= plan.start_year && *m <= YearMonth::of(st.today()));
+    let canonical = year.map(|y| y.to_string()).or(month.map(|m| m.to_string())).unwrap_or_else(|| raw.to_string());
+    let p = canonical.as_str();
     let mut errs = Vec::new();
     match action {
         PeriodAction::Open if year.is_none_or(|y| y <= plan.end_year) => errs.push(entry::FieldError::new(
@@ -486,22 +492,25 @@ pub async fn set_period(st: &AppState, actor: &Actor, period: &str, action: Peri
 /// not approved.
 pub async fn attach(st: &AppState, actor: &Actor, entity: &str, id: i64, name: &str, bytes: &[u8]) -> Result<ecociv_store::EvidenceRecord, WebError> {
     let plan = plan_of(st, actor).await?;
-    let state = match entity {
+    let (state, period) = match entity {
         "observation" => {
             let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
             if !actor.can_enter_observation(&plan, &o.indicator, Some(o.region.as_str()).filter(|r| !r.is_empty())) {
                 return Err(WebError::forbidden());
             }
-            o.state
+            (o.state, o.year.to_string())
         }
         _ => {
             let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
             if r.org_unit != actor.org_unit {
                 return Err(WebError::forbidden());
             }
-            r.state
+            (r.state, r.period)
         }
     };
+    if periods_of(st, &plan.zone.code).await?.locked.contains(&period) {
+        return Err(period_locked(&period));
+    }
     if state == EntryState::Approved {
         return Err(WebError::conflict("wrong_state"));
     }

@@ -148,8 +148,14 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain and every stored value against it; exit 1 when anything is broken
-    Verify,
+    /// Check the hash chain and every stored value against it; exit 1 when anything is broken.
+    /// It prints each zone's head `SEQ:HASH`; keep it outside the database, and pass it back with
+    /// `--expect` to prove that no event was cut off the end since.
+    Verify {
+        /// `ZONE=SEQ:HASH` (repeatable): a head printed by an earlier run
+        #[arg(long)]
+        expect: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -330,7 +336,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let role = ecociv_core::access::Role::parse(role)
                         .with_context(|| format!("--role {role:?}: expected admin, task_force, department, region, unit or viewer"))?;
                     let unit = plan.org_unit(org).with_context(|| format!("--org {org:?} is not an org unit of the plan (nor an alias of one)"))?;
-                    if let Some(kind) = role.org_kind()
+                    let needed = role.org_kind().or(match role {
+                        // the task force and the platform's administrators sit in a department
+                        ecociv_core::access::Role::TaskForce | ecociv_core::access::Role::Admin => Some(ecociv_core::model::OrgKind::Department),
+                        _ => None,
+                    });
+                    if let Some(kind) = needed
                         && unit.kind != kind
                     {
                         anyhow::bail!("--org {org:?} is a {:?}, but the role {} needs a {:?}", unit.kind, role.code(), kind);
@@ -389,12 +400,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 TokenCommand::Revoke { user, id } => {
                     let u = store.user(user).await?.with_context(|| format!("no user {user:?}"))?;
                     let n = store.revoke_tokens(&u, *id, "cli").await?;
+                    if n == 0 {
+                        anyhow::bail!("{user} has no live token{}", id.map(|i| format!(" with id {i}")).unwrap_or_default());
+                    }
                     println!("{n} token(s) of {user} revoked");
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit { command: AuditCommand::Verify { expect } } => {
             let s = settings(&cli, None)?;
             let store = open_db(&s).await?;
             store.migrate().await.context("migrations failed")?;
@@ -402,6 +416,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let zones = store.trail_zones().await?;
             for z in &zones {
                 let v = store.verify(z).await?;
+                let events = store.trail(z).await?;
+                for e in expect.iter().filter_map(|x| x.split_once('=')).filter(|(zone, _)| zone == z) {
+                    let (seq, hash) = e.1.split_once(':').with_context(|| format!("--expect {}={}: expected ZONE=SEQ:HASH", e.0, e.1))?;
+                    let seq: i64 = seq.parse().with_context(|| format!("--expect: {seq:?} is not a number"))?;
+                    if !events.iter().any(|ev| ev.seq == seq && ev.hash == hash) {
+                        ok = false;
+                        println!("zone {z}: BROKEN: the expected event {seq} ({hash}) is not in the trail any more");
+                    }
+                }
+                if let Some(last) = events.last() {
+                    println!("zone {z}: head {z}={}:{}", last.seq, last.hash);
+                }
                 if v.ok() {
                     println!("zone {z}: {} events, chain intact, every stored value matches its last record", v.events);
                     continue;

@@ -906,3 +906,90 @@ async fn assessment_postgres() {
         quarterly_assessment(db).await;
     }
 }
+
+#[tokio::test]
+async fn corrections_joint_reports_and_locked_periods() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let report = |period: &str, cum: Option<&str>| json!({"period": period, "status": "under_way", "progress_percent": "10", "investment_month_wan": "10", "investment_cumulative_wan": cum});
+    // the other joint implementer sends a returned month again: the report is now its
+    let r = api(&app, Some("fagai"), "POST", "/api/v1/projects/33/dispatch-reports", report("2024-03", Some("100"))).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    api(&app, Some("tf"), "POST", &format!("/api/v1/dispatch-reports/{id}/return"), json!({"reason": "核实"})).await;
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/33/dispatch-reports", report("2024-03", Some("120"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["org_unit"], "市住建局");
+    assert!(app.db.store.verify("150100").await.unwrap().ok(), "the stored row is what the trail says");
+    // a returned month with later months already sent can be fixed in place
+    for (m, c) in [("2024-04", None), ("2024-05", None)] {
+        assert_eq!(api(&app, Some("zhujian"), "POST", "/api/v1/projects/33/dispatch-reports", report(m, c)).await.status, StatusCode::CREATED);
+    }
+    let april = app.db.store.dispatch_reports("150100").await.unwrap().into_iter().find(|d| d.period == "2024-04").unwrap();
+    api(&app, Some("tf"), "POST", &format!("/api/v1/dispatch-reports/{}/return", april.id), json!({"reason": "金额有误"})).await;
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/33/dispatch-reports",
+        json!({"period": "2024-04", "status": "under_way", "progress_percent": "12", "investment_month_wan": "15"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["investment_cumulative_wan"], "135");
+    // task quantities: a share above 100% and a quantity given twice
+    let r = api(
+        &app,
+        Some("forest"),
+        "POST",
+        "/api/v1/tasks/9/dispatch-reports",
+        json!({"period": "2024-05", "progress": "x", "quantities": [{"index": 3, "done": "140"}, {"index": 0, "done": "1"}, {"index": 0, "done": "2"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = r.json()["error"]["fields"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(fields, vec!["quantities[0]", "quantities[3]"]);
+    // assigned targets: in range, not into a locked year
+    assert_eq!(
+        api(&app, Some("tf"), "POST", "/api/v1/upper-targets", json!({"indicator": "16", "year": 2023, "value": "140"})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    api(&app, Some("tf"), "POST", "/api/v1/periods/2022/lock", json!({})).await;
+    assert_eq!(
+        api(&app, Some("tf"), "POST", "/api/v1/upper-targets", json!({"indicator": "16", "year": 2022, "value": "90"})).await.status,
+        StatusCode::CONFLICT
+    );
+    // no evidence into a locked period either
+    api(&app, Some("tf"), "POST", "/api/v1/periods/2022/unlock", json!({"reason": "补录"})).await;
+    let o = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2022, "value": "85"})).await.json();
+    api(&app, Some("tf"), "POST", "/api/v1/periods/2022/lock", json!({})).await;
+    let r = upload(&app, "env", &format!("/api/v1/observations/{}/evidence", o["id"]), "a.pdf", b"%PDF-1.7\n").await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["error"]["code"], "period_locked");
+    // periods are written one way
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/periods/2024-4/lock", json!({})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        api(&app, Some("tf"), "POST", "/api/v1/periods/2024-07/lock", json!({})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a month still to come"
+    );
+    // a department enters regional values only where the task force asks them
+    assert_eq!(
+        api(&app, Some("zhujian"), "POST", "/api/v1/observations", json!({"indicator": "24", "year": 2023, "region": "托县", "value": "96"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // a viewer is refused before anything is checked
+    assert_eq!(
+        api(&app, Some("viewer"), "POST", "/api/v1/observations", json!({"indicator": "7", "year": 2023, "value": "x"})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // a JSON value of the wrong type names its field, in the caller's language
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations?lang=en", json!({"indicator": "7.1", "year": "2023", "value": "85"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["fields"]["year"].as_str().unwrap().starts_with("wrong type"), "{}", r.body);
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2023})).await;
+    assert_eq!(r.json()["error"]["fields"]["value"], "缺少此项");
+    // control characters are refused
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2021, "value": "85", "comment": "a\u{0}b"})).await;
+    assert_eq!(r.json()["error"]["fields"]["comment"].as_str().map(|m| m.contains("控制字符")), Some(true));
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    app.db.cleanup().await;
+}
