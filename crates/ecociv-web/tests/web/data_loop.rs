@@ -140,6 +140,30 @@ async fn every_route_against_every_role(db: TestDb) {
         let store = app.db.store.clone();
         async move { store.observations("150100").await.unwrap().into_iter().filter(|o| o.indicator == indicator).map(|o| o.id).collect::<Vec<_>>() }
     };
+    // entries to unlock (approved), reports to return and to unlock, entries to attach files to
+    for year in 2020..=2023 {
+        let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "12", "year": year, "value": "100"})).await;
+        assert_eq!(api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{}/approve", r.json()["id"]), json!({})).await.status, StatusCode::OK);
+    }
+    let mut return_reports = Vec::new();
+    let mut unlock_reports = Vec::new();
+    for (project, ids) in [(13, &mut return_reports), (14, &mut unlock_reports)] {
+        for (i, month) in ["2024-01", "2024-02", "2024-03", "2024-04"].iter().enumerate() {
+            let cum = if i == 0 { json!("1000") } else { Value::Null };
+            let body =
+                json!({"period": month, "status": "under_way", "progress_percent": "10", "investment_month_wan": "100", "investment_cumulative_wan": cum});
+            let r = api(&app, Some("zhujian"), "POST", &format!("/api/v1/projects/{project}/dispatch-reports"), body).await;
+            let id = r.json()["id"].as_i64().unwrap();
+            if project == 14 {
+                api(&app, Some("tf"), "POST", &format!("/api/v1/dispatch-reports/{id}/approve"), json!({})).await;
+            }
+            ids.push(id);
+        }
+    }
+    let evidence_obs =
+        api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "23", "year": 2023, "value": "100"})).await.json()["id"].as_i64().unwrap();
+    let evidence_report = return_reports[0];
+    let unlock_ids = obs_ids("12").await;
     let approve_ids = obs_ids("6").await;
     let return_ids = obs_ids("5").await;
     let report_ids: Vec<i64> = app.db.store.dispatch_reports("150100").await.unwrap().iter().map(|d| d.id).collect();
@@ -250,6 +274,59 @@ async fn every_route_against_every_role(db: TestDb) {
             },
         ),
         (
+            "unlock observation",
+            Case {
+                method: "POST",
+                uri: Box::new(move |k| format!("/api/v1/observations/{}/unlock", unlock_ids[k])),
+                body: Box::new(|_| json!({"reason": "复核"})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "return dispatch report",
+            Case {
+                method: "POST",
+                uri: Box::new(move |k| format!("/api/v1/dispatch-reports/{}/return", return_reports[k + 1])),
+                body: Box::new(|_| json!({"reason": "补充"})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "unlock dispatch report",
+            Case {
+                method: "POST",
+                uri: Box::new(move |k| format!("/api/v1/dispatch-reports/{}/unlock", unlock_reports[k])),
+                body: Box::new(|_| json!({"reason": "复核"})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "unlock a year",
+            Case {
+                method: "POST",
+                uri: Box::new(|k| format!("/api/v1/periods/{}/unlock", 2020 + k)),
+                body: Box::new(|_| json!({"reason": "x"})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "open a year",
+            Case { method: "POST", uri: Box::new(|k| format!("/api/v1/periods/{}/open", 2026 + k)), body: Box::new(|_| json!({})), allowed: &["tf", "admin"] },
+        ),
+        (
+            "scoring rules",
+            Case {
+                method: "PUT",
+                uri: Box::new(|_| "/api/v1/scoring-rules".into()),
+                body: Box::new(|_| json!({"text": "title = \"t\"\ncomponents = [{ kind = \"on_time_reporting\", weight = \"100\" }]"})),
+                allowed: &["tf", "admin"],
+            },
+        ),
+        (
+            "record an assessment",
+            Case { method: "POST", uri: Box::new(|_| "/api/v1/assessments/2024Q1".into()), body: Box::new(|_| json!(null)), allowed: &["tf", "admin"] },
+        ),
+        (
             "lock a month",
             Case {
                 method: "POST",
@@ -278,6 +355,24 @@ async fn every_route_against_every_role(db: TestDb) {
             }
         }
         assert_eq!(trail_len(&app).await, before + k, "{what}: only the allowed calls wrote");
+    }
+    // uploads: only who may enter the entry
+    for (uri, allowed) in
+        [(format!("/api/v1/observations/{evidence_obs}/evidence"), "env"), (format!("/api/v1/dispatch-reports/{evidence_report}/evidence"), "zhujian")]
+    {
+        let before = trail_len(&app).await;
+        let (ct, body) = multipart("a.pdf", b"%PDF-1.7\n");
+        let r = send(&app, "POST", &uri, &[("content-type", &ct)], Body::from(body)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{uri} anonymous");
+        for (user, _, _) in USERS {
+            let r = upload(&app, user, &uri, "a.pdf", b"%PDF-1.7\n").await;
+            if user == allowed {
+                assert_eq!(r.status, StatusCode::CREATED, "{uri}: {user} may: {}", r.body);
+            } else {
+                assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}: {user} may not: {}", r.body);
+            }
+        }
+        assert_eq!(trail_len(&app).await, before + 1);
     }
     let v = app.db.store.verify("150100").await.unwrap();
     assert!(v.ok(), "{v:?}");
