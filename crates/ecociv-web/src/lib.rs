@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_loop;
 pub mod assessment;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod i18n;
@@ -90,10 +91,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/assets/app.css", get(css))
+        .route("/favicon.ico", get(favicon))
+        .route("/assets/favicon.svg", get(favicon))
         .merge(pages::routes())
         .merge(pages_loop::routes())
         .merge(public::routes())
         .merge(assessment::routes())
+        .merge(dashboard::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)
@@ -110,6 +114,13 @@ async fn healthz(State(st): State<AppState>) -> Response {
 
 async fn method_not_allowed(crate::i18n::Lang(l): crate::i18n::Lang) -> Response {
     WebError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").in_locale(l).into_response()
+}
+
+async fn favicon() -> Response {
+    let mut r = include_str!("../assets/favicon.svg").into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    r
 }
 
 async fn css() -> Response {

@@ -264,7 +264,7 @@ struct OverviewPage {
     warnings: usize,
 }
 
-fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String {
+pub(crate) fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String {
     match plan.standing(today) {
         Standing::NotStarted { days_to_start, days_to_review } => {
             tf(l, "standing.not_started", &[("days", days_to_start.to_string()), ("review", days_to_review.to_string())])

@@ -261,7 +261,7 @@ struct TodoPage {
 }
 
 /// The month whose dispatch report is due next (the month before today's).
-fn report_month(today: chrono::NaiveDate) -> YearMonth {
+pub(crate) fn report_month(today: chrono::NaiveDate) -> YearMonth {
     let m = YearMonth::of(today);
     if m.month == 1 { YearMonth { year: m.year - 1, month: 12 } } else { YearMonth { year: m.year, month: m.month - 1 } }
 }

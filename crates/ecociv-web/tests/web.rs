@@ -1,6 +1,8 @@
 //! The web layer as its users see it: pages and API over a real store (SQLite; one pass on
 //! PostgreSQL), read with CSS selectors.
 
+#[path = "web/browser.rs"]
+mod browser;
 #[path = "web/data_loop.rs"]
 mod data_loop;
 

@@ -1,0 +1,297 @@
+//! Dashboards for leaders (signed in): the zone at a glance (indicator status by domain,
+//! projections, what is off track and whose it is, the phases and days to the review) and the
+//! project portfolio (budget against investment completed by domain, region and implementer,
+//! progress, late reporters). Charts are ECharts (vendored, `assets/vendor`), each with its data
+//! as a table beside it and a CSV download; the option JSON is built here.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ecociv_core::Locale;
+use ecociv_core::indicator_status::LeafStanding;
+use ecociv_core::model::{Domain, OrgKind, Plan};
+use ecociv_core::projection::ProjectionStatus;
+use ecociv_core::rule::Status;
+use ecociv_store::EntryState;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::Authed;
+use crate::i18n::{Lang, t};
+use crate::pages::{Layout, error_page, render};
+use crate::workflow;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(glance))
+        .route("/dashboard/projects", get(portfolio))
+        .route("/assets/vendor/echarts-6.1.0.min.js", get(echarts))
+        .route("/assets/charts.js", get(charts_js))
+}
+
+/// The pinned ECharts build.
+pub const ECHARTS: &[u8] = include_bytes!("../assets/vendor/echarts-6.1.0.min.js");
+
+fn script(body: &'static [u8]) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    r
+}
+
+async fn echarts() -> Response {
+    script(ECHARTS)
+}
+
+async fn charts_js() -> Response {
+    script(include_bytes!("../assets/charts.js"))
+}
+
+/// A chart: its ECharts option and its data as rows for the table and the download.
+pub struct Chart {
+    pub id: String,
+    pub title: String,
+    pub option: String,
+    pub head: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+fn status_label(s: Status, l: Locale) -> &'static str {
+    s.label(l)
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct GlancePage {
+    l: Layout,
+    standing: String,
+    charts: Vec<Chart>,
+    watch: Vec<LeafStanding>,
+}
+
+async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let standings = match crate::public::approved_standings(&st, &plan, l).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let statuses = [Status::Met, Status::NotMet, Status::NoData, Status::TargetNotSet];
+    let domains: Vec<&str> = Domain::ALL.iter().map(|d| d.name(l)).collect();
+    let count = |d: Domain, s: Status| standings.iter().filter(|x| plan.indicator(&x.indicator).is_some_and(|i| i.domain == d) && x.latest == s).count();
+    let series: Vec<serde_json::Value> = statuses
+        .iter()
+        .map(|s| json!({"name": status_label(*s, l), "type": "bar", "stack": "all", "data": Domain::ALL.iter().map(|d| count(*d, *s)).collect::<Vec<_>>()}))
+        .collect();
+    let by_domain = Chart {
+        id: "by-domain".into(),
+        title: t(l, "dash.by_domain").into(),
+        option: json!({"tooltip": {"trigger": "axis"}, "legend": {}, "xAxis": {"type": "category", "data": domains}, "yAxis": {"type": "value", "minInterval": 1}, "series": series}).to_string(),
+        head: std::iter::once(t(l, "col.domain").to_string()).chain(statuses.iter().map(|s| status_label(*s, l).to_string())).collect(),
+        rows: Domain::ALL.iter().map(|d| std::iter::once(d.name(l).to_string()).chain(statuses.iter().map(|s| count(*d, *s).to_string())).collect()).collect(),
+    };
+    let kinds =
+        [ProjectionStatus::Achieved, ProjectionStatus::OnTrack, ProjectionStatus::AtRisk, ProjectionStatus::OffTrack, ProjectionStatus::InsufficientData];
+    let pcount = |k: ProjectionStatus| standings.iter().filter(|x| x.projection.status == k).count();
+    let projections = Chart {
+        id: "projections".into(),
+        title: t(l, "dash.projections").into(),
+        option: json!({"tooltip": {}, "series": [{"type": "pie", "radius": ["40%", "70%"], "data": kinds.iter().map(|k| json!({"name": k.label(l), "value": pcount(*k)})).collect::<Vec<_>>()}]}).to_string(),
+        head: vec![t(l, "public.projection").into(), t(l, "dash.count").into()],
+        rows: kinds.iter().map(|k| vec![k.label(l).to_string(), pcount(*k).to_string()]).collect(),
+    };
+    let watch: Vec<LeafStanding> =
+        standings.iter().filter(|x| matches!(x.projection.status, ProjectionStatus::AtRisk | ProjectionStatus::OffTrack)).cloned().collect();
+    let today = st.today();
+    let page = GlancePage {
+        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))),
+        standing: crate::pages::standing_text(&plan, today, l),
+        charts: vec![by_domain, projections, timeline(&plan, today, l)],
+        watch,
+    };
+    render(&page)
+}
+
+fn timeline(plan: &Plan, today: chrono::NaiveDate, l: Locale) -> Chart {
+    let names: Vec<String> = plan.phases.iter().map(|p| l.pick(&p.name, &p.name_en).to_string()).collect();
+    let bars: Vec<serde_json::Value> =
+        plan.phases.iter().map(|p| json!([{"name": l.pick(&p.name, &p.name_en), "xAxis": p.start.to_string()}, {"xAxis": p.end.to_string()}])).collect();
+    let milestones: Vec<serde_json::Value> = plan
+        .phases
+        .iter()
+        .flat_map(|p| p.milestones.iter().map(move |m| (p, m)))
+        .map(|(p, m)| json!({"name": l.pick(&m.text, &m.text_en), "value": [m.due.to_string(), l.pick(&p.name, &p.name_en)]}))
+        .collect();
+    Chart {
+        id: "timeline".into(),
+        title: t(l, "overview.phases").into(),
+        option: json!({
+            "tooltip": {},
+            "xAxis": {"type": "time"},
+            "yAxis": {"type": "category", "data": names},
+            "series": [
+                {"type": "scatter", "name": t(l, "milestone.due_on"), "data": milestones, "symbolSize": 10},
+                {"type": "line", "name": t(l, "today"), "data": [],
+                 "markLine": {"symbol": "none", "data": [{"xAxis": today.to_string()}]},
+                 "markArea": {"itemStyle": {"opacity": 0.15}, "data": bars}}
+            ]
+        })
+        .to_string(),
+        head: vec![t(l, "overview.phases").into(), t(l, "dash.start").into(), t(l, "dash.end").into()],
+        rows: plan.phases.iter().map(|p| vec![l.pick(&p.name, &p.name_en).to_string(), p.start.to_string(), p.end.to_string()]).collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portfolio.html")]
+struct PortfolioPage {
+    l: Layout,
+    charts: Vec<Chart>,
+    late: Vec<(u32, String, String, String)>,
+    month: String,
+}
+
+fn yi(wan: Decimal) -> Decimal {
+    (wan / Decimal::from(10_000)).round_dp(4).normalize()
+}
+
+async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let reports = match st.store.dispatch_reports(&plan.zone.code).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&st, l, &uri, e.into()),
+    };
+    // the latest report of each project that was not sent back
+    let latest: BTreeMap<u32, &ecociv_store::DispatchRecord> = plan
+        .projects
+        .iter()
+        .filter_map(|p| {
+            reports
+                .iter()
+                .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned)
+                .max_by(|a, b| a.period.cmp(&b.period))
+                .map(|r| (p.number, r))
+        })
+        .collect();
+    let invested = |n: u32| latest.get(&n).and_then(|r| r.investment_cumulative_wan.parse::<Decimal>().ok()).map(yi).unwrap_or_default();
+    let group_chart = |id: &str, title: &str, groups: Vec<(String, Vec<u32>)>| -> Chart {
+        let budget: Vec<Decimal> = groups.iter().map(|(_, ps)| ps.iter().filter_map(|n| plan.project(*n)?.budget.as_ref().map(|b| b.yi)).sum()).collect();
+        let done: Vec<Decimal> = groups.iter().map(|(_, ps)| ps.iter().map(|n| invested(*n)).sum()).collect();
+        let names: Vec<String> = groups.iter().map(|(n, _)| n.clone()).collect();
+        Chart {
+            id: id.into(),
+            title: title.into(),
+            option: json!({
+                "tooltip": {"trigger": "axis"},
+                "legend": {},
+                "grid": {"containLabel": true},
+                "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
+                "yAxis": {"type": "value", "name": t(l, "col.budget")},
+                "series": [
+                    {"name": t(l, "dash.budget"), "type": "bar", "data": budget.iter().map(|d| d.to_string()).collect::<Vec<_>>()},
+                    {"name": t(l, "dash.invested"), "type": "bar", "data": done.iter().map(|d| d.to_string()).collect::<Vec<_>>()}
+                ]
+            })
+            .to_string(),
+            head: vec![t(l, "assess.unit").into(), t(l, "dash.budget").into(), t(l, "dash.invested").into()],
+            rows: names.iter().zip(budget.iter().zip(done.iter())).map(|(n, (b, d))| vec![n.clone(), b.to_string(), d.to_string()]).collect(),
+        }
+    };
+    let by_domain: Vec<(String, Vec<u32>)> =
+        Domain::ALL.iter().map(|d| (d.name(l).to_string(), plan.projects.iter().filter(|p| p.domain == *d).map(|p| p.number).collect())).collect();
+    let by_region: Vec<(String, Vec<u32>)> = plan
+        .org_units
+        .iter()
+        .filter(|o| o.kind == OrgKind::Region)
+        .map(|o| {
+            (
+                l.pick(&o.name, &o.name_en).to_string(),
+                plan.projects.iter().filter(|p| ecociv_core::access::regions_of(&plan, p).contains(&o.name.as_str())).map(|p| p.number).collect(),
+            )
+        })
+        .collect();
+    let mut implementers: Vec<String> = plan.projects.iter().flat_map(|p| p.implementers.clone()).collect();
+    implementers.sort();
+    implementers.dedup();
+    let by_implementer: Vec<(String, Vec<u32>)> = implementers
+        .iter()
+        .map(|i| {
+            (
+                plan.org_unit(i).map(|o| l.pick(&o.name, &o.name_en).to_string()).unwrap_or_else(|| i.clone()),
+                plan.projects.iter().filter(|p| p.implementers.contains(i)).map(|p| p.number).collect(),
+            )
+        })
+        .collect();
+    let progress_bins = ["0", "1–49", "50–99", "100"];
+    let bin = |n: u32| -> usize {
+        let p = latest.get(&n).and_then(|r| r.progress_percent.parse::<Decimal>().ok()).unwrap_or_default();
+        if p.is_zero() {
+            0
+        } else if p < Decimal::from(50) {
+            1
+        } else if p < Decimal::ONE_HUNDRED {
+            2
+        } else {
+            3
+        }
+    };
+    let counts: Vec<usize> = (0..4).map(|b| plan.projects.iter().filter(|p| bin(p.number) == b).count()).collect();
+    let progress = Chart {
+        id: "progress".into(),
+        title: t(l, "dash.progress").into(),
+        option: json!({"tooltip": {}, "xAxis": {"type": "category", "data": progress_bins}, "yAxis": {"type": "value", "minInterval": 1}, "series": [{"type": "bar", "data": counts}]}).to_string(),
+        head: vec![t(l, "report.progress_percent").into(), t(l, "dash.count").into()],
+        rows: progress_bins.iter().zip(counts.iter()).map(|(b, c)| vec![format!("{b}%"), c.to_string()]).collect(),
+    };
+    let month = crate::pages_loop::report_month(st.today());
+    let settings = workflow::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
+    let due = month.dispatch_due(settings.dispatch_due_day);
+    let late: Vec<(u32, String, String, String)> = plan
+        .projects
+        .iter()
+        .filter(|p| p.period.overlaps(month.year, month.year))
+        .filter_map(|p| {
+            let r = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
+            let state = match r {
+                Some(r) if r.late => t(l, "todo.late"),
+                Some(_) => return None,
+                None if st.today() > due => t(l, "todo.overdue"),
+                None => return None,
+            };
+            Some((p.number, p.name.clone(), p.implementers.join("、"), state.to_string()))
+        })
+        .collect();
+    let page = PortfolioPage {
+        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))),
+        charts: vec![
+            group_chart("by-domain", t(l, "dash.by_domain_budget"), by_domain),
+            group_chart("by-region", t(l, "dash.by_region"), by_region),
+            group_chart("by-implementer", t(l, "dash.by_implementer"), by_implementer),
+            progress,
+        ],
+        late,
+        month: month.to_string(),
+    };
+    render(&page)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_vendored_echarts_is_the_pinned_build() {
+        use sha2::Digest;
+        let sha = format!("{:x}", sha2::Sha256::digest(super::ECHARTS));
+        assert_eq!(sha, "b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0", "assets/vendor/README.md pins this build");
+    }
+}
