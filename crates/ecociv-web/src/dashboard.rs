@@ -120,6 +120,25 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
     render(&page)
 }
 
+/// The series of a leaf: approved values, the target line and the projection to the deadline.
+pub fn series_chart(s: &LeafStanding, target: Option<Decimal>, l: Locale) -> Chart {
+    let numeric: Vec<(i32, String)> = s.years.iter().filter(|y| y.value.parse::<Decimal>().is_ok()).map(|y| (y.year, y.value.clone())).collect();
+    let mut series =
+        vec![json!({"name": t(l, "public.values"), "type": "line", "data": numeric.iter().map(|(y, v)| json!([y.to_string(), v])).collect::<Vec<_>>(),
+        "markLine": target.map(|t| json!({"symbol": "none", "label": {"formatter": format!("{} {t}", s.target)}, "data": [{"yAxis": t.to_string()}]}))})];
+    if let (Some(p), Some((cy, cv))) = (s.projection.projected, numeric.last()) {
+        series.push(json!({"name": t(l, "public.projection"), "type": "line", "lineStyle": {"type": "dashed"},
+            "data": [[cy.to_string(), cv], [s.projection.deadline.to_string(), p.to_string()]]}));
+    }
+    Chart {
+        id: format!("series-{}", s.code.replace('.', "-")),
+        title: format!("{} {}", s.code, s.name),
+        option: json!({"tooltip": {"trigger": "axis"}, "legend": {}, "xAxis": {"type": "category", "boundaryGap": false}, "yAxis": {"type": "value", "name": s.unit, "scale": true}, "series": series}).to_string(),
+        head: vec![t(l, "obs.year").into(), t(l, "obs.value").into(), t(l, "todo.state").into()],
+        rows: s.years.iter().map(|y| vec![y.year.to_string(), y.value.clone(), y.status.label(l).to_string()]).collect(),
+    }
+}
+
 fn timeline(plan: &Plan, today: chrono::NaiveDate, l: Locale) -> Chart {
     let names: Vec<String> = plan.phases.iter().map(|p| l.pick(&p.name, &p.name_en).to_string()).collect();
     let bars: Vec<serde_json::Value> =

@@ -400,6 +400,8 @@ struct IndicatorPage {
     l: Layout,
     ind: Indicator,
     category: String,
+    charts: Vec<crate::dashboard::Chart>,
+    standings: Vec<ecociv_core::indicator_status::LeafStanding>,
     tasks: Vec<Task>,
     projects: Vec<Project>,
     findings: Vec<Finding>,
@@ -411,7 +413,19 @@ async fn indicator(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         return error_page(&st, l, &uri, WebError::not_found("unknown_indicator").field("code", &code));
     };
     let category = plan.category(ind.category).map(|c| format!("{}{}", c.label, l.pick(&c.name, &c.name_en))).unwrap_or_default();
+    // the approved values of its leaves (the page is public)
+    let standings: Vec<_> = match crate::public::approved_standings(&st, &plan, l).await {
+        Ok(all) => all.into_iter().filter(|s| s.indicator == ind.code).collect(),
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let charts = standings
+        .iter()
+        .filter(|s| s.years.iter().any(|y| y.value.parse::<rust_decimal::Decimal>().is_ok()))
+        .map(|s| crate::dashboard::series_chart(s, s.projection.target, l))
+        .collect();
     let page = IndicatorPage {
+        charts,
+        standings,
         l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m),
         category,
         tasks: plan.tasks_for(&ind.code).into_iter().cloned().collect(),

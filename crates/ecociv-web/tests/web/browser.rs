@@ -213,6 +213,13 @@ async fn dashboards_in_chromium(db: TestDb) {
         assert_eq!(not_met, "1", "7.1 at 83.1 is below 84.9: one indicator of 生态安全 not met");
         let downloads = b.run("return document.querySelectorAll('button.download').length").as_u64().unwrap_or(0);
         assert!(downloads >= 3, "every chart has its download");
+        // the indicator page draws its series, with the target and the projection
+        b.go(&format!("{base}/indicators/7"));
+        let drawn = b.run("return document.querySelectorAll('#chart-series-7-1[data-rendered=true] svg').length").as_u64().unwrap_or(0);
+        assert_eq!(drawn, 1, "7.1 has a drawn series");
+        let text = b.run("return document.querySelector('#chart-series-7-1 svg').textContent").as_str().unwrap_or_default().to_string();
+        assert!(text.contains("2021") && text.contains("2025"), "the years and the deadline: {text}");
+        assert!(b.severe_logs().is_empty());
     });
     drop(browser);
     db.cleanup().await;
