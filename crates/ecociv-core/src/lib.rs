@@ -5,6 +5,7 @@
 //! - [`rule`]: the target-rule language, its parser and evaluator.
 //! - [`projection`]: where an indicator will stand at its deadline (CAGR or linear).
 //! - [`indicator_status`]: every leaf's series, latest verdict and projection.
+//! - [`readiness`]: review readiness of indicators and years.
 //! - [`value`]: observed values (numbers, state words).
 //! - [`audit`]: the plan data-quality findings.
 //! - [`scoring`]: the quarterly assessment: rules, facts, scores, ranking.
@@ -27,6 +28,7 @@ pub mod locale;
 pub mod model;
 pub mod plan_data;
 pub mod projection;
+pub mod readiness;
 pub mod rule;
 pub mod scoring;
 pub mod trail;

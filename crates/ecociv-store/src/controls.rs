@@ -343,3 +343,76 @@ macro_rules! scoring_impl {
 
 scoring_impl!(SqliteStore);
 scoring_impl!(PgStore);
+
+/// A veto condition (一票否决) recorded by the task force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VetoRecord {
+    pub id: i64,
+    pub zone: String,
+    /// e.g. `major_incident` (重大、特大突发环境事件).
+    pub kind: String,
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub occurred_on: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+state_json!(VetoRecord);
+
+/// Veto conditions.
+#[async_trait]
+pub trait VetoStore: Send + Sync {
+    async fn add_veto(&self, v: &VetoRecord, actor: &str) -> Result<VetoRecord>;
+    async fn vetoes(&self, zone: &str) -> Result<Vec<VetoRecord>>;
+}
+
+macro_rules! veto_impl {
+    ($store:ident) => {
+        #[async_trait]
+        impl VetoStore for $store {
+            async fn add_veto(&self, v: &VetoRecord, actor: &str) -> Result<VetoRecord> {
+                let mut tx = begin_write!(self.pool, &v.zone);
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO vetoes (zone_code, kind, description, occurred_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(&v.zone)
+                .bind(&v.kind)
+                .bind(&v.description)
+                .bind(&v.occurred_on)
+                .bind(&v.recorded_by)
+                .bind(&v.recorded_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let stored = VetoRecord { id, ..v.clone() };
+                append_event!(tx, event(&v.zone, actor, "veto.recorded", "veto", &id.to_string(), "", &stored.state_json(), ""));
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn vetoes(&self, zone: &str) -> Result<Vec<VetoRecord>> {
+                let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+                    "SELECT id, zone_code, kind, description, occurred_on, recorded_by, recorded_at FROM vetoes WHERE zone_code = $1 ORDER BY id",
+                )
+                .bind(zone)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, zone, kind, description, occurred_on, recorded_by, recorded_at)| VetoRecord {
+                        id,
+                        zone,
+                        kind,
+                        description,
+                        occurred_on,
+                        recorded_by,
+                        recorded_at,
+                    })
+                    .collect())
+            }
+        }
+    };
+}
+
+veto_impl!(SqliteStore);
+veto_impl!(PgStore);

@@ -12,7 +12,7 @@ pub mod testdb;
 pub mod trail;
 
 pub use accounts::AccountStore;
-pub use controls::{AssessmentRecord, ControlStore, EvidenceRecord, PeriodRecord, ScoringRulesRecord, ScoringStore, ZoneSettingsRecord};
+pub use controls::{AssessmentRecord, ControlStore, EvidenceRecord, PeriodRecord, ScoringRulesRecord, ScoringStore, VetoRecord, VetoStore, ZoneSettingsRecord};
 pub use entries::EntryStore;
 pub use records::*;
 pub use trail::{TrailStore, Verification};
@@ -83,13 +83,13 @@ pub enum LoadOutcome {
 /// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
 /// [`EntryStore`], [`ControlStore`] and [`TrailStore`]; bring them into scope with
 /// `use ecociv_store::prelude::*`.
-pub trait Store: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + TrailStore {}
+pub trait Store: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + TrailStore {}
 
-impl<T: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + TrailStore> Store for T {}
+impl<T: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + TrailStore> Store for T {}
 
 /// Everything needed to call a store.
 pub mod prelude {
-    pub use crate::{AccountStore, ControlStore, EntryStore, PlanStore, ScoringStore, Store, TrailStore};
+    pub use crate::{AccountStore, ControlStore, EntryStore, PlanStore, ScoringStore, Store, TrailStore, VetoStore};
 }
 
 /// Plans of the zones.

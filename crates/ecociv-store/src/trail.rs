@@ -287,6 +287,9 @@ macro_rules! trail_impl {
                 tampered.extend(compare_states(&events, "scoring_rules", &rules));
                 let assessments: Vec<(String, String)> = self.assessments(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "assessment", &assessments));
+                use crate::controls::VetoStore;
+                let vetoes: Vec<(String, String)> = self.vetoes(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "veto", &vetoes));
                 let evidence = self.all_evidence(zone).await?;
                 let rows: Vec<(String, String)> = evidence.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "evidence", &rows));

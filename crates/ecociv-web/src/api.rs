@@ -94,6 +94,7 @@ async fn openapi() -> Response {
     doc.merge(crate::api_loop::LoopDoc::openapi());
     doc.merge(crate::public::PublicDoc::openapi());
     doc.merge(crate::assessment::AssessmentDoc::openapi());
+    doc.merge(crate::readiness::ReadinessDoc::openapi());
     Json(doc).into_response()
 }
 

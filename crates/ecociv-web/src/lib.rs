@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod pages;
 pub mod pages_loop;
 pub mod public;
+pub mod readiness;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::routes())
         .merge(assessment::routes())
         .merge(dashboard::routes())
+        .merge(readiness::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

@@ -1088,3 +1088,37 @@ async fn corrections_joint_reports_and_locked_periods() {
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn review_readiness_and_vetoes() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let o = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2023, "value": "86"})).await.json();
+    let uri = format!("/api/v1/observations/{}/evidence", o["id"]);
+    assert_eq!(upload(&app, "env", &uri, "公报.pdf", b"%PDF-1.7\n").await.status, StatusCode::CREATED);
+    api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{}/approve", o["id"]), json!({})).await;
+    let o2 = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2022, "value": "86"})).await.json();
+    api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{}/approve", o2["id"]), json!({})).await;
+    let r = api(&app, Some("viewer"), "GET", "/api/v1/readiness", json!(null)).await.json();
+    assert_eq!(r["years"], json!([2022, 2023, 2024, 2025]));
+    let cell = |leaf: &str, year: i64| r["cells"].as_array().unwrap().iter().find(|c| c["leaf"] == leaf && c["year"] == year).unwrap().clone();
+    assert_eq!(cell("7.1", 2023), json!({"leaf": "7.1", "year": 2023, "present": true, "approved": true, "evidence": true, "met": true}));
+    assert_eq!(cell("7.1", 2022)["evidence"], false, "approved, but no evidence");
+    assert_eq!(r["zone"]["ready"], 1);
+    assert_eq!(r["zone"]["total"], 43 * 4);
+    let env = r["departments"].as_array().unwrap().iter().find(|d| d[0] == "市生态环境局").unwrap().clone();
+    assert_eq!(env[1]["ready"], 1);
+    // vetoes: the task force records them; they stand above everything on the page
+    let veto = json!({"kind": "major_incident", "description": "某化工园区发生较大突发环境事件", "occurred_on": "2024-03-02"});
+    assert_eq!(api(&app, Some("env"), "POST", "/api/v1/vetoes", veto.clone()).await.status, StatusCode::FORBIDDEN);
+    let bad = api(&app, Some("tf"), "POST", "/api/v1/vetoes", json!({"kind": "x", "description": "", "occurred_on": "2099-01-01"})).await;
+    assert_eq!(bad.json()["error"]["fields"].as_object().unwrap().len(), 3);
+    assert_eq!(api(&app, Some("tf"), "POST", "/api/v1/vetoes", veto).await.status, StatusCode::CREATED);
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/readiness", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let veto_at = page.body.find("某化工园区").unwrap();
+    assert!(veto_at < page.body.find("复核准备情况</h1>").unwrap(), "the veto stands above everything");
+    assert!(page.body.contains("id=\"zone-readiness\">0.6%"), "1 of 172");
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    app.db.cleanup().await;
+}
