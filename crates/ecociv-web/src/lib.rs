@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_loop;
 pub mod assessment;
 pub mod auth;
+pub mod bulletin;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assessment::routes())
         .merge(dashboard::routes())
         .merge(readiness::routes())
+        .merge(bulletin::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

@@ -185,7 +185,7 @@ async fn dashboards_in_chromium(db: TestDb) {
             &format!("/session/{}/cookie", b.session),
             Some(&json!({"cookie": {"name": "ecociv_session", "value": tf_cookie, "path": "/", "domain": host.split(':').next().unwrap()}})),
         );
-        for page in ["/dashboard", "/dashboard/projects", "/indicators/7", "/public", "/assessment?quarter=2024Q1", "/readiness", "/entry"] {
+        for page in ["/dashboard", "/dashboard/projects", "/indicators/7", "/public", "/assessment?quarter=2024Q1", "/readiness", "/entry", "/bulletin"] {
             b.go(&format!("{base}{page}"));
             let charts = b.run("return document.querySelectorAll('div.chart').length").as_u64().unwrap_or(0);
             let drawn = b.run("return document.querySelectorAll('div.chart[data-rendered=true] svg').length").as_u64().unwrap_or(0);

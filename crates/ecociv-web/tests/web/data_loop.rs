@@ -1122,3 +1122,36 @@ async fn review_readiness_and_vetoes() {
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_monthly_bulletin() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/12/dispatch-reports",
+        json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "10", "investment_cumulative_wan": "10"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/bulletin", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let plan = build_plan(&hohhot()).unwrap();
+    let due = plan.projects.iter().filter(|p| p.period.overlaps(2024, 2024)).count();
+    let doc = scraper::Html::parse_document(&page.body);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let summary: String = doc.select(&sel("#summary")).next().unwrap().text().collect();
+    assert!(summary.contains(&due.to_string()) && page.body.contains("id=\"reported\">1<"), "{summary}");
+    let late: Vec<String> = doc.select(&sel("#late tbody tr")).map(|r| r.text().collect::<String>()).collect();
+    assert_eq!(late.len(), due, "one reported late, the others missing");
+    assert!(late.iter().any(|r| r.starts_with("12") && r.contains("逾期")));
+    let behind: Vec<String> = doc.select(&sel("#behind tbody tr")).map(|r| r.text().collect::<String>()).collect();
+    assert!(behind.iter().any(|r| r.starts_with("12") && r.contains("10%") && r.contains("80.6%")), "{behind:?}");
+    let top: String = doc.select(&sel("#top tbody tr")).next().unwrap().text().collect();
+    assert!(top.contains("市住建局"), "{top}");
+    let r = send(&app, "GET", "/bulletin?month=2030-01", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    app.db.cleanup().await;
+}
