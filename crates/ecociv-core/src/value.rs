@@ -64,6 +64,10 @@ impl StateWord {
         }
         v
     }
+    /// The negation of the word (未建立 for 建立).
+    pub fn display_negative(&self) -> String {
+        StateWord { word: self.word.clone(), positive: false }.display()
+    }
     /// The word as written for people.
     pub fn display(&self) -> String {
         if self.positive {

@@ -65,7 +65,15 @@ pub async fn facts(st: &AppState, plan: &Plan, quarter: Quarter, today: NaiveDat
     let reports = st.store.dispatch_reports(zone).await?;
     let observations = st.store.observations(zone).await?;
     let users: BTreeMap<String, String> = st.store.users(zone).await?.into_iter().map(|u| (u.name, u.org_unit)).collect();
-    let trail = st.store.trail(zone).await?;
+    // the entries ever returned, once (not per unit and entry)
+    let returned_keys: std::collections::HashSet<String> =
+        st.store.trail(zone).await?.into_iter().filter(|e| e.action.ends_with(".returned")).map(|e| format!("{}/{}", e.entity, e.entity_id)).collect();
+    // reports by what they report on and when: (kind, subject, reporter for tasks, month)
+    let mut by_key: std::collections::HashMap<(String, i64, String, String), &ecociv_store::DispatchRecord> = std::collections::HashMap::new();
+    for r in &reports {
+        let reporter = if r.kind == "project" { String::new() } else { r.org_unit.clone() };
+        by_key.insert((r.kind.clone(), r.subject, reporter, r.period.clone()), r);
+    }
     let settings = workflow::settings_of(st, zone).await?;
     let months: Vec<YearMonth> = quarter.months().into_iter().filter(|m| today > m.dispatch_due(settings.dispatch_due_day)).collect();
     let mut out = Vec::new();
@@ -77,7 +85,7 @@ pub async fn facts(st: &AppState, plan: &Plan, quarter: Quarter, today: NaiveDat
                 if !p.period.overlaps(m.year, m.year) {
                     continue;
                 }
-                let r = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == m.to_string());
+                let r = by_key.get(&("project".to_string(), i64::from(p.number), String::new(), m.to_string()));
                 let arrival = match r {
                     None => Arrival::Missing,
                     Some(r) if r.late => Arrival::Late,
@@ -110,7 +118,7 @@ pub async fn facts(st: &AppState, plan: &Plan, quarter: Quarter, today: NaiveDat
         }
         for t in plan.tasks.iter().filter(|t| actor.can_report_task(plan, t)) {
             for m in &months {
-                let r = reports.iter().find(|r| r.kind == "task" && r.subject == i64::from(t.number) && r.org_unit == unit.name && r.period == m.to_string());
+                let r = by_key.get(&("task".to_string(), i64::from(t.number), unit.name.clone(), m.to_string()));
                 let arrival = match r {
                     None => Arrival::Missing,
                     Some(r) if r.late => Arrival::Late,
@@ -147,8 +155,7 @@ pub async fn facts(st: &AppState, plan: &Plan, quarter: Quarter, today: NaiveDat
             .map(|o| format!("observation/{}", o.id));
         let entries: Vec<String> = mine_rep.chain(mine_obs).collect();
         if !entries.is_empty() {
-            let returned =
-                entries.iter().filter(|key| trail.iter().any(|e| e.action.ends_with(".returned") && format!("{}/{}", e.entity, e.entity_id) == **key)).count();
+            let returned = entries.iter().filter(|key| returned_keys.contains(*key)).count();
             f.push(Fact::Returns { entries: entries.len() as u32, returned: returned as u32 });
         }
         out.push(UnitFacts { unit: unit.name.clone(), facts: f });

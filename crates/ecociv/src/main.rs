@@ -5,6 +5,8 @@
 //! `--database-url` (`ECOCIV_DATABASE_URL`, `database_url`), `--config` (`ECOCIV_CONFIG`),
 //! `--today` (`ECOCIV_TODAY`, `today`).
 
+mod demo;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Synthetic data for benchmarks and trials
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// Evaluate a CSV of observations (indicator,year,value[,region][,upper_target]) against
     /// the embedded plan's targets; touches no database. Exit code 2 when the file is bad.
     Check {
@@ -143,6 +150,20 @@ enum TokenCommand {
         user: String,
         #[arg(long)]
         id: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Make synthetic zones (SYN0001…) with users, yearly values and a dispatch history; the
+    /// users' password is read from standard input
+    Generate {
+        #[arg(long, default_value_t = 1)]
+        zones: usize,
+        #[arg(long, default_value_t = 10)]
+        projects_per_zone: usize,
+        #[arg(long, default_value_t = 5)]
+        years: i32,
     },
 }
 
@@ -406,6 +427,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{n} token(s) of {user} revoked");
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { command: DemoCommand::Generate { zones, projects_per_zone, years } } => {
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            if !(1..=20).contains(years) {
+                anyhow::bail!("--years must be within 1–20");
+            }
+            let password = read_password()?;
+            if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
+                anyhow::bail!("{}", e.message(Locale::En));
+            }
+            let hash = ecociv_web::auth::hash_password(password).await.map_err(|_| anyhow::anyhow!("hashing failed"))?;
+            demo::generate(store.as_ref(), &plan, *zones, *projects_per_zone, *years, &hash).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify { expect } } => {
