@@ -153,7 +153,7 @@ pub async fn generate(store: &dyn Store, base: &Plan, zones: usize, projects: us
                         problems: String::new(),
                         explanation: String::new(),
                         state: EntryState::Submitted,
-                        late: rng.next() % 5 == 0,
+                        late: rng.next().is_multiple_of(5),
                         submitted_by: user.clone(),
                         submitted_at: now.clone(),
                         decided_by: String::new(),
