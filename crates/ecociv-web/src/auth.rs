@@ -119,18 +119,22 @@ pub fn clear_cookie(secure: bool) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" })
 }
 
-/// Rejects a cross-site state-changing request: a present `Origin` must name this host.
-fn origin_ok(parts: &Parts) -> bool {
-    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+/// True when a request's `Origin` (or, without one, its `Referer`) is this site.
+pub fn same_site(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let host_of = |url: &str| url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("").to_string();
-    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         return origin == "null" && host.is_empty() || host_of(origin) == host;
     }
-    // without an Origin, a Referer (when sent) must be this site too
-    match parts.headers.get(header::REFERER).and_then(|v| v.to_str().ok()) {
+    match headers.get(header::REFERER).and_then(|v| v.to_str().ok()) {
         Some(r) => host.is_empty() || host_of(r) == host,
         None => true,
     }
+}
+
+/// Rejects a cross-site state-changing request: a present `Origin` must name this host.
+fn origin_ok(parts: &Parts) -> bool {
+    same_site(&parts.headers)
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {

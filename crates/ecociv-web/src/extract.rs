@@ -81,3 +81,22 @@ pub fn json_error(text: &str) -> WebError {
     }
     w
 }
+
+/// `Form<T>` with the error shape of ecociv: a form that lacks a field or has a wrong one is
+/// answered with a page in the request's language (422).
+pub struct F<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for F<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let l = locale_of(&parts);
+        let uri = OriginalUri(parts.uri.clone());
+        let req = Request::from_parts(parts, body);
+        match axum::Form::<T>::from_request(req, st).await {
+            Ok(axum::Form(v)) => Ok(F(v)),
+            Err(e) => Err(crate::pages::error_page(st, l, &uri, json_error(&e.body_text()))),
+        }
+    }
+}

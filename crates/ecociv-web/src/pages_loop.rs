@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, OriginalUri, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::{self, Authed, Login, Via};
 use crate::error::WebError;
-use crate::extract::{P, Q};
+use crate::extract::{F, P, Q};
 use crate::i18n::{Lang, t, tf};
 use crate::pages::{Layout, error_page, is_local_path, render};
 use crate::workflow::{self, Decision};
@@ -49,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/controls", get(controls_page))
         .route("/controls/settings", post(controls_settings))
         .route("/controls/periods", post(controls_period))
+}
+
+fn kind_label(kind: &str, l: Locale) -> &'static str {
+    if kind == "project" { t(l, "col.project") } else { t(l, "col.task") }
 }
 
 fn state_label(s: EntryState, l: Locale) -> &'static str {
@@ -116,7 +120,10 @@ struct LoginForm {
     back: String,
 }
 
-async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: HeaderMap, F(f): F<LoginForm>) -> Response {
+    if !auth::same_site(&headers) {
+        return error_page(&st, l, &uri, WebError::new(StatusCode::FORBIDDEN, "csrf"));
+    }
     let plan = st.plan(None).await.ok();
     let back = Some(f.back.clone()).filter(|b| is_local_path(b)).unwrap_or_else(|| "/entry".into());
     let outcome = match auth::login(&st, f.name.trim(), &f.password).await {
@@ -147,7 +154,7 @@ struct CsrfForm {
     csrf: String,
 }
 
-async fn logout(State(st): State<AppState>, a: Authed, headers: HeaderMap, Form(f): Form<CsrfForm>) -> Response {
+async fn logout(State(st): State<AppState>, a: Authed, headers: HeaderMap, F(f): F<CsrfForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return e.into_response();
     }
@@ -181,7 +188,7 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: HeaderMap, a: Authed, Form(f): Form<PasswordForm>) -> Response {
+async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: HeaderMap, a: Authed, F(f): F<PasswordForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }
@@ -339,7 +346,7 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     }
     for r in reports.iter().filter(|r| r.state == EntryState::Returned && r.org_unit == a.actor.org_unit) {
         returned.push(TodoRow {
-            what: format!("{} {} · {}", r.kind, r.subject, r.period),
+            what: format!("{} {} · {}", kind_label(&r.kind, l), r.subject, r.period),
             href: format!("/dispatch-reports/{}", r.id),
             due: String::new(),
             state: state_label(r.state, l).into(),
@@ -362,7 +369,7 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         }
         for r in reports.iter().filter(|r| r.state == EntryState::Submitted) {
             pending.push(TodoRow {
-                what: format!("{} {} · {}", r.kind, r.subject, r.period),
+                what: format!("{} {} · {}", kind_label(&r.kind, l), r.subject, r.period),
                 href: format!("/dispatch-reports/{}", r.id),
                 due: String::new(),
                 state: state_label(r.state, l).into(),
@@ -479,7 +486,7 @@ struct ObservationForm {
     explanation: String,
 }
 
-async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Form(f): Form<ObservationForm>) -> Response {
+async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, F(f): F<ObservationForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }
@@ -634,7 +641,7 @@ struct DecideForm {
     reason: String,
 }
 
-async fn observation_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, Form(f): Form<DecideForm>) -> Response {
+async fn observation_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, F(f): F<DecideForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }
@@ -846,11 +853,11 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
     }
 }
 
-async fn project_report_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Form(f): Form<ReportForm>) -> Response {
+async fn project_report_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, F(f): F<ReportForm>) -> Response {
     report_post(&st, l, &uri, &a, false, number, f).await
 }
 
-async fn task_report_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Form(f): Form<ReportForm>) -> Response {
+async fn task_report_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, F(f): F<ReportForm>) -> Response {
     report_post(&st, l, &uri, &a, true, number, f).await
 }
 
@@ -865,6 +872,7 @@ struct DispatchPage {
     can_decide: bool,
     can_fix: bool,
     fix_href: String,
+    status_label: String,
     decide_action: String,
     state_code: &'static str,
     evidence: Vec<ecociv_store::EvidenceRecord>,
@@ -898,6 +906,7 @@ async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         can_decide: a.actor.can_approve(&plan),
         can_fix,
         fix_href,
+        status_label: ecociv_core::entry::ProjectStatus::parse(&r.status).map(|s| s.label(l).to_string()).unwrap_or_else(|| r.status.clone()),
         decide_action: format!("/dispatch-reports/{}/decide", r.id),
         state_code: r.state.code(),
         evidence: st.store.evidence_of(&plan.zone.code, "dispatch_report", r.id).await.unwrap_or_default(),
@@ -908,7 +917,7 @@ async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     render(&page)
 }
 
-async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, Form(f): Form<DecideForm>) -> Response {
+async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, F(f): F<DecideForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }
@@ -1016,7 +1025,7 @@ struct SettingsForm {
     regional: String,
 }
 
-async fn controls_settings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Form(f): Form<SettingsForm>) -> Response {
+async fn controls_settings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, F(f): F<SettingsForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }
@@ -1039,7 +1048,7 @@ struct PeriodForm {
     reason: String,
 }
 
-async fn controls_period(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Form(f): Form<PeriodForm>) -> Response {
+async fn controls_period(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, F(f): F<PeriodForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }

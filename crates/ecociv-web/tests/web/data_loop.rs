@@ -1155,3 +1155,26 @@ async fn the_monthly_bulletin() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn forms_answer_in_the_users_language() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let env = cookie_of(&login(&app, "env", PASSWORD).await);
+    let page = send(&app, "GET", "/observations/new?indicator=7.1&year=2023", &[("cookie", &env)], Body::empty()).await;
+    let csrf = csrf_in(&page.body);
+    // a form without the value field
+    let r = form(&app, &env, "/observations", &format!("csrf={csrf}&indicator=7.1&year=2023")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("缺少此项") && r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{}", r.body);
+    // signing in from another site is refused
+    let r = send(
+        &app,
+        "POST",
+        "/login",
+        &[("content-type", "application/x-www-form-urlencoded"), ("origin", "http://evil.example"), ("host", "ecociv.local")],
+        Body::from(format!("name=env&password={PASSWORD}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.db.cleanup().await;
+}
