@@ -40,7 +40,7 @@ COOKIE=$(curl -s -i -X POST -d "name=syn0001-tf&password=$PASSWORD" http://127.0
 [ -n "$COOKIE" ] || { echo "could not sign in" >&2; exit 1; }
 
 run() { # path → "requests/s p50 p90 p99"
-  wrk -t2 -c$CONNECTIONS -d${SECONDS_EACH}s --latency -H "Cookie: ecociv_session=$COOKIE" "http://127.0.0.1:$PORT$1" >"wrk$2.txt"
+  wrk -t2 -c$CONNECTIONS -d${SECONDS_EACH}s --timeout 10s --latency -H "Cookie: ecociv_session=$COOKIE" "http://127.0.0.1:$PORT$1" >"wrk$2.txt"
   local rps p50 p90 p99
   rps=$(awk '/Requests\/sec/ {print $2}' "wrk$2.txt")
   p50=$(awk '$1=="50%" {print $2}' "wrk$2.txt")

@@ -104,6 +104,8 @@ pub trait PlanStore: Send + Sync {
     async fn zones(&self) -> Result<Vec<Zone>>;
     /// The plan of a zone, as stored.
     async fn plan(&self, zone: &str) -> Result<Option<Plan>>;
+    /// The content hash of a zone's plan (one query: to know whether a cached plan is current).
+    async fn plan_hash(&self, zone: &str) -> Result<Option<String>>;
     /// Row counts of every table for a zone (for checks and tests).
     async fn row_counts(&self, zone: &str) -> Result<BTreeMap<&'static str, i64>>;
     /// Closes the connections.
@@ -873,6 +875,11 @@ macro_rules! backend_impl {
                     findings,
                     content_hash,
                 }))
+            }
+
+            async fn plan_hash(&self, zone: &str) -> Result<Option<String>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT content_hash FROM plans WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
+                Ok(row.map(|r| r.0))
             }
 
             async fn row_counts(&self, zone: &str) -> Result<BTreeMap<&'static str, i64>> {

@@ -186,6 +186,8 @@ pub trait TrailStore: Send + Sync {
     async fn verify(&self, zone: &str) -> crate::Result<Verification>;
     /// The zones that have events.
     async fn trail_zones(&self) -> crate::Result<Vec<String>>;
+    /// `entity/id` of every entry the task force ever returned (one query).
+    async fn returned_entries(&self, zone: &str) -> crate::Result<Vec<String>>;
 }
 
 const TRAIL_COLS: &str = "zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash";
@@ -310,6 +312,15 @@ macro_rules! trail_impl {
                     }
                 }
                 Ok(Verification { zone: zone.into(), events: events.len(), broken, tampered })
+            }
+
+            async fn returned_entries(&self, zone: &str) -> crate::Result<Vec<String>> {
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT entity, entity_id FROM trail WHERE zone_code = $1 AND action LIKE $2")
+                    .bind(zone)
+                    .bind("%.returned")
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(e, i)| format!("{e}/{i}")).collect())
             }
 
             async fn trail_zones(&self) -> crate::Result<Vec<String>> {

@@ -66,8 +66,7 @@ pub async fn facts(st: &AppState, plan: &Plan, quarter: Quarter, today: NaiveDat
     let observations = st.store.observations(zone).await?;
     let users: BTreeMap<String, String> = st.store.users(zone).await?.into_iter().map(|u| (u.name, u.org_unit)).collect();
     // the entries ever returned, once (not per unit and entry)
-    let returned_keys: std::collections::HashSet<String> =
-        st.store.trail(zone).await?.into_iter().filter(|e| e.action.ends_with(".returned")).map(|e| format!("{}/{}", e.entity, e.entity_id)).collect();
+    let returned_keys: std::collections::HashSet<String> = st.store.returned_entries(zone).await?.into_iter().collect();
     // reports by what they report on and when: (kind, subject, reporter for tasks, month)
     let mut by_key: std::collections::HashMap<(String, i64, String, String), &ecociv_store::DispatchRecord> = std::collections::HashMap::new();
     for r in &reports {

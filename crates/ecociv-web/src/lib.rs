@@ -49,6 +49,8 @@ pub struct AppState {
     pub settings: LoopSettings,
     /// The largest evidence file accepted.
     pub max_upload_bytes: usize,
+    /// Plans by zone, as read from the store (checked against the stored hash on every use).
+    pub plans: Arc<std::sync::RwLock<std::collections::HashMap<String, Plan>>>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             idle_minutes: 30,
             settings: LoopSettings::default(),
             max_upload_bytes: 20 * 1024 * 1024,
+            plans: Default::default(),
         }
     }
 
@@ -73,9 +76,18 @@ impl AppState {
     /// The plan of the request's zone (`?zone=CODE`, else the default zone).
     pub async fn plan(&self, zone: Option<&str>) -> Result<Plan, WebError> {
         let code = zone.filter(|z| !z.is_empty()).unwrap_or(&self.default_zone);
+        // a plan changes only when it is loaded again: keep it while its hash is the stored one
+        let Some(hash) = self.store.plan_hash(code).await? else {
+            return Err(if zone.is_some() { WebError::not_found("unknown_zone").field("zone", code) } else { WebError::not_found("no_plan") });
+        };
+        if let Some(p) = self.plans.read().expect("plan cache").get(code).filter(|p| p.content_hash == hash) {
+            return Ok(p.clone());
+        }
         match self.store.plan(code).await? {
-            Some(p) => Ok(p),
-            None if zone.is_some() => Err(WebError::not_found("unknown_zone").field("zone", code)),
+            Some(p) => {
+                self.plans.write().expect("plan cache").insert(code.to_string(), p.clone());
+                Ok(p)
+            }
             None => Err(WebError::not_found("no_plan")),
         }
     }
