@@ -188,6 +188,8 @@ pub trait TrailStore: Send + Sync {
     async fn trail_zones(&self) -> crate::Result<Vec<String>>;
     /// `entity/id` of every entry the task force ever returned (one query).
     async fn returned_entries(&self, zone: &str) -> crate::Result<Vec<String>>;
+    /// The sequence number of the zone's last event: every write moves it.
+    async fn trail_head(&self, zone: &str) -> crate::Result<i64>;
 }
 
 const TRAIL_COLS: &str = "zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash";
@@ -321,6 +323,11 @@ macro_rules! trail_impl {
                     .fetch_all(&self.pool)
                     .await?;
                 Ok(rows.into_iter().map(|(e, i)| format!("{e}/{i}")).collect())
+            }
+
+            async fn trail_head(&self, zone: &str) -> crate::Result<i64> {
+                let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
+                Ok(row.map(|r| r.0).unwrap_or(0))
             }
 
             async fn trail_zones(&self) -> crate::Result<Vec<String>> {

@@ -180,8 +180,22 @@ pub struct Assessment {
     pub departments: Vec<UnitScore>,
 }
 
-/// Computes a quarter's assessment with a version of the rules (the latest by default).
+/// A quarter's assessment with a version of the rules (the latest by default), computed once
+/// for the data as it stands.
 pub async fn assess(st: &AppState, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Assessment, WebError> {
+    let key = (plan.zone.code.clone(), quarter.to_string(), version, st.store.trail_head(&plan.zone.code).await?, st.today());
+    if let Some(a) = st.assessments.read().expect("assessment cache").get(&key) {
+        return Ok(a.clone());
+    }
+    let a = compute(st, plan, quarter, version).await?;
+    let mut cache = st.assessments.write().expect("assessment cache");
+    cache.retain(|k, _| k.0 != key.0 || k.3 == key.3);
+    cache.insert(key, a.clone());
+    Ok(a)
+}
+
+/// Computes a quarter's assessment from the rules and the data.
+async fn compute(st: &AppState, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Assessment, WebError> {
     let (v, rules) = rules_of(st, &plan.zone.code, version).await?;
     let today = st.today();
     let now = facts(st, plan, quarter, today).await?;

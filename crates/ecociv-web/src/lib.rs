@@ -51,6 +51,9 @@ pub struct AppState {
     pub max_upload_bytes: usize,
     /// Plans by zone, as read from the store (checked against the stored hash on every use).
     pub plans: Arc<std::sync::RwLock<std::collections::HashMap<String, Plan>>>,
+    /// Computed assessments by (zone, quarter, rules version, trail head, today): any write moves
+    /// the trail head, so a cached result is always the one the data gives.
+    pub assessments: Arc<std::sync::RwLock<std::collections::HashMap<(String, String, Option<i64>, i64, NaiveDate), assessment::Assessment>>>,
 }
 
 impl AppState {
@@ -65,6 +68,7 @@ impl AppState {
             settings: LoopSettings::default(),
             max_upload_bytes: 20 * 1024 * 1024,
             plans: Default::default(),
+            assessments: Default::default(),
         }
     }
 
