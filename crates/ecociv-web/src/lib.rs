@@ -33,6 +33,9 @@ use serde::Deserialize;
 
 use crate::error::WebError;
 
+/// (zone, quarter, rules version, trail head, today): what a computed assessment depends on.
+pub type AssessmentKey = (String, String, Option<i64>, i64, NaiveDate);
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -53,7 +56,7 @@ pub struct AppState {
     pub plans: Arc<std::sync::RwLock<std::collections::HashMap<String, Plan>>>,
     /// Computed assessments by (zone, quarter, rules version, trail head, today): any write moves
     /// the trail head, so a cached result is always the one the data gives.
-    pub assessments: Arc<std::sync::RwLock<std::collections::HashMap<(String, String, Option<i64>, i64, NaiveDate), assessment::Assessment>>>,
+    pub assessments: Arc<std::sync::RwLock<std::collections::HashMap<AssessmentKey, assessment::Assessment>>>,
 }
 
 impl AppState {
