@@ -57,6 +57,14 @@ pub struct Component {
 pub struct ScoringRules {
     pub title: String,
     pub components: Vec<Component>,
+    /// The credit of a late report against an on-time one (0–1; 0.5 by default).
+    #[serde(default = "default_late_credit")]
+    #[schema(value_type = String)]
+    pub late_credit: Decimal,
+}
+
+fn default_late_credit() -> Decimal {
+    Decimal::new(5, 1)
 }
 
 impl ScoringRules {
@@ -80,6 +88,9 @@ impl ScoringRules {
                 format!("权重合计应为 100，现为 {total}"),
                 format!("the weights must add up to 100, not {total}"),
             ));
+        }
+        if rules.late_credit < Decimal::ZERO || rules.late_credit > Decimal::ONE {
+            errs.push(FieldError::new("late_credit", "out_of_range", "逾期报送的得分比例应在 0–1 之间", "the credit of a late report must be within 0–1"));
         }
         if rules.components.iter().any(|c| c.weight <= Decimal::ZERO) {
             errs.push(FieldError::new("components", "weight_not_positive", "每项权重应大于 0", "every weight must be above 0"));
@@ -278,8 +289,7 @@ fn ratio(part: Decimal, whole: Decimal) -> Decimal {
     if whole.is_zero() { Decimal::ONE } else { (part / whole).min(Decimal::ONE).max(Decimal::ZERO) }
 }
 
-fn component(kind: ComponentKind, facts: &[Fact]) -> (Option<Decimal>, Vec<Fact>) {
-    let half = Decimal::new(5, 1);
+fn component(kind: ComponentKind, facts: &[Fact], late_credit: Decimal) -> (Option<Decimal>, Vec<Fact>) {
     let mine: Vec<Fact> = facts
         .iter()
         .filter(|f| {
@@ -299,7 +309,7 @@ fn component(kind: ComponentKind, facts: &[Fact]) -> (Option<Decimal>, Vec<Fact>
         .filter_map(|f| match f {
             Fact::Report { arrival, .. } => Some(match arrival {
                 Arrival::OnTime => Decimal::ONE,
-                Arrival::Late => half,
+                Arrival::Late => late_credit,
                 Arrival::Missing => Decimal::ZERO,
             }),
             Fact::Indicator { met, .. } => Some(if *met == Some(true) { Decimal::ONE } else { Decimal::ZERO }),
@@ -335,7 +345,7 @@ pub fn score(rules: &ScoringRules, units: &[UnitFacts], previous: &BTreeMap<Stri
             .components
             .iter()
             .map(|c| {
-                let (score, facts) = component(c.kind, &u.facts);
+                let (score, facts) = component(c.kind, &u.facts, rules.late_credit);
                 ComponentScore { kind: c.kind, weight: c.weight, score, facts }
             })
             .collect();
@@ -400,6 +410,17 @@ mod tests {
         // (0.5×30 + 0.5×20 + 0.75×10) / 60 × 100 = 32.5 / 60 × 100 = 54.17
         assert_eq!(s[0].score, Decimal::new(5417, 2));
         assert_eq!(s[0].components.iter().filter(|c| c.score.is_none()).count(), 2);
+    }
+
+    #[test]
+    fn the_late_credit_is_the_rules() {
+        let facts = vec![Fact::Report { subject: "p".into(), period: "2024-04".into(), arrival: Arrival::Late }];
+        let strict = ScoringRules::parse("title = \"t\"\nlate_credit = \"0\"\ncomponents = [{ kind = \"on_time_reporting\", weight = \"100\" }]").unwrap();
+        let kind = ScoringRules::parse("title = \"t\"\nlate_credit = \"0.8\"\ncomponents = [{ kind = \"on_time_reporting\", weight = \"100\" }]").unwrap();
+        let unit = [UnitFacts { unit: "u".into(), facts }];
+        assert_eq!(score(&strict, &unit, &BTreeMap::new())[0].score, Decimal::ZERO);
+        assert_eq!(score(&kind, &unit, &BTreeMap::new())[0].score, Decimal::from(80));
+        assert!(ScoringRules::parse("title = \"t\"\nlate_credit = \"2\"\ncomponents = [{ kind = \"on_time_reporting\", weight = \"100\" }]").is_err());
     }
 
     #[test]

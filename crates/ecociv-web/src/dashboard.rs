@@ -80,7 +80,7 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
-    let standings = match crate::public::approved_standings(&st, &plan, l).await {
+    let standings = match crate::public::approved_standings(&st, &plan, l, ecociv_core::projection::Method::Cagr).await {
         Ok(s) => s,
         Err(e) => return error_page(&st, l, &uri, e),
     };

@@ -407,14 +407,22 @@ struct IndicatorPage {
     findings: Vec<Finding>,
 }
 
-async fn indicator(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, P(code): P<String>, Q(zq): Q<ZoneQuery>) -> Response {
+async fn indicator(
+    State(st): State<AppState>,
+    Lang(l): Lang,
+    uri: OriginalUri,
+    m: MaybeAuthed,
+    P(code): P<String>,
+    Q(sq): Q<crate::public::StandingQuery>,
+) -> Response {
+    let zq = ZoneQuery { zone: sq.zone.clone() };
     let plan = plan_or_page!(st, l, uri, zq);
     let Some(ind) = plan.indicator_of(&code).filter(|i| i.code == code || i.sub_indicators.iter().any(|s| s.code == code)) else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_indicator").field("code", &code));
     };
     let category = plan.category(ind.category).map(|c| format!("{}{}", c.label, l.pick(&c.name, &c.name_en))).unwrap_or_default();
     // the approved values of its leaves (the page is public)
-    let standings: Vec<_> = match crate::public::approved_standings(&st, &plan, l).await {
+    let standings: Vec<_> = match crate::public::approved_standings(&st, &plan, l, sq.method.unwrap_or_default()).await {
         Ok(all) => all.into_iter().filter(|s| s.indicator == ind.code).collect(),
         Err(e) => return error_page(&st, l, &uri, e),
     };

@@ -34,7 +34,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The approved zone values and assigned targets of a plan, and where each leaf stands.
-pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale) -> Result<Vec<LeafStanding>, WebError> {
+pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale, method: Method) -> Result<Vec<LeafStanding>, WebError> {
     let values: Vec<SeriesValue> = st
         .store
         .observations(&plan.zone.code)
@@ -50,7 +50,7 @@ pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale) -> Result
         .into_iter()
         .filter_map(|t| Some(((t.indicator, i32::try_from(t.year).ok()?), t.value.parse().ok()?)))
         .collect();
-    Ok(standings(plan, &values, &uppers, chrono::Datelike::year(&st.today()), Method::Cagr, l))
+    Ok(standings(plan, &values, &uppers, chrono::Datelike::year(&st.today()), method, l))
 }
 
 /// A project's progress from its latest approved monthly report.
@@ -94,11 +94,19 @@ async fn project_progress(st: &AppState, plan: &Plan) -> Result<Vec<ProjectProgr
         .collect())
 }
 
+/// `?zone=` and `?method=cagr|linear` (the projection; CAGR by default).
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+pub struct StandingQuery {
+    pub zone: Option<String>,
+    /// `cagr` (default) or `linear`.
+    pub method: Option<Method>,
+}
+
 /// Approved indicator values with their status and projection (no sign-in).
-#[utoipa::path(get, path = "/api/v1/public/indicators", params(ZoneQuery), responses((status = 200, body = [LeafStanding])))]
-async fn public_indicators(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> Result<Json<Vec<LeafStanding>>, WebError> {
+#[utoipa::path(get, path = "/api/v1/public/indicators", params(StandingQuery), responses((status = 200, body = [LeafStanding])))]
+async fn public_indicators(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<StandingQuery>) -> Result<Json<Vec<LeafStanding>>, WebError> {
     let plan = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
-    Ok(Json(approved_standings(&st, &plan, l).await?))
+    Ok(Json(approved_standings(&st, &plan, l, q.method.unwrap_or_default()).await?))
 }
 
 /// Project progress from approved monthly reports (no sign-in).
@@ -122,7 +130,7 @@ async fn portal(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
-    let (standings, projects) = match (approved_standings(&st, &plan, l).await, project_progress(&st, &plan).await) {
+    let (standings, projects) = match (approved_standings(&st, &plan, l, Method::Cagr).await, project_progress(&st, &plan).await) {
         (Ok(s), Ok(p)) => (s, p),
         (Err(e), _) | (_, Err(e)) => return error_page(&st, l, &uri, e),
     };

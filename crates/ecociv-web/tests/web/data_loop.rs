@@ -915,6 +915,11 @@ async fn the_public_portal_shows_only_approved_values() {
     }
     let api_body = send(&app, "GET", "/api/v1/public/indicators", &[], Body::empty()).await.body;
     assert!(api_body.contains("81.23") && !api_body.contains("77.77") && !api_body.contains("55.55"));
+    let linear = send(&app, "GET", "/api/v1/public/indicators?method=linear", &[], Body::empty()).await.json();
+    assert!(linear.as_array().unwrap().iter().all(|x| x["projection"]["method"] == "linear"));
+    let cagr = send(&app, "GET", "/api/v1/public/indicators", &[], Body::empty()).await.json();
+    assert!(cagr.as_array().unwrap().iter().all(|x| x["projection"]["method"] == "cagr"), "CAGR is the default");
+    assert_eq!(send(&app, "GET", "/api/v1/public/indicators?method=guess", &[], Body::empty()).await.status, StatusCode::BAD_REQUEST);
     let projects = send(&app, "GET", "/api/v1/public/projects", &[], Body::empty()).await.body;
     assert!(projects.contains("\"progress_percent\":\"31\"") && !projects.contains("\"97\""));
     app.db.cleanup().await;
