@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bulletin;
 pub mod dashboard;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod i18n;
 pub mod pages;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::routes())
         .merge(readiness::routes())
         .merge(bulletin::routes())
+        .merge(exports::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

@@ -77,6 +77,25 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Export a table: the plan's 附件1 or 附件2 with the latest data, all observations, or the
+    /// dispatch history (of a project, a region, or the whole zone)
+    Export {
+        #[arg(value_enum)]
+        table: ExportTable,
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: TableFormat,
+        /// The file to write (required for xlsx)
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// dispatch: one project
+        #[arg(long)]
+        project: Option<u32>,
+        /// dispatch: the projects in one region (name or alias)
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
     /// Synthetic data for benchmarks and trials
     Demo {
         #[command(subcommand)]
@@ -177,6 +196,21 @@ enum AuditCommand {
         #[arg(long)]
         expect: Vec<String>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportTable {
+    Annex1,
+    Annex2,
+    Observations,
+    Dispatch,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TableFormat {
+    Xlsx,
+    Csv,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -426,6 +460,45 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                     println!("{n} token(s) of {user} revoked");
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { table, format, output, project, region, lang } => {
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            let z = &plan.zone.code;
+            let l = *lang;
+            let region = match region {
+                Some(r) => Some(
+                    plan.org_unit(r)
+                        .filter(|o| o.kind == ecociv_core::model::OrgKind::Region)
+                        .with_context(|| format!("--region {r:?} is not a region"))?
+                        .name
+                        .clone(),
+                ),
+                None => None,
+            };
+            if let Some(n) = project
+                && plan.project(*n).is_none()
+            {
+                anyhow::bail!("--project {n}: the plan has projects 1–{}", plan.projects.len());
+            }
+            let year = s.today.map(|d| chrono::Datelike::year(&d)).unwrap_or_else(|| chrono::Datelike::year(&chrono::Local::now().date_naive()));
+            let t = match table {
+                ExportTable::Annex1 => ecociv_report::annex1(&plan, &store.observations(z).await?, &store.upper_targets(z).await?, year, l),
+                ExportTable::Annex2 => ecociv_report::annex2(&plan, &store.dispatch_reports(z).await?, l),
+                ExportTable::Observations => ecociv_report::observations(&plan, &store.observations(z).await?, l),
+                ExportTable::Dispatch => ecociv_report::dispatch(&plan, &store.dispatch_reports(z).await?, *project, region.as_deref(), l),
+            };
+            let bytes = match format {
+                TableFormat::Xlsx => ecociv_report::xlsx(&[t])?,
+                TableFormat::Csv => ecociv_report::csv(&t),
+                TableFormat::Json => ecociv_report::json(&t),
+            };
+            match (output, format) {
+                (Some(p), _) => std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?,
+                (None, TableFormat::Xlsx) => anyhow::bail!("--output FILE is needed for xlsx"),
+                (None, _) => std::io::stdout().lock().write_all(&bytes)?,
             }
             Ok(ExitCode::SUCCESS)
         }

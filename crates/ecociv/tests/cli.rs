@@ -283,3 +283,25 @@ fn users_tokens_and_audit_verify() {
     rt.block_on(db.cleanup());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn export_writes_the_annexes_and_refuses_bad_arguments() {
+    let dir = folder("table_export");
+    let o = run(&dir, &["export", "annex2", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert!(csv.starts_with('\u{feff}'));
+    assert_eq!(csv.lines().count(), 77, "a header and the 76 projects");
+    let o = run(&dir, &["export", "annex1", "--output", "annex1.xlsx"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(dir.join("annex1.xlsx")).unwrap().starts_with(b"PK\x03\x04"));
+    let o = run(&dir, &["export", "annex1"]);
+    assert!(!o.status.success() && stderr(&o).contains("--output"), "{}", stderr(&o));
+    let o = run(&dir, &["export", "dispatch", "--format", "json", "--project", "77"]);
+    assert!(!o.status.success() && stderr(&o).contains("1–76"), "{}", stderr(&o));
+    let o = run(&dir, &["export", "dispatch", "--format", "json", "--region", "北京"]);
+    assert!(!o.status.success() && stderr(&o).contains("北京"), "{}", stderr(&o));
+    let o = run(&dir, &["export", "dispatch", "--format", "json", "--lang", "en"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(serde_json::from_str::<Value>(&stdout(&o)).unwrap(), serde_json::json!([]), "nothing reported yet");
+}

@@ -71,7 +71,9 @@ async fn setup_at(db: TestDb, idle_minutes: i64, today: &str) -> Loop {
 struct Reply {
     status: StatusCode,
     headers: axum::http::HeaderMap,
+    /// The body as text (lossy where it is binary, as an xlsx is); `bytes` keeps it whole.
     body: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -88,8 +90,9 @@ async fn send(app: &Loop, method: &str, uri: &str, headers: &[(&str, &str)], bod
     let res = app.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
-    Reply { status, headers, body }
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    Reply { status, headers, body, bytes }
 }
 
 async fn api(app: &Loop, user: Option<&str>, method: &str, uri: &str, body: Value) -> Reply {
@@ -1181,5 +1184,36 @@ async fn forms_answer_in_the_users_language() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn tables_download_as_xlsx_csv_and_json() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/12/dispatch-reports",
+        json!({"period": "2024-05", "status": "under_way", "progress_percent": "40", "investment_month_wan": "10", "investment_cumulative_wan": "25000"}),
+    )
+    .await;
+    assert_eq!(send(&app, "GET", "/export/annex2.csv", &[], Body::empty()).await.status, StatusCode::SEE_OTHER);
+    let auth = ("authorization", "Bearer tok-viewer");
+    let csv = send(&app, "GET", "/export/annex2.csv", &[auth], Body::empty()).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with('\u{feff}'), "a BOM for Excel");
+    assert_eq!(csv.body.lines().count(), 77);
+    let row12 = csv.body.lines().nth(12).unwrap();
+    assert!(row12.contains("2024-05") && row12.contains(",40,") && row12.contains("2.5"), "{row12}");
+    let xlsx = send(&app, "GET", "/export/annex1.xlsx", &[auth], Body::empty()).await;
+    assert_eq!(xlsx.headers[header::CONTENT_TYPE], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert!(xlsx.bytes.starts_with(b"PK\x03\x04"), "an xlsx is a zip archive");
+    let j = send(&app, "GET", "/export/dispatch.json?region=%E8%B5%9B%E7%BD%95%E5%8C%BA", &[auth], Body::empty()).await.json();
+    assert!(j.as_array().unwrap().is_empty(), "project 12 does not lie in 赛罕区");
+    let j = send(&app, "GET", "/export/dispatch.json?project=12", &[auth], Body::empty()).await.json();
+    assert_eq!(j[0]["investment_cumulative_wan"], "25000");
+    assert_eq!(send(&app, "GET", "/export/annex3.csv", &[auth], Body::empty()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&app, "GET", "/export/dispatch.csv?region=%E5%8C%97%E4%BA%AC", &[auth], Body::empty()).await.status, StatusCode::BAD_REQUEST);
     app.db.cleanup().await;
 }

@@ -1,0 +1,450 @@
+//! ecociv-report: the plan's tables and the data as documents. A [`Table`] is built once from
+//! the plan and the store's records (the layout of 附件1 and 附件2 with the latest values and
+//! progress added, all observations, the dispatch history) and written as `.xlsx` (numbers as
+//! numbers with their formats, Chinese sheet names and headers, frozen header row), CSV (UTF-8
+//! with a BOM, so that Excel on Windows reads the Chinese) or JSON.
+
+use std::collections::BTreeMap;
+
+use ecociv_core::Locale;
+use ecociv_core::indicator_status::{LeafStanding, SeriesValue, standings};
+use ecociv_core::model::Plan;
+use ecociv_core::projection::Method;
+use ecociv_core::value::Value;
+use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format, Workbook};
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// A number and its Excel format (`0.0000`, `0.0`, `0`).
+    Number(Decimal, &'static str),
+    Empty,
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        if s.is_empty() { Cell::Empty } else { Cell::Text(s) }
+    }
+    fn as_text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Number(d, _) => d.normalize().to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+/// A table with a sheet name and a header row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub sheet: String,
+    /// Machine names of the columns (JSON keys).
+    pub keys: Vec<&'static str>,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Errors of writing a document.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("xlsx: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+fn yi(d: Decimal) -> Cell {
+    Cell::Number(d.round_dp(6), "0.0000")
+}
+
+/// 附件1, the indicator responsibility table, with the latest approved value and its status.
+pub fn annex1(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTargetRecord], as_of_year: i32, l: Locale) -> Table {
+    let st = approved_standings(plan, observations, uppers, as_of_year, l);
+    let mut rows = Vec::new();
+    for i in &plan.indicators {
+        let cat = plan.category(i.category);
+        let leaves: Vec<(&str, &str, &str, &str)> = if i.sub_indicators.is_empty() {
+            vec![(i.code.as_str(), i.name.as_str(), i.unit.as_str(), i.target.printed.as_str())]
+        } else {
+            i.sub_indicators.iter().map(|s| (s.code.as_str(), s.name.as_str(), s.unit.as_str(), s.target.printed.as_str())).collect()
+        };
+        for (code, name, unit, target) in leaves {
+            let s = st.iter().find(|x| x.code == code);
+            let latest = s.and_then(|s| s.years.last());
+            rows.push(vec![
+                Cell::text(i.domain.name(l)),
+                Cell::text(cat.map(|c| format!("{}{}", c.label, l.pick(&c.name, &c.name_en))).unwrap_or_default()),
+                Cell::text(code),
+                Cell::text(if code == i.code { i.name.clone() } else { format!("{} · {}", i.name, name) }),
+                Cell::text(unit),
+                Cell::text(target),
+                Cell::text(i.lead_departments.join("、")),
+                Cell::text(i.data_providers.join("、")),
+                latest.map(|y| Cell::Number(Decimal::from(y.year), "0")).unwrap_or(Cell::Empty),
+                latest
+                    .map(|y| y.value.parse::<Decimal>().map(|d| Cell::Number(d, "0.00##")).unwrap_or_else(|_| Cell::text(y.value.clone())))
+                    .unwrap_or(Cell::Empty),
+                Cell::text(s.map(|s| s.latest.label(l)).unwrap_or_default()),
+                Cell::text(s.map(|s| s.projection.status.label(l)).unwrap_or_default()),
+            ]);
+        }
+    }
+    Table {
+        sheet: l.pick("附件1 指标责任分工", "Annex 1 indicators").into(),
+        keys: vec![
+            "domain",
+            "category",
+            "code",
+            "indicator",
+            "unit",
+            "target",
+            "lead_departments",
+            "data_providers",
+            "latest_year",
+            "latest_value",
+            "status",
+            "projection",
+        ],
+        header: [
+            ("领域", "Domain"),
+            ("任务", "Category"),
+            ("序号", "No."),
+            ("指标名称", "Indicator"),
+            ("单位", "Unit"),
+            ("指标值", "Target"),
+            ("牵头部门", "Lead departments"),
+            ("提供数据", "Data providers"),
+            ("最新年度", "Latest year"),
+            ("最新值（已审核）", "Latest value (approved)"),
+            ("达标情况", "Status"),
+            ("趋势研判", "Projection"),
+        ]
+        .iter()
+        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .collect(),
+        rows,
+    }
+}
+
+fn approved_standings(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTargetRecord], as_of_year: i32, l: Locale) -> Vec<LeafStanding> {
+    let values: Vec<SeriesValue> = observations
+        .iter()
+        .filter(|o| o.state == EntryState::Approved && o.region.is_empty())
+        .filter_map(|o| Some(SeriesValue { indicator: o.indicator.clone(), year: i32::try_from(o.year).ok()?, value: Value::parse(&o.value).ok()? }))
+        .collect();
+    let uppers: BTreeMap<(String, i32), Decimal> =
+        uppers.iter().filter_map(|t| Some(((t.indicator.clone(), i32::try_from(t.year).ok()?), t.value.parse().ok()?))).collect();
+    standings(plan, &values, &uppers, as_of_year, Method::Cagr, l)
+}
+
+/// 附件2, the project list, with the latest report's month, progress and investment to date.
+pub fn annex2(plan: &Plan, reports: &[DispatchRecord], l: Locale) -> Table {
+    let rows = plan
+        .projects
+        .iter()
+        .map(|p| {
+            let last = reports
+                .iter()
+                .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned)
+                .max_by(|a, b| a.period.cmp(&b.period));
+            vec![
+                Cell::text(p.domain.name(l)),
+                Cell::Number(Decimal::from(p.number), "0"),
+                Cell::text(p.name.clone()),
+                Cell::text(p.assessed_indicators_printed.clone()),
+                Cell::text(p.scope.clone()),
+                Cell::text(if p.period.printed.is_empty() { l.pick("未注明", "not printed").to_string() } else { p.period.printed.clone() }),
+                p.budget.as_ref().map(|b| yi(b.yi)).unwrap_or(Cell::Empty),
+                Cell::text(p.budget.as_ref().map(|b| format!("{} {}", b.printed, b.unit)).unwrap_or_else(|| "-".into())),
+                Cell::text(p.implementers.join("、")),
+                Cell::text(last.map(|r| r.period.clone()).unwrap_or_default()),
+                last.and_then(|r| r.progress_percent.parse::<Decimal>().ok()).map(|d| Cell::Number(d, "0.0")).unwrap_or(Cell::Empty),
+                last.and_then(|r| r.investment_cumulative_wan.parse::<Decimal>().ok()).map(|w| yi(w / Decimal::from(10_000))).unwrap_or(Cell::Empty),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: l.pick("附件2 项目清单", "Annex 2 projects").into(),
+        keys: vec![
+            "domain",
+            "number",
+            "name",
+            "assessed_indicators",
+            "scope",
+            "period",
+            "budget_yi",
+            "budget_printed",
+            "implementers",
+            "latest_period",
+            "progress_percent",
+            "investment_yi",
+        ],
+        header: [
+            ("领域", "Domain"),
+            ("序号", "No."),
+            ("项目名称", "Project"),
+            ("考核指标", "Assessed indicators"),
+            ("工作任务", "Scope"),
+            ("实施年限", "Period"),
+            ("投资概算（亿元）", "Budget (100 million CNY)"),
+            ("原文金额", "Budget as printed"),
+            ("组织实施单位", "Implementers"),
+            ("最近调度月份", "Latest report"),
+            ("形象进度（%）", "Progress (%)"),
+            ("累计完成投资（亿元）", "Invested (100 million CNY)"),
+        ]
+        .iter()
+        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .collect(),
+        rows,
+    }
+}
+
+fn state(s: EntryState, l: Locale) -> &'static str {
+    match s {
+        EntryState::Submitted => l.pick("已报送", "submitted"),
+        EntryState::Returned => l.pick("已退回", "returned"),
+        EntryState::Approved => l.pick("已审核", "approved"),
+    }
+}
+
+/// Every observation of the zone.
+pub fn observations(plan: &Plan, obs: &[ObservationRecord], l: Locale) -> Table {
+    let rows = obs
+        .iter()
+        .map(|o| {
+            let unit = plan.leaf(&o.indicator).map(|x| x.unit.to_string()).unwrap_or_default();
+            vec![
+                Cell::text(o.indicator.clone()),
+                Cell::Number(Decimal::from(o.year), "0"),
+                Cell::text(o.region.clone()),
+                o.value.parse::<Decimal>().map(|d| Cell::Number(d, "0.00##")).unwrap_or_else(|_| Cell::text(o.value.clone())),
+                Cell::text(unit),
+                Cell::text(state(o.state, l)),
+                Cell::text(if o.late { l.pick("逾期", "late") } else { "" }),
+                Cell::text(o.submitted_by.clone()),
+                Cell::text(o.decided_by.clone()),
+                Cell::text(o.comment.clone()),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: l.pick("指标年度值", "Observations").into(),
+        keys: vec!["indicator", "year", "region", "value", "unit", "state", "late", "submitted_by", "decided_by", "comment"],
+        header: [
+            ("指标", "Indicator"),
+            ("年度", "Year"),
+            ("地区", "Region"),
+            ("值", "Value"),
+            ("单位", "Unit"),
+            ("状态", "State"),
+            ("逾期", "Late"),
+            ("报送人", "Submitted by"),
+            ("审核人", "Decided by"),
+            ("说明", "Comment"),
+        ]
+        .iter()
+        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .collect(),
+        rows,
+    }
+}
+
+/// The dispatch history: of one project (`project`), of the projects in one region (`region`),
+/// or of the whole zone.
+pub fn dispatch(plan: &Plan, reports: &[DispatchRecord], project: Option<u32>, region: Option<&str>, l: Locale) -> Table {
+    let rows = reports
+        .iter()
+        .filter(|r| r.kind == "project")
+        .filter(|r| project.is_none_or(|n| r.subject == i64::from(n)))
+        .filter(|r| region.is_none_or(|reg| plan.project(r.subject as u32).is_some_and(|p| ecociv_core::access::regions_of(plan, p).contains(&reg))))
+        .map(|r| {
+            let p = plan.project(r.subject as u32);
+            let dec = |s: &str, f: &'static str| s.parse::<Decimal>().map(|d| Cell::Number(d, f)).unwrap_or(Cell::Empty);
+            vec![
+                Cell::Number(Decimal::from(r.subject), "0"),
+                Cell::text(p.map(|p| p.name.clone()).unwrap_or_default()),
+                Cell::text(r.period.clone()),
+                Cell::text(ecociv_core::entry::ProjectStatus::parse(&r.status).map(|s| s.label(l).to_string()).unwrap_or_default()),
+                dec(&r.progress_percent, "0.0"),
+                dec(&r.investment_month_wan, "0.00"),
+                dec(&r.investment_cumulative_wan, "0.00"),
+                Cell::text(r.org_unit.clone()),
+                Cell::text(state(r.state, l)),
+                Cell::text(if r.late { l.pick("逾期", "late") } else { "" }),
+                Cell::text(r.benefits.clone()),
+                Cell::text(r.problems.clone()),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: l.pick("月调度", "Dispatch").into(),
+        keys: vec![
+            "project",
+            "name",
+            "period",
+            "status",
+            "progress_percent",
+            "investment_month_wan",
+            "investment_cumulative_wan",
+            "org_unit",
+            "state",
+            "late",
+            "benefits",
+            "problems",
+        ],
+        header: [
+            ("项目序号", "Project"),
+            ("项目名称", "Name"),
+            ("月份", "Month"),
+            ("建设状态", "Status"),
+            ("形象进度（%）", "Progress (%)"),
+            ("本月完成投资（万元）", "This month (10,000 CNY)"),
+            ("累计完成投资（万元）", "Cumulative (10,000 CNY)"),
+            ("报送单位", "Reported by"),
+            ("状态", "State"),
+            ("逾期", "Late"),
+            ("已取得的效益", "Benefits"),
+            ("存在问题", "Problems"),
+        ]
+        .iter()
+        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .collect(),
+        rows,
+    }
+}
+
+/// CSV in UTF-8 with a BOM; numbers as plain decimals.
+pub fn csv(t: &Table) -> Vec<u8> {
+    let quote = |s: &str| if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
+    let mut out = String::from("\u{feff}");
+    out.push_str(&t.header.iter().map(|h| quote(h)).collect::<Vec<_>>().join(","));
+    out.push_str("\r\n");
+    for r in &t.rows {
+        out.push_str(&r.iter().map(|c| quote(&c.as_text())).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
+}
+
+/// JSON: an array of objects keyed by the column names; numbers as strings (decimals travel as strings).
+pub fn json(t: &Table) -> Vec<u8> {
+    let rows: Vec<serde_json::Value> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let mut m = serde_json::Map::new();
+            for (k, c) in t.keys.iter().zip(r) {
+                m.insert((*k).to_string(), if *c == Cell::Empty { serde_json::Value::Null } else { serde_json::Value::String(c.as_text()) });
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    serde_json::to_vec_pretty(&rows).expect("serializable")
+}
+
+/// An `.xlsx` workbook with one sheet per table: bold frozen header, numbers as numbers.
+pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ReportError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold().set_text_wrap();
+    for t in tables {
+        let ws = wb.add_worksheet();
+        // sheet names: at most 31 characters, no []:*?/\
+        let name: String = t.sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+        ws.set_name(&name)?;
+        for (c, h) in t.header.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)?;
+            ws.set_column_width(c as u16, 14)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+        let mut formats: BTreeMap<&'static str, Format> = BTreeMap::new();
+        for (r, row) in t.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = ((r + 1) as u32, c as u16);
+                match cell {
+                    Cell::Text(s) => {
+                        ws.write_string(r, c, s)?;
+                    }
+                    Cell::Number(d, f) => {
+                        let fmt = formats.entry(f).or_insert_with(|| Format::new().set_num_format(*f));
+                        let v: f64 = d.to_string().parse().unwrap_or(0.0);
+                        ws.write_number_with_format(r, c, v, fmt)?;
+                    }
+                    Cell::Empty => {}
+                }
+            }
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecociv_core::plan_data::{build_plan, hohhot};
+
+    #[test]
+    fn the_annexes_hold_every_indicator_and_project() {
+        let plan = build_plan(&hohhot()).unwrap();
+        let a1 = annex1(&plan, &[], &[], 2024, Locale::Zh);
+        assert_eq!(a1.rows.len(), plan.leaves().len());
+        assert_eq!(a1.header[3], "指标名称");
+        let a2 = annex2(&plan, &[], Locale::Zh);
+        assert_eq!(a2.rows.len(), 76);
+        assert_eq!(a2.rows[40][6], Cell::Number(Decimal::new(449152, 6), "0.0000"), "project 41 read as 万元");
+        assert_eq!(a2.rows[0][6], Cell::Empty, "“-” is no amount");
+        let c = String::from_utf8(csv(&a2)).unwrap();
+        assert!(c.starts_with("\u{feff}领域,序号,项目名称"));
+        assert_eq!(c.lines().count(), 77);
+        let j: serde_json::Value = serde_json::from_slice(&json(&a2)).unwrap();
+        assert_eq!(j[40]["budget_yi"], "0.449152");
+        assert!(j[0]["budget_yi"].is_null());
+        let x = xlsx(&[a1, a2]).unwrap();
+        assert!(x.starts_with(b"PK"), "a zip container");
+    }
+}
+
+#[cfg(test)]
+mod openpyxl {
+    use super::*;
+    use ecociv_core::plan_data::{build_plan, hohhot};
+
+    /// The workbook as another program reads it: openpyxl (PyPI), the reader most scripts use.
+    #[test]
+    fn openpyxl_reads_the_same_values() {
+        let have = std::process::Command::new("python3").args(["-c", "import openpyxl"]).status().is_ok_and(|s| s.success());
+        if !have {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true and python3 with openpyxl is missing (the test script installs it)");
+            }
+            eprintln!("SKIPPED (openpyxl): python3 with openpyxl is not installed");
+            return;
+        }
+        let plan = build_plan(&hohhot()).unwrap();
+        let a2 = annex2(&plan, &[], Locale::Zh);
+        let bytes = xlsx(&[annex1(&plan, &[], &[], 2024, Locale::Zh), a2.clone()]).unwrap();
+        let path = std::env::temp_dir().join(format!("ecociv-openpyxl-{}.xlsx", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["附件2 项目清单"]
+rows = [[c.value for c in r] for r in ws.iter_rows()]
+print(json.dumps({"sheets": wb.sheetnames, "rows": len(rows), "header": rows[0], "p41": rows[41][6], "p41_format": ws.cell(42, 7).number_format, "p1": rows[1][6], "p8_name": rows[8][2], "number_type": type(rows[41][6]).__name__}, ensure_ascii=False))
+"#;
+        let out = std::process::Command::new("python3").arg("-c").arg(script).arg(&path).output().unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["sheets"], serde_json::json!(["附件1 指标责任分工", "附件2 项目清单"]));
+        assert_eq!(v["rows"], 77);
+        assert_eq!(v["header"][6], "投资概算（亿元）");
+        assert_eq!(v["number_type"], "float", "numbers are numbers, not text");
+        assert_eq!(v["p41"], 0.449152);
+        assert_eq!(v["p41_format"], "0.0000");
+        assert!(v["p1"].is_null());
+        assert_eq!(v["p8_name"], plan.project(8).unwrap().name);
+    }
+}
