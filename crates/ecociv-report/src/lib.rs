@@ -15,6 +15,8 @@ use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRec
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
+pub mod template;
+
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -53,6 +55,10 @@ pub struct Table {
 pub enum ReportError {
     #[error("xlsx: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// The org unit answers for no row of this kind (a unit has no indicators; a department
+    /// may implement no project).
+    #[error("{org_unit} has nothing to fill in a {kind} template")]
+    NothingToFill { org_unit: String, kind: &'static str },
 }
 
 fn yi(d: Decimal) -> Cell {
@@ -411,22 +417,31 @@ mod openpyxl {
     use super::*;
     use ecociv_core::plan_data::{build_plan, hohhot};
 
-    /// The workbook as another program reads it: openpyxl (PyPI), the reader most scripts use.
-    #[test]
-    fn openpyxl_reads_the_same_values() {
+    /// Runs a Python script on the workbook with openpyxl (PyPI), the reader most scripts use,
+    /// and returns what it prints as JSON; `None` (skipped) where openpyxl is missing outside CI.
+    fn openpyxl(bytes: &[u8], script: &str) -> Option<serde_json::Value> {
         let have = std::process::Command::new("python3").args(["-c", "import openpyxl"]).status().is_ok_and(|s| s.success());
         if !have {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("CI=true and python3 with openpyxl is missing (the test script installs it)");
             }
             eprintln!("SKIPPED (openpyxl): python3 with openpyxl is not installed");
-            return;
+            return None;
         }
+        let path = std::env::temp_dir().join(format!("ecociv-openpyxl-{}-{}.xlsx", std::process::id(), bytes.len()));
+        std::fs::write(&path, bytes).unwrap();
+        let out = std::process::Command::new("python3").arg("-c").arg(script).arg(&path).output().unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        Some(serde_json::from_slice(&out.stdout).unwrap())
+    }
+
+    /// The workbook as another program reads it.
+    #[test]
+    fn openpyxl_reads_the_same_values() {
         let plan = build_plan(&hohhot()).unwrap();
         let a2 = annex2(&plan, &[], Locale::Zh);
         let bytes = xlsx(&[annex1(&plan, &[], &[], 2024, Locale::Zh), a2.clone()]).unwrap();
-        let path = std::env::temp_dir().join(format!("ecociv-openpyxl-{}.xlsx", std::process::id()));
-        std::fs::write(&path, &bytes).unwrap();
         let script = r#"
 import json, sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
@@ -434,10 +449,7 @@ ws = wb["附件2 项目清单"]
 rows = [[c.value for c in r] for r in ws.iter_rows()]
 print(json.dumps({"sheets": wb.sheetnames, "rows": len(rows), "header": rows[0], "p41": rows[41][6], "p41_format": ws.cell(42, 7).number_format, "p1": rows[1][6], "p8_name": rows[8][2], "number_type": type(rows[41][6]).__name__}, ensure_ascii=False))
 "#;
-        let out = std::process::Command::new("python3").arg("-c").arg(script).arg(&path).output().unwrap();
-        let _ = std::fs::remove_file(&path);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let Some(v) = openpyxl(&bytes, script) else { return };
         assert_eq!(v["sheets"], serde_json::json!(["附件1 指标责任分工", "附件2 项目清单"]));
         assert_eq!(v["rows"], 77);
         assert_eq!(v["header"][6], "投资概算（亿元）");
@@ -446,5 +458,127 @@ print(json.dumps({"sheets": wb.sheetnames, "rows": len(rows), "header": rows[0],
         assert_eq!(v["p41_format"], "0.0000");
         assert!(v["p1"].is_null());
         assert_eq!(v["p8_name"], plan.project(8).unwrap().name);
+    }
+
+    const TEMPLATE_SCRIPT: &str = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb.worksheets[0]
+rows = [[c.value for c in r] for r in ws.iter_rows()]
+dv = [{"sqref": str(d.sqref), "formula": d.formula1} for d in ws.data_validations.dataValidation]
+locked = {c.coordinate: c.protection.locked for r in ws.iter_rows(min_row=2, max_row=2) for c in r}
+print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.worksheets], "protected": ws.protection.sheet,
+  "rows": rows, "dv": dv, "locked": locked, "signature": wb["_ecociv"]["A1"].value,
+  "hidden_cols": [k for k, d in ws.column_dimensions.items() if d.hidden]}, ensure_ascii=False))
+"#;
+
+    /// A template as Excel sees it: protected, the entry columns unlocked, lists on the state
+    /// and status cells, the signature on a very hidden sheet, the version column hidden.
+    #[test]
+    fn templates_lock_key_cells_and_carry_their_signature() {
+        use crate::template::*;
+        use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
+        let plan = build_plan(&hohhot()).unwrap();
+        let env = plan.org_unit("市生态环境局").unwrap().clone();
+        let mut o = ObservationRecord {
+            id: 1,
+            zone: plan.zone.code.clone(),
+            indicator: "7.2".into(),
+            year: 2023,
+            region: String::new(),
+            value: "36.5".into(),
+            comment: String::new(),
+            explanation: String::new(),
+            state: EntryState::Approved,
+            late: false,
+            submitted_by: "a".into(),
+            submitted_at: String::new(),
+            decided_by: String::new(),
+            decided_at: String::new(),
+            reason: String::new(),
+            version: 1,
+        };
+        let mut o24 = o.clone();
+        o24.year = 2024;
+        o24.value = "34".into();
+        o24.version = 3;
+        o24.state = EntryState::Submitted;
+        o.year = 2023;
+        let bytes = observation_template(&plan, &env, 2024, &[], &[o, o24], "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let Some(v) = openpyxl(&bytes, TEMPLATE_SCRIPT) else { return };
+        assert_eq!(v["sheets"], serde_json::json!(["指标数据", "填报说明", "_ecociv"]));
+        assert_eq!(v["states"], serde_json::json!(["visible", "visible", "veryHidden"]));
+        assert_eq!(v["protected"], true);
+        let rows = v["rows"].as_array().unwrap();
+        let codes: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str().unwrap()).collect();
+        assert_eq!(codes, observation_leaves(&plan, &env, &[]));
+        assert!(codes.contains(&"7.2") && codes.len() < plan.leaves().len(), "{codes:?}");
+        for c in &codes {
+            let i = plan.indicator_of(c).unwrap();
+            assert!(i.lead_departments.contains(&env.name) || i.data_providers.contains(&env.name), "{c}");
+        }
+        let r72 = rows.iter().find(|r| r[0] == "7.2").unwrap();
+        assert_eq!((r72[5].as_f64(), r72[6].as_f64(), r72[9].as_f64()), (Some(36.5), Some(34.0), Some(3.0)), "{r72:?}");
+        assert_eq!(v["hidden_cols"], serde_json::json!(["J"]));
+        assert_eq!(
+            (v["locked"]["A2"].as_bool(), v["locked"]["F2"].as_bool(), v["locked"]["G2"].as_bool(), v["locked"]["H2"].as_bool()),
+            (Some(true), Some(true), Some(false), Some(false))
+        );
+        // state-valued leaves get a list of the state words
+        let state_rows: Vec<usize> = rows.iter().enumerate().filter(|(_, r)| r[3].as_str().is_some_and(|t| t.contains("建立"))).map(|(i, _)| i + 1).collect();
+        for r in &state_rows {
+            assert!(v["dv"].as_array().unwrap().iter().any(|d| d["sqref"] == format!("G{r}")), "row {r}: {}", v["dv"]);
+        }
+        let sig = Signature::decode(v["signature"].as_str().unwrap()).unwrap();
+        assert_eq!((sig.org_unit.as_str(), sig.kind, sig.period.as_str()), ("市生态环境局", TemplateKind::Observations, "2024"));
+
+        let zhujian = plan.org_unit("市住建局").unwrap().clone();
+        let d = DispatchRecord {
+            id: 1,
+            zone: plan.zone.code.clone(),
+            kind: "project".into(),
+            subject: 22,
+            org_unit: "市住建局".into(),
+            period: "2024-04".into(),
+            status: "under_way".into(),
+            progress_percent: "30".into(),
+            investment_month_wan: "5".into(),
+            investment_cumulative_wan: "120".into(),
+            progress: String::new(),
+            quantities: String::new(),
+            benefits: String::new(),
+            problems: String::new(),
+            explanation: String::new(),
+            state: EntryState::Approved,
+            late: false,
+            submitted_by: String::new(),
+            submitted_at: String::new(),
+            decided_by: String::new(),
+            decided_at: String::new(),
+            reason: String::new(),
+            version: 1,
+        };
+        let bytes = dispatch_template(&plan, &zhujian, "2024-05".parse().unwrap(), &[d], "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let Some(v) = openpyxl(&bytes, TEMPLATE_SCRIPT) else { return };
+        let rows = v["rows"].as_array().unwrap();
+        let mine: Vec<u32> = plan.projects.iter().filter(|p| p.implementers.contains(&zhujian.name)).map(|p| p.number).collect();
+        assert_eq!(rows.len() - 1, mine.len());
+        let r22 = rows.iter().find(|r| r[0].as_f64() == Some(22.0)).unwrap();
+        assert_eq!((r22[3].as_f64(), r22[4].as_f64(), &r22[5]), (Some(120.0), Some(30.0), &serde_json::Value::Null), "{r22:?}");
+        assert_eq!(v["dv"][0]["sqref"], format!("F2:F{}", mine.len() + 1));
+        assert!(v["dv"][0]["formula"].as_str().unwrap().contains("在建"));
+        let sig = Signature::decode(v["signature"].as_str().unwrap()).unwrap();
+        assert_eq!((sig.kind, sig.period.as_str()), (TemplateKind::Dispatch, "2024-05"));
+
+        let unit =
+            plan.org_units.iter().find(|o| o.kind == ecociv_core::model::OrgKind::Unit && !plan.projects.iter().any(|p| p.implementers.contains(&o.name)));
+        if let Some(u) = unit {
+            assert!(matches!(dispatch_template(&plan, u, "2024-05".parse().unwrap(), &[], "t", Locale::Zh), Err(ReportError::NothingToFill { .. })));
+        }
+        assert!(matches!(
+            observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &[], &[], "t", Locale::Zh),
+            Err(ReportError::NothingToFill { .. })
+        ));
+        assert!(observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &["24".into()], &[], "t", Locale::En).is_ok());
     }
 }

@@ -1,5 +1,7 @@
 //! Downloads of the tables (signed in): `/export/{annex1|annex2|observations|dispatch}.{xlsx|csv|json}`,
-//! the dispatch history narrowed with `?project=N` or `?region=NAME`.
+//! the dispatch history narrowed with `?project=N` or `?region=NAME`; and the templates an org
+//! unit fills offline: `/templates/{observations|dispatch}.xlsx?period=2024|2024-05` for the
+//! signed-in user's own org unit (the task force may ask for any with `?org=NAME`).
 
 use axum::Router;
 use axum::extract::State;
@@ -15,7 +17,63 @@ use crate::extract::{P, Q};
 use crate::workflow;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/export/{file}", get(download))
+    Router::new().route("/export/{file}", get(download)).route("/templates/{file}", get(template))
+}
+
+#[derive(Deserialize, Default)]
+struct TemplateQuery {
+    period: Option<String>,
+    org: Option<String>,
+}
+
+async fn template(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q): Q<TemplateQuery>) -> Result<Response, WebError> {
+    use ecociv_report::template::{dispatch_template, observation_template};
+    let l = a.locale;
+    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let z = &plan.zone.code;
+    let org_name = match q.org.as_deref().filter(|o| !o.is_empty()) {
+        Some(o) if a.actor.can_approve(&plan) => o.to_string(),
+        Some(_) => return Err(WebError::forbidden().in_locale(l)),
+        None => a.actor.org_unit.clone(),
+    };
+    let org = plan.org_unit(&org_name).ok_or_else(|| WebError::bad_request("unknown_org_unit").field("org", &org_name).in_locale(l))?.clone();
+    let today = st.today();
+    let made_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let bad_period = |p: &str| WebError::bad_request("bad_period").field("period", p).in_locale(l);
+    let bytes = match file.as_str() {
+        "observations.xlsx" => {
+            let year = match q.period.as_deref() {
+                None | Some("") => chrono::Datelike::year(&today) - 1,
+                Some(p) => {
+                    p.trim().parse::<i32>().ok().filter(|y| (plan.base_year..=chrono::Datelike::year(&today)).contains(y)).ok_or_else(|| bad_period(p))?
+                }
+            };
+            let settings = workflow::settings_of(&st, z).await?;
+            observation_template(&plan, &org, year, &settings.regional_indicators, &st.store.observations(z).await?, &made_at, l)
+        }
+        "dispatch.xlsx" => {
+            let month = match q.period.as_deref() {
+                None | Some("") => ecociv_core::entry::YearMonth::of(today),
+                Some(p) => p.parse::<ecociv_core::entry::YearMonth>().ok().filter(|m| m.first_day() <= today).ok_or_else(|| bad_period(p))?,
+            };
+            dispatch_template(&plan, &org, month, &st.store.dispatch_reports(z).await?, &made_at, l)
+        }
+        _ => return Err(WebError::not_found("not_found").field("file", &file).in_locale(l)),
+    };
+    let bytes = bytes.map_err(|e| match e {
+        ecociv_report::ReportError::NothingToFill { .. } => WebError::bad_request("nothing_to_fill").field("org", &org.name).in_locale(l),
+        _ => WebError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    })?;
+    Ok(attachment(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &format!("{}-{file}", org.name), &file))
+}
+
+/// A download: its media type and a file name (ASCII fallback, UTF-8 name).
+fn attachment(bytes: Vec<u8>, media: &'static str, name: &str, ascii: &str) -> Response {
+    let mut r = bytes.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::pages::encode(name));
+    r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")));
+    r
 }
 
 #[derive(Deserialize, Default)]
@@ -56,9 +114,5 @@ async fn download(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q
         "json" => (ecociv_report::json(&table), "application/json"),
         _ => return Err(WebError::not_found("not_found").field("file", &file).in_locale(l)),
     };
-    let mut r = bytes.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    let disposition = format!("attachment; filename=\"{name}.{ext}\"; filename*=UTF-8''{}-{name}.{ext}", crate::pages::encode(&plan.zone.name));
-    r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")));
-    Ok(r)
+    Ok(attachment(bytes, media, &format!("{}-{name}.{ext}", plan.zone.name), &format!("{name}.{ext}")))
 }

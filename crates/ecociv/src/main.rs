@@ -96,6 +96,22 @@ enum Command {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+    /// The workbook an org unit fills offline for a period: its indicators for a year, or its
+    /// projects for a month, prefilled with what ecociv knows
+    Template {
+        #[arg(value_enum)]
+        kind: TemplateArg,
+        /// The org unit (name or alias)
+        #[arg(long)]
+        org: String,
+        /// A year (`2024`) for observations, a month (`2024-05`) for dispatch
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
     /// Synthetic data for benchmarks and trials
     Demo {
         #[command(subcommand)]
@@ -202,6 +218,12 @@ enum AuditCommand {
 enum ExportTable {
     Annex1,
     Annex2,
+    Observations,
+    Dispatch,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TemplateArg {
     Observations,
     Dispatch,
 }
@@ -500,6 +522,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (None, TableFormat::Xlsx) => anyhow::bail!("--output FILE is needed for xlsx"),
                 (None, _) => std::io::stdout().lock().write_all(&bytes)?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Template { kind, org, period, output, lang } => {
+            use ecociv_report::template::{dispatch_template, observation_template};
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            let z = &plan.zone.code;
+            let org = plan.org_unit(org).with_context(|| format!("--org {org:?} is not an org unit of the plan"))?.clone();
+            let made_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let bytes = match kind {
+                TemplateArg::Observations => {
+                    let year: i32 = period
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|y| (plan.base_year..=plan.end_year + 20).contains(y))
+                        .with_context(|| format!("--period {period:?}: a year from {} on is expected for observations", plan.base_year))?;
+                    let regional = store.zone_settings(z).await?.map(|x| x.regional_indicators).unwrap_or_default();
+                    observation_template(&plan, &org, year, &regional, &store.observations(z).await?, &made_at, *lang)?
+                }
+                TemplateArg::Dispatch => {
+                    let month: ecociv_core::entry::YearMonth =
+                        period.parse().ok().with_context(|| format!("--period {period:?}: a month YYYY-MM is expected for dispatch"))?;
+                    dispatch_template(&plan, &org, month, &store.dispatch_reports(z).await?, &made_at, *lang)?
+                }
+            };
+            std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
+            println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { command: DemoCommand::Generate { zones, projects_per_zone, years } } => {

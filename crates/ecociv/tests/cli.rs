@@ -305,3 +305,23 @@ fn export_writes_the_annexes_and_refuses_bad_arguments() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(serde_json::from_str::<Value>(&stdout(&o)).unwrap(), serde_json::json!([]), "nothing reported yet");
 }
+
+#[test]
+fn template_writes_a_workbook_for_an_org_unit_and_period() {
+    let dir = folder("template");
+    let o = run(&dir, &["template", "dispatch", "--org", "市住建局", "--period", "2024-05", "--output", "t.xlsx"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(dir.join("t.xlsx")).unwrap().starts_with(b"PK\x03\x04"));
+    let o = run(&dir, &["template", "observations", "--org", "市统计局", "--period", "2024", "--output", "o.xlsx", "--lang", "en"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (args, says) in [
+        (vec!["template", "dispatch", "--org", "北京市", "--period", "2024-05", "--output", "x.xlsx"], "北京市"),
+        (vec!["template", "dispatch", "--org", "市住建局", "--period", "2024", "--output", "x.xlsx"], "YYYY-MM"),
+        (vec!["template", "observations", "--org", "市住建局", "--period", "2024-05", "--output", "x.xlsx"], "a year"),
+        (vec!["template", "observations", "--org", "托克托县", "--period", "2024", "--output", "x.xlsx"], "nothing to fill"),
+    ] {
+        let o = run(&dir, &args);
+        assert!(!o.status.success() && stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    assert!(!dir.join("x.xlsx").exists(), "no file written on error");
+}

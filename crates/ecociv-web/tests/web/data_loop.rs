@@ -1217,3 +1217,35 @@ async fn tables_download_as_xlsx_csv_and_json() {
     assert_eq!(send(&app, "GET", "/export/dispatch.csv?region=%E5%8C%97%E4%BA%AC", &[auth], Body::empty()).await.status, StatusCode::BAD_REQUEST);
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn templates_download_for_the_users_own_org_unit() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let get = |user: &'static str, uri: &'static str| {
+        let app = &app;
+        async move {
+            let auth = format!("Bearer tok-{user}");
+            send(app, "GET", uri, &[("authorization", auth.as_str())], Body::empty()).await
+        }
+    };
+    let r = get("zhujian", "/templates/dispatch.xlsx?period=2024-05").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.bytes.starts_with(b"PK\x03\x04"));
+    let cd = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(cd.contains("dispatch.xlsx") && cd.contains(&ecociv_web::pages::encode("市住建局")), "{cd}");
+    assert_eq!(get("env", "/templates/observations.xlsx?period=2023").await.status, StatusCode::OK);
+    // a region without regional indicators, a unit without indicators: nothing to fill, said so
+    let r = get("tuoxian", "/templates/observations.xlsx").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"]["code"], "nothing_to_fill");
+    // only the task force chooses another org unit
+    assert_eq!(get("env", "/templates/dispatch.xlsx?org=%E5%B8%82%E4%BD%8F%E5%BB%BA%E5%B1%80").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(get("tf", "/templates/dispatch.xlsx?org=%E5%B8%82%E4%BD%8F%E5%BB%BA%E5%B1%80").await.status, StatusCode::OK);
+    assert_eq!(get("tf", "/templates/dispatch.xlsx?org=%E5%8C%97%E4%BA%AC").await.json()["error"]["code"], "unknown_org_unit");
+    for bad in ["/templates/dispatch.xlsx?period=2024-13", "/templates/dispatch.xlsx?period=2024-07", "/templates/observations.xlsx?period=2019"] {
+        let r = get("zhujian", bad).await;
+        assert_eq!((r.status, r.json()["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_period")), "{bad}");
+    }
+    assert_eq!(get("zhujian", "/templates/tasks.xlsx").await.status, StatusCode::NOT_FOUND);
+    app.db.cleanup().await;
+}

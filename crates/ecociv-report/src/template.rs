@@ -1,0 +1,372 @@
+//! Templates: the workbook an org unit fills offline for one period. It holds exactly the rows
+//! that unit answers for — its indicators for a year (unit, target, last year's value) or its
+//! projects for a month (budget, last month's cumulative investment and progress) — prefilled
+//! with what ecociv already knows. Key cells are locked (the sheet is protected without a
+//! password: the lock guards against slips, not against intent); state words and statuses are
+//! drop-down lists; an instructions sheet explains the rest; a very hidden sheet carries the
+//! [`Signature`] of what was downloaded, so that a workbook for another unit or period can be
+//! refused on import, and a hidden column the version of each row at download time, so that a
+//! value changed in ecociv since then shows as a conflict.
+
+use ecociv_core::Locale;
+use ecociv_core::entry::{ProjectStatus, YearMonth};
+use ecociv_core::model::{OrgKind, OrgUnit, Plan};
+use ecociv_core::rule::ValueKind;
+use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{DataValidation, Format, Workbook, Worksheet};
+
+use crate::ReportError;
+
+/// The name of the very hidden sheet that holds the signature.
+pub const SIGNATURE_SHEET: &str = "_ecociv";
+const SIGNATURE_TAG: &str = "ecociv-template/1";
+
+/// What a template was made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateKind {
+    /// Yearly values of indicators; the period is a year (`2024`).
+    Observations,
+    /// Monthly dispatch reports of projects; the period is a month (`2024-05`).
+    Dispatch,
+}
+
+impl TemplateKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            TemplateKind::Observations => "observations",
+            TemplateKind::Dispatch => "dispatch",
+        }
+    }
+    pub fn parse(s: &str) -> Option<TemplateKind> {
+        [TemplateKind::Observations, TemplateKind::Dispatch].into_iter().find(|k| k.code() == s)
+    }
+}
+
+/// Who and what a template was downloaded for, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub zone: String,
+    pub org_unit: String,
+    pub kind: TemplateKind,
+    pub period: String,
+    /// RFC 3339, UTC.
+    pub made_at: String,
+}
+
+impl Signature {
+    /// One line: the tag and the fields, separated by `|` (no field holds one).
+    pub fn encode(&self) -> String {
+        [SIGNATURE_TAG, &self.zone, &self.org_unit, self.kind.code(), &self.period, &self.made_at].join("|")
+    }
+    pub fn decode(s: &str) -> Option<Signature> {
+        let f: Vec<&str> = s.trim().split('|').collect();
+        match f.as_slice() {
+            [tag, zone, org, kind, period, made_at] if *tag == SIGNATURE_TAG => Some(Signature {
+                zone: (*zone).into(),
+                org_unit: (*org).into(),
+                kind: TemplateKind::parse(kind)?,
+                period: (*period).into(),
+                made_at: (*made_at).into(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// One column of a template.
+struct Column {
+    key: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    /// Filled in by the unit (unlocked) or given by ecociv (locked).
+    entry: bool,
+    width: f64,
+}
+
+const fn col(key: &'static str, zh: &'static str, en: &'static str, entry: bool, width: f64) -> Column {
+    Column { key, zh, en, entry, width }
+}
+
+/// The columns of an observation template; the import reads them by these keys.
+const OBSERVATION_COLUMNS: [Column; 10] = [
+    col("indicator", "指标序号", "Indicator", false, 9.0),
+    col("name", "指标名称", "Name", false, 30.0),
+    col("unit", "单位", "Unit", false, 10.0),
+    col("target", "目标值", "Target", false, 16.0),
+    col("region", "旗县区", "Region", false, 12.0),
+    col("previous", "上年值", "Last year", false, 12.0),
+    col("value", "本年值", "Value", true, 14.0),
+    col("comment", "备注", "Comment", true, 24.0),
+    col("explanation", "跳变说明", "Explanation of a jump", true, 24.0),
+    col("version", "版本", "Version", false, 6.0),
+];
+
+/// The columns of a dispatch template.
+const DISPATCH_COLUMNS: [Column; 13] = [
+    col("project", "项目序号", "Project", false, 9.0),
+    col("name", "项目名称", "Name", false, 34.0),
+    col("budget_yi", "总投资（亿元）", "Budget (100 M yuan)", false, 12.0),
+    col("previous_cumulative_wan", "上月累计投资（万元）", "Cumulative to last month (10k yuan)", false, 14.0),
+    col("previous_progress", "上月进度（%）", "Progress last month (%)", false, 10.0),
+    col("status", "状态", "Status", true, 10.0),
+    col("progress_percent", "进度（%）", "Progress (%)", true, 10.0),
+    col("investment_month_wan", "本月投资（万元）", "Investment this month (10k yuan)", true, 14.0),
+    col("investment_cumulative_wan", "累计投资（万元）", "Cumulative investment (10k yuan)", true, 14.0),
+    col("benefits", "已取得的效益", "Benefits", true, 24.0),
+    col("problems", "存在问题", "Problems", true, 24.0),
+    col("explanation", "超预算说明", "Explanation (over budget)", true, 20.0),
+    col("version", "版本", "Version", false, 6.0),
+];
+
+/// The keys of the columns of a template, in order.
+pub fn column_keys(kind: TemplateKind) -> Vec<&'static str> {
+    match kind {
+        TemplateKind::Observations => OBSERVATION_COLUMNS.iter().map(|c| c.key).collect(),
+        TemplateKind::Dispatch => DISPATCH_COLUMNS.iter().map(|c| c.key).collect(),
+    }
+}
+
+/// The header of a column in a language.
+pub fn column_header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'static str> {
+    let cols: &[Column] = match kind {
+        TemplateKind::Observations => &OBSERVATION_COLUMNS,
+        TemplateKind::Dispatch => &DISPATCH_COLUMNS,
+    };
+    cols.iter().find(|c| c.key == key).map(|c| l.pick(c.zh, c.en))
+}
+
+/// The leaves an org unit enters yearly values of: a department those of the indicators it
+/// leads or provides data for; a region the indicators the task force asks by region.
+pub fn observation_leaves<'a>(plan: &'a Plan, org: &OrgUnit, regional: &[String]) -> Vec<&'a str> {
+    plan.leaves()
+        .into_iter()
+        .filter(|leaf| match org.kind {
+            OrgKind::Department => leaf.indicator.lead_departments.contains(&org.name) || leaf.indicator.data_providers.contains(&org.name),
+            OrgKind::Region => regional.iter().any(|c| c == leaf.code || *c == leaf.indicator.code),
+            _ => false,
+        })
+        .map(|leaf| leaf.code)
+        .collect()
+}
+
+fn sheet_layout(ws: &mut Worksheet, cols: &[Column], l: Locale) -> Result<(), ReportError> {
+    let head = Format::new().set_bold().set_text_wrap().set_background_color("D9E1F2");
+    let head_entry = Format::new().set_bold().set_text_wrap().set_background_color("FFF2CC");
+    for (c, column) in cols.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, l.pick(column.zh, column.en), if column.entry { &head_entry } else { &head })?;
+        ws.set_column_width(c, column.width)?;
+        if column.key == "version" {
+            ws.set_column_hidden(c)?;
+        }
+    }
+    ws.set_row_height(0, 32)?;
+    ws.set_freeze_panes(1, 2)?;
+    Ok(())
+}
+
+fn write_cell(ws: &mut Worksheet, r: u32, c: u16, text: &str, entry: bool, unlocked: &Format) -> Result<(), ReportError> {
+    match (text.parse::<Decimal>(), entry) {
+        (Ok(d), _) if !text.is_empty() => {
+            let v: f64 = d.to_string().parse().unwrap_or(0.0);
+            if entry {
+                ws.write_number_with_format(r, c, v, unlocked)?
+            } else {
+                ws.write_number(r, c, v)?
+            };
+        }
+        (_, true) => {
+            ws.write_string_with_format(r, c, text, unlocked)?;
+        }
+        _ if !text.is_empty() => {
+            ws.write_string(r, c, text)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn instructions(wb: &mut Workbook, lines: &[String], l: Locale) -> Result<(), ReportError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(l.pick("填报说明", "Instructions"))?;
+    ws.set_column_width(0, 100)?;
+    let wrap = Format::new().set_text_wrap();
+    for (r, line) in lines.iter().enumerate() {
+        ws.write_string_with_format(r as u32, 0, line, &wrap)?;
+    }
+    Ok(())
+}
+
+fn signature_sheet(wb: &mut Workbook, sig: &Signature) -> Result<(), ReportError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(SIGNATURE_SHEET)?;
+    ws.write_string(0, 0, sig.encode())?;
+    ws.set_very_hidden(true);
+    Ok(())
+}
+
+/// The sheet name of the rows of a template.
+pub fn data_sheet_name(kind: TemplateKind, l: Locale) -> &'static str {
+    match kind {
+        TemplateKind::Observations => l.pick("指标数据", "Indicator values"),
+        TemplateKind::Dispatch => l.pick("项目调度", "Project dispatch"),
+    }
+}
+
+/// The yearly template of an org unit: one row per leaf it answers for (and per region, for a
+/// region's regional values), prefilled with this year's value where one was entered.
+pub fn observation_template(
+    plan: &Plan,
+    org: &OrgUnit,
+    year: i32,
+    regional: &[String],
+    observations: &[ObservationRecord],
+    made_at: &str,
+    l: Locale,
+) -> Result<Vec<u8>, ReportError> {
+    let codes = observation_leaves(plan, org, regional);
+    if codes.is_empty() {
+        return Err(ReportError::NothingToFill { org_unit: org.name.clone(), kind: TemplateKind::Observations.code() });
+    }
+    let region = if org.kind == OrgKind::Region { org.name.as_str() } else { "" };
+    let mut wb = Workbook::new();
+    let unlocked = Format::new().set_unlocked().set_background_color("FFF2CC");
+    let ws = wb.add_worksheet();
+    ws.set_name(data_sheet_name(TemplateKind::Observations, l))?;
+    sheet_layout(ws, &OBSERVATION_COLUMNS, l)?;
+    let find = |code: &str, y: i32| {
+        observations.iter().find(|o| o.indicator == code && o.year == i64::from(y) && o.region == region && o.state != EntryState::Returned)
+    };
+    for (i, code) in codes.iter().enumerate() {
+        let r = (i + 1) as u32;
+        let leaf = plan.leaf(code).expect("a leaf of the plan");
+        let now = find(code, year);
+        let before = find(code, year - 1);
+        let name = if leaf.code == leaf.indicator.code { leaf.name.to_string() } else { format!("{} · {}", leaf.indicator.name, leaf.name) };
+        let cells = [
+            leaf.code.to_string(),
+            name,
+            leaf.unit.to_string(),
+            leaf.target.printed.clone(),
+            region.to_string(),
+            before.map(|o| o.value.clone()).unwrap_or_default(),
+            now.map(|o| o.value.clone()).unwrap_or_default(),
+            now.map(|o| o.comment.clone()).unwrap_or_default(),
+            now.map(|o| o.explanation.clone()).unwrap_or_default(),
+            now.map(|o| o.version.to_string()).unwrap_or_else(|| "0".into()),
+        ];
+        for (c, (text, column)) in cells.iter().zip(OBSERVATION_COLUMNS.iter()).enumerate() {
+            // codes such as 7.2 stay text, not the number 7.2
+            if column.key == "indicator" {
+                ws.write_string(r, c as u16, text)?;
+            } else {
+                write_cell(ws, r, c as u16, text, column.entry, &unlocked)?;
+            }
+        }
+        let rule = leaf.target.parse_rule().expect("plan rules parse");
+        if let ValueKind::State(w) = rule.value_kind() {
+            let dv = DataValidation::new().allow_list_strings(&w.accepted_values())?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
+            ws.add_data_validation(r, 6, r, 6, &dv)?;
+        }
+    }
+    ws.protect();
+    let mut lines = vec![
+        format!("{} · {} · {year}", plan.title, org.name),
+        l.pick(
+            "填写黄色列：本年值、备注，与上年相比变化较大时填写跳变说明。其余列已锁定，请勿改动。",
+            "Fill in the yellow columns: the value, a comment, and an explanation when it jumps against last year. The other columns are locked.",
+        )
+        .into(),
+        l.pick(
+            "数值按表头所示单位填写，不带单位；状态类指标从下拉列表选择。",
+            "Numbers in the unit of the row, without the unit; states from the drop-down list.",
+        )
+        .into(),
+        l.pick(
+            "请勿增删行、改动序号或工作表名；本表只能由下载它的单位在同一年度导入。",
+            "Do not add or delete rows, change the numbers or rename the sheets; this workbook imports only for the unit and year it was made for.",
+        )
+        .into(),
+        l.pick(
+            "导入时整表一并校验：全部通过才保存，否则一条也不保存，并列出每个问题所在的行列。",
+            "The import checks the whole workbook: either every row is stored or none, with every problem listed by row and column.",
+        )
+        .into(),
+    ];
+    if org.kind == OrgKind::Region {
+        lines.push(l.pick("旗县区填报本地区的数值，各行的旗县区已预填。", "A region enters its own values; the region of each row is filled in.").into());
+    }
+    instructions(&mut wb, &lines, l)?;
+    signature_sheet(
+        &mut wb,
+        &Signature {
+            zone: plan.zone.code.clone(),
+            org_unit: org.name.clone(),
+            kind: TemplateKind::Observations,
+            period: year.to_string(),
+            made_at: made_at.into(),
+        },
+    )?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The monthly template of an org unit: one row per project it implements, with last month's
+/// cumulative investment and progress, prefilled with this month's report where one was sent.
+pub fn dispatch_template(plan: &Plan, org: &OrgUnit, period: YearMonth, reports: &[DispatchRecord], made_at: &str, l: Locale) -> Result<Vec<u8>, ReportError> {
+    let projects: Vec<_> = plan.projects.iter().filter(|p| p.implementers.contains(&org.name)).collect();
+    if projects.is_empty() {
+        return Err(ReportError::NothingToFill { org_unit: org.name.clone(), kind: TemplateKind::Dispatch.code() });
+    }
+    let month = period.to_string();
+    let mut wb = Workbook::new();
+    let unlocked = Format::new().set_unlocked().set_background_color("FFF2CC");
+    let ws = wb.add_worksheet();
+    ws.set_name(data_sheet_name(TemplateKind::Dispatch, l))?;
+    sheet_layout(ws, &DISPATCH_COLUMNS, l)?;
+    let statuses: Vec<&str> =
+        [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended].iter().map(|s| s.label(l)).collect();
+    for (i, p) in projects.iter().enumerate() {
+        let r = (i + 1) as u32;
+        let mine =
+            reports.iter().filter(|d| d.kind == "project" && d.subject == i64::from(p.number) && d.org_unit == org.name && d.state != EntryState::Returned);
+        let now = mine.clone().find(|d| d.period == month);
+        let before = mine.filter(|d| d.period < month).max_by(|a, b| a.period.cmp(&b.period));
+        let status = now.and_then(|d| ProjectStatus::parse(&d.status)).map(|s| s.label(l).to_string()).unwrap_or_default();
+        let cells = [
+            p.number.to_string(),
+            p.name.clone(),
+            p.budget.as_ref().map(|b| b.yi.normalize().to_string()).unwrap_or_default(),
+            before.map(|d| d.investment_cumulative_wan.clone()).unwrap_or_default(),
+            before.map(|d| d.progress_percent.clone()).unwrap_or_default(),
+            status,
+            now.map(|d| d.progress_percent.clone()).unwrap_or_default(),
+            now.map(|d| d.investment_month_wan.clone()).unwrap_or_default(),
+            now.map(|d| d.investment_cumulative_wan.clone()).unwrap_or_default(),
+            now.map(|d| d.benefits.clone()).unwrap_or_default(),
+            now.map(|d| d.problems.clone()).unwrap_or_default(),
+            now.map(|d| d.explanation.clone()).unwrap_or_default(),
+            now.map(|d| d.version.to_string()).unwrap_or_else(|| "0".into()),
+        ];
+        for (c, (text, column)) in cells.iter().zip(DISPATCH_COLUMNS.iter()).enumerate() {
+            write_cell(ws, r, c as u16, text, column.entry, &unlocked)?;
+        }
+    }
+    let last = projects.len() as u32;
+    let dv = DataValidation::new().allow_list_strings(&statuses)?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
+    ws.add_data_validation(1, 5, last, 5, &dv)?;
+    ws.protect();
+    let lines = vec![
+        format!("{} · {} · {month}", plan.title, org.name),
+        l.pick("填写黄色列：状态、进度、本月投资、累计投资、效益与问题。累计投资应等于上月累计加本月投资；首次填报时填写开工以来的累计。", "Fill in the yellow columns. The cumulative investment must equal last month's plus this month's; in a first report give the cumulative since the start.").into(),
+        l.pick("金额单位为万元，进度为百分数（0–100），不带单位；状态从下拉列表选择。累计投资超过总投资时须填写超预算说明。", "Amounts in 10k yuan, progress in percent (0–100), without units; the status from the list. A cumulative investment above the budget needs an explanation.").into(),
+        l.pick("请勿增删行、改动序号或工作表名；本表只能由下载它的单位在同一月份导入。", "Do not add or delete rows, change the numbers or rename the sheets; this workbook imports only for the unit and month it was made for.").into(),
+        l.pick("导入时整表一并校验：全部通过才保存，否则一条也不保存，并列出每个问题所在的行列。", "The import checks the whole workbook: either every row is stored or none, with every problem listed by row and column.").into(),
+    ];
+    instructions(&mut wb, &lines, l)?;
+    signature_sheet(
+        &mut wb,
+        &Signature { zone: plan.zone.code.clone(), org_unit: org.name.clone(), kind: TemplateKind::Dispatch, period: month, made_at: made_at.into() },
+    )?;
+    Ok(wb.save_to_buffer()?)
+}
