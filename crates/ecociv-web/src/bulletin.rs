@@ -29,9 +29,31 @@ pub fn routes() -> Router<AppState> {
 pub struct Behind {
     pub number: u32,
     pub name: String,
-    pub implementers: String,
+    pub implementers: Vec<String>,
     pub reported: Decimal,
     pub expected: Decimal,
+}
+
+/// How a project's report of the month stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reporting {
+    OnTime,
+    Late,
+    /// Past the due date and not sent.
+    Missing,
+    /// Not sent, and the due date has not come: nobody is late yet.
+    NotYetDue,
+}
+
+impl Reporting {
+    pub fn key(self) -> &'static str {
+        match self {
+            Reporting::OnTime => "bulletin.on_time",
+            Reporting::Late => "todo.late",
+            Reporting::Missing => "bulletin.missing",
+            Reporting::NotYetDue => "bulletin.not_yet_due",
+        }
+    }
 }
 
 /// A unit's reporting in the month.
@@ -41,88 +63,134 @@ pub struct UnitReporting {
     pub on_time: usize,
     pub late: usize,
     pub missing: usize,
+    /// Not sent and not yet due: left out of the score.
+    pub pending: usize,
 }
 
 impl UnitReporting {
-    /// On-time share in percent (late counts half).
+    /// On-time share in percent of the reports already due (late counts half), two places.
     pub fn score(&self) -> Decimal {
-        if self.due == 0 {
+        let judged = self.due - self.pending;
+        if judged == 0 {
             return Decimal::ZERO;
         }
-        ((Decimal::from(self.on_time) + Decimal::from(self.late) / Decimal::TWO) * Decimal::ONE_HUNDRED / Decimal::from(self.due)).round_dp(1)
+        ((Decimal::from(self.on_time) + Decimal::from(self.late) / Decimal::TWO) * Decimal::ONE_HUNDRED / Decimal::from(judged)).round_dp(1)
     }
 }
 
 /// The bulletin of a month.
 pub struct Bulletin {
     pub month: YearMonth,
+    /// The due date of the month's reports.
+    pub due_date: chrono::NaiveDate,
+    /// Whether the due date has passed (before it, an unsent report is not missing yet).
+    pub judged: bool,
     pub due: usize,
-    pub reported: usize,
-    pub late: Vec<(u32, String, String, bool)>,
+    pub on_time: usize,
+    pub late_count: usize,
+    pub missing: usize,
+    pub pending: usize,
+    /// The projects not reported on time: number, name, implementers, how it stands.
+    pub late: Vec<(u32, String, Vec<String>, Reporting)>,
     pub behind: Vec<Behind>,
     pub units: Vec<UnitReporting>,
 }
 
-/// Builds the bulletin of a month from the plan and the reports.
-pub fn build(plan: &Plan, reports: &[DispatchRecord], month: YearMonth) -> Bulletin {
-    let mut late = Vec::new();
-    let mut behind = Vec::new();
-    let mut due = 0;
-    let mut reported = 0;
-    let mut units: Vec<UnitReporting> = Vec::new();
+/// Builds the bulletin of a month from the plan and the reports, as of `today` with reports
+/// due on `due_day` of the next month.
+pub fn build(plan: &Plan, reports: &[DispatchRecord], month: YearMonth, today: chrono::NaiveDate, due_day: u32) -> Bulletin {
+    let due_date = month.dispatch_due(due_day);
+    let judged = today > due_date;
+    let mut b = Bulletin {
+        month,
+        due_date,
+        judged,
+        due: 0,
+        on_time: 0,
+        late_count: 0,
+        missing: 0,
+        pending: 0,
+        late: Vec::new(),
+        behind: Vec::new(),
+        units: Vec::new(),
+    };
     for p in plan.projects.iter().filter(|p| p.period.overlaps(month.year, month.year)) {
-        due += 1;
+        b.due += 1;
         let r = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
+        let how = match r {
+            Some(r) if r.late => Reporting::Late,
+            Some(_) => Reporting::OnTime,
+            None if judged => Reporting::Missing,
+            None => Reporting::NotYetDue,
+        };
+        match how {
+            Reporting::OnTime => b.on_time += 1,
+            Reporting::Late => b.late_count += 1,
+            Reporting::Missing => b.missing += 1,
+            Reporting::NotYetDue => b.pending += 1,
+        }
         for i in &p.implementers {
-            let u = match units.iter_mut().position(|u| &u.unit == i) {
-                Some(k) => &mut units[k],
+            let u = match b.units.iter_mut().position(|u| &u.unit == i) {
+                Some(k) => &mut b.units[k],
                 None => {
-                    units.push(UnitReporting { unit: i.clone(), due: 0, on_time: 0, late: 0, missing: 0 });
-                    units.last_mut().expect("pushed")
+                    b.units.push(UnitReporting { unit: i.clone(), due: 0, on_time: 0, late: 0, missing: 0, pending: 0 });
+                    b.units.last_mut().expect("pushed")
                 }
             };
             u.due += 1;
-            match r {
-                None => u.missing += 1,
-                Some(r) if r.late => u.late += 1,
-                Some(_) => u.on_time += 1,
+            match how {
+                Reporting::OnTime => u.on_time += 1,
+                Reporting::Late => u.late += 1,
+                Reporting::Missing => u.missing += 1,
+                Reporting::NotYetDue => u.pending += 1,
             }
         }
-        match r {
-            None => late.push((p.number, p.name.clone(), p.implementers.join("、"), false)),
-            Some(r) => {
-                reported += 1;
-                if r.late {
-                    late.push((p.number, p.name.clone(), p.implementers.join("、"), true));
-                }
-            }
-        }
-        // behind: the latest report up to the month, against the share of the period elapsed
-        if let (Some(s), Some(e)) = (p.period.start, p.period.end) {
-            let total = (e - s + 1) * 12;
-            let done = ((month.year - s) * 12 + month.month as i32).clamp(0, total);
-            let expected = (Decimal::from(done) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(1);
-            let last = reports
-                .iter()
-                .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned && r.period <= month.to_string())
-                .max_by(|a, b| a.period.cmp(&b.period));
-            let progress = last.and_then(|r| r.progress_percent.parse::<Decimal>().ok()).unwrap_or_default();
-            if progress + Decimal::from(20) < expected {
-                behind.push(Behind { number: p.number, name: p.name.clone(), implementers: p.implementers.join("、"), reported: progress, expected });
-            }
+        if how != Reporting::OnTime {
+            b.late.push((p.number, p.name.clone(), p.implementers.clone(), how));
         }
     }
-    units.sort_by(|a, b| b.score().cmp(&a.score()).then_with(|| a.unit.cmp(&b.unit)));
-    Bulletin { month, due, reported, late, behind, units }
+    // behind: every project begun by the month (those whose period has ended included, which
+    // should stand at 100%), the latest report up to the month against an even pace
+    for p in &plan.projects {
+        let (Some(s), Some(e)) = (p.period.start, p.period.end) else { continue };
+        let total = (e - s + 1) * 12;
+        let done = ((month.year - s) * 12 + month.month as i32).clamp(0, total);
+        let expected = (Decimal::from(done) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(1);
+        let last = reports
+            .iter()
+            .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned && r.period <= month.to_string())
+            .max_by(|a, b| a.period.cmp(&b.period));
+        let progress = last.and_then(|r| r.progress_percent.parse::<Decimal>().ok()).unwrap_or_default();
+        if progress + Decimal::from(20) < expected {
+            b.behind.push(Behind { number: p.number, name: p.name.clone(), implementers: p.implementers.clone(), reported: progress, expected });
+        }
+    }
+    b.units.sort_by(|a, c| c.score().cmp(&a.score()).then_with(|| a.unit.cmp(&c.unit)));
+    b
+}
+
+/// The best and the worst reporting units: the first and last three places, with every unit
+/// tied with the third; a unit is never in both lists, and before the due date nobody is.
+pub fn best_and_worst(b: &Bulletin) -> (Vec<&UnitReporting>, Vec<&UnitReporting>) {
+    let judged: Vec<&UnitReporting> = b.units.iter().filter(|u| u.due > u.pending).collect();
+    let n = judged.len();
+    if n == 0 {
+        return (Vec::new(), Vec::new());
+    }
+    let third_best = judged[n.min(3) - 1].score();
+    let top: Vec<&UnitReporting> = judged.iter().copied().filter(|u| u.score() >= third_best).collect();
+    let third_worst = judged[n.saturating_sub(3)].score();
+    let bottom: Vec<&UnitReporting> = judged.iter().copied().filter(|u| u.score() <= third_worst && !top.iter().any(|t| t.unit == u.unit)).collect();
+    (top, bottom)
 }
 
 #[derive(Template)]
 #[template(path = "bulletin.html")]
-struct BulletinPage {
+struct BulletinPage<'a> {
     l: Layout,
-    b: Bulletin,
-    top: Vec<UnitReporting>,
-    bottom: Vec<UnitReporting>,
+    b: &'a Bulletin,
+    top: Vec<&'a UnitReporting>,
+    bottom: Vec<&'a UnitReporting>,
 }
 
 #[derive(Deserialize, Default)]
@@ -144,14 +212,12 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         Ok(r) => r,
         Err(e) => return error_page(&st, l, &uri, e.into()),
     };
-    let mut b = build(&plan, &reports, month);
-    let n = b.units.len();
-    let take = |v: &[UnitReporting]| {
-        v.iter().map(|u| UnitReporting { unit: u.unit.clone(), due: u.due, on_time: u.on_time, late: u.late, missing: u.missing }).collect::<Vec<_>>()
+    let settings = match workflow::settings_of(&st, &plan.zone.code).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&st, l, &uri, e),
     };
-    let top = take(&b.units[..n.min(3)]);
-    let bottom = take(&b.units[n.saturating_sub(3)..]);
-    b.units.truncate(n);
+    let b = build(&plan, &reports, month, st.today(), settings.dispatch_due_day);
+    let (top, bottom) = best_and_worst(&b);
     let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
-    render(&BulletinPage { l: lay, b, top, bottom })
+    render(&BulletinPage { l: lay, b: &b, top, bottom })
 }

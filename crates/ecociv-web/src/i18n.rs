@@ -63,6 +63,11 @@ pub fn t(l: Locale, key: &str) -> &'static str {
     }
 }
 
+/// The text of `key` in locale `l`, or `None` when there is none (for keys made from data).
+pub fn t_opt(l: Locale, key: &str) -> Option<&'static str> {
+    table(l).get(key).map(String::as_str)
+}
+
 /// `t` with `{name}` placeholders filled.
 pub fn tf(l: Locale, key: &str, args: &[(&str, String)]) -> String {
     let mut s = t(l, key).to_string();

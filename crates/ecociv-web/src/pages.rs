@@ -93,18 +93,29 @@ impl Layout {
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.locale.pick(zh, en)
     }
-    /// An org unit's name in the page's language.
+    /// An org unit's name in the page's language; a list joined with "、" ("A、B") is translated
+    /// name by name.
     pub fn org(&self, name: &str) -> String {
-        match (self.en(), self.names_en.get(name)) {
-            (true, Some(en)) => en.clone(),
-            _ => name.to_string(),
+        if !self.en() {
+            return name.to_string();
         }
+        if let Some(en) = self.names_en.get(name) {
+            return en.clone();
+        }
+        if name.contains('、') {
+            return name.split('、').map(|n| self.names_en.get(n).cloned().unwrap_or_else(|| n.to_string())).collect::<Vec<_>>().join("; ");
+        }
+        name.to_string()
     }
     pub fn orgs(&self, names: &[String]) -> String {
         if names.is_empty() {
             return "—".into();
         }
         names.iter().map(|n| self.org(n)).collect::<Vec<_>>().join(if self.en() { "; " } else { "、" })
+    }
+    /// A veto kind (`major_incident`, …) in the page's language; an unknown kind as it is.
+    pub fn veto_kind(&self, kind: &str) -> String {
+        crate::i18n::t_opt(self.locale, &format!("veto.{kind}")).unwrap_or(kind).to_string()
     }
     pub fn domain(&self, d: &Domain) -> &'static str {
         d.name(self.locale)
@@ -402,6 +413,8 @@ struct IndicatorPage {
     category: String,
     charts: Vec<crate::dashboard::Chart>,
     standings: Vec<ecociv_core::indicator_status::LeafStanding>,
+    /// The note on how the projections were made, naming the method in use.
+    projection_note: &'static str,
     tasks: Vec<Task>,
     projects: Vec<Project>,
     findings: Vec<Finding>,
@@ -422,7 +435,12 @@ async fn indicator(
     };
     let category = plan.category(ind.category).map(|c| format!("{}{}", c.label, l.pick(&c.name, &c.name_en))).unwrap_or_default();
     // the approved values of its leaves (the page is public)
-    let standings: Vec<_> = match crate::public::approved_standings(&st, &plan, l, sq.method.unwrap_or_default()).await {
+    let method = sq.method.unwrap_or_default();
+    let projection_note = match method {
+        ecociv_core::projection::Method::Cagr => t(l, "indicator.projection_note"),
+        ecociv_core::projection::Method::Linear => t(l, "indicator.projection_note_linear"),
+    };
+    let standings: Vec<_> = match crate::public::approved_standings(&st, &plan, l, method).await {
         Ok(all) => all.into_iter().filter(|s| s.indicator == ind.code).collect(),
         Err(e) => return error_page(&st, l, &uri, e),
     };
@@ -434,6 +452,7 @@ async fn indicator(
     let page = IndicatorPage {
         charts,
         standings,
+        projection_note,
         l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m),
         category,
         tasks: plan.tasks_for(&ind.code).into_iter().cloned().collect(),
@@ -481,8 +500,8 @@ async fn task(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: Ma
     render(&TaskPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), task, indicators, findings })
 }
 
-/// The name of an indicator or sub-indicator code.
-fn leaf_name(plan: &Plan, code: &str, l: Locale) -> String {
+/// The name of an indicator or sub-indicator code in locale `l` (English where the plan has it).
+pub(crate) fn leaf_name(plan: &Plan, code: &str, l: Locale) -> String {
     if let Some(i) = plan.indicator(code) {
         return l.pick(&i.name, &i.name_en).to_string();
     }

@@ -302,8 +302,14 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
                 None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/observations/new?indicator={}&year={year}", leaf.code)),
                 None => (t(l, "todo.due").to_string(), "due", format!("/observations/new?indicator={}&year={year}", leaf.code)),
             };
-            observations
-                .push(TodoRow { what: format!("{} {} · {year}", leaf.code, leaf.name), href, due: due.to_string(), state, class, note: String::new() });
+            observations.push(TodoRow {
+                what: format!("{} {} · {year}", leaf.code, crate::pages::leaf_name(&plan, leaf.code, l)),
+                href,
+                due: due.to_string(),
+                state,
+                class,
+                note: String::new(),
+            });
         }
     }
     let due = month.dispatch_due(settings.dispatch_due_day);
@@ -433,10 +439,7 @@ struct ObservationFormPage {
 fn leaf_info(plan: &Plan, code: &str, l: Locale) -> (String, String, String, Vec<String>) {
     match plan.leaf(code) {
         Some(leaf) => {
-            let name = plan
-                .indicator_of(code)
-                .map(|i| if i.code == code { l.pick(&i.name, &i.name_en).to_string() } else { leaf.name.to_string() })
-                .unwrap_or_default();
+            let name = crate::pages::leaf_name(plan, code, l);
             let choices = match leaf.target.parse_rule().map(|r| r.value_kind()) {
                 Ok(ecociv_core::rule::ValueKind::State(w)) => w.accepted_values(),
                 _ => vec![],
@@ -545,27 +548,52 @@ struct HistoryRow {
     change: String,
 }
 
-fn history_rows(events: &[TrailEvent]) -> Vec<HistoryRow> {
+/// The fields of an entry the history shows, with the label of each.
+const HISTORY_FIELDS: [(&str, &str); 7] = [
+    ("value", "obs.value"),
+    ("state", "todo.state"),
+    ("progress_percent", "report.progress_percent"),
+    ("investment_month_wan", "report.month_wan"),
+    ("investment_cumulative_wan", "report.cumulative_wan"),
+    ("status", "report.status"),
+    ("progress", "report.progress_text"),
+];
+
+/// A trail action (`dispatch_report.submitted`, …) in locale `l`; an unknown one as it is.
+fn action_label(action: &str, l: Locale) -> String {
+    crate::i18n::t_opt(l, &format!("history.{action}")).unwrap_or(action).to_string()
+}
+
+/// A field's value as the history shows it: entry states and project statuses by their labels.
+fn history_value(key: &str, v: Option<&serde_json::Value>, l: Locale) -> String {
+    let Some(v) = v else { return "—".into() };
+    let raw = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+    match key {
+        "state" => EntryState::parse(&raw).map(|s| state_label(s, l).to_string()).unwrap_or(raw),
+        "status" => ecociv_core::entry::ProjectStatus::parse(&raw).map(|s| s.label(l).to_string()).unwrap_or(raw),
+        _ => raw,
+    }
+}
+
+fn history_rows(events: &[TrailEvent], l: Locale) -> Vec<HistoryRow> {
     events
         .iter()
         .map(|e| {
             let fields = |s: &str| -> HashMap<String, serde_json::Value> { serde_json::from_str(s).unwrap_or_default() };
             let (before, after) = (fields(&e.before), fields(&e.after));
             let mut change: Vec<String> = Vec::new();
-            for key in ["value", "state", "progress_percent", "investment_month_wan", "investment_cumulative_wan", "status", "progress"] {
+            for (key, label) in HISTORY_FIELDS {
                 let (b, a) = (before.get(key), after.get(key));
                 if a.is_some() && b != a {
-                    let show =
-                        |v: Option<&serde_json::Value>| v.map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())).unwrap_or_else(|| "—".into());
-                    change.push(format!("{key}: {} → {}", show(b), show(a)));
+                    change.push(format!("{}: {} → {}", t(l, label), history_value(key, b, l), history_value(key, a, l)));
                 }
             }
             HistoryRow {
                 at: e.at.chars().take(19).collect::<String>().replace('T', " "),
                 actor: e.actor.clone(),
-                action: e.action.clone(),
+                action: action_label(&e.action, l),
                 reason: e.reason.clone(),
-                change: change.join("; "),
+                change: change.join(if l == Locale::En { "; " } else { "；" }),
             }
         })
         .collect()
@@ -617,7 +645,7 @@ async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: Origin
         name,
         unit,
         target,
-        history: history_rows(&history),
+        history: history_rows(&history, l),
         can_decide: a.actor.can_approve(&plan),
         can_fix,
         choices,
@@ -902,7 +930,7 @@ async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         subject,
         state: state_label(r.state, l),
-        history: history_rows(&history),
+        history: history_rows(&history, l),
         can_decide: a.actor.can_approve(&plan),
         can_fix,
         fix_href,

@@ -50,7 +50,12 @@ pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale, method: M
         .into_iter()
         .filter_map(|t| Some(((t.indicator, i32::try_from(t.year).ok()?), t.value.parse().ok()?)))
         .collect();
-    Ok(standings(plan, &values, &uppers, chrono::Datelike::year(&st.today()), method, l))
+    let mut out = standings(plan, &values, &uppers, chrono::Datelike::year(&st.today()), method, l);
+    // the names in the request's language (the printed target stays as printed)
+    for s in &mut out {
+        s.name = crate::pages::leaf_name(plan, &s.code, l);
+    }
+    Ok(out)
 }
 
 /// A project's progress from its latest approved monthly report.

@@ -5,6 +5,8 @@
 mod browser;
 #[path = "web/data_loop.rs"]
 mod data_loop;
+#[path = "web/i18n_names.rs"]
+mod i18n_names;
 
 use axum::Router;
 use axum::body::Body;

@@ -1151,16 +1151,45 @@ async fn the_monthly_bulletin() {
     let doc = scraper::Html::parse_document(&page.body);
     let sel = |s: &str| scraper::Selector::parse(s).unwrap();
     let summary: String = doc.select(&sel("#summary")).next().unwrap().text().collect();
-    assert!(summary.contains(&due.to_string()) && page.body.contains("id=\"reported\">1<"), "{summary}");
+    let num = |id: &str| doc.select(&sel(id)).next().map(|e| e.text().collect::<String>());
+    assert!(summary.contains(&due.to_string()), "{summary}");
+    assert_eq!(
+        (num("#on-time"), num("#late-count"), num("#missing"), num("#pending")),
+        (Some("0".into()), Some("1".into()), Some((due - 1).to_string()), None),
+        "{summary}"
+    );
     let late: Vec<String> = doc.select(&sel("#late tbody tr")).map(|r| r.text().collect::<String>()).collect();
     assert_eq!(late.len(), due, "one reported late, the others missing");
     assert!(late.iter().any(|r| r.starts_with("12") && r.contains("逾期")));
     let behind: Vec<String> = doc.select(&sel("#behind tbody tr")).map(|r| r.text().collect::<String>()).collect();
     assert!(behind.iter().any(|r| r.starts_with("12") && r.contains("10%") && r.contains("80.6%")), "{behind:?}");
-    let top: String = doc.select(&sel("#top tbody tr")).next().unwrap().text().collect();
-    assert!(top.contains("市住建局"), "{top}");
+    // a project whose period ended before the month, never reported, is behind at 100%
+    let ended = plan.projects.iter().find(|p| p.period.end.is_some_and(|e| e < 2024) && p.period.start.is_some()).unwrap();
+    assert!(behind.iter().any(|r| r.starts_with(&ended.number.to_string()) && r.contains("100%")), "{} {behind:?}", ended.number);
+    // 市住建局 reported late (50%); every other unit missed everything (0%): the worst list
+    // names all the units tied at 0%, not three of them
+    let top: Vec<String> = doc.select(&sel("#top tbody tr")).map(|r| r.text().collect::<String>()).collect();
+    assert!(top[0].contains("市住建局"), "{top:?}");
+    let bottom = doc.select(&sel("#bottom tbody tr")).count();
+    assert!(top.len() + bottom > 4, "ties are listed: {} + {bottom}", top.len());
     let r = send(&app, "GET", "/bulletin?month=2030-01", &[("cookie", &tf)], Body::empty()).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_bulletin_calls_nobody_missing_before_the_due_date() {
+    // 2024-06-03: May's reports are due on 06-05
+    let app = setup_at(TestDb::sqlite().await, 30, "2024-06-03").await;
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/bulletin?month=2024-05", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let doc = scraper::Html::parse_document(&page.body);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    assert!(doc.select(&sel("#missing")).next().is_none(), "nothing is missing yet");
+    let rows: Vec<String> = doc.select(&sel("#late tbody tr")).map(|r| r.text().collect::<String>()).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.contains("待报送") && !r.contains("未报送")), "{rows:?}");
+    assert!(doc.select(&sel("#top tbody tr")).all(|r| r.text().collect::<String>().contains("无")), "nobody ranked before the due date");
     app.db.cleanup().await;
 }
 
