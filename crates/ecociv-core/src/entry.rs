@@ -136,6 +136,14 @@ impl LoopSettings {
         NaiveDate::from_ymd_opt(year + 1, self.observation_due.0, self.observation_due.1)
             .unwrap_or_else(|| NaiveDate::from_ymd_opt(year + 1, 12, 31).expect("valid"))
     }
+
+    /// The year projections stand in on a date: the clock's year once last year's values are
+    /// due, else last year. So a 2025 deadline gives way to its result only when the 2025
+    /// values are due (2026-04-01 by default), not on 2026-01-01 when none can be in yet.
+    pub fn projection_year(&self, today: NaiveDate) -> i32 {
+        let y = today.year();
+        if today <= self.observation_due_date(y - 1) { y - 1 } else { y }
+    }
 }
 
 /// An observation as sent in.
@@ -695,6 +703,16 @@ mod tests {
     }
     fn codes(r: Result<impl std::fmt::Debug, Vec<FieldError>>) -> Vec<(String, &'static str)> {
         r.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    #[test]
+    fn projections_wait_for_the_yearly_values() {
+        let s = LoopSettings::default();
+        let d = |t: &str| t.parse::<NaiveDate>().unwrap();
+        assert_eq!(s.projection_year(d("2026-01-01")), 2025);
+        assert_eq!(s.projection_year(d("2026-03-31")), 2025);
+        assert_eq!(s.projection_year(d("2026-04-01")), 2026);
+        assert_eq!(s.projection_year(d("2024-06-10")), 2024);
     }
 
     #[test]

@@ -52,6 +52,14 @@ impl ProjectionStatus {
             ProjectionStatus::InsufficientData => l.pick("数据不足", "insufficient data"),
         }
     }
+    /// The label after the deadline, where `insufficient_data` means the deadline year has no
+    /// value (not "too few values to forecast").
+    pub fn label_after_deadline(self, l: crate::Locale) -> &'static str {
+        match self {
+            ProjectionStatus::InsufficientData => l.pick("截止年度无数据", "no value for the deadline year"),
+            s => s.label(l),
+        }
+    }
 }
 
 /// How the trend is read.
@@ -87,6 +95,14 @@ pub struct Projection {
     pub final_status: Option<Status>,
     /// A stable code of why (`target_met`, `ratio`, `moving_away`, `too_few_observations`, …).
     pub reason: &'static str,
+}
+
+impl Projection {
+    /// The label to show: the status, or after the deadline with no value for the deadline
+    /// year, that there is no result (not "insufficient data", which reads as a forecast).
+    pub fn label(&self, l: crate::Locale) -> &'static str {
+        if self.final_status.is_some() { self.status.label_after_deadline(l) } else { self.status.label(l) }
+    }
 }
 
 /// The level a rule aims at and which way is better; None for rules without one
@@ -190,7 +206,12 @@ pub fn project(rule: &Rule, deadline: i32, series: &BTreeMap<i32, Value>, upper_
     if numbers.len() < 2 || cy <= by {
         return p;
     }
-    if base.is_sign_negative() != current.is_sign_negative() && !base.is_zero() && !current.is_zero() {
+    // opposite signs have no growth rate; for CAGR a zero counts as +0.001 (Open SDG), so a
+    // zero base followed by a negative value is a sign change too
+    let negative = |v: Decimal| v.is_sign_negative() && !v.is_zero();
+    let opposite =
+        if method == Method::Cagr { negative(base) != negative(current) } else { negative(base) != negative(current) && !base.is_zero() && !current.is_zero() };
+    if opposite {
         p.reason = "sign_change";
         return p;
     }
@@ -213,6 +234,10 @@ pub fn project(rule: &Rule, deadline: i32, series: &BTreeMap<i32, Value>, upper_
             (if required.abs() < 1e-12 { f64::INFINITY * d * observed.signum() } else { d * observed / required.abs() }, projected)
         }
     };
+    if ratio.is_nan() || projected.is_nan() {
+        p.reason = "no_rate";
+        return p;
+    }
     p.projected = round4(projected);
     p.ratio = if ratio.is_finite() { round4(ratio).and_then(|r| r.to_f64()) } else { None };
     p.status = if ratio >= 0.95 {
@@ -288,6 +313,11 @@ mod tests {
         let z = run(">= 10", &[(2020, "0"), (2022, "2")], 2024, Method::Cagr);
         assert_eq!(z.status, ProjectionStatus::OnTrack);
         assert_eq!(run("= 0", &[(2020, "3"), (2023, "0")], 2024, Method::Cagr).status, ProjectionStatus::Achieved);
+        // a zero base and a negative value (indicator 19, a reduction): no rate, said so
+        let neg = run(">= 10", &[(2021, "0"), (2023, "-2")], 2024, Method::Cagr);
+        assert_eq!((neg.status, neg.reason, neg.ratio, neg.projected), (ProjectionStatus::InsufficientData, "sign_change", None, None));
+        // the linear reading has a slope across zero
+        assert_eq!(run(">= 10", &[(2021, "0"), (2023, "-2")], 2024, Method::Linear).reason, "moving_away");
         // states and trends have no level to project
         assert_eq!(run("state 建立", &[(2020, "建立")], 2024, Method::Cagr).reason, "no_level_target");
         let upper = project(&Rule::parse(">= upper_target").unwrap(), 2025, &series(&[(2020, "80"), (2022, "85")]), None, 2024, Method::Cagr);
@@ -310,5 +340,7 @@ mod tests {
         assert_eq!(p.final_status, Some(Status::NotMet));
         let p = run(">= 60", &[(2020, "40"), (2024, "70")], 2026, Method::Cagr);
         assert_eq!(p.final_status, Some(Status::NoData), "no value for the deadline year");
+        assert_eq!(p.label(crate::Locale::Zh), "截止年度无数据");
+        assert_eq!(run(">= 60", &[(2020, "40"), (2025, "61")], 2026, Method::Cagr).label(crate::Locale::Zh), "已达标");
     }
 }

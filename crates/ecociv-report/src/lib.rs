@@ -93,7 +93,7 @@ pub fn annex1(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTa
                     .map(|y| y.value.parse::<Decimal>().map(|d| Cell::Number(d, "0.00##")).unwrap_or_else(|_| Cell::text(y.value.clone())))
                     .unwrap_or(Cell::Empty),
                 Cell::text(s.map(|s| s.latest.label(l)).unwrap_or_default()),
-                Cell::text(s.map(|s| s.projection.status.label(l)).unwrap_or_default()),
+                Cell::text(s.map(|s| s.projection.label(l)).unwrap_or_default()),
             ]);
         }
     }

@@ -28,7 +28,7 @@ use crate::auth::Authed;
 use crate::error::WebError;
 use crate::extract::{J, P, Q};
 use crate::i18n::Lang;
-use crate::pages::{Layout, error_page, render};
+use crate::pages::{Layout, error_page_for, render};
 use crate::workflow;
 
 pub fn routes() -> Router<AppState> {
@@ -296,6 +296,13 @@ struct AssessmentPage {
     next: String,
 }
 
+impl AssessmentPage {
+    /// A score (or a change of score) with exactly 2 decimal places, as the rules define it.
+    fn dp2(&self, d: &Decimal) -> String {
+        format!("{:.2}", d.round_dp(2))
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct PageQuery {
     quarter: Option<String>,
@@ -305,21 +312,25 @@ struct PageQuery {
 async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Q(q): Q<PageQuery>) -> Response {
     let plan = match workflow::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let quarter = match q.quarter.as_deref().map(|s| quarter_of(s, l)).transpose() {
         Ok(Some(qq)) => qq,
         Ok(None) => Quarter::of(YearMonth::of(st.today())).previous(),
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
+    };
+    let vetoes = match st.store.vetoes(&plan.zone.code).await {
+        Ok(v) => v,
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
     };
     match assess(&st, &plan, quarter, q.rules).await {
         Ok(result) => {
-            let mut lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default());
+            let mut lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with_vetoes(vetoes);
             lay.session = Some(crate::pages_loop::Session::of(&a));
             let tables = vec![("assess.regions", result.regions.clone(), "regions"), ("assess.departments", result.departments.clone(), "departments")];
             render(&AssessmentPage { l: lay, a: result, tables, previous: quarter.previous().to_string(), next: next_quarter(quarter).to_string() })
         }
-        Err(e) => error_page(&st, l, &uri, e),
+        Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::auth::{Authed, MaybeAuthed};
 use crate::error::WebError;
 use crate::extract::Q;
 use crate::i18n::Lang;
-use crate::pages::{Layout, error_page, render};
+use crate::pages::{Layout, error_page_for, render};
 use crate::workflow;
 
 pub fn routes() -> Router<AppState> {
@@ -201,20 +201,20 @@ struct MonthQuery {
 async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Q(q): Q<MonthQuery>) -> Response {
     let plan = match workflow::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let month = match q.month.as_deref().map(|m| m.parse::<YearMonth>()) {
         None => crate::pages_loop::report_month(st.today()),
         Some(Ok(m)) if m <= YearMonth::of(st.today()) => m,
-        Some(_) => return error_page(&st, l, &uri, WebError::bad_request("bad_month").field("month", q.month.as_deref().unwrap_or_default())),
+        Some(_) => return error_page_for(&st, l, &uri, Some(&a), WebError::bad_request("bad_month").field("month", q.month.as_deref().unwrap_or_default())),
     };
     let reports = match st.store.dispatch_reports(&plan.zone.code).await {
         Ok(r) => r,
-        Err(e) => return error_page(&st, l, &uri, e.into()),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
     };
     let settings = match workflow::settings_of(&st, &plan.zone.code).await {
         Ok(s) => s,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let b = build(&plan, &reports, month, st.today(), settings.dispatch_due_day);
     let (top, bottom) = best_and_worst(&b);

@@ -24,7 +24,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::auth::Authed;
 use crate::i18n::{Lang, t};
-use crate::pages::{Layout, error_page, render};
+use crate::pages::{Layout, error_page_for, render};
 use crate::workflow;
 
 pub fn routes() -> Router<AppState> {
@@ -60,6 +60,9 @@ pub struct Chart {
     pub option: String,
     pub head: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Groups that share projects (regions, implementers): the zone's budget and investment
+    /// with each project counted once, shown under the table with a note.
+    pub zone_total: Option<(Decimal, Decimal)>,
 }
 
 fn status_label(s: Status, l: Locale) -> &'static str {
@@ -78,11 +81,15 @@ struct GlancePage {
 async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
     let plan = match workflow::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let standings = match crate::public::approved_standings(&st, &plan, l, ecociv_core::projection::Method::Cagr).await {
         Ok(s) => s,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
+    };
+    let vetoes = match st.store.vetoes(&plan.zone.code).await {
+        Ok(v) => v,
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
     };
     let statuses = [Status::Met, Status::NotMet, Status::NoData, Status::TargetNotSet];
     let domains: Vec<&str> = Domain::ALL.iter().map(|d| d.name(l)).collect();
@@ -97,22 +104,26 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
         option: json!({"tooltip": {"trigger": "axis"}, "legend": {}, "xAxis": {"type": "category", "data": domains}, "yAxis": {"type": "value", "minInterval": 1}, "series": series}).to_string(),
         head: std::iter::once(t(l, "col.domain").to_string()).chain(statuses.iter().map(|s| status_label(*s, l).to_string())).collect(),
         rows: Domain::ALL.iter().map(|d| std::iter::once(d.name(l).to_string()).chain(statuses.iter().map(|s| count(*d, *s).to_string())).collect()).collect(),
+        zone_total: None,
     };
     let kinds =
         [ProjectionStatus::Achieved, ProjectionStatus::OnTrack, ProjectionStatus::AtRisk, ProjectionStatus::OffTrack, ProjectionStatus::InsufficientData];
     let pcount = |k: ProjectionStatus| standings.iter().filter(|x| x.projection.status == k).count();
+    let after_deadline = standings.iter().any(|x| x.projection.final_status.is_some());
+    let klabel = |k: &ProjectionStatus| if after_deadline { k.label_after_deadline(l) } else { k.label(l) };
     let projections = Chart {
         id: "projections".into(),
         title: t(l, "dash.projections").into(),
-        option: json!({"tooltip": {}, "series": [{"type": "pie", "radius": ["40%", "70%"], "data": kinds.iter().map(|k| json!({"name": k.label(l), "value": pcount(*k)})).collect::<Vec<_>>()}]}).to_string(),
+        option: json!({"tooltip": {}, "series": [{"type": "pie", "radius": ["40%", "70%"], "data": kinds.iter().map(|k| json!({"name": klabel(k), "value": pcount(*k)})).collect::<Vec<_>>()}]}).to_string(),
         head: vec![t(l, "public.projection").into(), t(l, "dash.count").into()],
-        rows: kinds.iter().map(|k| vec![k.label(l).to_string(), pcount(*k).to_string()]).collect(),
+        rows: kinds.iter().map(|k| vec![klabel(k).to_string(), pcount(*k).to_string()]).collect(),
+        zone_total: None,
     };
     let watch: Vec<LeafStanding> =
         standings.iter().filter(|x| matches!(x.projection.status, ProjectionStatus::AtRisk | ProjectionStatus::OffTrack)).cloned().collect();
     let today = st.today();
     let page = GlancePage {
-        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))),
+        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
         standing: crate::pages::standing_text(&plan, today, l),
         charts: vec![by_domain, projections, timeline(&plan, today, l)],
         watch,
@@ -136,6 +147,7 @@ pub fn series_chart(s: &LeafStanding, target: Option<Decimal>, l: Locale) -> Cha
         option: json!({"tooltip": {"trigger": "axis"}, "legend": {}, "xAxis": {"type": "category", "boundaryGap": false}, "yAxis": {"type": "value", "name": s.unit, "scale": true}, "series": series}).to_string(),
         head: vec![t(l, "obs.year").into(), t(l, "obs.value").into(), t(l, "todo.state").into()],
         rows: s.years.iter().map(|y| vec![y.year.to_string(), y.value.clone(), y.status.label(l).to_string()]).collect(),
+        zone_total: None,
     }
 }
 
@@ -166,6 +178,7 @@ fn timeline(plan: &Plan, today: chrono::NaiveDate, l: Locale) -> Chart {
         .to_string(),
         head: vec![t(l, "overview.phases").into(), t(l, "dash.start").into(), t(l, "dash.end").into()],
         rows: plan.phases.iter().map(|p| vec![l.pick(&p.name, &p.name_en).to_string(), p.start.to_string(), p.end.to_string()]).collect(),
+        zone_total: None,
     }
 }
 
@@ -185,11 +198,11 @@ fn yi(wan: Decimal) -> Decimal {
 async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
     let plan = match workflow::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let reports = match st.store.dispatch_reports(&plan.zone.code).await {
         Ok(r) => r,
-        Err(e) => return error_page(&st, l, &uri, e.into()),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
     };
     // the latest report of each project that was not sent back
     let latest: BTreeMap<u32, &ecociv_store::DispatchRecord> = plan
@@ -204,7 +217,15 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         })
         .collect();
     let invested = |n: u32| latest.get(&n).and_then(|r| r.investment_cumulative_wan.parse::<Decimal>().ok()).map(yi).unwrap_or_default();
-    let group_chart = |id: &str, title: &str, groups: Vec<(String, Vec<u32>)>| -> Chart {
+    // a project with several regions or implementers counts in full under each of them; the
+    // zone total counts it once
+    let zone_budget: Decimal = plan.projects.iter().filter_map(|p| p.budget.as_ref().map(|b| b.yi)).sum();
+    let zone_invested: Decimal = plan.projects.iter().map(|p| invested(p.number)).sum();
+    let vetoes = match st.store.vetoes(&plan.zone.code).await {
+        Ok(v) => v,
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
+    };
+    let group_chart = |id: &str, title: &str, groups: Vec<(String, Vec<u32>)>, shared: bool| -> Chart {
         let budget: Vec<Decimal> = groups.iter().map(|(_, ps)| ps.iter().filter_map(|n| plan.project(*n)?.budget.as_ref().map(|b| b.yi)).sum()).collect();
         let done: Vec<Decimal> = groups.iter().map(|(_, ps)| ps.iter().map(|n| invested(*n)).sum()).collect();
         let names: Vec<String> = groups.iter().map(|(n, _)| n.clone()).collect();
@@ -225,6 +246,7 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
             .to_string(),
             head: vec![t(l, "assess.unit").into(), t(l, "dash.budget").into(), t(l, "dash.invested").into()],
             rows: names.iter().zip(budget.iter().zip(done.iter())).map(|(n, (b, d))| vec![n.clone(), b.to_string(), d.to_string()]).collect(),
+            zone_total: shared.then_some((zone_budget, zone_invested)),
         }
     };
     let by_domain: Vec<(String, Vec<u32>)> =
@@ -272,6 +294,7 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         option: json!({"tooltip": {}, "xAxis": {"type": "category", "data": progress_bins}, "yAxis": {"type": "value", "minInterval": 1}, "series": [{"type": "bar", "data": counts}]}).to_string(),
         head: vec![t(l, "report.progress_percent").into(), t(l, "dash.count").into()],
         rows: progress_bins.iter().zip(counts.iter()).map(|(b, c)| vec![format!("{b}%"), c.to_string()]).collect(),
+        zone_total: None,
     };
     let month = crate::pages_loop::report_month(st.today());
     let settings = workflow::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
@@ -292,11 +315,11 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         })
         .collect();
     let page = PortfolioPage {
-        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))),
+        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
         charts: vec![
-            group_chart("by-domain", t(l, "dash.by_domain_budget"), by_domain),
-            group_chart("by-region", t(l, "dash.by_region"), by_region),
-            group_chart("by-implementer", t(l, "dash.by_implementer"), by_implementer),
+            group_chart("by-domain", t(l, "dash.by_domain_budget"), by_domain, false),
+            group_chart("by-region", t(l, "dash.by_region"), by_region, true),
+            group_chart("by-implementer", t(l, "dash.by_implementer"), by_implementer, true),
             progress,
         ],
         late,

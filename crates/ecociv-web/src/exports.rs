@@ -97,7 +97,7 @@ async fn download(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q
         ),
         None => None,
     };
-    let year = chrono::Datelike::year(&st.today());
+    let year = workflow::settings_of(&st, z).await?.projection_year(st.today());
     let table = match name {
         "annex1" => ecociv_report::annex1(&plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, year, l),
         "annex2" => ecociv_report::annex2(&plan, &st.store.dispatch_reports(z).await?, l),

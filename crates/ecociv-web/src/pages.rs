@@ -49,6 +49,9 @@ pub struct Layout {
     names_en: HashMap<String, String>,
     /// The signed-in user, if any.
     pub session: Option<crate::pages_loop::Session>,
+    /// The zone's recorded veto conditions, shown as a banner above everything (signed-in pages
+    /// that set them; never the public ones).
+    pub vetoes: Vec<ecociv_store::VetoRecord>,
 }
 
 impl Layout {
@@ -62,11 +65,17 @@ impl Layout {
             zone_q: zone.zone.as_ref().map(|z| format!("?zone={z}")).unwrap_or_default(),
             names_en,
             session: None,
+            vetoes: Vec::new(),
         }
     }
     /// Shows the signed-in user in the header.
     pub(crate) fn with(mut self, m: MaybeAuthed) -> Layout {
         self.session = m.0.as_ref().map(crate::pages_loop::Session::of);
+        self
+    }
+    /// Shows the zone's veto conditions as a banner at the top of the page.
+    pub(crate) fn with_vetoes(mut self, vetoes: Vec<ecociv_store::VetoRecord>) -> Layout {
+        self.vetoes = vetoes;
         self
     }
     pub fn t(&self, key: &str) -> &'static str {
@@ -197,9 +206,20 @@ struct ErrorPage {
 
 /// Renders an error as a page in the request's language.
 pub(crate) fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: WebError) -> Response {
+    error_page_for(st, l, uri, None, e)
+}
+
+/// Renders an error as a page for a signed-in user (when there is one): the header shows the
+/// user and the title the zone (from the plan cache, as the user's pages loaded it).
+pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Option<&crate::auth::Authed>, e: WebError) -> Response {
     let e = e.in_locale(l);
     let fields = e.field_messages().into_iter().collect();
-    let page = ErrorPage { l: Layout::new(st, l, uri, None, &ZoneQuery::default()), message: e.message(), fields };
+    let mut lay = {
+        let plans = st.plans.read().expect("plan cache");
+        Layout::new(st, l, uri, a.and_then(|a| plans.get(&a.actor.zone)), &ZoneQuery::default())
+    };
+    lay.session = a.map(crate::pages_loop::Session::of);
+    let page = ErrorPage { l: lay, message: e.message(), fields };
     (e.status, render(&page)).into_response()
 }
 
@@ -413,8 +433,11 @@ struct IndicatorPage {
     category: String,
     charts: Vec<crate::dashboard::Chart>,
     standings: Vec<ecociv_core::indicator_status::LeafStanding>,
-    /// The note on how the projections were made, naming the method in use.
+    /// The note on how the projections were made, naming the method in use (or, after the
+    /// deadline, that the result replaces them).
     projection_note: &'static str,
+    /// After the deadline: the result at the deadline, no projection.
+    after_deadline: bool,
     tasks: Vec<Task>,
     projects: Vec<Project>,
     findings: Vec<Finding>,
@@ -444,6 +467,8 @@ async fn indicator(
         Ok(all) => all.into_iter().filter(|s| s.indicator == ind.code).collect(),
         Err(e) => return error_page(&st, l, &uri, e),
     };
+    let after_deadline = standings.iter().any(|s| s.projection.final_status.is_some());
+    let projection_note = if after_deadline { t(l, "indicator.final_note") } else { projection_note };
     let charts = standings
         .iter()
         .filter(|s| s.years.iter().any(|y| y.value.parse::<rust_decimal::Decimal>().is_ok()))
@@ -453,6 +478,7 @@ async fn indicator(
         charts,
         standings,
         projection_note,
+        after_deadline,
         l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m),
         category,
         tasks: plan.tasks_for(&ind.code).into_iter().cloned().collect(),

@@ -50,7 +50,8 @@ pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale, method: M
         .into_iter()
         .filter_map(|t| Some(((t.indicator, i32::try_from(t.year).ok()?), t.value.parse().ok()?)))
         .collect();
-    let mut out = standings(plan, &values, &uppers, chrono::Datelike::year(&st.today()), method, l);
+    let as_of = crate::workflow::settings_of(st, &plan.zone.code).await?.projection_year(st.today());
+    let mut out = standings(plan, &values, &uppers, as_of, method, l);
     // the names in the request's language (the printed target stays as printed)
     for s in &mut out {
         s.name = crate::pages::leaf_name(plan, &s.code, l);

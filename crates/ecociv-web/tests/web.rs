@@ -7,6 +7,8 @@ mod browser;
 mod data_loop;
 #[path = "web/i18n_names.rs"]
 mod i18n_names;
+#[path = "web/review5.rs"]
+mod review5;
 
 use axum::Router;
 use axum::body::Body;
@@ -19,6 +21,27 @@ use ecociv_web::{AppState, router};
 use http_body_util::BodyExt;
 use scraper::{Html, Selector};
 use tower::ServiceExt;
+
+/// Makes users of zone 150100 with a password hash, each with the API token `tok-NAME` when
+/// `tokens` (shared by the test modules).
+async fn add_users(store: &std::sync::Arc<dyn ecociv_store::Store>, users: &[(&str, &str, ecociv_core::access::Role)], hash: &str, tokens: bool) {
+    for (name, org, role) in users {
+        let u = ecociv_store::UserRecord {
+            name: (*name).into(),
+            zone: "150100".into(),
+            org_unit: (*org).into(),
+            role: *role,
+            password_hash: hash.into(),
+            failed_logins: 0,
+            locked_until: String::new(),
+            created_at: "2024-01-01T00:00:00Z".into(),
+        };
+        store.create_user(&u, "test").await.unwrap();
+        if tokens {
+            store.create_token(&u, &ecociv_web::auth::fingerprint(&format!("tok-{name}")), "test").await.unwrap();
+        }
+    }
+}
 
 struct App {
     router: Router,

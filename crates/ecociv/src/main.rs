@@ -505,7 +505,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 anyhow::bail!("--project {n}: the plan has projects 1–{}", plan.projects.len());
             }
-            let year = s.today.map(|d| chrono::Datelike::year(&d)).unwrap_or_else(|| chrono::Datelike::year(&chrono::Local::now().date_naive()));
+            let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let year = ecociv_core::entry::LoopSettings::default().projection_year(today);
             let t = match table {
                 ExportTable::Annex1 => ecociv_report::annex1(&plan, &store.observations(z).await?, &store.upper_targets(z).await?, year, l),
                 ExportTable::Annex2 => ecociv_report::annex2(&plan, &store.dispatch_reports(z).await?, l),

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use ecociv_core::access::Role;
 use ecociv_core::plan_data::{build_plan, hohhot};
-use ecociv_store::UserRecord;
 use ecociv_store::testdb::TestDb;
 use ecociv_web::{AppState, auth, router};
 use serde_json::{Value, json};
@@ -123,20 +122,13 @@ async fn dashboards_in_chromium(db: TestDb) {
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
     let hash = auth::hash_password("Correct-horse-9".into()).await.unwrap();
-    for (name, org, role) in [("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department), ("zj", "市住建局", Role::Department)]
-    {
-        let u = UserRecord {
-            name: name.into(),
-            zone: "150100".into(),
-            org_unit: org.into(),
-            role,
-            password_hash: hash.clone(),
-            failed_logins: 0,
-            locked_until: String::new(),
-            created_at: String::new(),
-        };
-        db.store.create_user(&u, "test").await.unwrap();
-    }
+    super::add_users(
+        &db.store,
+        &[("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department), ("zj", "市住建局", Role::Department)],
+        &hash,
+        false,
+    )
+    .await;
     let state = AppState::new(db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

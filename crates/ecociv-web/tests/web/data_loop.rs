@@ -8,7 +8,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use ecociv_core::access::Role;
 use ecociv_core::plan_data::{build_plan, hohhot};
-use ecociv_store::UserRecord;
 use ecociv_store::testdb::TestDb;
 use ecociv_web::{AppState, auth, router};
 use http_body_util::BodyExt;
@@ -49,20 +48,7 @@ async fn setup_at(db: TestDb, idle_minutes: i64, today: &str) -> Loop {
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
     let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
-    for (name, org, role) in USERS {
-        let u = UserRecord {
-            name: name.into(),
-            zone: "150100".into(),
-            org_unit: org.into(),
-            role,
-            password_hash: hash.clone(),
-            failed_logins: 0,
-            locked_until: String::new(),
-            created_at: "2024-01-01T00:00:00Z".into(),
-        };
-        db.store.create_user(&u, "test").await.unwrap();
-        db.store.create_token(&u, &auth::fingerprint(&format!("tok-{name}")), "test").await.unwrap();
-    }
+    super::add_users(&db.store, &USERS, &hash, true).await;
     let mut state = AppState::new(db.store.clone(), Some(today.parse().unwrap()), "150100");
     state.idle_minutes = idle_minutes;
     Loop { router: router(state), db }
@@ -1277,4 +1263,21 @@ async fn templates_download_for_the_users_own_org_unit() {
     }
     assert_eq!(get("zhujian", "/templates/tasks.xlsx").await.status, StatusCode::NOT_FOUND);
     app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_result_replaces_the_projection_once_the_deadline_values_are_due() {
+    for (today, after) in [("2026-02-01", false), ("2026-03-31", false), ("2026-04-01", true)] {
+        let app = setup_at(TestDb::sqlite().await, 30, today).await;
+        let j = send(&app, "GET", "/api/v1/public/indicators", &[], Body::empty()).await.json();
+        let s = j.as_array().unwrap().iter().find(|s| s["code"] == "7.1").unwrap();
+        assert_eq!(s["projection"]["reason"] == "after_deadline", after, "{today}: {}", s["projection"]);
+        let page = send(&app, "GET", "/public", &[], Body::empty()).await;
+        assert_eq!(page.body.contains("截止年度无数据"), after, "{today}");
+        let ind = send(&app, "GET", "/indicators/7", &[], Body::empty()).await;
+        let doc = scraper::Html::parse_document(&ind.body);
+        let heads: String = doc.select(&scraper::Selector::parse("table.standings th").unwrap()).map(|h| h.text().collect::<String>()).collect();
+        assert_eq!((heads.contains("最终结果"), heads.contains("趋势研判")), (after, !after), "{today}: {heads}");
+        app.db.cleanup().await;
+    }
 }

@@ -6,7 +6,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use ecociv_core::access::Role;
-use ecociv_store::UserRecord;
 use ecociv_store::testdb::TestDb;
 use ecociv_web::{AppState, auth, router};
 use http_body_util::BodyExt;
@@ -74,7 +73,8 @@ async fn the_indicator_page_is_english_in_english() {
 
 #[tokio::test]
 async fn the_projection_note_names_the_method_in_use() {
-    let app = app(None).await;
+    // during the plan: a projection, with its method named
+    let app = app(Some("2024-06-10")).await;
     for (uri, has, lacks) in [
         ("/indicators/7", "CAGR", "线性"),
         ("/indicators/7?method=cagr", "CAGR", "线性"),
@@ -103,21 +103,13 @@ async fn signed() -> Signed {
     let plan = ecociv_core::plan_data::build_plan(&ecociv_core::plan_data::hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
     let hash = auth::hash_password(PASSWORD.into()).await.unwrap();
-    for (name, org, role) in [("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department), ("zhujian", "市住建局", Role::Department)]
-    {
-        let u = UserRecord {
-            name: name.into(),
-            zone: "150100".into(),
-            org_unit: org.into(),
-            role,
-            password_hash: hash.clone(),
-            failed_logins: 0,
-            locked_until: String::new(),
-            created_at: "2024-01-01T00:00:00Z".into(),
-        };
-        db.store.create_user(&u, "test").await.unwrap();
-        db.store.create_token(&u, &auth::fingerprint(&format!("tok-{name}")), "test").await.unwrap();
-    }
+    super::add_users(
+        &db.store,
+        &[("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department), ("zhujian", "市住建局", Role::Department)],
+        &hash,
+        true,
+    )
+    .await;
     let state = AppState::new(db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
     Signed { router: router(state), db }
 }

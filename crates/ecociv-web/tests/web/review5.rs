@@ -1,0 +1,164 @@
+//! Review 5: a recorded veto stands as a banner above the signed-in dashboard and the
+//! assessment (never on the public side); the portfolio says that a shared project counts in full
+//! under each region and implementer and shows the zone total counted once; assessment scores
+//! have exactly 2 decimal places; an error page for a signed-in user knows the user and the zone.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use ecociv_core::access::Role;
+use ecociv_core::model::Plan;
+use ecociv_store::testdb::TestDb;
+use ecociv_web::{AppState, auth, router};
+use http_body_util::BodyExt;
+use rust_decimal::Decimal;
+use scraper::Html;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::{sel, texts};
+
+const PASSWORD: &str = "Correct-horse-9";
+
+struct Signed {
+    router: axum::Router,
+    plan: Plan,
+    db: TestDb,
+}
+
+async fn signed() -> Signed {
+    let db = TestDb::sqlite().await;
+    let plan = ecociv_core::plan_data::build_plan(&ecociv_core::plan_data::hohhot()).unwrap();
+    db.store.load_plan(&plan, "test").await.unwrap();
+    let hash = auth::hash_password(PASSWORD.into()).await.unwrap();
+    super::add_users(&db.store, &[("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department)], &hash, true).await;
+    let state = AppState::new(db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
+    Signed { router: router(state), plan, db }
+}
+
+/// Sends as `user` (by token, or nobody); the body is JSON when there is one.
+async fn send(app: &Signed, user: Option<&str>, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    if let Some(u) = user {
+        req = req.header("authorization", format!("Bearer tok-{u}"));
+    }
+    let req = req.body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty)).unwrap();
+    let res = app.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    (status, String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap())
+}
+
+async fn page(app: &Signed, user: Option<&str>, uri: &str) -> (String, Html) {
+    let (status, body) = send(app, user, "GET", uri, None).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    let doc = Html::parse_document(&body);
+    (body, doc)
+}
+
+#[tokio::test]
+async fn a_recorded_veto_stands_above_the_dashboard_and_the_assessment() {
+    let app = signed().await;
+    // none recorded: no banner
+    let (_, doc) = page(&app, Some("tf"), "/dashboard").await;
+    assert!(doc.select(&sel("#veto-banner")).next().is_none());
+    let veto = json!({"kind": "major_incident", "description": "某化工园区发生较大突发环境事件", "occurred_on": "2024-03-02"});
+    assert_eq!(send(&app, Some("tf"), "POST", "/api/v1/vetoes", Some(veto)).await.0, StatusCode::CREATED);
+    for (uri, kind, h1) in [
+        ("/dashboard", "重大、特大突发环境事件", "<h1>"),
+        ("/dashboard?lang=en", "Major or especially major environmental emergency", "<h1>"),
+        ("/assessment", "重大、特大突发环境事件", "<h1>"),
+        ("/assessment?lang=en", "Major or especially major environmental emergency", "<h1>"),
+        ("/dashboard/projects", "重大、特大突发环境事件", "<h1>"),
+    ] {
+        for user in ["tf", "env"] {
+            let (body, doc) = page(&app, Some(user), uri).await;
+            let banner = texts(&doc, "#veto-banner").join("");
+            assert!(banner.contains(kind) && banner.contains("某化工园区"), "{uri} as {user}: {banner}");
+            assert!(!banner.contains("major_incident"), "{banner}");
+            let at = body.find("id=\"veto-banner\"").unwrap();
+            assert!(at < body.find(h1).unwrap(), "{uri}: the veto stands above everything");
+        }
+    }
+    // the public side shows no veto
+    for uri in ["/public", "/public?lang=en", "/", "/indicators"] {
+        let (body, doc) = page(&app, None, uri).await;
+        assert!(doc.select(&sel("#veto-banner")).next().is_none(), "{uri}");
+        assert!(!body.contains("某化工园区"), "{uri}");
+    }
+    app.db.cleanup().await;
+}
+
+fn dec(s: &str) -> Decimal {
+    s.trim().parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
+}
+
+#[tokio::test]
+async fn the_portfolio_says_shared_projects_count_in_full_and_shows_the_zone_total() {
+    let app = signed().await;
+    let zone_budget: Decimal = app.plan.projects.iter().filter_map(|p| p.budget.as_ref().map(|b| b.yi)).sum();
+    // project 8 is shared by two regions: the region rows add up to more than the zone
+    assert!(app.plan.project(8).unwrap().budget.is_some());
+    for (uri, note) in [("/dashboard/projects", "每个项目只计一次"), ("/dashboard/projects?lang=en", "counts in full for each")] {
+        let (_, doc) = page(&app, Some("tf"), uri).await;
+        for id in ["by-region", "by-implementer"] {
+            let text = texts(&doc, &format!("#shared-note-{id}")).join("");
+            assert!(text.contains(note), "{uri} {id}: {text}");
+            let shown = texts(&doc, &format!("#zone-total-{id} .zone-budget")).join("");
+            assert_eq!(dec(&shown), zone_budget, "{uri} {id}");
+            let rows: Decimal = texts(&doc, &format!("#block-{id} table.chart-data tbody td:nth-child(2)")).iter().map(|s| dec(s)).sum();
+            assert!(rows > zone_budget, "{uri} {id}: {rows} against {zone_budget}");
+        }
+    }
+    app.db.cleanup().await;
+}
+
+/// Exactly 2 decimal places, optionally signed.
+fn two_places(s: &str) -> bool {
+    let s = s.trim().trim_start_matches(['-', '+']);
+    match s.split_once('.') {
+        Some((i, f)) => !i.is_empty() && i.chars().all(|c| c.is_ascii_digit()) && f.len() == 2 && f.chars().all(|c| c.is_ascii_digit()),
+        None => false,
+    }
+}
+
+#[tokio::test]
+async fn assessment_scores_have_two_decimal_places() {
+    let app = signed().await;
+    for uri in ["/assessment", "/assessment?quarter=2024Q1", "/assessment?quarter=2024Q2&lang=en"] {
+        let (_, doc) = page(&app, Some("tf"), uri).await;
+        let scores = texts(&doc, "table.ranking td.score");
+        assert!(!scores.is_empty(), "{uri}");
+        for s in &scores {
+            assert!(two_places(s), "{uri}: {s:?}");
+        }
+        let changes = texts(&doc, "table.ranking tr.unit td:nth-child(4)");
+        for c in changes.iter().filter(|c| c.trim() != "—") {
+            assert!(two_places(c), "{uri}: change {c:?}");
+        }
+    }
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_error_page_for_a_signed_in_user_knows_the_user_and_the_zone() {
+    let app = signed().await;
+    for (uri, zone, login) in [
+        ("/bulletin?month=2025-13", app.plan.zone.name.clone(), "登录"),
+        ("/bulletin?month=2099-01&lang=en", app.plan.zone.name_en.clone(), "Sign in"),
+        ("/assessment?quarter=2024Q9", app.plan.zone.name.clone(), "登录"),
+    ] {
+        let (status, body) = send(&app, Some("tf"), "GET", uri, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        let doc = Html::parse_document(&body);
+        let title = texts(&doc, "title").join("");
+        assert!(title.contains(&zone), "{uri}: {title}");
+        assert!(!title.contains(" ·  · "), "{uri}: {title}");
+        assert!(doc.select(&sel("#login-link")).next().is_none(), "{uri}");
+        assert!(!texts(&doc, "header").join("").contains(login), "{uri}");
+        assert!(texts(&doc, "#user").join("").contains("tf"), "{uri}");
+    }
+    // signed out, the error page still offers to sign in
+    let (status, body) = send(&app, None, "GET", "/no-such-page", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(Html::parse_document(&body).select(&sel("#login-link")).next().is_some());
+    app.db.cleanup().await;
+}
