@@ -57,7 +57,7 @@ pub enum ReportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     /// The org unit answers for no row of this kind (a unit has no indicators; a department
     /// may implement no project).
-    #[error("{org_unit} has nothing to fill in a {kind} template")]
+    #[error("{org_unit} has nothing to fill in the {kind} template")]
     NothingToFill { org_unit: String, kind: &'static str },
 }
 
@@ -466,7 +466,7 @@ wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb.worksheets[0]
 rows = [[c.value for c in r] for r in ws.iter_rows()]
 dv = [{"sqref": str(d.sqref), "formula": d.formula1} for d in ws.data_validations.dataValidation]
-locked = {c.coordinate: c.protection.locked for r in ws.iter_rows(min_row=2, max_row=2) for c in r}
+locked = {c.coordinate: c.protection.locked for r in ws.iter_rows(min_row=2) for c in r}
 print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.worksheets], "protected": ws.protection.sheet,
   "rows": rows, "dv": dv, "locked": locked, "signature": wb["_ecociv"]["A1"].value,
   "hidden_cols": [k for k, d in ws.column_dimensions.items() if d.hidden]}, ensure_ascii=False))
@@ -504,7 +504,8 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         o24.version = 3;
         o24.state = EntryState::Submitted;
         o.year = 2023;
-        let bytes = observation_template(&plan, &env, 2024, &[], &[o, o24], "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let records = [o, o24];
+        let bytes = observation_template(&plan, &env, 2024, &[], &records, "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
         let Some(v) = openpyxl(&bytes, TEMPLATE_SCRIPT) else { return };
         assert_eq!(v["sheets"], serde_json::json!(["指标数据", "填报说明", "_ecociv"]));
         assert_eq!(v["states"], serde_json::json!(["visible", "visible", "veryHidden"]));
@@ -531,6 +532,13 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         }
         let sig = Signature::decode(v["signature"].as_str().unwrap()).unwrap();
         assert_eq!((sig.org_unit.as_str(), sig.kind, sig.period.as_str()), ("市生态环境局", TemplateKind::Observations, "2024"));
+        let row72 = rows.iter().position(|r| r[0] == "7.2").unwrap() + 1;
+        assert_eq!(v["locked"][format!("G{row72}")], false, "a submitted value stays editable");
+        // 2023's value of 7.2 is approved: locked in the template, as in ecociv
+        let bytes = observation_template(&plan, &env, 2023, &[], &records, "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let Some(v23) = openpyxl(&bytes, TEMPLATE_SCRIPT) else { return };
+        assert_eq!((v23["locked"][format!("G{row72}")].as_bool(), v23["locked"][format!("H{row72}")].as_bool()), (Some(true), Some(true)));
+        assert_eq!(v23["locked"][format!("G{}", row72 - 1)], false, "7.1 has no value: open");
 
         let zhujian = plan.org_unit("市住建局").unwrap().clone();
         let d = DispatchRecord {

@@ -198,6 +198,22 @@ fn instructions(wb: &mut Workbook, lines: &[String], l: Locale) -> Result<(), Re
     Ok(())
 }
 
+/// The lines of the instructions that hold for every template.
+fn common_lines(l: Locale) -> [String; 2] {
+    [
+        l.pick(
+            "导入时整表一并校验：全部通过才保存，否则一条也不保存，并列出每个问题所在的行列。",
+            "The import checks the whole workbook: either every row is stored or none, with every problem listed by row and column.",
+        )
+        .into(),
+        l.pick(
+            "已审核的行已锁定（白色）：如需更正，请先请工作专班解锁。",
+            "Approved rows are locked (white): to correct one, ask the task force to unlock it first.",
+        )
+        .into(),
+    ]
+}
+
 fn signature_sheet(wb: &mut Workbook, sig: &Signature) -> Result<(), ReportError> {
     let ws = wb.add_worksheet();
     ws.set_name(SIGNATURE_SHEET)?;
@@ -256,15 +272,20 @@ pub fn observation_template(
             now.map(|o| o.explanation.clone()).unwrap_or_default(),
             now.map(|o| o.version.to_string()).unwrap_or_else(|| "0".into()),
         ];
+        // an approved value is locked in ecociv: locked here too (the task force unlocks it)
+        let approved = now.is_some_and(|o| o.state == EntryState::Approved);
         for (c, (text, column)) in cells.iter().zip(OBSERVATION_COLUMNS.iter()).enumerate() {
             // codes such as 7.2 stay text, not the number 7.2
             if column.key == "indicator" {
                 ws.write_string(r, c as u16, text)?;
             } else {
-                write_cell(ws, r, c as u16, text, column.entry, &unlocked)?;
+                write_cell(ws, r, c as u16, text, column.entry && !approved, &unlocked)?;
             }
         }
         let rule = leaf.target.parse_rule().expect("plan rules parse");
+        if approved {
+            continue;
+        }
         if let ValueKind::State(w) = rule.value_kind() {
             let dv = DataValidation::new().allow_list_strings(&w.accepted_values())?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
             ws.add_data_validation(r, 6, r, 6, &dv)?;
@@ -288,12 +309,8 @@ pub fn observation_template(
             "Do not add or delete rows, change the numbers or rename the sheets; this workbook imports only for the unit and year it was made for.",
         )
         .into(),
-        l.pick(
-            "导入时整表一并校验：全部通过才保存，否则一条也不保存，并列出每个问题所在的行列。",
-            "The import checks the whole workbook: either every row is stored or none, with every problem listed by row and column.",
-        )
-        .into(),
     ];
+    lines.extend(common_lines(l));
     if org.kind == OrgKind::Region {
         lines.push(l.pick("旗县区填报本地区的数值，各行的旗县区已预填。", "A region enters its own values; the region of each row is filled in.").into());
     }
@@ -348,21 +365,22 @@ pub fn dispatch_template(plan: &Plan, org: &OrgUnit, period: YearMonth, reports:
             now.map(|d| d.explanation.clone()).unwrap_or_default(),
             now.map(|d| d.version.to_string()).unwrap_or_else(|| "0".into()),
         ];
+        let approved = now.is_some_and(|d| d.state == EntryState::Approved);
         for (c, (text, column)) in cells.iter().zip(DISPATCH_COLUMNS.iter()).enumerate() {
-            write_cell(ws, r, c as u16, text, column.entry, &unlocked)?;
+            write_cell(ws, r, c as u16, text, column.entry && !approved, &unlocked)?;
         }
     }
     let last = projects.len() as u32;
     let dv = DataValidation::new().allow_list_strings(&statuses)?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
     ws.add_data_validation(1, 5, last, 5, &dv)?;
     ws.protect();
-    let lines = vec![
+    let mut lines = vec![
         format!("{} · {} · {month}", plan.title, org.name),
         l.pick("填写黄色列：状态、进度、本月投资、累计投资、效益与问题。累计投资应等于上月累计加本月投资；首次填报时填写开工以来的累计。", "Fill in the yellow columns. The cumulative investment must equal last month's plus this month's; in a first report give the cumulative since the start.").into(),
         l.pick("金额单位为万元，进度为百分数（0–100），不带单位；状态从下拉列表选择。累计投资超过总投资时须填写超预算说明。", "Amounts in 10k yuan, progress in percent (0–100), without units; the status from the list. A cumulative investment above the budget needs an explanation.").into(),
         l.pick("请勿增删行、改动序号或工作表名；本表只能由下载它的单位在同一月份导入。", "Do not add or delete rows, change the numbers or rename the sheets; this workbook imports only for the unit and month it was made for.").into(),
-        l.pick("导入时整表一并校验：全部通过才保存，否则一条也不保存，并列出每个问题所在的行列。", "The import checks the whole workbook: either every row is stored or none, with every problem listed by row and column.").into(),
     ];
+    lines.extend(common_lines(l));
     instructions(&mut wb, &lines, l)?;
     signature_sheet(
         &mut wb,

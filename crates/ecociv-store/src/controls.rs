@@ -25,6 +25,19 @@ pub struct ZoneSettingsRecord {
     pub updated_at: String,
 }
 
+impl ZoneSettingsRecord {
+    /// The settings of the data loop as stored, any unreadable part taken from `default`.
+    pub fn loop_settings(&self, default: &ecociv_core::entry::LoopSettings) -> ecociv_core::entry::LoopSettings {
+        let (m, d) = self.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?))).unwrap_or(default.observation_due);
+        ecociv_core::entry::LoopSettings {
+            dispatch_due_day: u32::try_from(self.dispatch_due_day).unwrap_or(default.dispatch_due_day),
+            observation_due: (m, d),
+            jump_bound: self.jump_bound.parse().unwrap_or(default.jump_bound),
+            regional_indicators: self.regional_indicators.clone(),
+        }
+    }
+}
+
 /// A period the task force locked, unlocked, or opened (a year after the plan).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PeriodRecord {

@@ -66,13 +66,9 @@ fn now() -> String {
 
 /// The zone's settings of the data loop: the task force's, else the defaults.
 pub async fn settings_of(st: &AppState, zone: &str) -> Result<LoopSettings, WebError> {
-    let Some(s) = st.store.zone_settings(zone).await? else { return Ok(st.settings.clone()) };
-    let (m, d) = s.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?))).unwrap_or(st.settings.observation_due);
-    Ok(LoopSettings {
-        dispatch_due_day: u32::try_from(s.dispatch_due_day).unwrap_or(st.settings.dispatch_due_day),
-        observation_due: (m, d),
-        jump_bound: s.jump_bound.parse().unwrap_or(st.settings.jump_bound),
-        regional_indicators: s.regional_indicators,
+    Ok(match st.store.zone_settings(zone).await? {
+        Some(s) => s.loop_settings(&st.settings),
+        None => st.settings.clone(),
     })
 }
 

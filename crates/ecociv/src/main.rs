@@ -500,13 +500,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 None => None,
             };
+            if (project.is_some() || region.is_some()) && !matches!(table, ExportTable::Dispatch) {
+                anyhow::bail!("--project and --region narrow the dispatch history only");
+            }
+            if project.is_some() && region.is_some() {
+                anyhow::bail!("--project and --region: give one of them");
+            }
             if let Some(n) = project
                 && plan.project(*n).is_none()
             {
                 anyhow::bail!("--project {n}: the plan has projects 1–{}", plan.projects.len());
             }
             let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let year = ecociv_core::entry::LoopSettings::default().projection_year(today);
+            let default = ecociv_core::entry::LoopSettings::default();
+            let year = store.zone_settings(z).await?.map(|x| x.loop_settings(&default)).unwrap_or(default).projection_year(today);
             let t = match table {
                 ExportTable::Annex1 => ecociv_report::annex1(&plan, &store.observations(z).await?, &store.upper_targets(z).await?, year, l),
                 ExportTable::Annex2 => ecociv_report::annex2(&plan, &store.dispatch_reports(z).await?, l),
@@ -532,20 +539,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let z = &plan.zone.code;
             let org = plan.org_unit(org).with_context(|| format!("--org {org:?} is not an org unit of the plan"))?.clone();
             let made_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
             let bytes = match kind {
                 TemplateArg::Observations => {
+                    let this_year = chrono::Datelike::year(&today);
                     let year: i32 = period
                         .trim()
                         .parse()
                         .ok()
-                        .filter(|y| (plan.base_year..=plan.end_year + 20).contains(y))
-                        .with_context(|| format!("--period {period:?}: a year from {} on is expected for observations", plan.base_year))?;
+                        .filter(|y| (plan.base_year..=this_year).contains(y))
+                        .with_context(|| format!("--period {period:?}: a year from {} to {this_year} is expected for observations", plan.base_year))?;
                     let regional = store.zone_settings(z).await?.map(|x| x.regional_indicators).unwrap_or_default();
                     observation_template(&plan, &org, year, &regional, &store.observations(z).await?, &made_at, *lang)?
                 }
                 TemplateArg::Dispatch => {
                     let month: ecociv_core::entry::YearMonth =
-                        period.parse().ok().with_context(|| format!("--period {period:?}: a month YYYY-MM is expected for dispatch"))?;
+                        period.parse().ok().filter(|m: &ecociv_core::entry::YearMonth| m.first_day() <= today).with_context(|| {
+                            format!("--period {period:?}: a month YYYY-MM not after {} is expected for dispatch", ecociv_core::entry::YearMonth::of(today))
+                        })?;
                     dispatch_template(&plan, &org, month, &store.dispatch_reports(z).await?, &made_at, *lang)?
                 }
             };

@@ -299,6 +299,10 @@ fn export_writes_the_annexes_and_refuses_bad_arguments() {
     assert!(!o.status.success() && stderr(&o).contains("--output"), "{}", stderr(&o));
     let o = run(&dir, &["export", "dispatch", "--format", "json", "--project", "77"]);
     assert!(!o.status.success() && stderr(&o).contains("1–76"), "{}", stderr(&o));
+    let o = run(&dir, &["export", "annex1", "--format", "csv", "--project", "16"]);
+    assert!(!o.status.success() && stderr(&o).contains("dispatch history only"), "{}", stderr(&o));
+    let o = run(&dir, &["export", "dispatch", "--format", "csv", "--project", "16", "--region", "托县"]);
+    assert!(!o.status.success() && stderr(&o).contains("one of them"), "{}", stderr(&o));
     let o = run(&dir, &["export", "dispatch", "--format", "json", "--region", "北京"]);
     assert!(!o.status.success() && stderr(&o).contains("北京"), "{}", stderr(&o));
     let o = run(&dir, &["export", "dispatch", "--format", "json", "--lang", "en"]);
@@ -319,6 +323,8 @@ fn template_writes_a_workbook_for_an_org_unit_and_period() {
         (vec!["template", "dispatch", "--org", "市住建局", "--period", "2024", "--output", "x.xlsx"], "YYYY-MM"),
         (vec!["template", "observations", "--org", "市住建局", "--period", "2024-05", "--output", "x.xlsx"], "a year"),
         (vec!["template", "observations", "--org", "托克托县", "--period", "2024", "--output", "x.xlsx"], "nothing to fill"),
+        (vec!["--today", "2024-06-10", "template", "observations", "--org", "市住建局", "--period", "2026", "--output", "x.xlsx"], "2020 to 2024"),
+        (vec!["--today", "2024-06-10", "template", "dispatch", "--org", "市住建局", "--period", "2024-07", "--output", "x.xlsx"], "not after 2024-06"),
     ] {
         let o = run(&dir, &args);
         assert!(!o.status.success() && stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
