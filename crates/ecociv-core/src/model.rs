@@ -373,6 +373,16 @@ impl Plan {
     pub fn leaf(&self, code: &str) -> Option<Leaf<'_>> {
         self.leaves().into_iter().find(|l| l.code == code.trim())
     }
+    /// The name of a leaf (or indicator) in a language; empty for an unknown code.
+    pub fn leaf_name(&self, code: &str, l: crate::Locale) -> String {
+        if let Some(i) = self.indicator(code) {
+            return l.pick(&i.name, &i.name_en).to_string();
+        }
+        self.indicator_of(code)
+            .and_then(|i| i.sub_indicators.iter().find(|s| s.code == code))
+            .map(|s| l.pick(&s.name, &s.name_en).to_string())
+            .unwrap_or_default()
+    }
     /// The indicator a code (indicator or sub-indicator) belongs to.
     pub fn indicator_of(&self, code: &str) -> Option<&Indicator> {
         let top = code.split('.').next().unwrap_or(code);

@@ -71,26 +71,26 @@ pub fn annex1(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTa
     let mut rows = Vec::new();
     for i in &plan.indicators {
         let cat = plan.category(i.category);
-        let leaves: Vec<(&str, &str, &str, &str)> = if i.sub_indicators.is_empty() {
-            vec![(i.code.as_str(), i.name.as_str(), i.unit.as_str(), i.target.printed.as_str())]
+        let leaves: Vec<(&str, &str, &str)> = if i.sub_indicators.is_empty() {
+            vec![(i.code.as_str(), i.unit.as_str(), i.target.printed.as_str())]
         } else {
-            i.sub_indicators.iter().map(|s| (s.code.as_str(), s.name.as_str(), s.unit.as_str(), s.target.printed.as_str())).collect()
+            i.sub_indicators.iter().map(|s| (s.code.as_str(), s.unit.as_str(), s.target.printed.as_str())).collect()
         };
-        for (code, name, unit, target) in leaves {
+        for (code, unit, target) in leaves {
             let s = st.iter().find(|x| x.code == code);
             let latest = s.and_then(|s| s.years.last());
             rows.push(vec![
                 Cell::text(i.domain.name(l)),
                 Cell::text(cat.map(|c| format!("{}{}", c.label, l.pick(&c.name, &c.name_en))).unwrap_or_default()),
                 Cell::text(code),
-                Cell::text(if code == i.code { i.name.clone() } else { format!("{} · {}", i.name, name) }),
+                Cell::text(if code == i.code { plan.leaf_name(code, l) } else { format!("{} · {}", plan.leaf_name(&i.code, l), plan.leaf_name(code, l)) }),
                 Cell::text(unit),
                 Cell::text(target),
                 Cell::text(i.lead_departments.join("、")),
                 Cell::text(i.data_providers.join("、")),
                 latest.map(|y| Cell::Number(Decimal::from(y.year), "0")).unwrap_or(Cell::Empty),
                 latest
-                    .map(|y| y.value.parse::<Decimal>().map(|d| Cell::Number(d, "0.00##")).unwrap_or_else(|_| Cell::text(y.value.clone())))
+                    .map(|y| y.value.parse::<Decimal>().map(|d| Cell::Number(d, "General")).unwrap_or_else(|_| Cell::text(y.value.clone())))
                     .unwrap_or(Cell::Empty),
                 Cell::text(s.map(|s| s.latest.label(l)).unwrap_or_default()),
                 Cell::text(s.map(|s| s.projection.label(l)).unwrap_or_default()),
@@ -197,7 +197,7 @@ pub fn annex2(plan: &Plan, reports: &[DispatchRecord], l: Locale) -> Table {
             ("投资概算（亿元）", "Budget (100 million CNY)"),
             ("原文金额", "Budget as printed"),
             ("组织实施单位", "Implementers"),
-            ("最近调度月份", "Latest report"),
+            ("最近调度月份（含待审核）", "Latest report (approved or awaiting review)"),
             ("形象进度（%）", "Progress (%)"),
             ("累计完成投资（亿元）", "Invested (100 million CNY)"),
         ]
@@ -218,15 +218,22 @@ fn state(s: EntryState, l: Locale) -> &'static str {
 
 /// Every observation of the zone.
 pub fn observations(plan: &Plan, obs: &[ObservationRecord], l: Locale) -> Table {
+    // in the plan's order of leaves, then by year and region
+    let order: Vec<&str> = plan.leaves().iter().map(|x| x.code).collect();
+    let mut obs: Vec<&ObservationRecord> = obs.iter().collect();
+    obs.sort_by_key(|o| (order.iter().position(|c| *c == o.indicator).unwrap_or(usize::MAX), o.year, o.region.clone()));
     let rows = obs
         .iter()
         .map(|o| {
-            let unit = plan.leaf(&o.indicator).map(|x| x.unit.to_string()).unwrap_or_default();
+            let leaf = plan.leaf(&o.indicator);
+            let unit = leaf.map(|x| x.unit.to_string()).unwrap_or_default();
+            let name = plan.leaf_name(&o.indicator, l);
             vec![
                 Cell::text(o.indicator.clone()),
+                Cell::text(name),
                 Cell::Number(Decimal::from(o.year), "0"),
                 Cell::text(o.region.clone()),
-                o.value.parse::<Decimal>().map(|d| Cell::Number(d, "0.00##")).unwrap_or_else(|_| Cell::text(o.value.clone())),
+                o.value.parse::<Decimal>().map(|d| Cell::Number(d, "General")).unwrap_or_else(|_| Cell::text(o.value.clone())),
                 Cell::text(unit),
                 Cell::text(state(o.state, l)),
                 Cell::text(if o.late { l.pick("逾期", "late") } else { "" }),
@@ -238,9 +245,10 @@ pub fn observations(plan: &Plan, obs: &[ObservationRecord], l: Locale) -> Table 
         .collect();
     Table {
         sheet: l.pick("指标年度值", "Observations").into(),
-        keys: vec!["indicator", "year", "region", "value", "unit", "state", "late", "submitted_by", "decided_by", "comment"],
+        keys: vec!["indicator", "name", "year", "region", "value", "unit", "state", "late", "submitted_by", "decided_by", "comment"],
         header: [
             ("指标", "Indicator"),
+            ("指标名称", "Name"),
             ("年度", "Year"),
             ("地区", "Region"),
             ("值", "Value"),
@@ -365,6 +373,9 @@ pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ReportError> {
             ws.set_column_width(c as u16, 14)?;
         }
         ws.set_freeze_panes(1, 0)?;
+        if !t.rows.is_empty() && !t.header.is_empty() {
+            ws.autofilter(0, 0, t.rows.len() as u32, (t.header.len() - 1) as u16)?;
+        }
         let mut formats: BTreeMap<&'static str, Format> = BTreeMap::new();
         for (r, row) in t.rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {

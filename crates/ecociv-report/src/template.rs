@@ -259,7 +259,11 @@ pub fn observation_template(
         let leaf = plan.leaf(code).expect("a leaf of the plan");
         let now = find(code, year);
         let before = find(code, year - 1);
-        let name = if leaf.code == leaf.indicator.code { leaf.name.to_string() } else { format!("{} · {}", leaf.indicator.name, leaf.name) };
+        let name = if leaf.code == leaf.indicator.code {
+            plan.leaf_name(leaf.code, l)
+        } else {
+            format!("{} · {}", plan.leaf_name(&leaf.indicator.code, l), plan.leaf_name(leaf.code, l))
+        };
         let cells = [
             leaf.code.to_string(),
             name,

@@ -521,18 +521,12 @@ async fn task(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: Ma
     let Some(task) = number.parse().ok().and_then(|n| plan.task(n)).cloned() else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_task").field("number", &number));
     };
-    let indicators = task.indicators.iter().map(|c| (c.clone(), leaf_name(&plan, c, l))).collect();
+    let indicators = task.indicators.iter().map(|c| (c.clone(), plan.leaf_name(c, l))).collect();
     let findings = plan.findings.iter().filter(|f| f.place.table == "tasks" && f.place.row == task.number.to_string()).cloned().collect();
     render(&TaskPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), task, indicators, findings })
 }
 
 /// The name of an indicator or sub-indicator code in locale `l` (English where the plan has it).
-pub(crate) fn leaf_name(plan: &Plan, code: &str, l: Locale) -> String {
-    if let Some(i) = plan.indicator(code) {
-        return l.pick(&i.name, &i.name_en).to_string();
-    }
-    plan.indicator_of(code).and_then(|i| i.sub_indicators.iter().find(|s| s.code == code)).map(|s| l.pick(&s.name, &s.name_en).to_string()).unwrap_or_default()
-}
 
 // ---------- projects ----------
 
@@ -570,7 +564,7 @@ async fn projects(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m
             }
         }
     }
-    let indicators = plan.leaves().iter().map(|x| (x.code.to_string(), format!("{} {}", x.code, leaf_name(&plan, x.code, l)))).collect();
+    let indicators = plan.leaves().iter().map(|x| (x.code.to_string(), format!("{} {}", x.code, plan.leaf_name(x.code, l)))).collect();
     let page = ProjectsPage {
         total: Plan::budget_total(&list),
         projects: list,
@@ -602,7 +596,7 @@ async fn project(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m:
     let Some(p) = number.parse().ok().and_then(|n| plan.project(n)).cloned() else {
         return error_page(&st, l, &uri, WebError::not_found("unknown_project").field("number", &number));
     };
-    let indicators = p.assessed_indicators.iter().map(|c| (c.clone(), leaf_name(&plan, c, l))).collect();
+    let indicators = p.assessed_indicators.iter().map(|c| (c.clone(), plan.leaf_name(c, l))).collect();
     let findings = plan.findings.iter().filter(|f| f.place.table == "projects" && f.place.row == p.number.to_string()).cloned().collect();
     render(&ProjectPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), p, indicators, findings })
 }

@@ -303,7 +303,7 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
                 None => (t(l, "todo.due").to_string(), "due", format!("/observations/new?indicator={}&year={year}", leaf.code)),
             };
             observations.push(TodoRow {
-                what: format!("{} {} · {year}", leaf.code, crate::pages::leaf_name(&plan, leaf.code, l)),
+                what: format!("{} {} · {year}", leaf.code, plan.leaf_name(leaf.code, l)),
                 href,
                 due: due.to_string(),
                 state,
@@ -439,7 +439,7 @@ struct ObservationFormPage {
 fn leaf_info(plan: &Plan, code: &str, l: Locale) -> (String, String, String, Vec<String>) {
     match plan.leaf(code) {
         Some(leaf) => {
-            let name = crate::pages::leaf_name(plan, code, l);
+            let name = plan.leaf_name(code, l);
             let choices = match leaf.target.parse_rule().map(|r| r.value_kind()) {
                 Ok(ecociv_core::rule::ValueKind::State(w)) => w.accepted_values(),
                 _ => vec![],

@@ -54,7 +54,7 @@ pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale, method: M
     let mut out = standings(plan, &values, &uppers, as_of, method, l);
     // the names in the request's language (the printed target stays as printed)
     for s in &mut out {
-        s.name = crate::pages::leaf_name(plan, &s.code, l);
+        s.name = plan.leaf_name(&s.code, l);
     }
     Ok(out)
 }

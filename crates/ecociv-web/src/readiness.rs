@@ -178,7 +178,7 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     let rows = plan
         .leaves()
         .iter()
-        .map(|leaf| (leaf.code.to_string(), crate::pages::leaf_name(&plan, leaf.code, l), r.cells.iter().filter(|c| c.leaf == leaf.code).cloned().collect()))
+        .map(|leaf| (leaf.code.to_string(), plan.leaf_name(leaf.code, l), r.cells.iter().filter(|c| c.leaf == leaf.code).cloned().collect()))
         .collect();
     let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
     render(&ReadinessPage { l: lay, r, rows })
