@@ -585,6 +585,8 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         let r22 = rows.iter().find(|r| r[0].as_f64() == Some(22.0)).unwrap();
         assert_eq!((r22[3].as_f64(), r22[4].as_f64(), &r22[5]), (Some(120.0), Some(30.0), &serde_json::Value::Null), "{r22:?}");
         assert_eq!(v["dv"][0]["sqref"], format!("F2:F{}", mine.len() + 1));
+        assert_eq!(v["dv"][1]["sqref"], format!("G2:G{}", mine.len() + 1), "progress 0–100");
+        assert_eq!(v["dv"][2]["sqref"], format!("H2:I{}", mine.len() + 1), "amounts ≥ 0");
         assert!(v["dv"][0]["formula"].as_str().unwrap().contains("在建"));
         let sig = Signature::decode(v["signature"].as_str().unwrap()).unwrap();
         assert_eq!((sig.kind, sig.period.as_str()), (TemplateKind::Dispatch, "2024-05"));

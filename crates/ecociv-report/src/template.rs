@@ -14,7 +14,7 @@ use ecociv_core::model::{OrgKind, OrgUnit, Plan};
 use ecociv_core::rule::ValueKind;
 use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{DataValidation, Format, Workbook, Worksheet};
+use rust_xlsxwriter::{DataValidation, DataValidationRule, Format, Workbook, Worksheet};
 
 use crate::ReportError;
 
@@ -290,6 +290,12 @@ pub fn observation_template(
         if approved {
             continue;
         }
+        if leaf.unit == "%" {
+            let dv = DataValidation::new()
+                .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))
+                .set_error_message(l.pick("百分比应为 0–100 之间的数值", "A percentage is a number from 0 to 100"))?;
+            ws.add_data_validation(r, 6, r, 6, &dv)?;
+        }
         if let ValueKind::State(w) = rule.value_kind() {
             let dv = DataValidation::new().allow_list_strings(&w.accepted_values())?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
             ws.add_data_validation(r, 6, r, 6, &dv)?;
@@ -377,6 +383,15 @@ pub fn dispatch_template(plan: &Plan, org: &OrgUnit, period: YearMonth, reports:
     let last = projects.len() as u32;
     let dv = DataValidation::new().allow_list_strings(&statuses)?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
     ws.add_data_validation(1, 5, last, 5, &dv)?;
+    // numbers where numbers belong: progress 0–100, amounts not negative
+    let percent = DataValidation::new()
+        .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))
+        .set_error_message(l.pick("进度应为 0–100 之间的数值", "Progress is a number from 0 to 100"))?;
+    ws.add_data_validation(1, 6, last, 6, &percent)?;
+    let amount = DataValidation::new()
+        .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+        .set_error_message(l.pick("金额应为不小于 0 的数值（万元）", "An amount is a number not below 0 (10k yuan)"))?;
+    ws.add_data_validation(1, 7, last, 8, &amount)?;
     ws.protect();
     let mut lines = vec![
         format!("{} · {} · {month}", plan.title, org.name),
