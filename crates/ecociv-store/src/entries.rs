@@ -32,6 +32,20 @@ pub trait EntryStore: Send + Sync {
     async fn dispatch(&self, zone: &str, id: i64) -> Result<Option<DispatchRecord>>;
     /// All dispatch reports of a zone, by kind, subject and period.
     async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>>;
+    /// Stores every write or none (one transaction), each on the trail as its own write would
+    /// be: the base of an import. A conflict anywhere (an entry that exists, a version that
+    /// moved) rolls all of it back.
+    async fn write_entries(&self, zone: &str, writes: &[EntryWrite], actor: &str) -> Result<usize>;
+}
+
+/// One write of a batch (an import): a new entry, or a change of a stored one from `before`
+/// (whose version must still be the stored one) to `after`, recorded as `action` with `reason`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryWrite {
+    NewObservation(ObservationRecord),
+    Observation { before: Box<ObservationRecord>, after: Box<ObservationRecord>, action: String, reason: String },
+    NewDispatch(DispatchRecord),
+    Dispatch { before: Box<DispatchRecord>, after: Box<DispatchRecord>, action: String, reason: String },
 }
 
 const OBS_COLS: &str = "id, zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
@@ -97,74 +111,193 @@ macro_rules! dispatch_from_row {
     }};
 }
 
+/// The body of `insert_observation` inside a write transaction `$tx`; evaluates to the stored record.
+macro_rules! obs_insert {
+    ($tx:ident, $o:expr, $actor:expr) => {{
+        let o = $o;
+        let actor = $actor;
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM observations WHERE zone_code = $1 AND indicator_code = $2 AND year = $3 AND region = $4")
+            .bind(&o.zone)
+            .bind(&o.indicator)
+            .bind(o.year)
+            .bind(&o.region)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        if let Some((id,)) = taken {
+            return Err(StoreError::Conflict(format!("observation {id} exists for this indicator, year and region")));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO observations (zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by,
+             submitted_at, decided_by, decided_at, reason, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING id",
+        )
+        .bind(&o.zone)
+        .bind(&o.indicator)
+        .bind(o.year)
+        .bind(&o.region)
+        .bind(&o.value)
+        .bind(&o.comment)
+        .bind(&o.explanation)
+        .bind(o.state.code())
+        .bind(o.late)
+        .bind(&o.submitted_by)
+        .bind(&o.submitted_at)
+        .bind(&o.decided_by)
+        .bind(&o.decided_at)
+        .bind(&o.reason)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let stored = ObservationRecord { id, version: 1, ..o.clone() };
+        append_event!($tx, event(&o.zone, actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), ""));
+        stored
+    }};
+}
+
+/// The body of `update_observation` inside a write transaction `$tx`; evaluates to the stored record.
+macro_rules! obs_update {
+    ($tx:ident, $before:expr, $after:expr, $action:expr, $actor:expr, $reason:expr) => {{
+        let before = $before;
+        let after = $after;
+        let action = $action;
+        let actor = $actor;
+        let reason = $reason;
+        let stored = ObservationRecord { id: before.id, version: before.version + 1, ..after.clone() };
+        let done = sqlx::query(
+            "UPDATE observations SET value = $3, comment = $4, explanation = $5, state = $6, late = $7, submitted_by = $8, submitted_at = $9,
+             decided_by = $10, decided_at = $11, reason = $12, version = $13 WHERE id = $1 AND version = $2",
+        )
+        .bind(before.id)
+        .bind(before.version)
+        .bind(&stored.value)
+        .bind(&stored.comment)
+        .bind(&stored.explanation)
+        .bind(stored.state.code())
+        .bind(stored.late)
+        .bind(&stored.submitted_by)
+        .bind(&stored.submitted_at)
+        .bind(&stored.decided_by)
+        .bind(&stored.decided_at)
+        .bind(&stored.reason)
+        .bind(stored.version)
+        .execute(&mut *$tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("observation {} changed meanwhile", before.id)));
+        }
+        append_event!($tx, event(&before.zone, actor, action, "observation", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+        stored
+    }};
+}
+
+/// The body of `insert_dispatch` inside a write transaction `$tx`; evaluates to the stored record.
+macro_rules! dispatch_insert {
+    ($tx:ident, $d:expr, $actor:expr) => {{
+        let d = $d;
+        let actor = $actor;
+        let taken: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 AND subject = $3 AND period = $4 AND org_unit = $5")
+                .bind(&d.zone)
+                .bind(&d.kind)
+                .bind(d.subject)
+                .bind(&d.period)
+                .bind(&d.org_unit)
+                .fetch_optional(&mut *$tx)
+                .await?;
+        if let Some((id,)) = taken {
+            return Err(StoreError::Conflict(format!("dispatch report {id} exists for this month")));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan,
+             investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at,
+             decided_by, decided_at, reason, org_unit, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1) RETURNING id",
+        )
+        .bind(&d.zone)
+        .bind(&d.kind)
+        .bind(d.subject)
+        .bind(&d.period)
+        .bind(&d.status)
+        .bind(&d.progress_percent)
+        .bind(&d.investment_month_wan)
+        .bind(&d.investment_cumulative_wan)
+        .bind(&d.progress)
+        .bind(&d.quantities)
+        .bind(&d.benefits)
+        .bind(&d.problems)
+        .bind(&d.explanation)
+        .bind(d.state.code())
+        .bind(d.late)
+        .bind(&d.submitted_by)
+        .bind(&d.submitted_at)
+        .bind(&d.decided_by)
+        .bind(&d.decided_at)
+        .bind(&d.reason)
+        .bind(&d.org_unit)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let stored = DispatchRecord { id, version: 1, ..d.clone() };
+        append_event!($tx, event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""));
+        stored
+    }};
+}
+
+/// The body of `update_dispatch` inside a write transaction `$tx`; evaluates to the stored record.
+macro_rules! dispatch_update {
+    ($tx:ident, $before:expr, $after:expr, $action:expr, $actor:expr, $reason:expr) => {{
+        let before = $before;
+        let after = $after;
+        let action = $action;
+        let actor = $actor;
+        let reason = $reason;
+        let stored = DispatchRecord { id: before.id, version: before.version + 1, ..after.clone() };
+        let done = sqlx::query(
+            "UPDATE dispatch_reports SET status = $3, progress_percent = $4, investment_month_wan = $5, investment_cumulative_wan = $6,
+             progress = $7, quantities = $8, benefits = $9, problems = $10, explanation = $11, state = $12, late = $13, submitted_by = $14,
+             submitted_at = $15, decided_by = $16, decided_at = $17, reason = $18, version = $19, org_unit = $20 WHERE id = $1 AND version = $2",
+        )
+        .bind(before.id)
+        .bind(before.version)
+        .bind(&stored.status)
+        .bind(&stored.progress_percent)
+        .bind(&stored.investment_month_wan)
+        .bind(&stored.investment_cumulative_wan)
+        .bind(&stored.progress)
+        .bind(&stored.quantities)
+        .bind(&stored.benefits)
+        .bind(&stored.problems)
+        .bind(&stored.explanation)
+        .bind(stored.state.code())
+        .bind(stored.late)
+        .bind(&stored.submitted_by)
+        .bind(&stored.submitted_at)
+        .bind(&stored.decided_by)
+        .bind(&stored.decided_at)
+        .bind(&stored.reason)
+        .bind(stored.version)
+        .bind(&stored.org_unit)
+        .execute(&mut *$tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("dispatch report {} changed meanwhile", before.id)));
+        }
+        append_event!($tx, event(&before.zone, actor, action, "dispatch_report", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+        stored
+    }};
+}
+
 macro_rules! entries_impl {
     ($store:ident) => {
         #[async_trait]
         impl EntryStore for $store {
             async fn insert_observation(&self, o: &ObservationRecord, actor: &str) -> Result<ObservationRecord> {
                 let mut tx = begin_write!(self.pool, &o.zone);
-                let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM observations WHERE zone_code = $1 AND indicator_code = $2 AND year = $3 AND region = $4")
-                    .bind(&o.zone)
-                    .bind(&o.indicator)
-                    .bind(o.year)
-                    .bind(&o.region)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some((id,)) = taken {
-                    return Err(StoreError::Conflict(format!("observation {id} exists for this indicator, year and region")));
-                }
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO observations (zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by,
-                     submitted_at, decided_by, decided_at, reason, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1) RETURNING id",
-                )
-                .bind(&o.zone)
-                .bind(&o.indicator)
-                .bind(o.year)
-                .bind(&o.region)
-                .bind(&o.value)
-                .bind(&o.comment)
-                .bind(&o.explanation)
-                .bind(o.state.code())
-                .bind(o.late)
-                .bind(&o.submitted_by)
-                .bind(&o.submitted_at)
-                .bind(&o.decided_by)
-                .bind(&o.decided_at)
-                .bind(&o.reason)
-                .fetch_one(&mut *tx)
-                .await?;
-                let stored = ObservationRecord { id, version: 1, ..o.clone() };
-                append_event!(tx, event(&o.zone, actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), ""));
+                let stored = obs_insert!(tx, o, actor);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn update_observation(&self, before: &ObservationRecord, after: &ObservationRecord, action: &str, actor: &str, reason: &str) -> Result<ObservationRecord> {
                 let mut tx = begin_write!(self.pool, &before.zone);
-                let stored = ObservationRecord { id: before.id, version: before.version + 1, ..after.clone() };
-                let done = sqlx::query(
-                    "UPDATE observations SET value = $3, comment = $4, explanation = $5, state = $6, late = $7, submitted_by = $8, submitted_at = $9,
-                     decided_by = $10, decided_at = $11, reason = $12, version = $13 WHERE id = $1 AND version = $2",
-                )
-                .bind(before.id)
-                .bind(before.version)
-                .bind(&stored.value)
-                .bind(&stored.comment)
-                .bind(&stored.explanation)
-                .bind(stored.state.code())
-                .bind(stored.late)
-                .bind(&stored.submitted_by)
-                .bind(&stored.submitted_at)
-                .bind(&stored.decided_by)
-                .bind(&stored.decided_at)
-                .bind(&stored.reason)
-                .bind(stored.version)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(StoreError::Conflict(format!("observation {} changed meanwhile", before.id)));
-                }
-                append_event!(tx, event(&before.zone, actor, action, "observation", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+                let stored = obs_update!(tx, before, after, action, actor, reason);
                 tx.commit().await?;
                 Ok(stored)
             }
@@ -235,89 +368,47 @@ macro_rules! entries_impl {
 
             async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
                 let mut tx = begin_write!(self.pool, &d.zone);
-                let taken: Option<(i64,)> =
-                    sqlx::query_as("SELECT id FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 AND subject = $3 AND period = $4 AND org_unit = $5")
-                        .bind(&d.zone)
-                        .bind(&d.kind)
-                        .bind(d.subject)
-                        .bind(&d.period)
-                        .bind(&d.org_unit)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some((id,)) = taken {
-                    return Err(StoreError::Conflict(format!("dispatch report {id} exists for this month")));
-                }
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan,
-                     investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at,
-                     decided_by, decided_at, reason, org_unit, version)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1) RETURNING id",
-                )
-                .bind(&d.zone)
-                .bind(&d.kind)
-                .bind(d.subject)
-                .bind(&d.period)
-                .bind(&d.status)
-                .bind(&d.progress_percent)
-                .bind(&d.investment_month_wan)
-                .bind(&d.investment_cumulative_wan)
-                .bind(&d.progress)
-                .bind(&d.quantities)
-                .bind(&d.benefits)
-                .bind(&d.problems)
-                .bind(&d.explanation)
-                .bind(d.state.code())
-                .bind(d.late)
-                .bind(&d.submitted_by)
-                .bind(&d.submitted_at)
-                .bind(&d.decided_by)
-                .bind(&d.decided_at)
-                .bind(&d.reason)
-                .bind(&d.org_unit)
-                .fetch_one(&mut *tx)
-                .await?;
-                let stored = DispatchRecord { id, version: 1, ..d.clone() };
-                append_event!(tx, event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""));
+                let stored = dispatch_insert!(tx, d, actor);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn update_dispatch(&self, before: &DispatchRecord, after: &DispatchRecord, action: &str, actor: &str, reason: &str) -> Result<DispatchRecord> {
                 let mut tx = begin_write!(self.pool, &before.zone);
-                let stored = DispatchRecord { id: before.id, version: before.version + 1, ..after.clone() };
-                let done = sqlx::query(
-                    "UPDATE dispatch_reports SET status = $3, progress_percent = $4, investment_month_wan = $5, investment_cumulative_wan = $6,
-                     progress = $7, quantities = $8, benefits = $9, problems = $10, explanation = $11, state = $12, late = $13, submitted_by = $14,
-                     submitted_at = $15, decided_by = $16, decided_at = $17, reason = $18, version = $19, org_unit = $20 WHERE id = $1 AND version = $2",
-                )
-                .bind(before.id)
-                .bind(before.version)
-                .bind(&stored.status)
-                .bind(&stored.progress_percent)
-                .bind(&stored.investment_month_wan)
-                .bind(&stored.investment_cumulative_wan)
-                .bind(&stored.progress)
-                .bind(&stored.quantities)
-                .bind(&stored.benefits)
-                .bind(&stored.problems)
-                .bind(&stored.explanation)
-                .bind(stored.state.code())
-                .bind(stored.late)
-                .bind(&stored.submitted_by)
-                .bind(&stored.submitted_at)
-                .bind(&stored.decided_by)
-                .bind(&stored.decided_at)
-                .bind(&stored.reason)
-                .bind(stored.version)
-                .bind(&stored.org_unit)
-                .execute(&mut *tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(StoreError::Conflict(format!("dispatch report {} changed meanwhile", before.id)));
-                }
-                append_event!(tx, event(&before.zone, actor, action, "dispatch_report", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+                let stored = dispatch_update!(tx, before, after, action, actor, reason);
                 tx.commit().await?;
                 Ok(stored)
+            }
+
+            async fn write_entries(&self, zone: &str, writes: &[EntryWrite], actor: &str) -> Result<usize> {
+                let mut tx = begin_write!(self.pool, zone);
+                for w in writes {
+                    let entry_zone = match w {
+                        EntryWrite::NewObservation(o) => &o.zone,
+                        EntryWrite::Observation { before, .. } => &before.zone,
+                        EntryWrite::NewDispatch(d) => &d.zone,
+                        EntryWrite::Dispatch { before, .. } => &before.zone,
+                    };
+                    if entry_zone != zone {
+                        return Err(StoreError::Conflict(format!("an entry of zone {entry_zone} in a batch of zone {zone}")));
+                    }
+                    match w {
+                        EntryWrite::NewObservation(o) => {
+                            obs_insert!(tx, o, actor);
+                        }
+                        EntryWrite::Observation { before, after, action, reason } => {
+                            obs_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str());
+                        }
+                        EntryWrite::NewDispatch(d) => {
+                            dispatch_insert!(tx, d, actor);
+                        }
+                        EntryWrite::Dispatch { before, after, action, reason } => {
+                            dispatch_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str());
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(writes.len())
             }
 
             async fn dispatch(&self, zone: &str, id: i64) -> Result<Option<DispatchRecord>> {

@@ -13,7 +13,7 @@ pub mod trail;
 
 pub use accounts::AccountStore;
 pub use controls::{AssessmentRecord, ControlStore, EvidenceRecord, PeriodRecord, ScoringRulesRecord, ScoringStore, VetoRecord, VetoStore, ZoneSettingsRecord};
-pub use entries::EntryStore;
+pub use entries::{EntryStore, EntryWrite};
 pub use records::*;
 pub use trail::{TrailStore, Verification};
 

@@ -3,7 +3,7 @@
 use ecociv_core::access::Role;
 use ecociv_core::plan_data::{build_plan, hohhot};
 use ecociv_store::testdb::TestDb;
-use ecociv_store::{Backend, DispatchRecord, EntryState, LoadOutcome, ObservationRecord, StoreError, UserRecord};
+use ecociv_store::{Backend, DispatchRecord, EntryState, EntryWrite, LoadOutcome, ObservationRecord, StoreError, UserRecord};
 
 /// Runs `f` on a fresh SQLite database and a fresh PostgreSQL database.
 macro_rules! on_both {
@@ -34,6 +34,7 @@ on_both!(
     foreign_keys_are_enforced,
     users_and_tokens,
     entries_are_unique_and_versioned,
+    a_batch_is_stored_whole_or_not_at_all,
     verify_catches_tampering
 );
 
@@ -208,6 +209,44 @@ async fn entries_are_unique_and_versioned(db: &TestDb) {
     let history = db.store.trail_for("150100", "observation", &o.id.to_string()).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["observation.submitted", "observation.approved"]);
     assert_eq!(history[1].before, history[0].after);
+}
+
+async fn a_batch_is_stored_whole_or_not_at_all(db: &TestDb) {
+    loaded(db).await;
+    let o = db.store.insert_observation(&obs("7.1", 2023, "86.2"), "alice").await.unwrap();
+    let trail_before = db.store.trail("150100").await.unwrap().len();
+    let changed = ObservationRecord { value: "87".into(), ..o.clone() };
+    // the last write conflicts (7.1/2023 exists): nothing of the batch is kept
+    let bad = [
+        EntryWrite::NewObservation(obs("7.2", 2023, "33")),
+        EntryWrite::NewDispatch(report(4, "2024-05")),
+        EntryWrite::Observation {
+            before: Box::new(o.clone()),
+            after: Box::new(changed.clone()),
+            action: "observation.resubmitted".into(),
+            reason: "import".into(),
+        },
+        EntryWrite::NewObservation(obs("7.1", 2023, "80")),
+    ];
+    assert!(matches!(db.store.write_entries("150100", &bad, "alice").await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.observations("150100").await.unwrap(), vec![o.clone()], "the batch left nothing");
+    assert!(db.store.dispatch_reports("150100").await.unwrap().is_empty());
+    assert_eq!(db.store.trail("150100").await.unwrap().len(), trail_before, "nor a trail record");
+    // an entry of another zone is refused
+    let foreign = [EntryWrite::NewObservation(ObservationRecord { zone: "999999".into(), ..obs("7.2", 2023, "33") })];
+    assert!(db.store.write_entries("150100", &foreign, "alice").await.is_err());
+    // the same batch without the conflict is stored whole, each write on the trail
+    assert_eq!(db.store.write_entries("150100", &bad[..3], "alice").await.unwrap(), 3);
+    let all = db.store.observations("150100").await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!((all[0].value.as_str(), all[0].version), ("87", 2));
+    assert_eq!(db.store.dispatch_reports("150100").await.unwrap().len(), 1);
+    let actions: Vec<String> = db.store.trail("150100").await.unwrap().into_iter().skip(trail_before).map(|e| e.action).collect();
+    assert_eq!(actions, vec!["observation.submitted", "dispatch_report.submitted", "observation.resubmitted"]);
+    // a stale `before` (the version moved) rolls back a batch too
+    let stale = [EntryWrite::Observation { before: Box::new(o), after: Box::new(changed), action: "observation.resubmitted".into(), reason: String::new() }];
+    assert!(matches!(db.store.write_entries("150100", &stale, "alice").await, Err(StoreError::Conflict(_))));
+    assert!(db.store.verify("150100").await.unwrap().ok());
 }
 
 async fn verify_catches_tampering(db: &TestDb) {
