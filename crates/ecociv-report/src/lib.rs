@@ -15,6 +15,7 @@ use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRec
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
+pub mod import;
 pub mod template;
 
 /// One cell.
@@ -601,5 +602,34 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
             Err(ReportError::NothingToFill { .. })
         ));
         assert!(observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &["24".into()], &[], "t", Locale::En).is_ok());
+    }
+
+    /// Filled in Excel (here openpyxl): a typed value and a comment come back in their columns,
+    /// a formula in a value cell is refused with its place.
+    #[test]
+    fn a_filled_template_reads_back() {
+        use crate::import::read_template;
+        let plan = build_plan(&hohhot()).unwrap();
+        let env = plan.org_unit("市生态环境局").unwrap().clone();
+        let bytes = crate::template::observation_template(&plan, &env, 2024, &[], &[], "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let fill = |cells: &str| {
+            format!(
+                "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nws = wb.worksheets[0]\n{cells}\nwb.save(sys.argv[1] + '.out')\nprint(open(sys.argv[1] + '.out', 'rb').read().hex().join(['\"', '\"']))\nimport os\nos.remove(sys.argv[1] + '.out')"
+            )
+        };
+        let Some(v) = openpyxl(&bytes, &fill("ws['G2'] = 35.5\nws['H2'] = '见附件'")) else { return };
+        let filled = hex(v.as_str().unwrap());
+        let f = read_template(&filled).unwrap();
+        assert_eq!((f.rows[0].row, f.rows[0].cells["value"].as_str(), f.rows[0].cells["comment"].as_str()), (2, "35.5", "见附件"));
+        let Some(v) = openpyxl(&bytes, &fill("ws['G3'] = '=1+1'")) else { return };
+        let problems = read_template(&hex(v.as_str().unwrap())).unwrap_err();
+        assert_eq!(problems.iter().map(|p| (p.code, p.row, p.column.clone())).collect::<Vec<_>>(), vec![("formula", Some(3), Some("G 本年值".to_string()))]);
+        let Some(v) = openpyxl(&bytes, &fill("ws.insert_cols(3)")) else { return };
+        let problems = read_template(&hex(v.as_str().unwrap())).unwrap_err();
+        assert!(problems.iter().all(|p| p.code == "header_changed") && problems[0].column.as_deref() == Some("C"), "{problems:?}");
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 }
