@@ -55,6 +55,10 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for J<T> {
         let req = Request::from_parts(parts, body);
         match axum::Json::<T>::from_request(req, st).await {
             Ok(axum::Json(v)) => Ok(J(v)),
+            // over the body limit (2 MB by default): too large, not malformed
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(WebError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").in_locale(l).into_response())
+            }
             Err(e) => Err(json_error(&e.body_text()).in_locale(l).into_response()),
         }
     }

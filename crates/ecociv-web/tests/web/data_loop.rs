@@ -440,6 +440,10 @@ async fn bad_input_is_refused_in_the_callers_language_and_stores_nothing() {
     let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!("not an object")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["code"], "bad_json");
+    // a body over the limit is too large (413), not malformed
+    let big = json!({"indicator": "7.1", "year": 2023, "value": "85", "comment": "长".repeat(1_000_000)});
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", big).await;
+    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")));
     assert_eq!(trail_len(&app).await, before, "nothing was stored");
     // an identical resend of a month is 409 and changes nothing
     let r = api(
