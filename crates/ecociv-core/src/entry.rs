@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::Locale;
-use crate::model::{OrgKind, Plan, Project, Task};
+use crate::model::{Plan, Project, Task};
 use crate::rule::ValueKind;
 use crate::value::{StateWord, Value, parse_number};
 
@@ -232,7 +232,7 @@ pub fn check_observation(
     }
     let region = match input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => None,
-        Some(r) => match plan.org_unit(r).filter(|o| o.kind == OrgKind::Region) {
+        Some(r) => match plan.region(r) {
             Some(o) => Some(o.name.clone()),
             None => {
                 errs.push(FieldError::new("region", "unknown_region", format!("“{r}”不是本区域的旗县区"), format!("{r:?} is not a region of the zone")));

@@ -76,7 +76,7 @@ pub fn standings(
         out.push(LeafStanding {
             code: leaf.code.to_string(),
             indicator: leaf.indicator.code.clone(),
-            name: leaf.name.to_string(),
+            name: plan.leaf_name(leaf.code, l),
             unit: leaf.unit.to_string(),
             target: leaf.target.printed.clone(),
             lead_departments: leaf.indicator.lead_departments.clone(),

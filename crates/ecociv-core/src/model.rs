@@ -355,6 +355,10 @@ impl Plan {
         let n = name.trim();
         self.org_units.iter().find(|o| o.name == n || o.aliases.iter().any(|a| a == n))
     }
+    /// The region (旗县区) with this name or alias; None for other org units.
+    pub fn region(&self, name: &str) -> Option<&OrgUnit> {
+        self.org_unit(name).filter(|o| o.kind == OrgKind::Region)
+    }
     /// Every leaf indicator in order: 1, 2, …, 7.1, 7.2, 8.1, …
     pub fn leaves(&self) -> Vec<Leaf<'_>> {
         let mut out = Vec::new();

@@ -68,7 +68,7 @@ fn yi(d: Decimal) -> Cell {
 
 /// 附件1, the indicator responsibility table, with the latest approved value and its status.
 pub fn annex1(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTargetRecord], as_of_year: i32, l: Locale) -> Table {
-    let st = approved_standings(plan, observations, uppers, as_of_year, l);
+    let st = approved_standings(plan, observations, uppers, as_of_year, Method::Cagr, l);
     let mut rows = Vec::new();
     for i in &plan.indicators {
         let cat = plan.category(i.category);
@@ -135,7 +135,16 @@ pub fn annex1(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTa
     }
 }
 
-fn approved_standings(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTargetRecord], as_of_year: i32, l: Locale) -> Vec<LeafStanding> {
+/// Where each leaf stands on the zone's approved values (regional ones aside) and the
+/// assigned targets, as of a year.
+pub fn approved_standings(
+    plan: &Plan,
+    observations: &[ObservationRecord],
+    uppers: &[UpperTargetRecord],
+    as_of_year: i32,
+    method: Method,
+    l: Locale,
+) -> Vec<LeafStanding> {
     let values: Vec<SeriesValue> = observations
         .iter()
         .filter(|o| o.state == EntryState::Approved && o.region.is_empty())
@@ -143,7 +152,7 @@ fn approved_standings(plan: &Plan, observations: &[ObservationRecord], uppers: &
         .collect();
     let uppers: BTreeMap<(String, i32), Decimal> =
         uppers.iter().filter_map(|t| Some(((t.indicator.clone(), i32::try_from(t.year).ok()?), t.value.parse().ok()?))).collect();
-    standings(plan, &values, &uppers, as_of_year, Method::Cagr, l)
+    standings(plan, &values, &uppers, as_of_year, method, l)
 }
 
 /// 附件2, the project list, with the latest report's month, progress and investment to date.

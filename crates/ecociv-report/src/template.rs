@@ -136,6 +136,16 @@ pub fn column_header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'stati
     cols.iter().find(|c| c.key == key).map(|c| l.pick(c.zh, c.en))
 }
 
+/// The year a yearly template may be made for: from the plan's base year to this year.
+pub fn observation_year(plan: &Plan, text: &str, this_month: YearMonth) -> Option<i32> {
+    text.trim().parse().ok().filter(|y| (plan.base_year..=this_month.year).contains(y))
+}
+
+/// The month a monthly template may be made for: any month up to this one.
+pub fn dispatch_month(text: &str, this_month: YearMonth) -> Option<YearMonth> {
+    text.parse::<YearMonth>().ok().filter(|m| *m <= this_month)
+}
+
 /// The leaves an org unit enters yearly values of: a department those of the indicators it
 /// leads or provides data for; a region the indicators the task force asks by region.
 pub fn observation_leaves<'a>(plan: &'a Plan, org: &OrgUnit, regional: &[String]) -> Vec<&'a str> {

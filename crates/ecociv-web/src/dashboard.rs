@@ -65,10 +65,6 @@ pub struct Chart {
     pub zone_total: Option<(Decimal, Decimal)>,
 }
 
-fn status_label(s: Status, l: Locale) -> &'static str {
-    s.label(l)
-}
-
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct GlancePage {
@@ -96,13 +92,13 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
     let count = |d: Domain, s: Status| standings.iter().filter(|x| plan.indicator(&x.indicator).is_some_and(|i| i.domain == d) && x.latest == s).count();
     let series: Vec<serde_json::Value> = statuses
         .iter()
-        .map(|s| json!({"name": status_label(*s, l), "type": "bar", "stack": "all", "data": Domain::ALL.iter().map(|d| count(*d, *s)).collect::<Vec<_>>()}))
+        .map(|s| json!({"name": s.label(l), "type": "bar", "stack": "all", "data": Domain::ALL.iter().map(|d| count(*d, *s)).collect::<Vec<_>>()}))
         .collect();
     let by_domain = Chart {
         id: "by-domain".into(),
         title: t(l, "dash.by_domain").into(),
         option: json!({"tooltip": {"trigger": "axis"}, "legend": {}, "xAxis": {"type": "category", "data": domains}, "yAxis": {"type": "value", "minInterval": 1}, "series": series}).to_string(),
-        head: std::iter::once(t(l, "col.domain").to_string()).chain(statuses.iter().map(|s| status_label(*s, l).to_string())).collect(),
+        head: std::iter::once(t(l, "col.domain").to_string()).chain(statuses.iter().map(|s| s.label(l).to_string())).collect(),
         rows: Domain::ALL.iter().map(|d| std::iter::once(d.name(l).to_string()).chain(statuses.iter().map(|s| count(*d, *s).to_string())).collect()).collect(),
         zone_total: None,
     };

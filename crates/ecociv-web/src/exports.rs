@@ -44,9 +44,7 @@ async fn template(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q
         "observations.xlsx" => {
             let year = match q.period.as_deref() {
                 None | Some("") => chrono::Datelike::year(&today) - 1,
-                Some(p) => {
-                    p.trim().parse::<i32>().ok().filter(|y| (plan.base_year..=chrono::Datelike::year(&today)).contains(y)).ok_or_else(|| bad_period(p))?
-                }
+                Some(p) => ecociv_report::template::observation_year(&plan, p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
             let settings = workflow::settings_of(&st, z).await?;
             observation_template(&plan, &org, year, &settings.regional_indicators, &st.store.observations(z).await?, &made_at, l)
@@ -54,7 +52,7 @@ async fn template(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q
         "dispatch.xlsx" => {
             let month = match q.period.as_deref() {
                 None | Some("") => ecociv_core::entry::YearMonth::of(today),
-                Some(p) => p.parse::<ecociv_core::entry::YearMonth>().ok().filter(|m| m.first_day() <= today).ok_or_else(|| bad_period(p))?,
+                Some(p) => ecociv_report::template::dispatch_month(p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
             dispatch_template(&plan, &org, month, &st.store.dispatch_reports(z).await?, &made_at, l)
         }
@@ -88,13 +86,7 @@ async fn download(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q
     let z = &plan.zone.code;
     let (name, ext) = file.rsplit_once('.').ok_or_else(|| WebError::not_found("not_found").field("file", &file).in_locale(l))?;
     let region = match q.region.as_deref().filter(|r| !r.is_empty()) {
-        Some(r) => Some(
-            plan.org_unit(r)
-                .filter(|o| o.kind == ecociv_core::model::OrgKind::Region)
-                .ok_or_else(|| WebError::bad_request("unknown_region").field("region", r).in_locale(l))?
-                .name
-                .clone(),
-        ),
+        Some(r) => Some(plan.region(r).ok_or_else(|| WebError::bad_request("unknown_region").field("region", r).in_locale(l))?.name.clone()),
         None => None,
     };
     let year = workflow::settings_of(&st, z).await?.projection_year(st.today());

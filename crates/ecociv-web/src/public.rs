@@ -3,18 +3,15 @@
 //! Only approved entries of the zone (not regional values, not anything submitted, returned or
 //! internal) are ever read here.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use ecociv_core::Locale;
-use ecociv_core::indicator_status::{LeafStanding, SeriesValue, standings};
+use ecociv_core::indicator_status::LeafStanding;
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
-use ecociv_core::value::Value;
 use ecociv_store::EntryState;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -35,28 +32,9 @@ pub fn routes() -> Router<AppState> {
 
 /// The approved zone values and assigned targets of a plan, and where each leaf stands.
 pub async fn approved_standings(st: &AppState, plan: &Plan, l: Locale, method: Method) -> Result<Vec<LeafStanding>, WebError> {
-    let values: Vec<SeriesValue> = st
-        .store
-        .observations(&plan.zone.code)
-        .await?
-        .into_iter()
-        .filter(|o| o.state == EntryState::Approved && o.region.is_empty())
-        .filter_map(|o| Some(SeriesValue { indicator: o.indicator, year: i32::try_from(o.year).ok()?, value: Value::parse(&o.value).ok()? }))
-        .collect();
-    let uppers: BTreeMap<(String, i32), Decimal> = st
-        .store
-        .upper_targets(&plan.zone.code)
-        .await?
-        .into_iter()
-        .filter_map(|t| Some(((t.indicator, i32::try_from(t.year).ok()?), t.value.parse().ok()?)))
-        .collect();
-    let as_of = crate::workflow::settings_of(st, &plan.zone.code).await?.projection_year(st.today());
-    let mut out = standings(plan, &values, &uppers, as_of, method, l);
-    // the names in the request's language (the printed target stays as printed)
-    for s in &mut out {
-        s.name = plan.leaf_name(&s.code, l);
-    }
-    Ok(out)
+    let z = &plan.zone.code;
+    let as_of = crate::workflow::settings_of(st, z).await?.projection_year(st.today());
+    Ok(ecociv_report::approved_standings(plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, as_of, method, l))
 }
 
 /// A project's progress from its latest approved monthly report.

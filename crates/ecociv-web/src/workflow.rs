@@ -106,7 +106,7 @@ pub async fn submit_observation(st: &AppState, actor: &Actor, input: &Observatio
     let settings = settings_of(st, &plan.zone.code).await?;
     let periods = periods_of(st, &plan.zone.code).await?;
     // regional values only of the indicators the task force asks by region
-    let known_region = region.as_deref().and_then(|r| plan.org_unit(r)).is_some_and(|o| o.kind == ecociv_core::model::OrgKind::Region);
+    let known_region = region.as_deref().and_then(|r| plan.region(r)).is_some();
     if known_region && !settings.regional_indicators.iter().any(|c| c == code) {
         return Err(WebError::forbidden());
     }

@@ -491,13 +491,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let z = &plan.zone.code;
             let l = *lang;
             let region = match region {
-                Some(r) => Some(
-                    plan.org_unit(r)
-                        .filter(|o| o.kind == ecociv_core::model::OrgKind::Region)
-                        .with_context(|| format!("--region {r:?} is not a region"))?
-                        .name
-                        .clone(),
-                ),
+                Some(r) => Some(plan.region(r).with_context(|| format!("--region {r:?} is not a region"))?.name.clone()),
                 None => None,
             };
             if (project.is_some() || region.is_some()) && !matches!(table, ExportTable::Dispatch) {
@@ -542,21 +536,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
             let bytes = match kind {
                 TemplateArg::Observations => {
-                    let this_year = chrono::Datelike::year(&today);
-                    let year: i32 = period
-                        .trim()
-                        .parse()
-                        .ok()
-                        .filter(|y| (plan.base_year..=this_year).contains(y))
-                        .with_context(|| format!("--period {period:?}: a year from {} to {this_year} is expected for observations", plan.base_year))?;
+                    let year = ecociv_report::template::observation_year(&plan, period, ecociv_core::entry::YearMonth::of(today)).with_context(|| {
+                        format!("--period {period:?}: a year from {} to {} is expected for observations", plan.base_year, chrono::Datelike::year(&today))
+                    })?;
                     let regional = store.zone_settings(z).await?.map(|x| x.regional_indicators).unwrap_or_default();
                     observation_template(&plan, &org, year, &regional, &store.observations(z).await?, &made_at, *lang)?
                 }
                 TemplateArg::Dispatch => {
-                    let month: ecociv_core::entry::YearMonth =
-                        period.parse().ok().filter(|m: &ecociv_core::entry::YearMonth| m.first_day() <= today).with_context(|| {
-                            format!("--period {period:?}: a month YYYY-MM not after {} is expected for dispatch", ecociv_core::entry::YearMonth::of(today))
-                        })?;
+                    let month = ecociv_report::template::dispatch_month(period, ecociv_core::entry::YearMonth::of(today)).with_context(|| {
+                        format!("--period {period:?}: a month YYYY-MM not after {} is expected for dispatch", ecociv_core::entry::YearMonth::of(today))
+                    })?;
                     dispatch_template(&plan, &org, month, &store.dispatch_reports(z).await?, &made_at, *lang)?
                 }
             };
