@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::Locale;
 use crate::model::{Plan, Project, Task};
 use crate::rule::ValueKind;
-use crate::value::{StateWord, Value, parse_number};
+use crate::value::{StateWord, Value, parse_quantity};
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,6 +50,31 @@ impl YearMonth {
     }
     pub fn next(self) -> YearMonth {
         if self.month == 12 { YearMonth { year: self.year + 1, month: 1 } } else { YearMonth { year: self.year, month: self.month + 1 } }
+    }
+    /// Reads a month as people type it in a spreadsheet: `2024-05`, `2024-5`, `2024/05`,
+    /// `2024.5`, `2024年5月`, `202405`, or a day of it (`2024-05-01`, `2024/5/1`,
+    /// `2024年5月1日`, an ISO date-time); full-width digits too.
+    pub fn read(text: &str) -> Option<YearMonth> {
+        let t: String = text
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                c => c,
+            })
+            .collect();
+        let t = t.split(['T', ' ']).next().unwrap_or("");
+        let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
+        let (y, m) = match parts.as_slice() {
+            [ym] if ym.len() == 6 && ym.bytes().all(|b| b.is_ascii_digit()) => (&ym[..4], &ym[4..]),
+            [y, m] | [y, m, _] => (*y, *m),
+            _ => return None,
+        };
+        if let [_, _, d] = parts.as_slice() {
+            d.parse::<u32>().ok().filter(|d| (1..=31).contains(d))?;
+        }
+        let (year, month): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+        (y.len() == 4 && m.len() <= 2 && (1..=12).contains(&month)).then_some(YearMonth { year, month })
     }
     /// The due date of a dispatch report for this month: `due_day` of the next month.
     pub fn dispatch_due(self, due_day: u32) -> NaiveDate {
@@ -90,6 +115,20 @@ impl std::fmt::Display for YearMonth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
     }
+}
+
+/// Reads a year as people type it: `2024`, `2024年`, `２０２４`.
+pub fn read_year(text: &str) -> Option<i32> {
+    let t: String = text
+        .trim()
+        .trim_end_matches('年')
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    t.parse().ok().filter(|_| t.len() == 4)
 }
 
 /// Per-zone settings of the data loop.
@@ -258,7 +297,7 @@ pub fn check_observation(
                     ));
                 }
             },
-            _ => match parse_number(&text) {
+            _ => match parse_quantity(&text, leaf.unit) {
                 None => errs.push(FieldError::new(
                     "value",
                     "not_a_number",
@@ -347,8 +386,12 @@ impl ProjectStatus {
             ProjectStatus::Suspended => "suspended",
         }
     }
+    /// Reads the code, or the label in either language (a template's drop-down).
     pub fn parse(s: &str) -> Option<ProjectStatus> {
-        [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended].into_iter().find(|x| x.code() == s.trim())
+        let t = s.trim();
+        [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended]
+            .into_iter()
+            .find(|x| x.code() == t || x.label(Locale::Zh) == t || x.label(Locale::En).eq_ignore_ascii_case(t))
     }
     pub fn label(self, l: Locale) -> &'static str {
         match self {
@@ -406,12 +449,18 @@ pub struct PreviousReport {
     pub investment_cumulative_wan: Decimal,
 }
 
-fn decimal_field(errs: &mut Vec<FieldError>, field: &str, v: &serde_json::Value) -> Option<Decimal> {
+/// A number in `unit` (万/亿 words converted, see [`parse_quantity`]).
+fn decimal_field(errs: &mut Vec<FieldError>, field: &str, v: &serde_json::Value, unit: &str) -> Option<Decimal> {
     let text = json_text(v).unwrap_or_default();
-    match parse_number(&text) {
+    match parse_quantity(&text, unit) {
         Some(n) => Some(n),
         None => {
-            errs.push(FieldError::new(field, "not_a_number", format!("应为数值，得到“{text}”"), format!("expected a number, found {text:?}")));
+            errs.push(FieldError::new(
+                field,
+                "not_a_number",
+                format!("应为数值（{unit}），得到“{text}”"),
+                format!("expected a number ({unit}), found {text:?}"),
+            ));
             None
         }
     }
@@ -464,7 +513,7 @@ pub fn check_project_report(
             format!("status must be not_started, under_way, completed or suspended, found {:?}", input.status),
         ));
     }
-    let progress = decimal_field(&mut errs, "progress_percent", &input.progress_percent);
+    let progress = decimal_field(&mut errs, "progress_percent", &input.progress_percent, "%");
     if let Some(p) = progress
         && (p < Decimal::ZERO || p > Decimal::ONE_HUNDRED)
     {
@@ -478,7 +527,7 @@ pub fn check_project_report(
             errs.push(FieldError::new("progress_percent", "completed_means_100", "已完工的项目进度应为 100%", "a completed project has 100% progress"));
         }
     }
-    let month = decimal_field(&mut errs, "investment_month_wan", &input.investment_month_wan);
+    let month = decimal_field(&mut errs, "investment_month_wan", &input.investment_month_wan, "万元");
     if let Some(m) = month
         && m < Decimal::ZERO
     {
@@ -490,7 +539,7 @@ pub fn check_project_report(
         ));
     }
     let given_cum = input.investment_cumulative_wan.as_ref().filter(|v| !v.is_null() && json_text(v).is_some_and(|t| !t.trim().is_empty()));
-    let cum_given = given_cum.and_then(|v| decimal_field(&mut errs, "investment_cumulative_wan", v));
+    let cum_given = given_cum.and_then(|v| decimal_field(&mut errs, "investment_cumulative_wan", v, "万元"));
     if let (Some(prev), Some(p)) = (previous, period)
         && p <= prev.period
     {
@@ -649,7 +698,7 @@ pub fn check_task_report(
             ));
             continue;
         }
-        if let Some(d) = decimal_field(&mut errs, &field, &q.done) {
+        if let Some(d) = decimal_field(&mut errs, &field, &q.done, "") {
             if d < Decimal::ZERO {
                 errs.push(FieldError::new(&field, "negative", "完成量不能为负数", "the amount done cannot be negative"));
             } else if task.quantities[q.index].unit == "%" && d > Decimal::ONE_HUNDRED {
@@ -701,6 +750,37 @@ mod tests {
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
+    #[test]
+    fn months_and_years_as_typed_in_a_sheet() {
+        let may = Some(YearMonth { year: 2024, month: 5 });
+        for t in [
+            "2024-05",
+            "2024-5",
+            "2024/05",
+            "2024.5",
+            "2024年5月",
+            "2024年05月",
+            "202405",
+            "2024-05-01",
+            "2024/5/1",
+            "2024年5月1日",
+            "２０２４年５月",
+            "2024-05-01T00:00:00",
+        ] {
+            assert_eq!(YearMonth::read(t), may, "{t}");
+        }
+        for t in ["2024", "2024-13", "24-05", "2024-05-40", "May 2024", "", "2024-05-01-02"] {
+            assert_eq!(YearMonth::read(t), None, "{t}");
+        }
+        assert_eq!(read_year("2024年"), Some(2024));
+        assert_eq!(read_year("２０２４"), Some(2024));
+        assert_eq!(read_year("24"), None);
+        assert_eq!(ProjectStatus::parse("在建"), Some(ProjectStatus::UnderWay));
+        assert_eq!(ProjectStatus::parse("Under way"), Some(ProjectStatus::UnderWay));
+        assert_eq!(ProjectStatus::parse("completed"), Some(ProjectStatus::Completed));
+        assert_eq!(ProjectStatus::parse("done"), None);
+    }
+
     fn codes(r: Result<impl std::fmt::Debug, Vec<FieldError>>) -> Vec<(String, &'static str)> {
         r.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
     }

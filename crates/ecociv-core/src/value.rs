@@ -114,11 +114,9 @@ impl Value {
     }
 }
 
-/// Reads a decimal written by a person: full-width digits and signs, thousands separators
-/// (`1,234.5`), a trailing `%`. Returns `None` for anything else.
-pub fn parse_number(s: &str) -> Option<Decimal> {
-    let mut t: String = s
-        .trim()
+/// Full-width digits and signs as their ASCII forms.
+fn half_width(s: &str) -> String {
+    s.trim()
         .chars()
         .map(|c| match c {
             '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
@@ -129,7 +127,13 @@ pub fn parse_number(s: &str) -> Option<Decimal> {
             '，' => ',',
             c => c,
         })
-        .collect();
+        .collect()
+}
+
+/// Reads a decimal written by a person: full-width digits and signs, thousands separators
+/// (`1,234.5`), a trailing `%`. Returns `None` for anything else.
+pub fn parse_number(s: &str) -> Option<Decimal> {
+    let mut t = half_width(s);
     if let Some(stripped) = t.strip_suffix('%') {
         t = stripped.trim_end().to_string();
     }
@@ -151,9 +155,57 @@ pub fn parse_number(s: &str) -> Option<Decimal> {
     Decimal::from_str(&t).ok()
 }
 
+/// The magnitude word a unit or a written amount starts with (万 = 10⁴, 亿 = 10⁸), and the rest.
+fn magnitude(s: &str) -> (Decimal, &str) {
+    if let Some(rest) = s.strip_prefix('亿') {
+        (Decimal::from(100_000_000), rest)
+    } else if let Some(rest) = s.strip_prefix('万') {
+        (Decimal::from(10_000), rest)
+    } else {
+        (Decimal::ONE, s)
+    }
+}
+
+/// Reads an amount in `unit` as a person writes it: what [`parse_number`] reads, optionally
+/// followed by a unit word that is converted: `1.2亿` or `1.2亿元` in 万元 is 12000, `3500元`
+/// is 0.35, `5万亩` in 亩 is 50000, the unit itself (`85 %`, `12 万元`) is dropped. A unit word of
+/// another measure (`12 吨` for 万元) gives `None`.
+pub fn parse_quantity(s: &str, unit: &str) -> Option<Decimal> {
+    let t = half_width(s);
+    let split = t.char_indices().rev().take_while(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '%')).last().map(|(i, _)| i).unwrap_or(t.len());
+    let (number, word) = (t[..split].trim(), t[split..].trim());
+    let n = parse_number(number)?;
+    if word.is_empty() {
+        return Some(n);
+    }
+    let (word_mag, word_base) = magnitude(word);
+    let (unit_mag, unit_base) = magnitude(unit.trim());
+    if !word_base.is_empty() && word_base != unit_base {
+        return None;
+    }
+    Some(n * word_mag / unit_mag)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_with_magnitude_words() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(parse_quantity("1.2亿", "万元"), Some(d("12000")));
+        assert_eq!(parse_quantity("１．２亿元", "万元"), Some(d("12000")));
+        assert_eq!(parse_quantity("3,500元", "万元"), Some(d("0.35")));
+        assert_eq!(parse_quantity("12 万元", "万元"), Some(d("12")));
+        assert_eq!(parse_quantity("500万", "万元"), Some(d("500")));
+        assert_eq!(parse_quantity("5万亩", "亩"), Some(d("50000")));
+        assert_eq!(parse_quantity("5万", "亩"), Some(d("50000")));
+        assert_eq!(parse_quantity("85%", "%"), Some(d("85")));
+        assert_eq!(parse_quantity("12", "万元"), Some(d("12")));
+        assert_eq!(parse_quantity("12 吨", "万元"), None);
+        assert_eq!(parse_quantity("亿", "万元"), None);
+        assert_eq!(parse_quantity("1.2亿亿", "万元"), None);
+    }
 
     #[test]
     fn numbers_people_write() {

@@ -1,60 +1,159 @@
-//! Reading a filled template back: the first half of an import. The bytes must be an `.xlsx`
-//! (not an old `.xls`, not encrypted — both are OLE containers — and not something else), carry
-//! the [`Signature`] of a template, and hold its data sheet with the template's header in either
-//! language. Every row comes back as text per column key, with its Excel row number, for the
-//! checks of the data loop. Nothing here judges values; what it cannot read it reports as a
-//! [`Problem`] that names the sheet, row and column.
+//! Reading a filled workbook or CSV back: the first half of an import. Two shapes are read:
+//! a **template** (an `.xlsx` carrying the [`Signature`] of what was downloaded; its data sheet
+//! must keep the template's columns in place, in either language), and a **table** without a
+//! signature (the first sheet of an `.xlsx`, or a CSV in UTF-8 or GB18030) whose header names
+//! its columns in any order — the same headers as the template's, plus the period (月份 or
+//! 年度) and optionally the org unit (填报单位). Every row comes back as text per column key,
+//! with its row number, for the checks of the data loop. Nothing here judges values.
+//!
+//! What cannot be read safely is refused before any value is looked at, as a [`Problem`] that
+//! names the sheet, row and column: not a workbook, an encrypted workbook or an old `.xls`, a
+//! damaged file, one over [`MAX_BYTES`] or unpacking to over [`MAX_UNPACKED`] (a
+//! decompression bomb), formulas, merged cells, hidden rows that hold data, a changed header.
+//! [`marked_workbook`] gives the rows back with every bad cell marked and the problems listed.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
 use ecociv_core::Locale;
+use rust_xlsxwriter::{Format, Note, Workbook};
 
-use crate::template::{SIGNATURE_SHEET, Signature, column_header, column_keys, data_sheet_name};
+use crate::ReportError;
+use crate::template::{SIGNATURE_SHEET, Signature, TemplateKind, column_header, column_keys, data_sheet_name};
 
 /// Larger files are refused before they are opened.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// A workbook whose parts unpack to more is refused (a 10 MB file of repeated bytes can
+/// unpack to gigabytes).
+pub const MAX_UNPACKED: u128 = 200 * 1024 * 1024;
+/// More rows than this are refused.
+pub const MAX_ROWS: usize = 200_000;
 
 /// One problem of a file, placed as precisely as it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub sheet: String,
-    /// The Excel row (1 = the header row).
+    /// The row in the file (1 = the header row).
     pub row: Option<u32>,
-    /// The column letter and its header (`G 本年值`).
-    pub column: Option<String>,
+    /// The 0-based column.
+    pub col: Option<usize>,
+    pub header_zh: String,
+    pub header_en: String,
     pub found: String,
-    /// A stable code (`not_a_workbook`, `encrypted_or_xls`, …).
-    pub code: &'static str,
+    /// A stable code (`not_a_workbook`, `encrypted_or_xls`, a check's code, …).
+    pub code: String,
     pub expected_zh: String,
     pub expected_en: String,
 }
 
 impl Problem {
-    fn file(code: &'static str, found: impl Into<String>, zh: &str, en: &str) -> Problem {
-        Problem { sheet: String::new(), row: None, column: None, found: found.into(), code, expected_zh: zh.into(), expected_en: en.into() }
+    /// A problem of the whole file.
+    pub fn file(code: &str, found: impl Into<String>, zh: &str, en: &str) -> Problem {
+        Problem {
+            sheet: String::new(),
+            row: None,
+            col: None,
+            header_zh: String::new(),
+            header_en: String::new(),
+            found: found.into(),
+            code: code.into(),
+            expected_zh: zh.into(),
+            expected_en: en.into(),
+        }
+    }
+    /// A problem of a cell (or a row, without a column) of a read file.
+    pub fn cell(f: &Filled, row: u32, key: Option<&str>, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Problem {
+        let found = key.and_then(|k| f.rows.iter().find(|r| r.row == row).and_then(|r| r.cells.get(k))).cloned().unwrap_or_default();
+        Problem {
+            sheet: f.sheet.clone(),
+            row: Some(row),
+            col: key.and_then(|k| f.col(k)),
+            header_zh: key.and_then(|k| header(f.kind, k, Locale::Zh)).unwrap_or_default().into(),
+            header_en: key.and_then(|k| header(f.kind, k, Locale::En)).unwrap_or_default().into(),
+            found,
+            code: code.into(),
+            expected_zh: zh.into(),
+            expected_en: en.into(),
+        }
     }
     pub fn expected(&self, l: Locale) -> &str {
         l.pick(&self.expected_zh, &self.expected_en)
     }
+    /// The column letter and header (`G 本年值`), or empty.
+    pub fn column(&self, l: Locale) -> String {
+        self.col.map(|c| format!("{} {}", column_letter(c), l.pick(&self.header_zh, &self.header_en)).trim().to_string()).unwrap_or_default()
+    }
+    /// Sheet, row and column in one phrase: `指标数据 第5行 G 本年值`.
+    pub fn place(&self, l: Locale) -> String {
+        let mut parts = vec![self.sheet.clone()];
+        if let Some(r) = self.row {
+            parts.push(l.pick(&format!("第{r}行"), &format!("row {r}")).to_string());
+        }
+        parts.push(self.column(l));
+        parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+    }
 }
 
-/// A row of the data sheet.
+/// A row of the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilledRow {
-    /// The Excel row number.
+    /// The row number in the file (the header is row 1).
     pub row: u32,
     /// The text of each column, by key.
     pub cells: BTreeMap<&'static str, String>,
 }
 
-/// A template as it came back.
+/// A workbook or table as it came back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filled {
-    pub signature: Signature,
+    /// A template's; `None` for a table.
+    pub signature: Option<Signature>,
+    pub kind: TemplateKind,
+    /// The sheet read (`CSV` for a CSV file).
     pub sheet: String,
+    /// The key of each column, in the file's order (`None` for a column without a header).
+    pub columns: Vec<Option<&'static str>>,
     pub rows: Vec<FilledRow>,
+}
+
+impl Filled {
+    /// The 0-based column of a key.
+    pub fn col(&self, key: &str) -> Option<usize> {
+        self.columns.iter().position(|c| *c == Some(key))
+    }
+}
+
+/// Columns a table has besides a template's: its period, and the org unit reporting.
+const TABLE_COLUMNS: [(&str, &str, &str); 3] = [("period", "月份", "Month"), ("year", "年度", "Year"), ("org_unit", "填报单位", "Org unit")];
+
+/// The header of a column of a kind in a language (a template's or a table's).
+pub fn header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'static str> {
+    column_header(kind, key, l).or_else(|| TABLE_COLUMNS.iter().find(|c| c.0 == key).map(|c| l.pick(c.1, c.2)))
+}
+
+/// The keys a table of a kind may have, and those it must have.
+fn table_keys(kind: TemplateKind) -> (Vec<&'static str>, &'static [&'static str]) {
+    let period = match kind {
+        TemplateKind::Observations => "year",
+        TemplateKind::Dispatch => "period",
+    };
+    let mut keys = column_keys(kind);
+    keys.extend([period, "org_unit"]);
+    let required: &[&str] = match kind {
+        TemplateKind::Observations => &["indicator", "year", "value"],
+        TemplateKind::Dispatch => &["project", "period", "status", "progress_percent", "investment_month_wan"],
+    };
+    (keys, required)
+}
+
+/// The key a header names: its Chinese or English text (any case), or the key itself.
+fn key_of(kind: TemplateKind, text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    table_keys(kind)
+        .0
+        .into_iter()
+        .find(|k| *k == t || header(kind, k, Locale::Zh) == Some(t) || header(kind, k, Locale::En).is_some_and(|h| h.eq_ignore_ascii_case(t)))
 }
 
 /// `A`, `B`, … `Z`, `AA` for a 0-based column.
@@ -78,20 +177,27 @@ fn text_of(d: &Data) -> String {
         // shortest text that reads back as the same number: 36.5, 34
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_f64().to_string(),
+        // a date cell (a month typed as 2024/5/1): its day, which the checks read as a month
+        Data::DateTime(d) => {
+            let serial = d.as_f64();
+            chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|base| base.checked_add_signed(chrono::Duration::days(serial.floor() as i64)))
+                .map(|day| day.to_string())
+                .unwrap_or_else(|| serial.to_string())
+        }
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
     }
 }
 
-/// Reads a filled template.
-pub fn read_template(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
+/// Reads a filled template, a table workbook or a CSV.
+pub fn read(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
         return Err(vec![Problem::file(
             "too_large",
             format!("{} bytes", bytes.len()),
-            &format!("不超过 {} MB 的 .xlsx 文件", MAX_BYTES / 1024 / 1024),
-            &format!("an .xlsx file of at most {} MB", MAX_BYTES / 1024 / 1024),
+            &format!("不超过 {} MB 的文件", MAX_BYTES / 1024 / 1024),
+            &format!("a file of at most {} MB", MAX_BYTES / 1024 / 1024),
         )]);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
@@ -102,90 +208,435 @@ pub fn read_template(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             "an unencrypted .xlsx (this is an encrypted workbook or an old .xls: remove the password and save as .xlsx)",
         )]);
     }
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(vec![Problem::file("not_a_workbook", "", "从本系统下载的 .xlsx 模板", "an .xlsx template downloaded from ecociv")]);
+    if bytes.starts_with(b"PK\x03\x04") {
+        return read_workbook(bytes);
     }
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-        vec![Problem::file("corrupt_workbook", e.to_string(), "可以打开的 .xlsx 文件（文件已损坏）", "an .xlsx that opens (the file is damaged)")]
-    })?;
-    let not_template =
-        || vec![Problem::file("not_a_template", "", "从本系统下载的模板（缺少模板标识）", "a template downloaded from ecociv (its mark is missing)")];
-    let sig_range = wb.worksheet_range(SIGNATURE_SHEET).map_err(|_| not_template())?;
-    let signature = sig_range.get_value((0, 0)).and_then(|d| Signature::decode(&text_of(d))).ok_or_else(not_template)?;
-    let kind = signature.kind;
-    let sheet = [Locale::Zh, Locale::En].iter().map(|l| data_sheet_name(kind, *l)).find(|n| wb.sheet_names().iter().any(|s| s == n));
-    let Some(sheet) = sheet.map(str::to_string) else {
-        return Err(vec![Problem::file(
-            "sheet_missing",
-            wb.sheet_names().join(", "),
-            &format!("工作表“{}”", data_sheet_name(kind, Locale::Zh)),
-            &format!("the sheet {:?}", data_sheet_name(kind, Locale::En)),
-        )]);
+    let text = ecociv_core::check::decode(bytes).filter(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
+    match text {
+        Some(t) if !t.trim().is_empty() => read_csv(&t),
+        _ => Err(vec![Problem::file(
+            "not_a_workbook",
+            "",
+            "从本系统下载的 .xlsx 模板，或 UTF-8/GB18030 编码的 CSV 表",
+            "an .xlsx template downloaded from ecociv, or a CSV table in UTF-8 or GB18030",
+        )]),
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> Vec<Problem> {
+    vec![Problem::file("corrupt_workbook", e.to_string(), "可以打开的 .xlsx 文件（文件已损坏）", "an .xlsx that opens (the file is damaged)")]
+}
+
+/// The sheets of a table: its kind, from the header; the key of each column; the problems of
+/// the header.
+fn table_header(sheet: &str, header_row: &[String]) -> Result<(TemplateKind, Vec<Option<&'static str>>), Vec<Problem>> {
+    let named = |key: &str| header_row.iter().any(|h| key_of(TemplateKind::Dispatch, h) == Some(key) || key_of(TemplateKind::Observations, h) == Some(key));
+    let kind = if named("project") {
+        TemplateKind::Dispatch
+    } else if named("indicator") {
+        TemplateKind::Observations
+    } else {
+        return Err(vec![Problem {
+            sheet: sheet.into(),
+            row: Some(1),
+            ..Problem::file(
+                "kind_unknown",
+                header_row.join(", "),
+                "表头含“项目序号”（项目调度）或“指标序号”（指标数据）",
+                "a header with “Project” (dispatch) or “Indicator” (indicator values)",
+            )
+        }]);
     };
-    let range = wb.worksheet_range(&sheet).map_err(|e| vec![Problem::file("corrupt_workbook", e.to_string(), "可以读取的工作表", "a readable sheet")])?;
-    let keys = column_keys(kind);
+    let (keys, required) = table_keys(kind);
     let mut problems = Vec::new();
-    // the header, in either language, column by column
-    for (c, key) in keys.iter().enumerate() {
-        let found = range.get_value((0, c as u32)).map(text_of).unwrap_or_default();
-        let zh = column_header(kind, key, Locale::Zh).unwrap_or_default();
-        let en = column_header(kind, key, Locale::En).unwrap_or_default();
-        if found != zh && found != en {
+    let mut columns = Vec::new();
+    let at = |c: usize, found: &str, code: &str, zh: String, en: String| Problem {
+        sheet: sheet.into(),
+        row: Some(1),
+        col: Some(c),
+        ..Problem::file(code, found, &zh, &en)
+    };
+    for (c, h) in header_row.iter().enumerate() {
+        let key = key_of(kind, h);
+        match key {
+            None if !h.trim().is_empty() => {
+                let known: Vec<&str> = keys.iter().filter_map(|k| header(kind, k, Locale::Zh)).collect();
+                let known_en: Vec<&str> = keys.iter().filter_map(|k| header(kind, k, Locale::En)).collect();
+                problems.push(at(c, h, "unknown_column", format!("以下列名之一：{}", known.join("、")), format!("one of the columns {}", known_en.join(", "))));
+            }
+            Some(k) if columns.contains(&Some(k)) => {
+                problems.push(at(c, h, "duplicate_column", "每列只出现一次".into(), "each column once".into()));
+            }
+            _ => {}
+        }
+        columns.push(key);
+    }
+    for k in required {
+        if !columns.contains(&Some(*k)) {
             problems.push(Problem {
-                sheet: sheet.clone(),
+                sheet: sheet.into(),
                 row: Some(1),
-                column: Some(column_letter(c)),
-                found,
-                code: "header_changed",
-                expected_zh: format!("表头“{zh}”（请勿增删或移动列）"),
-                expected_en: format!("the header {en:?} (do not add, delete or move columns)"),
+                ..Problem::file(
+                    "column_missing",
+                    "",
+                    &format!("“{}”列", header(kind, k, Locale::Zh).unwrap_or(k)),
+                    &format!("a column {:?}", header(kind, k, Locale::En).unwrap_or(k)),
+                )
             });
         }
     }
+    if problems.is_empty() { Ok((kind, columns)) } else { Err(problems) }
+}
+
+/// The rows of a grid under its header; cells in a column without a header are a problem.
+fn rows_of(sheet: &str, columns: &[Option<&'static str>], grid: impl Iterator<Item = (u32, Vec<String>)>) -> Result<Vec<FilledRow>, Vec<Problem>> {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (row, cells) in grid {
+        if cells.iter().all(String::is_empty) {
+            continue;
+        }
+        if rows.len() >= MAX_ROWS {
+            return Err(vec![Problem::file("too_many_rows", format!("> {MAX_ROWS}"), &format!("不超过 {MAX_ROWS} 行"), &format!("at most {MAX_ROWS} rows"))]);
+        }
+        for (c, text) in cells.iter().enumerate() {
+            if columns.get(c).copied().flatten().is_none() && !text.is_empty() {
+                problems.push(Problem {
+                    sheet: sheet.into(),
+                    row: Some(row),
+                    col: Some(c),
+                    ..Problem::file("unnamed_column", text.clone(), "有表头的列中的值（此列没有表头）", "values only under a header (this column has none)")
+                });
+            }
+        }
+        let cells = columns.iter().zip(cells).filter_map(|(k, t)| k.map(|k| (k, t))).collect();
+        rows.push(FilledRow { row, cells });
+    }
+    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+}
+
+fn read_csv(text: &str) -> Result<Filled, Vec<Problem>> {
+    let sheet = "CSV";
+    let line_at = |byte: u64| {
+        // a record's position is where the reader resumed: skip the blank lines it passed over
+        let bytes = text.as_bytes();
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() as u32 + 1
+    };
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for r in reader.records() {
+        match r {
+            // the line a record starts on, counted from its byte offset (blank lines included)
+            Ok(rec) => records.push((line_at(rec.position().map(|p| p.byte()).unwrap_or(0)), rec.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>())),
+            Err(e) => {
+                let line = e.position().map(|p| line_at(p.byte()));
+                return Err(vec![Problem {
+                    sheet: sheet.into(), row: line, ..Problem::file("bad_csv", e.to_string(), "格式正确的 CSV", "a well-formed CSV")
+                }]);
+            }
+        }
+    }
+    let Some((_, head)) = records.first() else {
+        return Err(vec![Problem::file("not_a_workbook", "", "含表头的 CSV 表", "a CSV table with a header")]);
+    };
+    let (kind, columns) = table_header(sheet, head)?;
+    let rows = rows_of(sheet, &columns, records.into_iter().skip(1))?;
+    Ok(Filled { signature: None, kind, sheet: sheet.into(), columns, rows })
+}
+
+/// The path of a sheet's XML inside the workbook, from `workbook.xml` and its relationships.
+fn sheet_path(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, sheet: &str) -> Option<String> {
+    use quick_xml::events::Event;
+    let read = |zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str| -> Option<String> {
+        let mut s = String::new();
+        zip.by_name(name).ok()?.read_to_string(&mut s).ok()?;
+        Some(s)
+    };
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| {
+        e.attributes().flatten().find(|a| a.key.as_ref() == name || a.key.local_name().as_ref() == name).map(|a| a.value.into_owned())
+    };
+    let workbook = read(zip, "xl/workbook.xml")?;
+    let mut r = quick_xml::Reader::from_str(&workbook);
+    let mut rid = None;
+    while let Ok(ev) = r.read_event() {
+        match ev {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" && attr(&e, "name").as_deref() == Some(sheet) => {
+                rid = attr(&e, "r:id").or_else(|| attr(&e, "id"));
+                break;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let rid = rid?;
+    let rels = read(zip, "xl/_rels/workbook.xml.rels")?;
+    let mut r = quick_xml::Reader::from_str(&rels);
+    while let Ok(ev) = r.read_event() {
+        match ev {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" && attr(&e, "Id").as_deref() == Some(rid.as_str()) => {
+                let target = attr(&e, "Target")?;
+                return Some(match target.strip_prefix('/') {
+                    Some(abs) => abs.to_string(),
+                    None => format!("xl/{target}"),
+                });
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The rows (1-based) a sheet hides.
+fn hidden_rows(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Vec<u32> {
+    use quick_xml::events::Event;
+    let mut xml = String::new();
+    if zip.by_name(path).ok().and_then(|mut f| f.read_to_string(&mut xml).ok()).is_none() {
+        return Vec::new();
+    }
+    let mut r = quick_xml::Reader::from_str(&xml);
+    let mut hidden = Vec::new();
+    while let Ok(ev) = r.read_event() {
+        match ev {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "row" => {
+                let attrs: Vec<_> = e.attributes().flatten().collect();
+                let is_hidden = attrs.iter().any(|a| a.key.as_ref() == "hidden" && matches!(a.value.as_ref(), "1" | "true"));
+                let row = attrs.iter().find(|a| a.key.as_ref() == "r").and_then(|a| a.value.parse().ok());
+                if let (true, Some(row)) = (is_hidden, row) {
+                    hidden.push(row);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    hidden
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
+    // a decompression bomb is refused by the sizes its parts declare, before anything unpacks
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let unpacked: u128 = (0..zip.len()).map(|i| zip.by_index_raw(i).map(|f| u128::from(f.size())).unwrap_or(u128::MAX)).fold(0, u128::saturating_add);
+    if unpacked > MAX_UNPACKED {
+        return Err(vec![Problem::file(
+            "too_large_unpacked",
+            format!("{unpacked} bytes unpacked"),
+            &format!("解压后不超过 {} MB 的工作簿", MAX_UNPACKED / 1024 / 1024),
+            &format!("a workbook that unpacks to at most {} MB", MAX_UNPACKED / 1024 / 1024),
+        )]);
+    }
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let signature = match wb.worksheet_range(SIGNATURE_SHEET) {
+        Ok(range) => Some(range.get_value((0, 0)).and_then(|d| Signature::decode(&text_of(d))).ok_or_else(|| {
+            vec![Problem::file("not_a_template", "", "从本系统下载的模板（模板标识已损坏）", "a template downloaded from ecociv (its mark is damaged)")]
+        })?),
+        Err(_) => None,
+    };
+    let sheet = match &signature {
+        Some(sig) => {
+            let name = [Locale::Zh, Locale::En].iter().map(|l| data_sheet_name(sig.kind, *l)).find(|n| wb.sheet_names().iter().any(|s| s == n));
+            name.map(str::to_string).ok_or_else(|| {
+                vec![Problem::file(
+                    "sheet_missing",
+                    wb.sheet_names().join(", "),
+                    &format!("工作表“{}”", data_sheet_name(sig.kind, Locale::Zh)),
+                    &format!("the sheet {:?}", data_sheet_name(sig.kind, Locale::En)),
+                )]
+            })?
+        }
+        None => wb
+            .sheets_metadata()
+            .iter()
+            .find(|s| s.visible == calamine::SheetVisible::Visible)
+            .map(|s| s.name.clone())
+            .ok_or_else(|| vec![Problem::file("not_a_workbook", "", "含表格的工作簿", "a workbook with a table")])?,
+    };
+    let range = wb.worksheet_range(&sheet).map_err(corrupt)?;
+    let height = range.end().map(|(r, _)| r + 1).unwrap_or(0);
+    if height as usize > MAX_ROWS + 1 {
+        return Err(vec![Problem::file("too_many_rows", height.to_string(), &format!("不超过 {MAX_ROWS} 行"), &format!("at most {MAX_ROWS} rows"))]);
+    }
+    let width = range.end().map(|(_, c)| c + 1).unwrap_or(0);
+    let grid_row = |r: u32| -> Vec<String> { (0..width).map(|c| range.get_value((r, c)).map(text_of).unwrap_or_default()).collect() };
+    let head = grid_row(0);
+    let (kind, columns) = match &signature {
+        // a template's columns stay in place: the header is checked column by column
+        Some(sig) => {
+            let keys = column_keys(sig.kind);
+            let mut problems = Vec::new();
+            for (c, key) in keys.iter().enumerate() {
+                let found = head.get(c).cloned().unwrap_or_default();
+                let zh = column_header(sig.kind, key, Locale::Zh).unwrap_or_default();
+                let en = column_header(sig.kind, key, Locale::En).unwrap_or_default();
+                if found != zh && found != en {
+                    problems.push(Problem {
+                        sheet: sheet.clone(),
+                        row: Some(1),
+                        col: Some(c),
+                        header_zh: zh.into(),
+                        header_en: en.into(),
+                        ..Problem::file(
+                            "header_changed",
+                            found,
+                            &format!("表头“{zh}”（请勿增删或移动列）"),
+                            &format!("the header {en:?} (do not add, delete or move columns)"),
+                        )
+                    });
+                }
+            }
+            if !problems.is_empty() {
+                return Err(problems);
+            }
+            (sig.kind, keys.into_iter().map(Some).collect::<Vec<_>>())
+        }
+        None => table_header(&sheet, &head)?,
+    };
+    let filled = Filled { signature, kind, sheet: sheet.clone(), columns, rows: Vec::new() };
+    let mut problems = Vec::new();
     // formulas where a value belongs: the value would be whatever Excel last computed
     if let Ok(formulas) = wb.worksheet_formula(&sheet) {
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
         for (r, row) in formulas.rows().enumerate() {
             for (c, f) in row.iter().enumerate() {
                 if !f.is_empty() {
-                    let (r, c) = (r0 as usize + r, c0 as usize + c);
+                    let (r, c) = (r0 + r as u32, c0 as usize + c);
                     problems.push(Problem {
-                        sheet: sheet.clone(),
-                        row: Some(r as u32 + 1),
-                        column: Some(format!("{} {}", column_letter(c), keys.get(c).and_then(|k| column_header(kind, k, Locale::Zh)).unwrap_or_default())),
                         found: format!("={f}"),
-                        code: "formula",
-                        expected_zh: "数值本身（不是公式）".into(),
-                        expected_en: "the value itself, not a formula".into(),
+                        col: Some(c),
+                        ..Problem::cell(
+                            &filled,
+                            r + 1,
+                            filled.columns.get(c).copied().flatten(),
+                            "formula",
+                            "数值本身（不是公式）",
+                            "the value itself, not a formula",
+                        )
                     });
                 }
             }
         }
     }
+    // merged cells: one value would stand for several rows
+    if let Ok(merged) = wb.merge_cells_by_sheet_name(&sheet) {
+        for m in merged.iter().filter(|m| m.end.0 >= 1) {
+            let cells = format!("{}{}:{}{}", column_letter(m.start.1 as usize), m.start.0 + 1, column_letter(m.end.1 as usize), m.end.0 + 1);
+            problems.push(Problem {
+                found: cells,
+                col: Some(m.start.1 as usize),
+                ..Problem::cell(
+                    &filled,
+                    m.start.0 + 1,
+                    filled.columns.get(m.start.1 as usize).copied().flatten(),
+                    "merged_cells",
+                    "每行各自的单元格（请取消合并并逐行填写）",
+                    "one cell per row (unmerge the cells and fill each row)",
+                )
+            });
+        }
+    }
+    // hidden rows that hold data: nobody would have checked what they say
+    let hidden = sheet_path(&mut zip, &sheet).map(|p| hidden_rows(&mut zip, &p)).unwrap_or_default();
+    for row in hidden.into_iter().filter(|r| *r >= 2 && *r <= height) {
+        if grid_row(row - 1).iter().any(|t| !t.is_empty()) {
+            problems.push(Problem::cell(
+                &filled,
+                row,
+                None,
+                "hidden_row",
+                "可见的行（请取消隐藏并核对，或删除该行）",
+                "a visible row (unhide and check it, or delete it)",
+            ));
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut rows = Vec::new();
-    let height = range.end().map(|(r, _)| r + 1).unwrap_or(0);
-    for r in 1..height {
-        let cells: BTreeMap<&'static str, String> =
-            keys.iter().enumerate().map(|(c, k)| (*k, range.get_value((r, c as u32)).map(text_of).unwrap_or_default())).collect();
-        if cells.values().all(String::is_empty) {
-            continue;
-        }
-        rows.push(FilledRow { row: r + 1, cells });
+    let rows = rows_of(&sheet, &filled.columns, (1..height).map(|r| (r + 1, grid_row(r))))?;
+    Ok(Filled { rows, ..filled })
+}
+
+/// The rows as read, each bad cell marked red with its problem as a note, and every problem
+/// listed on a second sheet; a template keeps its signature, so the corrected workbook imports.
+pub fn marked_workbook(f: &Filled, problems: &[Problem], l: Locale) -> Result<Vec<u8>, ReportError> {
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold().set_background_color("D9E1F2");
+    let bad = Format::new().set_background_color("FFC7CE").set_font_color("9C0006");
+    let ws = wb.add_worksheet();
+    ws.set_name(f.sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect::<String>())?;
+    for (c, key) in f.columns.iter().enumerate() {
+        let text = key.and_then(|k| header(f.kind, k, l)).unwrap_or_default();
+        ws.write_string_with_format(0, c as u16, text, &head)?;
+        ws.set_column_width(c as u16, 14)?;
     }
-    Ok(Filled { signature, sheet, rows })
+    let by_row: BTreeMap<u32, &FilledRow> = f.rows.iter().map(|r| (r.row, r)).collect();
+    for r in f.rows.iter() {
+        for (c, key) in f.columns.iter().enumerate() {
+            if let Some(text) = key.and_then(|k| r.cells.get(k)).filter(|t| !t.is_empty()) {
+                ws.write_string(r.row - 1, c as u16, text)?;
+            }
+        }
+    }
+    for p in problems {
+        let (Some(row), true) = (p.row, p.sheet == f.sheet) else { continue };
+        let note = Note::new(format!("{}: {}", p.code, p.expected(l))).set_author("ecociv");
+        let cols: Vec<usize> = match p.col {
+            Some(c) => vec![c],
+            None => (0..f.columns.len()).collect(),
+        };
+        for c in cols {
+            let text =
+                by_row.get(&row).and_then(|r| f.columns.get(c).copied().flatten().and_then(|k| r.cells.get(k))).cloned().unwrap_or_else(|| p.found.clone());
+            ws.write_string_with_format(row - 1, c as u16, &text, &bad)?;
+        }
+        ws.insert_note(row - 1, p.col.unwrap_or(0) as u16, &note)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    let list = wb.add_worksheet();
+    list.set_name(l.pick("问题清单", "Problems"))?;
+    let cols = [
+        l.pick("工作表", "Sheet"),
+        l.pick("行", "Row"),
+        l.pick("列", "Column"),
+        l.pick("填写的值", "Found"),
+        l.pick("应为", "Expected"),
+        l.pick("代码", "Code"),
+    ];
+    for (c, h) in cols.iter().enumerate() {
+        list.write_string_with_format(0, c as u16, *h, &head)?;
+        list.set_column_width(c as u16, if c == 4 { 60 } else { 14 })?;
+    }
+    for (i, p) in problems.iter().enumerate() {
+        let r = i as u32 + 1;
+        list.write_string(r, 0, &p.sheet)?;
+        if let Some(row) = p.row {
+            list.write_number(r, 1, row)?;
+        }
+        list.write_string(r, 2, p.column(l))?;
+        list.write_string(r, 3, &p.found)?;
+        list.write_string(r, 4, p.expected(l))?;
+        list.write_string(r, 5, &p.code)?;
+    }
+    if let Some(sig) = &f.signature {
+        let s = wb.add_worksheet();
+        s.set_name(SIGNATURE_SHEET)?;
+        s.write_string(0, 0, sig.encode())?;
+        s.set_very_hidden(true);
+    }
+    Ok(wb.save_to_buffer()?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::{TemplateKind, observation_template};
+    use crate::template::observation_template;
     use ecociv_core::plan_data::{build_plan, hohhot};
 
-    fn codes(e: Result<Filled, Vec<Problem>>) -> Vec<&'static str> {
-        e.expect_err("refused").iter().map(|p| p.code).collect()
+    fn codes(e: Result<Filled, Vec<Problem>>) -> Vec<String> {
+        e.expect_err("refused").iter().map(|p| p.code.clone()).collect()
     }
 
     #[test]
@@ -193,8 +644,9 @@ mod tests {
         let plan = build_plan(&hohhot()).unwrap();
         let org = plan.org_unit("市统计局").unwrap().clone();
         let bytes = observation_template(&plan, &org, 2024, &[], &[], "2024-05-01T00:00:00Z", Locale::En).unwrap();
-        let f = read_template(&bytes).unwrap();
-        assert_eq!((f.signature.kind, f.signature.org_unit.as_str(), f.signature.period.as_str()), (TemplateKind::Observations, "市统计局", "2024"));
+        let f = read(&bytes).unwrap();
+        let sig = f.signature.clone().unwrap();
+        assert_eq!((sig.kind, sig.org_unit.as_str(), sig.period.as_str()), (TemplateKind::Observations, "市统计局", "2024"));
         let rows: Vec<(u32, &str)> = f.rows.iter().map(|r| (r.row, r.cells["indicator"].as_str())).collect();
         let want: Vec<&str> = crate::template::observation_leaves(&plan, &org, &[]);
         assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), want);
@@ -204,17 +656,48 @@ mod tests {
     }
 
     #[test]
-    fn files_that_are_not_templates_are_refused_with_a_reason() {
-        assert_eq!(codes(read_template(b"indicator,year,value\n7.1,2024,85\n")), vec!["not_a_workbook"]);
-        assert_eq!(codes(read_template(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0])), vec!["encrypted_or_xls"]);
-        assert_eq!(codes(read_template(b"PK\x03\x04 broken")), vec!["corrupt_workbook"]);
-        assert_eq!(codes(read_template(&vec![b'P'; MAX_BYTES + 1])), vec!["too_large"]);
-        // a workbook, but an export, not a template
+    fn a_table_names_its_columns_in_any_order_and_language() {
+        let f = read("\u{feff}月份,项目序号,status,Progress (%),本月投资（万元）\n2024年5月,3,在建,40,12\n\n2024/6,3,在建,45,1.2亿\n".as_bytes()).unwrap();
+        assert_eq!(f.kind, TemplateKind::Dispatch);
+        assert!(f.signature.is_none());
+        assert_eq!(f.rows.len(), 2);
+        assert_eq!((f.rows[1].row, f.rows[1].cells["period"].as_str(), f.rows[1].cells["investment_month_wan"].as_str()), (4, "2024/6", "1.2亿"));
+        let p = read("项目序号,月份,状态,进度（%）,本月投资（万元）,备注栏\n3,2024-05,在建,40,12,x\n".as_bytes()).unwrap_err();
+        assert_eq!((p[0].code.as_str(), p[0].row, p[0].col, p[0].found.as_str()), ("unknown_column", Some(1), Some(5), "备注栏"));
+        assert_eq!(codes(read("项目序号,状态\n3,在建\n".as_bytes())), vec!["column_missing"; 3]);
+        assert_eq!(codes(read("名称,值\nx,1\n".as_bytes())), vec!["kind_unknown"]);
+        // GB18030, as Excel on Chinese Windows saves a CSV
+        let (gb, _, _) = encoding_rs::GB18030.encode("指标序号,年度,本年值\n13,2024,未建立\n");
+        let f = read(&gb).unwrap();
+        assert_eq!((f.kind, f.rows[0].cells["value"].as_str()), (TemplateKind::Observations, "未建立"));
+    }
+
+    #[test]
+    fn files_that_cannot_be_read_are_refused_with_a_reason() {
+        assert_eq!(codes(read(&[0x00, 0x01, 0xFF, 0xFE, 0x00])), vec!["not_a_workbook"]);
+        assert_eq!(codes(read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0])), vec!["encrypted_or_xls"]);
+        assert_eq!(codes(read(b"PK\x03\x04 broken")), vec!["corrupt_workbook"]);
+        assert_eq!(codes(read(&vec![b'P'; MAX_BYTES + 1])), vec!["too_large"]);
+        // a workbook, but an export: a table whose columns are not an import's
         let plan = build_plan(&hohhot()).unwrap();
         let export = crate::xlsx(&[crate::annex2(&plan, &[], Locale::Zh)]).unwrap();
-        assert_eq!(codes(read_template(&export)), vec!["not_a_template"]);
+        assert_eq!(codes(read(&export)), vec!["kind_unknown"]);
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");
         assert_eq!(column_letter(26), "AA");
+    }
+
+    #[test]
+    fn the_marked_workbook_reads_back_with_the_same_rows_and_lists_the_problems() {
+        let f = read("指标序号,年度,本年值\n13,2024,好\n3,2024,85\n".as_bytes()).unwrap();
+        let p = Problem::cell(&f, 2, Some("value"), "not_a_state", "状态词", "a state word");
+        assert_eq!((p.found.as_str(), p.place(Locale::Zh).as_str()), ("好", "CSV 第2行 C 本年值"));
+        let bytes = marked_workbook(&f, &[p], Locale::Zh).unwrap();
+        let back = read(&bytes).unwrap();
+        assert_eq!(back.rows, f.rows.iter().map(|r| FilledRow { row: r.row, cells: r.cells.clone() }).collect::<Vec<_>>());
+        let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(&bytes[..])).unwrap();
+        let list = wb.worksheet_range("问题清单").unwrap();
+        assert_eq!(list.get_value((1, 4)).map(text_of).as_deref(), Some("状态词"));
+        assert_eq!(list.get_value((1, 1)).map(text_of).as_deref(), Some("2"));
     }
 }

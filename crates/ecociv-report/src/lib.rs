@@ -613,29 +613,44 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         assert!(observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &["24".into()], &[], "t", Locale::En).is_ok());
     }
 
-    /// Filled in Excel (here openpyxl): a typed value and a comment come back in their columns,
-    /// a formula in a value cell is refused with its place.
+    /// Filled in Excel (here openpyxl): a typed value, a date cell and a comment come back in
+    /// their columns; a formula, merged cells, a hidden row with data, a moved column and a
+    /// decompression bomb are refused with their place.
     #[test]
     fn a_filled_template_reads_back() {
-        use crate::import::read_template;
+        use crate::import::read;
         let plan = build_plan(&hohhot()).unwrap();
         let env = plan.org_unit("市生态环境局").unwrap().clone();
         let bytes = crate::template::observation_template(&plan, &env, 2024, &[], &[], "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
         let fill = |cells: &str| {
             format!(
-                "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nws = wb.worksheets[0]\n{cells}\nwb.save(sys.argv[1] + '.out')\nprint(open(sys.argv[1] + '.out', 'rb').read().hex().join(['\"', '\"']))\nimport os\nos.remove(sys.argv[1] + '.out')"
+                "import sys, openpyxl, datetime\nwb = openpyxl.load_workbook(sys.argv[1])\nws = wb.worksheets[0]\n{cells}\nwb.save(sys.argv[1] + '.out')\nprint(open(sys.argv[1] + '.out', 'rb').read().hex().join(['\"', '\"']))\nimport os\nos.remove(sys.argv[1] + '.out')"
             )
         };
-        let Some(v) = openpyxl(&bytes, &fill("ws['G2'] = 35.5\nws['H2'] = '见附件'")) else { return };
+        // (code, row, column, found) of each problem
+        type Placed = (String, Option<u32>, String, String);
+        let refused = |cells: &str| -> Option<Vec<Placed>> {
+            let v = openpyxl(&bytes, &fill(cells))?;
+            let problems = read(&hex(v.as_str().unwrap())).unwrap_err();
+            Some(problems.iter().map(|p| (p.code.clone(), p.row, p.column(Locale::Zh), p.found.clone())).collect())
+        };
+        let Some(v) = openpyxl(&bytes, &fill("ws['G2'] = 35.5\nws['H2'] = '见附件'\nws['I2'] = datetime.date(2024, 5, 1)")) else { return };
         let filled = hex(v.as_str().unwrap());
-        let f = read_template(&filled).unwrap();
-        assert_eq!((f.rows[0].row, f.rows[0].cells["value"].as_str(), f.rows[0].cells["comment"].as_str()), (2, "35.5", "见附件"));
-        let Some(v) = openpyxl(&bytes, &fill("ws['G3'] = '=1+1'")) else { return };
-        let problems = read_template(&hex(v.as_str().unwrap())).unwrap_err();
-        assert_eq!(problems.iter().map(|p| (p.code, p.row, p.column.clone())).collect::<Vec<_>>(), vec![("formula", Some(3), Some("G 本年值".to_string()))]);
-        let Some(v) = openpyxl(&bytes, &fill("ws.insert_cols(3)")) else { return };
-        let problems = read_template(&hex(v.as_str().unwrap())).unwrap_err();
-        assert!(problems.iter().all(|p| p.code == "header_changed") && problems[0].column.as_deref() == Some("C"), "{problems:?}");
+        let f = read(&filled).unwrap();
+        let r = &f.rows[0];
+        assert_eq!((r.row, r.cells["value"].as_str(), r.cells["comment"].as_str(), r.cells["explanation"].as_str()), (2, "35.5", "见附件", "2024-05-01"));
+        let s = |x: &str| x.to_string();
+        assert_eq!(refused("ws['G3'] = '=1+1'").unwrap(), vec![(s("formula"), Some(3), s("G 本年值"), s("=1+1"))]);
+        assert_eq!(refused("ws.merge_cells('H2:H3')").unwrap(), vec![(s("merged_cells"), Some(2), s("H 备注"), s("H2:H3"))]);
+        assert_eq!(refused("ws.row_dimensions[3].hidden = True").unwrap(), vec![(s("hidden_row"), Some(3), s(""), s(""))]);
+        let moved = refused("ws.insert_cols(3)").unwrap();
+        assert!(moved.iter().all(|p| p.0 == "header_changed") && moved[0].2 == "C 单位", "{moved:?}");
+        // a part that unpacks to 300 MB from a few hundred KB
+        let bomb = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'a', zipfile.ZIP_DEFLATED)\nz.writestr('xl/media/big.bin', bytes(300 * 1024 * 1024))\nz.close()\nprint(open(sys.argv[1], 'rb').read().hex().join(['\"', '\"']))";
+        let Some(v) = openpyxl(&bytes, bomb) else { return };
+        let big = hex(v.as_str().unwrap());
+        assert!(big.len() < crate::import::MAX_BYTES, "the file itself is small: {}", big.len());
+        assert_eq!(read(&big).unwrap_err()[0].code, "too_large_unpacked");
     }
 
     fn hex(s: &str) -> Vec<u8> {

@@ -261,14 +261,14 @@ pub fn observation_template(
     let ws = wb.add_worksheet();
     ws.set_name(data_sheet_name(TemplateKind::Observations, l))?;
     sheet_layout(ws, &OBSERVATION_COLUMNS, l)?;
-    let find = |code: &str, y: i32| {
-        observations.iter().find(|o| o.indicator == code && o.year == i64::from(y) && o.region == region && o.state != EntryState::Returned)
-    };
+    // this year's entry as stored, a returned one too (the unit corrects it in place); last
+    // year's only where it stands
+    let find = |code: &str, y: i32| observations.iter().find(|o| o.indicator == code && o.year == i64::from(y) && o.region == region);
     for (i, code) in codes.iter().enumerate() {
         let r = (i + 1) as u32;
         let leaf = plan.leaf(code).expect("a leaf of the plan");
         let now = find(code, year);
-        let before = find(code, year - 1);
+        let before = find(code, year - 1).filter(|o| o.state != EntryState::Returned);
         let name = if leaf.code == leaf.indicator.code {
             plan.leaf_name(leaf.code, l)
         } else {
@@ -365,10 +365,11 @@ pub fn dispatch_template(plan: &Plan, org: &OrgUnit, period: YearMonth, reports:
         [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended].iter().map(|s| s.label(l)).collect();
     for (i, p) in projects.iter().enumerate() {
         let r = (i + 1) as u32;
-        let mine =
-            reports.iter().filter(|d| d.kind == "project" && d.subject == i64::from(p.number) && d.org_unit == org.name && d.state != EntryState::Returned);
-        let now = mine.clone().find(|d| d.period == month);
-        let before = mine.filter(|d| d.period < month).max_by(|a, b| a.period.cmp(&b.period));
+        // a project has one report a month, whichever implementer sends it; this month's as
+        // stored (a returned one too, to be corrected in place), earlier ones where they stand
+        let of_project = reports.iter().filter(|d| d.kind == "project" && d.subject == i64::from(p.number));
+        let now = of_project.clone().find(|d| d.period == month);
+        let before = of_project.filter(|d| d.period < month && d.state != EntryState::Returned).max_by(|a, b| a.period.cmp(&b.period));
         let status = now.and_then(|d| ProjectStatus::parse(&d.status)).map(|s| s.label(l).to_string()).unwrap_or_default();
         let cells = [
             p.number.to_string(),

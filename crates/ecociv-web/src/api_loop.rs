@@ -66,7 +66,8 @@ pub const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
         post_period,
         post_observation_evidence,
         post_dispatch_evidence,
-        get_evidence
+        get_evidence,
+        crate::import::api_import
     ),
     components(schemas(
         Me,
@@ -88,7 +89,9 @@ pub const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
         workflow::SettingsInput,
         ecociv_store::ZoneSettingsRecord,
         ecociv_store::PeriodRecord,
-        ecociv_store::EvidenceRecord
+        ecociv_store::EvidenceRecord,
+        crate::import::ImportSummary,
+        crate::import::ProblemView
     )),
     modifiers(&BearerAuth)
 )]

@@ -66,7 +66,7 @@ async fn template(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q
 }
 
 /// A download: its media type and a file name (ASCII fallback, UTF-8 name).
-fn attachment(bytes: Vec<u8>, media: &'static str, name: &str, ascii: &str) -> Response {
+pub(crate) fn attachment(bytes: Vec<u8>, media: &'static str, name: &str, ascii: &str) -> Response {
     let mut r = bytes.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::pages::encode(name));

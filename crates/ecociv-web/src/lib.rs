@@ -13,6 +13,7 @@ pub mod error;
 pub mod exports;
 pub mod extract;
 pub mod i18n;
+pub mod import;
 pub mod pages;
 pub mod pages_loop;
 pub mod public;
@@ -58,6 +59,8 @@ pub struct AppState {
     /// Computed assessments by (zone, quarter, rules version, trail head, today): any write moves
     /// the trail head, so a cached result is always the one the data gives.
     pub assessments: Arc<std::sync::RwLock<std::collections::HashMap<AssessmentKey, assessment::Assessment>>>,
+    /// The marked workbooks of the latest refused imports.
+    pub marked_workbooks: import::MarkedWorkbooks,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             max_upload_bytes: 20 * 1024 * 1024,
             plans: Default::default(),
             assessments: Default::default(),
+            marked_workbooks: Default::default(),
         }
     }
 
@@ -123,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(readiness::routes())
         .merge(bulletin::routes())
         .merge(exports::routes())
+        .merge(import::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

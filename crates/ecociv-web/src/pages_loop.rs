@@ -84,7 +84,7 @@ impl Session {
     }
 }
 
-async fn layout(st: &AppState, l: Locale, uri: &OriginalUri, plan: Option<&Plan>, a: Option<&Authed>) -> Layout {
+pub(crate) async fn layout(st: &AppState, l: Locale, uri: &OriginalUri, plan: Option<&Plan>, a: Option<&Authed>) -> Layout {
     let mut lay = Layout::new(st, l, uri, plan, &ZoneQuery::default());
     lay.session = a.map(Session::of);
     lay

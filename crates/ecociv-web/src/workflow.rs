@@ -11,9 +11,10 @@ use ecociv_core::entry::{
 };
 use ecociv_core::model::Plan;
 use ecociv_core::value::Value;
-use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
+use ecociv_store::{DispatchRecord, EntryState, EntryWrite, ObservationRecord, UpperTargetRecord};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -90,187 +91,323 @@ fn period_locked(period: &str) -> WebError {
     WebError::conflict("period_locked").field("period", period)
 }
 
+/// What a new entry is checked against: the zone's plan, settings, periods and entries,
+/// kept in memory and updated by every write it plans, so that the rows of one import see
+/// each other as the store will. Forms plan one write, imports many; both go through the
+/// same rights and checks here, and hand the writes to the store.
+pub struct Ledger {
+    pub plan: Plan,
+    settings: LoopSettings,
+    periods: Periods,
+    today: NaiveDate,
+    /// Observations by (indicator, region), then year.
+    series: HashMap<(String, String), BTreeMap<i64, ObservationRecord>>,
+    /// Dispatch reports by (kind, subject, org unit — empty for projects, which have one
+    /// report a month whichever implementer sends it), then period.
+    reports: HashMap<(String, i64, String), BTreeMap<String, DispatchRecord>>,
+}
+
+/// The key of a subject's reports in the ledger.
+fn report_key(kind: &str, subject: i64, org_unit: &str) -> (String, i64, String) {
+    (kind.to_string(), subject, if kind == "project" { String::new() } else { org_unit.to_string() })
+}
+
+impl Ledger {
+    /// Loads what the zone holds: its observations and/or its dispatch reports.
+    pub async fn load(st: &AppState, actor: &Actor, observations: bool, dispatch: bool) -> Result<Ledger, WebError> {
+        let plan = plan_of(st, actor).await?;
+        let z = plan.zone.code.clone();
+        let mut ledger = Ledger {
+            settings: settings_of(st, &z).await?,
+            periods: periods_of(st, &z).await?,
+            today: st.today(),
+            series: HashMap::new(),
+            reports: HashMap::new(),
+            plan,
+        };
+        if observations {
+            for o in st.store.observations(&z).await? {
+                ledger.series.entry((o.indicator.clone(), o.region.clone())).or_default().insert(o.year, o);
+            }
+        }
+        if dispatch {
+            for d in st.store.dispatch_reports(&z).await? {
+                ledger.reports.entry(report_key(&d.kind, d.subject, &d.org_unit)).or_default().insert(d.period.clone(), d);
+            }
+        }
+        Ok(ledger)
+    }
+
+    /// The write an observation makes, `None` when the stored one already says the same;
+    /// `version` is the one the sender saw (a template's), and a stored entry that moved
+    /// since then and says otherwise is a conflict.
+    pub fn observation(&mut self, actor: &Actor, input: &ObservationInput, version: Option<i64>) -> Result<Option<EntryWrite>, WebError> {
+        let plan = &self.plan;
+        let region =
+            input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| plan.org_unit(r).map(|o| o.name.clone()).unwrap_or_else(|| r.to_string()));
+        // rights first: only departments and regions enter values, and only their own
+        if !matches!(actor.role, ecociv_core::access::Role::Department | ecociv_core::access::Role::Region) {
+            return Err(WebError::forbidden());
+        }
+        let code = input.indicator.trim();
+        if (plan.leaf(code).is_some() || plan.indicator(code).is_some()) && !actor.can_enter_observation(plan, code, region.as_deref()) {
+            return Err(WebError::forbidden());
+        }
+        // regional values only of the indicators the task force asks by region
+        let known_region = region.as_deref().and_then(|r| plan.region(r)).is_some();
+        if known_region && !self.settings.regional_indicators.iter().any(|c| c == code) {
+            return Err(WebError::forbidden());
+        }
+        let series_key = (code.to_string(), region.clone().unwrap_or_default());
+        let previous = self.series.get(&series_key).and_then(|s| s.range(..i64::from(input.year)).next_back()).and_then(|(_, o)| Value::parse(&o.value).ok());
+        let checked = check_observation(plan, input, previous.as_ref(), self.today, &self.settings, &self.periods.opened_years).map_err(WebError::invalid)?;
+        if self.periods.locked.contains(&checked.year.to_string()) {
+            return Err(period_locked(&checked.year.to_string()));
+        }
+        let key = (checked.indicator.clone(), checked.region.clone().unwrap_or_default());
+        let record = ObservationRecord {
+            id: 0,
+            zone: plan.zone.code.clone(),
+            indicator: checked.indicator.clone(),
+            year: i64::from(checked.year),
+            region: key.1.clone(),
+            value: checked.value.display(),
+            comment: checked.comment.clone(),
+            explanation: checked.explanation.clone().unwrap_or_default(),
+            state: EntryState::Submitted,
+            late: self.today > self.settings.observation_due_date(checked.year),
+            submitted_by: actor.name.clone(),
+            submitted_at: now(),
+            decided_by: String::new(),
+            decided_at: String::new(),
+            reason: String::new(),
+            version: 0,
+        };
+        let existing = self.series.get(&key).and_then(|s| s.get(&record.year));
+        let same = |e: &ObservationRecord| e.value == record.value && e.comment == record.comment && e.explanation == record.explanation;
+        let write = match (write_kind(existing.map(|e| (e.state, e.version, same(e))), version)?, existing) {
+            (WriteKind::Nothing, _) => return Ok(None),
+            (WriteKind::Resend, Some(e)) => EntryWrite::Observation {
+                before: Box::new(e.clone()),
+                after: Box::new(record.clone()),
+                action: "observation.resubmitted".into(),
+                reason: String::new(),
+            },
+            _ => EntryWrite::NewObservation(record.clone()),
+        };
+        let version = existing.map(|e| e.version + 1).unwrap_or(1);
+        self.series.entry(key).or_default().insert(record.year, ObservationRecord { version, ..record });
+        Ok(Some(write))
+    }
+
+    /// The reports of a subject.
+    fn reports_of(&self, kind: &str, subject: u32, org_unit: &str) -> Option<&BTreeMap<String, DispatchRecord>> {
+        self.reports.get(&report_key(kind, i64::from(subject), org_unit))
+    }
+
+    /// The write a project's monthly report makes (see [`Ledger::observation`]).
+    pub fn project_report(&mut self, actor: &Actor, number: u32, input: &ProjectReportInput, version: Option<i64>) -> Result<Option<EntryWrite>, WebError> {
+        let plan = &self.plan;
+        let project = plan.project(number).ok_or_else(|| WebError::not_found("unknown_project").field("number", &number.to_string()))?;
+        if !actor.can_report_project(plan, project) {
+            return Err(WebError::forbidden());
+        }
+        let empty = BTreeMap::new();
+        let all = self.reports_of("project", number, "").unwrap_or(&empty);
+        let period: Option<YearMonth> = input.period.parse().ok();
+        // the last report before this month, and no later one (a returned month is sent again in place)
+        let previous = all.range(..period.map(|p| p.to_string()).unwrap_or_else(|| "~".into())).next_back().and_then(|(_, d)| {
+            Some(PreviousReport { period: d.period.parse().ok()?, investment_cumulative_wan: d.investment_cumulative_wan.parse::<Decimal>().ok()? })
+        });
+        let checked = check_project_report(plan, project, input, previous.as_ref(), self.today).map_err(WebError::invalid)?;
+        let month = checked.period.to_string();
+        if self.periods.locked.contains(&month) {
+            return Err(period_locked(&month));
+        }
+        let existing = all.get(&month);
+        if let Some(later) = all.range(format!("{month}~")..).next().map(|(_, d)| d).filter(|_| existing.is_none()) {
+            return Err(WebError::invalid(vec![entry::FieldError::new(
+                "period",
+                "not_after_last_report",
+                format!("{month} 早于已报送的 {}", later.period),
+                format!("{month} is before the report already sent for {}", later.period),
+            )]));
+        }
+        let record = DispatchRecord {
+            status: checked.status.code().into(),
+            progress_percent: checked.progress_percent.normalize().to_string(),
+            investment_month_wan: checked.investment_month_wan.normalize().to_string(),
+            investment_cumulative_wan: checked.investment_cumulative_wan.normalize().to_string(),
+            benefits: checked.benefits.clone(),
+            problems: checked.problems.clone(),
+            explanation: checked.explanation.clone().unwrap_or_default(),
+            ..self.dispatch_record(actor, "project", number, checked.period)
+        };
+        let fields = |d: &DispatchRecord| {
+            [&d.status, &d.progress_percent, &d.investment_month_wan, &d.investment_cumulative_wan, &d.benefits, &d.problems, &d.explanation].map(|f| f.clone())
+        };
+        self.report_write(record, version, |stored, new| fields(stored) == fields(new))
+    }
+
+    /// The write a task's monthly report makes (see [`Ledger::observation`]).
+    pub fn task_report(&mut self, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<Option<EntryWrite>, WebError> {
+        let plan = &self.plan;
+        let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
+        if !actor.can_report_task(plan, task) {
+            return Err(WebError::forbidden());
+        }
+        // each org unit that shares a task reports it for itself
+        let empty = BTreeMap::new();
+        let all = self.reports_of("task", number, &actor.org_unit).unwrap_or(&empty);
+        let period: Option<YearMonth> = input.period.parse().ok();
+        if let Some(p) = period
+            && all.get(&p.to_string()).is_some_and(|d| d.state != EntryState::Returned)
+        {
+            return Err(WebError::conflict("already_reported"));
+        }
+        let last = all.keys().filter(|k| period.is_none_or(|p| **k < p.to_string())).filter_map(|k| k.parse::<YearMonth>().ok()).max();
+        let checked = check_task_report(plan, task, input, last, self.today).map_err(WebError::invalid)?;
+        if self.periods.locked.contains(&checked.period.to_string()) {
+            return Err(period_locked(&checked.period.to_string()));
+        }
+        let quantities =
+            serde_json::to_string(&checked.quantities.iter().map(|(i, d)| (i, d.normalize().to_string())).collect::<Vec<_>>()).expect("serializable");
+        let record = DispatchRecord {
+            progress: checked.progress.clone(),
+            quantities,
+            problems: checked.problems.clone(),
+            ..self.dispatch_record(actor, "task", number, checked.period)
+        };
+        self.report_write(record, None, |_, _| false)
+    }
+
+    fn dispatch_record(&self, actor: &Actor, kind: &str, subject: u32, period: YearMonth) -> DispatchRecord {
+        DispatchRecord {
+            id: 0,
+            zone: self.plan.zone.code.clone(),
+            kind: kind.into(),
+            subject: i64::from(subject),
+            org_unit: actor.org_unit.clone(),
+            period: period.to_string(),
+            status: String::new(),
+            progress_percent: String::new(),
+            investment_month_wan: String::new(),
+            investment_cumulative_wan: String::new(),
+            progress: String::new(),
+            quantities: "[]".into(),
+            benefits: String::new(),
+            problems: String::new(),
+            explanation: String::new(),
+            state: EntryState::Submitted,
+            late: self.today > period.dispatch_due(self.settings.dispatch_due_day),
+            submitted_by: actor.name.clone(),
+            submitted_at: now(),
+            decided_by: String::new(),
+            decided_at: String::new(),
+            reason: String::new(),
+            version: 0,
+        }
+    }
+
+    /// A new report, a returned one sent again, nothing (the same as stored), or a conflict.
+    fn report_write(
+        &mut self,
+        record: DispatchRecord,
+        version: Option<i64>,
+        same: impl Fn(&DispatchRecord, &DispatchRecord) -> bool,
+    ) -> Result<Option<EntryWrite>, WebError> {
+        let key = report_key(&record.kind, record.subject, &record.org_unit);
+        let existing = self.reports.get(&key).and_then(|r| r.get(&record.period));
+        let write = match (write_kind(existing.map(|e| (e.state, e.version, same(e, &record))), version)?, existing) {
+            (WriteKind::Nothing, _) => return Ok(None),
+            (WriteKind::Resend, Some(e)) => EntryWrite::Dispatch {
+                before: Box::new(e.clone()),
+                after: Box::new(record.clone()),
+                action: "dispatch_report.resubmitted".into(),
+                reason: String::new(),
+            },
+            _ => EntryWrite::NewDispatch(record.clone()),
+        };
+        let version = existing.map(|e| e.version + 1).unwrap_or(1);
+        self.reports.entry(key).or_default().insert(record.period.clone(), DispatchRecord { version, ..record });
+        Ok(Some(write))
+    }
+}
+
+/// What an entry does to the stored one.
+enum WriteKind {
+    /// It says what is stored.
+    Nothing,
+    New,
+    /// A returned entry sent again.
+    Resend,
+}
+
+/// Judges an entry against the stored one — its state, version and whether it says the same
+/// — and the version the sender saw: a stored entry that moved since is a conflict, as is a
+/// second report of an entry that was not returned.
+fn write_kind(stored: Option<(EntryState, i64, bool)>, seen: Option<i64>) -> Result<WriteKind, WebError> {
+    match stored {
+        Some((state, _, true)) if state != EntryState::Returned => Ok(WriteKind::Nothing),
+        Some((_, v, _)) if seen.is_some_and(|s| s != v) => Err(changed_since(v, seen)),
+        None if seen.is_some_and(|s| s != 0) => Err(changed_since(0, seen)),
+        None => Ok(WriteKind::New),
+        Some((EntryState::Returned, _, _)) => Ok(WriteKind::Resend),
+        Some(_) => Err(WebError::conflict("already_reported")),
+    }
+}
+
+/// A stored entry that moved since the sender saw it.
+fn changed_since(stored: i64, seen: Option<i64>) -> WebError {
+    WebError::conflict("changed_since_download").field("version", &format!("{} → {stored}", seen.unwrap_or_default()))
+}
+
+/// Stores one planned write, as a form does; `None` (the same as stored) is a second report.
+async fn store_one(st: &AppState, actor: &Actor, write: Option<EntryWrite>) -> Result<Stored, WebError> {
+    let s = &st.store;
+    Ok(match write.ok_or_else(|| WebError::conflict("already_reported"))? {
+        EntryWrite::NewObservation(o) => Stored::Observation(s.insert_observation(&o, &actor.name).await?),
+        EntryWrite::Observation { before, after, action, reason } => {
+            Stored::Observation(s.update_observation(&before, &after, &action, &actor.name, &reason).await?)
+        }
+        EntryWrite::NewDispatch(d) => Stored::Dispatch(s.insert_dispatch(&d, &actor.name).await?),
+        EntryWrite::Dispatch { before, after, action, reason } => Stored::Dispatch(s.update_dispatch(&before, &after, &action, &actor.name, &reason).await?),
+    })
+}
+
+enum Stored {
+    Observation(ObservationRecord),
+    Dispatch(DispatchRecord),
+}
+
+impl Stored {
+    fn dispatch(self) -> DispatchRecord {
+        match self {
+            Stored::Dispatch(d) => d,
+            Stored::Observation(_) => unreachable!("a report plans a report"),
+        }
+    }
+}
+
 /// Submits an observation, or sends a returned one again.
 pub async fn submit_observation(st: &AppState, actor: &Actor, input: &ObservationInput) -> Result<ObservationRecord, WebError> {
-    let plan = plan_of(st, actor).await?;
-    let region =
-        input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| plan.org_unit(r).map(|o| o.name.clone()).unwrap_or_else(|| r.to_string()));
-    // rights first: only departments and regions enter values, and only their own
-    if !matches!(actor.role, ecociv_core::access::Role::Department | ecociv_core::access::Role::Region) {
-        return Err(WebError::forbidden());
-    }
-    let code = input.indicator.trim();
-    if (plan.leaf(code).is_some() || plan.indicator(code).is_some()) && !actor.can_enter_observation(&plan, code, region.as_deref()) {
-        return Err(WebError::forbidden());
-    }
-    let settings = settings_of(st, &plan.zone.code).await?;
-    let periods = periods_of(st, &plan.zone.code).await?;
-    // regional values only of the indicators the task force asks by region
-    let known_region = region.as_deref().and_then(|r| plan.region(r)).is_some();
-    if known_region && !settings.regional_indicators.iter().any(|c| c == code) {
-        return Err(WebError::forbidden());
-    }
-    let all = st.store.observations(&plan.zone.code).await?;
-    let region_key = region.clone().unwrap_or_default();
-    let same_series = |o: &&ObservationRecord| o.indicator == input.indicator.trim() && o.region == region_key;
-    let previous = all.iter().filter(same_series).filter(|o| o.year < i64::from(input.year)).max_by_key(|o| o.year).and_then(|o| Value::parse(&o.value).ok());
-    let today = st.today();
-    let checked = check_observation(&plan, input, previous.as_ref(), today, &settings, &periods.opened_years).map_err(WebError::invalid)?;
-    if periods.locked.contains(&checked.year.to_string()) {
-        return Err(period_locked(&checked.year.to_string()));
-    }
-    let existing =
-        all.iter().find(|o| o.indicator == checked.indicator && o.year == i64::from(checked.year) && o.region == checked.region.clone().unwrap_or_default());
-    let record = ObservationRecord {
-        id: 0,
-        zone: plan.zone.code.clone(),
-        indicator: checked.indicator.clone(),
-        year: i64::from(checked.year),
-        region: checked.region.clone().unwrap_or_default(),
-        value: checked.value.display(),
-        comment: checked.comment.clone(),
-        explanation: checked.explanation.clone().unwrap_or_default(),
-        state: EntryState::Submitted,
-        late: today > settings.observation_due_date(checked.year),
-        submitted_by: actor.name.clone(),
-        submitted_at: now(),
-        decided_by: String::new(),
-        decided_at: String::new(),
-        reason: String::new(),
-        version: 0,
-    };
-    match existing {
-        None => Ok(st.store.insert_observation(&record, &actor.name).await?),
-        Some(e) if e.state == EntryState::Returned => Ok(st.store.update_observation(e, &record, "observation.resubmitted", &actor.name, "").await?),
-        Some(_) => Err(WebError::conflict("already_reported")),
-    }
-}
-
-fn dispatch_record(plan: &Plan, actor: &Actor, kind: &str, subject: u32, period: YearMonth, today: NaiveDate, settings: &LoopSettings) -> DispatchRecord {
-    DispatchRecord {
-        id: 0,
-        zone: plan.zone.code.clone(),
-        kind: kind.into(),
-        subject: i64::from(subject),
-        org_unit: actor.org_unit.clone(),
-        period: period.to_string(),
-        status: String::new(),
-        progress_percent: String::new(),
-        investment_month_wan: String::new(),
-        investment_cumulative_wan: String::new(),
-        progress: String::new(),
-        quantities: "[]".into(),
-        benefits: String::new(),
-        problems: String::new(),
-        explanation: String::new(),
-        state: EntryState::Submitted,
-        late: today > period.dispatch_due(settings.dispatch_due_day),
-        submitted_by: actor.name.clone(),
-        submitted_at: now(),
-        decided_by: String::new(),
-        decided_at: String::new(),
-        reason: String::new(),
-        version: 0,
-    }
-}
-
-async fn store_report(st: &AppState, actor: &Actor, all: &[DispatchRecord], record: DispatchRecord) -> Result<DispatchRecord, WebError> {
-    // a project has one report a month, whichever implementer sends it; a task one per org unit
-    let same_reporter = |d: &DispatchRecord| record.kind == "project" || d.org_unit == record.org_unit;
-    let existing = all.iter().find(|d| d.kind == record.kind && d.subject == record.subject && same_reporter(d) && d.period == record.period);
-    match existing {
-        None => Ok(st.store.insert_dispatch(&record, &actor.name).await?),
-        Some(e) if e.state == EntryState::Returned => Ok(st.store.update_dispatch(e, &record, "dispatch_report.resubmitted", &actor.name, "").await?),
-        Some(_) => Err(WebError::conflict("already_reported")),
+    let write = Ledger::load(st, actor, true, false).await?.observation(actor, input, None)?;
+    match store_one(st, actor, write).await? {
+        Stored::Observation(o) => Ok(o),
+        Stored::Dispatch(_) => unreachable!("an observation plans an observation"),
     }
 }
 
 /// Submits a project's monthly report.
 pub async fn submit_project_report(st: &AppState, actor: &Actor, number: u32, input: &ProjectReportInput) -> Result<DispatchRecord, WebError> {
-    let plan = plan_of(st, actor).await?;
-    let project = plan.project(number).ok_or_else(|| WebError::not_found("unknown_project").field("number", &number.to_string()))?;
-    if !actor.can_report_project(&plan, project) {
-        return Err(WebError::forbidden());
-    }
-    let all: Vec<DispatchRecord> =
-        st.store.dispatch_reports(&plan.zone.code).await?.into_iter().filter(|d| d.kind == "project" && d.subject == i64::from(number)).collect();
-    let period: Option<YearMonth> = input.period.parse().ok();
-    if let Some(p) = period
-        && all.iter().any(|d| d.period == p.to_string() && d.state != EntryState::Returned)
-    {
-        return Err(WebError::conflict("already_reported"));
-    }
-    // the last report before this month, and no later one (a returned month is sent again in place)
-    let earlier = |d: &&DispatchRecord| period.is_none_or(|p| d.period < p.to_string());
-    let previous =
-        all.iter().filter(earlier).max_by(|a, b| a.period.cmp(&b.period)).and_then(|d| {
-            Some(PreviousReport { period: d.period.parse().ok()?, investment_cumulative_wan: d.investment_cumulative_wan.parse::<Decimal>().ok()? })
-        });
-    let today = st.today();
-    let checked = check_project_report(&plan, project, input, previous.as_ref(), today).map_err(WebError::invalid)?;
-    if periods_of(st, &plan.zone.code).await?.locked.contains(&checked.period.to_string()) {
-        return Err(period_locked(&checked.period.to_string()));
-    }
-    let settings = settings_of(st, &plan.zone.code).await?;
-    // a later month already sent: only a returned month may be sent again in its place
-    let resending = all.iter().any(|d| d.period == checked.period.to_string() && d.state == EntryState::Returned);
-    if let Some(later) = all.iter().find(|d| d.period > checked.period.to_string()).filter(|_| !resending) {
-        return Err(WebError::invalid(vec![entry::FieldError::new(
-            "period",
-            "not_after_last_report",
-            format!("{} 早于已报送的 {}", checked.period, later.period),
-            format!("{} is before the report already sent for {}", checked.period, later.period),
-        )]));
-    }
-    let record = DispatchRecord {
-        status: checked.status.code().into(),
-        progress_percent: checked.progress_percent.normalize().to_string(),
-        investment_month_wan: checked.investment_month_wan.normalize().to_string(),
-        investment_cumulative_wan: checked.investment_cumulative_wan.normalize().to_string(),
-        benefits: checked.benefits.clone(),
-        problems: checked.problems.clone(),
-        explanation: checked.explanation.clone().unwrap_or_default(),
-        ..dispatch_record(&plan, actor, "project", number, checked.period, today, &settings)
-    };
-    store_report(st, actor, &all, record).await
+    let write = Ledger::load(st, actor, false, true).await?.project_report(actor, number, input, None)?;
+    Ok(store_one(st, actor, write).await?.dispatch())
 }
 
 /// Submits a task's monthly report.
 pub async fn submit_task_report(st: &AppState, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<DispatchRecord, WebError> {
-    let plan = plan_of(st, actor).await?;
-    let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
-    if !actor.can_report_task(&plan, task) {
-        return Err(WebError::forbidden());
-    }
-    // each org unit that shares a task reports it for itself
-    let all: Vec<DispatchRecord> = st
-        .store
-        .dispatch_reports(&plan.zone.code)
-        .await?
-        .into_iter()
-        .filter(|d| d.kind == "task" && d.subject == i64::from(number) && d.org_unit == actor.org_unit)
-        .collect();
-    let period: Option<YearMonth> = input.period.parse().ok();
-    if let Some(p) = period
-        && all.iter().any(|d| d.period == p.to_string() && d.state != EntryState::Returned)
-    {
-        return Err(WebError::conflict("already_reported"));
-    }
-    let last = all.iter().filter(|d| period.is_none_or(|p| d.period < p.to_string())).filter_map(|d| d.period.parse::<YearMonth>().ok()).max();
-    let today = st.today();
-    let checked = check_task_report(&plan, task, input, last, today).map_err(WebError::invalid)?;
-    if periods_of(st, &plan.zone.code).await?.locked.contains(&checked.period.to_string()) {
-        return Err(period_locked(&checked.period.to_string()));
-    }
-    let settings = settings_of(st, &plan.zone.code).await?;
-    let quantities = serde_json::to_string(&checked.quantities.iter().map(|(i, d)| (i, d.normalize().to_string())).collect::<Vec<_>>()).expect("serializable");
-    let record = DispatchRecord {
-        progress: checked.progress.clone(),
-        quantities,
-        problems: checked.problems.clone(),
-        ..dispatch_record(&plan, actor, "task", number, checked.period, today, &settings)
-    };
-    store_report(st, actor, &all, record).await
+    let write = Ledger::load(st, actor, false, true).await?.task_report(actor, number, input)?;
+    Ok(store_one(st, actor, write).await?.dispatch())
 }
 
 /// The state after a decision, or why it cannot be taken.

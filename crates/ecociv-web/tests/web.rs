@@ -7,6 +7,8 @@ mod browser;
 mod data_loop;
 #[path = "web/i18n_names.rs"]
 mod i18n_names;
+#[path = "web/import.rs"]
+mod import;
 #[path = "web/review5.rs"]
 mod review5;
 

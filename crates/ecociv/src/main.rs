@@ -112,6 +112,20 @@ enum Command {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+    /// Import a filled template or a table (.xlsx, or CSV in UTF-8/GB18030) with a user's
+    /// rights: every row is checked as a form would be, and either all are stored or none.
+    /// Exit code 2 with every problem (sheet, row, column, found, expected) when refused.
+    Import {
+        file: PathBuf,
+        /// The user whose rights the import acts with
+        #[arg(long = "as")]
+        user: String,
+        /// Where to write the workbook with the problem cells marked, when refused
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
     /// Synthetic data for benchmarks and trials
     Demo {
         #[command(subcommand)]
@@ -603,6 +617,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("no events yet");
             }
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Import { file, user, report, lang } => {
+            let l = *lang;
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let u = store.user(user).await?.with_context(|| format!("--as {user:?}: no such user"))?;
+            let state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
+            let actor = ecociv_web::auth::actor_of(&u);
+            let r = ecociv_web::import::import(&state, &actor, &bytes).await.map_err(|e| {
+                let e = e.in_locale(l);
+                anyhow::anyhow!("{}: {}", e.code, e.message())
+            })?;
+            if r.ok() {
+                println!(
+                    "{}",
+                    l.pick(
+                        &format!("已保存 {} 条，未变化 {} 条（共 {} 行）", r.stored, r.unchanged, r.rows),
+                        &format!("stored {}, unchanged {} ({} rows)", r.stored, r.unchanged, r.rows)
+                    )
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            for p in &r.problems {
+                eprintln!("{}: {}: {:?} → {} [{}]", file.display(), p.place(l), p.found, p.expected(l), p.code);
+            }
+            eprintln!("{}", l.pick(&format!("{} 个问题，未保存任何数据", r.problems.len()), &format!("{} problems; nothing was stored", r.problems.len())));
+            if let (Some(out), Some(bytes)) = (report, r.marked_workbook(l)) {
+                std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+                eprintln!("{}", out.display());
+            }
+            Ok(ExitCode::from(2))
         }
         Command::Check { file, format, lang } => {
             settings(&cli, None)?;

@@ -14,7 +14,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const PASSWORD: &str = "Correct-horse-9";
+pub(super) const PASSWORD: &str = "Correct-horse-9";
 
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
@@ -35,16 +35,16 @@ const USERS: [(&str, &str, Role); 11] = [
     ("viewer", "市生态环境局", Role::Viewer),
 ];
 
-struct Loop {
-    router: Router,
-    db: TestDb,
+pub(super) struct Loop {
+    pub(super) router: Router,
+    pub(super) db: TestDb,
 }
 
-async fn setup(db: TestDb, idle_minutes: i64) -> Loop {
+pub(super) async fn setup(db: TestDb, idle_minutes: i64) -> Loop {
     setup_at(db, idle_minutes, "2024-06-10").await
 }
 
-async fn setup_at(db: TestDb, idle_minutes: i64, today: &str) -> Loop {
+pub(super) async fn setup_at(db: TestDb, idle_minutes: i64, today: &str) -> Loop {
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
     let hash = tokio::task::spawn_blocking(password_hash).await.unwrap();
@@ -54,21 +54,21 @@ async fn setup_at(db: TestDb, idle_minutes: i64, today: &str) -> Loop {
     Loop { router: router(state), db }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
+    pub(super) headers: axum::http::HeaderMap,
     /// The body as text (lossy where it is binary, as an xlsx is); `bytes` keeps it whole.
-    body: String,
-    bytes: Vec<u8>,
+    pub(super) body: String,
+    pub(super) bytes: Vec<u8>,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
-async fn send(app: &Loop, method: &str, uri: &str, headers: &[(&str, &str)], body: Body) -> Reply {
+pub(super) async fn send(app: &Loop, method: &str, uri: &str, headers: &[(&str, &str)], body: Body) -> Reply {
     let mut req = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -81,7 +81,7 @@ async fn send(app: &Loop, method: &str, uri: &str, headers: &[(&str, &str)], bod
     Reply { status, headers, body, bytes }
 }
 
-async fn api(app: &Loop, user: Option<&str>, method: &str, uri: &str, body: Value) -> Reply {
+pub(super) async fn api(app: &Loop, user: Option<&str>, method: &str, uri: &str, body: Value) -> Reply {
     let token = user.map(|u| format!("Bearer tok-{u}"));
     let mut headers = vec![("content-type", "application/json")];
     if let Some(t) = &token {
@@ -90,7 +90,7 @@ async fn api(app: &Loop, user: Option<&str>, method: &str, uri: &str, body: Valu
     send(app, method, uri, &headers, Body::from(body.to_string())).await
 }
 
-async fn trail_len(app: &Loop) -> usize {
+pub(super) async fn trail_len(app: &Loop) -> usize {
     app.db.store.trail("150100").await.unwrap().len()
 }
 
@@ -465,12 +465,12 @@ async fn bad_input_is_refused_in_the_callers_language_and_stores_nothing() {
     app.db.cleanup().await;
 }
 
-fn cookie_of(r: &Reply) -> String {
+pub(super) fn cookie_of(r: &Reply) -> String {
     let c = r.headers[header::SET_COOKIE].to_str().unwrap();
     c.split(';').next().unwrap().to_string()
 }
 
-async fn login(app: &Loop, name: &str, password: &str) -> Reply {
+pub(super) async fn login(app: &Loop, name: &str, password: &str) -> Reply {
     let body = format!("name={name}&password={}&back=%2Fentry", password.replace('-', "%2D"));
     send(app, "POST", "/login", &[("content-type", "application/x-www-form-urlencoded")], Body::from(body)).await
 }
@@ -559,7 +559,7 @@ async fn idle_sessions_end() {
     app.db.cleanup().await;
 }
 
-fn csrf_in(html: &str) -> String {
+pub(super) fn csrf_in(html: &str) -> String {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse("input[name=csrf]").unwrap();
     doc.select(&sel).next().expect("a csrf field").value().attr("value").unwrap().to_string()
