@@ -657,3 +657,69 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 }
+
+#[cfg(test)]
+mod libreoffice {
+    use super::*;
+    use ecociv_core::plan_data::{build_plan, hohhot};
+
+    /// Each sheet of a workbook as LibreOffice reads it (its cells' values, not as shown), or
+    /// `None` without LibreOffice, which fails under `CI=true`.
+    fn sheets_as_libreoffice_reads_them(bytes: &[u8], names: &[&str]) -> Option<Vec<Vec<Vec<String>>>> {
+        if std::process::Command::new("soffice").arg("--version").output().is_err() {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true and LibreOffice is missing (the test script installs it)");
+            eprintln!("SKIPPED (LibreOffice): soffice is not installed");
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("ecociv-lo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("book.xlsx"), bytes).unwrap();
+        // UTF-8, a header line, values rather than as shown, every sheet to its own file
+        let filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1";
+        let out = std::process::Command::new("soffice")
+            .arg(format!("-env:UserInstallation=file://{}", dir.join("profile").display()))
+            .args(["--headless", "--convert-to", filter, "--outdir"])
+            .arg(&dir)
+            .arg(dir.join("book.xlsx"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let sheets = names
+            .iter()
+            .map(|n| {
+                let text = std::fs::read_to_string(dir.join(format!("book-{n}.csv"))).unwrap_or_else(|e| panic!("sheet {n}: {e}"));
+                let mut r = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+                r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect()
+            })
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        Some(sheets)
+    }
+
+    /// The exports open in LibreOffice with the values ecociv holds: every header, every row,
+    /// numbers as numbers.
+    #[test]
+    fn libreoffice_reads_the_same_values() {
+        let plan = build_plan(&hohhot()).unwrap();
+        let tables = [annex1(&plan, &[], &[], 2024, Locale::Zh), annex2(&plan, &[], Locale::Zh)];
+        let bytes = xlsx(&tables).unwrap();
+        let names: Vec<&str> = tables.iter().map(|t| t.sheet.as_str()).collect();
+        let Some(sheets) = sheets_as_libreoffice_reads_them(&bytes, &names) else { return };
+        for (t, sheet) in tables.iter().zip(sheets) {
+            assert_eq!(sheet[0], t.header, "{}", t.sheet);
+            assert_eq!(sheet.len(), t.rows.len() + 1, "{}: every row", t.sheet);
+            for (r, (want, got)) in t.rows.iter().zip(&sheet[1..]).enumerate() {
+                for (c, cell) in want.iter().enumerate() {
+                    let got = got.get(c).map(String::as_str).unwrap_or("");
+                    match cell {
+                        Cell::Number(d, _) => {
+                            let g: f64 = got.parse().unwrap_or_else(|_| panic!("{} row {r} col {c}: {got:?} is not a number", t.sheet));
+                            assert!((g - d.to_string().parse::<f64>().unwrap()).abs() < 1e-9, "{} row {r} col {c}: {got} ≠ {d}", t.sheet);
+                        }
+                        other => assert_eq!(got, other.as_text(), "{} row {r} col {c}", t.sheet),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -331,3 +331,37 @@ fn template_writes_a_workbook_for_an_org_unit_and_period() {
     }
     assert!(!dir.join("x.xlsx").exists(), "no file written on error");
 }
+
+#[test]
+fn import_acts_with_the_users_rights_and_stores_all_or_nothing() {
+    let dir = folder("import");
+    let mut add = bin().current_dir(&dir).args(["user", "add", "zj", "--org", "市住建局", "--role", "department"]).stdin(Stdio::piped()).spawn().unwrap();
+    add.stdin.take().unwrap().write_all(b"Correct-horse-9\n").unwrap();
+    assert!(add.wait().unwrap().success());
+    let at = |args: &[&str]| {
+        let mut a = vec!["--today", "2024-06-10"];
+        a.extend_from_slice(args);
+        run(&dir, &a)
+    };
+    let table = |rows: &str| format!("项目序号,月份,状态,进度（%）,本月投资（万元）,累计投资（万元）\n{rows}");
+    // one bad row keeps the good one out; every problem named; the marked workbook written
+    std::fs::write(dir.join("bad.csv"), table("12,2024-04,在建,10,100,1000\n12,2024年5月,在建,20,100,1150\n")).unwrap();
+    let o = at(&["import", "bad.csv", "--as", "zj", "--report", "marked.xlsx"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("CSV 第3行 F 累计投资（万元）") && stderr(&o).contains("cumulative_mismatch"), "{}", stderr(&o));
+    assert!(std::fs::read(dir.join("marked.xlsx")).unwrap().starts_with(b"PK\x03\x04"));
+    std::fs::write(dir.join("good.csv"), table("12,2024-04,在建,10,100,1000\n12,2024年5月,在建,20,100,\n")).unwrap();
+    let o = at(&["import", "good.csv", "--as", "zj"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("已保存 2 条"), "{}", stdout(&o));
+    let o = at(&["import", "good.csv", "--as", "zj", "--lang", "en"]);
+    assert!(stdout(&o).contains("stored 0, unchanged 2"), "{}", stdout(&o));
+    let o = at(&["export", "dispatch", "--format", "csv", "--project", "12"]);
+    assert!(stdout(&o).contains("1100"), "the cumulative of May is in the store: {}", stdout(&o));
+    // another unit's project, an unknown user
+    std::fs::write(dir.join("other.csv"), table("3,2024-05,在建,10,100,1000\n")).unwrap();
+    let o = at(&["import", "other.csv", "--as", "zj", "--lang", "en"]);
+    assert!(o.status.code() == Some(2) && stderr(&o).contains("forbidden"), "{}", stderr(&o));
+    let o = at(&["import", "good.csv", "--as", "nobody"]);
+    assert!(!o.status.success() && stderr(&o).contains("nobody"), "{}", stderr(&o));
+}
