@@ -64,7 +64,7 @@ impl Problem {
     }
     /// A problem of a cell (or a row, without a column) of a read file.
     pub fn cell(f: &Filled, row: u32, key: Option<&str>, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Problem {
-        let found = key.and_then(|k| f.rows.iter().find(|r| r.row == row).and_then(|r| r.cells.get(k))).cloned().unwrap_or_default();
+        let found = key.and_then(|k| f.rows.binary_search_by_key(&row, |r| r.row).ok().and_then(|i| f.rows[i].cells.get(k))).cloned().unwrap_or_default();
         Problem {
             sheet: f.sheet.clone(),
             row: Some(row),
@@ -317,14 +317,18 @@ fn rows_of(sheet: &str, columns: &[Option<&'static str>], grid: impl Iterator<It
 
 fn read_csv(text: &str) -> Result<Filled, Vec<Problem>> {
     let sheet = "CSV";
-    let line_at = |byte: u64| {
+    // the line a record starts on, counted on from the last one (records come in order)
+    let (mut counted_to, mut line) = (0usize, 1u32);
+    let mut line_at = |byte: u64| {
         // a record's position is where the reader resumed: skip the blank lines it passed over
         let bytes = text.as_bytes();
         let mut at = (byte as usize).min(bytes.len());
         while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
             at += 1;
         }
-        bytes[..at].iter().filter(|b| **b == b'\n').count() as u32 + 1
+        line += bytes[counted_to.min(at)..at].iter().filter(|b| **b == b'\n').count() as u32;
+        counted_to = counted_to.max(at);
+        line
     };
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = Vec::new();

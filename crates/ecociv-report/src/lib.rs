@@ -15,6 +15,9 @@ use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRec
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
+pub mod archive;
+pub mod documents;
+pub mod docx;
 pub mod import;
 pub mod template;
 
@@ -60,6 +63,10 @@ pub enum ReportError {
     /// may implement no project).
     #[error("{org_unit} has nothing to fill in the {kind} template")]
     NothingToFill { org_unit: String, kind: &'static str },
+    #[error("zip: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    #[error("writing: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 fn yi(d: Decimal) -> Cell {

@@ -17,7 +17,49 @@ use crate::extract::{P, Q};
 use crate::workflow;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/export/{file}", get(download)).route("/templates/{file}", get(template))
+    Router::new().route("/export/{file}", get(download)).route("/templates/{file}", get(template)).route("/archive/{file}", get(archive_download))
+}
+
+/// The yearly indicator archive of a zone, read from the store (see `ecociv_report::archive`).
+pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model::Plan, year: i32, l: ecociv_core::Locale) -> Result<Vec<u8>, WebError> {
+    let z = &plan.zone.code;
+    let evidence: Vec<ecociv_store::EvidenceRecord> = store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();
+    let mut blobs = std::collections::HashMap::new();
+    for e in &evidence {
+        if !blobs.contains_key(&e.hash)
+            && let Some(bytes) = store.blob(&e.hash).await?
+        {
+            blobs.insert(e.hash.clone(), bytes);
+        }
+    }
+    let data = ecociv_report::archive::ArchiveData {
+        plan,
+        year,
+        observations: &store.observations(z).await?,
+        uppers: &store.upper_targets(z).await?,
+        trail: &store.trail(z).await?,
+        evidence: &evidence,
+        blobs: &blobs,
+    };
+    ecociv_report::archive::archive(&data, l).map_err(|_| WebError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"))
+}
+
+/// `/archive/2024.zip`: the task force's download of a year's archive (from the base year to this year).
+async fn archive_download(State(st): State<AppState>, a: Authed, P(file): P<String>) -> Result<Response, WebError> {
+    let l = a.locale;
+    let plan = workflow::plan_of(&st, &a.actor).await?;
+    if !a.actor.can_approve(&plan) {
+        return Err(WebError::forbidden().in_locale(l));
+    }
+    let this_year = chrono::Datelike::year(&st.today());
+    let year = file
+        .strip_suffix(".zip")
+        .and_then(|y| y.parse::<i32>().ok())
+        .filter(|y| (plan.base_year..=this_year).contains(y))
+        .ok_or_else(|| WebError::not_found("not_found").field("file", &file).in_locale(l))?;
+    let bytes = archive(st.store.as_ref(), &plan, year, l).await.map_err(|e| e.in_locale(l))?;
+    let name = l.pick(&format!("{}-{year}年指标档案.zip", plan.zone.name), &format!("{}-archive-{year}.zip", plan.zone.code)).to_string();
+    Ok(attachment(bytes, "application/zip", &name, &format!("archive-{year}.zip")))
 }
 
 #[derive(Deserialize, Default)]

@@ -162,6 +162,8 @@ async fn post_veto(State(st): State<AppState>, a: Authed, J(input): J<VetoInput>
 #[template(path = "readiness.html")]
 struct ReadinessPage {
     l: Layout,
+    /// The task force downloads the yearly archives here.
+    task_force: bool,
     r: Readiness,
     rows: Vec<(String, String, Vec<Cell>)>,
 }
@@ -180,8 +182,9 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         .iter()
         .map(|leaf| (leaf.code.to_string(), plan.leaf_name(leaf.code, l), r.cells.iter().filter(|c| c.leaf == leaf.code).cloned().collect()))
         .collect();
+    let task_force = a.actor.can_approve(&plan);
     let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
-    render(&ReadinessPage { l: lay, r, rows })
+    render(&ReadinessPage { l: lay, task_force, r, rows })
 }
 
 /// The OpenAPI paths of readiness and vetoes.

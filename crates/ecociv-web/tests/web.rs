@@ -9,6 +9,8 @@ mod data_loop;
 mod i18n_names;
 #[path = "web/import.rs"]
 mod import;
+#[path = "web/reports.rs"]
+mod reports;
 #[path = "web/review5.rs"]
 mod review5;
 

@@ -126,6 +126,16 @@ enum Command {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+    /// The yearly indicator archive: an index workbook and, per indicator, its values,
+    /// approvals, history and evidence files, as one .zip
+    Archive {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
     /// Synthetic data for benchmarks and trials
     Demo {
         #[command(subcommand)]
@@ -649,6 +659,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{}", out.display());
             }
             Ok(ExitCode::from(2))
+        }
+        Command::Archive { year, output, lang } => {
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            if !(plan.base_year..=chrono::Datelike::year(&today)).contains(year) {
+                anyhow::bail!("--year {year}: a year from {} to {} is expected", plan.base_year, chrono::Datelike::year(&today));
+            }
+            let bytes = ecociv_web::exports::archive(store.as_ref(), &plan, *year, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message()))?;
+            std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
+            println!("{}", output.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Check { file, format, lang } => {
             settings(&cli, None)?;

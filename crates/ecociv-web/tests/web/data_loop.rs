@@ -673,7 +673,7 @@ fn multipart(name: &str, content: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn upload(app: &Loop, user: &str, uri: &str, name: &str, content: &[u8]) -> Reply {
+pub(super) async fn upload(app: &Loop, user: &str, uri: &str, name: &str, content: &[u8]) -> Reply {
     let (ct, body) = multipart(name, content);
     let auth = format!("Bearer tok-{user}");
     send(app, "POST", uri, &[("content-type", &ct), ("authorization", &auth)], Body::from(body)).await

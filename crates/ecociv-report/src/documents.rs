@@ -1,0 +1,232 @@
+//! The documents of the review, written from the approved data as Word files ([`crate::docx`]):
+//! the annual technical report ([`TechnicalReport`]: every indicator with its value, target,
+//! status, trend, projection, lead departments and evidence). Text only a person can write
+//! (the assessment of the year, the measures for next year) comes from what the task force
+//! entered, or stands as a marked placeholder.
+
+use ecociv_core::Locale;
+use ecociv_core::indicator_status::LeafStanding;
+use ecociv_core::model::Plan;
+use ecociv_core::projection::Method;
+use ecociv_core::rule::Status;
+use ecociv_store::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
+
+use crate::docx::{Docx, RedHeader, TEXT_WIDTH};
+use crate::{ReportError, approved_standings};
+
+/// What the task force puts on a document: the red header, the office that signs and the
+/// date of issue, and the paragraphs only people write (by key: `assessment`, `measures`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Masthead {
+    pub header: RedHeader,
+    pub issuer: String,
+    /// 成文日期, as printed (2025年3月31日).
+    pub date: String,
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+/// What the technical report of a year is made of.
+pub struct TechnicalReport<'a> {
+    pub plan: &'a Plan,
+    pub year: i32,
+    pub observations: &'a [ObservationRecord],
+    pub uppers: &'a [UpperTargetRecord],
+    /// The evidence of observations.
+    pub evidence: &'a [EvidenceRecord],
+    pub method: Method,
+    pub masthead: &'a Masthead,
+}
+
+/// One row of the indicator table: what the document prints and the tests read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorRow {
+    pub code: String,
+    pub name: String,
+    pub target: String,
+    /// The year's approved value with its unit, or empty.
+    pub value: String,
+    pub status: Status,
+    pub trend: String,
+    pub projection: String,
+    pub lead_departments: String,
+    pub evidence: usize,
+}
+
+impl TechnicalReport<'_> {
+    /// Where each leaf stands in the year, on approved values.
+    pub fn standings(&self, l: Locale) -> Vec<LeafStanding> {
+        approved_standings(self.plan, self.observations, self.uppers, self.year, self.method, l)
+    }
+
+    /// The rows of the indicator table, one per leaf in the plan's order.
+    pub fn rows(&self, l: Locale) -> Vec<IndicatorRow> {
+        let standings = self.standings(l);
+        self.plan
+            .leaves()
+            .iter()
+            .map(|leaf| {
+                let s = standings.iter().find(|s| s.code == leaf.code);
+                let year = |y: i32| s.and_then(|s| s.years.iter().find(|x| x.year == y));
+                let now = year(self.year);
+                let before = year(self.year - 1);
+                let with_unit = |v: &str| if leaf.unit.is_empty() || v.parse::<f64>().is_err() { v.to_string() } else { format!("{v} {}", leaf.unit) };
+                let trend = match (before, now) {
+                    (Some(b), Some(n)) => format!("{} → {}", b.value, n.value),
+                    (None, Some(n)) => format!("— → {}", n.value),
+                    _ => String::new(),
+                };
+                let approved_ids: Vec<i64> = self
+                    .observations
+                    .iter()
+                    .filter(|o| o.indicator == leaf.code && o.year == i64::from(self.year) && o.state == EntryState::Approved)
+                    .map(|o| o.id)
+                    .collect();
+                IndicatorRow {
+                    code: leaf.code.to_string(),
+                    name: self.plan.leaf_name(leaf.code, l),
+                    target: leaf.target.printed.clone(),
+                    value: now.map(|n| with_unit(&n.value)).unwrap_or_default(),
+                    status: now.map(|n| n.status).unwrap_or(Status::NoData),
+                    trend,
+                    projection: s.map(|s| s.projection.label(l).to_string()).unwrap_or_default(),
+                    lead_departments: leaf.indicator.lead_departments.join("、"),
+                    evidence: self.evidence.iter().filter(|e| e.entity == "observation" && approved_ids.contains(&e.entity_id)).count(),
+                }
+            })
+            .collect()
+    }
+
+    /// The report as a `.docx`.
+    pub fn docx(&self, l: Locale) -> Result<Vec<u8>, ReportError> {
+        let plan = self.plan;
+        let y = self.year;
+        let rows = self.rows(l);
+        let zone = l.pick(&plan.zone.name, &plan.zone.name_en).to_string();
+        let title = l
+            .pick(&format!("{zone}{y}年度生态文明建设示范区创建技术报告"), &format!("{zone}: technical report of the eco-civilization demonstration zone, {y}"))
+            .to_string();
+        let mut d = Docx::new(&title);
+        d.red_header(&self.masthead.header);
+        d.title(&title);
+        let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+        let (met, not_met, no_data) = (count(Status::Met), count(Status::NotMet), count(Status::NoData));
+        d.heading(1, l.pick("一、总体情况", "1. Overview"));
+        d.para(l.pick(
+            &format!(
+                "本报告依据系统中已审核的{y}年度数据自动生成。{}项指标（含分项共{}项）中，达标{met}项，未达标{not_met}项，暂无已审核数据{no_data}项，其余{}项为目标待定或不适用。",
+                plan.indicators.len(),
+                rows.len(),
+                rows.len() - met - not_met - no_data
+            ),
+            &format!(
+                "Generated from the approved data of {y}. Of {} indicators ({} with sub-indicators), {met} are met, {not_met} not met, {no_data} have no approved value, and {} have no target set or do not apply.",
+                plan.indicators.len(),
+                rows.len(),
+                rows.len() - met - not_met - no_data
+            ),
+        ));
+        self.human_text(&mut d, "assessment", l.pick("待填写：年度总体评价", "to be written: the assessment of the year"));
+        d.heading(1, l.pick("二、指标完成情况", "2. The indicators"));
+        d.caption(l.pick(&format!("表1  {y}年度指标完成情况"), &format!("Table 1  The indicators in {y}")));
+        let header: Vec<String> = [
+            l.pick("序号", "No."),
+            l.pick("指标", "Indicator"),
+            l.pick("目标值", "Target"),
+            l.pick("数值", "Value"),
+            l.pick("达标情况", "Status"),
+            l.pick("趋势（上年→本年）", "Trend (last year → this)"),
+            l.pick("预测", "Projection"),
+            l.pick("牵头部门", "Lead departments"),
+            l.pick("佐证材料（份）", "Evidence (files)"),
+        ]
+        .map(String::from)
+        .to_vec();
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.code.clone(),
+                    r.name.clone(),
+                    r.target.clone(),
+                    r.value.clone(),
+                    r.status.label(l).to_string(),
+                    r.trend.clone(),
+                    r.projection.clone(),
+                    r.lead_departments.clone(),
+                    r.evidence.to_string(),
+                ]
+            })
+            .collect();
+        let widths = [520, 1700, 1500, 900, 760, 1000, 860, 1105, 500];
+        debug_assert_eq!(widths.iter().sum::<u32>(), TEXT_WIDTH);
+        d.table(&header, &cells, &widths);
+        d.heading(1, l.pick("三、需要关注的指标", "3. Indicators that need attention"));
+        let attention: Vec<&IndicatorRow> = rows.iter().filter(|r| matches!(r.status, Status::NotMet | Status::NoData)).collect();
+        if attention.is_empty() {
+            d.para(l.pick("全部指标均已达标。", "Every indicator is met."));
+        }
+        for r in attention {
+            d.para(l.pick(
+                &format!(
+                    "{} {}：{}（目标：{}；牵头部门：{}；预测：{}）。",
+                    r.code,
+                    r.name,
+                    r.status.label(l),
+                    r.target,
+                    r.lead_departments,
+                    if r.projection.is_empty() { "—" } else { &r.projection }
+                ),
+                &format!(
+                    "{} {}: {} (target: {}; lead: {}; projection: {}).",
+                    r.code,
+                    r.name,
+                    r.status.label(l),
+                    r.target,
+                    r.lead_departments,
+                    if r.projection.is_empty() { "—" } else { &r.projection }
+                ),
+            ));
+        }
+        d.heading(1, l.pick("四、佐证材料清单", "4. Evidence"));
+        let approved: Vec<&ObservationRecord> = self.observations.iter().filter(|o| o.year == i64::from(y) && o.state == EntryState::Approved).collect();
+        let evidence: Vec<Vec<String>> = approved
+            .iter()
+            .flat_map(|o| {
+                self.evidence.iter().filter(move |e| e.entity == "observation" && e.entity_id == o.id).map(move |e| {
+                    vec![
+                        o.indicator.clone(),
+                        if o.region.is_empty() { "—".into() } else { o.region.clone() },
+                        e.file_name.clone(),
+                        e.uploaded_by.clone(),
+                        e.hash.chars().take(16).collect(),
+                    ]
+                })
+            })
+            .collect();
+        if evidence.is_empty() {
+            d.para(l.pick(&format!("{y}年度已审核的数值尚无佐证材料。"), &format!("No approved value of {y} has evidence yet.")));
+        } else {
+            d.caption(l.pick(&format!("表2  {y}年度佐证材料"), &format!("Table 2  Evidence of {y}")));
+            let header = [l.pick("指标", "Indicator"), l.pick("旗县区", "Region"), l.pick("文件", "File"), l.pick("上传人", "Uploaded by"), "SM3"]
+                .map(String::from)
+                .to_vec();
+            d.table(&header, &evidence, &[900, 1300, 3645, 1300, 1700]);
+        }
+        d.heading(1, l.pick("五、下一步工作", "5. Next steps"));
+        self.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
+        if !self.masthead.issuer.trim().is_empty() || !self.masthead.date.trim().is_empty() {
+            d.para("");
+            d.right(&self.masthead.issuer);
+            d.right(&self.masthead.date);
+        }
+        d.finish()
+    }
+
+    /// The task force's paragraphs for `key`, or a placeholder saying what is to be written.
+    fn human_text(&self, d: &mut Docx, key: &str, placeholder: &str) {
+        match self.masthead.texts.get(key).filter(|t| !t.trim().is_empty()) {
+            Some(text) => text.lines().filter(|p| !p.trim().is_empty()).for_each(|p| d.para(p.trim())),
+            None => d.placeholder(placeholder),
+        }
+    }
+}

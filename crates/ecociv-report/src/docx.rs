@@ -1,0 +1,330 @@
+//! Word documents (`.docx`, WordprocessingML written directly) laid out as official documents
+//! after GB/T 9704 (党政机关公文格式): A4 with 37 mm top, 35 mm bottom, 28 mm left and 26 mm
+//! right margins; the title in 小标宋 二号; the body in 仿宋 三号 with a first-line indent of two
+//! characters and a fixed line pitch, about 22 lines of 28 characters a page; first-level
+//! headings in 黑体, second-level in 楷体; page numbers in 宋体 四号 as “— 1 —”, right on odd
+//! pages and left on even ones; an optional red header (版头: the issuing office in red, the
+//! document number, a red rule) whose lines are configurable (Hohhot prints Chinese and
+//! Mongolian). Fonts are named, not embedded: Chinese office desktops have them; Word, WPS and
+//! LibreOffice substitute where they do not.
+//!
+//! Text that a person must write and nobody has yet stands as a highlighted placeholder.
+
+use std::io::{Cursor, Write};
+
+use zip::write::SimpleFileOptions;
+
+use crate::ReportError;
+
+/// The fonts of GB/T 9704, as Chinese desktops name them.
+pub mod fonts {
+    pub const TITLE: &str = "方正小标宋简体";
+    pub const BODY: &str = "仿宋_GB2312";
+    pub const HEADING1: &str = "黑体";
+    pub const HEADING2: &str = "楷体_GB2312";
+    pub const PAGE_NUMBER: &str = "宋体";
+    pub const LATIN: &str = "Times New Roman";
+}
+
+/// Half-points of the Chinese font sizes.
+const ERHAO: u32 = 44; // 二号, 22 pt
+const SANHAO: u32 = 32; // 三号, 16 pt
+const SIHAO: u32 = 28; // 四号, 14 pt
+const WUHAO: u32 = 21; // 五号, 10.5 pt
+/// The width of the text block in twentieths of a point (210 mm − 28 − 26).
+pub const TEXT_WIDTH: u32 = 8845;
+
+/// The red header of an official document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RedHeader {
+    /// The issuing office's mark, one line each (Chinese, Mongolian, …).
+    pub lines: Vec<String>,
+    /// 发文字号, e.g. 呼生态创发〔2023〕1号.
+    pub number: String,
+}
+
+/// `&`, `<`, `>` and quotes escaped for XML text and attributes.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            // characters XML 1.0 does not allow
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn run(text: &str, font: &str, size: u32, extra: &str) -> String {
+    format!(
+        "<w:r><w:rPr><w:rFonts w:ascii=\"{latin}\" w:hAnsi=\"{latin}\" w:eastAsia=\"{font}\" w:cs=\"{latin}\"/>{extra}<w:sz w:val=\"{size}\"/><w:szCs w:val=\"{size}\"/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r>",
+        esc(text),
+        latin = fonts::LATIN,
+    )
+}
+
+/// A document being written.
+#[derive(Debug, Default)]
+pub struct Docx {
+    body: String,
+    title: String,
+}
+
+impl Docx {
+    pub fn new(title: &str) -> Docx {
+        Docx { body: String::new(), title: title.into() }
+    }
+
+    /// The red header: the office's lines in red 小标宋, the number, a red rule.
+    pub fn red_header(&mut self, h: &RedHeader) {
+        for line in h.lines.iter().filter(|l| !l.trim().is_empty()) {
+            self.body.push_str(&format!(
+                "<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr>{}</w:p>",
+                run(line, fonts::TITLE, 60, "<w:color w:val=\"FF0000\"/>")
+            ));
+        }
+        if !h.number.trim().is_empty() {
+            self.body.push_str(&format!(
+                "<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:before=\"480\" w:after=\"0\"/></w:pPr>{}</w:p>",
+                run(&h.number, fonts::BODY, SANHAO, "")
+            ));
+        }
+        if !h.lines.is_empty() || !h.number.is_empty() {
+            self.body.push_str("<w:p><w:pPr><w:pBdr><w:bottom w:val=\"single\" w:sz=\"18\" w:space=\"1\" w:color=\"FF0000\"/></w:pBdr><w:spacing w:after=\"480\"/></w:pPr></w:p>");
+        }
+    }
+
+    /// The title: 小标宋 二号, centered.
+    pub fn title(&mut self, text: &str) {
+        self.body.push_str(&format!(
+            "<w:p><w:pPr><w:pStyle w:val=\"Title\"/><w:jc w:val=\"center\"/><w:spacing w:before=\"240\" w:after=\"480\" w:line=\"560\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
+            run(text, fonts::TITLE, ERHAO, "")
+        ));
+    }
+
+    /// A centered line under the title (the period, the zone).
+    pub fn subtitle(&mut self, text: &str) {
+        self.body
+            .push_str(&format!("<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"240\"/></w:pPr>{}</w:p>", run(text, fonts::HEADING2, SANHAO, "")));
+    }
+
+    /// A heading: level 1 in 黑体 (一、), level 2 in 楷体 (（一）).
+    pub fn heading(&mut self, level: u8, text: &str) {
+        let (style, font) = if level <= 1 { ("Heading1", fonts::HEADING1) } else { ("Heading2", fonts::HEADING2) };
+        self.body.push_str(&format!(
+            "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/><w:keepNext/><w:ind w:firstLine=\"640\"/><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
+            run(text, font, SANHAO, "")
+        ));
+    }
+
+    /// A body paragraph: 仿宋 三号, indented two characters.
+    pub fn para(&mut self, text: &str) {
+        self.body.push_str(&format!(
+            "<w:p><w:pPr><w:ind w:firstLine=\"640\"/><w:jc w:val=\"both\"/><w:spacing w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
+            run(text, fonts::BODY, SANHAO, "")
+        ));
+    }
+
+    /// Text a person must still write: highlighted, in brackets.
+    pub fn placeholder(&mut self, text: &str) {
+        self.body.push_str(&format!(
+            "<w:p><w:pPr><w:ind w:firstLine=\"640\"/><w:spacing w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
+            run(&format!("【{text}】"), fonts::BODY, SANHAO, "<w:highlight w:val=\"yellow\"/>")
+        ));
+    }
+
+    /// A right-aligned line (the issuing office and date at the end).
+    pub fn right(&mut self, text: &str) {
+        self.body.push_str(&format!(
+            "<w:p><w:pPr><w:jc w:val=\"right\"/><w:ind w:right=\"1280\"/><w:spacing w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
+            run(text, fonts::BODY, SANHAO, "")
+        ));
+    }
+
+    /// A table caption: 黑体 四号, centered.
+    pub fn caption(&mut self, text: &str) {
+        self.body.push_str(&format!(
+            "<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/><w:spacing w:before=\"240\" w:after=\"120\"/></w:pPr>{}</w:p>",
+            run(text, fonts::HEADING1, SIHAO, "")
+        ));
+    }
+
+    /// A table: the header row repeated on each page, in 黑体; cells in 仿宋 五号 (small, so
+    /// that wide tables fit); `widths` in twentieths of a point, summing to [`TEXT_WIDTH`].
+    pub fn table(&mut self, header: &[String], rows: &[Vec<String>], widths: &[u32]) {
+        let cell = |text: &str, w: u32, head: bool| {
+            let font = if head { fonts::HEADING1 } else { fonts::BODY };
+            let shade = if head { "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"E7E6E6\"/>" } else { "" };
+            let paras: String = text
+                .split('\n')
+                .map(|line| {
+                    format!(
+                        "<w:p><w:pPr><w:spacing w:after=\"0\" w:line=\"260\" w:lineRule=\"auto\"/><w:jc w:val=\"{}\"/></w:pPr>{}</w:p>",
+                        if head { "center" } else { "left" },
+                        run(line, font, WUHAO, "")
+                    )
+                })
+                .collect();
+            format!("<w:tc><w:tcPr><w:tcW w:w=\"{w}\" w:type=\"dxa\"/>{shade}<w:vAlign w:val=\"center\"/></w:tcPr>{paras}</w:tc>")
+        };
+        let border = "w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"";
+        let mut t = format!(
+            "<w:tbl><w:tblPr><w:tblW w:w=\"{TEXT_WIDTH}\" w:type=\"dxa\"/><w:jc w:val=\"center\"/><w:tblBorders><w:top {border}/><w:left {border}/><w:bottom {border}/><w:right {border}/><w:insideH {border}/><w:insideV {border}/></w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:left w:w=\"60\" w:type=\"dxa\"/><w:right w:w=\"60\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr><w:tblGrid>{}</w:tblGrid>",
+            widths.iter().map(|w| format!("<w:gridCol w:w=\"{w}\"/>")).collect::<String>()
+        );
+        t.push_str("<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>");
+        for (h, w) in header.iter().zip(widths) {
+            t.push_str(&cell(h, *w, true));
+        }
+        t.push_str("</w:tr>");
+        for r in rows {
+            t.push_str("<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+            for (i, w) in widths.iter().enumerate() {
+                t.push_str(&cell(r.get(i).map(String::as_str).unwrap_or(""), *w, false));
+            }
+            t.push_str("</w:tr>");
+        }
+        t.push_str("</w:tbl>");
+        self.body.push_str(&t);
+        // a table must be followed by a paragraph
+        self.body.push_str("<w:p><w:pPr><w:spacing w:after=\"120\"/></w:pPr></w:p>");
+    }
+
+    /// A page break.
+    pub fn page_break(&mut self) {
+        self.body.push_str("<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>");
+    }
+
+    /// The `.docx` file.
+    pub fn finish(self) -> Result<Vec<u8>, ReportError> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let parts: [(&str, String); 10] = [
+            ("[Content_Types].xml", CONTENT_TYPES.into()),
+            ("_rels/.rels", ROOT_RELS.into()),
+            ("docProps/core.xml", core_props(&self.title)),
+            ("docProps/app.xml", APP_PROPS.into()),
+            ("word/_rels/document.xml.rels", DOCUMENT_RELS.into()),
+            ("word/styles.xml", styles()),
+            ("word/settings.xml", SETTINGS.into()),
+            ("word/footer1.xml", footer("right")),
+            ("word/footer2.xml", footer("left")),
+            ("word/document.xml", document(&self.body)),
+        ];
+        for (name, xml) in parts {
+            zip.start_file(name, opts)?;
+            zip.write_all(xml.as_bytes())?;
+        }
+        Ok(zip.finish()?.into_inner())
+    }
+}
+
+const NS: &str =
+    "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"";
+
+const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
+
+const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/></Relationships>"#;
+
+const DOCUMENT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/></Relationships>"#;
+
+const APP_PROPS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>ecociv</Application></Properties>"#;
+
+/// Odd and even pages carry their own footers.
+const SETTINGS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:settings xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:evenAndOddHeaders/><w:defaultTabStop w:val="640"/><w:characterSpacingControl w:val="compressPunctuation"/><w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat></w:settings>"#;
+
+fn core_props(title: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{}</dc:title><dc:creator>ecociv</dc:creator></cp:coreProperties>"#,
+        esc(title)
+    )
+}
+
+fn styles() -> String {
+    let fonts = |east: &str| format!("<w:rFonts w:ascii=\"{l}\" w:hAnsi=\"{l}\" w:eastAsia=\"{east}\" w:cs=\"{l}\"/>", l = fonts::LATIN);
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles {NS}><w:docDefaults><w:rPrDefault><w:rPr>{body}<w:sz w:val="{SANHAO}"/><w:szCs w:val="{SANHAO}"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="579" w:lineRule="exact"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:rPr>{title}<w:sz w:val="{ERHAO}"/></w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:rPr>{h1}</w:rPr></w:style><w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:pPr><w:outlineLvl w:val="1"/></w:pPr><w:rPr>{h2}</w:rPr></w:style><w:style w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/><w:basedOn w:val="Normal"/></w:style></w:styles>"#,
+        body = fonts(fonts::BODY),
+        title = fonts(fonts::TITLE),
+        h1 = fonts(fonts::HEADING1),
+        h2 = fonts(fonts::HEADING2),
+    )
+}
+
+/// A footer with the page number as “— 1 —”, aligned `side`.
+fn footer(side: &str) -> String {
+    let dash = run("— ", fonts::PAGE_NUMBER, SIHAO, "");
+    let field = |instr: &str| {
+        format!(
+            "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText xml:space=\"preserve\"> {instr} </w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>{}<w:r><w:fldChar w:fldCharType=\"end\"/></w:r>",
+            run("1", fonts::PAGE_NUMBER, SIHAO, "")
+        )
+    };
+    let indent = if side == "right" { "<w:ind w:right=\"280\"/>" } else { "<w:ind w:left=\"280\"/>" };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:ftr {NS}><w:p><w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="{side}"/>{indent}</w:pPr>{dash}{}{}</w:p></w:ftr>"#,
+        field("PAGE"),
+        run(" —", fonts::PAGE_NUMBER, SIHAO, "")
+    )
+}
+
+/// The document with its one section: A4, the margins of GB/T 9704, a 28-character grid.
+fn document(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document {NS}><w:body>{body}<w:sectPr><w:footerReference w:type="default" r:id="rId3"/><w:footerReference w:type="even" r:id="rId4"/><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="2098" w:right="1474" w:bottom="1984" w:left="1587" w:header="851" w:footer="1304" w:gutter="0"/><w:docGrid w:type="linesAndChars" w:linePitch="579" w:charSpace="-1350"/></w:sectPr></w:body></w:document>"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn a_document_is_a_zip_of_well_formed_parts_with_the_official_fonts() {
+        let mut d = Docx::new("测试");
+        d.red_header(&RedHeader {
+            lines: vec!["呼和浩特市生态文明建设示范区创建工作领导小组办公室".into()], number: "呼生态创发〔2024〕1号".into()
+        });
+        d.title("关于 <A&B> 的报告");
+        d.heading(1, "一、总体情况");
+        d.para("正文。");
+        d.placeholder("待填写：年度总体评价");
+        d.table(&["序号".into(), "名称".into()], &[vec!["1".into(), "a\nb".into()]], &[1000, TEXT_WIDTH - 1000]);
+        let bytes = d.finish().unwrap();
+        let mut z = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
+        let mut doc = String::new();
+        z.by_name("word/document.xml").unwrap().read_to_string(&mut doc).unwrap();
+        assert!(doc.contains("关于 &lt;A&amp;B&gt; 的报告"));
+        assert!(doc.contains("w:eastAsia=\"方正小标宋简体\"") && doc.contains("w:eastAsia=\"仿宋_GB2312\"") && doc.contains("w:eastAsia=\"黑体\""));
+        assert!(doc.contains("w:color w:val=\"FF0000\""), "the red header");
+        assert!(doc.contains("<w:pgMar w:top=\"2098\" w:right=\"1474\" w:bottom=\"1984\" w:left=\"1587\""), "GB/T 9704 margins");
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut xml = String::new();
+            f.read_to_string(&mut xml).unwrap();
+            let mut r = quick_xml::Reader::from_str(&xml);
+            loop {
+                match r.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("{:?}: {e}", f.name()),
+                }
+            }
+        }
+    }
+}
