@@ -25,6 +25,24 @@ pub struct Masthead {
     pub texts: std::collections::BTreeMap<String, String>,
 }
 
+impl Masthead {
+    /// The task force's paragraphs for `key`, or a placeholder saying what is to be written.
+    pub fn human_text(&self, d: &mut Docx, key: &str, placeholder: &str) {
+        match self.texts.get(key).filter(|t| !t.trim().is_empty()) {
+            Some(text) => text.lines().filter(|p| !p.trim().is_empty()).for_each(|p| d.para(p.trim())),
+            None => d.placeholder(placeholder),
+        }
+    }
+    /// The issuing office and the date of issue, right-aligned at the end.
+    pub fn sign_off(&self, d: &mut Docx) {
+        if !self.issuer.trim().is_empty() || !self.date.trim().is_empty() {
+            d.para("");
+            d.right(&self.issuer);
+            d.right(&self.date);
+        }
+    }
+}
+
 /// What the technical report of a year is made of.
 pub struct TechnicalReport<'a> {
     pub plan: &'a Plan,
@@ -125,7 +143,7 @@ impl TechnicalReport<'_> {
                 rows.len() - met - not_met - no_data
             ),
         ));
-        self.human_text(&mut d, "assessment", l.pick("待填写：年度总体评价", "to be written: the assessment of the year"));
+        self.masthead.human_text(&mut d, "assessment", l.pick("待填写：年度总体评价", "to be written: the assessment of the year"));
         d.heading(1, l.pick("二、指标完成情况", "2. The indicators"));
         d.caption(l.pick(&format!("表1  {y}年度指标完成情况"), &format!("Table 1  The indicators in {y}")));
         let header: Vec<String> = [
@@ -213,20 +231,8 @@ impl TechnicalReport<'_> {
             d.table(&header, &evidence, &[900, 1300, 3645, 1300, 1700]);
         }
         d.heading(1, l.pick("五、下一步工作", "5. Next steps"));
-        self.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
-        if !self.masthead.issuer.trim().is_empty() || !self.masthead.date.trim().is_empty() {
-            d.para("");
-            d.right(&self.masthead.issuer);
-            d.right(&self.masthead.date);
-        }
+        self.masthead.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
+        self.masthead.sign_off(&mut d);
         d.finish()
-    }
-
-    /// The task force's paragraphs for `key`, or a placeholder saying what is to be written.
-    fn human_text(&self, d: &mut Docx, key: &str, placeholder: &str) {
-        match self.masthead.texts.get(key).filter(|t| !t.trim().is_empty()) {
-            Some(text) => text.lines().filter(|p| !p.trim().is_empty()).for_each(|p| d.para(p.trim())),
-            None => d.placeholder(placeholder),
-        }
     }
 }

@@ -9,6 +9,7 @@ pub mod assessment;
 pub mod auth;
 pub mod bulletin;
 pub mod dashboard;
+pub mod documents;
 pub mod error;
 pub mod exports;
 pub mod extract;
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bulletin::routes())
         .merge(exports::routes())
         .merge(import::routes())
+        .merge(documents::routes())
         .merge(api::routes())
         .merge(api_loop::routes())
         .fallback(pages::not_found)

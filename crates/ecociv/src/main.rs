@@ -126,6 +126,27 @@ enum Command {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+    /// A document of the review as Word (.docx): the monthly dispatch bulletin, the quarterly
+    /// assessment report, the annual work report or the annual technical report
+    Report {
+        #[arg(value_enum)]
+        kind: ReportKind,
+        /// bulletin: the month (2024-05)
+        #[arg(long)]
+        month: Option<String>,
+        /// assessment: the quarter (2024Q2)
+        #[arg(long)]
+        quarter: Option<String>,
+        /// work, technical: the year (2024)
+        #[arg(long)]
+        year: Option<String>,
+        #[arg(long, value_enum, default_value = "docx")]
+        format: DocFormat,
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
     /// The yearly indicator archive: an index workbook and, per indicator, its values,
     /// approvals, history and evidence files, as one .zip
     Archive {
@@ -152,6 +173,19 @@ enum Command {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportKind {
+    Bulletin,
+    Assessment,
+    Work,
+    Technical,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DocFormat {
+    Docx,
 }
 
 #[derive(Subcommand)]
@@ -659,6 +693,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{}", out.display());
             }
             Ok(ExitCode::from(2))
+        }
+        Command::Report { kind, month, quarter, year, format: DocFormat::Docx, output, lang } => {
+            use ecociv_web::documents::Document;
+            let s = settings(&cli, None)?;
+            let (store, plan) = open_store(&s).await?;
+            let (name, flag, value) = match kind {
+                ReportKind::Bulletin => ("bulletin", "--month", month),
+                ReportKind::Assessment => ("assessment", "--quarter", quarter),
+                ReportKind::Work => ("work", "--year", year),
+                ReportKind::Technical => ("technical", "--year", year),
+            };
+            let value = value.as_deref().with_context(|| format!("report {name} needs {flag}"))?;
+            let doc = Document::parse(name, value).with_context(|| format!("{flag} {value:?} is not a period of a {name} report"))?;
+            let state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
+            if !doc.admissible(&plan, state.today()) {
+                anyhow::bail!("{flag} {value}: no such period yet, or before the plan");
+            }
+            let bytes = ecociv_web::documents::docx(&state, &plan, doc, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message()))?;
+            std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
+            println!("{}", output.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Archive { year, output, lang } => {
             let s = settings(&cli, None)?;

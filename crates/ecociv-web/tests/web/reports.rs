@@ -64,3 +64,109 @@ async fn the_archive_holds_every_evidence_file_as_uploaded() {
     assert!(z.by_name("5/缺失说明.txt").is_err(), "nothing missing for 5");
     app.db.cleanup().await;
 }
+
+/// Runs a command on a file written to a fresh folder; `None` when the program is missing,
+/// which fails under `CI=true`.
+fn with_file(name: &str, bytes: &[u8], program: &str, args: &[&str]) -> Option<(std::path::PathBuf, std::process::Output)> {
+    if std::process::Command::new(program).arg("--version").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true and {program} is missing (the test script installs it)");
+        eprintln!("SKIPPED ({program}): not installed");
+        return None;
+    }
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!("ecociv-doc-{}-{}", std::process::id(), CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), bytes).unwrap();
+    let out = std::process::Command::new(program).current_dir(&dir).args(args).output().unwrap();
+    assert!(out.status.success(), "{program}: {}", String::from_utf8_lossy(&out.stderr));
+    Some((dir, out))
+}
+
+/// The text of a `.docx` as LibreOffice converts it to PDF and pdftotext reads it back.
+fn pdf_text(docx: &[u8]) -> Option<String> {
+    let (dir, _) =
+        with_file("doc.docx", docx, "soffice", &["-env:UserInstallation=file:///tmp/ecociv-lo-profile", "--headless", "--convert-to", "pdf", "doc.docx"])?;
+    let pdf = std::fs::read(dir.join("doc.pdf")).expect("LibreOffice wrote a PDF");
+    let (_, out) = with_file("doc.pdf", &pdf, "pdftotext", &["-layout", "doc.pdf", "-"])?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// The tables of a `.docx` as python-docx reads them: tables → rows → cell texts.
+fn docx_tables(docx: &[u8]) -> Option<Vec<Vec<Vec<String>>>> {
+    if std::process::Command::new("python3").args(["-c", "import docx"]).status().map(|s| !s.success()).unwrap_or(true) {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true and python-docx is missing (the test script installs it)");
+        eprintln!("SKIPPED (python-docx): not installed");
+        return None;
+    }
+    let script = "import sys, json, docx\nd = docx.Document(sys.argv[1])\nprint(json.dumps([[[c.text for c in r.cells] for r in t.rows] for t in d.tables], ensure_ascii=False))";
+    let (_, out) = with_file("doc.docx", docx, "python3", &["-c", script, "doc.docx"])?;
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[tokio::test]
+async fn every_document_converts_to_pdf_and_holds_the_stores_data() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    // 2023 values: approved ones count, a submitted one does not
+    for (indicator, value, approve) in [("5", "100", true), ("6", "97.5", true), ("7.1", "85.2", true), ("7.2", "36", false)] {
+        let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": indicator, "year": 2023, "value": value})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        if approve {
+            let id = r.json()["id"].as_i64().unwrap();
+            assert_eq!(api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{id}/approve"), json!({})).await.status, StatusCode::OK);
+        }
+    }
+    for (i, month) in ["2024-03", "2024-04", "2024-05"].iter().enumerate() {
+        let cum = if i == 0 { json!("1000") } else { serde_json::Value::Null };
+        let body = json!({"period": month, "status": "under_way", "progress_percent": (i + 1) * 10, "investment_month_wan": "100", "investment_cumulative_wan": cum, "problems": "征地拆迁未完成"});
+        let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let plan = app.db.store.plan("150100").await.unwrap().unwrap();
+    let documents = [
+        ("/reports/technical/2023.docx", vec!["技术报告", "一、总体情况", "指标完成情况", "生态环境信息公开率", "97.5", "85.2"]),
+        ("/reports/work/2024.docx", vec!["工作报告", "重点项目建设情况", plan.project(12).unwrap().name.as_str(), "1200", "征地拆迁未完成"]),
+        ("/reports/bulletin/2024-05.docx", vec!["调度通报", "报送情况", "进度滞后的项目"]),
+        ("/reports/assessment/2024Q2.docx", vec!["考核情况通报", "旗县区", "市直部门", "市住建局"]),
+    ];
+    for (uri, says) in &documents {
+        let r = get(&app, "tf", uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
+        assert_eq!(r.headers["content-type"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+        let Some(text) = pdf_text(&r.bytes) else { continue };
+        let flat: String = text.split_whitespace().collect();
+        for s in says {
+            let s: String = s.split_whitespace().collect();
+            assert!(flat.contains(&s), "{uri}: the PDF lacks {s:?}:\n{text}");
+        }
+    }
+    // the technical report's table: every leaf, with the values and statuses the API gives
+    let r = get(&app, "tf", "/reports/technical/2023.docx").await;
+    if let Some(tables) = docx_tables(&r.bytes) {
+        let rows = &tables[0][1..];
+        assert_eq!(rows.len(), plan.leaves().len(), "every leaf of the 36 indicators");
+        // the public portal's standings: approved values only, as every page shows them
+        let standings = get(&app, "tf", "/api/v1/public/indicators").await.json();
+        let labels = [("met", "达标"), ("not_met", "未达标"), ("no_data", "无数据"), ("target_not_set", "目标未下达"), ("not_applicable", "不适用")];
+        for leaf in standings.as_array().expect("leaves") {
+            let code = leaf["code"].as_str().unwrap();
+            let row = rows.iter().find(|r| r[0] == code).unwrap_or_else(|| panic!("{code} in the table"));
+            let y2023 = leaf["years"].as_array().unwrap().iter().find(|y| y["year"] == 2023);
+            match y2023 {
+                Some(y) => {
+                    assert!(row[3].starts_with(y["value"].as_str().unwrap()), "{code}: {row:?} against {y}");
+                    let label = labels.iter().find(|(c, _)| *c == y["status"].as_str().unwrap()).expect("a status").1;
+                    assert_eq!(row[4], label, "{code}");
+                }
+                None => assert_eq!((row[3].as_str(), row[4].as_str()), ("", "无数据"), "{code}: no approved value"),
+            }
+        }
+        let r72 = rows.iter().find(|r| r[0] == "7.2").unwrap();
+        assert_eq!(r72[3], "", "a submitted value is not in the report");
+    }
+    // a period before the plan or not yet come; a CLI-only kind
+    for uri in ["/reports/technical/2019.docx", "/reports/bulletin/2024-07.docx", "/reports/minutes/2024.docx", "/reports/assessment/2024Q4.docx"] {
+        assert_eq!(get(&app, "tf", uri).await.status, StatusCode::NOT_FOUND, "{uri}");
+    }
+    app.db.cleanup().await;
+}

@@ -1,0 +1,405 @@
+//! The review's documents as Word files, for the pages and the CLI: the monthly dispatch
+//! bulletin, the quarterly assessment report, the annual work report and the annual technical
+//! report (`ecociv_report::documents`). Each is written from the same computation as its page
+//! (`bulletin::build`, `assessment::assess`, the approved standings), so the document and the
+//! page never disagree. Downloads: `/reports/{bulletin|assessment|work|technical}/{period}.docx`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use ecociv_core::Locale;
+use ecociv_core::entry::YearMonth;
+use ecociv_core::model::Plan;
+use ecociv_core::projection::Method;
+use ecociv_core::scoring::{Quarter, UnitScore};
+use ecociv_report::documents::{Masthead, TechnicalReport};
+use ecociv_report::docx::{Docx, TEXT_WIDTH};
+use ecociv_store::EntryState;
+
+use crate::AppState;
+use crate::auth::Authed;
+use crate::error::WebError;
+use crate::extract::P;
+use crate::workflow;
+
+/// A document and its period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    Bulletin(YearMonth),
+    Assessment(Quarter),
+    Work(i32),
+    Technical(i32),
+}
+
+impl Document {
+    /// Reads `bulletin` + `2024-05`, `assessment` + `2024Q2`, `work|technical` + `2024`.
+    pub fn parse(kind: &str, period: &str) -> Option<Document> {
+        match kind {
+            "bulletin" => period.parse().ok().map(Document::Bulletin),
+            "assessment" => period.parse().ok().map(Document::Assessment),
+            "work" => ecociv_core::entry::read_year(period).map(Document::Work),
+            "technical" => ecociv_core::entry::read_year(period).map(Document::Technical),
+            _ => None,
+        }
+    }
+    pub fn kind(self) -> &'static str {
+        match self {
+            Document::Bulletin(_) => "bulletin",
+            Document::Assessment(_) => "assessment",
+            Document::Work(_) => "work",
+            Document::Technical(_) => "technical",
+        }
+    }
+    pub fn period(self) -> String {
+        match self {
+            Document::Bulletin(m) => m.to_string(),
+            Document::Assessment(q) => q.to_string(),
+            Document::Work(y) | Document::Technical(y) => y.to_string(),
+        }
+    }
+    /// Whether its period has begun by `today` and lies within the plan's data.
+    pub fn admissible(self, plan: &Plan, today: chrono::NaiveDate) -> bool {
+        let this = YearMonth::of(today);
+        match self {
+            Document::Bulletin(m) => m <= this && m.year >= plan.start_year,
+            Document::Assessment(q) => q.months()[0] <= this && q.year >= plan.start_year,
+            Document::Work(y) => (plan.start_year..=this.year).contains(&y),
+            Document::Technical(y) => (plan.base_year..=this.year).contains(&y),
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/reports/{kind}/{file}", get(download))
+}
+
+async fn download(State(st): State<AppState>, a: Authed, P((kind, file)): P<(String, String)>) -> Result<Response, WebError> {
+    let l = a.locale;
+    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let not_found = || WebError::not_found("not_found").field("file", &format!("{kind}/{file}")).in_locale(l);
+    let doc = file.strip_suffix(".docx").and_then(|p| Document::parse(&kind, p)).filter(|d| d.admissible(&plan, st.today())).ok_or_else(not_found)?;
+    let bytes = docx(&st, &plan, doc, l).await.map_err(|e| e.in_locale(l))?;
+    let name = format!("{}-{}-{}.docx", plan.zone.name, title_word(doc, l), doc.period());
+    Ok(crate::exports::attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &name,
+        &format!("{}-{}.docx", doc.kind(), doc.period()),
+    ))
+}
+
+fn title_word(doc: Document, l: Locale) -> &'static str {
+    match doc {
+        Document::Bulletin(_) => l.pick("调度通报", "bulletin"),
+        Document::Assessment(_) => l.pick("考核通报", "assessment"),
+        Document::Work(_) => l.pick("工作报告", "work-report"),
+        Document::Technical(_) => l.pick("技术报告", "technical-report"),
+    }
+}
+
+fn internal<E: std::fmt::Display>(e: E) -> WebError {
+    tracing::error!("document: {e}");
+    WebError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal")
+}
+
+/// A document of a zone as a `.docx`.
+pub async fn docx(st: &AppState, plan: &Plan, doc: Document, l: Locale) -> Result<Vec<u8>, WebError> {
+    let z = &plan.zone.code;
+    let masthead = Masthead::default();
+    match doc {
+        Document::Technical(year) => {
+            let evidence: Vec<_> = st.store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();
+            let report = TechnicalReport {
+                plan,
+                year,
+                observations: &st.store.observations(z).await?,
+                uppers: &st.store.upper_targets(z).await?,
+                evidence: &evidence,
+                method: Method::Cagr,
+                masthead: &masthead,
+            };
+            report.docx(l).map_err(internal)
+        }
+        Document::Bulletin(month) => {
+            let settings = workflow::settings_of(st, z).await?;
+            let b = crate::bulletin::build(plan, &st.store.dispatch_reports(z).await?, month, st.today(), settings.dispatch_due_day);
+            bulletin_docx(plan, &b, &masthead, l).map_err(internal)
+        }
+        Document::Assessment(quarter) => {
+            let a = crate::assessment::assess(st, plan, quarter, None).await?;
+            assessment_docx(plan, &a, &masthead, l).map_err(internal)
+        }
+        Document::Work(year) => {
+            let reports = st.store.dispatch_reports(z).await?;
+            let settings = workflow::settings_of(st, z).await?;
+            let december =
+                crate::bulletin::build(plan, &reports, YearMonth { year, month: 12 }.min(YearMonth::of(st.today())), st.today(), settings.dispatch_due_day);
+            work_docx(plan, year, &reports, &december.behind, &masthead, l).map_err(internal)
+        }
+    }
+}
+
+fn zone_name(plan: &Plan, l: Locale) -> String {
+    l.pick(&plan.zone.name, &plan.zone.name_en).to_string()
+}
+
+/// The monthly dispatch bulletin: who reported on time, late or not at all, the best and the
+/// worst units, the projects behind.
+fn bulletin_docx(plan: &Plan, b: &crate::bulletin::Bulletin, m: &Masthead, l: Locale) -> Result<Vec<u8>, ecociv_report::ReportError> {
+    use crate::i18n::t;
+    let month = b.month;
+    let title = l
+        .pick(
+            &format!("{}生态文明建设示范区创建项目调度通报（{}年{}月）", zone_name(plan, l), month.year, month.month),
+            &format!("{}: dispatch bulletin of the demonstration zone projects, {month}", zone_name(plan, l)),
+        )
+        .to_string();
+    let mut d = Docx::new(&title);
+    d.red_header(&m.header);
+    d.title(&title);
+    d.heading(1, l.pick("一、报送情况", "1. Reporting"));
+    if b.judged {
+        d.para(l.pick(
+            &format!(
+                "{}应报送月度调度的项目{}个，按时报送{}个，逾期报送{}个，未报送{}个（报送截止日期：{}）。",
+                month, b.due, b.on_time, b.late_count, b.missing, b.due_date
+            ),
+            &format!(
+                "Of {} projects due to report for {month}, {} reported on time, {} late and {} not at all (due {}).",
+                b.due, b.on_time, b.late_count, b.missing, b.due_date
+            ),
+        ));
+    } else {
+        d.para(l.pick(
+            &format!("{}的调度报送截止日期为{}，尚未到期：已按时报送{}个，待报送{}个。", month, b.due_date, b.on_time, b.pending),
+            &format!("The reports for {month} are due on {}: {} sent so far, {} still to come.", b.due_date, b.on_time, b.pending),
+        ));
+    }
+    let (top, bottom) = crate::bulletin::best_and_worst(b);
+    if !top.is_empty() {
+        d.heading(2, l.pick("（一）报送较好的单位", "(1) Best reporting units"));
+        d.para(&top.iter().map(|u| format!("{}（{}%）", u.unit, u.score())).collect::<Vec<_>>().join("、"));
+    }
+    if !bottom.is_empty() {
+        d.heading(2, l.pick("（二）报送较差的单位", "(2) Weakest reporting units"));
+        d.para(&bottom.iter().map(|u| format!("{}（{}%）", u.unit, u.score())).collect::<Vec<_>>().join("、"));
+    }
+    if !b.late.is_empty() {
+        d.caption(l.pick("表1  未按时报送的项目", "Table 1  Projects not reported on time"));
+        let header =
+            [l.pick("序号", "No."), l.pick("项目名称", "Project"), l.pick("实施单位", "Implementers"), l.pick("情况", "State")].map(String::from).to_vec();
+        let rows: Vec<Vec<String>> =
+            b.late.iter().map(|(n, name, imp, how)| vec![n.to_string(), name.clone(), imp.join("、"), t(l, how.key()).to_string()]).collect();
+        d.table(&header, &rows, &[700, 4545, 2400, 1200]);
+    }
+    d.heading(1, l.pick("二、进度滞后的项目", "2. Projects behind"));
+    if b.behind.is_empty() {
+        d.para(l.pick("本月无进度明显滞后的项目。", "No project is clearly behind this month."));
+    } else {
+        d.caption(l.pick("表2  进度滞后的项目", "Table 2  Projects behind"));
+        let header = [
+            l.pick("序号", "No."),
+            l.pick("项目名称", "Project"),
+            l.pick("实施单位", "Implementers"),
+            l.pick("已报进度（%）", "Reported (%)"),
+            l.pick("应达进度（%）", "Expected (%)"),
+        ]
+        .map(String::from)
+        .to_vec();
+        let rows: Vec<Vec<String>> = b
+            .behind
+            .iter()
+            .map(|x| vec![x.number.to_string(), x.name.clone(), x.implementers.join("、"), x.reported.to_string(), x.expected.to_string()])
+            .collect();
+        d.table(&header, &rows, &[700, 3745, 2400, 1000, 1000]);
+    }
+    d.heading(1, l.pick("三、工作要求", "3. Requirements"));
+    m.human_text(&mut d, "requirements", l.pick("待填写：下一步工作要求", "to be written: what is required next"));
+    m.sign_off(&mut d);
+    d.finish()
+}
+
+/// The quarterly assessment report: the scores and ranks of regions and departments, with the
+/// change against the quarter before.
+fn assessment_docx(plan: &Plan, a: &crate::assessment::Assessment, m: &Masthead, l: Locale) -> Result<Vec<u8>, ecociv_report::ReportError> {
+    let title = l
+        .pick(
+            &format!("{}生态文明建设示范区创建工作{}考核情况通报", zone_name(plan, l), a.quarter.replace('Q', "年第") + "季度"),
+            &format!("{}: assessment of the demonstration zone work, {}", zone_name(plan, l), a.quarter),
+        )
+        .to_string();
+    let mut d = Docx::new(&title);
+    d.red_header(&m.header);
+    d.title(&title);
+    d.para(l.pick(
+        &format!("本次考核按评分规则第{}版（{}）计算，满分100分，得分相同者名次并列。", a.rules_version, a.rules_title),
+        &format!("Scored with version {} of the rules ({}), out of 100; equal scores share a rank.", a.rules_version, a.rules_title),
+    ));
+    let table = |d: &mut Docx, caption: &str, units: &[UnitScore]| {
+        d.caption(caption);
+        let header = [l.pick("名次", "Rank"), l.pick("单位", "Unit"), l.pick("得分", "Score"), l.pick("较上季度", "Change")].map(String::from).to_vec();
+        let rows: Vec<Vec<String>> = units
+            .iter()
+            .map(|u| vec![u.rank.to_string(), u.unit.clone(), format!("{:.2}", u.score), u.change.map(|c| format!("{c:+.2}")).unwrap_or_else(|| "—".into())])
+            .collect();
+        d.table(&header, &rows, &[1000, TEXT_WIDTH - 3600, 1300, 1300]);
+    };
+    d.heading(1, l.pick("一、旗县区考核结果", "1. Regions"));
+    table(&mut d, l.pick("表1  旗县区得分与排名", "Table 1  Regions: scores and ranks"), &a.regions);
+    d.heading(1, l.pick("二、市直部门考核结果", "2. Departments"));
+    table(&mut d, l.pick("表2  市直部门得分与排名", "Table 2  Departments: scores and ranks"), &a.departments);
+    d.heading(1, l.pick("三、有关要求", "3. Requirements"));
+    m.human_text(&mut d, "requirements", l.pick("待填写：对排名靠后单位的要求", "to be written: what is asked of the units at the bottom"));
+    m.sign_off(&mut d);
+    d.finish()
+}
+
+/// The annual work report: the 37 tasks and 76 projects as their reports of the year stand,
+/// what was done, what is behind and why.
+fn work_docx(
+    plan: &Plan,
+    year: i32,
+    reports: &[ecociv_store::DispatchRecord],
+    behind: &[crate::bulletin::Behind],
+    m: &Masthead,
+    l: Locale,
+) -> Result<Vec<u8>, ecociv_report::ReportError> {
+    let title = l
+        .pick(
+            &format!("{}{year}年度生态文明建设示范区创建工作报告", zone_name(plan, l)),
+            &format!("{}: work report of the demonstration zone, {year}", zone_name(plan, l)),
+        )
+        .to_string();
+    let of_year = |kind: &str, n: u32| {
+        let mut v: Vec<&ecociv_store::DispatchRecord> = reports
+            .iter()
+            .filter(|r| r.kind == kind && r.subject == i64::from(n) && r.state != EntryState::Returned && r.period.starts_with(&format!("{year}-")))
+            .collect();
+        v.sort_by(|a, b| a.period.cmp(&b.period));
+        v
+    };
+    let mut d = Docx::new(&title);
+    d.red_header(&m.header);
+    d.title(&title);
+    d.heading(1, l.pick("一、总体进展", "1. Overall progress"));
+    let reported_projects = plan.projects.iter().filter(|p| !of_year("project", p.number).is_empty()).count();
+    let completed = plan.projects.iter().filter(|p| of_year("project", p.number).last().is_some_and(|r| r.status == "completed")).count();
+    let invested: rust_decimal::Decimal = plan
+        .projects
+        .iter()
+        .filter_map(|p| of_year("project", p.number).last().and_then(|r| r.investment_cumulative_wan.parse::<rust_decimal::Decimal>().ok()))
+        .sum();
+    let reported_tasks = plan.tasks.iter().filter(|t| !of_year("task", t.number).is_empty()).count();
+    d.para(l.pick(
+        &format!(
+            "{year}年，{}项工作任务中{reported_tasks}项报送了调度情况；{}个重点项目中{reported_projects}个报送了调度情况，已完工{completed}个，累计完成投资{}万元；进度滞后的项目{}个。",
+            plan.tasks.len(),
+            plan.projects.len(),
+            invested.normalize(),
+            behind.len()
+        ),
+        &format!(
+            "In {year}, {reported_tasks} of {} tasks and {reported_projects} of {} projects reported; {completed} projects are completed, with {} 万元 invested to date; {} projects are behind.",
+            plan.tasks.len(),
+            plan.projects.len(),
+            invested.normalize(),
+            behind.len()
+        ),
+    ));
+    m.human_text(&mut d, "assessment", l.pick("待填写：年度工作总体评价", "to be written: the assessment of the year's work"));
+    d.heading(1, l.pick("二、工作任务完成情况", "2. The tasks"));
+    d.caption(l.pick(&format!("表1  {year}年度工作任务进展"), &format!("Table 1  The tasks in {year}")));
+    let header = [
+        l.pick("序号", "No."),
+        l.pick("工作任务", "Task"),
+        l.pick("牵头单位", "Leads"),
+        l.pick("报送次数", "Reports"),
+        l.pick("最新进展", "Latest progress"),
+        l.pick("存在问题", "Problems"),
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows: Vec<Vec<String>> = plan
+        .tasks
+        .iter()
+        .map(|t| {
+            let r = of_year("task", t.number);
+            let last = r.last();
+            vec![
+                t.number.to_string(),
+                t.title.clone(),
+                t.lead_departments.join("、"),
+                r.len().to_string(),
+                last.map(|x| format!("{}：{}", x.period, x.progress)).unwrap_or_else(|| l.pick("未报送", "not reported").into()),
+                last.map(|x| x.problems.clone()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    d.table(&header, &rows, &[520, 2300, 1300, 700, 2525, 1500]);
+    d.heading(1, l.pick("三、重点项目建设情况", "3. The projects"));
+    d.caption(l.pick(&format!("表2  {year}年度重点项目进展"), &format!("Table 2  The projects in {year}")));
+    let header = [
+        l.pick("序号", "No."),
+        l.pick("项目名称", "Project"),
+        l.pick("实施单位", "Implementers"),
+        l.pick("投资概算（亿元）", "Budget (亿元)"),
+        l.pick("累计投资（万元）", "Invested (万元)"),
+        l.pick("进度（%）", "Progress (%)"),
+        l.pick("状态", "Status"),
+        l.pick("存在问题", "Problems"),
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows: Vec<Vec<String>> = plan
+        .projects
+        .iter()
+        .map(|p| {
+            let last = of_year("project", p.number).last().copied();
+            vec![
+                p.number.to_string(),
+                p.name.clone(),
+                p.implementers.join("、"),
+                p.budget.as_ref().map(|b| b.yi.normalize().to_string()).unwrap_or_else(|| "—".into()),
+                last.map(|r| r.investment_cumulative_wan.clone()).unwrap_or_default(),
+                last.map(|r| r.progress_percent.clone()).unwrap_or_default(),
+                last.and_then(|r| ecociv_core::entry::ProjectStatus::parse(&r.status))
+                    .map(|s| s.label(l).to_string())
+                    .unwrap_or_else(|| l.pick("未报送", "not reported").into()),
+                last.map(|r| r.problems.clone()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    d.table(&header, &rows, &[520, 2400, 1300, 900, 900, 700, 700, 1425]);
+    d.heading(1, l.pick("四、进度滞后的项目及原因", "4. Projects behind, and why"));
+    if behind.is_empty() {
+        d.para(l.pick("无进度明显滞后的项目。", "No project is clearly behind."));
+    }
+    for b in behind {
+        let why = of_year("project", b.number).last().map(|r| r.problems.clone()).filter(|p| !p.trim().is_empty());
+        d.para(l.pick(
+            &format!(
+                "{} {}（{}）：已报进度{}%，应达{}%。原因：{}",
+                b.number,
+                b.name,
+                b.implementers.join("、"),
+                b.reported,
+                b.expected,
+                why.as_deref().unwrap_or("未报送原因")
+            ),
+            &format!(
+                "{} {} ({}): {}% reported, {}% expected. Why: {}",
+                b.number,
+                b.name,
+                b.implementers.join(", "),
+                b.reported,
+                b.expected,
+                why.as_deref().unwrap_or("no reason reported")
+            ),
+        ));
+    }
+    d.heading(1, l.pick("五、下一年度工作安排", "5. Next year"));
+    m.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
+    m.sign_off(&mut d);
+    d.finish()
+}
