@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod controls;
 pub mod entries;
+pub mod mastheads;
 pub mod records;
 pub mod testdb;
 pub mod trail;
@@ -14,6 +15,7 @@ pub mod trail;
 pub use accounts::AccountStore;
 pub use controls::{AssessmentRecord, ControlStore, EvidenceRecord, PeriodRecord, ScoringRulesRecord, ScoringStore, VetoRecord, VetoStore, ZoneSettingsRecord};
 pub use entries::{EntryStore, EntryWrite};
+pub use mastheads::{MastheadRecord, MastheadStore};
 pub use records::*;
 pub use trail::{TrailStore, Verification};
 
@@ -83,13 +85,13 @@ pub enum LoadOutcome {
 /// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
 /// [`EntryStore`], [`ControlStore`] and [`TrailStore`]; bring them into scope with
 /// `use ecociv_store::prelude::*`.
-pub trait Store: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + TrailStore {}
+pub trait Store: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + TrailStore {}
 
-impl<T: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + TrailStore> Store for T {}
+impl<T: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + TrailStore> Store for T {}
 
 /// Everything needed to call a store.
 pub mod prelude {
-    pub use crate::{AccountStore, ControlStore, EntryStore, PlanStore, ScoringStore, Store, TrailStore, VetoStore};
+    pub use crate::{AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, ScoringStore, Store, TrailStore, VetoStore};
 }
 
 /// Plans of the zones.

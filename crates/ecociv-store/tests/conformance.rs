@@ -35,6 +35,7 @@ on_both!(
     users_and_tokens,
     entries_are_unique_and_versioned,
     a_batch_is_stored_whole_or_not_at_all,
+    mastheads_are_kept_per_document,
     verify_catches_tampering
 );
 
@@ -299,4 +300,35 @@ async fn verify_catches_tampering(db: &TestDb) {
     db.execute("DELETE FROM users WHERE name = 'bob'").await;
     let v = db.store.verify("150100").await.unwrap();
     assert!(v.broken.as_ref().is_some_and(|b| b.problem.contains("cut off")), "{v:?}");
+}
+
+async fn mastheads_are_kept_per_document(db: &TestDb) {
+    loaded(db).await;
+    let m = ecociv_store::MastheadRecord {
+        zone: "150100".into(),
+        kind: "technical".into(),
+        period: "2024".into(),
+        header_lines: vec!["呼和浩特市生态文明建设示范区创建工作领导小组办公室".into(), "ᠬᠥᠬᠡᠬᠣᠲᠠ".into()],
+        number: "呼生态创发〔2025〕1号".into(),
+        issuer: "呼和浩特市生态环境局".into(),
+        issued_on: "2025年3月31日".into(),
+        texts: [("assessment".to_string(), "全年工作扎实推进。\n第二段。".to_string())].into(),
+        updated_by: "tf".into(),
+        updated_at: "2025-03-30T00:00:00Z".into(),
+    };
+    let before = db.store.trail("150100").await.unwrap().len();
+    db.store.set_masthead(&m, "tf").await.unwrap();
+    assert_eq!(db.store.mastheads("150100").await.unwrap(), vec![m.clone()], "stored exactly, Mongolian script included");
+    // a change replaces it, another document has its own
+    let changed = ecociv_store::MastheadRecord { number: "呼生态创发〔2025〕2号".into(), updated_at: "2025-03-31T00:00:00Z".into(), ..m.clone() };
+    db.store.set_masthead(&changed, "tf").await.unwrap();
+    let other = ecociv_store::MastheadRecord { kind: "work".into(), updated_at: "2025-04-01T00:00:00Z".into(), ..m.clone() };
+    db.store.set_masthead(&other, "tf").await.unwrap();
+    let all = db.store.mastheads("150100").await.unwrap();
+    assert_eq!(all, vec![other, changed], "the latest change first");
+    let trail = db.store.trail("150100").await.unwrap();
+    assert_eq!(trail.len(), before + 3);
+    assert_eq!((trail[before + 1].action.as_str(), trail[before + 1].entity_id.as_str()), ("masthead.updated", "technical/2024"));
+    assert!(trail[before + 1].before.contains("〔2025〕1号"), "the trail keeps what was replaced");
+    assert!(db.store.verify("150100").await.unwrap().ok());
 }

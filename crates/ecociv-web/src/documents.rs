@@ -6,7 +6,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ecociv_core::Locale;
 use ecociv_core::entry::YearMonth;
@@ -71,7 +71,249 @@ impl Document {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/reports/{kind}/{file}", get(download))
+    Router::new()
+        .route("/reports", get(page))
+        .route("/reports/masthead", axum::routing::post(masthead_form))
+        .route("/reports/{kind}/{file}", get(download))
+        .route("/api/v1/mastheads", get(api_mastheads))
+        .route("/api/v1/mastheads/{kind}/{period}", axum::routing::put(api_set_masthead))
+}
+
+/// The paragraphs a person writes, by key, for each kind of document.
+pub fn text_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "bulletin" | "assessment" => &["requirements"],
+        _ => &["assessment", "measures"],
+    }
+}
+
+/// A masthead as the task force sends it.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct MastheadInput {
+    #[serde(default)]
+    pub header_lines: Vec<String>,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub issued_on: String,
+    /// Paragraphs by key: `assessment` and `measures` (work, technical), `requirements`
+    /// (bulletin, assessment).
+    #[serde(default)]
+    pub texts: std::collections::BTreeMap<String, String>,
+}
+
+/// The task force sets the masthead of a document.
+pub async fn set_masthead(
+    st: &AppState,
+    actor: &ecociv_core::access::Actor,
+    kind: &str,
+    period: &str,
+    input: &MastheadInput,
+) -> Result<ecociv_store::MastheadRecord, WebError> {
+    use ecociv_core::entry::{FieldError, check_text};
+    let plan = workflow::plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(WebError::forbidden());
+    }
+    let doc = Document::parse(kind, period).ok_or_else(|| WebError::not_found("not_found").field("document", &format!("{kind}/{period}")))?;
+    let mut errs = Vec::new();
+    for (field, text) in [("number", &input.number), ("issuer", &input.issuer), ("issued_on", &input.issued_on)] {
+        check_text(&mut errs, field, text);
+        if text.chars().count() > 200 {
+            errs.push(FieldError::new(field, "too_long", "不能超过 200 字", "at most 200 characters"));
+        }
+    }
+    for line in &input.header_lines {
+        check_text(&mut errs, "header_lines", line);
+    }
+    if input.header_lines.len() > 4 || input.header_lines.iter().any(|l| l.chars().count() > 100) {
+        errs.push(FieldError::new("header_lines", "too_long", "版头最多 4 行、每行不超过 100 字", "at most 4 header lines of 100 characters"));
+    }
+    let keys = text_keys(doc.kind());
+    for (key, text) in &input.texts {
+        if !keys.contains(&key.as_str()) {
+            errs.push(FieldError::new(
+                "texts",
+                "unknown_text",
+                format!("此类文件没有“{key}”段落（可用：{}）", keys.join("、")),
+                format!("this document has no {key:?} text (it has {})", keys.join(", ")),
+            ));
+        }
+        check_text(&mut errs, "texts", text);
+        if text.chars().count() > 20_000 {
+            errs.push(FieldError::new("texts", "too_long", "每段文字不能超过 20000 字", "at most 20000 characters a text"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(WebError::invalid(errs));
+    }
+    let rec = ecociv_store::MastheadRecord {
+        zone: plan.zone.code.clone(),
+        kind: doc.kind().into(),
+        period: doc.period(),
+        header_lines: input.header_lines.iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect(),
+        number: input.number.trim().into(),
+        issuer: input.issuer.trim().into(),
+        issued_on: input.issued_on.trim().into(),
+        texts: input.texts.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).filter(|(_, v)| !v.is_empty()).collect(),
+        updated_by: actor.name.clone(),
+        updated_at: ecociv_store::trail::now(),
+    };
+    st.store.set_masthead(&rec, &actor.name).await?;
+    Ok(rec)
+}
+
+/// The masthead a document is printed with: its own, else the header lines and the signing
+/// office of the zone's latest one (they rarely change), with no number, date or texts.
+pub async fn masthead_of(st: &AppState, zone: &str, doc: Document) -> Result<Masthead, WebError> {
+    let all = st.store.mastheads(zone).await?;
+    let own = all.iter().find(|m| m.kind == doc.kind() && m.period == doc.period());
+    Ok(match (own, all.first()) {
+        (Some(m), _) => Masthead {
+            header: ecociv_report::docx::RedHeader { lines: m.header_lines.clone(), number: m.number.clone() },
+            issuer: m.issuer.clone(),
+            date: m.issued_on.clone(),
+            texts: m.texts.clone(),
+        },
+        (None, Some(latest)) => Masthead {
+            header: ecociv_report::docx::RedHeader { lines: latest.header_lines.clone(), number: String::new() },
+            issuer: latest.issuer.clone(),
+            ..Masthead::default()
+        },
+        (None, None) => Masthead::default(),
+    })
+}
+
+/// The mastheads of the zone's documents.
+#[utoipa::path(get, path = "/api/v1/mastheads", responses((status = 200, body = [ecociv_store::MastheadRecord])), security(("bearer" = []), ("cookie" = [])))]
+pub(crate) async fn api_mastheads(State(st): State<AppState>, a: Authed) -> Result<axum::Json<Vec<ecociv_store::MastheadRecord>>, WebError> {
+    let plan = workflow::plan_of(&st, &a.actor).await?;
+    Ok(axum::Json(st.store.mastheads(&plan.zone.code).await?))
+}
+
+/// The task force sets what a document carries: header lines, number, signing office, date,
+/// and the paragraphs only people write.
+#[utoipa::path(put, path = "/api/v1/mastheads/{kind}/{period}", params(("kind" = String, Path, description = "bulletin, assessment, work, technical"), ("period" = String, Path, description = "2024-05, 2024Q2, 2024")),
+    request_body = MastheadInput,
+    responses((status = 200, body = ecociv_store::MastheadRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+pub(crate) async fn api_set_masthead(
+    State(st): State<AppState>,
+    a: Authed,
+    P((kind, period)): P<(String, String)>,
+    crate::extract::J(input): crate::extract::J<MastheadInput>,
+) -> Result<axum::Json<ecociv_store::MastheadRecord>, WebError> {
+    a.check_csrf(None)?;
+    Ok(axum::Json(set_masthead(&st, &a.actor, &kind, &period, &input).await.map_err(|e| e.in_locale(a.locale))?))
+}
+
+#[derive(askama::Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    l: crate::pages::Layout,
+    task_force: bool,
+    /// (label, link) of each document.
+    documents: Vec<(String, String)>,
+    /// The document whose masthead is being edited, and its masthead.
+    kind: String,
+    period: String,
+    masthead: Masthead,
+    text_keys: Vec<(&'static str, String)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ReportsQuery {
+    kind: Option<String>,
+    period: Option<String>,
+}
+
+/// The documents of the review to download; the task force edits their mastheads here.
+async fn page(
+    State(st): State<AppState>,
+    crate::i18n::Lang(l): crate::i18n::Lang,
+    uri: axum::extract::OriginalUri,
+    a: Authed,
+    crate::extract::Q(q): crate::extract::Q<ReportsQuery>,
+) -> Response {
+    let plan = match workflow::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return crate::pages::error_page(&st, l, &uri, e),
+    };
+    let today = st.today();
+    let month = crate::pages_loop::report_month(today);
+    let quarter = Quarter::of(month);
+    let mut docs = vec![Document::Bulletin(month), Document::Assessment(quarter)];
+    for y in (plan.base_year..=YearMonth::of(today).year).rev() {
+        docs.push(Document::Work(y));
+        docs.push(Document::Technical(y));
+    }
+    let documents = docs
+        .into_iter()
+        .filter(|d| d.admissible(&plan, today))
+        .map(|d| (format!("{} {}", title_word(d, l), d.period()), format!("/reports/{}/{}.docx", d.kind(), d.period())))
+        .collect();
+    let doc = q.kind.as_deref().zip(q.period.as_deref()).and_then(|(k, p)| Document::parse(k, p)).unwrap_or(Document::Technical(YearMonth::of(today).year - 1));
+    let masthead = masthead_of(&st, &plan.zone.code, doc).await.unwrap_or_default();
+    let text_keys = text_keys(doc.kind()).iter().map(|k| (*k, masthead.texts.get(*k).cloned().unwrap_or_default())).collect();
+    let task_force = a.actor.can_approve(&plan);
+    let page = ReportsPage {
+        l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        task_force,
+        documents,
+        kind: doc.kind().into(),
+        period: doc.period(),
+        masthead,
+        text_keys,
+    };
+    crate::pages::render(&page)
+}
+
+#[derive(serde::Deserialize)]
+struct MastheadForm {
+    #[serde(default)]
+    csrf: String,
+    kind: String,
+    period: String,
+    #[serde(default)]
+    header_lines: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    issued_on: String,
+    #[serde(default)]
+    assessment: String,
+    #[serde(default)]
+    measures: String,
+    #[serde(default)]
+    requirements: String,
+}
+
+async fn masthead_form(
+    State(st): State<AppState>,
+    crate::i18n::Lang(l): crate::i18n::Lang,
+    uri: axum::extract::OriginalUri,
+    a: Authed,
+    crate::extract::F(f): crate::extract::F<MastheadForm>,
+) -> Response {
+    if let Err(e) = a.check_csrf(Some(&f.csrf)) {
+        return crate::pages::error_page(&st, l, &uri, e);
+    }
+    let keys = text_keys(&f.kind);
+    let texts = [("assessment", &f.assessment), ("measures", &f.measures), ("requirements", &f.requirements)]
+        .into_iter()
+        .filter(|(k, _)| keys.contains(k))
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let input =
+        MastheadInput { header_lines: f.header_lines.lines().map(String::from).collect(), number: f.number, issuer: f.issuer, issued_on: f.issued_on, texts };
+    match set_masthead(&st, &a.actor, &f.kind, &f.period, &input).await {
+        Ok(m) => axum::response::Redirect::to(&format!("/reports?kind={}&period={}#masthead", m.kind, m.period)).into_response(),
+        Err(e) => crate::pages::error_page(&st, l, &uri, e),
+    }
 }
 
 async fn download(State(st): State<AppState>, a: Authed, P((kind, file)): P<(String, String)>) -> Result<Response, WebError> {
@@ -106,7 +348,7 @@ fn internal<E: std::fmt::Display>(e: E) -> WebError {
 /// A document of a zone as a `.docx`.
 pub async fn docx(st: &AppState, plan: &Plan, doc: Document, l: Locale) -> Result<Vec<u8>, WebError> {
     let z = &plan.zone.code;
-    let masthead = Masthead::default();
+    let masthead = masthead_of(st, z, doc).await?;
     match doc {
         Document::Technical(year) => {
             let evidence: Vec<_> = st.store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();

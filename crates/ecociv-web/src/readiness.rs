@@ -164,6 +164,10 @@ struct ReadinessPage {
     l: Layout,
     /// The task force downloads the yearly archives here.
     task_force: bool,
+    /// The years whose archive and technical report can be made (begun by today); those of the
+    /// work report (from the plan's start).
+    doc_years: Vec<i32>,
+    work_years: Vec<i32>,
     r: Readiness,
     rows: Vec<(String, String, Vec<Cell>)>,
 }
@@ -184,7 +188,10 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         .collect();
     let task_force = a.actor.can_approve(&plan);
     let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
-    render(&ReadinessPage { l: lay, task_force, r, rows })
+    let this_year = chrono::Datelike::year(&st.today());
+    let doc_years: Vec<i32> = r.years.iter().copied().filter(|y| (plan.base_year..=this_year).contains(y)).collect();
+    let work_years = doc_years.iter().copied().filter(|y| *y >= plan.start_year).collect();
+    render(&ReadinessPage { l: lay, task_force, doc_years, work_years, r, rows })
 }
 
 /// The OpenAPI paths of readiness and vetoes.

@@ -569,7 +569,7 @@ async fn form(app: &Loop, cookie: &str, uri: &str, body: &str) -> Reply {
     send(app, "POST", uri, &[("content-type", "application/x-www-form-urlencoded"), ("cookie", cookie)], Body::from(body.to_string())).await
 }
 
-fn enc(s: &str) -> String {
+pub(super) fn enc(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use ecociv_store::testdb::TestDb;
 use serde_json::json;
 
-use super::data_loop::{Loop, Reply, api, send, setup, upload};
+use super::data_loop::{Loop, PASSWORD, Reply, api, cookie_of, csrf_in, enc, login, send, setup, upload};
 
 async fn get(app: &Loop, user: &str, uri: &str) -> Reply {
     let auth = format!("Bearer tok-{user}");
@@ -168,5 +168,60 @@ async fn every_document_converts_to_pdf_and_holds_the_stores_data() {
     for uri in ["/reports/technical/2019.docx", "/reports/bulletin/2024-07.docx", "/reports/minutes/2024.docx", "/reports/assessment/2024Q4.docx"] {
         assert_eq!(get(&app, "tf", uri).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_task_force_writes_the_masthead_and_the_human_paragraphs() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let mongolian = "ᠬᠥᠬᠡᠬᠣᠲᠠ ᠶᠢᠨ ᠡᠺᠣᠯᠣᠭᠢ";
+    let masthead = json!({
+        "header_lines": ["呼和浩特市生态文明建设示范区创建工作领导小组办公室", mongolian],
+        "number": "呼生态创发〔2024〕3号",
+        "issuer": "呼和浩特市生态文明建设示范区创建工作领导小组办公室",
+        "issued_on": "2024年3月31日",
+        "texts": {"assessment": "2023年创建工作总体推进有序。\n重点项目按计划实施。"}
+    });
+    assert_eq!(api(&app, Some("env"), "PUT", "/api/v1/mastheads/technical/2023", masthead.clone()).await.status, StatusCode::FORBIDDEN);
+    let bad = json!({"texts": {"minutes": "x"}, "number": "a\u{7}b"});
+    let r = api(&app, Some("tf"), "PUT", "/api/v1/mastheads/technical/2023", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["error"]["fields"]["texts"].is_string() && r.json()["error"]["fields"]["number"].is_string(), "{}", r.body);
+    assert_eq!(api(&app, Some("tf"), "PUT", "/api/v1/mastheads/technical/1999x", masthead.clone()).await.status, StatusCode::NOT_FOUND);
+    let r = api(&app, Some("tf"), "PUT", "/api/v1/mastheads/technical/2023", masthead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(get(&app, "env", "/api/v1/mastheads").await.json()[0]["number"], "呼生态创发〔2024〕3号");
+    let doc = get(&app, "tf", "/reports/technical/2023.docx").await;
+    let mut xml = String::new();
+    zip::ZipArchive::new(std::io::Cursor::new(doc.bytes.clone())).unwrap().by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+    assert!(xml.contains(mongolian), "the Mongolian header line");
+    if let Some(text) = pdf_text(&doc.bytes) {
+        let flat: String = text.split_whitespace().collect();
+        for s in ["呼生态创发〔2024〕3号", "2023年创建工作总体推进有序。", "重点项目按计划实施。", "2024年3月31日", "【待填写：下一年度工作措施】"]
+        {
+            assert!(flat.contains(s), "{s}:\n{text}");
+        }
+        assert!(!flat.contains("待填写：年度总体评价"), "the written paragraph replaces its placeholder");
+    }
+    // another document takes the zone's header lines and signing office, not the number
+    let work = get(&app, "tf", "/reports/work/2024.docx").await;
+    let mut xml = String::new();
+    zip::ZipArchive::new(std::io::Cursor::new(work.bytes)).unwrap().by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+    assert!(xml.contains("呼和浩特市生态文明建设示范区创建工作领导小组办公室") && !xml.contains("〔2024〕3号"));
+    // through the page
+    let cookie = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/reports?kind=bulletin&period=2024-05", &[("cookie", &cookie)], Body::empty()).await;
+    assert!(page.body.contains("masthead-form") && page.body.contains("name=\"requirements\""), "a bulletin asks for requirements");
+    let csrf = csrf_in(&page.body);
+    let form = format!("csrf={csrf}&kind=bulletin&period=2024-05&number={}&requirements={}", enc("呼生态创办〔2024〕9号"), enc("请各单位按时报送。"));
+    let r = send(&app, "POST", "/reports/masthead", &[("cookie", &cookie), ("content-type", "application/x-www-form-urlencoded")], Body::from(form)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let bulletin = get(&app, "tf", "/reports/bulletin/2024-05.docx").await;
+    if let Some(text) = pdf_text(&bulletin.bytes) {
+        let flat: String = text.split_whitespace().collect();
+        assert!(flat.contains("呼生态创办〔2024〕9号") && flat.contains("请各单位按时报送。"), "{text}");
+    }
+    let events = app.db.store.trail("150100").await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.action == "masthead.updated").count(), 2);
     app.db.cleanup().await;
 }
