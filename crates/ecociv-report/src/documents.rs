@@ -1,4 +1,5 @@
-//! The documents of the review, written from the approved data as Word files ([`crate::docx`]):
+//! The documents of the review, written from the approved data as official documents
+//! ([`crate::official`], to Word or PDF):
 //! the annual technical report ([`TechnicalReport`]: every indicator with its value, target,
 //! status, trend, projection, lead departments and evidence). Text only a person can write
 //! (the assessment of the year, the measures for next year) comes from what the task force
@@ -11,8 +12,8 @@ use ecociv_core::projection::Method;
 use ecociv_core::rule::Status;
 use ecociv_store::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
 
-use crate::docx::{Docx, RedHeader, TEXT_WIDTH};
-use crate::{ReportError, approved_standings};
+use crate::approved_standings;
+use crate::official::{OfficialDoc, RedHeader, TEXT_WIDTH};
 
 /// What the task force puts on a document: the red header, the office that signs and the
 /// date of issue, and the paragraphs only people write (by key: `assessment`, `measures`).
@@ -27,14 +28,14 @@ pub struct Masthead {
 
 impl Masthead {
     /// The task force's paragraphs for `key`, or a placeholder saying what is to be written.
-    pub fn human_text(&self, d: &mut Docx, key: &str, placeholder: &str) {
+    pub fn human_text(&self, d: &mut OfficialDoc, key: &str, placeholder: &str) {
         match self.texts.get(key).filter(|t| !t.trim().is_empty()) {
             Some(text) => text.lines().filter(|p| !p.trim().is_empty()).for_each(|p| d.para(p.trim())),
             None => d.placeholder(placeholder),
         }
     }
     /// The issuing office and the date of issue, right-aligned at the end.
-    pub fn sign_off(&self, d: &mut Docx) {
+    pub fn sign_off(&self, d: &mut OfficialDoc) {
         if !self.issuer.trim().is_empty() || !self.date.trim().is_empty() {
             d.para("");
             d.right(&self.issuer);
@@ -51,6 +52,8 @@ pub struct TechnicalReport<'a> {
     pub uppers: &'a [UpperTargetRecord],
     /// The evidence of observations.
     pub evidence: &'a [EvidenceRecord],
+    /// Evidence whose file is gone or no longer has the hash it was uploaded with, by id.
+    pub missing_files: &'a [i64],
     pub method: Method,
     pub masthead: &'a Masthead,
 }
@@ -114,8 +117,8 @@ impl TechnicalReport<'_> {
             .collect()
     }
 
-    /// The report as a `.docx`.
-    pub fn docx(&self, l: Locale) -> Result<Vec<u8>, ReportError> {
+    /// The report, to be written as Word or PDF.
+    pub fn document(&self, l: Locale) -> OfficialDoc {
         let plan = self.plan;
         let y = self.year;
         let rows = self.rows(l);
@@ -123,7 +126,7 @@ impl TechnicalReport<'_> {
         let title = l
             .pick(&format!("{zone}{y}年度生态文明建设示范区创建技术报告"), &format!("{zone}: technical report of the eco-civilization demonstration zone, {y}"))
             .to_string();
-        let mut d = Docx::new(&title);
+        let mut d = OfficialDoc::new(&title);
         d.red_header(&self.masthead.header);
         d.title(&title);
         let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
@@ -211,16 +214,24 @@ impl TechnicalReport<'_> {
             .iter()
             .flat_map(|o| {
                 self.evidence.iter().filter(move |e| e.entity == "observation" && e.entity_id == o.id).map(move |e| {
+                    let missing = if self.missing_files.contains(&e.id) { l.pick("（文件缺失）", " (file missing)") } else { "" };
                     vec![
                         o.indicator.clone(),
                         if o.region.is_empty() { "—".into() } else { o.region.clone() },
-                        e.file_name.clone(),
+                        format!("{}{missing}", e.file_name),
                         e.uploaded_by.clone(),
                         e.hash.chars().take(16).collect(),
                     ]
                 })
             })
             .collect();
+        let missing = evidence.iter().filter(|r| r[2].ends_with(l.pick("（文件缺失）", " (file missing)"))).count();
+        if missing > 0 {
+            d.para(l.pick(
+                &format!("注意：{missing}份佐证材料的文件已缺失或与上传时不符，已在下表中标出，请重新上传。"),
+                &format!("Note: the files of {missing} pieces of evidence are missing or no longer match their upload; they are marked below and must be uploaded again."),
+            ));
+        }
         if evidence.is_empty() {
             d.para(l.pick(&format!("{y}年度已审核的数值尚无佐证材料。"), &format!("No approved value of {y} has evidence yet.")));
         } else {
@@ -233,6 +244,6 @@ impl TechnicalReport<'_> {
         d.heading(1, l.pick("五、下一步工作", "5. Next steps"));
         self.masthead.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
         self.masthead.sign_off(&mut d);
-        d.finish()
+        d
     }
 }

@@ -17,8 +17,9 @@ use rust_xlsxwriter::{Format, Workbook};
 
 pub mod archive;
 pub mod documents;
-pub mod docx;
 pub mod import;
+pub mod official;
+pub mod pdf;
 pub mod template;
 
 /// One cell.
@@ -67,6 +68,8 @@ pub enum ReportError {
     Zip(#[from] zip::result::ZipError),
     #[error("writing: {0}")]
     Io(#[from] std::io::Error),
+    #[error("pdf: {0}")]
+    Pdf(String),
 }
 
 fn yi(d: Decimal) -> Cell {

@@ -1,8 +1,10 @@
-//! The review's documents as Word files, for the pages and the CLI: the monthly dispatch
+//! The review's documents, for the pages and the CLI: the monthly dispatch
 //! bulletin, the quarterly assessment report, the annual work report and the annual technical
-//! report (`ecociv_report::documents`). Each is written from the same computation as its page
-//! (`bulletin::build`, `assessment::assess`, the approved standings), so the document and the
-//! page never disagree. Downloads: `/reports/{bulletin|assessment|work|technical}/{period}.docx`.
+//! report (`ecociv_report::documents`), as Word or PDF. Each is written from the same
+//! computation as its page (`bulletin::build`, `assessment::assess`, the approved standings),
+//! so the document and the page never disagree. Downloads:
+//! `/reports/{bulletin|assessment|work|technical}/{period}.{docx|pdf}`; the page `/reports`
+//! lists them and lets the task force write their mastheads.
 
 use axum::Router;
 use axum::extract::State;
@@ -14,7 +16,7 @@ use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
 use ecociv_core::scoring::{Quarter, UnitScore};
 use ecociv_report::documents::{Masthead, TechnicalReport};
-use ecociv_report::docx::{Docx, TEXT_WIDTH};
+use ecociv_report::official::{OfficialDoc, TEXT_WIDTH};
 use ecociv_store::EntryState;
 
 use crate::AppState;
@@ -172,13 +174,13 @@ pub async fn masthead_of(st: &AppState, zone: &str, doc: Document) -> Result<Mas
     let own = all.iter().find(|m| m.kind == doc.kind() && m.period == doc.period());
     Ok(match (own, all.first()) {
         (Some(m), _) => Masthead {
-            header: ecociv_report::docx::RedHeader { lines: m.header_lines.clone(), number: m.number.clone() },
+            header: ecociv_report::official::RedHeader { lines: m.header_lines.clone(), number: m.number.clone() },
             issuer: m.issuer.clone(),
             date: m.issued_on.clone(),
             texts: m.texts.clone(),
         },
         (None, Some(latest)) => Masthead {
-            header: ecociv_report::docx::RedHeader { lines: latest.header_lines.clone(), number: String::new() },
+            header: ecociv_report::official::RedHeader { lines: latest.header_lines.clone(), number: String::new() },
             issuer: latest.issuer.clone(),
             ..Masthead::default()
         },
@@ -214,8 +216,8 @@ pub(crate) async fn api_set_masthead(
 struct ReportsPage {
     l: crate::pages::Layout,
     task_force: bool,
-    /// (label, link) of each document.
-    documents: Vec<(String, String)>,
+    /// (label, kind, period) of each document.
+    documents: Vec<(String, String, String)>,
     /// The document whose masthead is being edited, and its masthead.
     kind: String,
     period: String,
@@ -252,7 +254,7 @@ async fn page(
     let documents = docs
         .into_iter()
         .filter(|d| d.admissible(&plan, today))
-        .map(|d| (format!("{} {}", title_word(d, l), d.period()), format!("/reports/{}/{}.docx", d.kind(), d.period())))
+        .map(|d| (format!("{} {}", title_word(d, l), d.period()), d.kind().to_string(), d.period()))
         .collect();
     let doc = q.kind.as_deref().zip(q.period.as_deref()).and_then(|(k, p)| Document::parse(k, p)).unwrap_or(Document::Technical(YearMonth::of(today).year - 1));
     let masthead = masthead_of(&st, &plan.zone.code, doc).await.unwrap_or_default();
@@ -316,19 +318,57 @@ async fn masthead_form(
     }
 }
 
+/// How a document is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Docx,
+    Pdf,
+}
+
+impl Format {
+    pub fn parse(ext: &str) -> Option<Format> {
+        match ext {
+            "docx" => Some(Format::Docx),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Docx => "docx",
+            Format::Pdf => "pdf",
+        }
+    }
+    fn media_type(self) -> &'static str {
+        match self {
+            Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Format::Pdf => "application/pdf",
+        }
+    }
+}
+
 async fn download(State(st): State<AppState>, a: Authed, P((kind, file)): P<(String, String)>) -> Result<Response, WebError> {
     let l = a.locale;
     let plan = workflow::plan_of(&st, &a.actor).await?;
     let not_found = || WebError::not_found("not_found").field("file", &format!("{kind}/{file}")).in_locale(l);
-    let doc = file.strip_suffix(".docx").and_then(|p| Document::parse(&kind, p)).filter(|d| d.admissible(&plan, st.today())).ok_or_else(not_found)?;
-    let bytes = docx(&st, &plan, doc, l).await.map_err(|e| e.in_locale(l))?;
-    let name = format!("{}-{}-{}.docx", plan.zone.name, title_word(doc, l), doc.period());
-    Ok(crate::exports::attachment(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        &name,
-        &format!("{}-{}.docx", doc.kind(), doc.period()),
-    ))
+    let (period, format) = file.rsplit_once('.').and_then(|(p, ext)| Some((p, Format::parse(ext)?))).ok_or_else(not_found)?;
+    let doc = Document::parse(&kind, period).filter(|d| d.admissible(&plan, st.today())).ok_or_else(not_found)?;
+    let bytes = render(&st, &plan, doc, format, l).await.map_err(|e| e.in_locale(l))?;
+    let ext = format.ext();
+    let name = format!("{}-{}-{}.{ext}", plan.zone.name, title_word(doc, l), doc.period());
+    Ok(crate::exports::attachment(bytes, format.media_type(), &name, &format!("{}-{}.{ext}", doc.kind(), doc.period())))
+}
+
+/// A document of a zone written as Word or PDF (typst, off the async threads).
+pub async fn render(st: &AppState, plan: &Plan, doc: Document, format: Format, l: Locale) -> Result<Vec<u8>, WebError> {
+    let d = document(st, plan, doc, l).await?;
+    match format {
+        Format::Docx => d.docx().map_err(internal),
+        Format::Pdf => {
+            let font = st.pdf_font.clone();
+            tokio::task::spawn_blocking(move || ecociv_report::pdf::pdf(&d, font.as_deref().map(Vec::as_slice))).await.map_err(internal)?.map_err(internal)
+        }
+    }
 }
 
 fn title_word(doc: Document, l: Locale) -> &'static str {
@@ -345,39 +385,49 @@ fn internal<E: std::fmt::Display>(e: E) -> WebError {
     WebError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal")
 }
 
-/// A document of a zone as a `.docx`.
-pub async fn docx(st: &AppState, plan: &Plan, doc: Document, l: Locale) -> Result<Vec<u8>, WebError> {
+/// A document of a zone, from the same computation as its page.
+pub async fn document(st: &AppState, plan: &Plan, doc: Document, l: Locale) -> Result<OfficialDoc, WebError> {
     let z = &plan.zone.code;
     let masthead = masthead_of(st, z, doc).await?;
     match doc {
         Document::Technical(year) => {
             let evidence: Vec<_> = st.store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();
+            let observations = st.store.observations(z).await?;
+            // the files the report lists (the year's approved values) are checked against their hash
+            let listed: Vec<i64> = observations.iter().filter(|o| o.year == i64::from(year) && o.state == EntryState::Approved).map(|o| o.id).collect();
+            let mut missing_files = Vec::new();
+            for e in evidence.iter().filter(|e| listed.contains(&e.entity_id)) {
+                if st.store.blob(&e.hash).await?.is_none_or(|b| ecociv_store::controls::content_hash(&b) != e.hash) {
+                    missing_files.push(e.id);
+                }
+            }
             let report = TechnicalReport {
+                missing_files: &missing_files,
                 plan,
                 year,
-                observations: &st.store.observations(z).await?,
+                observations: &observations,
                 uppers: &st.store.upper_targets(z).await?,
                 evidence: &evidence,
                 method: Method::Cagr,
                 masthead: &masthead,
             };
-            report.docx(l).map_err(internal)
+            Ok(report.document(l))
         }
         Document::Bulletin(month) => {
             let settings = workflow::settings_of(st, z).await?;
             let b = crate::bulletin::build(plan, &st.store.dispatch_reports(z).await?, month, st.today(), settings.dispatch_due_day);
-            bulletin_docx(plan, &b, &masthead, l).map_err(internal)
+            Ok(bulletin_doc(plan, &b, &masthead, l))
         }
         Document::Assessment(quarter) => {
             let a = crate::assessment::assess(st, plan, quarter, None).await?;
-            assessment_docx(plan, &a, &masthead, l).map_err(internal)
+            Ok(assessment_doc(plan, &a, &masthead, l))
         }
         Document::Work(year) => {
             let reports = st.store.dispatch_reports(z).await?;
             let settings = workflow::settings_of(st, z).await?;
             let december =
                 crate::bulletin::build(plan, &reports, YearMonth { year, month: 12 }.min(YearMonth::of(st.today())), st.today(), settings.dispatch_due_day);
-            work_docx(plan, year, &reports, &december.behind, &masthead, l).map_err(internal)
+            Ok(work_doc(plan, year, &reports, &december.behind, &masthead, l))
         }
     }
 }
@@ -388,7 +438,7 @@ fn zone_name(plan: &Plan, l: Locale) -> String {
 
 /// The monthly dispatch bulletin: who reported on time, late or not at all, the best and the
 /// worst units, the projects behind.
-fn bulletin_docx(plan: &Plan, b: &crate::bulletin::Bulletin, m: &Masthead, l: Locale) -> Result<Vec<u8>, ecociv_report::ReportError> {
+fn bulletin_doc(plan: &Plan, b: &crate::bulletin::Bulletin, m: &Masthead, l: Locale) -> OfficialDoc {
     use crate::i18n::t;
     let month = b.month;
     let title = l
@@ -397,7 +447,7 @@ fn bulletin_docx(plan: &Plan, b: &crate::bulletin::Bulletin, m: &Masthead, l: Lo
             &format!("{}: dispatch bulletin of the demonstration zone projects, {month}", zone_name(plan, l)),
         )
         .to_string();
-    let mut d = Docx::new(&title);
+    let mut d = OfficialDoc::new(&title);
     d.red_header(&m.header);
     d.title(&title);
     d.heading(1, l.pick("一、报送情况", "1. Reporting"));
@@ -459,26 +509,26 @@ fn bulletin_docx(plan: &Plan, b: &crate::bulletin::Bulletin, m: &Masthead, l: Lo
     d.heading(1, l.pick("三、工作要求", "3. Requirements"));
     m.human_text(&mut d, "requirements", l.pick("待填写：下一步工作要求", "to be written: what is required next"));
     m.sign_off(&mut d);
-    d.finish()
+    d
 }
 
 /// The quarterly assessment report: the scores and ranks of regions and departments, with the
 /// change against the quarter before.
-fn assessment_docx(plan: &Plan, a: &crate::assessment::Assessment, m: &Masthead, l: Locale) -> Result<Vec<u8>, ecociv_report::ReportError> {
+fn assessment_doc(plan: &Plan, a: &crate::assessment::Assessment, m: &Masthead, l: Locale) -> OfficialDoc {
     let title = l
         .pick(
             &format!("{}生态文明建设示范区创建工作{}考核情况通报", zone_name(plan, l), a.quarter.replace('Q', "年第") + "季度"),
             &format!("{}: assessment of the demonstration zone work, {}", zone_name(plan, l), a.quarter),
         )
         .to_string();
-    let mut d = Docx::new(&title);
+    let mut d = OfficialDoc::new(&title);
     d.red_header(&m.header);
     d.title(&title);
     d.para(l.pick(
         &format!("本次考核按评分规则第{}版（{}）计算，满分100分，得分相同者名次并列。", a.rules_version, a.rules_title),
         &format!("Scored with version {} of the rules ({}), out of 100; equal scores share a rank.", a.rules_version, a.rules_title),
     ));
-    let table = |d: &mut Docx, caption: &str, units: &[UnitScore]| {
+    let table = |d: &mut OfficialDoc, caption: &str, units: &[UnitScore]| {
         d.caption(caption);
         let header = [l.pick("名次", "Rank"), l.pick("单位", "Unit"), l.pick("得分", "Score"), l.pick("较上季度", "Change")].map(String::from).to_vec();
         let rows: Vec<Vec<String>> = units
@@ -494,19 +544,12 @@ fn assessment_docx(plan: &Plan, a: &crate::assessment::Assessment, m: &Masthead,
     d.heading(1, l.pick("三、有关要求", "3. Requirements"));
     m.human_text(&mut d, "requirements", l.pick("待填写：对排名靠后单位的要求", "to be written: what is asked of the units at the bottom"));
     m.sign_off(&mut d);
-    d.finish()
+    d
 }
 
 /// The annual work report: the 37 tasks and 76 projects as their reports of the year stand,
 /// what was done, what is behind and why.
-fn work_docx(
-    plan: &Plan,
-    year: i32,
-    reports: &[ecociv_store::DispatchRecord],
-    behind: &[crate::bulletin::Behind],
-    m: &Masthead,
-    l: Locale,
-) -> Result<Vec<u8>, ecociv_report::ReportError> {
+fn work_doc(plan: &Plan, year: i32, reports: &[ecociv_store::DispatchRecord], behind: &[crate::bulletin::Behind], m: &Masthead, l: Locale) -> OfficialDoc {
     let title = l
         .pick(
             &format!("{}{year}年度生态文明建设示范区创建工作报告", zone_name(plan, l)),
@@ -521,7 +564,7 @@ fn work_docx(
         v.sort_by(|a, b| a.period.cmp(&b.period));
         v
     };
-    let mut d = Docx::new(&title);
+    let mut d = OfficialDoc::new(&title);
     d.red_header(&m.header);
     d.title(&title);
     d.heading(1, l.pick("一、总体进展", "1. Overall progress"));
@@ -643,5 +686,5 @@ fn work_docx(
     d.heading(1, l.pick("五、下一年度工作安排", "5. Next year"));
     m.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
     m.sign_off(&mut d);
-    d.finish()
+    d
 }

@@ -62,6 +62,8 @@ pub struct AppState {
     pub assessments: Arc<std::sync::RwLock<std::collections::HashMap<AssessmentKey, assessment::Assessment>>>,
     /// The marked workbooks of the latest refused imports.
     pub marked_workbooks: import::MarkedWorkbooks,
+    /// The CJK font the PDF documents embed (`--pdf-font`); `None` takes the shipped one.
+    pub pdf_font: Option<Arc<Vec<u8>>>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             plans: Default::default(),
             assessments: Default::default(),
             marked_workbooks: Default::default(),
+            pdf_font: None,
         }
     }
 

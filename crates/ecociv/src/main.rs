@@ -31,12 +31,16 @@ struct Cli {
     /// sqlite://PATH or postgres://… [default: sqlite in the data folder]
     #[arg(long, env = "ECOCIV_DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
-    /// A TOML file with data_dir, database_url, today, addr
+    /// A TOML file with data_dir, database_url, today, addr, pdf_font
     #[arg(long, env = "ECOCIV_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// The date ecociv believes it is, YYYY-MM-DD [default: the real date]
     #[arg(long, env = "ECOCIV_TODAY", global = true)]
     today: Option<String>,
+    /// A font file with Chinese glyphs (.ttf, .otf, .ttc) for the PDF documents [default: the
+    /// shipped WenQuanYi Micro Hei]
+    #[arg(long, env = "ECOCIV_PDF_FONT", global = true)]
+    pdf_font: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -126,7 +130,7 @@ enum Command {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
-    /// A document of the review as Word (.docx): the monthly dispatch bulletin, the quarterly
+    /// A document of the review as Word (.docx) or PDF: the monthly dispatch bulletin, the quarterly
     /// assessment report, the annual work report or the annual technical report
     Report {
         #[arg(value_enum)]
@@ -186,6 +190,7 @@ enum ReportKind {
 #[derive(Clone, Copy, ValueEnum)]
 enum DocFormat {
     Docx,
+    Pdf,
 }
 
 #[derive(Subcommand)]
@@ -313,6 +318,7 @@ struct ConfigFile {
     /// `"2024-06-01"` or a TOML date `2024-06-01`
     today: Option<toml::Value>,
     addr: Option<String>,
+    pdf_font: Option<PathBuf>,
 }
 
 /// Settings after precedence.
@@ -321,6 +327,7 @@ struct Settings {
     database_url: String,
     today: Option<NaiveDate>,
     addr: String,
+    pdf_font: Option<PathBuf>,
 }
 
 fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
@@ -345,7 +352,18 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
         None => None,
     };
     let addr = addr_flag.map(String::from).or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
-    Ok(Settings { data_dir, database_url, today, addr })
+    let pdf_font = cli.pdf_font.clone().or(file.pdf_font);
+    Ok(Settings { data_dir, database_url, today, addr, pdf_font })
+}
+
+/// The web state for a store and the settings (the PDF font read once, here).
+fn app_state(s: &Settings, store: std::sync::Arc<dyn Store>, plan: &Plan) -> anyhow::Result<ecociv_web::AppState> {
+    let mut state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
+    if let Some(path) = &s.pdf_font {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read the PDF font {}", path.display()))?;
+        state.pdf_font = Some(std::sync::Arc::new(bytes));
+    }
+    Ok(state)
 }
 
 fn embedded_plan() -> anyhow::Result<Plan> {
@@ -393,7 +411,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = settings(&cli, addr.as_deref())?;
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             let (store, plan) = open_store(&s).await?;
-            let state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
+            let state = app_state(&s, store, &plan)?;
             println!("ecociv: http://{} ({})", listener.local_addr()?, ecociv_store::redact(&s.database_url));
             axum::serve(listener, ecociv_web::router(state)).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)
@@ -402,11 +420,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = settings(&cli, addr.as_deref())?;
             let today = s.today.map(|d| d.to_string()).unwrap_or_else(|| format!("{} (real date)", chrono::Local::now().date_naive()));
             println!(
-                "data_dir = {:?}\ndatabase_url = {:?}\ntoday = {:?}\naddr = {:?}",
+                "data_dir = {:?}\ndatabase_url = {:?}\ntoday = {:?}\naddr = {:?}\npdf_font = {:?}",
                 s.data_dir.display().to_string(),
                 ecociv_store::redact(&s.database_url),
                 today,
-                s.addr
+                s.addr,
+                s.pdf_font.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(shipped WenQuanYi Micro Hei)".into())
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -694,7 +713,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(2))
         }
-        Command::Report { kind, month, quarter, year, format: DocFormat::Docx, output, lang } => {
+        Command::Report { kind, month, quarter, year, format, output, lang } => {
             use ecociv_web::documents::Document;
             let s = settings(&cli, None)?;
             let (store, plan) = open_store(&s).await?;
@@ -706,11 +725,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let value = value.as_deref().with_context(|| format!("report {name} needs {flag}"))?;
             let doc = Document::parse(name, value).with_context(|| format!("{flag} {value:?} is not a period of a {name} report"))?;
-            let state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
+            let state = app_state(&s, store, &plan)?;
             if !doc.admissible(&plan, state.today()) {
                 anyhow::bail!("{flag} {value}: no such period yet, or before the plan");
             }
-            let bytes = ecociv_web::documents::docx(&state, &plan, doc, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message()))?;
+            let format = match format {
+                DocFormat::Docx => ecociv_web::documents::Format::Docx,
+                DocFormat::Pdf => ecociv_web::documents::Format::Pdf,
+            };
+            let bytes = ecociv_web::documents::render(&state, &plan, doc, format, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message()))?;
             std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)

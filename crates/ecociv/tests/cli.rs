@@ -9,7 +9,7 @@ use serde_json::Value;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ecociv"));
-    for v in ["ECOCIV_DATA_DIR", "ECOCIV_DATABASE_URL", "ECOCIV_CONFIG", "ECOCIV_TODAY", "ECOCIV_ADDR"] {
+    for v in ["ECOCIV_DATA_DIR", "ECOCIV_DATABASE_URL", "ECOCIV_CONFIG", "ECOCIV_TODAY", "ECOCIV_ADDR", "ECOCIV_PDF_FONT"] {
         c.env_remove(v);
     }
     c

@@ -77,19 +77,45 @@ fn with_file(name: &str, bytes: &[u8], program: &str, args: &[&str]) -> Option<(
     let dir = std::env::temp_dir().join(format!("ecociv-doc-{}-{}", std::process::id(), CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(name), bytes).unwrap();
-    let out = std::process::Command::new(program).current_dir(&dir).args(args).output().unwrap();
+    // `{dir}` in an argument stands for the folder (LibreOffice's profile goes there: one per run)
+    let args: Vec<String> = args.iter().map(|a| a.replace("{dir}", &dir.display().to_string())).collect();
+    let out = std::process::Command::new(program).current_dir(&dir).args(&args).output().unwrap();
     assert!(out.status.success(), "{program}: {}", String::from_utf8_lossy(&out.stderr));
     Some((dir, out))
 }
 
 /// The text of a `.docx` as LibreOffice converts it to PDF and pdftotext reads it back.
 fn pdf_text(docx: &[u8]) -> Option<String> {
-    let (dir, _) =
-        with_file("doc.docx", docx, "soffice", &["-env:UserInstallation=file:///tmp/ecociv-lo-profile", "--headless", "--convert-to", "pdf", "doc.docx"])?;
+    let (dir, _) = with_file("doc.docx", docx, "soffice", &["-env:UserInstallation=file://{dir}/profile", "--headless", "--convert-to", "pdf", "doc.docx"])?;
     let pdf = std::fs::read(dir.join("doc.pdf")).expect("LibreOffice wrote a PDF");
-    let (_, out) = with_file("doc.pdf", &pdf, "pdftotext", &["-layout", "doc.pdf", "-"])?;
+    let _ = std::fs::remove_dir_all(&dir);
+    pdftotext(&pdf)
+}
+
+/// The text of a PDF as pdftotext reads it.
+fn pdftotext(pdf: &[u8]) -> Option<String> {
+    // in the order the text was written (cell by cell), so that wrapped cells read whole
+    let (dir, out) = with_file("doc.pdf", pdf, "pdftotext", &["-raw", "doc.pdf", "-"])?;
     let _ = std::fs::remove_dir_all(&dir);
     Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// The fonts of a PDF as pdffonts lists them: (name, embedded).
+fn pdffonts(pdf: &[u8]) -> Option<Vec<(String, bool)>> {
+    let (dir, out) = with_file("doc.pdf", pdf, "pdffonts", &["doc.pdf"])?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8(out.stdout).unwrap();
+    // name type encoding emb sub uni object ID; the header and a rule first
+    Some(
+        text.lines()
+            .skip(2)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let emb = f.iter().rev().nth(4)?;
+                Some((f.first()?.to_string(), *emb == "yes"))
+            })
+            .collect(),
+    )
 }
 
 /// The tables of a `.docx` as python-docx reads them: tables → rows → cell texts.
@@ -133,11 +159,22 @@ async fn every_document_converts_to_pdf_and_holds_the_stores_data() {
         let r = get(&app, "tf", uri).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
         assert_eq!(r.headers["content-type"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
-        let Some(text) = pdf_text(&r.bytes) else { continue };
-        let flat: String = text.split_whitespace().collect();
-        for s in says {
-            let s: String = s.split_whitespace().collect();
-            assert!(flat.contains(&s), "{uri}: the PDF lacks {s:?}:\n{text}");
+        // the PDF ecociv writes itself, with its CJK font embedded
+        let pdf_uri = uri.replace(".docx", ".pdf");
+        let p = get(&app, "tf", &pdf_uri).await;
+        assert_eq!((p.status, p.headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/pdf"), "{pdf_uri}");
+        if let Some(fonts) = pdffonts(&p.bytes) {
+            assert!(!fonts.is_empty() && fonts.iter().all(|(_, emb)| *emb), "{pdf_uri}: every font embedded: {fonts:?}");
+            assert!(fonts.iter().any(|(n, _)| n.contains("WenQuanYi")), "{pdf_uri}: the shipped CJK font: {fonts:?}");
+        }
+        let texts = [("LibreOffice", pdf_text(&r.bytes)), ("ecociv", pdftotext(&p.bytes))];
+        for (by, text) in texts {
+            let Some(text) = text else { continue };
+            let flat: String = text.split_whitespace().collect();
+            for s in says {
+                let s: String = s.split_whitespace().collect();
+                assert!(flat.contains(&s), "{uri} (PDF by {by}) lacks {s:?}:\n{text}");
+            }
         }
     }
     // the technical report's table: every leaf, with the values and statuses the API gives
@@ -223,5 +260,36 @@ async fn the_task_force_writes_the_masthead_and_the_human_paragraphs() {
     }
     let events = app.db.store.trail("150100").await.unwrap();
     assert_eq!(events.iter().filter(|e| e.action == "masthead.updated").count(), 2);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_year_without_data_or_with_a_lost_file_still_gives_its_documents_and_says_what_is_missing() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    // nothing at all for 2020
+    let r = get(&app, "tf", "/reports/technical/2020.pdf").await;
+    assert_eq!(r.status, StatusCode::OK);
+    if let Some(text) = pdftotext(&r.bytes) {
+        let flat: String = text.split_whitespace().collect();
+        assert!(flat.contains("暂无已审核数据43项") && flat.contains("2020年度已审核的数值尚无佐证材料。"), "{text}");
+    }
+    // an approved value whose evidence file was damaged in the database after upload
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "5", "year": 2023, "value": "100"})).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    let e = upload(&app, "env", &format!("/api/v1/observations/{id}/evidence"), "目录.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n").await;
+    assert_eq!(e.status, StatusCode::CREATED);
+    api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{id}/approve"), json!({})).await;
+    app.db.execute("UPDATE blobs SET content = content || 'x'").await;
+    let r = get(&app, "tf", "/reports/technical/2023.pdf").await;
+    assert_eq!(r.status, StatusCode::OK);
+    if let Some(text) = pdftotext(&r.bytes) {
+        let flat: String = text.split_whitespace().collect();
+        assert!(flat.contains("目录.pdf（文件缺失）") && flat.contains("1份佐证材料的文件已缺失或与上传时不符"), "{text}");
+    }
+    let archive = get(&app, "tf", "/archive/2023.zip").await;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(archive.bytes)).unwrap();
+    let mut note = String::new();
+    z.by_name("5/缺失说明.txt").unwrap().read_to_string(&mut note).unwrap();
+    assert!(note.contains("目录.pdf") && note.contains("SM3"), "{note}");
     app.db.cleanup().await;
 }

@@ -1,5 +1,6 @@
-//! Word documents (`.docx`, WordprocessingML written directly) laid out as official documents
-//! after GB/T 9704 (党政机关公文格式): A4 with 37 mm top, 35 mm bottom, 28 mm left and 26 mm
+//! Official documents (公文) as ecociv writes them: an [`OfficialDoc`] is a list of blocks
+//! (red header, title, headings, paragraphs, placeholders, tables) written to Word (`.docx`,
+//! WordprocessingML written directly, here) or to PDF ([`crate::pdf`]), laid out after GB/T 9704 (党政机关公文格式): A4 with 37 mm top, 35 mm bottom, 28 mm left and 26 mm
 //! right margins; the title in 小标宋 二号; the body in 仿宋 三号 with a first-line indent of two
 //! characters and a fixed line pitch, about 22 lines of 28 characters a page; first-level
 //! headings in 黑体, second-level in 楷体; page numbers in 宋体 四号 as “— 1 —”, right on odd
@@ -68,20 +69,100 @@ fn run(text: &str, font: &str, size: u32, extra: &str) -> String {
     )
 }
 
-/// A document being written.
-#[derive(Debug, Default)]
-pub struct Docx {
-    body: String,
-    title: String,
+/// One block of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    RedHeader(RedHeader),
+    Title(String),
+    Subtitle(String),
+    /// Level 1 (黑体) or 2 (楷体).
+    Heading(u8, String),
+    Para(String),
+    /// Text a person must still write.
+    Placeholder(String),
+    /// A right-aligned line (the signing office, the date).
+    Right(String),
+    Caption(String),
+    /// Header, rows, and the column widths in twentieths of a point.
+    Table(Vec<String>, Vec<Vec<String>>, Vec<u32>),
+    PageBreak,
 }
 
-impl Docx {
-    pub fn new(title: &str) -> Docx {
-        Docx { body: String::new(), title: title.into() }
+/// A document: its title (the file's metadata) and its blocks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OfficialDoc {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+impl OfficialDoc {
+    pub fn new(title: &str) -> OfficialDoc {
+        OfficialDoc { title: title.into(), blocks: Vec::new() }
+    }
+    pub fn red_header(&mut self, h: &RedHeader) {
+        if !h.lines.iter().all(|l| l.trim().is_empty()) || !h.number.trim().is_empty() {
+            self.blocks.push(Block::RedHeader(h.clone()));
+        }
+    }
+    pub fn title(&mut self, text: &str) {
+        self.blocks.push(Block::Title(text.into()));
+    }
+    pub fn subtitle(&mut self, text: &str) {
+        self.blocks.push(Block::Subtitle(text.into()));
+    }
+    pub fn heading(&mut self, level: u8, text: &str) {
+        self.blocks.push(Block::Heading(level, text.into()));
+    }
+    pub fn para(&mut self, text: &str) {
+        self.blocks.push(Block::Para(text.into()));
+    }
+    pub fn placeholder(&mut self, text: &str) {
+        self.blocks.push(Block::Placeholder(text.into()));
+    }
+    pub fn right(&mut self, text: &str) {
+        self.blocks.push(Block::Right(text.into()));
+    }
+    pub fn caption(&mut self, text: &str) {
+        self.blocks.push(Block::Caption(text.into()));
+    }
+    /// A table; `widths` sum to [`TEXT_WIDTH`].
+    pub fn table(&mut self, header: &[String], rows: &[Vec<String>], widths: &[u32]) {
+        self.blocks.push(Block::Table(header.to_vec(), rows.to_vec(), widths.to_vec()));
+    }
+    pub fn page_break(&mut self) {
+        self.blocks.push(Block::PageBreak);
     }
 
+    /// The document as a `.docx`.
+    pub fn docx(&self) -> Result<Vec<u8>, ReportError> {
+        let mut w = DocxWriter::default();
+        for b in &self.blocks {
+            match b {
+                Block::RedHeader(h) => w.red_header(h),
+                Block::Title(t) => w.title(t),
+                Block::Subtitle(t) => w.subtitle(t),
+                Block::Heading(level, t) => w.heading(*level, t),
+                Block::Para(t) => w.para(t),
+                Block::Placeholder(t) => w.placeholder(t),
+                Block::Right(t) => w.right(t),
+                Block::Caption(t) => w.caption(t),
+                Block::Table(h, rows, widths) => w.table(h, rows, widths),
+                Block::PageBreak => w.page_break(),
+            }
+        }
+        w.finish(&self.title)
+    }
+}
+
+/// WordprocessingML of the body, block by block.
+#[derive(Debug, Default)]
+struct DocxWriter {
+    body: String,
+}
+
+impl DocxWriter {
     /// The red header: the office's lines in red 小标宋, the number, a red rule.
-    pub fn red_header(&mut self, h: &RedHeader) {
+    fn red_header(&mut self, h: &RedHeader) {
         for line in h.lines.iter().filter(|l| !l.trim().is_empty()) {
             self.body.push_str(&format!(
                 "<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr>{}</w:p>",
@@ -100,7 +181,7 @@ impl Docx {
     }
 
     /// The title: 小标宋 二号, centered.
-    pub fn title(&mut self, text: &str) {
+    fn title(&mut self, text: &str) {
         self.body.push_str(&format!(
             "<w:p><w:pPr><w:pStyle w:val=\"Title\"/><w:jc w:val=\"center\"/><w:spacing w:before=\"240\" w:after=\"480\" w:line=\"560\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
             run(text, fonts::TITLE, ERHAO, "")
@@ -108,13 +189,13 @@ impl Docx {
     }
 
     /// A centered line under the title (the period, the zone).
-    pub fn subtitle(&mut self, text: &str) {
+    fn subtitle(&mut self, text: &str) {
         self.body
             .push_str(&format!("<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"240\"/></w:pPr>{}</w:p>", run(text, fonts::HEADING2, SANHAO, "")));
     }
 
     /// A heading: level 1 in 黑体 (一、), level 2 in 楷体 (（一）).
-    pub fn heading(&mut self, level: u8, text: &str) {
+    fn heading(&mut self, level: u8, text: &str) {
         let (style, font) = if level <= 1 { ("Heading1", fonts::HEADING1) } else { ("Heading2", fonts::HEADING2) };
         self.body.push_str(&format!(
             "<w:p><w:pPr><w:pStyle w:val=\"{style}\"/><w:keepNext/><w:ind w:firstLine=\"640\"/><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
@@ -123,7 +204,7 @@ impl Docx {
     }
 
     /// A body paragraph: 仿宋 三号, indented two characters.
-    pub fn para(&mut self, text: &str) {
+    fn para(&mut self, text: &str) {
         self.body.push_str(&format!(
             "<w:p><w:pPr><w:ind w:firstLine=\"640\"/><w:jc w:val=\"both\"/><w:spacing w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
             run(text, fonts::BODY, SANHAO, "")
@@ -131,7 +212,7 @@ impl Docx {
     }
 
     /// Text a person must still write: highlighted, in brackets.
-    pub fn placeholder(&mut self, text: &str) {
+    fn placeholder(&mut self, text: &str) {
         self.body.push_str(&format!(
             "<w:p><w:pPr><w:ind w:firstLine=\"640\"/><w:spacing w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
             run(&format!("【{text}】"), fonts::BODY, SANHAO, "<w:highlight w:val=\"yellow\"/>")
@@ -139,7 +220,7 @@ impl Docx {
     }
 
     /// A right-aligned line (the issuing office and date at the end).
-    pub fn right(&mut self, text: &str) {
+    fn right(&mut self, text: &str) {
         self.body.push_str(&format!(
             "<w:p><w:pPr><w:jc w:val=\"right\"/><w:ind w:right=\"1280\"/><w:spacing w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
             run(text, fonts::BODY, SANHAO, "")
@@ -147,7 +228,7 @@ impl Docx {
     }
 
     /// A table caption: 黑体 四号, centered.
-    pub fn caption(&mut self, text: &str) {
+    fn caption(&mut self, text: &str) {
         self.body.push_str(&format!(
             "<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/><w:spacing w:before=\"240\" w:after=\"120\"/></w:pPr>{}</w:p>",
             run(text, fonts::HEADING1, SIHAO, "")
@@ -156,7 +237,7 @@ impl Docx {
 
     /// A table: the header row repeated on each page, in 黑体; cells in 仿宋 五号 (small, so
     /// that wide tables fit); `widths` in twentieths of a point, summing to [`TEXT_WIDTH`].
-    pub fn table(&mut self, header: &[String], rows: &[Vec<String>], widths: &[u32]) {
+    fn table(&mut self, header: &[String], rows: &[Vec<String>], widths: &[u32]) {
         let cell = |text: &str, w: u32, head: bool| {
             let font = if head { fonts::HEADING1 } else { fonts::BODY };
             let shade = if head { "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"E7E6E6\"/>" } else { "" };
@@ -196,18 +277,18 @@ impl Docx {
     }
 
     /// A page break.
-    pub fn page_break(&mut self) {
+    fn page_break(&mut self) {
         self.body.push_str("<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>");
     }
 
     /// The `.docx` file.
-    pub fn finish(self) -> Result<Vec<u8>, ReportError> {
+    fn finish(self, title: &str) -> Result<Vec<u8>, ReportError> {
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         let parts: [(&str, String); 10] = [
             ("[Content_Types].xml", CONTENT_TYPES.into()),
             ("_rels/.rels", ROOT_RELS.into()),
-            ("docProps/core.xml", core_props(&self.title)),
+            ("docProps/core.xml", core_props(title)),
             ("docProps/app.xml", APP_PROPS.into()),
             ("word/_rels/document.xml.rels", DOCUMENT_RELS.into()),
             ("word/styles.xml", styles()),
@@ -296,7 +377,7 @@ mod tests {
 
     #[test]
     fn a_document_is_a_zip_of_well_formed_parts_with_the_official_fonts() {
-        let mut d = Docx::new("测试");
+        let mut d = OfficialDoc::new("测试");
         d.red_header(&RedHeader {
             lines: vec!["呼和浩特市生态文明建设示范区创建工作领导小组办公室".into()], number: "呼生态创发〔2024〕1号".into()
         });
@@ -305,7 +386,7 @@ mod tests {
         d.para("正文。");
         d.placeholder("待填写：年度总体评价");
         d.table(&["序号".into(), "名称".into()], &[vec!["1".into(), "a\nb".into()]], &[1000, TEXT_WIDTH - 1000]);
-        let bytes = d.finish().unwrap();
+        let bytes = d.docx().unwrap();
         let mut z = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
         let mut doc = String::new();
         z.by_name("word/document.xml").unwrap().read_to_string(&mut doc).unwrap();
