@@ -12,8 +12,8 @@ use ecociv_core::projection::Method;
 use ecociv_core::rule::Status;
 use ecociv_store::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
 
-use crate::approved_standings;
 use crate::official::{OfficialDoc, RedHeader, TEXT_WIDTH};
+use crate::{approved_standings, chart};
 
 /// What the task force puts on a document: the red header, the office that signs and the
 /// date of issue, and the paragraphs only people write (by key: `assessment`, `measures`).
@@ -147,6 +147,31 @@ impl TechnicalReport<'_> {
             ),
         ));
         self.masthead.human_text(&mut d, "assessment", l.pick("待填写：年度总体评价", "to be written: the assessment of the year"));
+        // the status of the leaves, domain by domain
+        let mut domains: Vec<String> = Vec::new();
+        let leaves = plan.leaves();
+        for leaf in &leaves {
+            let name = leaf.indicator.domain.name(l).to_string();
+            if !domains.contains(&name) {
+                domains.push(name);
+            }
+        }
+        let per_domain = |status: Status| -> Vec<f64> {
+            domains
+                .iter()
+                .map(|dn| leaves.iter().zip(&rows).filter(|(leaf, r)| leaf.indicator.domain.name(l) == dn && r.status == status).count() as f64)
+                .collect()
+        };
+        let series = [(Status::Met, chart::GREEN), (Status::NotMet, chart::RED), (Status::NoData, chart::GREY)]
+            .map(|(s, color)| chart::Series { name: s.label(l).into(), color, values: per_domain(s) })
+            .to_vec();
+        d.chart(chart::bars(
+            l.pick(&format!("{y}年度指标达标情况（按领域）"), &format!("Indicators by domain, {y}")),
+            &domains,
+            &series,
+            l.pick("项", "leaves"),
+        ));
+        d.caption(l.pick(&format!("图1  {y}年度指标达标情况"), &format!("Figure 1  The indicators in {y}")));
         d.heading(1, l.pick("二、指标完成情况", "2. The indicators"));
         d.caption(l.pick(&format!("表1  {y}年度指标完成情况"), &format!("Table 1  The indicators in {y}")));
         let header: Vec<String> = [

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 pub mod archive;
+pub mod chart;
 pub mod documents;
 pub mod import;
 pub mod official;

@@ -85,6 +85,8 @@ pub enum Block {
     Caption(String),
     /// Header, rows, and the column widths in twentieths of a point.
     Table(Vec<String>, Vec<Vec<String>>, Vec<u32>),
+    /// A chart drawn by ecociv ([`crate::chart`]) as SVG, across the text width.
+    Chart(String),
     PageBreak,
 }
 
@@ -132,6 +134,9 @@ impl OfficialDoc {
     pub fn page_break(&mut self) {
         self.blocks.push(Block::PageBreak);
     }
+    pub fn chart(&mut self, svg: String) {
+        self.blocks.push(Block::Chart(svg));
+    }
 
     /// The document as a `.docx`.
     pub fn docx(&self) -> Result<Vec<u8>, ReportError> {
@@ -148,16 +153,19 @@ impl OfficialDoc {
                 Block::Caption(t) => w.caption(t),
                 Block::Table(h, rows, widths) => w.table(h, rows, widths),
                 Block::PageBreak => w.page_break(),
+                Block::Chart(svg) => w.chart(svg)?,
             }
         }
         w.finish(&self.title)
     }
 }
 
-/// WordprocessingML of the body, block by block.
+/// WordprocessingML of the body, block by block, and the images it holds.
 #[derive(Debug, Default)]
 struct DocxWriter {
     body: String,
+    /// (file name under word/media, content)
+    media: Vec<(String, Vec<u8>)>,
 }
 
 impl DocxWriter {
@@ -281,16 +289,39 @@ impl DocxWriter {
         self.body.push_str("<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>");
     }
 
+    /// A chart: its SVG, and a PNG drawn from it for the programs that cannot show SVG.
+    fn chart(&mut self, svg: &str) -> Result<(), ReportError> {
+        let n = self.media.len() / 2 + 1;
+        self.media.push((format!("chart{n}.png"), crate::chart::png(svg, 2.0)?));
+        self.media.push((format!("chart{n}.svg"), svg.as_bytes().to_vec()));
+        // 1 mm = 36000 EMU; the chart spans the text width, its height in proportion
+        let cx = i64::from(TEXT_WIDTH) * 635;
+        let cy = (cx as f64 * crate::chart::HEIGHT / crate::chart::WIDTH) as i64;
+        self.body.push_str(&format!(
+            r#"<w:p><w:pPr><w:jc w:val="center"/><w:spacing w:before="120" w:after="120" w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/><wp:docPr id="{n}" name="chart{n}"/><wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic><pic:nvPicPr><pic:cNvPr id="{n}" name="chart{n}.png"/><pic:cNvPicPr/></pic:nvPicPr><pic:blipFill><a:blip r:embed="rIdPng{n}"><a:extLst><a:ext uri="{{96DAC541-7B7A-43D3-8B79-37D633B846F1}}"><asvg:svgBlip xmlns:asvg="http://schemas.microsoft.com/office/drawing/2016/SVG/main" r:embed="rIdSvg{n}"/></a:ext></a:extLst></a:blip><a:stretch><a:fillRect/></a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"#
+        ));
+        Ok(())
+    }
+
     /// The `.docx` file.
     fn finish(self, title: &str) -> Result<Vec<u8>, ReportError> {
         let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let image_rels: String = self
+            .media
+            .iter()
+            .map(|(name, _)| {
+                let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+                let id = format!("rId{}{}", if ext == "png" { "Png" } else { "Svg" }, stem.trim_start_matches("chart"));
+                format!(r#"<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/{name}"/>"#)
+            })
+            .collect();
         let parts: [(&str, String); 10] = [
             ("[Content_Types].xml", CONTENT_TYPES.into()),
             ("_rels/.rels", ROOT_RELS.into()),
             ("docProps/core.xml", core_props(title)),
             ("docProps/app.xml", APP_PROPS.into()),
-            ("word/_rels/document.xml.rels", DOCUMENT_RELS.into()),
+            ("word/_rels/document.xml.rels", DOCUMENT_RELS.replace("</Relationships>", &format!("{image_rels}</Relationships>"))),
             ("word/styles.xml", styles()),
             ("word/settings.xml", SETTINGS.into()),
             ("word/footer1.xml", footer("right")),
@@ -301,15 +332,20 @@ impl DocxWriter {
             zip.start_file(name, opts)?;
             zip.write_all(xml.as_bytes())?;
         }
+        for (name, bytes) in &self.media {
+            zip.start_file(format!("word/media/{name}"), opts)?;
+            zip.write_all(bytes)?;
+        }
         Ok(zip.finish()?.into_inner())
     }
 }
 
-const NS: &str =
-    "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"";
+const NS: &str = "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" \
+     xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" \
+     xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"";
 
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/><Default Extension="svg" ContentType="image/svg+xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/><Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>"#;
 
 const ROOT_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/></Relationships>"#;

@@ -87,6 +87,7 @@ pub fn typst_source(doc: &OfficialDoc, families: &[String]) -> String {
                 )
             }
             Block::PageBreak => "#pagebreak()".into(),
+            Block::Chart(svg) => format!("#align(center, image(bytes({}), format: \"svg\", width: 100%))", lit(svg)),
         };
         s.push_str(&line);
         s.push('\n');

@@ -11,10 +11,12 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ecociv_core::Locale;
+use ecociv_core::entry::ProjectStatus;
 use ecociv_core::entry::YearMonth;
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
 use ecociv_core::scoring::{Quarter, UnitScore};
+use ecociv_report::chart;
 use ecociv_report::documents::{Masthead, TechnicalReport};
 use ecociv_report::official::{OfficialDoc, TEXT_WIDTH};
 use ecociv_store::EntryState;
@@ -468,6 +470,18 @@ fn bulletin_doc(plan: &Plan, b: &crate::bulletin::Bulletin, m: &Masthead, l: Loc
             &format!("The reports for {month} are due on {}: {} sent so far, {} still to come.", b.due_date, b.on_time, b.pending),
         ));
     }
+    let counts = [
+        (t(l, "bulletin.on_time"), b.on_time),
+        (t(l, "todo.late"), b.late_count),
+        (t(l, "bulletin.missing"), b.missing),
+        (t(l, "bulletin.not_yet_due"), b.pending),
+    ];
+    d.chart(chart::bars(
+        l.pick(&format!("{month}项目调度报送情况"), &format!("Reporting for {month}")),
+        &counts.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+        &[chart::Series { name: l.pick("项目数", "projects").into(), color: chart::BLUE, values: counts.iter().map(|(_, n)| *n as f64).collect() }],
+        l.pick("个", "projects"),
+    ));
     let (top, bottom) = crate::bulletin::best_and_worst(b);
     if !top.is_empty() {
         d.heading(2, l.pick("（一）报送较好的单位", "(1) Best reporting units"));
@@ -537,6 +551,18 @@ fn assessment_doc(plan: &Plan, a: &crate::assessment::Assessment, m: &Masthead, 
             .collect();
         d.table(&header, &rows, &[1000, TEXT_WIDTH - 3600, 1300, 1300]);
     };
+    if !a.regions.is_empty() {
+        d.chart(chart::bars(
+            l.pick(&format!("{}旗县区考核得分", a.quarter), &format!("Regions' scores, {}", a.quarter)),
+            &a.regions.iter().map(|u| u.unit.clone()).collect::<Vec<_>>(),
+            &[chart::Series {
+                name: l.pick("得分", "score").into(),
+                color: chart::BLUE,
+                values: a.regions.iter().map(|u| u.score.to_string().parse().unwrap_or(0.0)).collect(),
+            }],
+            l.pick("分", "points"),
+        ));
+    }
     d.heading(1, l.pick("一、旗县区考核结果", "1. Regions"));
     table(&mut d, l.pick("表1  旗县区得分与排名", "Table 1  Regions: scores and ranks"), &a.regions);
     d.heading(1, l.pick("二、市直部门考核结果", "2. Departments"));
@@ -593,6 +619,18 @@ fn work_doc(plan: &Plan, year: i32, reports: &[ecociv_store::DispatchRecord], be
         ),
     ));
     m.human_text(&mut d, "assessment", l.pick("待填写：年度工作总体评价", "to be written: the assessment of the year's work"));
+    let statuses = [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended];
+    let status_of = |p: &ecociv_core::model::Project| of_year("project", p.number).last().and_then(|r| ProjectStatus::parse(&r.status));
+    let mut labels: Vec<String> = statuses.iter().map(|s| s.label(l).to_string()).collect();
+    labels.push(l.pick("未报送", "not reported").into());
+    let mut counts: Vec<f64> = statuses.iter().map(|s| plan.projects.iter().filter(|p| status_of(p) == Some(*s)).count() as f64).collect();
+    counts.push(plan.projects.iter().filter(|p| status_of(p).is_none()).count() as f64);
+    d.chart(chart::bars(
+        l.pick(&format!("{year}年度重点项目建设状态"), &format!("The projects by status, {year}")),
+        &labels,
+        &[chart::Series { name: l.pick("项目数", "projects").into(), color: chart::BLUE, values: counts }],
+        l.pick("个", "projects"),
+    ));
     d.heading(1, l.pick("二、工作任务完成情况", "2. The tasks"));
     d.caption(l.pick(&format!("表1  {year}年度工作任务进展"), &format!("Table 1  The tasks in {year}")));
     let header = [

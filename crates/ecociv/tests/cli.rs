@@ -365,3 +365,37 @@ fn import_acts_with_the_users_rights_and_stores_all_or_nothing() {
     let o = at(&["import", "good.csv", "--as", "nobody"]);
     assert!(!o.status.success() && stderr(&o).contains("nobody"), "{}", stderr(&o));
 }
+
+#[test]
+fn reports_and_the_archive_from_the_command_line() {
+    let dir = folder("reports");
+    let at = |args: &[&str]| {
+        let mut a = vec!["--today", "2024-06-10"];
+        a.extend_from_slice(args);
+        run(&dir, &a)
+    };
+    for (args, magic) in [
+        (vec!["report", "technical", "--year", "2023", "--output", "t.docx"], &b"PK\x03\x04"[..]),
+        (vec!["report", "technical", "--year", "2023", "--format", "pdf", "--output", "t.pdf"], &b"%PDF-"[..]),
+        (vec!["report", "bulletin", "--month", "2024-05", "--format", "pdf", "--output", "b.pdf"], &b"%PDF-"[..]),
+        (vec!["report", "assessment", "--quarter", "2024Q2", "--output", "a.docx", "--lang", "en"], &b"PK\x03\x04"[..]),
+        (vec!["report", "work", "--year", "2023", "--output", "w.docx"], &b"PK\x03\x04"[..]),
+        (vec!["archive", "--year", "2023", "--output", "archive.zip"], &b"PK\x03\x04"[..]),
+    ] {
+        let o = at(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let out = args[args.iter().position(|a| *a == "--output").unwrap() + 1];
+        assert!(std::fs::read(dir.join(out)).unwrap().starts_with(magic), "{args:?}");
+    }
+    for (args, says) in [
+        (vec!["report", "technical", "--output", "x.pdf"], "needs --year"),
+        (vec!["report", "bulletin", "--month", "May", "--output", "x.pdf"], "not a period"),
+        (vec!["report", "bulletin", "--month", "2024-09", "--output", "x.pdf"], "no such period"),
+        (vec!["archive", "--year", "2031", "--output", "x.zip"], "a year from"),
+        (vec!["--pdf-font", "missing.ttf", "report", "technical", "--year", "2023", "--format", "pdf", "--output", "x.pdf"], "missing.ttf"),
+    ] {
+        let o = at(&args);
+        assert!(!o.status.success() && stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    assert!(!dir.join("x.pdf").exists() && !dir.join("x.zip").exists(), "no file on error");
+}
