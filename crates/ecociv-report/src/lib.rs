@@ -460,7 +460,10 @@ mod openpyxl {
             eprintln!("SKIPPED (openpyxl): python3 with openpyxl is not installed");
             return None;
         }
-        let path = std::env::temp_dir().join(format!("ecociv-openpyxl-{}-{}.xlsx", std::process::id(), bytes.len()));
+        // one file per call: tests run in parallel, often on workbooks of the same size
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("ecociv-openpyxl-{}-{n}.xlsx", std::process::id()));
         std::fs::write(&path, bytes).unwrap();
         let out = std::process::Command::new("python3").arg("-c").arg(script).arg(&path).output().unwrap();
         let _ = std::fs::remove_file(&path);
