@@ -704,7 +704,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             for p in &r.problems {
-                eprintln!("{}: {}: {:?} → {} [{}]", file.display(), p.place(l), p.found, p.expected(l), p.code);
+                let place = p.place(l);
+                let at = if place.is_empty() { String::new() } else { format!(" {place}:") };
+                let found = if p.found.is_empty() { String::new() } else { format!(" {:?} →", p.found) };
+                eprintln!("{}:{at}{found} {} [{}]", file.display(), p.expected(l), p.code);
             }
             eprintln!("{}", l.pick(&format!("{} 个问题，未保存任何数据", r.problems.len()), &format!("{} problems; nothing was stored", r.problems.len())));
             if let (Some(out), Some(bytes)) = (report, r.marked_workbook(l)) {
