@@ -330,7 +330,11 @@ fn read_csv(text: &str) -> Result<Filled, Vec<Problem>> {
         counted_to = counted_to.max(at);
         line
     };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    // the separator the header uses: a comma, or a semicolon or a tab (Excel's CSV in some
+    // locales, text pasted from a sheet)
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = [b',', b';', b'\t'].into_iter().max_by_key(|d| first.bytes().filter(|b| b == d).count()).unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut records = Vec::new();
     for r in reader.records() {
         match r {
@@ -670,6 +674,11 @@ mod tests {
         assert_eq!((p[0].code.as_str(), p[0].row, p[0].col, p[0].found.as_str()), ("unknown_column", Some(1), Some(5), "备注栏"));
         assert_eq!(codes(read("项目序号,状态\n3,在建\n".as_bytes())), vec!["column_missing"; 3]);
         assert_eq!(codes(read("名称,值\nx,1\n".as_bytes())), vec!["kind_unknown"]);
+        // semicolons and tabs as separators
+        for sep in [";", "\t"] {
+            let f = read(format!("指标序号{sep}年度{sep}本年值\n7.1{sep}2024{sep}85,2\n").as_bytes()).unwrap();
+            assert_eq!(f.rows[0].cells["value"], "85,2", "{sep:?}");
+        }
         // GB18030, as Excel on Chinese Windows saves a CSV
         let (gb, _, _) = encoding_rs::GB18030.encode("指标序号,年度,本年值\n13,2024,未建立\n");
         let f = read(&gb).unwrap();
