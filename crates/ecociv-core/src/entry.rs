@@ -526,6 +526,14 @@ pub fn check_project_report(
         if s == ProjectStatus::Completed && p != Decimal::ONE_HUNDRED {
             errs.push(FieldError::new("progress_percent", "completed_means_100", "已完工的项目进度应为 100%", "a completed project has 100% progress"));
         }
+        if s == ProjectStatus::NotStarted && !p.is_zero() {
+            errs.push(FieldError::new(
+                "status",
+                "started_means_progress",
+                format!("进度为 {p}% 时状态不能为未开工"),
+                format!("with {p}% progress the project cannot be not started"),
+            ));
+        }
     }
     let month = decimal_field(&mut errs, "investment_month_wan", &input.investment_month_wan, "万元");
     if let Some(m) = month
@@ -877,6 +885,14 @@ mod tests {
             vec![("status".into(), "complete_means_completed")]
         );
         assert!(check_project_report(&p, proj, &report("2024-05", "completed", "100", "0", None), Some(&prev), today).is_ok());
+        assert_eq!(
+            codes(check_project_report(&p, proj, &report("2024-05", "not_started", "50", "0", None), Some(&prev), today)),
+            vec![("status".into(), "started_means_progress")]
+        );
+        assert!(
+            check_project_report(&p, proj, &report("2024-05", "not_started", "0", "10", None), Some(&prev), today).is_ok(),
+            "money may go before the works"
+        );
         let over = check_project_report(&p, proj, &report("2024-05", "under_way", "90", "8000", None), Some(&prev), today);
         assert_eq!(codes(over), vec![("explanation".into(), "over_budget_needs_explanation")]);
         let explained = ProjectReportInput { explanation: Some("设计变更".into()), ..report("2024-05", "under_way", "90", "8000", None) };

@@ -169,9 +169,14 @@ fn magnitude(s: &str) -> (Decimal, &str) {
 /// Reads an amount in `unit` as a person writes it: what [`parse_number`] reads, optionally
 /// followed by a unit word that is converted: `1.2亿` or `1.2亿元` in 万元 is 12000, `3500元`
 /// is 0.35, `5万亩` in 亩 is 50000, the unit itself (`85 %`, `12 万元`) is dropped. A unit word of
-/// another measure (`12 吨` for 万元) gives `None`.
+/// another measure (`12 吨` for 万元) gives `None`; so does a bare 万 or 亿 where the unit is not
+/// money (`35万` μg/m³ is a slip, not 350000), and a `%` where the unit is not one.
 pub fn parse_quantity(s: &str, unit: &str) -> Option<Decimal> {
     let t = half_width(s);
+    let unit = unit.trim();
+    if t.ends_with('%') && unit != "%" {
+        return None;
+    }
     let split = t.char_indices().rev().take_while(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '%')).last().map(|(i, _)| i).unwrap_or(t.len());
     let (number, word) = (t[..split].trim(), t[split..].trim());
     let n = parse_number(number)?;
@@ -179,9 +184,14 @@ pub fn parse_quantity(s: &str, unit: &str) -> Option<Decimal> {
         return Some(n);
     }
     let (word_mag, word_base) = magnitude(word);
-    let (unit_mag, unit_base) = magnitude(unit.trim());
-    if !word_base.is_empty() && word_base != unit_base {
-        return None;
+    let (unit_mag, unit_base) = magnitude(unit);
+    let money = unit_base == "元";
+    match (word_base.is_empty(), word_base == unit_base) {
+        // 万/亿 alone: an amount of money
+        (true, _) if !money => return None,
+        // a unit word: the unit's own measure
+        (false, false) => return None,
+        _ => {}
     }
     Some(n * word_mag / unit_mag)
 }
@@ -199,7 +209,12 @@ mod tests {
         assert_eq!(parse_quantity("12 万元", "万元"), Some(d("12")));
         assert_eq!(parse_quantity("500万", "万元"), Some(d("500")));
         assert_eq!(parse_quantity("5万亩", "亩"), Some(d("50000")));
-        assert_eq!(parse_quantity("5万", "亩"), Some(d("50000")));
+        assert_eq!(parse_quantity("5万", "亩"), None, "a bare 万 only for money");
+        assert_eq!(parse_quantity("35万", "μg/m³"), None);
+        assert_eq!(parse_quantity("1万", "吨/万元"), None);
+        assert_eq!(parse_quantity("35 μg/m³", "μg/m³"), Some(d("35")));
+        assert_eq!(parse_quantity("45%", "万元"), None, "a percentage where the unit is not one");
+        assert_eq!(parse_quantity("0.0001亿", "%"), None);
         assert_eq!(parse_quantity("85%", "%"), Some(d("85")));
         assert_eq!(parse_quantity("12", "万元"), Some(d("12")));
         assert_eq!(parse_quantity("12 吨", "万元"), None);

@@ -138,7 +138,8 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
         zip.start_file(format!("{folder}/{}", l.pick("审核记录.csv", "history.csv")), opts)?;
         zip.write_all(&csv(&history))?;
         // the evidence of the year's values
-        let mut files = 0;
+        // the files put in, per leaf
+        let mut files: HashMap<String, usize> = HashMap::new();
         for o in obs.iter().filter(|o| o.year == i64::from(d.year)) {
             let evidence: Vec<&EvidenceRecord> = d.evidence.iter().filter(|e| e.entity == "observation" && e.entity_id == o.id).collect();
             let place = if o.region.is_empty() { o.indicator.clone() } else { format!("{} {}", o.indicator, o.region) };
@@ -152,7 +153,7 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
                     Some(bytes) if ecociv_store::controls::content_hash(bytes) == e.hash => {
                         zip.start_file(name, opts)?;
                         zip.write_all(bytes)?;
-                        files += 1;
+                        *files.entry(o.indicator.clone()).or_default() += 1;
                     }
                     Some(_) => missing.push(
                         l.pick(
@@ -201,7 +202,7 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
                 Cell::text(own.map(|o| o.decided_at.clone()).unwrap_or_default()),
                 Cell::text(ind.lead_departments.join("、")),
                 Cell::text(folder.clone()),
-                Cell::Number(rust_decimal::Decimal::from(files), "0"),
+                Cell::Number(rust_decimal::Decimal::from(files.get(*leaf).copied().unwrap_or(0)), "0"),
             ]);
         }
         gaps.append(&mut missing);
@@ -308,8 +309,9 @@ mod tests {
         let o =
             [obs(1, "5", 2024, "100", EntryState::Approved), obs(2, "7.1", 2024, "85.2", EntryState::Submitted), obs(3, "6", 2024, "98", EntryState::Approved)];
         let pdf = b"%PDF-1.4 evidence".to_vec();
-        let ev = [evidence(1, 1, "公开/目录:2024.pdf", &pdf), evidence(2, 3, "gone.pdf", b"lost")];
-        let blobs: HashMap<String, Vec<u8>> = [(ev[0].hash.clone(), pdf.clone())].into();
+        let photo = b"\x89PNG 7.1".to_vec();
+        let ev = [evidence(1, 1, "公开/目录:2024.pdf", &pdf), evidence(2, 3, "gone.pdf", b"lost"), evidence(3, 2, "7.1.png", &photo)];
+        let blobs: HashMap<String, Vec<u8>> = [(ev[0].hash.clone(), pdf.clone()), (ev[2].hash.clone(), photo.clone())].into();
         let bytes =
             archive(&ArchiveData { plan: &plan, year: 2024, observations: &o, uppers: &[], trail: &[], evidence: &ev, blobs: &blobs }, Locale::Zh).unwrap();
         let mut z = zip::ZipArchive::new(Cursor::new(&bytes[..])).unwrap();
@@ -338,8 +340,15 @@ mod tests {
         assert!(note.contains("gone.pdf") && note.contains("已缺失"), "{note}");
         let mut note = String::new();
         z.by_name("7/缺失说明.txt").unwrap().read_to_string(&mut note).unwrap();
-        assert!(note.contains("7.1：2024 年的数值未审核（待审核）") && note.contains("7.2：2024 年没有数值"), "{note}");
+        assert!(note.contains("7.1：2024 年的数值未审核（待审核）") && note.contains("7.2：2024 年没有数值") && !note.contains("没有佐证材料"), "{note}");
         assert!(names.contains(&"2024年指标档案索引.xlsx".to_string()));
+        // the index counts the files of each leaf
+        let mut index = Vec::new();
+        z.by_name("2024年指标档案索引.xlsx").unwrap().read_to_end(&mut index).unwrap();
+        let mut wb: calamine::Xlsx<_> = calamine::Reader::new(Cursor::new(index)).unwrap();
+        let sheet = calamine::Reader::worksheet_range(&mut wb, "2024 年指标档案").unwrap();
+        let count = |code: &str| sheet.rows().find(|r| r[0] == code).map(|r| r[11].to_string()).unwrap();
+        assert_eq!((count("5").as_str(), count("6").as_str(), count("7.1").as_str(), count("7.2").as_str()), ("1", "0", "1", "0"));
         // a year with no data still comes out, and says so for every leaf
         let empty =
             archive(&ArchiveData { plan: &plan, year: 2022, observations: &[], uppers: &[], trail: &[], evidence: &[], blobs: &HashMap::new() }, Locale::En)

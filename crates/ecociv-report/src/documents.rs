@@ -183,7 +183,7 @@ impl TechnicalReport<'_> {
             l.pick("趋势（上年→本年）", "Trend (last year → this)"),
             l.pick("预测", "Projection"),
             l.pick("牵头部门", "Lead departments"),
-            l.pick("佐证材料（份）", "Evidence (files)"),
+            l.pick("材料数", "Files"),
         ]
         .map(String::from)
         .to_vec();
@@ -203,7 +203,7 @@ impl TechnicalReport<'_> {
                 ]
             })
             .collect();
-        let widths = [520, 1700, 1500, 900, 760, 1000, 860, 1105, 500];
+        let widths = [520, 1500, 1500, 900, 760, 1000, 860, 1105, 700];
         debug_assert_eq!(widths.iter().sum::<u32>(), TEXT_WIDTH);
         d.table(&header, &cells, &widths);
         d.heading(1, l.pick("三、需要关注的指标", "3. Indicators that need attention"));

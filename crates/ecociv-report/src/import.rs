@@ -65,6 +65,8 @@ impl Problem {
     /// A problem of a cell (or a row, without a column) of a read file.
     pub fn cell(f: &Filled, row: u32, key: Option<&str>, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Problem {
         let found = key.and_then(|k| f.rows.binary_search_by_key(&row, |r| r.row).ok().and_then(|i| f.rows[i].cells.get(k))).cloned().unwrap_or_default();
+        // a long text is quoted by its beginning
+        let found = if found.chars().count() > 200 { format!("{}…", found.chars().take(200).collect::<String>()) } else { found };
         Problem {
             sheet: f.sheet.clone(),
             row: Some(row),
@@ -212,6 +214,9 @@ pub fn read(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
         return read_workbook(bytes);
     }
     let text = ecociv_core::check::decode(bytes).filter(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
+    if text.as_deref().is_some_and(|t| t.trim_start_matches('\u{feff}').trim().is_empty()) {
+        return Err(vec![Problem::file("empty_file", "", "有内容的文件（此文件是空的）", "a file with something in it (this one is empty)")]);
+    }
     match text {
         Some(t) if !t.trim().is_empty() => read_csv(&t),
         _ => Err(vec![Problem::file(
@@ -469,7 +474,26 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
         return Err(vec![Problem::file("too_many_rows", height.to_string(), &format!("不超过 {MAX_ROWS} 行"), &format!("at most {MAX_ROWS} rows"))]);
     }
     let width = range.end().map(|(_, c)| c + 1).unwrap_or(0);
-    let grid_row = |r: u32| -> Vec<String> { (0..width).map(|c| range.get_value((r, c)).map(text_of).unwrap_or_default()).collect() };
+    // a number shown as a percentage (Excel stores 45.5% as 0.455) is read as it is shown
+    let styles = wb.worksheet_style(&sheet).ok();
+    let percent = |r: u32, c: u32| {
+        styles
+            .as_ref()
+            .and_then(|s| s.get((r, c)))
+            .and_then(|st| st.number_format.as_ref())
+            .is_some_and(|f| f.format_code.split('"').step_by(2).any(|p| p.contains('%')))
+    };
+    let cell_text = |r: u32, c: u32| -> String {
+        match range.get_value((r, c)) {
+            Some(d @ (Data::Float(_) | Data::Int(_))) if percent(r, c) => match text_of(d).parse::<rust_decimal::Decimal>() {
+                Ok(v) => format!("{}%", (v * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
+                Err(_) => text_of(d),
+            },
+            Some(d) => text_of(d),
+            None => String::new(),
+        }
+    };
+    let grid_row = |r: u32| -> Vec<String> { (0..width).map(|c| cell_text(r, c)).collect() };
     let head = grid_row(0);
     let (kind, columns) = match &signature {
         // a template's columns stay in place: the header is checked column by column
@@ -583,10 +607,16 @@ pub fn marked_workbook(f: &Filled, problems: &[Problem], l: Locale) -> Result<Ve
     let by_row: BTreeMap<u32, &FilledRow> = f.rows.iter().map(|r| (r.row, r)).collect();
     for r in f.rows.iter() {
         for (c, key) in f.columns.iter().enumerate() {
-            if let Some(text) = key.and_then(|k| r.cells.get(k)).filter(|t| !t.is_empty()) {
-                ws.write_string(r.row - 1, c as u16, text)?;
-            }
+            let Some((key, text)) = key.and_then(|k| r.cells.get(k).map(|t| (k, t))).filter(|(_, t)| !t.is_empty()) else { continue };
+            // numbers stay numbers, except codes such as 7.2
+            match text.parse::<f64>() {
+                Ok(n) if key != "indicator" && n.is_finite() => ws.write_number(r.row - 1, c as u16, n)?,
+                _ => ws.write_string(r.row - 1, c as u16, text)?,
+            };
         }
+    }
+    if let Some(c) = f.col("version") {
+        ws.set_column_hidden(c as u16)?;
     }
     for p in problems {
         let (Some(row), true) = (p.row, p.sheet == f.sheet) else { continue };
@@ -688,6 +718,7 @@ mod tests {
     #[test]
     fn files_that_cannot_be_read_are_refused_with_a_reason() {
         assert_eq!(codes(read(&[0x00, 0x01, 0xFF, 0xFE, 0x00])), vec!["not_a_workbook"]);
+        assert_eq!(codes(read(b"\xEF\xBB\xBF \r\n")), vec!["empty_file"]);
         assert_eq!(codes(read(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0])), vec!["encrypted_or_xls"]);
         assert_eq!(codes(read(b"PK\x03\x04 broken")), vec!["corrupt_workbook"]);
         assert_eq!(codes(read(&vec![b'P'; MAX_BYTES + 1])), vec!["too_large"]);

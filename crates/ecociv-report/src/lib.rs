@@ -653,6 +653,10 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         let f = read(&filled).unwrap();
         let r = &f.rows[0];
         assert_eq!((r.row, r.cells["value"].as_str(), r.cells["comment"].as_str(), r.cells["explanation"].as_str()), (2, "35.5", "见附件", "2024-05-01"));
+        // a percentage typed in Excel is stored as a fraction with a % format: read as shown
+        let Some(v) = openpyxl(&bytes, &fill("ws['G2'] = 0.985\nws['G2'].number_format = '0.0%'\nws['G3'] = 0.985")) else { return };
+        let f = read(&hex(v.as_str().unwrap())).unwrap();
+        assert_eq!((f.rows[0].cells["value"].as_str(), f.rows[1].cells["value"].as_str()), ("98.5%", "0.985"));
         let s = |x: &str| x.to_string();
         assert_eq!(refused("ws['G3'] = '=1+1'").unwrap(), vec![(s("formula"), Some(3), s("G 本年值"), s("=1+1"))]);
         assert_eq!(refused("ws.merge_cells('H2:H3')").unwrap(), vec![(s("merged_cells"), Some(2), s("H 备注"), s("H2:H3"))]);

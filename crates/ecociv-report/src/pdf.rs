@@ -16,11 +16,27 @@ use crate::official::{Block, OfficialDoc};
 /// WenQuanYi Micro Hei (Apache-2.0), see `fonts/README.md`.
 pub static SHIPPED_FONT: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
 
-/// A typst string literal.
-fn lit(s: &str) -> String {
+/// A letter-for-letter stand-in for a character a font may lack: the Roman numerals
+/// (Ⅴ U+2164 is missing from WenQuanYi Micro Hei, so “劣Ⅴ类” would print a gap).
+fn stand_in(c: char) -> Option<&'static str> {
+    const UPPER: [&str; 16] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "L", "C", "D", "M"];
+    const LOWER: [&str; 16] = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "l", "c", "d", "m"];
+    match c as u32 {
+        n @ 0x2160..=0x216F => Some(UPPER[(n - 0x2160) as usize]),
+        n @ 0x2170..=0x217F => Some(LOWER[(n - 0x2170) as usize]),
+        _ => None,
+    }
+}
+
+/// A typst string literal; characters outside `covered` get their stand-in where there is one.
+fn lit_in(s: &str, covered: &dyn Fn(char) -> bool) -> String {
     let mut o = String::with_capacity(s.len() + 2);
     o.push('"');
     for c in s.chars() {
+        if let Some(x) = stand_in(c).filter(|_| !covered(c)) {
+            o.push_str(x);
+            continue;
+        }
         match c {
             '\\' => o.push_str("\\\\"),
             '"' => o.push_str("\\\""),
@@ -33,13 +49,12 @@ fn lit(s: &str) -> String {
     o
 }
 
-/// Cell text: one line each, kept as separate lines.
-fn lines(s: &str) -> String {
-    format!("[{}]", s.split('\n').map(|l| format!("#{}", lit(l))).collect::<Vec<_>>().join("#linebreak()"))
-}
-
-/// The typst markup of a document, set in the font families given.
-pub fn typst_source(doc: &OfficialDoc, families: &[String]) -> String {
+/// The typst markup of a document, set in the font families given; `covered` tells which
+/// characters the fonts have.
+pub fn typst_source(doc: &OfficialDoc, families: &[String], covered: &dyn Fn(char) -> bool) -> String {
+    let lit = |s: &str| lit_in(s, covered);
+    // cell text: one line each, kept as separate lines
+    let lines = |s: &str| format!("[{}]", s.split('\n').map(|l| format!("#{}", lit(l))).collect::<Vec<_>>().join("#linebreak()"));
     let fonts = families.iter().map(|f| lit(f)).collect::<Vec<_>>().join(", ");
     let mut s = format!(
         r#"#set document(title: {title})
@@ -95,6 +110,12 @@ pub fn typst_source(doc: &OfficialDoc, families: &[String]) -> String {
     s
 }
 
+/// Whether a font draws a character: it maps it to a glyph with an outline (WenQuanYi Micro
+/// Hei maps Ⅴ to an empty glyph).
+fn drawn(f: &Font, c: char) -> bool {
+    ttf_parser::Face::parse(f.data().as_slice(), f.index()).ok().is_some_and(|face| face.glyph_index(c).and_then(|g| face.glyph_bounding_box(g)).is_some())
+}
+
 /// The document as a PDF in `font` (a TrueType/OpenType file or collection with CJK glyphs),
 /// or in the shipped font.
 pub fn pdf(doc: &OfficialDoc, font: Option<&[u8]>) -> Result<Vec<u8>, ReportError> {
@@ -110,7 +131,9 @@ pub fn pdf(doc: &OfficialDoc, font: Option<&[u8]>) -> Result<Vec<u8>, ReportErro
     if families.is_empty() {
         return Err(ReportError::Pdf("the font file holds no usable font".into()));
     }
-    let engine = TypstEngine::builder().main_file(typst_source(doc, &families)).fonts(fonts).build();
+    let covered = |c: char| fonts.iter().any(|f| drawn(f, c));
+    let source = typst_source(doc, &families, &covered);
+    let engine = TypstEngine::builder().main_file(source).fonts(fonts).build();
     let laid_out: PagedDocument = engine.compile().output.map_err(|e| ReportError::Pdf(e.to_string()))?;
     typst_pdf::pdf(&laid_out, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }
@@ -124,8 +147,15 @@ mod tests {
     fn markup_quotes_every_text() {
         let mut d = OfficialDoc::new("t");
         d.para("a \"quote\" \\ #hash *star* $math$ <label> @ref");
-        let s = typst_source(&d, &["F".into()]);
+        let s = typst_source(&d, &["F".into()], &|_| true);
         assert!(s.contains(r##"#body("a \"quote\" \\ #hash *star* $math$ <label> @ref")"##), "{s}");
+        // a Roman numeral the font lacks gets its letters; one it has stays
+        let mut d = OfficialDoc::new("t");
+        d.para("劣Ⅴ类水体、Ⅲ类");
+        assert!(typst_source(&d, &["F".into()], &|c| c != 'Ⅴ').contains("劣V类水体、Ⅲ类"));
+        let shipped: Vec<Font> = Font::iter(Bytes::new(SHIPPED_FONT.to_vec())).collect();
+        assert!(!shipped.iter().any(|f| drawn(f, 'Ⅴ')), "the shipped font still lacks Ⅴ: the stand-in is needed");
+        assert!(shipped.iter().any(|f| drawn(f, 'Ⅲ')) && shipped.iter().any(|f| drawn(f, '劣')));
     }
 
     #[test]

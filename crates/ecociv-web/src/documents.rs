@@ -539,8 +539,16 @@ fn assessment_doc(plan: &Plan, a: &crate::assessment::Assessment, m: &Masthead, 
     d.red_header(&m.header);
     d.title(&title);
     d.para(l.pick(
-        &format!("本次考核按评分规则第{}版（{}）计算，满分100分，得分相同者名次并列。", a.rules_version, a.rules_title),
-        &format!("Scored with version {} of the rules ({}), out of 100; equal scores share a rank.", a.rules_version, a.rules_title),
+        &if a.rules_version == 0 {
+            format!("本次考核按默认评分规则（{}）计算，满分100分，得分相同者名次并列。", a.rules_title)
+        } else {
+            format!("本次考核按评分规则第{}版（{}）计算，满分100分，得分相同者名次并列。", a.rules_version, a.rules_title)
+        },
+        &if a.rules_version == 0 {
+            format!("Scored with the default rules ({}), out of 100; equal scores share a rank.", a.rules_title)
+        } else {
+            format!("Scored with version {} of the rules ({}), out of 100; equal scores share a rank.", a.rules_version, a.rules_title)
+        },
     ));
     let table = |d: &mut OfficialDoc, caption: &str, units: &[UnitScore]| {
         d.caption(caption);
@@ -611,7 +619,7 @@ fn work_doc(plan: &Plan, year: i32, reports: &[ecociv_store::DispatchRecord], be
             behind.len()
         ),
         &format!(
-            "In {year}, {reported_tasks} of {} tasks and {reported_projects} of {} projects reported; {completed} projects are completed, with {} 万元 invested to date; {} projects are behind.",
+            "In {year}, {reported_tasks} of {} tasks and {reported_projects} of {} projects reported; completed: {completed}; invested to date: {} × 10,000 yuan; projects behind: {}.",
             plan.tasks.len(),
             plan.projects.len(),
             invested.normalize(),

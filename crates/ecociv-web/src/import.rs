@@ -119,28 +119,37 @@ fn key_of_field(field: &str) -> Option<&str> {
     })
 }
 
-/// The problems of a row that a form would have answered with `e`.
-fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: WebError) -> Vec<Problem> {
+/// The problems of a row that a form would have answered with `e`, each at the column it is
+/// about (or the column a person would correct: the value for a conflict, the cumulative for a
+/// missing over-budget explanation when the file has no explanation column). `who` says who
+/// may enter the row, for a refusal of rights.
+fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: WebError, who: &str) -> Vec<Problem> {
+    let observations = f.kind == TemplateKind::Observations;
+    let main_key = if observations { "value" } else { "status" };
+    let present = |k: &'static str| Some(k).filter(|k| f.col(k).is_some());
     if !e.checks.is_empty() {
         return e
             .checks
             .iter()
             .map(|c| {
-                let key = key_of_field(&c.field).filter(|k| f.col(k).is_some());
+                let key = key_of_field(&c.field).and_then(|k| f.columns.iter().flatten().copied().find(|x| *x == k)).or_else(|| match c.field.as_str() {
+                    "explanation" if observations => present("value"),
+                    "explanation" => present("investment_cumulative_wan").or(present("investment_month_wan")),
+                    _ => None,
+                });
                 Problem::cell(f, row.row, key, c.code, c.message(Locale::Zh), c.message(Locale::En))
             })
             .collect();
     }
     let detail = e.fields.iter().map(|(k, v)| format!(" ({k}: {v})")).collect::<String>();
-    let key = matches!(e.code, "forbidden" | "unknown_project" | "unknown_task").then_some(subject_key);
-    vec![Problem::cell(
-        f,
-        row.row,
-        key,
-        e.code,
-        format!("{}{detail}", t(Locale::Zh, &format!("error.{}", e.code))),
-        format!("{}{detail}", t(Locale::En, &format!("error.{}", e.code))),
-    )]
+    let (key, zh, en) = match e.code {
+        "forbidden" => (Some(subject_key), format!("本单位有权填报的行（此行由{who}填报）"), format!("a row your unit may enter (this one is {who}'s)")),
+        "unknown_project" | "unknown_task" => (Some(subject_key), String::new(), String::new()),
+        _ => (present(main_key), String::new(), String::new()),
+    };
+    let zh = if zh.is_empty() { format!("{}{detail}", t(Locale::Zh, &format!("error.{}", e.code))) } else { zh };
+    let en = if en.is_empty() { format!("{}{detail}", t(Locale::En, &format!("error.{}", e.code))) } else { en };
+    vec![Problem::cell(f, row.row, key, e.code, zh, en)]
 }
 
 fn cell<'a>(row: &'a FilledRow, key: &str) -> &'a str {
@@ -222,7 +231,7 @@ pub async fn import(st: &AppState, actor: &Actor, bytes: &[u8]) -> Result<Import
             },
         };
         let unit = unit_of_sig.as_deref().or(row.cells.get("org_unit").map(String::as_str).filter(|u| !u.is_empty()));
-        let (subject_key, planned) = if observations {
+        let (subject_key, owners, planned) = if observations {
             let year_text = period.clone().unwrap_or_else(|| cell(row, "year").to_string());
             let Some(year) = read_year(&year_text) else {
                 problems.push(Problem::cell(&f, row.row, Some("year"), "bad_year", "年度（YYYY）", "a year (YYYY)"));
@@ -258,7 +267,13 @@ pub async fn import(st: &AppState, actor: &Actor, bytes: &[u8]) -> Result<Import
                 comment: cell(row, "comment").into(),
                 explanation: Some(cell(row, "explanation").to_string()).filter(|e| !e.is_empty()),
             };
-            ("indicator", ledger.observation(&who, &input, version))
+            let owners = match input.region.as_deref() {
+                Some(r) => r.to_string(),
+                None => {
+                    plan.indicator_of(&input.indicator).map(|i| [i.lead_departments.clone(), i.data_providers.clone()].concat().join("、")).unwrap_or_default()
+                }
+            };
+            ("indicator", owners, ledger.observation(&who, &input, version))
         } else {
             let month_text = period.clone().unwrap_or_else(|| cell(row, "period").to_string());
             let Some(month) = YearMonth::read(&month_text) else {
@@ -299,12 +314,13 @@ pub async fn import(st: &AppState, actor: &Actor, bytes: &[u8]) -> Result<Import
                 problems: cell(row, "problems").into(),
                 explanation: optional("explanation"),
             };
-            ("project", ledger.project_report(&who, number, &input, version))
+            let owners = plan.project(number).map(|p| p.implementers.join("、")).unwrap_or_default();
+            ("project", owners, ledger.project_report(&who, number, &input, version))
         };
         match planned {
             Ok(Some(w)) => writes.push(w),
             Ok(None) => unchanged += 1,
-            Err(e) => problems.extend(problems_of(&f, row, subject_key, e)),
+            Err(e) => problems.extend(problems_of(&f, row, subject_key, e, &owners)),
         }
     }
     if rows == 0 && problems.is_empty() {

@@ -144,6 +144,7 @@ async fn a_value_changed_since_download_is_a_conflict_and_nothing_is_stored() {
     let filled = fill(&template, &[("5", "value", "99"), ("6", "value", "97")]);
     let p = problems(&import(&app, "env", &filled).await);
     assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].2, "G 本年值", "a conflict points at the value to look at");
     assert_eq!(
         (p[0].0.as_str(), p[0].1),
         ("changed_since_download", Some(read(&filled).unwrap().rows.iter().find(|r| r.cells["indicator"] == "5").unwrap().row as u64))
@@ -189,7 +190,7 @@ async fn rows_go_through_the_rights_and_checks_of_the_forms() {
     let r = send(&app, "POST", "/api/v1/imports?lang=en", &[("authorization", auth)], Body::from(table)).await;
     let p = &r.json()["problems"][0];
     assert_eq!((p["code"].as_str(), p["row"].as_u64(), p["column"].as_str()), (Some("forbidden"), Some(2), Some("A Project")));
-    assert_eq!(p["expected"].as_str(), Some("You may not do this"));
+    assert_eq!(p["expected"].as_str(), Some("a row your unit may enter (this one is 市住建局's)"), "it says whose row it is");
     // a viewer can enter nothing
     assert_eq!(problems(&import(&app, "viewer", &filled).await)[0].0, "forbidden");
     assert_eq!(problems(&import(&app, "viewer", table.as_bytes()).await)[0].0, "forbidden");
