@@ -543,7 +543,7 @@ pub fn check_project_report(
             "investment_month_wan",
             "negative",
             format!("本月投资 {m} 万元不能为负数"),
-            format!("the month's investment {m} 万元 cannot be negative"),
+            format!("the month's investment {m} × 10,000 yuan cannot be negative"),
         ));
     }
     let given_cum = input.investment_cumulative_wan.as_ref().filter(|v| !v.is_null() && json_text(v).is_some_and(|t| !t.trim().is_empty()));
@@ -566,7 +566,7 @@ pub fn check_project_report(
                     "investment_cumulative_wan",
                     "cumulative_below_month",
                     format!("累计投资 {c} 万元小于本月投资 {m} 万元"),
-                    format!("the cumulative {c} 万元 is below the month's {m} 万元"),
+                    format!("the cumulative {c} × 10,000 yuan is below the month's {m} × 10,000 yuan"),
                 ));
             } else {
                 cumulative = Some(c);
@@ -576,7 +576,7 @@ pub fn check_project_report(
             "investment_cumulative_wan",
             "opening_cumulative_required",
             "首次报送须填写开累投资（万元）",
-            "the first report must give the cumulative investment (万元)",
+            "the first report must give the cumulative investment (× 10,000 yuan)",
         )),
         (Some(prev), Some(m), c) => {
             let expected = prev.investment_cumulative_wan + m;
@@ -585,7 +585,10 @@ pub fn check_project_report(
                     "investment_cumulative_wan",
                     "cumulative_mismatch",
                     format!("累计投资应为上次累计 {} 加本月 {m}，即 {expected} 万元，得到 {c}", prev.investment_cumulative_wan),
-                    format!("the cumulative must be the last cumulative {} plus this month {m} = {expected} 万元, found {c}", prev.investment_cumulative_wan),
+                    format!(
+                        "the cumulative must be the last cumulative {} plus this month {m} = {expected} × 10,000 yuan, found {c}",
+                        prev.investment_cumulative_wan
+                    ),
                 )),
                 _ => cumulative = Some(expected),
             }
@@ -602,7 +605,7 @@ pub fn check_project_report(
                     "explanation",
                     "over_budget_needs_explanation",
                     format!("累计投资 {c} 万元超过投资概算 {} 万元，请填写说明", budget_wan.normalize()),
-                    format!("the cumulative {c} 万元 exceeds the budget of {} 万元; an explanation is required", budget_wan.normalize()),
+                    format!("the cumulative {c} × 10,000 yuan exceeds the budget of {} × 10,000 yuan; an explanation is required", budget_wan.normalize()),
                 ));
             }
         }

@@ -238,7 +238,7 @@ impl Fact {
                 if zh {
                     format!("项目 {project} 累计投资 {cumulative_wan} 万元 / 概算 {} 万元，按年限应完成 {pct}%", budget_wan.normalize())
                 } else {
-                    format!("project {project}: {cumulative_wan} of {} 万元 invested, the period expects {pct}%", budget_wan.normalize())
+                    format!("project {project}: {cumulative_wan} of {} × 10,000 yuan invested, the period expects {pct}%", budget_wan.normalize())
                 }
             }
             Fact::Returns { entries, returned } => {

@@ -709,7 +709,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let found = if p.found.is_empty() { String::new() } else { format!(" {:?} →", p.found) };
                 eprintln!("{}:{at}{found} {} [{}]", file.display(), p.expected(l), p.code);
             }
-            eprintln!("{}", l.pick(&format!("{} 个问题，未保存任何数据", r.problems.len()), &format!("{} problems; nothing was stored", r.problems.len())));
+            eprintln!(
+                "{}",
+                l.pick(
+                    &format!("{} 个问题，未保存任何数据", r.problems.len()),
+                    &format!("{} problem{}; nothing was stored", r.problems.len(), if r.problems.len() == 1 { "" } else { "s" })
+                )
+            );
             if let (Some(out), Some(bytes)) = (report, r.marked_workbook(l)) {
                 std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
                 eprintln!("{}", out.display());
