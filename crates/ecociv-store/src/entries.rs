@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use crate::records::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
-use crate::trail::{append_event, begin_write, event};
+use crate::trail::{append_event, begin_write, event, write_head};
 use crate::{PgStore, Result, SqliteStore, StoreError};
 
 /// The entries of the data loop.
@@ -113,7 +113,7 @@ macro_rules! dispatch_from_row {
 
 /// The body of `insert_observation` inside a write transaction `$tx`; evaluates to the stored record.
 macro_rules! obs_insert {
-    ($tx:ident, $o:expr, $actor:expr) => {{
+    ($tx:ident, $o:expr, $actor:expr $(, $head:ident)?) => {{
         let o = $o;
         let actor = $actor;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM observations WHERE zone_code = $1 AND indicator_code = $2 AND year = $3 AND region = $4")
@@ -147,14 +147,14 @@ macro_rules! obs_insert {
         .fetch_one(&mut *$tx)
         .await?;
         let stored = ObservationRecord { id, version: 1, ..o.clone() };
-        append_event!($tx, event(&o.zone, actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), ""));
+        append_event!($tx, event(&o.zone, actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), "") $(, $head)?);
         stored
     }};
 }
 
 /// The body of `update_observation` inside a write transaction `$tx`; evaluates to the stored record.
 macro_rules! obs_update {
-    ($tx:ident, $before:expr, $after:expr, $action:expr, $actor:expr, $reason:expr) => {{
+    ($tx:ident, $before:expr, $after:expr, $action:expr, $actor:expr, $reason:expr $(, $head:ident)?) => {{
         let before = $before;
         let after = $after;
         let action = $action;
@@ -183,14 +183,14 @@ macro_rules! obs_update {
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!("observation {} changed meanwhile", before.id)));
         }
-        append_event!($tx, event(&before.zone, actor, action, "observation", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+        append_event!($tx, event(&before.zone, actor, action, "observation", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason) $(, $head)?);
         stored
     }};
 }
 
 /// The body of `insert_dispatch` inside a write transaction `$tx`; evaluates to the stored record.
 macro_rules! dispatch_insert {
-    ($tx:ident, $d:expr, $actor:expr) => {{
+    ($tx:ident, $d:expr, $actor:expr $(, $head:ident)?) => {{
         let d = $d;
         let actor = $actor;
         let taken: Option<(i64,)> =
@@ -235,14 +235,14 @@ macro_rules! dispatch_insert {
         .fetch_one(&mut *$tx)
         .await?;
         let stored = DispatchRecord { id, version: 1, ..d.clone() };
-        append_event!($tx, event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""));
+        append_event!($tx, event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), "") $(, $head)?);
         stored
     }};
 }
 
 /// The body of `update_dispatch` inside a write transaction `$tx`; evaluates to the stored record.
 macro_rules! dispatch_update {
-    ($tx:ident, $before:expr, $after:expr, $action:expr, $actor:expr, $reason:expr) => {{
+    ($tx:ident, $before:expr, $after:expr, $action:expr, $actor:expr, $reason:expr $(, $head:ident)?) => {{
         let before = $before;
         let after = $after;
         let action = $action;
@@ -279,7 +279,7 @@ macro_rules! dispatch_update {
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!("dispatch report {} changed meanwhile", before.id)));
         }
-        append_event!($tx, event(&before.zone, actor, action, "dispatch_report", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason));
+        append_event!($tx, event(&before.zone, actor, action, "dispatch_report", &before.id.to_string(), &before.state_json(), &stored.state_json(), reason) $(, $head)?);
         stored
     }};
 }
@@ -382,6 +382,8 @@ macro_rules! entries_impl {
 
             async fn write_entries(&self, zone: &str, writes: &[EntryWrite], actor: &str) -> Result<usize> {
                 let mut tx = begin_write!(self.pool, zone);
+                // the chain's head, read once and carried through the batch
+                let mut head: Option<Option<(i64, String)>> = None;
                 for w in writes {
                     let entry_zone = match w {
                         EntryWrite::NewObservation(o) => &o.zone,
@@ -394,19 +396,20 @@ macro_rules! entries_impl {
                     }
                     match w {
                         EntryWrite::NewObservation(o) => {
-                            obs_insert!(tx, o, actor);
+                            obs_insert!(tx, o, actor, head);
                         }
                         EntryWrite::Observation { before, after, action, reason } => {
-                            obs_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str());
+                            obs_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str(), head);
                         }
                         EntryWrite::NewDispatch(d) => {
-                            dispatch_insert!(tx, d, actor);
+                            dispatch_insert!(tx, d, actor, head);
                         }
                         EntryWrite::Dispatch { before, after, action, reason } => {
-                            dispatch_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str());
+                            dispatch_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str(), head);
                         }
                     }
                 }
+                write_head!(tx, zone, head);
                 tx.commit().await?;
                 Ok(writes.len())
             }

@@ -118,12 +118,25 @@ macro_rules! begin_write {
 }
 pub(crate) use begin_write;
 
-/// Appends a chained event inside the transaction.
+/// Appends a chained event inside the transaction. With a cursor `$head` (a batch: an
+/// `Option<Option<(seq, hash)>>`, `None` until read), the chain's head is read once and kept
+/// in memory, and the head row is left to [`write_head!`] at the end of the batch; alone, the
+/// head is read and the head row written for this one event.
 macro_rules! append_event {
     ($tx:expr, $ev:expr) => {{
+        let mut head: Option<Option<(i64, String)>> = None;
+        let ev = $crate::trail::append_event!($tx, $ev, head);
+        $crate::trail::write_head!($tx, &ev.zone, head);
+        ev
+    }};
+    ($tx:expr, $ev:expr, $head:ident) => {{
         let ev: ecociv_core::trail::TrailEvent = $ev;
-        let last: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM trail WHERE zone_code = $1 ORDER BY seq DESC LIMIT 1").bind(&ev.zone).fetch_optional(&mut *$tx).await?;
+        let last: Option<(i64, String)> = match &$head {
+            Some(known) => known.clone(),
+            None => {
+                sqlx::query_as("SELECT seq, hash FROM trail WHERE zone_code = $1 ORDER BY seq DESC LIMIT 1").bind(&ev.zone).fetch_optional(&mut *$tx).await?
+            }
+        };
         let ev = $crate::trail::chain(ev, last);
         sqlx::query(
             "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash)
@@ -143,18 +156,28 @@ macro_rules! append_event {
         .bind(&ev.hash)
         .execute(&mut *$tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO trail_heads (zone_code, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (zone_code) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        )
-        .bind(&ev.zone)
-        .bind(ev.seq)
-        .bind(&ev.hash)
-        .execute(&mut *$tx)
-        .await?;
+        $head = Some(Some((ev.seq, ev.hash.clone())));
         ev
     }};
 }
+
+/// Writes the head row of a zone's chain from a cursor of [`append_event!`].
+macro_rules! write_head {
+    ($tx:expr, $zone:expr, $head:ident) => {{
+        if let Some(Some((seq, hash))) = &$head {
+            sqlx::query(
+                "INSERT INTO trail_heads (zone_code, seq, hash) VALUES ($1, $2, $3) ON CONFLICT (zone_code) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            )
+            .bind($zone)
+            .bind(*seq)
+            .bind(hash)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
 pub(crate) use append_event;
+pub(crate) use write_head;
 
 #[cfg(test)]
 mod tests {

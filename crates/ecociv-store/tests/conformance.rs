@@ -244,6 +244,10 @@ async fn a_batch_is_stored_whole_or_not_at_all(db: &TestDb) {
     assert_eq!(db.store.dispatch_reports("150100").await.unwrap().len(), 1);
     let actions: Vec<String> = db.store.trail("150100").await.unwrap().into_iter().skip(trail_before).map(|e| e.action).collect();
     assert_eq!(actions, vec!["observation.submitted", "dispatch_report.submitted", "observation.resubmitted"]);
+    // the batch carries the chain's head through its writes and leaves the head row at its last event
+    let trail = db.store.trail("150100").await.unwrap();
+    assert_eq!(db.store.trail_head("150100").await.unwrap(), trail.last().unwrap().seq);
+    assert!(db.store.verify("150100").await.unwrap().ok());
     // a stale `before` (the version moved) rolls back a batch too
     let stale = [EntryWrite::Observation { before: Box::new(o), after: Box::new(changed), action: "observation.resubmitted".into(), reason: String::new() }];
     assert!(matches!(db.store.write_entries("150100", &stale, "alice").await, Err(StoreError::Conflict(_))));
