@@ -3,6 +3,11 @@
 //! progress added, all observations, the dispatch history) and written as `.xlsx` (numbers as
 //! numbers with their formats, Chinese sheet names and headers, frozen header row), CSV (UTF-8
 //! with a BOM, so that Excel on Windows reads the Chinese) or JSON.
+//!
+//! Beside the tables: the templates an org unit fills offline ([`template`]) and the reading of
+//! what comes back ([`import`]); the yearly indicator archive ([`archive`]); the official
+//! documents of the review ([`official`] blocks written to Word, or to PDF by [`pdf`]; the
+//! technical report in [`documents`]; charts in [`chart`]).
 
 use std::collections::BTreeMap;
 
