@@ -99,26 +99,6 @@ fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>
     }
 }
 
-/// The column a field error of a form belongs to.
-fn key_of_field(field: &str) -> Option<&str> {
-    Some(match field {
-        "indicator"
-        | "region"
-        | "value"
-        | "comment"
-        | "explanation"
-        | "year"
-        | "period"
-        | "status"
-        | "progress_percent"
-        | "investment_month_wan"
-        | "investment_cumulative_wan"
-        | "benefits"
-        | "problems" => field,
-        _ => return None,
-    })
-}
-
 /// The problems of a row that a form would have answered with `e`, each at the column it is
 /// about (or the column a person would correct: the value for a conflict, the cumulative for a
 /// missing over-budget explanation when the file has no explanation column). `who` says who
@@ -132,7 +112,8 @@ fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: WebError, who:
             .checks
             .iter()
             .map(|c| {
-                let key = key_of_field(&c.field).and_then(|k| f.columns.iter().flatten().copied().find(|x| *x == k)).or_else(|| match c.field.as_str() {
+                // the field's own column (form fields and column keys share their names), else the one to correct
+                let key = f.columns.iter().flatten().copied().find(|k| *k == c.field).or_else(|| match c.field.as_str() {
                     "explanation" if observations => present("value"),
                     "explanation" => present("investment_cumulative_wan").or(present("investment_month_wan")),
                     _ => None,
