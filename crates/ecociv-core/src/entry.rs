@@ -455,11 +455,16 @@ fn decimal_field(errs: &mut Vec<FieldError>, field: &str, v: &serde_json::Value,
     match parse_quantity(&text, unit) {
         Some(n) => Some(n),
         None => {
+            let unit_en = match unit {
+                "万元" => "× 10,000 yuan",
+                "" => "",
+                u => u,
+            };
             errs.push(FieldError::new(
                 field,
                 "not_a_number",
                 format!("应为数值（{unit}），得到“{text}”"),
-                format!("expected a number ({unit}), found {text:?}"),
+                format!("expected a number ({unit_en}), found {text:?}"),
             ));
             None
         }
@@ -509,8 +514,8 @@ pub fn check_project_report(
         errs.push(FieldError::new(
             "status",
             "bad_status",
-            format!("状态应为 not_started、under_way、completed 或 suspended，得到“{}”", input.status),
-            format!("status must be not_started, under_way, completed or suspended, found {:?}", input.status),
+            format!("状态应为 未开工、在建、已完工 或 暂停，得到“{}”", input.status),
+            format!("status must be not started, under way, completed or suspended (not_started, under_way, completed, suspended), found {:?}", input.status),
         ));
     }
     let progress = decimal_field(&mut errs, "progress_percent", &input.progress_percent, "%");

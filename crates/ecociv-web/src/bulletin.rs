@@ -178,7 +178,8 @@ pub fn best_and_worst(b: &Bulletin) -> (Vec<&UnitReporting>, Vec<&UnitReporting>
         return (Vec::new(), Vec::new());
     }
     let third_best = judged[n.min(3) - 1].score();
-    let top: Vec<&UnitReporting> = judged.iter().copied().filter(|u| u.score() >= third_best).collect();
+    // nobody is best for reporting nothing on time
+    let top: Vec<&UnitReporting> = judged.iter().copied().filter(|u| u.score() >= third_best && u.score() > Decimal::ZERO).collect();
     let third_worst = judged[n.saturating_sub(3)].score();
     let bottom: Vec<&UnitReporting> = judged.iter().copied().filter(|u| u.score() <= third_worst && !top.iter().any(|t| t.unit == u.unit)).collect();
     (top, bottom)
@@ -220,4 +221,38 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     let (top, bottom) = best_and_worst(&b);
     let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
     render(&BulletinPage { l: lay, b: &b, top, bottom })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(name: &str, due: usize, on_time: usize) -> UnitReporting {
+        UnitReporting { unit: name.into(), due, on_time, late: 0, missing: due - on_time, pending: 0 }
+    }
+
+    #[test]
+    fn nobody_is_best_for_reporting_nothing() {
+        let b = |units: Vec<UnitReporting>| Bulletin {
+            month: YearMonth { year: 2024, month: 5 },
+            due_date: chrono::NaiveDate::from_ymd_opt(2024, 6, 5).unwrap(),
+            judged: true,
+            due: 0,
+            on_time: 0,
+            late_count: 0,
+            missing: 0,
+            pending: 0,
+            late: Vec::new(),
+            behind: Vec::new(),
+            units,
+        };
+        let none = b(vec![unit("a", 2, 0), unit("b", 3, 0), unit("c", 1, 0), unit("d", 1, 0)]);
+        let (top, bottom) = best_and_worst(&none);
+        assert!(top.is_empty());
+        assert_eq!(bottom.len(), 4, "all tied at the bottom");
+        let some = b(vec![unit("a", 2, 2), unit("b", 2, 1), unit("c", 2, 0), unit("d", 2, 0)]);
+        let (top, bottom) = best_and_worst(&some);
+        assert_eq!(top.iter().map(|u| u.unit.as_str()).collect::<Vec<_>>(), vec!["a", "b"], "only those with something on time");
+        assert_eq!(bottom.iter().map(|u| u.unit.as_str()).collect::<Vec<_>>(), vec!["c", "d"]);
+    }
 }

@@ -223,6 +223,8 @@ struct ReportsPage {
     /// The document whose masthead is being edited, and its masthead.
     kind: String,
     period: String,
+    /// The document's name in the page's language.
+    name: String,
     masthead: Masthead,
     text_keys: Vec<(&'static str, String)>,
 }
@@ -268,6 +270,7 @@ async fn page(
         documents,
         kind: doc.kind().into(),
         period: doc.period(),
+        name: format!("{} {}", title_word(doc, l), doc.period()),
         masthead,
         text_keys,
     };
@@ -349,15 +352,28 @@ impl Format {
     }
 }
 
-async fn download(State(st): State<AppState>, a: Authed, P((kind, file)): P<(String, String)>) -> Result<Response, WebError> {
+async fn download(
+    State(st): State<AppState>,
+    uri: axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    a: Authed,
+    P(path): P<(String, String)>,
+) -> Response {
+    match download_document(&st, &a, path).await {
+        Ok(r) => r,
+        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+    }
+}
+
+async fn download_document(st: &AppState, a: &Authed, (kind, file): (String, String)) -> Result<Response, WebError> {
     let l = a.locale;
-    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let plan = workflow::plan_of(st, &a.actor).await?;
     let not_found = || WebError::not_found("not_found").field("file", &format!("{kind}/{file}")).in_locale(l);
     let (period, format) = file.rsplit_once('.').and_then(|(p, ext)| Some((p, Format::parse(ext)?))).ok_or_else(not_found)?;
     let doc = Document::parse(&kind, period).filter(|d| d.admissible(&plan, st.today())).ok_or_else(not_found)?;
-    let bytes = render(&st, &plan, doc, format, l).await.map_err(|e| e.in_locale(l))?;
+    let bytes = render(st, &plan, doc, format, l).await.map_err(|e| e.in_locale(l))?;
     let ext = format.ext();
-    let name = format!("{}-{}-{}.{ext}", plan.zone.name, title_word(doc, l), doc.period());
+    let name = format!("{}-{}-{}.{ext}", plan.zone.name, title_word(doc, l).replace(' ', "-"), doc.period());
     Ok(crate::exports::attachment(bytes, format.media_type(), &name, &format!("{}-{}.{ext}", doc.kind(), doc.period())))
 }
 
@@ -376,9 +392,9 @@ pub async fn render(st: &AppState, plan: &Plan, doc: Document, format: Format, l
 fn title_word(doc: Document, l: Locale) -> &'static str {
     match doc {
         Document::Bulletin(_) => l.pick("调度通报", "bulletin"),
-        Document::Assessment(_) => l.pick("考核通报", "assessment"),
-        Document::Work(_) => l.pick("工作报告", "work-report"),
-        Document::Technical(_) => l.pick("技术报告", "technical-report"),
+        Document::Assessment(_) => l.pick("考核通报", "assessment report"),
+        Document::Work(_) => l.pick("工作报告", "work report"),
+        Document::Technical(_) => l.pick("技术报告", "technical report"),
     }
 }
 
@@ -674,8 +690,8 @@ fn work_doc(plan: &Plan, year: i32, reports: &[ecociv_store::DispatchRecord], be
         l.pick("序号", "No."),
         l.pick("项目名称", "Project"),
         l.pick("实施单位", "Implementers"),
-        l.pick("投资概算（亿元）", "Budget (亿元)"),
-        l.pick("累计投资（万元）", "Invested (万元)"),
+        l.pick("投资概算（亿元）", "Budget (100 M yuan)"),
+        l.pick("累计投资（万元）", "Invested (10k yuan)"),
         l.pick("进度（%）", "Progress (%)"),
         l.pick("状态", "Status"),
         l.pick("存在问题", "Problems"),

@@ -45,9 +45,22 @@ pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model:
 }
 
 /// `/archive/2024.zip`: the task force's download of a year's archive (from the base year to this year).
-async fn archive_download(State(st): State<AppState>, a: Authed, P(file): P<String>) -> Result<Response, WebError> {
+async fn archive_download(
+    State(st): State<AppState>,
+    uri: axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    a: Authed,
+    P(file): P<String>,
+) -> Response {
+    match archive_download_of(&st, &a, file).await {
+        Ok(r) => r,
+        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+    }
+}
+
+async fn archive_download_of(st: &AppState, a: &Authed, file: String) -> Result<Response, WebError> {
     let l = a.locale;
-    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let plan = workflow::plan_of(st, &a.actor).await?;
     if !a.actor.can_approve(&plan) {
         return Err(WebError::forbidden().in_locale(l));
     }
@@ -68,10 +81,24 @@ struct TemplateQuery {
     org: Option<String>,
 }
 
-async fn template(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q): Q<TemplateQuery>) -> Result<Response, WebError> {
+async fn template(
+    State(st): State<AppState>,
+    uri: axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    a: Authed,
+    P(file): P<String>,
+    Q(q): Q<TemplateQuery>,
+) -> Response {
+    match template_of(&st, &a, file, q).await {
+        Ok(r) => r,
+        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+    }
+}
+
+async fn template_of(st: &AppState, a: &Authed, file: String, q: TemplateQuery) -> Result<Response, WebError> {
     use ecociv_report::template::{dispatch_template, observation_template};
     let l = a.locale;
-    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let plan = workflow::plan_of(st, &a.actor).await?;
     let z = &plan.zone.code;
     let org_name = match q.org.as_deref().filter(|o| !o.is_empty()) {
         Some(o) if a.actor.can_approve(&plan) => o.to_string(),
@@ -88,12 +115,13 @@ async fn template(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q
                 None | Some("") => chrono::Datelike::year(&today) - 1,
                 Some(p) => ecociv_report::template::observation_year(&plan, p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
-            let settings = workflow::settings_of(&st, z).await?;
+            let settings = workflow::settings_of(st, z).await?;
             observation_template(&plan, &org, year, &settings.regional_indicators, &st.store.observations(z).await?, &made_at, l)
         }
         "dispatch.xlsx" => {
             let month = match q.period.as_deref() {
-                None | Some("") => ecociv_core::entry::YearMonth::of(today),
+                // the month whose report is due next, as /entry lists it
+                None | Some("") => crate::pages_loop::report_month(today),
                 Some(p) => ecociv_report::template::dispatch_month(p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
             dispatch_template(&plan, &org, month, &st.store.dispatch_reports(z).await?, &made_at, l)
@@ -122,16 +150,30 @@ struct ExportQuery {
     region: Option<String>,
 }
 
-async fn download(State(st): State<AppState>, a: Authed, P(file): P<String>, Q(q): Q<ExportQuery>) -> Result<Response, WebError> {
+async fn download(
+    State(st): State<AppState>,
+    uri: axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    a: Authed,
+    P(file): P<String>,
+    Q(q): Q<ExportQuery>,
+) -> Response {
+    match download_of(&st, &a, file, q).await {
+        Ok(r) => r,
+        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+    }
+}
+
+async fn download_of(st: &AppState, a: &Authed, file: String, q: ExportQuery) -> Result<Response, WebError> {
     let l = a.locale;
-    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let plan = workflow::plan_of(st, &a.actor).await?;
     let z = &plan.zone.code;
     let (name, ext) = file.rsplit_once('.').ok_or_else(|| WebError::not_found("not_found").field("file", &file).in_locale(l))?;
     let region = match q.region.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => Some(plan.region(r).ok_or_else(|| WebError::bad_request("unknown_region").field("region", r).in_locale(l))?.name.clone()),
         None => None,
     };
-    let year = workflow::settings_of(&st, z).await?.projection_year(st.today());
+    let year = workflow::settings_of(st, z).await?.projection_year(st.today());
     let table = match name {
         "annex1" => ecociv_report::annex1(&plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, year, l),
         "annex2" => ecociv_report::annex2(&plan, &st.store.dispatch_reports(z).await?, l),

@@ -405,6 +405,9 @@ pub(crate) async fn api_import(State(st): State<AppState>, a: Authed, body: axum
 struct ImportPage {
     l: crate::pages::Layout,
     task_force: bool,
+    /// The periods the template forms offer first: the month whose report is due next, last year.
+    month: String,
+    year: i32,
     done: Option<ImportSummary>,
     file_name: String,
 }
@@ -417,6 +420,8 @@ async fn import_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
     let page = ImportPage {
         l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
+        month: crate::pages_loop::report_month(st.today()).to_string(),
+        year: chrono::Datelike::year(&st.today()) - 1,
         done: None,
         file_name: String::new(),
     };
@@ -462,17 +467,32 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
     let page = ImportPage {
         l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
+        month: crate::pages_loop::report_month(st.today()).to_string(),
+        year: chrono::Datelike::year(&st.today()) - 1,
         done: Some(ImportSummary { stored: r.stored, unchanged: r.unchanged, rows: r.rows, problems: views(&r.problems, l), report }),
         file_name,
     };
     (status, render(&page)).into_response()
 }
 
-async fn marked_download(State(st): State<AppState>, a: Authed, crate::extract::P(file): crate::extract::P<String>) -> Result<Response, WebError> {
+async fn marked_download(
+    State(st): State<AppState>,
+    uri: OriginalUri,
+    headers: axum::http::HeaderMap,
+    a: Authed,
+    crate::extract::P(file): crate::extract::P<String>,
+) -> Response {
+    match marked_of(&st, &a, &file) {
+        Ok(r) => r,
+        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+    }
+}
+
+fn marked_of(st: &AppState, a: &Authed, file: &str) -> Result<Response, WebError> {
     let token = file.strip_suffix(".xlsx").unwrap_or_default();
     let kept = st.marked_workbooks.lock().expect("marked workbooks");
     let Some((_, _, bytes)) = kept.iter().find(|(t, user, _)| t == token && *user == a.actor.name) else {
-        return Err(WebError::not_found("not_found").field("file", &file).in_locale(a.locale));
+        return Err(WebError::not_found("not_found").field("file", file).in_locale(a.locale));
     };
     Ok(crate::exports::attachment(
         bytes.clone(),

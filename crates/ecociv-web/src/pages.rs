@@ -211,6 +211,12 @@ pub(crate) fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: WebErro
 
 /// Renders an error as a page for a signed-in user (when there is one): the header shows the
 /// user and the title the zone (from the plan cache, as the user's pages loaded it).
+/// The error of a download: a page for a browser (it asks for HTML), the JSON error for a script.
+pub(crate) fn download_error(st: &AppState, uri: &OriginalUri, headers: &axum::http::HeaderMap, a: &crate::auth::Authed, e: WebError) -> Response {
+    let browser = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    if browser { error_page_for(st, a.locale, uri, Some(a), e) } else { e.in_locale(a.locale).into_response() }
+}
+
 pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Option<&crate::auth::Authed>, e: WebError) -> Response {
     let e = e.in_locale(l);
     let fields = e.field_messages().into_iter().collect();

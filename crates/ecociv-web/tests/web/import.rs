@@ -314,6 +314,8 @@ async fn the_page_lists_every_problem_and_offers_the_marked_workbook() {
     let page = send(&app, "GET", "/import", &[("cookie", &cookie)], Body::empty()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("导入填报表"), "Chinese by default");
+    assert!(page.body.contains("name=\"period\" value=\"2024-05\""), "the dispatch template is offered for the month due next (today 2024-06-10)");
+    assert!(page.body.contains("name=\"period\" value=\"2023\""), "and the yearly one for last year");
     let csrf = csrf_in(&page.body);
     let template = download(&app, "env", "/templates/observations.xlsx?period=2023").await;
     let bad = fill(&template, &[("5", "value", "abc"), ("6", "value", "97"), ("7.1", "comment", "无值的备注")]);

@@ -34,6 +34,13 @@ async fn the_archive_holds_every_evidence_file_as_uploaded() {
         assert_eq!(r.status, StatusCode::OK);
     }
     assert_eq!(get(&app, "env", "/archive/2023.zip").await.status, StatusCode::FORBIDDEN, "the task force's document");
+    // a browser following the link gets a page, in its language; a script the JSON error
+    let page =
+        send(&app, "GET", "/archive/2023.zip?lang=en", &[("authorization", "Bearer tok-env"), ("accept", "text/html,application/xhtml+xml")], Body::empty())
+            .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("<html") && page.body.contains("You may not do this"), "{}", page.body);
+    assert_eq!(get(&app, "env", "/archive/2023.zip").await.json()["error"]["code"], "forbidden");
     assert_eq!(get(&app, "tf", "/archive/1999.zip").await.status, StatusCode::NOT_FOUND);
     let page = get(&app, "tf", "/readiness").await;
     assert!(page.body.contains("/archive/2023.zip"), "the download sits on the readiness page");
