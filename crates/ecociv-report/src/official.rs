@@ -35,6 +35,13 @@ const WUHAO: u32 = 21; // 五号, 10.5 pt
 /// The width of the text block in twentieths of a point (210 mm − 28 − 26).
 pub const TEXT_WIDTH: u32 = 8845;
 
+/// The size of a header line in half-points: 30 pt, smaller as the line grows, so that it
+/// stays on one line across the text width (442 pt).
+pub fn header_half_points(line: &str) -> u32 {
+    let chars = line.chars().map(|c| if c.is_ascii() { 0.5 } else { 1.0 }).sum::<f64>().max(1.0);
+    ((TEXT_WIDTH as f64 / 20.0 * 0.95 / chars * 2.0).floor() as u32).clamp(24, 60)
+}
+
 /// The red header of an official document.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RedHeader {
@@ -174,7 +181,7 @@ impl DocxWriter {
         for line in h.lines.iter().filter(|l| !l.trim().is_empty()) {
             self.body.push_str(&format!(
                 "<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr>{}</w:p>",
-                run(line, fonts::TITLE, 60, "<w:color w:val=\"FF0000\"/>")
+                run(line, fonts::TITLE, header_half_points(line), "<w:color w:val=\"FF0000\"/>")
             ));
         }
         if !h.number.trim().is_empty() {
@@ -410,6 +417,14 @@ fn document(body: &str) -> String {
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn a_long_header_line_gets_smaller_to_stay_on_one_line() {
+        assert_eq!(header_half_points("呼和浩特市生态环境局"), 60, "30 pt for a short line");
+        let long = "呼和浩特市生态文明建设示范区创建工作领导小组办公室";
+        let size = header_half_points(long);
+        assert!(size < 60 && f64::from(size) / 2.0 * long.chars().count() as f64 <= f64::from(TEXT_WIDTH) / 20.0, "{size}");
+    }
 
     #[test]
     fn a_document_is_a_zip_of_well_formed_parts_with_the_official_fonts() {

@@ -74,7 +74,8 @@ pub fn typst_source(doc: &OfficialDoc, families: &[String], covered: &dyn Fn(cha
             Block::RedHeader(h) => {
                 let mut x = String::new();
                 for l in h.lines.iter().filter(|l| !l.trim().is_empty()) {
-                    x.push_str(&format!("#align(center, text(fill: rgb(\"#ff0000\"), size: 26pt, {}))\n", lit(l)));
+                    let size = f64::from(crate::official::header_half_points(l)) / 2.0;
+                    x.push_str(&format!("#align(center, text(fill: rgb(\"#ff0000\"), size: {size}pt, {}))\n", lit(l)));
                 }
                 if !h.number.trim().is_empty() {
                     x.push_str(&format!("#v(1em)\n#align(center, {})\n", lit(&h.number)));
