@@ -633,6 +633,19 @@ pub fn marked_workbook(f: &Filled, problems: &[Problem], l: Locale) -> Result<Ve
         ws.insert_note(row - 1, p.col.unwrap_or(0) as u16, &note)?;
     }
     ws.set_freeze_panes(1, 0)?;
+    problems_sheet(&mut wb, problems, l)?;
+    if let Some(sig) = &f.signature {
+        let s = wb.add_worksheet();
+        s.set_name(SIGNATURE_SHEET)?;
+        s.write_string(0, 0, sig.encode())?;
+        s.set_very_hidden(true);
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+/// The sheet that lists the problems of a refused import.
+pub fn problems_sheet(wb: &mut Workbook, problems: &[Problem], l: Locale) -> Result<(), ReportError> {
+    let head = Format::new().set_bold().set_background_color("D9E1F2");
     let list = wb.add_worksheet();
     list.set_name(l.pick("问题清单", "Problems"))?;
     let cols = [
@@ -658,13 +671,7 @@ pub fn marked_workbook(f: &Filled, problems: &[Problem], l: Locale) -> Result<Ve
         list.write_string(r, 4, p.expected(l))?;
         list.write_string(r, 5, &p.code)?;
     }
-    if let Some(sig) = &f.signature {
-        let s = wb.add_worksheet();
-        s.set_name(SIGNATURE_SHEET)?;
-        s.write_string(0, 0, sig.encode())?;
-        s.set_very_hidden(true);
-    }
-    Ok(wb.save_to_buffer()?)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -681,7 +688,7 @@ mod tests {
     fn an_unfilled_template_reads_back_with_its_signature_and_rows() {
         let plan = build_plan(&hohhot()).unwrap();
         let org = plan.org_unit("市统计局").unwrap().clone();
-        let bytes = observation_template(&plan, &org, 2024, &[], &[], "2024-05-01T00:00:00Z", Locale::En).unwrap();
+        let bytes = observation_template(&plan, &org, 2024, &[], &[], "2024-05-01T00:00:00Z", Locale::En, None).unwrap();
         let f = read(&bytes).unwrap();
         let sig = f.signature.clone().unwrap();
         assert_eq!((sig.kind, sig.org_unit.as_str(), sig.period.as_str()), (TemplateKind::Observations, "市统计局", "2024"));

@@ -545,7 +545,7 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         o24.state = EntryState::Submitted;
         o.year = 2023;
         let records = [o, o24];
-        let bytes = observation_template(&plan, &env, 2024, &[], &records, "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let bytes = observation_template(&plan, &env, 2024, &[], &records, "2024-05-01T00:00:00Z", Locale::Zh, None).unwrap();
         let Some(v) = openpyxl(&bytes, TEMPLATE_SCRIPT) else { return };
         assert_eq!(v["sheets"], serde_json::json!(["指标数据", "填报说明", "_ecociv"]));
         assert_eq!(v["states"], serde_json::json!(["visible", "visible", "veryHidden"]));
@@ -575,7 +575,7 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         let row72 = rows.iter().position(|r| r[0] == "7.2").unwrap() + 1;
         assert_eq!(v["locked"][format!("G{row72}")], false, "a submitted value stays editable");
         // 2023's value of 7.2 is approved: locked in the template, as in ecociv
-        let bytes = observation_template(&plan, &env, 2023, &[], &records, "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let bytes = observation_template(&plan, &env, 2023, &[], &records, "2024-05-01T00:00:00Z", Locale::Zh, None).unwrap();
         let Some(v23) = openpyxl(&bytes, TEMPLATE_SCRIPT) else { return };
         assert_eq!((v23["locked"][format!("G{row72}")].as_bool(), v23["locked"][format!("H{row72}")].as_bool()), (Some(true), Some(true)));
         assert_eq!(v23["locked"][format!("G{}", row72 - 1)], false, "7.1 has no value: open");
@@ -606,7 +606,7 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
             reason: String::new(),
             version: 1,
         };
-        let bytes = dispatch_template(&plan, &zhujian, "2024-05".parse().unwrap(), &[d], "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let bytes = dispatch_template(&plan, &zhujian, "2024-05".parse().unwrap(), &[d], "2024-05-01T00:00:00Z", Locale::Zh, None).unwrap();
         let Some(v) = openpyxl(&bytes, TEMPLATE_SCRIPT) else { return };
         let rows = v["rows"].as_array().unwrap();
         let mine: Vec<u32> = plan.projects.iter().filter(|p| p.implementers.contains(&zhujian.name)).map(|p| p.number).collect();
@@ -623,13 +623,13 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         let unit =
             plan.org_units.iter().find(|o| o.kind == ecociv_core::model::OrgKind::Unit && !plan.projects.iter().any(|p| p.implementers.contains(&o.name)));
         if let Some(u) = unit {
-            assert!(matches!(dispatch_template(&plan, u, "2024-05".parse().unwrap(), &[], "t", Locale::Zh), Err(ReportError::NothingToFill { .. })));
+            assert!(matches!(dispatch_template(&plan, u, "2024-05".parse().unwrap(), &[], "t", Locale::Zh, None), Err(ReportError::NothingToFill { .. })));
         }
         assert!(matches!(
-            observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &[], &[], "t", Locale::Zh),
+            observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &[], &[], "t", Locale::Zh, None),
             Err(ReportError::NothingToFill { .. })
         ));
-        assert!(observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &["24".into()], &[], "t", Locale::En).is_ok());
+        assert!(observation_template(&plan, &plan.org_unit("赛罕区").unwrap().clone(), 2024, &["24".into()], &[], "t", Locale::En, None).is_ok());
     }
 
     /// Filled in Excel (here openpyxl): a typed value, a date cell and a comment come back in
@@ -640,7 +640,7 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         use crate::import::read;
         let plan = build_plan(&hohhot()).unwrap();
         let env = plan.org_unit("市生态环境局").unwrap().clone();
-        let bytes = crate::template::observation_template(&plan, &env, 2024, &[], &[], "2024-05-01T00:00:00Z", Locale::Zh).unwrap();
+        let bytes = crate::template::observation_template(&plan, &env, 2024, &[], &[], "2024-05-01T00:00:00Z", Locale::Zh, None).unwrap();
         let fill = |cells: &str| {
             format!(
                 "import sys, openpyxl, datetime\nwb = openpyxl.load_workbook(sys.argv[1])\nws = wb.worksheets[0]\n{cells}\nwb.save(sys.argv[1] + '.out')\nprint(open(sys.argv[1] + '.out', 'rb').read().hex().join(['\"', '\"']))\nimport os\nos.remove(sys.argv[1] + '.out')"

@@ -14,7 +14,9 @@ use ecociv_core::model::{OrgKind, OrgUnit, Plan};
 use ecociv_core::rule::ValueKind;
 use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{DataValidation, DataValidationRule, Format, Workbook, Worksheet};
+use rust_xlsxwriter::{DataValidation, DataValidationRule, Format, Note, Workbook, Worksheet};
+
+use crate::import::{Filled, Problem};
 
 use crate::ReportError;
 
@@ -232,6 +234,62 @@ fn signature_sheet(wb: &mut Workbook, sig: &Signature) -> Result<(), ReportError
     Ok(())
 }
 
+/// What a refused import brings back into a fresh template: the values that were filled in and
+/// the problems, so that the unit corrects them in a workbook that still has its drop-downs,
+/// checks and locks.
+pub struct Marks<'a> {
+    pub filled: &'a Filled,
+    pub problems: &'a [Problem],
+}
+
+/// A row of a refused import: its cells and its problems.
+pub struct MarkedRow<'a> {
+    cells: &'a std::collections::BTreeMap<&'static str, String>,
+    problems: Vec<&'a Problem>,
+    columns: &'a [Option<&'static str>],
+}
+
+impl<'a> Marks<'a> {
+    /// The row whose `key` (indicator or project) is `subject`.
+    fn row(&self, key: &str, subject: &str) -> Option<MarkedRow<'a>> {
+        let row = self.filled.rows.iter().find(|r| r.cells.get(key).map(String::as_str) == Some(subject))?;
+        let problems = self.problems.iter().filter(|p| p.row == Some(row.row)).collect();
+        Some(MarkedRow { cells: &row.cells, problems, columns: &self.filled.columns })
+    }
+}
+
+/// The values the unit filled in, over what ecociv knows (its entry columns and the version).
+fn overlay<const N: usize>(cells: &mut [String; N], columns: &[Column], marked: Option<&MarkedRow>) {
+    let Some(m) = marked else { return };
+    for (cell, column) in cells.iter_mut().zip(columns) {
+        if (column.entry || column.key == "version")
+            && let Some(v) = m.cells.get(column.key)
+        {
+            *cell = v.clone();
+        }
+    }
+}
+
+/// Marks a row's problems: each bad cell red with a note (a problem of the whole row on its
+/// first cell).
+fn mark(ws: &mut Worksheet, r: u32, cells: &[String], columns: &[Column], marked: Option<&MarkedRow>, open: bool, l: Locale) -> Result<(), ReportError> {
+    let Some(m) = marked else { return Ok(()) };
+    let bad_entry = Format::new().set_unlocked().set_background_color("FFC7CE").set_font_color("9C0006");
+    let bad = Format::new().set_background_color("FFC7CE").set_font_color("9C0006");
+    for p in &m.problems {
+        let key = p.col.and_then(|c| m.columns.get(c).copied().flatten());
+        let c = key.and_then(|k| columns.iter().position(|col| col.key == k)).unwrap_or(0);
+        let fmt = if columns[c].entry && open { &bad_entry } else { &bad };
+        match cells[c].parse::<f64>() {
+            // codes such as 7.2 stay text
+            Ok(n) if columns[c].key != "indicator" && n.is_finite() => ws.write_number_with_format(r, c as u16, n, fmt)?,
+            _ => ws.write_string_with_format(r, c as u16, &cells[c], fmt)?,
+        };
+        ws.insert_note(r, c as u16, &Note::new(format!("{}: {}", p.code, p.expected(l))).set_author("ecociv"))?;
+    }
+    Ok(())
+}
+
 /// The sheet name of the rows of a template.
 pub fn data_sheet_name(kind: TemplateKind, l: Locale) -> &'static str {
     match kind {
@@ -250,6 +308,7 @@ pub fn observation_template(
     observations: &[ObservationRecord],
     made_at: &str,
     l: Locale,
+    marks: Option<&Marks>,
 ) -> Result<Vec<u8>, ReportError> {
     let codes = observation_leaves(plan, org, regional);
     if codes.is_empty() {
@@ -286,6 +345,9 @@ pub fn observation_template(
             now.map(|o| o.explanation.clone()).unwrap_or_default(),
             now.map(|o| o.version.to_string()).unwrap_or_else(|| "0".into()),
         ];
+        let mut cells = cells;
+        let marked = marks.and_then(|m| m.row("indicator", code));
+        overlay(&mut cells, &OBSERVATION_COLUMNS, marked.as_ref());
         // an approved value is locked in ecociv: locked here too (the task force unlocks it)
         let approved = now.is_some_and(|o| o.state == EntryState::Approved);
         for (c, (text, column)) in cells.iter().zip(OBSERVATION_COLUMNS.iter()).enumerate() {
@@ -296,6 +358,7 @@ pub fn observation_template(
                 write_cell(ws, r, c as u16, text, column.entry && !approved, &unlocked)?;
             }
         }
+        mark(ws, r, &cells, &OBSERVATION_COLUMNS, marked.as_ref(), !approved, l)?;
         let rule = leaf.target.parse_rule().expect("plan rules parse");
         if approved {
             continue;
@@ -335,6 +398,9 @@ pub fn observation_template(
         lines.push(l.pick("旗县区填报本地区的数值，各行的旗县区已预填。", "A region enters its own values; the region of each row is filled in.").into());
     }
     instructions(&mut wb, &lines, l)?;
+    if let Some(m) = marks {
+        crate::import::problems_sheet(&mut wb, m.problems, l)?;
+    }
     signature_sheet(
         &mut wb,
         &Signature {
@@ -350,7 +416,15 @@ pub fn observation_template(
 
 /// The monthly template of an org unit: one row per project it implements, with last month's
 /// cumulative investment and progress, prefilled with this month's report where one was sent.
-pub fn dispatch_template(plan: &Plan, org: &OrgUnit, period: YearMonth, reports: &[DispatchRecord], made_at: &str, l: Locale) -> Result<Vec<u8>, ReportError> {
+pub fn dispatch_template(
+    plan: &Plan,
+    org: &OrgUnit,
+    period: YearMonth,
+    reports: &[DispatchRecord],
+    made_at: &str,
+    l: Locale,
+    marks: Option<&Marks>,
+) -> Result<Vec<u8>, ReportError> {
     let projects: Vec<_> = plan.projects.iter().filter(|p| p.implementers.contains(&org.name)).collect();
     if projects.is_empty() {
         return Err(ReportError::NothingToFill { org_unit: org.name.clone(), kind: TemplateKind::Dispatch.code() });
@@ -386,10 +460,14 @@ pub fn dispatch_template(plan: &Plan, org: &OrgUnit, period: YearMonth, reports:
             now.map(|d| d.explanation.clone()).unwrap_or_default(),
             now.map(|d| d.version.to_string()).unwrap_or_else(|| "0".into()),
         ];
+        let mut cells = cells;
+        let marked = marks.and_then(|m| m.row("project", &p.number.to_string()));
+        overlay(&mut cells, &DISPATCH_COLUMNS, marked.as_ref());
         let approved = now.is_some_and(|d| d.state == EntryState::Approved);
         for (c, (text, column)) in cells.iter().zip(DISPATCH_COLUMNS.iter()).enumerate() {
             write_cell(ws, r, c as u16, text, column.entry && !approved, &unlocked)?;
         }
+        mark(ws, r, &cells, &DISPATCH_COLUMNS, marked.as_ref(), !approved, l)?;
     }
     let last = projects.len() as u32;
     let dv = DataValidation::new().allow_list_strings(&statuses)?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
@@ -412,6 +490,9 @@ pub fn dispatch_template(plan: &Plan, org: &OrgUnit, period: YearMonth, reports:
     ];
     lines.extend(common_lines(l));
     instructions(&mut wb, &lines, l)?;
+    if let Some(m) = marks {
+        crate::import::problems_sheet(&mut wb, m.problems, l)?;
+    }
     signature_sheet(
         &mut wb,
         &Signature { zone: plan.zone.code.clone(), org_unit: org.name.clone(), kind: TemplateKind::Dispatch, period: month, made_at: made_at.into() },

@@ -116,7 +116,7 @@ async fn template_of(st: &AppState, a: &Authed, file: String, q: TemplateQuery) 
                 Some(p) => ecociv_report::template::observation_year(&plan, p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
             let settings = workflow::settings_of(st, z).await?;
-            observation_template(&plan, &org, year, &settings.regional_indicators, &st.store.observations(z).await?, &made_at, l)
+            observation_template(&plan, &org, year, &settings.regional_indicators, &st.store.observations(z).await?, &made_at, l, None)
         }
         "dispatch.xlsx" => {
             let month = match q.period.as_deref() {
@@ -124,7 +124,7 @@ async fn template_of(st: &AppState, a: &Authed, file: String, q: TemplateQuery) 
                 None | Some("") => crate::pages_loop::report_month(today),
                 Some(p) => ecociv_report::template::dispatch_month(p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
-            dispatch_template(&plan, &org, month, &st.store.dispatch_reports(z).await?, &made_at, l)
+            dispatch_template(&plan, &org, month, &st.store.dispatch_reports(z).await?, &made_at, l, None)
         }
         _ => return Err(WebError::not_found("not_found").field("file", &file).in_locale(l)),
     };

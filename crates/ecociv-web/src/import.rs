@@ -58,11 +58,37 @@ impl ImportResult {
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
-    /// The rows back with the bad cells marked and the problems listed.
-    pub fn marked_workbook(&self, l: Locale) -> Option<Vec<u8>> {
-        let f = self.filled.as_ref()?;
-        ecociv_report::import::marked_workbook(f, &self.problems, l).ok()
+}
+
+/// The workbook of a refused import, the bad cells marked and every problem listed. A template
+/// comes back as a fresh template of the same unit and period (and the time it was first
+/// downloaded) with the values as they were filled in, so that it keeps its drop-downs, checks
+/// and locks, and the versions the unit saw; a table comes back as its rows.
+pub async fn marked_workbook(st: &AppState, actor: &Actor, r: &ImportResult, l: Locale) -> Option<Vec<u8>> {
+    let f = r.filled.as_ref()?;
+    if let Some(sig) = &f.signature
+        && let Ok(plan) = plan_of(st, actor).await
+        && sig.zone == plan.zone.code
+        && let Some(org) = plan.org_unit(&sig.org_unit)
+    {
+        use ecociv_report::template::{Marks, dispatch_template, observation_template};
+        let marks = Marks { filled: f, problems: &r.problems };
+        let z = &plan.zone.code;
+        let bytes = match f.kind {
+            TemplateKind::Observations => {
+                let (year, settings, observations) =
+                    (read_year(&sig.period)?, crate::workflow::settings_of(st, z).await.ok()?, st.store.observations(z).await.ok()?);
+                observation_template(&plan, org, year, &settings.regional_indicators, &observations, &sig.made_at, l, Some(&marks))
+            }
+            TemplateKind::Dispatch => {
+                dispatch_template(&plan, org, sig.period.parse().ok()?, &st.store.dispatch_reports(z).await.ok()?, &sig.made_at, l, Some(&marks))
+            }
+        };
+        if let Ok(b) = bytes {
+            return Some(b);
+        }
     }
+    ecociv_report::import::marked_workbook(f, &r.problems, l).ok()
 }
 
 fn refused(problems: Vec<Problem>, filled: Option<Filled>) -> ImportResult {
@@ -336,8 +362,9 @@ pub type MarkedWorkbooks = std::sync::Arc<std::sync::Mutex<std::collections::Vec
 const KEPT_WORKBOOKS: usize = 32;
 
 /// Keeps a refused import's marked workbook for its user; returns the download path.
-fn keep_marked(st: &AppState, user: &str, result: &ImportResult, l: Locale) -> Option<String> {
-    let bytes = result.marked_workbook(l)?;
+async fn keep_marked(st: &AppState, actor: &Actor, result: &ImportResult, l: Locale) -> Option<String> {
+    let bytes = marked_workbook(st, actor, result, l).await?;
+    let user = actor.name.as_str();
     let mut raw = [0u8; 16];
     getrandom::fill(&mut raw).ok()?;
     let token = hex::encode(raw);
@@ -394,7 +421,7 @@ pub(crate) async fn api_import(State(st): State<AppState>, a: Authed, body: axum
     a.check_csrf(None)?;
     let l = a.locale;
     let r = import(&st, &a.actor, &body).await.map_err(|e| e.in_locale(l))?;
-    let report = if r.ok() { None } else { keep_marked(&st, &a.actor.name, &r, l) };
+    let report = if r.ok() { None } else { keep_marked(&st, &a.actor, &r, l).await };
     let status = if r.ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let summary = ImportSummary { stored: r.stored, unchanged: r.unchanged, rows: r.rows, problems: views(&r.problems, l), report };
     Ok((status, axum::Json(summary)).into_response())
@@ -462,7 +489,7 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
         (Ok(p), Ok(r)) => (p, r),
         (Err(e), _) | (_, Err(e)) => return crate::pages::error_page(&st, l, &uri, e),
     };
-    let report = if r.ok() { None } else { keep_marked(&st, &a.actor.name, &r, l) };
+    let report = if r.ok() { None } else { keep_marked(&st, &a.actor, &r, l).await };
     let status = if r.ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ImportPage {
         l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,

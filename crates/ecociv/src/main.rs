@@ -617,13 +617,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         format!("--period {period:?}: a year from {} to {} is expected for observations", plan.base_year, chrono::Datelike::year(&today))
                     })?;
                     let regional = store.zone_settings(z).await?.map(|x| x.regional_indicators).unwrap_or_default();
-                    observation_template(&plan, &org, year, &regional, &store.observations(z).await?, &made_at, *lang)?
+                    observation_template(&plan, &org, year, &regional, &store.observations(z).await?, &made_at, *lang, None)?
                 }
                 TemplateArg::Dispatch => {
                     let month = ecociv_report::template::dispatch_month(period, ecociv_core::entry::YearMonth::of(today)).with_context(|| {
                         format!("--period {period:?}: a month YYYY-MM not after {} is expected for dispatch", ecociv_core::entry::YearMonth::of(today))
                     })?;
-                    dispatch_template(&plan, &org, month, &store.dispatch_reports(z).await?, &made_at, *lang)?
+                    dispatch_template(&plan, &org, month, &store.dispatch_reports(z).await?, &made_at, *lang, None)?
                 }
             };
             std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
@@ -716,7 +716,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     &format!("{} problem{}; nothing was stored", r.problems.len(), if r.problems.len() == 1 { "" } else { "s" })
                 )
             );
-            if let (Some(out), Some(bytes)) = (report, r.marked_workbook(l)) {
+            if let (Some(out), Some(bytes)) = (report, ecociv_web::import::marked_workbook(&state, &actor, &r, l).await) {
                 std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
                 eprintln!("{}", out.display());
             }

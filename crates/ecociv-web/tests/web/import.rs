@@ -338,6 +338,13 @@ async fn the_page_lists_every_problem_and_offers_the_marked_workbook() {
     let back = read(&marked.bytes).unwrap();
     assert_eq!(back.rows, read(&bad).unwrap().rows, "the rows as they were sent");
     assert!(back.signature.is_some(), "the corrected workbook imports again");
+    // it is the template again: locked, with its drop-downs and checks, the bad cells marked
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(marked.bytes.clone())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
+    assert!(sheet.contains("<sheetProtection") && sheet.contains("<dataValidations"), "protection and validations kept");
+    let names: Vec<String> = z.file_names().map(|n| n.unwrap().to_string()).collect();
+    assert!(names.iter().any(|n| n.starts_with("xl/comments")), "a note on each bad cell: {names:?}");
     // corrected, it goes in
     let fixed = fill(&marked.bytes, &[("5", "value", "100"), ("7.1", "value", "85")]);
     let (ct, body) = form_with_file(&csrf, "指标.xlsx", &fixed);
