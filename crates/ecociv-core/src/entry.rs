@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::Locale;
 use crate::model::{Plan, Project, Task};
 use crate::rule::ValueKind;
-use crate::value::{StateWord, Value, parse_quantity};
+use crate::value::{StateWord, Value, half_width, parse_quantity};
 
 /// One problem with one field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,14 +55,7 @@ impl YearMonth {
     /// `2024.5`, `2024年5月`, `202405`, or a day of it (`2024-05-01`, `2024/5/1`,
     /// `2024年5月1日`, an ISO date-time); full-width digits too.
     pub fn read(text: &str) -> Option<YearMonth> {
-        let t: String = text
-            .trim()
-            .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                c => c,
-            })
-            .collect();
+        let t = half_width(text);
         let t = t.split(['T', ' ']).next().unwrap_or("");
         let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
         let (y, m) = match parts.as_slice() {
@@ -119,15 +112,7 @@ impl std::fmt::Display for YearMonth {
 
 /// Reads a year as people type it: `2024`, `2024年`, `２０２４`.
 pub fn read_year(text: &str) -> Option<i32> {
-    let t: String = text
-        .trim()
-        .trim_end_matches('年')
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect();
+    let t = half_width(text.trim().trim_end_matches('年'));
     t.parse().ok().filter(|_| t.len() == 4)
 }
 

@@ -114,8 +114,8 @@ impl Value {
     }
 }
 
-/// Full-width digits and signs as their ASCII forms.
-fn half_width(s: &str) -> String {
+/// Full-width digits and signs as their ASCII forms, trimmed.
+pub fn half_width(s: &str) -> String {
     s.trim()
         .chars()
         .map(|c| match c {

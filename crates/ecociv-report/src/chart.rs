@@ -113,11 +113,17 @@ pub fn bars(title: &str, categories: &[String], series: &[Series], unit: &str) -
     s
 }
 
+/// The shipped font for drawing charts, read once.
+static SHIPPED_FONT_DB: std::sync::LazyLock<std::sync::Arc<resvg::usvg::fontdb::Database>> = std::sync::LazyLock::new(|| {
+    let mut db = resvg::usvg::fontdb::Database::new();
+    db.load_font_data(crate::pdf::SHIPPED_FONT.to_vec());
+    std::sync::Arc::new(db)
+});
+
 /// The chart as PNG at `scale` × its size, its text in the shipped font.
 pub fn png(svg: &str, scale: f32) -> Result<Vec<u8>, ReportError> {
     use resvg::{tiny_skia, usvg};
-    let mut opt = usvg::Options::default();
-    opt.fontdb_mut().load_font_data(crate::pdf::SHIPPED_FONT.to_vec());
+    let opt = usvg::Options { fontdb: SHIPPED_FONT_DB.clone(), ..usvg::Options::default() };
     let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| ReportError::Pdf(format!("chart: {e}")))?;
     let size = tree.size().to_int_size().scale_by(scale).ok_or_else(|| ReportError::Pdf("chart: empty".into()))?;
     let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| ReportError::Pdf("chart: too large".into()))?;

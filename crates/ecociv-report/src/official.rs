@@ -81,7 +81,6 @@ fn run(text: &str, font: &str, size: u32, extra: &str) -> String {
 pub enum Block {
     RedHeader(RedHeader),
     Title(String),
-    Subtitle(String),
     /// Level 1 (黑体) or 2 (楷体).
     Heading(u8, String),
     Para(String),
@@ -94,7 +93,6 @@ pub enum Block {
     Table(Vec<String>, Vec<Vec<String>>, Vec<u32>),
     /// A chart drawn by ecociv ([`crate::chart`]) as SVG, across the text width.
     Chart(String),
-    PageBreak,
 }
 
 /// A document: its title (the file's metadata) and its blocks.
@@ -116,9 +114,6 @@ impl OfficialDoc {
     pub fn title(&mut self, text: &str) {
         self.blocks.push(Block::Title(text.into()));
     }
-    pub fn subtitle(&mut self, text: &str) {
-        self.blocks.push(Block::Subtitle(text.into()));
-    }
     pub fn heading(&mut self, level: u8, text: &str) {
         self.blocks.push(Block::Heading(level, text.into()));
     }
@@ -138,9 +133,6 @@ impl OfficialDoc {
     pub fn table(&mut self, header: &[String], rows: &[Vec<String>], widths: &[u32]) {
         self.blocks.push(Block::Table(header.to_vec(), rows.to_vec(), widths.to_vec()));
     }
-    pub fn page_break(&mut self) {
-        self.blocks.push(Block::PageBreak);
-    }
     pub fn chart(&mut self, svg: String) {
         self.blocks.push(Block::Chart(svg));
     }
@@ -152,14 +144,12 @@ impl OfficialDoc {
             match b {
                 Block::RedHeader(h) => w.red_header(h),
                 Block::Title(t) => w.title(t),
-                Block::Subtitle(t) => w.subtitle(t),
                 Block::Heading(level, t) => w.heading(*level, t),
                 Block::Para(t) => w.para(t),
                 Block::Placeholder(t) => w.placeholder(t),
                 Block::Right(t) => w.right(t),
                 Block::Caption(t) => w.caption(t),
                 Block::Table(h, rows, widths) => w.table(h, rows, widths),
-                Block::PageBreak => w.page_break(),
                 Block::Chart(svg) => w.chart(svg)?,
             }
         }
@@ -201,12 +191,6 @@ impl DocxWriter {
             "<w:p><w:pPr><w:pStyle w:val=\"Title\"/><w:jc w:val=\"center\"/><w:spacing w:before=\"240\" w:after=\"480\" w:line=\"560\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
             run(text, fonts::TITLE, ERHAO, "")
         ));
-    }
-
-    /// A centered line under the title (the period, the zone).
-    fn subtitle(&mut self, text: &str) {
-        self.body
-            .push_str(&format!("<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"240\"/></w:pPr>{}</w:p>", run(text, fonts::HEADING2, SANHAO, "")));
     }
 
     /// A heading: level 1 in 黑体 (一、), level 2 in 楷体 (（一）).
@@ -289,11 +273,6 @@ impl DocxWriter {
         self.body.push_str(&t);
         // a table must be followed by a paragraph
         self.body.push_str("<w:p><w:pPr><w:spacing w:after=\"120\"/></w:pPr></w:p>");
-    }
-
-    /// A page break.
-    fn page_break(&mut self) {
-        self.body.push_str("<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>");
     }
 
     /// A chart: its SVG, and a PNG drawn from it for the programs that cannot show SVG.

@@ -16,6 +16,9 @@ use crate::official::{Block, OfficialDoc};
 /// WenQuanYi Micro Hei (Apache-2.0), see `fonts/README.md`.
 pub static SHIPPED_FONT: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
 
+/// The faces of the shipped font, read once.
+static SHIPPED_FACES: std::sync::LazyLock<Vec<Font>> = std::sync::LazyLock::new(|| Font::iter(Bytes::new(SHIPPED_FONT)).collect());
+
 /// A letter-for-letter stand-in for a character a font may lack: the Roman numerals
 /// (Ⅴ U+2164 is missing from WenQuanYi Micro Hei, so “劣Ⅴ类” would print a gap).
 fn stand_in(c: char) -> Option<&'static str> {
@@ -84,7 +87,6 @@ pub fn typst_source(doc: &OfficialDoc, families: &[String], covered: &dyn Fn(cha
                 x
             }
             Block::Title(t) => format!("#align(center, block(above: 1em, below: 1.5em, text(size: 22pt, {})))", lit(t)),
-            Block::Subtitle(t) => format!("#align(center, block(below: 1em, {}))", lit(t)),
             Block::Heading(1, t) => format!("#body(text(weight: \"bold\", {}))", lit(t)),
             Block::Heading(_, t) => format!("#body(emph({}))", lit(t)),
             Block::Para(t) if t.is_empty() => "#v(1em)".into(),
@@ -102,7 +104,6 @@ pub fn typst_source(doc: &OfficialDoc, families: &[String], covered: &dyn Fn(cha
                     "#{{\n  set text(size: 10.5pt)\n  set par(leading: 0.45em, justify: false)\n  table(columns: ({columns},), inset: 4pt, stroke: 0.5pt, align: left + horizon, table.header({head}), {cells})\n}}\n#v(0.5em)"
                 )
             }
-            Block::PageBreak => "#pagebreak()".into(),
             Block::Chart(svg) => format!("#align(center, image(bytes({}), format: \"svg\", width: 100%))", lit(svg)),
         };
         s.push_str(&line);
@@ -120,8 +121,10 @@ fn drawn(f: &Font, c: char) -> bool {
 /// The document as a PDF in `font` (a TrueType/OpenType file or collection with CJK glyphs),
 /// or in the shipped font.
 pub fn pdf(doc: &OfficialDoc, font: Option<&[u8]>) -> Result<Vec<u8>, ReportError> {
-    let bytes = font.unwrap_or(SHIPPED_FONT).to_vec();
-    let fonts: Vec<Font> = Font::iter(Bytes::new(bytes)).collect();
+    let fonts: Vec<Font> = match font {
+        Some(bytes) => Font::iter(Bytes::new(bytes.to_vec())).collect(),
+        None => SHIPPED_FACES.clone(),
+    };
     let mut families: Vec<String> = Vec::new();
     for f in &fonts {
         let family = f.info().family.clone();
@@ -154,7 +157,7 @@ mod tests {
         let mut d = OfficialDoc::new("t");
         d.para("劣Ⅴ类水体、Ⅲ类");
         assert!(typst_source(&d, &["F".into()], &|c| c != 'Ⅴ').contains("劣V类水体、Ⅲ类"));
-        let shipped: Vec<Font> = Font::iter(Bytes::new(SHIPPED_FONT.to_vec())).collect();
+        let shipped = &*SHIPPED_FACES;
         assert!(!shipped.iter().any(|f| drawn(f, 'Ⅴ')), "the shipped font still lacks Ⅴ: the stand-in is needed");
         assert!(shipped.iter().any(|f| drawn(f, 'Ⅲ')) && shipped.iter().any(|f| drawn(f, '劣')));
     }

@@ -24,8 +24,11 @@ pub fn routes() -> Router<AppState> {
 pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model::Plan, year: i32, l: ecociv_core::Locale) -> Result<Vec<u8>, WebError> {
     let z = &plan.zone.code;
     let evidence: Vec<ecociv_store::EvidenceRecord> = store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();
+    let observations = store.observations(z).await?;
+    // only the files the archive holds: those of the year's values
+    let of_year: std::collections::HashSet<i64> = observations.iter().filter(|o| o.year == i64::from(year)).map(|o| o.id).collect();
     let mut blobs = std::collections::HashMap::new();
-    for e in &evidence {
+    for e in evidence.iter().filter(|e| of_year.contains(&e.entity_id)) {
         if !blobs.contains_key(&e.hash)
             && let Some(bytes) = store.blob(&e.hash).await?
         {
@@ -35,7 +38,7 @@ pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model:
     let data = ecociv_report::archive::ArchiveData {
         plan,
         year,
-        observations: &store.observations(z).await?,
+        observations: &observations,
         uppers: &store.upper_targets(z).await?,
         trail: &store.trail(z).await?,
         evidence: &evidence,

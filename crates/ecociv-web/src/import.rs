@@ -41,7 +41,6 @@ use crate::workflow::{Ledger, plan_of};
 /// What an import did, or why it stored nothing.
 #[derive(Debug, Clone)]
 pub struct ImportResult {
-    pub kind: Option<TemplateKind>,
     /// Rows with something filled in.
     pub rows: usize,
     /// Entries stored (new, or returned ones sent again).
@@ -92,7 +91,7 @@ pub async fn marked_workbook(st: &AppState, actor: &Actor, r: &ImportResult, l: 
 }
 
 fn refused(problems: Vec<Problem>, filled: Option<Filled>) -> ImportResult {
-    ImportResult { kind: filled.as_ref().map(|f| f.kind), rows: 0, stored: 0, unchanged: 0, problems, filled }
+    ImportResult { rows: 0, stored: 0, unchanged: 0, problems, filled }
 }
 
 /// The role an org unit reports with.
@@ -334,18 +333,18 @@ pub async fn import(st: &AppState, actor: &Actor, bytes: &[u8]) -> Result<Import
         problems.push(file_problem("nothing_filled", "", "至少一行填写的数据".into(), "at least one filled row".into()));
     }
     if !problems.is_empty() {
-        return Ok(ImportResult { kind: Some(f.kind), rows, stored: 0, unchanged, problems, filled: Some(f) });
+        return Ok(ImportResult { rows, stored: 0, unchanged, problems, filled: Some(f) });
     }
     let stored = match st.store.write_entries(&plan.zone.code, &writes, &actor.name).await {
         Ok(n) => n,
         // someone wrote meanwhile: nothing was stored, and importing again shows what changed
         Err(StoreError::Conflict(what)) => {
             let p = file_problem("conflict", &what, "导入期间无他人修改（请重新导入）".into(), "no change by others during the import (import again)".into());
-            return Ok(ImportResult { kind: Some(f.kind), rows, stored: 0, unchanged, problems: vec![p], filled: Some(f) });
+            return Ok(ImportResult { rows, stored: 0, unchanged, problems: vec![p], filled: Some(f) });
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(ImportResult { kind: Some(f.kind), rows, stored, unchanged, problems, filled: Some(f) })
+    Ok(ImportResult { rows, stored, unchanged, problems, filled: Some(f) })
 }
 
 // ---------- the page, the API and the marked workbook ----------
