@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ecociv/target}"
-exec cargo bench -p ecociv-web --bench import
+exec cargo bench -p ecociv-app --bench import

@@ -7,30 +7,39 @@
 //! - [`indicator_status`]: every leaf's series, latest verdict and projection.
 //! - [`readiness`]: review readiness of indicators and years.
 //! - [`value`]: observed values (numbers, state words).
-//! - [`audit`]: the plan data-quality findings.
+//! - [`audit`]: the plan data-quality audit; [`finding`]: what it finds.
+//! - [`assessment`]: the facts of a quarter's assessment, from the stored rows.
+//! - [`bulletin`]: the monthly dispatch bulletin's judgement.
 //! - [`scoring`]: the quarterly assessment: rules, facts, scores, ranking.
 //! - [`check`]: evaluating a CSV of observations against a plan.
 //! - [`clock`]: where a plan stands on a date.
 //! - [`access`]: roles and rights.
+//! - [`todo`]: what each user has to do.
 //! - [`entry`]: the checks on observations and dispatch reports sent in.
+//! - [`record`]: the records ecociv keeps (accounts, entries and their states, controls).
 //! - [`evidence`]: what evidence files may be uploaded.
 //! - [`trail`]: the SM3 hash-chained audit trail.
 //! - [`locale`]: zh-CN and en.
 
 pub mod access;
+pub mod assessment;
 pub mod audit;
+pub mod bulletin;
 pub mod check;
 pub mod clock;
 pub mod entry;
 pub mod evidence;
+pub mod finding;
 pub mod indicator_status;
 pub mod locale;
 pub mod model;
 pub mod plan_data;
 pub mod projection;
 pub mod readiness;
+pub mod record;
 pub mod rule;
 pub mod scoring;
+pub mod todo;
 pub mod trail;
 pub mod value;
 

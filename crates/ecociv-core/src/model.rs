@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::audit::Finding;
+use crate::finding::Finding;
 use crate::locale::Locale;
 use crate::rule::{Direction, Rule, RuleParseError};
 

@@ -15,8 +15,8 @@ use std::io::{Cursor, Write};
 use ecociv_core::Locale;
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
+use ecociv_core::record::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
 use ecociv_core::trail::TrailEvent;
-use ecociv_store::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
 use zip::write::SimpleFileOptions;
 
 use crate::{Cell, ReportError, Table, approved_standings, csv, xlsx};
@@ -150,7 +150,7 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
             for e in evidence {
                 let name = format!("{folder}/{}/{}_{}_{}", l.pick("佐证材料", "evidence"), safe(&o.indicator), e.id, safe(&e.file_name));
                 match d.blobs.get(&e.hash) {
-                    Some(bytes) if ecociv_store::controls::content_hash(bytes) == e.hash => {
+                    Some(bytes) if ecociv_core::record::content_hash(bytes) == e.hash => {
                         zip.start_file(name, opts)?;
                         zip.write_all(bytes)?;
                         *files.entry(o.indicator.clone()).or_default() += 1;
@@ -294,7 +294,7 @@ mod tests {
             zone: "150100".into(),
             entity: "observation".into(),
             entity_id,
-            hash: ecociv_store::controls::content_hash(content),
+            hash: ecociv_core::record::content_hash(content),
             file_name: name.into(),
             media_type: "application/pdf".into(),
             size: content.len() as i64,
@@ -322,7 +322,7 @@ mod tests {
         assert!(names.contains(&file.to_string()), "{names:?}");
         let mut got = Vec::new();
         z.by_name(file).unwrap().read_to_end(&mut got).unwrap();
-        assert_eq!(ecociv_store::controls::content_hash(&got), ev[0].hash, "the file as uploaded");
+        assert_eq!(ecociv_core::record::content_hash(&got), ev[0].hash, "the file as uploaded");
         // the UTF-8 flag (bit 11 of the flags) on every entry of the central directory with a Chinese name
         let mut checked = 0;
         for at in (0..bytes.len() - 46).filter(|i| bytes[*i..].starts_with(b"PK\x01\x02")) {

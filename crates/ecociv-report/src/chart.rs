@@ -4,7 +4,7 @@
 //! PNG drawn from it for the programs that do not ([`png`], resvg, in the shipped font).
 
 use crate::ReportError;
-use crate::official::esc;
+use crate::xml::esc;
 
 /// The font families the SVG asks for, the shipped one first.
 const FONTS: &str = "WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif";
@@ -116,7 +116,7 @@ pub fn bars(title: &str, categories: &[String], series: &[Series], unit: &str) -
 /// The shipped font for drawing charts, read once.
 static SHIPPED_FONT_DB: std::sync::LazyLock<std::sync::Arc<resvg::usvg::fontdb::Database>> = std::sync::LazyLock::new(|| {
     let mut db = resvg::usvg::fontdb::Database::new();
-    db.load_font_data(crate::pdf::SHIPPED_FONT.to_vec());
+    db.load_font_data(crate::fonts::SHIPPED_FONT.to_vec());
     std::sync::Arc::new(db)
 });
 

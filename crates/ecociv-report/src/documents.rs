@@ -9,8 +9,8 @@ use ecociv_core::Locale;
 use ecociv_core::indicator_status::LeafStanding;
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
+use ecociv_core::record::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
 use ecociv_core::rule::Status;
-use ecociv_store::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
 
 use crate::official::{OfficialDoc, RedHeader, TEXT_WIDTH};
 use crate::{approved_standings, chart};

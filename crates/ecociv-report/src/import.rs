@@ -20,7 +20,7 @@ use ecociv_core::Locale;
 use rust_xlsxwriter::{Format, Note, Workbook};
 
 use crate::ReportError;
-use crate::template::{SIGNATURE_SHEET, Signature, TemplateKind, column_header, column_keys, data_sheet_name};
+use crate::sheet::{SIGNATURE_SHEET, Signature, TemplateKind, column_header, column_keys, data_sheet_name};
 
 /// Larger files are refused before they are opened.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;

@@ -15,18 +15,21 @@ use ecociv_core::Locale;
 use ecociv_core::indicator_status::{LeafStanding, SeriesValue, standings};
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 use ecociv_core::value::Value;
-use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
 
 pub mod archive;
 pub mod chart;
 pub mod documents;
+pub mod fonts;
 pub mod import;
 pub mod official;
 pub mod pdf;
+pub mod sheet;
 pub mod template;
+pub mod xml;
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -516,8 +519,9 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
     /// and status cells, the signature on a very hidden sheet, the version column hidden.
     #[test]
     fn templates_lock_key_cells_and_carry_their_signature() {
+        use crate::sheet::{Signature, TemplateKind};
         use crate::template::*;
-        use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
+        use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord};
         let plan = build_plan(&hohhot()).unwrap();
         let env = plan.org_unit("市生态环境局").unwrap().clone();
         let mut o = ObservationRecord {

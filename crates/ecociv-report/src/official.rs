@@ -16,6 +16,7 @@ use std::io::{Cursor, Write};
 use zip::write::SimpleFileOptions;
 
 use crate::ReportError;
+use crate::xml::esc;
 
 /// The fonts of GB/T 9704, as Chinese desktops name them.
 pub mod fonts {
@@ -49,23 +50,6 @@ pub struct RedHeader {
     pub lines: Vec<String>,
     /// 发文字号, e.g. 呼生态创发〔2023〕1号.
     pub number: String,
-}
-
-/// `&`, `<`, `>` and quotes escaped for XML text and attributes.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            // characters XML 1.0 does not allow
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 fn run(text: &str, font: &str, size: u32, extra: &str) -> String {

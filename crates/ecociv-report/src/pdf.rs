@@ -11,10 +11,8 @@ use typst_as_lib::TypstEngine;
 use typst_layout::PagedDocument;
 
 use crate::ReportError;
+use crate::fonts::SHIPPED_FONT;
 use crate::official::{Block, OfficialDoc};
-
-/// WenQuanYi Micro Hei (Apache-2.0), see `fonts/README.md`.
-pub static SHIPPED_FONT: &[u8] = include_bytes!("../fonts/wqy-microhei.ttc");
 
 /// The faces of the shipped font, read once.
 static SHIPPED_FACES: std::sync::LazyLock<Vec<Font>> = std::sync::LazyLock::new(|| Font::iter(Bytes::new(SHIPPED_FONT)).collect());

@@ -11,132 +11,15 @@
 use ecociv_core::Locale;
 use ecociv_core::entry::{ProjectStatus, YearMonth};
 use ecociv_core::model::{OrgKind, OrgUnit, Plan};
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord};
 use ecociv_core::rule::ValueKind;
-use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{DataValidation, DataValidationRule, Format, Note, Workbook, Worksheet};
 
 use crate::import::{Filled, Problem};
+use crate::sheet::{Column, DISPATCH_COLUMNS, OBSERVATION_COLUMNS, SIGNATURE_SHEET, Signature, TemplateKind, data_sheet_name};
 
 use crate::ReportError;
-
-/// The name of the very hidden sheet that holds the signature.
-pub const SIGNATURE_SHEET: &str = "_ecociv";
-const SIGNATURE_TAG: &str = "ecociv-template/1";
-
-/// What a template was made for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TemplateKind {
-    /// Yearly values of indicators; the period is a year (`2024`).
-    Observations,
-    /// Monthly dispatch reports of projects; the period is a month (`2024-05`).
-    Dispatch,
-}
-
-impl TemplateKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            TemplateKind::Observations => "observations",
-            TemplateKind::Dispatch => "dispatch",
-        }
-    }
-    pub fn parse(s: &str) -> Option<TemplateKind> {
-        [TemplateKind::Observations, TemplateKind::Dispatch].into_iter().find(|k| k.code() == s)
-    }
-}
-
-/// Who and what a template was downloaded for, and when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature {
-    pub zone: String,
-    pub org_unit: String,
-    pub kind: TemplateKind,
-    pub period: String,
-    /// RFC 3339, UTC.
-    pub made_at: String,
-}
-
-impl Signature {
-    /// One line: the tag and the fields, separated by `|` (no field holds one).
-    pub fn encode(&self) -> String {
-        [SIGNATURE_TAG, &self.zone, &self.org_unit, self.kind.code(), &self.period, &self.made_at].join("|")
-    }
-    pub fn decode(s: &str) -> Option<Signature> {
-        let f: Vec<&str> = s.trim().split('|').collect();
-        match f.as_slice() {
-            [tag, zone, org, kind, period, made_at] if *tag == SIGNATURE_TAG => Some(Signature {
-                zone: (*zone).into(),
-                org_unit: (*org).into(),
-                kind: TemplateKind::parse(kind)?,
-                period: (*period).into(),
-                made_at: (*made_at).into(),
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// One column of a template.
-struct Column {
-    key: &'static str,
-    zh: &'static str,
-    en: &'static str,
-    /// Filled in by the unit (unlocked) or given by ecociv (locked).
-    entry: bool,
-    width: f64,
-}
-
-const fn col(key: &'static str, zh: &'static str, en: &'static str, entry: bool, width: f64) -> Column {
-    Column { key, zh, en, entry, width }
-}
-
-/// The columns of an observation template; the import reads them by these keys.
-const OBSERVATION_COLUMNS: [Column; 10] = [
-    col("indicator", "指标序号", "Indicator", false, 9.0),
-    col("name", "指标名称", "Name", false, 30.0),
-    col("unit", "单位", "Unit", false, 10.0),
-    col("target", "目标值", "Target", false, 16.0),
-    col("region", "旗县区", "Region", false, 12.0),
-    col("previous", "上年值", "Last year", false, 12.0),
-    col("value", "本年值", "Value", true, 14.0),
-    col("comment", "备注", "Comment", true, 24.0),
-    col("explanation", "跳变说明", "Explanation of a jump", true, 24.0),
-    col("version", "版本", "Version", false, 6.0),
-];
-
-/// The columns of a dispatch template.
-const DISPATCH_COLUMNS: [Column; 13] = [
-    col("project", "项目序号", "Project", false, 9.0),
-    col("name", "项目名称", "Name", false, 34.0),
-    col("budget_yi", "总投资（亿元）", "Budget (100 M yuan)", false, 12.0),
-    col("previous_cumulative_wan", "上月累计投资（万元）", "Cumulative to last month (10k yuan)", false, 14.0),
-    col("previous_progress", "上月进度（%）", "Progress last month (%)", false, 10.0),
-    col("status", "状态", "Status", true, 10.0),
-    col("progress_percent", "进度（%）", "Progress (%)", true, 10.0),
-    col("investment_month_wan", "本月投资（万元）", "Investment this month (10k yuan)", true, 14.0),
-    col("investment_cumulative_wan", "累计投资（万元）", "Cumulative investment (10k yuan)", true, 14.0),
-    col("benefits", "已取得的效益", "Benefits", true, 24.0),
-    col("problems", "存在问题", "Problems", true, 24.0),
-    col("explanation", "超预算说明", "Explanation (over budget)", true, 20.0),
-    col("version", "版本", "Version", false, 6.0),
-];
-
-/// The keys of the columns of a template, in order.
-pub fn column_keys(kind: TemplateKind) -> Vec<&'static str> {
-    match kind {
-        TemplateKind::Observations => OBSERVATION_COLUMNS.iter().map(|c| c.key).collect(),
-        TemplateKind::Dispatch => DISPATCH_COLUMNS.iter().map(|c| c.key).collect(),
-    }
-}
-
-/// The header of a column in a language.
-pub fn column_header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'static str> {
-    let cols: &[Column] = match kind {
-        TemplateKind::Observations => &OBSERVATION_COLUMNS,
-        TemplateKind::Dispatch => &DISPATCH_COLUMNS,
-    };
-    cols.iter().find(|c| c.key == key).map(|c| l.pick(c.zh, c.en))
-}
 
 /// The year a yearly template may be made for: from the plan's base year to this year.
 pub fn observation_year(plan: &Plan, text: &str, this_month: YearMonth) -> Option<i32> {
@@ -288,14 +171,6 @@ fn mark(ws: &mut Worksheet, r: u32, cells: &[String], columns: &[Column], marked
         ws.insert_note(r, c as u16, &Note::new(format!("{}: {}", p.code, p.expected(l))).set_author("ecociv"))?;
     }
     Ok(())
-}
-
-/// The sheet name of the rows of a template.
-pub fn data_sheet_name(kind: TemplateKind, l: Locale) -> &'static str {
-    match kind {
-        TemplateKind::Observations => l.pick("指标数据", "Indicator values"),
-        TemplateKind::Dispatch => l.pick("项目调度", "Project dispatch"),
-    }
 }
 
 /// The yearly template of an org unit: one row per leaf it answers for (and per region, for a

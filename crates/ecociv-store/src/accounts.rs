@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::records::{SessionRecord, TokenRecord, UserRecord};
 use crate::trail::{append_event, begin_write, event};
 use crate::{PgStore, Result, SqliteStore, StoreError};
+use ecociv_core::record::{SessionRecord, TokenRecord, UserRecord};
 
 /// Accounts of the people and machine clients that use ecociv.
 #[async_trait]

@@ -3,88 +3,10 @@
 //! (SM3 hash) in the database so that every instance sees them and one backup holds them.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use sm3::Digest;
-use utoipa::ToSchema;
+use ecociv_core::record::{AssessmentRecord, EvidenceRecord, PeriodRecord, ScoringRulesRecord, VetoRecord, ZoneSettingsRecord, content_hash};
 
 use crate::trail::{append_event, begin_write, event};
 use crate::{PgStore, Result, SqliteStore, StoreError};
-
-/// A zone's settings of the data loop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ZoneSettingsRecord {
-    pub zone: String,
-    pub dispatch_due_day: i64,
-    /// `MM-DD` of the year after.
-    pub observation_due: String,
-    /// A decimal share, `0.5` = 50%.
-    pub jump_bound: String,
-    /// Indicator codes the regions enter for themselves.
-    pub regional_indicators: Vec<String>,
-    pub updated_by: String,
-    pub updated_at: String,
-}
-
-impl ZoneSettingsRecord {
-    /// The settings of the data loop as stored, any unreadable part taken from `default`.
-    pub fn loop_settings(&self, default: &ecociv_core::entry::LoopSettings) -> ecociv_core::entry::LoopSettings {
-        let (m, d) = self.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?))).unwrap_or(default.observation_due);
-        ecociv_core::entry::LoopSettings {
-            dispatch_due_day: u32::try_from(self.dispatch_due_day).unwrap_or(default.dispatch_due_day),
-            observation_due: (m, d),
-            jump_bound: self.jump_bound.parse().unwrap_or(default.jump_bound),
-            regional_indicators: self.regional_indicators.clone(),
-        }
-    }
-}
-
-/// A period the task force locked, unlocked, or opened (a year after the plan).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PeriodRecord {
-    pub zone: String,
-    /// `2024` or `2024-05`.
-    pub period: String,
-    /// `locked`, `unlocked` or `open`.
-    pub state: String,
-    pub set_by: String,
-    pub set_at: String,
-}
-
-/// An evidence file or photo of an entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct EvidenceRecord {
-    pub id: i64,
-    pub zone: String,
-    /// `observation` or `dispatch_report`.
-    pub entity: String,
-    pub entity_id: i64,
-    /// SM3 of the content, hex.
-    pub hash: String,
-    pub file_name: String,
-    pub media_type: String,
-    pub size: i64,
-    pub uploaded_by: String,
-    pub uploaded_at: String,
-}
-
-macro_rules! state_json {
-    ($t:ty) => {
-        impl $t {
-            /// The canonical JSON the audit trail records.
-            pub fn state_json(&self) -> String {
-                serde_json::to_string(self).expect("serializable")
-            }
-        }
-    };
-}
-state_json!(ZoneSettingsRecord);
-state_json!(PeriodRecord);
-state_json!(EvidenceRecord);
-
-/// SM3 of bytes, hex.
-pub fn content_hash(bytes: &[u8]) -> String {
-    hex::encode(sm3::Sm3::digest(bytes))
-}
 
 /// Settings, periods and evidence.
 #[async_trait]
@@ -255,32 +177,6 @@ macro_rules! controls_impl {
 controls_impl!(SqliteStore);
 controls_impl!(PgStore);
 
-/// A version of a zone's scoring rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ScoringRulesRecord {
-    pub zone: String,
-    pub version: i64,
-    pub text: String,
-    pub created_by: String,
-    pub created_at: String,
-}
-
-/// An assessment as computed and recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AssessmentRecord {
-    pub id: i64,
-    pub zone: String,
-    pub quarter: String,
-    pub rules_version: i64,
-    /// The scores as JSON.
-    pub result: String,
-    pub computed_by: String,
-    pub computed_at: String,
-}
-
-state_json!(ScoringRulesRecord);
-state_json!(AssessmentRecord);
-
 /// Scoring rules and recorded assessments.
 #[async_trait]
 pub trait ScoringStore: Send + Sync {
@@ -356,22 +252,6 @@ macro_rules! scoring_impl {
 
 scoring_impl!(SqliteStore);
 scoring_impl!(PgStore);
-
-/// A veto condition (一票否决) recorded by the task force.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct VetoRecord {
-    pub id: i64,
-    pub zone: String,
-    /// e.g. `major_incident` (重大、特大突发环境事件).
-    pub kind: String,
-    pub description: String,
-    /// `YYYY-MM-DD`.
-    pub occurred_on: String,
-    pub recorded_by: String,
-    pub recorded_at: String,
-}
-
-state_json!(VetoRecord);
 
 /// Veto conditions.
 #[async_trait]

@@ -5,9 +5,9 @@
 
 use async_trait::async_trait;
 
-use crate::records::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 use crate::trail::{append_event, begin_write, event, write_head};
 use crate::{PgStore, Result, SqliteStore, StoreError};
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 
 /// The entries of the data loop.
 #[async_trait]

@@ -1,5 +1,5 @@
 //! ecociv-store: persistence. One repository trait, [`Store`], implemented for SQLite (the
-//! embedded default: WAL, foreign keys on) and PostgreSQL, with the same migrations in
+//! embedded default: WAL with `synchronous = NORMAL`, foreign keys on) and PostgreSQL, with the same migrations in
 //! `migrations/sqlite/` and `migrations/postgres/`. The SQL is written once with `$N`
 //! placeholders (both drivers accept them) and expanded for each backend by `backend_impl!`.
 //! Every row carries its zone. Loading a plan whose content is already stored changes nothing.
@@ -8,15 +8,13 @@ pub mod accounts;
 pub mod controls;
 pub mod entries;
 pub mod mastheads;
-pub mod records;
 pub mod testdb;
 pub mod trail;
 
 pub use accounts::AccountStore;
-pub use controls::{AssessmentRecord, ControlStore, EvidenceRecord, PeriodRecord, ScoringRulesRecord, ScoringStore, VetoRecord, VetoStore, ZoneSettingsRecord};
+pub use controls::{ControlStore, ScoringStore, VetoStore};
 pub use entries::{EntryStore, EntryWrite};
-pub use mastheads::{MastheadRecord, MastheadStore};
-pub use records::*;
+pub use mastheads::MastheadStore;
 pub use trail::{TrailStore, Verification};
 
 use std::collections::BTreeMap;
@@ -31,7 +29,7 @@ use ecociv_core::model::*;
 use ecociv_core::rule::Direction;
 use rust_decimal::Decimal;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Errors of the store, with stable codes.
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +123,9 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // with WAL, NORMAL syncs at checkpoints instead of at every commit: a crash of the
+            // process loses nothing, a power cut at most the last commits before it
+            .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;

@@ -3,42 +3,11 @@
 //! date of issue, and the paragraphs only people write. One per kind and period; every change
 //! is on the audit trail.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use ecociv_core::record::MastheadRecord;
 
 use crate::trail::{append_event, begin_write, event};
 use crate::{PgStore, Result, SqliteStore, StoreError};
-
-/// The masthead of one document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct MastheadRecord {
-    pub zone: String,
-    /// `bulletin`, `assessment`, `work` or `technical`.
-    pub kind: String,
-    /// `2024-05`, `2024Q2` or `2024`.
-    pub period: String,
-    /// The issuing office's mark, one line each (Chinese, Mongolian, …).
-    pub header_lines: Vec<String>,
-    /// 发文字号, e.g. 呼生态创发〔2024〕1号.
-    pub number: String,
-    pub issuer: String,
-    /// The date of issue as printed (2025年3月31日).
-    pub issued_on: String,
-    /// Paragraphs by key (`assessment`, `measures`, `requirements`).
-    pub texts: BTreeMap<String, String>,
-    pub updated_by: String,
-    pub updated_at: String,
-}
-
-impl MastheadRecord {
-    /// The canonical JSON the audit trail records.
-    pub fn state_json(&self) -> String {
-        serde_json::to_string(self).expect("serializable")
-    }
-}
 
 /// The mastheads of a zone's documents.
 #[async_trait]

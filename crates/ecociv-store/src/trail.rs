@@ -323,7 +323,7 @@ macro_rules! trail_impl {
                 // the stored files themselves: their content must still have their hash
                 for e in &evidence {
                     match self.blob(&e.hash).await? {
-                        Some(content) if crate::controls::content_hash(&content) == e.hash => {}
+                        Some(content) if ecociv_core::record::content_hash(&content) == e.hash => {}
                         Some(_) => tampered.push(Tampered {
                             entity: "evidence".into(),
                             entity_id: e.id.to_string(),

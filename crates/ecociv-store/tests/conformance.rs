@@ -2,8 +2,9 @@
 
 use ecociv_core::access::Role;
 use ecociv_core::plan_data::{build_plan, hohhot};
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UserRecord};
 use ecociv_store::testdb::TestDb;
-use ecociv_store::{Backend, DispatchRecord, EntryState, EntryWrite, LoadOutcome, ObservationRecord, StoreError, UserRecord};
+use ecociv_store::{Backend, EntryWrite, LoadOutcome, StoreError};
 
 /// Runs `f` on a fresh SQLite database and a fresh PostgreSQL database.
 macro_rules! on_both {
@@ -308,7 +309,7 @@ async fn verify_catches_tampering(db: &TestDb) {
 
 async fn mastheads_are_kept_per_document(db: &TestDb) {
     loaded(db).await;
-    let m = ecociv_store::MastheadRecord {
+    let m = ecociv_core::record::MastheadRecord {
         zone: "150100".into(),
         kind: "technical".into(),
         period: "2024".into(),
@@ -324,9 +325,10 @@ async fn mastheads_are_kept_per_document(db: &TestDb) {
     db.store.set_masthead(&m, "tf").await.unwrap();
     assert_eq!(db.store.mastheads("150100").await.unwrap(), vec![m.clone()], "stored exactly, Mongolian script included");
     // a change replaces it, another document has its own
-    let changed = ecociv_store::MastheadRecord { number: "呼生态创发〔2025〕2号".into(), updated_at: "2025-03-31T00:00:00Z".into(), ..m.clone() };
+    let changed =
+        ecociv_core::record::MastheadRecord { number: "呼生态创发〔2025〕2号".into(), updated_at: "2025-03-31T00:00:00Z".into(), ..m.clone() };
     db.store.set_masthead(&changed, "tf").await.unwrap();
-    let other = ecociv_store::MastheadRecord { kind: "work".into(), updated_at: "2025-04-01T00:00:00Z".into(), ..m.clone() };
+    let other = ecociv_core::record::MastheadRecord { kind: "work".into(), updated_at: "2025-04-01T00:00:00Z".into(), ..m.clone() };
     db.store.set_masthead(&other, "tf").await.unwrap();
     let all = db.store.mastheads("150100").await.unwrap();
     assert_eq!(all, vec![other, changed], "the latest change first");

@@ -13,7 +13,7 @@ use ecociv_core::model::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::error::WebError;
+use crate::error::{InLocale, WebError};
 use crate::extract::{P, Q};
 use crate::i18n::Lang;
 use crate::{AppState, ZoneQuery};

@@ -9,16 +9,16 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use ecociv_core::access::{Actor, Role};
 use ecociv_core::entry::{ObservationInput, ProjectReportInput, TaskReportInput};
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 use ecociv_core::trail::TrailEvent;
-use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::auth::Authed;
-use crate::error::WebError;
+use crate::error::{InLocale, WebError};
 use crate::extract::{J, P};
-use crate::workflow::{self, Decision, UpperTargetInput};
+use ecociv_app::entries::{self, Decision, UpperTargetInput};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -86,10 +86,10 @@ pub const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
         TrailEvent,
         Role,
         Actor,
-        workflow::SettingsInput,
-        ecociv_store::ZoneSettingsRecord,
-        ecociv_store::PeriodRecord,
-        ecociv_store::EvidenceRecord,
+        entries::SettingsInput,
+        ecociv_core::record::ZoneSettingsRecord,
+        ecociv_core::record::PeriodRecord,
+        ecociv_core::record::EvidenceRecord,
         crate::import::ImportSummary,
         crate::import::ProblemView
     )),
@@ -138,7 +138,7 @@ pub struct ReasonInput {
 /// those of the indicators it enters; a region its own.
 #[utoipa::path(get, path = "/api/v1/observations", responses((status = 200, body = [ObservationRecord]), (status = 401, body = crate::api::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn list_observations(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<ObservationRecord>>, WebError> {
-    let plan = workflow::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
+    let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
     let all = st.store.observations(&plan.zone.code).await?;
     Ok(Json(all.into_iter().filter(|o| may_see_observation(&a.actor, &plan, o)).collect()))
 }
@@ -156,7 +156,7 @@ fn may_see_observation(actor: &Actor, plan: &ecociv_core::model::Plan, o: &Obser
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_observation(st: axum::extract::State<AppState>, a: Authed, J(input): J<ObservationInput>) -> Result<Response, WebError> {
     a.check_csrf(None)?;
-    let rec = workflow::submit_observation(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?;
+    let rec = entries::submit_observation(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?;
     Ok(created(rec))
 }
 
@@ -165,7 +165,7 @@ async fn post_observation(st: axum::extract::State<AppState>, a: Authed, J(input
 pub struct WithHistoryObservation {
     entry: ObservationRecord,
     history: Vec<TrailEvent>,
-    evidence: Vec<ecociv_store::EvidenceRecord>,
+    evidence: Vec<ecociv_core::record::EvidenceRecord>,
 }
 
 /// A dispatch report with its history from the audit trail.
@@ -173,13 +173,13 @@ pub struct WithHistoryObservation {
 pub struct WithHistoryDispatch {
     entry: DispatchRecord,
     history: Vec<TrailEvent>,
-    evidence: Vec<ecociv_store::EvidenceRecord>,
+    evidence: Vec<ecociv_core::record::EvidenceRecord>,
 }
 
 #[utoipa::path(get, path = "/api/v1/observations/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = WithHistoryObservation), (status = 404, body = crate::api::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn get_observation(st: axum::extract::State<AppState>, a: Authed, P(id): P<i64>) -> Result<Json<WithHistoryObservation>, WebError> {
-    let plan = workflow::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
+    let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
     let o = st
         .store
         .observation(&plan.zone.code, id)
@@ -221,7 +221,7 @@ async fn decide_observation(
     a.check_csrf(None)?;
     let d = decision(&d, a.locale)?;
     let reason = reason_of(&body, a.locale)?;
-    Ok(Json(workflow::decide_observation(&st, &a.actor, id, d, &reason).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(Json(entries::decide_observation(&st, &a.actor, id, d, &reason).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 #[utoipa::path(post, path = "/api/v1/projects/{number}/dispatch-reports", params(("number" = u32, Path)), request_body = ProjectReportInput,
@@ -230,7 +230,7 @@ async fn decide_observation(
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_project_report(st: axum::extract::State<AppState>, a: Authed, P(number): P<u32>, J(input): J<ProjectReportInput>) -> Result<Response, WebError> {
     a.check_csrf(None)?;
-    Ok(created(workflow::submit_project_report(&st, &a.actor, number, &input).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(created(entries::submit_project_report(&st, &a.actor, number, &input).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 #[utoipa::path(post, path = "/api/v1/tasks/{number}/dispatch-reports", params(("number" = u32, Path)), request_body = TaskReportInput,
@@ -239,7 +239,7 @@ async fn post_project_report(st: axum::extract::State<AppState>, a: Authed, P(nu
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_task_report(st: axum::extract::State<AppState>, a: Authed, P(number): P<u32>, J(input): J<TaskReportInput>) -> Result<Response, WebError> {
     a.check_csrf(None)?;
-    Ok(created(workflow::submit_task_report(&st, &a.actor, number, &input).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(created(entries::submit_task_report(&st, &a.actor, number, &input).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 pub(crate) fn may_see_dispatch(actor: &Actor, plan: &ecociv_core::model::Plan, d: &DispatchRecord) -> bool {
@@ -253,7 +253,7 @@ pub(crate) fn may_see_dispatch(actor: &Actor, plan: &ecociv_core::model::Plan, d
 /// Dispatch reports the caller may see.
 #[utoipa::path(get, path = "/api/v1/dispatch-reports", responses((status = 200, body = [DispatchRecord]), (status = 401, body = crate::api::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn list_dispatch(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<DispatchRecord>>, WebError> {
-    let plan = workflow::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
+    let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
     let all = st.store.dispatch_reports(&plan.zone.code).await?;
     Ok(Json(all.into_iter().filter(|d| may_see_dispatch(&a.actor, &plan, d)).collect()))
 }
@@ -261,7 +261,7 @@ async fn list_dispatch(st: axum::extract::State<AppState>, a: Authed) -> Result<
 #[utoipa::path(get, path = "/api/v1/dispatch-reports/{id}", params(("id" = i64, Path)),
     responses((status = 200, body = WithHistoryDispatch), (status = 404, body = crate::api::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn get_dispatch(st: axum::extract::State<AppState>, a: Authed, P(id): P<i64>) -> Result<Json<WithHistoryDispatch>, WebError> {
-    let plan = workflow::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
+    let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
     let d = st
         .store
         .dispatch(&plan.zone.code, id)
@@ -286,7 +286,7 @@ async fn decide_dispatch(
     a.check_csrf(None)?;
     let d = decision(&d, a.locale)?;
     let reason = reason_of(&body, a.locale)?;
-    Ok(Json(workflow::decide_dispatch(&st, &a.actor, id, d, &reason).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(Json(entries::decide_dispatch(&st, &a.actor, id, d, &reason).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 /// The targets assigned from above, by indicator and year.
@@ -301,15 +301,15 @@ async fn list_upper_targets(st: axum::extract::State<AppState>, a: Authed) -> Re
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_upper_target(st: axum::extract::State<AppState>, a: Authed, J(input): J<UpperTargetInput>) -> Result<Response, WebError> {
     a.check_csrf(None)?;
-    Ok(created(workflow::set_upper_target(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(created(entries::set_upper_target(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 /// The zone's settings of the data loop (the defaults until the task force sets its own).
-#[utoipa::path(get, path = "/api/v1/settings", responses((status = 200, body = ecociv_store::ZoneSettingsRecord)), security(("bearer" = []), ("cookie" = [])))]
-async fn get_settings(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<ecociv_store::ZoneSettingsRecord>, WebError> {
-    let s = workflow::settings_of(&st, &a.actor.zone).await?;
+#[utoipa::path(get, path = "/api/v1/settings", responses((status = 200, body = ecociv_core::record::ZoneSettingsRecord)), security(("bearer" = []), ("cookie" = [])))]
+async fn get_settings(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<ecociv_core::record::ZoneSettingsRecord>, WebError> {
+    let s = entries::settings_of(&st, &a.actor.zone).await?;
     let stored = st.store.zone_settings(&a.actor.zone).await?;
-    Ok(Json(ecociv_store::ZoneSettingsRecord {
+    Ok(Json(ecociv_core::record::ZoneSettingsRecord {
         zone: a.actor.zone.clone(),
         dispatch_due_day: i64::from(s.dispatch_due_day),
         observation_due: format!("{:02}-{:02}", s.observation_due.0, s.observation_due.1),
@@ -322,44 +322,44 @@ async fn get_settings(st: axum::extract::State<AppState>, a: Authed) -> Result<J
 
 /// The task force sets the due day of dispatch reports, the due date of yearly values, the jump
 /// bound and the indicators asked by region.
-#[utoipa::path(put, path = "/api/v1/settings", request_body = workflow::SettingsInput,
-    responses((status = 200, body = ecociv_store::ZoneSettingsRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+#[utoipa::path(put, path = "/api/v1/settings", request_body = entries::SettingsInput,
+    responses((status = 200, body = ecociv_core::record::ZoneSettingsRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_settings(
     st: axum::extract::State<AppState>,
     a: Authed,
-    J(input): J<workflow::SettingsInput>,
-) -> Result<Json<ecociv_store::ZoneSettingsRecord>, WebError> {
+    J(input): J<entries::SettingsInput>,
+) -> Result<Json<ecociv_core::record::ZoneSettingsRecord>, WebError> {
     a.check_csrf(None)?;
-    Ok(Json(workflow::set_settings(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(Json(entries::set_settings(&st, &a.actor, &input).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 /// Periods the task force locked, unlocked or opened.
-#[utoipa::path(get, path = "/api/v1/periods", responses((status = 200, body = [ecociv_store::PeriodRecord])), security(("bearer" = []), ("cookie" = [])))]
-async fn list_periods(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<ecociv_store::PeriodRecord>>, WebError> {
+#[utoipa::path(get, path = "/api/v1/periods", responses((status = 200, body = [ecociv_core::record::PeriodRecord])), security(("bearer" = []), ("cookie" = [])))]
+async fn list_periods(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<ecociv_core::record::PeriodRecord>>, WebError> {
     Ok(Json(st.store.periods(&a.actor.zone).await?))
 }
 
 /// `lock` or `unlock` (with `reason`) a year `YYYY` or a month `YYYY-MM`; `open` a year after the plan.
 #[utoipa::path(post, path = "/api/v1/periods/{period}/{action}", params(("period" = String, Path), ("action" = String, Path, description = "lock, unlock or open")),
     request_body = ReasonInput,
-    responses((status = 200, body = ecociv_store::PeriodRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    responses((status = 200, body = ecociv_core::record::PeriodRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_period(
     st: axum::extract::State<AppState>,
     a: Authed,
     P((period, action)): P<(String, String)>,
     body: axum::body::Bytes,
-) -> Result<Json<ecociv_store::PeriodRecord>, WebError> {
+) -> Result<Json<ecociv_core::record::PeriodRecord>, WebError> {
     a.check_csrf(None)?;
     let action = match action.as_str() {
-        "lock" => workflow::PeriodAction::Lock,
-        "unlock" => workflow::PeriodAction::Unlock,
-        "open" => workflow::PeriodAction::Open,
+        "lock" => entries::PeriodAction::Lock,
+        "unlock" => entries::PeriodAction::Unlock,
+        "open" => entries::PeriodAction::Open,
         other => return Err(WebError::not_found("not_found").field("action", other).in_locale(a.locale)),
     };
     let reason = reason_of(&body, a.locale)?;
-    Ok(Json(workflow::set_period(&st, &a.actor, &period, action, &reason).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(Json(entries::set_period(&st, &a.actor, &period, action, &reason).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 /// Reads the one file of a multipart upload (field `file`).
@@ -396,7 +396,7 @@ async fn upload(mut m: axum::extract::Multipart, l: ecociv_core::Locale) -> Resu
 /// Attaches an evidence file to an observation (multipart field `file`; PDF, images, Office
 /// and OFD documents, checked by content).
 #[utoipa::path(post, path = "/api/v1/observations/{id}/evidence", params(("id" = i64, Path)),
-    responses((status = 201, body = ecociv_store::EvidenceRecord), (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    responses((status = 201, body = ecociv_core::record::EvidenceRecord), (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_observation_evidence(
     st: axum::extract::State<AppState>,
@@ -407,12 +407,12 @@ async fn post_observation_evidence(
     a.check_csrf(None)?;
     let m = m.map_err(|e| WebError::bad_request("bad_query").field("body", &e.body_text()).in_locale(a.locale))?;
     let (name, bytes) = upload(m, a.locale).await?;
-    Ok(created(workflow::attach(&st, &a.actor, "observation", id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(created(entries::attach(&st, &a.actor, "observation", id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 /// Attaches a photo or file to a dispatch report.
 #[utoipa::path(post, path = "/api/v1/dispatch-reports/{id}/evidence", params(("id" = i64, Path)),
-    responses((status = 201, body = ecociv_store::EvidenceRecord), (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    responses((status = 201, body = ecociv_core::record::EvidenceRecord), (status = 403, body = crate::api::ErrorBody), (status = 413, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_dispatch_evidence(
     st: axum::extract::State<AppState>,
@@ -423,14 +423,14 @@ async fn post_dispatch_evidence(
     a.check_csrf(None)?;
     let m = m.map_err(|e| WebError::bad_request("bad_query").field("body", &e.body_text()).in_locale(a.locale))?;
     let (name, bytes) = upload(m, a.locale).await?;
-    Ok(created(workflow::attach(&st, &a.actor, "dispatch_report", id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(created(entries::attach(&st, &a.actor, "dispatch_report", id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 /// Downloads an evidence file (for those who may see its entry).
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", params(("id" = i64, Path)), responses((status = 200, description = "the file"), (status = 404, body = crate::api::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, P(id): P<i64>) -> Result<Response, WebError> {
-    let plan = workflow::plan_of(&st, &a.actor).await?;
+    let plan = entries::plan_of(&st, &a.actor).await?;
     let not_found = || WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale);
     let e = st.store.evidence(&plan.zone.code, id).await?.ok_or_else(not_found)?;
     let visible = match e.entity.as_str() {

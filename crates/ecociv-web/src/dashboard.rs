@@ -16,8 +16,8 @@ use ecociv_core::Locale;
 use ecociv_core::indicator_status::LeafStanding;
 use ecociv_core::model::{Domain, OrgKind, Plan};
 use ecociv_core::projection::ProjectionStatus;
+use ecociv_core::record::EntryState;
 use ecociv_core::rule::Status;
-use ecociv_store::EntryState;
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -25,7 +25,7 @@ use crate::AppState;
 use crate::auth::Authed;
 use crate::i18n::{Lang, t};
 use crate::pages::{Layout, error_page_for, render};
-use crate::workflow;
+use ecociv_app::entries;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -75,17 +75,17 @@ struct GlancePage {
 }
 
 async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
-    let plan = match workflow::plan_of(&st, &a.actor).await {
+    let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
-    let standings = match crate::public::approved_standings(&st, &plan, l, ecociv_core::projection::Method::Cagr).await {
+    let standings = match ecociv_app::standings::approved_standings(&st, &plan, l, ecociv_core::projection::Method::Cagr).await {
         Ok(s) => s,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let vetoes = match st.store.vetoes(&plan.zone.code).await {
         Ok(v) => v,
-        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let statuses = [Status::Met, Status::NotMet, Status::NoData, Status::TargetNotSet];
     let domains: Vec<&str> = Domain::ALL.iter().map(|d| d.name(l)).collect();
@@ -192,16 +192,16 @@ fn yi(wan: Decimal) -> Decimal {
 }
 
 async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
-    let plan = match workflow::plan_of(&st, &a.actor).await {
+    let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let reports = match st.store.dispatch_reports(&plan.zone.code).await {
         Ok(r) => r,
-        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     // the latest report of each project that was not sent back
-    let latest: BTreeMap<u32, &ecociv_store::DispatchRecord> = plan
+    let latest: BTreeMap<u32, &ecociv_core::record::DispatchRecord> = plan
         .projects
         .iter()
         .filter_map(|p| {
@@ -219,7 +219,7 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
     let zone_invested: Decimal = plan.projects.iter().map(|p| invested(p.number)).sum();
     let vetoes = match st.store.vetoes(&plan.zone.code).await {
         Ok(v) => v,
-        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e.into()),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let group_chart = |id: &str, title: &str, groups: Vec<(String, Vec<u32>)>, shared: bool| -> Chart {
         let budget: Vec<Decimal> = groups.iter().map(|(_, ps)| ps.iter().filter_map(|n| plan.project(*n)?.budget.as_ref().map(|b| b.yi)).sum()).collect();
@@ -292,8 +292,8 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         rows: progress_bins.iter().zip(counts.iter()).map(|(b, c)| vec![format!("{b}%"), c.to_string()]).collect(),
         zone_total: None,
     };
-    let month = crate::pages_loop::report_month(st.today());
-    let settings = workflow::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
+    let month = ecociv_core::todo::report_month(st.today());
+    let settings = entries::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
     let due = month.dispatch_due(settings.dispatch_due_day);
     let late: Vec<(u32, String, String, String)> = plan
         .projects

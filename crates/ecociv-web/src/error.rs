@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ecociv_app::{AppError, Kind};
 use ecociv_core::Locale;
 use ecociv_core::entry::FieldError;
 
@@ -80,15 +81,35 @@ impl WebError {
 
 impl From<ecociv_store::StoreError> for WebError {
     fn from(e: ecociv_store::StoreError) -> Self {
-        if let ecociv_store::StoreError::Conflict(m) = &e {
-            let mut w = WebError::conflict("conflict");
-            w.detail = Some(m.clone());
-            return w;
-        }
-        tracing::error!(code = e.code(), "store error: {e}");
-        let mut w = WebError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal");
-        w.detail = Some(e.code().to_string());
-        w
+        AppError::from(e).into()
+    }
+}
+
+/// The HTTP status of each kind of application error.
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        let status = match e.kind {
+            Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        WebError { status, code: e.code, fields: e.fields, locale: Locale::Zh, detail: e.detail, checks: e.checks }
+    }
+}
+
+/// `in_locale` on an application error: the web error in that language.
+pub trait InLocale {
+    fn in_locale(self, l: Locale) -> WebError;
+}
+
+impl InLocale for AppError {
+    fn in_locale(self, l: Locale) -> WebError {
+        WebError::from(self).in_locale(l)
     }
 }
 

@@ -12,39 +12,12 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::Authed;
-use crate::error::WebError;
+use crate::error::{InLocale, WebError};
 use crate::extract::{P, Q};
-use crate::workflow;
+use ecociv_app::entries;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/export/{file}", get(download)).route("/templates/{file}", get(template)).route("/archive/{file}", get(archive_download))
-}
-
-/// The yearly indicator archive of a zone, read from the store (see `ecociv_report::archive`).
-pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model::Plan, year: i32, l: ecociv_core::Locale) -> Result<Vec<u8>, WebError> {
-    let z = &plan.zone.code;
-    let evidence: Vec<ecociv_store::EvidenceRecord> = store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();
-    let observations = store.observations(z).await?;
-    // only the files the archive holds: those of the year's values
-    let of_year: std::collections::HashSet<i64> = observations.iter().filter(|o| o.year == i64::from(year)).map(|o| o.id).collect();
-    let mut blobs = std::collections::HashMap::new();
-    for e in evidence.iter().filter(|e| of_year.contains(&e.entity_id)) {
-        if !blobs.contains_key(&e.hash)
-            && let Some(bytes) = store.blob(&e.hash).await?
-        {
-            blobs.insert(e.hash.clone(), bytes);
-        }
-    }
-    let data = ecociv_report::archive::ArchiveData {
-        plan,
-        year,
-        observations: &observations,
-        uppers: &store.upper_targets(z).await?,
-        trail: &store.trail(z).await?,
-        evidence: &evidence,
-        blobs: &blobs,
-    };
-    ecociv_report::archive::archive(&data, l).map_err(|_| WebError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal"))
 }
 
 /// `/archive/2024.zip`: the task force's download of a year's archive (from the base year to this year).
@@ -63,7 +36,7 @@ async fn archive_download(
 
 async fn archive_download_of(st: &AppState, a: &Authed, file: String) -> Result<Response, WebError> {
     let l = a.locale;
-    let plan = workflow::plan_of(st, &a.actor).await?;
+    let plan = entries::plan_of(st, &a.actor).await?;
     if !a.actor.can_approve(&plan) {
         return Err(WebError::forbidden().in_locale(l));
     }
@@ -73,7 +46,7 @@ async fn archive_download_of(st: &AppState, a: &Authed, file: String) -> Result<
         .and_then(|y| y.parse::<i32>().ok())
         .filter(|y| (plan.base_year..=this_year).contains(y))
         .ok_or_else(|| WebError::not_found("not_found").field("file", &file).in_locale(l))?;
-    let bytes = archive(st.store.as_ref(), &plan, year, l).await.map_err(|e| e.in_locale(l))?;
+    let bytes = ecociv_app::archive::archive(st.store.as_ref(), &plan, year, l).await.map_err(|e| e.in_locale(l))?;
     let name = l.pick(&format!("{}-{year}年指标档案.zip", plan.zone.name), &format!("{}-archive-{year}.zip", plan.zone.code)).to_string();
     Ok(attachment(bytes, "application/zip", &name, &format!("archive-{year}.zip")))
 }
@@ -101,7 +74,7 @@ async fn template(
 async fn template_of(st: &AppState, a: &Authed, file: String, q: TemplateQuery) -> Result<Response, WebError> {
     use ecociv_report::template::{dispatch_template, observation_template};
     let l = a.locale;
-    let plan = workflow::plan_of(st, &a.actor).await?;
+    let plan = entries::plan_of(st, &a.actor).await?;
     let z = &plan.zone.code;
     let org_name = match q.org.as_deref().filter(|o| !o.is_empty()) {
         Some(o) if a.actor.can_approve(&plan) => o.to_string(),
@@ -118,13 +91,13 @@ async fn template_of(st: &AppState, a: &Authed, file: String, q: TemplateQuery) 
                 None | Some("") => chrono::Datelike::year(&today) - 1,
                 Some(p) => ecociv_report::template::observation_year(&plan, p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
-            let settings = workflow::settings_of(st, z).await?;
+            let settings = entries::settings_of(st, z).await?;
             observation_template(&plan, &org, year, &settings.regional_indicators, &st.store.observations(z).await?, &made_at, l, None)
         }
         "dispatch.xlsx" => {
             let month = match q.period.as_deref() {
                 // the month whose report is due next, as /entry lists it
-                None | Some("") => crate::pages_loop::report_month(today),
+                None | Some("") => ecociv_core::todo::report_month(today),
                 Some(p) => ecociv_report::template::dispatch_month(p, ecociv_core::entry::YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
             dispatch_template(&plan, &org, month, &st.store.dispatch_reports(z).await?, &made_at, l, None)
@@ -169,14 +142,14 @@ async fn download(
 
 async fn download_of(st: &AppState, a: &Authed, file: String, q: ExportQuery) -> Result<Response, WebError> {
     let l = a.locale;
-    let plan = workflow::plan_of(st, &a.actor).await?;
+    let plan = entries::plan_of(st, &a.actor).await?;
     let z = &plan.zone.code;
     let (name, ext) = file.rsplit_once('.').ok_or_else(|| WebError::not_found("not_found").field("file", &file).in_locale(l))?;
     let region = match q.region.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => Some(plan.region(r).ok_or_else(|| WebError::bad_request("unknown_region").field("region", r).in_locale(l))?.name.clone()),
         None => None,
     };
-    let year = workflow::settings_of(st, z).await?.projection_year(st.today());
+    let year = entries::settings_of(st, z).await?.projection_year(st.today());
     let table = match name {
         "annex1" => ecociv_report::annex1(&plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, year, l),
         "annex2" => ecociv_report::annex2(&plan, &st.store.dispatch_reports(z).await?, l),

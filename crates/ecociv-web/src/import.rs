@@ -1,351 +1,24 @@
-//! Import: a filled template or a table (`.xlsx` or CSV) read by `ecociv_report::import`, every
-//! row turned into the input of a form and run through the [`Ledger`] — the same rights and
-//! checks as a form — and then stored whole (one transaction, each write on the audit trail)
-//! or not at all. A template's signature must match the importing user's zone and org unit
-//! (the task force may import any unit's), and its period holds for every row; a row changed
-//! in ecociv since the template was downloaded is a conflict, never overwritten; a row that
-//! says what is already stored changes nothing, so importing the same workbook twice is safe.
-//!
-//! The task force imports on behalf of the units (a template's unit, a table's `填报单位`
-//! column, else a project's first implementer or an indicator's lead department), with the
-//! rights that unit has; the trail names the task force member who imported.
-//!
-//! Entry points: the page `/import` (upload, result, the marked workbook at
-//! `/import/reports/{token}.xlsx`), `POST /api/v1/imports` (the file as the body), and
-//! `ecociv import FILE --as USER`.
-
-use std::collections::HashMap;
+//! The import's page `/import` (upload, then every problem listed, and the marked workbook at
+//! `/import/reports/{token}.xlsx`) and `POST /api/v1/imports` (the file as the body). What an
+//! import does is `ecociv_app::imports`.
 
 use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use ecociv_app::entries::plan_of;
+use ecociv_app::imports::{self, ImportResult};
 use ecociv_core::Locale;
-use ecociv_core::access::{Actor, Role};
-use ecociv_core::entry::{ObservationInput, ProjectReportInput, YearMonth, read_year};
-use ecociv_core::model::{OrgKind, Plan};
-use ecociv_report::import::{Filled, FilledRow, Problem};
-use ecociv_report::template::TemplateKind;
-use ecociv_store::{EntryWrite, StoreError};
+use ecociv_core::access::Actor;
+use ecociv_report::import::Problem;
 use serde::Serialize;
-use serde_json::Value as Json;
 
 use crate::AppState;
 use crate::auth::Authed;
-use crate::error::WebError;
-use crate::i18n::{Lang, t};
+use crate::error::{InLocale, WebError};
+use crate::i18n::Lang;
 use crate::pages::render;
-use crate::workflow::{Ledger, plan_of};
-
-/// What an import did, or why it stored nothing.
-#[derive(Debug, Clone)]
-pub struct ImportResult {
-    /// Rows with something filled in.
-    pub rows: usize,
-    /// Entries stored (new, or returned ones sent again).
-    pub stored: usize,
-    /// Rows that say what is already stored.
-    pub unchanged: usize,
-    /// Every problem; when there is any, nothing was stored.
-    pub problems: Vec<Problem>,
-    /// The rows as read (for the marked workbook).
-    pub filled: Option<Filled>,
-}
-
-impl ImportResult {
-    pub fn ok(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
-
-/// The workbook of a refused import, the bad cells marked and every problem listed. A template
-/// comes back as a fresh template of the same unit and period (and the time it was first
-/// downloaded) with the values as they were filled in, so that it keeps its drop-downs, checks
-/// and locks, and the versions the unit saw; a table comes back as its rows.
-pub async fn marked_workbook(st: &AppState, actor: &Actor, r: &ImportResult, l: Locale) -> Option<Vec<u8>> {
-    let f = r.filled.as_ref()?;
-    if let Some(sig) = &f.signature
-        && let Ok(plan) = plan_of(st, actor).await
-        && sig.zone == plan.zone.code
-        && let Some(org) = plan.org_unit(&sig.org_unit)
-    {
-        use ecociv_report::template::{Marks, dispatch_template, observation_template};
-        let marks = Marks { filled: f, problems: &r.problems };
-        let z = &plan.zone.code;
-        let bytes = match f.kind {
-            TemplateKind::Observations => {
-                let (year, settings, observations) =
-                    (read_year(&sig.period)?, crate::workflow::settings_of(st, z).await.ok()?, st.store.observations(z).await.ok()?);
-                observation_template(&plan, org, year, &settings.regional_indicators, &observations, &sig.made_at, l, Some(&marks))
-            }
-            TemplateKind::Dispatch => {
-                dispatch_template(&plan, org, sig.period.parse().ok()?, &st.store.dispatch_reports(z).await.ok()?, &sig.made_at, l, Some(&marks))
-            }
-        };
-        if let Ok(b) = bytes {
-            return Some(b);
-        }
-    }
-    ecociv_report::import::marked_workbook(f, &r.problems, l).ok()
-}
-
-fn refused(problems: Vec<Problem>, filled: Option<Filled>) -> ImportResult {
-    ImportResult { rows: 0, stored: 0, unchanged: 0, problems, filled }
-}
-
-/// The role an org unit reports with.
-fn role_of(kind: OrgKind) -> Role {
-    match kind {
-        OrgKind::Department => Role::Department,
-        OrgKind::Region => Role::Region,
-        OrgKind::Unit => Role::Unit,
-    }
-}
-
-/// The actor a row acts as: the importing user, or for the task force the unit it imports
-/// for. `Err` holds the problem's code and messages.
-fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>) -> Result<Actor, (&'static str, String, String)> {
-    let named = unit.map(str::trim).filter(|u| !u.is_empty());
-    if !actor.can_approve(plan) {
-        return match named.map(|u| plan.org_unit(u).map(|o| o.name.as_str()).unwrap_or(u)) {
-            Some(u) if u != actor.org_unit => Err((
-                "wrong_org_unit",
-                format!("本单位（{}）的数据；该表属于“{u}”", actor.org_unit),
-                format!("your own unit's rows ({}); this belongs to {u:?}", actor.org_unit),
-            )),
-            _ => Ok(actor.clone()),
-        };
-    }
-    let name = named.or(fallback).unwrap_or_default();
-    match plan.org_unit(name) {
-        Some(o) => Ok(Actor { name: actor.name.clone(), zone: actor.zone.clone(), org_unit: o.name.clone(), role: role_of(o.kind) }),
-        None => Err(("unknown_org_unit", format!("本区域的单位名称，得到“{name}”"), format!("an org unit of the zone, found {name:?}"))),
-    }
-}
-
-/// The problems of a row that a form would have answered with `e`, each at the column it is
-/// about (or the column a person would correct: the value for a conflict, the cumulative for a
-/// missing over-budget explanation when the file has no explanation column). `who` says who
-/// may enter the row, for a refusal of rights.
-fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: WebError, who: &str) -> Vec<Problem> {
-    let observations = f.kind == TemplateKind::Observations;
-    let main_key = if observations { "value" } else { "status" };
-    let present = |k: &'static str| Some(k).filter(|k| f.col(k).is_some());
-    if !e.checks.is_empty() {
-        return e
-            .checks
-            .iter()
-            .map(|c| {
-                // the field's own column (form fields and column keys share their names), else the one to correct
-                let key = f.columns.iter().flatten().copied().find(|k| *k == c.field).or_else(|| match c.field.as_str() {
-                    "explanation" if observations => present("value"),
-                    "explanation" => present("investment_cumulative_wan").or(present("investment_month_wan")),
-                    _ => None,
-                });
-                Problem::cell(f, row.row, key, c.code, c.message(Locale::Zh), c.message(Locale::En))
-            })
-            .collect();
-    }
-    let detail = e.fields.iter().map(|(k, v)| format!(" ({k}: {v})")).collect::<String>();
-    let (key, zh, en) = match e.code {
-        "forbidden" => (Some(subject_key), format!("本单位有权填报的行（此行由{who}填报）"), format!("a row your unit may enter (this one is {who}'s)")),
-        "unknown_project" | "unknown_task" => (Some(subject_key), String::new(), String::new()),
-        _ => (present(main_key), String::new(), String::new()),
-    };
-    let zh = if zh.is_empty() { format!("{}{detail}", t(Locale::Zh, &format!("error.{}", e.code))) } else { zh };
-    let en = if en.is_empty() { format!("{}{detail}", t(Locale::En, &format!("error.{}", e.code))) } else { en };
-    vec![Problem::cell(f, row.row, key, e.code, zh, en)]
-}
-
-fn cell<'a>(row: &'a FilledRow, key: &str) -> &'a str {
-    row.cells.get(key).map(String::as_str).unwrap_or("")
-}
-
-/// Imports a file as `actor`.
-pub async fn import(st: &AppState, actor: &Actor, bytes: &[u8]) -> Result<ImportResult, WebError> {
-    let f = match ecociv_report::import::read(bytes) {
-        Ok(f) => f,
-        Err(problems) => return Ok(refused(problems, None)),
-    };
-    let plan = plan_of(st, actor).await?;
-    let mut problems = Vec::new();
-    let file_problem = |code: &str, found: &str, zh: String, en: String| Problem { sheet: f.sheet.clone(), ..Problem::file(code, found, &zh, &en) };
-    // a template: for this zone, this unit (the task force may import any unit's), a valid period
-    let mut period = None;
-    if let Some(sig) = &f.signature {
-        if sig.zone != plan.zone.code {
-            problems.push(file_problem(
-                "wrong_zone",
-                &sig.zone,
-                format!("本区域（{}）的模板", plan.zone.code),
-                format!("a template of this zone ({})", plan.zone.code),
-            ));
-        }
-        if !actor.can_approve(&plan) && sig.org_unit != actor.org_unit {
-            problems.push(file_problem(
-                "wrong_org_unit",
-                &sig.org_unit,
-                format!("为本单位（{}）下载的模板", actor.org_unit),
-                format!("a template downloaded for your unit ({})", actor.org_unit),
-            ));
-        }
-        let valid = match f.kind {
-            TemplateKind::Observations => read_year(&sig.period).is_some(),
-            TemplateKind::Dispatch => sig.period.parse::<YearMonth>().is_ok(),
-        };
-        if !valid {
-            problems.push(file_problem("bad_period", &sig.period, "模板的填报期".into(), "the template's period".into()));
-        }
-        period = Some(sig.period.clone());
-    }
-    if !problems.is_empty() {
-        return Ok(refused(problems, Some(f)));
-    }
-    let observations = f.kind == TemplateKind::Observations;
-    let mut ledger = Ledger::load(st, actor, observations, !observations).await?;
-    let mut writes: Vec<EntryWrite> = Vec::new();
-    let (mut rows, mut unchanged) = (0, 0);
-    let mut seen: HashMap<(String, String, String), u32> = HashMap::new();
-    let unit_of_sig = f.signature.as_ref().map(|s| s.org_unit.clone());
-    for row in &f.rows {
-        let entry_keys: &[&str] = if observations {
-            &["value", "comment", "explanation"]
-        } else {
-            &["status", "progress_percent", "investment_month_wan", "investment_cumulative_wan", "benefits", "problems", "explanation"]
-        };
-        // a template's rows left empty are not reported
-        if entry_keys.iter().all(|k| cell(row, k).is_empty()) {
-            continue;
-        }
-        rows += 1;
-        let version = match cell(row, "version") {
-            "" if f.signature.is_none() => None,
-            v => match v.parse::<f64>().ok().filter(|x| x.fract() == 0.0 && *x >= 0.0) {
-                Some(x) => Some(x as i64),
-                None => {
-                    problems.push(Problem::cell(
-                        &f,
-                        row.row,
-                        Some("version"),
-                        "bad_version",
-                        "模板原有的版本号（请勿修改）",
-                        "the template's version (do not change it)",
-                    ));
-                    continue;
-                }
-            },
-        };
-        let unit = unit_of_sig.as_deref().or(row.cells.get("org_unit").map(String::as_str).filter(|u| !u.is_empty()));
-        let (subject_key, owners, planned) = if observations {
-            let year_text = period.clone().unwrap_or_else(|| cell(row, "year").to_string());
-            let Some(year) = read_year(&year_text) else {
-                problems.push(Problem::cell(&f, row.row, Some("year"), "bad_year", "年度（YYYY）", "a year (YYYY)"));
-                continue;
-            };
-            let code = cell(row, "indicator").to_string();
-            let region = cell(row, "region").to_string();
-            let key = (code.clone(), region.clone(), year.to_string());
-            if let Some(first) = seen.insert(key, row.row) {
-                problems.push(Problem::cell(
-                    &f,
-                    row.row,
-                    Some("indicator"),
-                    "duplicate_row",
-                    format!("每条只填一行（与第{first}行重复）"),
-                    format!("one row per entry (same as row {first})"),
-                ));
-                continue;
-            }
-            let fallback = plan.region(&region).map(|o| o.name.clone()).or_else(|| plan.indicator_of(&code).and_then(|i| i.lead_departments.first().cloned()));
-            let who = match acting(&plan, actor, unit.or(Some(region.as_str()).filter(|r| !r.is_empty() && actor.can_approve(&plan))), fallback.as_deref()) {
-                Ok(a) => a,
-                Err((code, zh, en)) => {
-                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, zh, en));
-                    continue;
-                }
-            };
-            let input = ObservationInput {
-                indicator: code,
-                year,
-                region: Some(region).filter(|r| !r.is_empty()),
-                value: Json::String(cell(row, "value").into()),
-                comment: cell(row, "comment").into(),
-                explanation: Some(cell(row, "explanation").to_string()).filter(|e| !e.is_empty()),
-            };
-            let owners = match input.region.as_deref() {
-                Some(r) => r.to_string(),
-                None => {
-                    plan.indicator_of(&input.indicator).map(|i| [i.lead_departments.clone(), i.data_providers.clone()].concat().join("、")).unwrap_or_default()
-                }
-            };
-            ("indicator", owners, ledger.observation(&who, &input, version))
-        } else {
-            let month_text = period.clone().unwrap_or_else(|| cell(row, "period").to_string());
-            let Some(month) = YearMonth::read(&month_text) else {
-                problems.push(Problem::cell(&f, row.row, Some("period"), "bad_period", "月份（如 2024-05 或 2024年5月）", "a month (such as 2024-05)"));
-                continue;
-            };
-            let Some(number) = cell(row, "project").parse::<f64>().ok().filter(|n| n.fract() == 0.0 && *n >= 1.0).map(|n| n as u32) else {
-                problems.push(Problem::cell(&f, row.row, Some("project"), "unknown_project", "方案中的项目序号", "a project number of the plan"));
-                continue;
-            };
-            if let Some(first) = seen.insert((number.to_string(), String::new(), month.to_string()), row.row) {
-                problems.push(Problem::cell(
-                    &f,
-                    row.row,
-                    Some("project"),
-                    "duplicate_row",
-                    format!("每个项目每月一行（与第{first}行重复）"),
-                    format!("one row per project and month (same as row {first})"),
-                ));
-                continue;
-            }
-            let fallback = plan.project(number).and_then(|p| p.implementers.first().cloned());
-            let who = match acting(&plan, actor, unit, fallback.as_deref()) {
-                Ok(a) => a,
-                Err((code, zh, en)) => {
-                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, zh, en));
-                    continue;
-                }
-            };
-            let optional = |k: &str| Some(cell(row, k).to_string()).filter(|x| !x.is_empty());
-            let input = ProjectReportInput {
-                period: month.to_string(),
-                status: cell(row, "status").into(),
-                progress_percent: Json::String(cell(row, "progress_percent").into()),
-                investment_month_wan: Json::String(cell(row, "investment_month_wan").into()),
-                investment_cumulative_wan: optional("investment_cumulative_wan").map(Json::String),
-                benefits: cell(row, "benefits").into(),
-                problems: cell(row, "problems").into(),
-                explanation: optional("explanation"),
-            };
-            let owners = plan.project(number).map(|p| p.implementers.join("、")).unwrap_or_default();
-            ("project", owners, ledger.project_report(&who, number, &input, version))
-        };
-        match planned {
-            Ok(Some(w)) => writes.push(w),
-            Ok(None) => unchanged += 1,
-            Err(e) => problems.extend(problems_of(&f, row, subject_key, e, &owners)),
-        }
-    }
-    if rows == 0 && problems.is_empty() {
-        problems.push(file_problem("nothing_filled", "", "至少一行填写的数据".into(), "at least one filled row".into()));
-    }
-    if !problems.is_empty() {
-        return Ok(ImportResult { rows, stored: 0, unchanged, problems, filled: Some(f) });
-    }
-    let stored = match st.store.write_entries(&plan.zone.code, &writes, &actor.name).await {
-        Ok(n) => n,
-        // someone wrote meanwhile: nothing was stored, and importing again shows what changed
-        Err(StoreError::Conflict(what)) => {
-            let p = file_problem("conflict", &what, "导入期间无他人修改（请重新导入）".into(), "no change by others during the import (import again)".into());
-            return Ok(ImportResult { rows, stored: 0, unchanged, problems: vec![p], filled: Some(f) });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    Ok(ImportResult { rows, stored, unchanged, problems, filled: Some(f) })
-}
 
 // ---------- the page, the API and the marked workbook ----------
 
@@ -356,23 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/imports", axum::routing::post(api_import).layer(axum::extract::DefaultBodyLimit::max(crate::api_loop::UPLOAD_BODY_LIMIT)))
 }
 
-/// The marked workbooks of the latest refused imports, by token, for the user who imported.
-pub type MarkedWorkbooks = std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(String, String, Vec<u8>)>>>;
-const KEPT_WORKBOOKS: usize = 32;
-
 /// Keeps a refused import's marked workbook for its user; returns the download path.
 async fn keep_marked(st: &AppState, actor: &Actor, result: &ImportResult, l: Locale) -> Option<String> {
-    let bytes = marked_workbook(st, actor, result, l).await?;
-    let user = actor.name.as_str();
-    let mut raw = [0u8; 16];
-    getrandom::fill(&mut raw).ok()?;
-    let token = hex::encode(raw);
-    let mut kept = st.marked_workbooks.lock().expect("marked workbooks");
-    if kept.len() >= KEPT_WORKBOOKS {
-        kept.pop_front();
-    }
-    kept.push_back((token.clone(), user.to_string(), bytes));
-    Some(format!("/import/reports/{token}.xlsx"))
+    imports::keep_marked(st, actor, result, l).await.map(|token| format!("/import/reports/{token}.xlsx"))
 }
 
 /// A problem as the page and the API show it.
@@ -419,7 +78,7 @@ pub struct ImportSummary {
 pub(crate) async fn api_import(State(st): State<AppState>, a: Authed, body: axum::body::Bytes) -> Result<Response, WebError> {
     a.check_csrf(None)?;
     let l = a.locale;
-    let r = import(&st, &a.actor, &body).await.map_err(|e| e.in_locale(l))?;
+    let r = imports::import(&st, &a.actor, &body).await.map_err(|e| e.in_locale(l))?;
     let report = if r.ok() { None } else { keep_marked(&st, &a.actor, &r, l).await };
     let status = if r.ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let summary = ImportSummary { stored: r.stored, unchanged: r.unchanged, rows: r.rows, problems: views(&r.problems, l), report };
@@ -446,7 +105,7 @@ async fn import_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
     let page = ImportPage {
         l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
-        month: crate::pages_loop::report_month(st.today()).to_string(),
+        month: ecociv_core::todo::report_month(st.today()).to_string(),
         year: chrono::Datelike::year(&st.today()) - 1,
         done: None,
         file_name: String::new(),
@@ -484,7 +143,7 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
             WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要导入的文件", "choose a file to import")]),
         );
     };
-    let (plan, r) = match (plan_of(&st, &a.actor).await, import(&st, &a.actor, &bytes).await) {
+    let (plan, r) = match (plan_of(&st, &a.actor).await, imports::import(&st, &a.actor, &bytes).await) {
         (Ok(p), Ok(r)) => (p, r),
         (Err(e), _) | (_, Err(e)) => return crate::pages::error_page(&st, l, &uri, e),
     };
@@ -493,7 +152,7 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
     let page = ImportPage {
         l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
-        month: crate::pages_loop::report_month(st.today()).to_string(),
+        month: ecociv_core::todo::report_month(st.today()).to_string(),
         year: chrono::Datelike::year(&st.today()) - 1,
         done: Some(ImportSummary { stored: r.stored, unchanged: r.unchanged, rows: r.rows, problems: views(&r.problems, l), report }),
         file_name,
@@ -516,12 +175,11 @@ async fn marked_download(
 
 fn marked_of(st: &AppState, a: &Authed, file: &str) -> Result<Response, WebError> {
     let token = file.strip_suffix(".xlsx").unwrap_or_default();
-    let kept = st.marked_workbooks.lock().expect("marked workbooks");
-    let Some((_, _, bytes)) = kept.iter().find(|(t, user, _)| t == token && *user == a.actor.name) else {
+    let Some(bytes) = imports::marked(st, &a.actor.name, token) else {
         return Err(WebError::not_found("not_found").field("file", file).in_locale(a.locale));
     };
     Ok(crate::exports::attachment(
-        bytes.clone(),
+        bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         a.locale.pick("导入问题清单.xlsx", "import-problems.xlsx"),
         "import-problems.xlsx",

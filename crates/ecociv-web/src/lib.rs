@@ -1,7 +1,7 @@
 //! ecociv-web: the HTTP face of ecociv. HTML pages (askama) in [`pages`], the JSON API
 //! under `/api/v1` with its OpenAPI document in [`api`], the language of a request in
-//! [`i18n`], errors in one shape in [`error`]. Handlers are thin: they read the store and
-//! hand the plan to `ecociv-core`.
+//! [`i18n`], errors in one shape in [`error`]. Handlers are thin: what they do is
+//! `ecociv-app`'s, what they show is rendered here.
 
 pub mod api;
 pub mod api_loop;
@@ -19,7 +19,6 @@ pub mod pages;
 pub mod pages_loop;
 pub mod public;
 pub mod readiness;
-pub mod workflow;
 
 use std::sync::Arc;
 
@@ -29,83 +28,42 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use ecociv_core::entry::LoopSettings;
-use ecociv_core::model::Plan;
+use ecociv_app::App;
 use ecociv_store::Store;
 use serde::Deserialize;
 
 use crate::error::WebError;
 
-/// (zone, quarter, rules version, trail head, today): what a computed assessment depends on.
-pub type AssessmentKey = (String, String, Option<i64>, i64, NaiveDate);
-
-/// What every handler shares.
+/// What every handler shares: the application, and what only HTTP needs.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
-    /// The date set by `--today` / `ECOCIV_TODAY`; `None` reads the real date.
-    pub today: Option<NaiveDate>,
-    /// The zone of requests that name none.
-    pub default_zone: String,
+    pub app: App,
     /// Mark cookies Secure even without a proxy saying so (served over TLS).
     pub secure_cookies: bool,
-    /// Sessions end after this many minutes without a request.
-    pub idle_minutes: i64,
-    /// Due dates and checks of the data loop, until the task force sets its own.
-    pub settings: LoopSettings,
-    /// The largest evidence file accepted.
-    pub max_upload_bytes: usize,
-    /// Plans by zone, as read from the store (checked against the stored hash on every use).
-    pub plans: Arc<std::sync::RwLock<std::collections::HashMap<String, Plan>>>,
-    /// Computed assessments by (zone, quarter, rules version, trail head, today): any write moves
-    /// the trail head, so a cached result is always the one the data gives.
-    pub assessments: Arc<std::sync::RwLock<std::collections::HashMap<AssessmentKey, assessment::Assessment>>>,
-    /// The marked workbooks of the latest refused imports.
-    pub marked_workbooks: import::MarkedWorkbooks,
-    /// The CJK font the PDF documents embed (`--pdf-font`); `None` takes the shipped one.
-    pub pdf_font: Option<Arc<Vec<u8>>>,
 }
 
 impl AppState {
     /// A state with the default settings.
     pub fn new(store: Arc<dyn Store>, today: Option<NaiveDate>, default_zone: &str) -> AppState {
-        AppState {
-            store,
-            today,
-            default_zone: default_zone.into(),
-            secure_cookies: false,
-            idle_minutes: 30,
-            settings: LoopSettings::default(),
-            max_upload_bytes: 20 * 1024 * 1024,
-            plans: Default::default(),
-            assessments: Default::default(),
-            marked_workbooks: Default::default(),
-            pdf_font: None,
-        }
+        AppState::of(App::new(store, today, default_zone))
     }
 
-    /// The one clock: every deadline and countdown reads this.
-    pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+    /// The state of an application.
+    pub fn of(app: App) -> AppState {
+        AppState { app, secure_cookies: false }
     }
+}
 
-    /// The plan of the request's zone (`?zone=CODE`, else the default zone).
-    pub async fn plan(&self, zone: Option<&str>) -> Result<Plan, WebError> {
-        let code = zone.filter(|z| !z.is_empty()).unwrap_or(&self.default_zone);
-        // a plan changes only when it is loaded again: keep it while its hash is the stored one
-        let Some(hash) = self.store.plan_hash(code).await? else {
-            return Err(if zone.is_some() { WebError::not_found("unknown_zone").field("zone", code) } else { WebError::not_found("no_plan") });
-        };
-        if let Some(p) = self.plans.read().expect("plan cache").get(code).filter(|p| p.content_hash == hash) {
-            return Ok(p.clone());
-        }
-        match self.store.plan(code).await? {
-            Some(p) => {
-                self.plans.write().expect("plan cache").insert(code.to_string(), p.clone());
-                Ok(p)
-            }
-            None => Err(WebError::not_found("no_plan")),
-        }
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.app
     }
 }
 
@@ -140,11 +98,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Health: the process answers. It reads no table, so that a load balancer's probes cost
+/// nothing however many zones there are.
 async fn healthz(State(st): State<AppState>) -> Response {
-    match st.store.zones().await {
-        Ok(z) => axum::Json(serde_json::json!({"status": "ok", "zones": z.len(), "today": st.today().to_string()})).into_response(),
-        Err(e) => WebError::from(e).into_response(),
-    }
+    axum::Json(serde_json::json!({"status": "ok", "today": st.today().to_string()})).into_response()
 }
 
 async fn method_not_allowed(crate::i18n::Lang(l): crate::i18n::Lang) -> Response {

@@ -51,7 +51,7 @@ pub struct Layout {
     pub session: Option<crate::pages_loop::Session>,
     /// The zone's recorded veto conditions, shown as a banner above everything (signed-in pages
     /// that set them; never the public ones).
-    pub vetoes: Vec<ecociv_store::VetoRecord>,
+    pub vetoes: Vec<ecociv_core::record::VetoRecord>,
 }
 
 impl Layout {
@@ -74,7 +74,7 @@ impl Layout {
         self
     }
     /// Shows the zone's veto conditions as a banner at the top of the page.
-    pub(crate) fn with_vetoes(mut self, vetoes: Vec<ecociv_store::VetoRecord>) -> Layout {
+    pub(crate) fn with_vetoes(mut self, vetoes: Vec<ecociv_core::record::VetoRecord>) -> Layout {
         self.vetoes = vetoes;
         self
     }
@@ -205,25 +205,24 @@ struct ErrorPage {
 }
 
 /// Renders an error as a page in the request's language.
-pub(crate) fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: WebError) -> Response {
+pub(crate) fn error_page(st: &AppState, l: Locale, uri: &OriginalUri, e: impl Into<WebError>) -> Response {
     error_page_for(st, l, uri, None, e)
 }
 
 /// Renders an error as a page for a signed-in user (when there is one): the header shows the
 /// user and the title the zone (from the plan cache, as the user's pages loaded it).
 /// The error of a download: a page for a browser (it asks for HTML), the JSON error for a script.
-pub(crate) fn download_error(st: &AppState, uri: &OriginalUri, headers: &axum::http::HeaderMap, a: &crate::auth::Authed, e: WebError) -> Response {
+pub(crate) fn download_error(st: &AppState, uri: &OriginalUri, headers: &axum::http::HeaderMap, a: &crate::auth::Authed, e: impl Into<WebError>) -> Response {
+    let e: WebError = e.into();
     let browser = headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if browser { error_page_for(st, a.locale, uri, Some(a), e) } else { e.in_locale(a.locale).into_response() }
 }
 
-pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Option<&crate::auth::Authed>, e: WebError) -> Response {
-    let e = e.in_locale(l);
+pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Option<&crate::auth::Authed>, e: impl Into<WebError>) -> Response {
+    let e = e.into().in_locale(l);
     let fields = e.field_messages().into_iter().collect();
-    let mut lay = {
-        let plans = st.plans.read().expect("plan cache");
-        Layout::new(st, l, uri, a.and_then(|a| plans.get(&a.actor.zone)), &ZoneQuery::default())
-    };
+    let plan = a.and_then(|a| st.cached_plan(&a.actor.zone));
+    let mut lay = Layout::new(st, l, uri, plan.as_deref(), &ZoneQuery::default());
     lay.session = a.map(crate::pages_loop::Session::of);
     let page = ErrorPage { l: lay, message: e.message(), fields };
     (e.status, render(&page)).into_response()
@@ -469,7 +468,7 @@ async fn indicator(
         ecociv_core::projection::Method::Cagr => t(l, "indicator.projection_note"),
         ecociv_core::projection::Method::Linear => t(l, "indicator.projection_note_linear"),
     };
-    let standings: Vec<_> = match crate::public::approved_standings(&st, &plan, l, method).await {
+    let standings: Vec<_> = match ecociv_app::standings::approved_standings(&st, &plan, l, method).await {
         Ok(all) => all.into_iter().filter(|s| s.indicator == ind.code).collect(),
         Err(e) => return error_page(&st, l, &uri, e),
     };

@@ -2,7 +2,7 @@
 //! user (what is due, overdue, returned; for the task force what waits for a decision and who
 //! has reported this month), the forms to enter an observation or a monthly report, and the
 //! page of each entry with its history and the task force's decisions. Every form carries the
-//! session's CSRF token; every rule is the one the API applies (`workflow`).
+//! session's CSRF token; every rule is the one the API applies (`ecociv_app::entries`).
 
 use std::collections::HashMap;
 
@@ -12,23 +12,24 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::Datelike;
 use ecociv_core::Locale;
 use ecociv_core::access::Role;
-use ecociv_core::entry::{ObservationInput, ProjectReportInput, QuantityDone, TaskReportInput, YearMonth};
+use ecociv_core::entry::{ObservationInput, ProjectReportInput, QuantityDone, TaskReportInput};
 use ecociv_core::model::Plan;
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord};
+use ecociv_core::todo::{Item, Standing, Subject};
 use ecociv_core::trail::TrailEvent;
-use ecociv_store::{DispatchRecord, EntryState, ObservationRecord};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{self, Authed, Login, Via};
-use crate::error::WebError;
+use crate::auth::{self, Authed, Via};
+use crate::error::{InLocale, WebError};
 use crate::extract::{F, P, Q};
 use crate::i18n::{Lang, t, tf};
 use crate::pages::{Layout, error_page, is_local_path, render};
-use crate::workflow::{self, Decision};
 use crate::{ZoneQuery, api_loop};
+use ecociv_app::accounts::{self, Login};
+use ecociv_app::entries::{self, Decision};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -126,13 +127,13 @@ async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
     }
     let plan = st.plan(None).await.ok();
     let back = Some(f.back.clone()).filter(|b| is_local_path(b)).unwrap_or_else(|| "/entry".into());
-    let outcome = match auth::login(&st, f.name.trim(), &f.password).await {
+    let outcome = match accounts::login(&st, f.name.trim(), &f.password).await {
         Ok(o) => o,
         Err(e) => return error_page(&st, l, &uri, e),
     };
     let error = match outcome {
         Login::Ok(user) => {
-            let id = match auth::start_session(&st, &user).await {
+            let id = match accounts::start_session(&st, &user).await {
                 Ok(id) => id,
                 Err(e) => return error_page(&st, l, &uri, e),
             };
@@ -198,9 +199,9 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     };
     let mut errors = Vec::new();
     // a wrong current password counts as a failed sign-in (and locks the account the same way)
-    if !auth::verify_password(f.current.clone(), user.password_hash.clone()).await {
+    if !accounts::verify_password(f.current.clone(), user.password_hash.clone()).await {
         errors.push(t(l, "password.wrong_current").to_string());
-        let _ = auth::login(&st, &user.name, &f.current).await;
+        let _ = accounts::login(&st, &user.name, &f.current).await;
     } else if f.new == f.current {
         errors.push(t(l, "password.same").to_string());
     }
@@ -215,12 +216,12 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
     }
     let result = async {
-        let hash = auth::hash_password(f.new.clone()).await?;
-        let after = ecociv_store::UserRecord { password_hash: hash, ..user.clone() };
+        let hash = accounts::hash_password(f.new.clone()).await?;
+        let after = ecociv_core::record::UserRecord { password_hash: hash, ..user.clone() };
         st.store.update_user(&user, &after, "user.password_changed", &a.actor.name, "").await?;
         // every other session ends; this browser gets a new one
         st.store.delete_sessions_of(&a.actor.name).await?;
-        auth::start_session(&st, &after).await
+        accounts::start_session(&st, &after).await
     }
     .await;
     match result {
@@ -267,145 +268,76 @@ struct TodoPage {
     reported: usize,
 }
 
-/// The month whose dispatch report is due next (the month before today's).
-pub(crate) fn report_month(today: chrono::NaiveDate) -> YearMonth {
-    let m = YearMonth::of(today);
-    if m.month == 1 { YearMonth { year: m.year - 1, month: 12 } } else { YearMonth { year: m.year, month: m.month - 1 } }
+/// One to-do item as a row: what, where to go, due date, state, style class, note.
+fn todo_row(plan: &Plan, item: &Item, l: Locale) -> TodoRow {
+    let (what, new_href) = match &item.subject {
+        Subject::Observation { indicator, year, .. } if item.due.is_some() => {
+            (format!("{indicator} {} · {year}", plan.leaf_name(indicator, l)), format!("/observations/new?indicator={indicator}&year={year}"))
+        }
+        Subject::Observation { indicator, year, region } if region.is_empty() => (format!("{indicator} · {year}"), String::new()),
+        Subject::Observation { indicator, year, region } => (format!("{indicator} · {year} {region}"), String::new()),
+        Subject::Project { number, period } if item.due.is_some() => {
+            let name = plan.project(*number).map(|p| p.name.as_str()).unwrap_or_default();
+            (format!("{number} {name} · {period}"), format!("/projects/{number}/report?period={period}"))
+        }
+        Subject::Task { number, period } if item.due.is_some() => {
+            let title = plan.task(*number).map(|x| x.title.as_str()).unwrap_or_default();
+            (format!("{} {number} {title} · {period}", t(l, "col.task")), format!("/tasks/{number}/report?period={period}"))
+        }
+        Subject::Project { number, period } => (format!("{} {number} · {period}", kind_label("project", l)), String::new()),
+        Subject::Task { number, period } => (format!("{} {number} · {period}", kind_label("task", l)), String::new()),
+    };
+    let (state, class, href) = match item.standing {
+        Standing::Sent { entity, id, state, .. } => {
+            let path = if entity == "observation" { "observations" } else { "dispatch-reports" };
+            (state_label(state, l).to_string(), state.code(), format!("/{path}/{id}"))
+        }
+        Standing::Overdue => (t(l, "todo.overdue").to_string(), "overdue", new_href),
+        Standing::Due => (t(l, "todo.due").to_string(), "due", new_href),
+    };
+    TodoRow { what, href, due: item.due.map(|d| d.to_string()).unwrap_or_default(), state, class, note: item.note.clone() }
 }
 
 async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
-    let plan = match workflow::plan_of(&st, &a.actor).await {
+    let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
-    let (obs, reports) = match (st.store.observations(&plan.zone.code).await, st.store.dispatch_reports(&plan.zone.code).await) {
-        (Ok(o), Ok(r)) => (o, r),
-        (Err(e), _) | (_, Err(e)) => return error_page(&st, l, &uri, e.into()),
+    let todo = match ecociv_app::todo::todo(&st, &plan, &a.actor).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&st, l, &uri, e),
     };
-    let today = st.today();
-    let month = report_month(today);
-    let settings = workflow::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
-    let mut returned = Vec::new();
-    let mut observations = Vec::new();
-    let mut rows_reports = Vec::new();
-    let mut pending = Vec::new();
-    let last_year = plan.end_year.min(today.year());
-    for leaf in plan.leaves() {
-        if !a.actor.can_enter_observation(&plan, leaf.code, None) {
-            continue;
-        }
-        for year in plan.base_year..=last_year {
-            let due = settings.observation_due_date(year);
-            let existing = obs.iter().find(|o| o.indicator == leaf.code && o.year == i64::from(year) && o.region.is_empty());
-            let (state, class, href) = match existing {
-                Some(o) => (state_label(o.state, l).to_string(), o.state.code(), format!("/observations/{}", o.id)),
-                None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/observations/new?indicator={}&year={year}", leaf.code)),
-                None => (t(l, "todo.due").to_string(), "due", format!("/observations/new?indicator={}&year={year}", leaf.code)),
-            };
-            observations.push(TodoRow {
-                what: format!("{} {} · {year}", leaf.code, plan.leaf_name(leaf.code, l)),
-                href,
-                due: due.to_string(),
-                state,
-                class,
-                note: String::new(),
-            });
-        }
-    }
-    let due = month.dispatch_due(settings.dispatch_due_day);
-    for p in plan.projects.iter().filter(|p| a.actor.can_report_project(&plan, p)) {
-        let existing = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
-        let (state, class, href) = match existing {
-            Some(r) => (state_label(r.state, l).to_string(), r.state.code(), format!("/dispatch-reports/{}", r.id)),
-            None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/projects/{}/report?period={month}", p.number)),
-            None => (t(l, "todo.due").to_string(), "due", format!("/projects/{}/report?period={month}", p.number)),
-        };
-        rows_reports.push(TodoRow { what: format!("{} {} · {month}", p.number, p.name), href, due: due.to_string(), state, class, note: String::new() });
-    }
-    for task in plan.tasks.iter().filter(|x| a.actor.can_report_task(&plan, x)) {
-        let existing =
-            reports.iter().find(|r| r.kind == "task" && r.subject == i64::from(task.number) && r.org_unit == a.actor.org_unit && r.period == month.to_string());
-        let (state, class, href) = match existing {
-            Some(r) => (state_label(r.state, l).to_string(), r.state.code(), format!("/dispatch-reports/{}", r.id)),
-            None if today > due => (t(l, "todo.overdue").to_string(), "overdue", format!("/tasks/{}/report?period={month}", task.number)),
-            None => (t(l, "todo.due").to_string(), "due", format!("/tasks/{}/report?period={month}", task.number)),
-        };
-        rows_reports.push(TodoRow {
-            what: format!("{} {} {} · {month}", t(l, "col.task"), task.number, task.title),
-            href,
-            due: due.to_string(),
-            state,
-            class,
-            note: String::new(),
-        });
-    }
-    let mine = |by: &str| by == a.actor.name;
-    for o in obs.iter().filter(|o| o.state == EntryState::Returned && (mine(&o.submitted_by) || a.actor.can_enter_observation(&plan, &o.indicator, None))) {
-        returned.push(TodoRow {
-            what: format!("{} · {}", o.indicator, o.year),
-            href: format!("/observations/{}", o.id),
-            due: String::new(),
-            state: state_label(o.state, l).into(),
-            class: "returned",
-            note: o.reason.clone(),
-        });
-    }
-    for r in reports.iter().filter(|r| r.state == EntryState::Returned && r.org_unit == a.actor.org_unit) {
-        returned.push(TodoRow {
-            what: format!("{} {} · {}", kind_label(&r.kind, l), r.subject, r.period),
-            href: format!("/dispatch-reports/{}", r.id),
-            due: String::new(),
-            state: state_label(r.state, l).into(),
-            class: "returned",
-            note: r.reason.clone(),
-        });
-    }
-    let mut completeness = Vec::new();
-    let mut reported = 0;
-    if a.actor.can_approve(&plan) {
-        for o in obs.iter().filter(|o| o.state == EntryState::Submitted) {
-            pending.push(TodoRow {
-                what: format!("{} · {} {}", o.indicator, o.year, o.region),
-                href: format!("/observations/{}", o.id),
-                due: String::new(),
-                state: state_label(o.state, l).into(),
-                class: "submitted",
-                note: format!("{}{}", o.submitted_by, if o.late { format!(" · {}", t(l, "todo.late")) } else { String::new() }),
-            });
-        }
-        for r in reports.iter().filter(|r| r.state == EntryState::Submitted) {
-            pending.push(TodoRow {
-                what: format!("{} {} · {}", kind_label(&r.kind, l), r.subject, r.period),
-                href: format!("/dispatch-reports/{}", r.id),
-                due: String::new(),
-                state: state_label(r.state, l).into(),
-                class: "submitted",
-                note: format!("{} · {}{}", r.org_unit, r.submitted_by, if r.late { format!(" · {}", t(l, "todo.late")) } else { String::new() }),
-            });
-        }
-        for p in &plan.projects {
-            let r = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
-            let (state, class) = match r {
-                Some(r) if r.late => (format!("{} · {}", state_label(r.state, l), t(l, "todo.late")), "late"),
-                Some(r) => (state_label(r.state, l).to_string(), r.state.code()),
-                None if today > due => (t(l, "todo.overdue").to_string(), "overdue"),
-                None => (t(l, "todo.due").to_string(), "due"),
-            };
-            if r.is_some() {
-                reported += 1;
-            }
-            completeness.push(Completeness { project: p.number, name: p.name.clone(), implementers: p.implementers.join("、"), state, class });
-        }
-    }
+    let rows = |items: &[Item]| items.iter().map(|i| todo_row(&plan, i, l)).collect::<Vec<_>>();
+    let late = |i: &Item| matches!(i.standing, Standing::Sent { late: true, .. });
+    let pending = todo
+        .pending
+        .iter()
+        .map(|i| {
+            let who = if i.org_unit.is_empty() { i.note.clone() } else { format!("{} · {}", i.org_unit, i.note) };
+            let note = format!("{who}{}", if late(i) { format!(" · {}", t(l, "todo.late")) } else { String::new() });
+            TodoRow { note, ..todo_row(&plan, i, l) }
+        })
+        .collect();
+    let completeness = todo
+        .completeness
+        .iter()
+        .filter_map(|i| {
+            let Subject::Project { number, .. } = i.subject else { return None };
+            let p = plan.project(number)?;
+            let row = todo_row(&plan, i, l);
+            let (state, class) = if late(i) { (format!("{} · {}", row.state, t(l, "todo.late")), "late") } else { (row.state, row.class) };
+            Some(Completeness { project: number, name: p.name.clone(), implementers: p.implementers.join("、"), state, class })
+        })
+        .collect();
     let page = TodoPage {
         l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
-        returned,
-        observations,
-        reports: rows_reports,
+        returned: rows(&todo.returned),
+        observations: rows(&todo.observations),
+        reports: rows(&todo.reports),
         pending,
-        month: month.to_string(),
+        month: todo.month.to_string(),
         completeness,
-        reported,
+        reported: todo.reported,
     };
     render(&page)
 }
@@ -451,7 +383,7 @@ fn leaf_info(plan: &Plan, code: &str, l: Locale) -> (String, String, String, Vec
 }
 
 async fn observation_form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Q(q): Q<ObservationQuery>) -> Response {
-    let plan = match workflow::plan_of(&st, &a.actor).await {
+    let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
@@ -493,7 +425,7 @@ async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: Origin
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }
-    let plan = match workflow::plan_of(&st, &a.actor).await {
+    let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
@@ -507,12 +439,17 @@ async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: Origin
         explanation: Some(f.explanation.clone()).filter(|e| !e.trim().is_empty()),
     };
     let result = match year {
-        Some(_) => workflow::submit_observation(&st, &a.actor, &input).await,
-        None => Err(WebError::invalid(vec![ecociv_core::entry::FieldError::new("year", "bad_year", "年份应为四位数字", "the year must have four digits")])),
+        Some(_) => entries::submit_observation(&st, &a.actor, &input).await,
+        None => Err(ecociv_app::AppError::invalid(vec![ecociv_core::entry::FieldError::new(
+            "year",
+            "bad_year",
+            "年份应为四位数字",
+            "the year must have four digits",
+        )])),
     };
     match result {
         Ok(o) => Redirect::to(&format!("/observations/{}", o.id)).into_response(),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
+        Err(e) if matches!(e.kind, ecociv_app::Kind::Invalid | ecociv_app::Kind::Conflict) => {
             let e = e.in_locale(l);
             let errors: Vec<(String, String)> = if e.checks.is_empty() {
                 vec![(String::new(), e.message())]
@@ -614,13 +551,13 @@ struct ObservationPage {
     choices: Vec<String>,
     decide_action: String,
     state_code: &'static str,
-    evidence: Vec<ecociv_store::EvidenceRecord>,
+    evidence: Vec<ecociv_core::record::EvidenceRecord>,
     upload_action: String,
     can_upload: bool,
 }
 
 async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
-    let plan = match workflow::plan_of(&st, &a.actor).await {
+    let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
@@ -633,7 +570,7 @@ async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: Origin
             o
         }
         Ok(_) => return error_page(&st, l, &uri, WebError::not_found("unknown_entry").field("id", &id.to_string())),
-        Err(e) => return error_page(&st, l, &uri, e.into()),
+        Err(e) => return error_page(&st, l, &uri, e),
     };
     let history = st.store.trail_for(&plan.zone.code, "observation", &id.to_string()).await.unwrap_or_default();
     let (name, unit, target, choices) = leaf_info(&plan, &o.indicator, l);
@@ -676,7 +613,7 @@ async fn observation_decide(State(st): State<AppState>, Lang(l): Lang, uri: Orig
     let Some(d) = Decision::parse(&f.decision) else {
         return error_page(&st, l, &uri, WebError::bad_request("bad_query").field("decision", &f.decision));
     };
-    match workflow::decide_observation(&st, &a.actor, id, d, &f.reason).await {
+    match entries::decide_observation(&st, &a.actor, id, d, &f.reason).await {
         Ok(o) => Redirect::to(&format!("/observations/{}", o.id)).into_response(),
         Err(e) => error_page(&st, l, &uri, e),
     }
@@ -728,9 +665,9 @@ async fn report_form(
     number: u32,
     period: Option<String>,
 ) -> Result<ReportFormPage, WebError> {
-    let plan = workflow::plan_of(st, &a.actor).await?;
+    let plan = entries::plan_of(st, &a.actor).await?;
     let reports = st.store.dispatch_reports(&plan.zone.code).await?;
-    let period = period.unwrap_or_else(|| report_month(st.today()).to_string());
+    let period = period.unwrap_or_else(|| ecociv_core::todo::report_month(st.today()).to_string());
     let (subject, budget, last, quantities) = if is_task {
         let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
         let last = last_report(&reports, "task", number, &a.actor.org_unit);
@@ -837,7 +774,7 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             .map(|(i, v)| QuantityDone { index: i, done: serde_json::Value::String(v.clone()) })
             .collect();
         let input = TaskReportInput { period: f.period.clone(), progress: f.progress.clone(), quantities, problems: f.problems.clone() };
-        workflow::submit_task_report(st, &a.actor, number, &input).await
+        entries::submit_task_report(st, &a.actor, number, &input).await
     } else {
         let input = ProjectReportInput {
             period: f.period.clone(),
@@ -849,11 +786,11 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             problems: f.problems.clone(),
             explanation: Some(f.explanation.clone()).filter(|e| !e.trim().is_empty()),
         };
-        workflow::submit_project_report(st, &a.actor, number, &input).await
+        entries::submit_project_report(st, &a.actor, number, &input).await
     };
     match result {
         Ok(r) => Redirect::to(&format!("/dispatch-reports/{}", r.id)).into_response(),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
+        Err(e) if matches!(e.kind, ecociv_app::Kind::Invalid | ecociv_app::Kind::Conflict) => {
             let e = e.in_locale(l);
             let mut page = match report_form(st, l, uri, a, is_task, number, Some(f.period.clone())).await {
                 Ok(p) => p,
@@ -903,20 +840,20 @@ struct DispatchPage {
     status_label: String,
     decide_action: String,
     state_code: &'static str,
-    evidence: Vec<ecociv_store::EvidenceRecord>,
+    evidence: Vec<ecociv_core::record::EvidenceRecord>,
     upload_action: String,
     can_upload: bool,
 }
 
 async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
-    let plan = match workflow::plan_of(&st, &a.actor).await {
+    let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
     let r = match st.store.dispatch(&plan.zone.code, id).await {
         Ok(Some(r)) if api_loop::may_see_dispatch(&a.actor, &plan, &r) => r,
         Ok(_) => return error_page(&st, l, &uri, WebError::not_found("unknown_entry").field("id", &id.to_string())),
-        Err(e) => return error_page(&st, l, &uri, e.into()),
+        Err(e) => return error_page(&st, l, &uri, e),
     };
     let history = st.store.trail_for(&plan.zone.code, "dispatch_report", &id.to_string()).await.unwrap_or_default();
     let subject = if r.kind == "project" {
@@ -952,7 +889,7 @@ async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: Origina
     let Some(d) = Decision::parse(&f.decision) else {
         return error_page(&st, l, &uri, WebError::bad_request("bad_query").field("decision", &f.decision));
     };
-    match workflow::decide_dispatch(&st, &a.actor, id, d, &f.reason).await {
+    match entries::decide_dispatch(&st, &a.actor, id, d, &f.reason).await {
         Ok(r) => Redirect::to(&format!("/dispatch-reports/{}", r.id)).into_response(),
         Err(e) => error_page(&st, l, &uri, e),
     }
@@ -990,7 +927,7 @@ async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, en
             WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要上传的文件", "choose a file to upload")]),
         );
     };
-    match workflow::attach(st, &a.actor, entity, id, &name, &bytes).await {
+    match entries::attach(st, &a.actor, entity, id, &name, &bytes).await {
         Ok(_) => Redirect::to(&back).into_response(),
         Err(e) => error_page(st, l, uri, e),
     }
@@ -1014,16 +951,16 @@ struct ControlsPage {
     observation_due: String,
     jump_bound: String,
     regional: String,
-    periods: Vec<ecociv_store::PeriodRecord>,
+    periods: Vec<ecociv_core::record::PeriodRecord>,
     errors: Vec<(String, String)>,
 }
 
 async fn controls_of(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, errors: Vec<(String, String)>) -> Result<ControlsPage, WebError> {
-    let plan = workflow::plan_of(st, &a.actor).await?;
+    let plan = entries::plan_of(st, &a.actor).await?;
     if !a.actor.can_approve(&plan) {
         return Err(WebError::forbidden());
     }
-    let s = workflow::settings_of(st, &plan.zone.code).await?;
+    let s = entries::settings_of(st, &plan.zone.code).await?;
     Ok(ControlsPage {
         l: layout(st, l, uri, Some(&plan), Some(a)).await,
         dispatch_due_day: s.dispatch_due_day,
@@ -1057,13 +994,13 @@ async fn controls_settings(State(st): State<AppState>, Lang(l): Lang, uri: Origi
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page(&st, l, &uri, e);
     }
-    let input = workflow::SettingsInput {
+    let input = entries::SettingsInput {
         dispatch_due_day: f.dispatch_due_day.trim().parse().unwrap_or(0),
         observation_due: f.observation_due,
         jump_bound: serde_json::Value::String(f.jump_bound),
         regional_indicators: f.regional.split([',', '，', ' ', '、']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
     };
-    controls_result(&st, l, &uri, &a, workflow::set_settings(&st, &a.actor, &input).await.map(|_| ())).await
+    controls_result(&st, l, &uri, &a, entries::set_settings(&st, &a.actor, &input).await.map(|_| ()).map_err(WebError::from)).await
 }
 
 #[derive(Deserialize)]
@@ -1081,11 +1018,11 @@ async fn controls_period(State(st): State<AppState>, Lang(l): Lang, uri: Origina
         return error_page(&st, l, &uri, e);
     }
     let action = match f.action.as_str() {
-        "lock" => workflow::PeriodAction::Lock,
-        "unlock" => workflow::PeriodAction::Unlock,
-        _ => workflow::PeriodAction::Open,
+        "lock" => entries::PeriodAction::Lock,
+        "unlock" => entries::PeriodAction::Unlock,
+        _ => entries::PeriodAction::Open,
     };
-    controls_result(&st, l, &uri, &a, workflow::set_period(&st, &a.actor, &f.period, action, &f.reason).await.map(|_| ())).await
+    controls_result(&st, l, &uri, &a, entries::set_period(&st, &a.actor, &f.period, action, &f.reason).await.map(|_| ()).map_err(WebError::from)).await
 }
 
 async fn controls_result(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, r: Result<(), WebError>) -> Response {

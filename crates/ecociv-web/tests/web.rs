@@ -30,7 +30,7 @@ use tower::ServiceExt;
 /// `tokens` (shared by the test modules).
 async fn add_users(store: &std::sync::Arc<dyn ecociv_store::Store>, users: &[(&str, &str, ecociv_core::access::Role)], hash: &str, tokens: bool) {
     for (name, org, role) in users {
-        let u = ecociv_store::UserRecord {
+        let u = ecociv_core::record::UserRecord {
             name: (*name).into(),
             zone: "150100".into(),
             org_unit: (*org).into(),
@@ -42,7 +42,7 @@ async fn add_users(store: &std::sync::Arc<dyn ecociv_store::Store>, users: &[(&s
         };
         store.create_user(&u, "test").await.unwrap();
         if tokens {
-            store.create_token(&u, &ecociv_web::auth::fingerprint(&format!("tok-{name}")), "test").await.unwrap();
+            store.create_token(&u, &ecociv_app::accounts::fingerprint(&format!("tok-{name}")), "test").await.unwrap();
         }
     }
 }

@@ -7,8 +7,9 @@
 use anyhow::Context;
 use ecociv_core::access::Role;
 use ecociv_core::model::{OrgKind, Plan};
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UserRecord};
 use ecociv_core::rule::ValueKind;
-use ecociv_store::{DispatchRecord, EntryState, ObservationRecord, Store, UserRecord};
+use ecociv_store::Store;
 use rust_decimal::Decimal;
 
 /// A small deterministic generator (64-bit LCG).

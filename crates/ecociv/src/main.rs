@@ -356,9 +356,9 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
     Ok(Settings { data_dir, database_url, today, addr, pdf_font })
 }
 
-/// The web state for a store and the settings (the PDF font read once, here).
-fn app_state(s: &Settings, store: std::sync::Arc<dyn Store>, plan: &Plan) -> anyhow::Result<ecociv_web::AppState> {
-    let mut state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
+/// The application for a store and the settings (the PDF font read once, here).
+fn app_state(s: &Settings, store: std::sync::Arc<dyn Store>, plan: &Plan) -> anyhow::Result<ecociv_app::App> {
+    let mut state = ecociv_app::App::new(store, s.today, &plan.zone.code);
     if let Some(path) = &s.pdf_font {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read the PDF font {}", path.display()))?;
         state.pdf_font = Some(std::sync::Arc::new(bytes));
@@ -413,7 +413,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (store, plan) = open_store(&s).await?;
             let state = app_state(&s, store, &plan)?;
             println!("ecociv: http://{} ({})", listener.local_addr()?, ecociv_store::redact(&s.database_url));
-            axum::serve(listener, ecociv_web::router(state)).with_graceful_shutdown(shutdown()).await?;
+            axum::serve(listener, ecociv_web::router(ecociv_web::AppState::of(state))).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { addr } => {
@@ -507,8 +507,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
                         anyhow::bail!("{}", e.message(Locale::Zh).to_string() + " / " + e.message(Locale::En));
                     }
-                    let hash = ecociv_web::auth::hash_password(password).await.map_err(|_| anyhow::anyhow!("hashing failed"))?;
-                    let user = ecociv_store::UserRecord {
+                    let hash = ecociv_app::accounts::hash_password(password).await?;
+                    let user = ecociv_core::record::UserRecord {
                         name: name.clone(),
                         zone: plan.zone.code.clone(),
                         org_unit: unit.name.clone(),
@@ -527,8 +527,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
                         anyhow::bail!("{}", e.message(Locale::En));
                     }
-                    let hash = ecociv_web::auth::hash_password(password).await.map_err(|_| anyhow::anyhow!("hashing failed"))?;
-                    let after = ecociv_store::UserRecord { password_hash: hash, failed_logins: 0, locked_until: String::new(), ..user.clone() };
+                    let hash = ecociv_app::accounts::hash_password(password).await?;
+                    let after = ecociv_core::record::UserRecord { password_hash: hash, failed_logins: 0, locked_until: String::new(), ..user.clone() };
                     store.update_user(&user, &after, "user.password_set", "cli", "").await?;
                     store.delete_sessions_of(name).await?;
                     println!("password of {name} set");
@@ -547,8 +547,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match command {
                 TokenCommand::Create { user } => {
                     let u = store.user(user).await?.with_context(|| format!("no user {user:?}"))?;
-                    let token = ecociv_web::auth::random_token();
-                    let id = store.create_token(&u, &ecociv_web::auth::fingerprint(&token), "cli").await?;
+                    let token = ecociv_app::accounts::random_token();
+                    let id = store.create_token(&u, &ecociv_app::accounts::fingerprint(&token), "cli").await?;
                     println!("token {id} for {user}: {token}");
                 }
                 TokenCommand::Revoke { user, id } => {
@@ -640,7 +640,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
                 anyhow::bail!("{}", e.message(Locale::En));
             }
-            let hash = ecociv_web::auth::hash_password(password).await.map_err(|_| anyhow::anyhow!("hashing failed"))?;
+            let hash = ecociv_app::accounts::hash_password(password).await?;
             demo::generate(store.as_ref(), &plan, *zones, *projects_per_zone, *years, &hash).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -687,12 +687,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (store, plan) = open_store(&s).await?;
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
             let u = store.user(user).await?.with_context(|| format!("--as {user:?}: no such user"))?;
-            let state = ecociv_web::AppState::new(store, s.today, &plan.zone.code);
-            let actor = ecociv_web::auth::actor_of(&u);
-            let r = ecociv_web::import::import(&state, &actor, &bytes).await.map_err(|e| {
-                let e = e.in_locale(l);
-                anyhow::anyhow!("{}: {}", e.code, e.message())
-            })?;
+            let state = ecociv_app::App::new(store, s.today, &plan.zone.code);
+            let actor = ecociv_app::accounts::actor_of(&u);
+            let r = ecociv_app::imports::import(&state, &actor, &bytes).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.describe(l)))?;
             if r.ok() {
                 println!(
                     "{}",
@@ -716,14 +713,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     &format!("{} problem{}; nothing was stored", r.problems.len(), if r.problems.len() == 1 { "" } else { "s" })
                 )
             );
-            if let (Some(out), Some(bytes)) = (report, ecociv_web::import::marked_workbook(&state, &actor, &r, l).await) {
+            if let (Some(out), Some(bytes)) = (report, ecociv_app::imports::marked_workbook(&state, &actor, &r, l).await) {
                 std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
                 eprintln!("{}", out.display());
             }
             Ok(ExitCode::from(2))
         }
         Command::Report { kind, month, quarter, year, format, output, lang } => {
-            use ecociv_web::documents::Document;
+            use ecociv_app::documents::Document;
             let s = settings(&cli, None)?;
             let (store, plan) = open_store(&s).await?;
             let (name, flag, value) = match kind {
@@ -739,10 +736,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("{flag} {value}: no such period yet, or before the plan");
             }
             let format = match format {
-                DocFormat::Docx => ecociv_web::documents::Format::Docx,
-                DocFormat::Pdf => ecociv_web::documents::Format::Pdf,
+                DocFormat::Docx => ecociv_app::documents::Format::Docx,
+                DocFormat::Pdf => ecociv_app::documents::Format::Pdf,
             };
-            let bytes = ecociv_web::documents::render(&state, &plan, doc, format, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message()))?;
+            let bytes =
+                ecociv_app::documents::render(&state, &plan, doc, format, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.describe(*lang)))?;
             std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
@@ -754,7 +752,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !(plan.base_year..=chrono::Datelike::year(&today)).contains(year) {
                 anyhow::bail!("--year {year}: a year from {} to {} is expected", plan.base_year, chrono::Datelike::year(&today));
             }
-            let bytes = ecociv_web::exports::archive(store.as_ref(), &plan, *year, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message()))?;
+            let bytes =
+                ecociv_app::archive::archive(store.as_ref(), &plan, *year, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.describe(*lang)))?;
             std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)

@@ -263,10 +263,10 @@ fn users_tokens_and_audit_verify() {
     let o = with_stdin(&["token", "create", "--user", "zhang"], "");
     let token = stdout(&o).split_whitespace().last().unwrap().to_string();
     assert_eq!(token.len(), 64);
-    assert!(rt.block_on(db.store.token(&ecociv_web::auth::fingerprint(&token))).unwrap().is_some());
+    assert!(rt.block_on(db.store.token(&ecociv_app::accounts::fingerprint(&token))).unwrap().is_some());
     let o = with_stdin(&["token", "revoke", "--user", "zhang"], "");
     assert!(stdout(&o).contains("1 token"));
-    assert!(rt.block_on(db.store.token(&ecociv_web::auth::fingerprint(&token))).unwrap().is_none());
+    assert!(rt.block_on(db.store.token(&ecociv_app::accounts::fingerprint(&token))).unwrap().is_none());
     let o = with_stdin(&["audit", "verify"], "");
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("chain intact"));

@@ -8,10 +8,11 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ecociv_app::accounts;
 use ecociv_core::access::Role;
 use ecociv_core::plan_data::{build_plan, hohhot};
 use ecociv_store::testdb::TestDb;
-use ecociv_web::{AppState, auth, router};
+use ecociv_web::{AppState, router};
 use serde_json::{Value, json};
 
 /// One WebDriver call over HTTP/1.1.
@@ -121,7 +122,7 @@ async fn dashboards_in_chromium(db: TestDb) {
     };
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
-    let hash = auth::hash_password("Correct-horse-9".into()).await.unwrap();
+    let hash = accounts::hash_password("Correct-horse-9".into()).await.unwrap();
     super::add_users(
         &db.store,
         &[("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department), ("zj", "市住建局", Role::Department)],

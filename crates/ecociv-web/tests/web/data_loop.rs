@@ -6,10 +6,11 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use ecociv_app::accounts;
 use ecociv_core::access::Role;
 use ecociv_core::plan_data::{build_plan, hohhot};
 use ecociv_store::testdb::TestDb;
-use ecociv_web::{AppState, auth, router};
+use ecociv_web::{AppState, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -18,7 +19,7 @@ pub(super) const PASSWORD: &str = "Correct-horse-9";
 
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| tokio::runtime::Runtime::new().unwrap().block_on(auth::hash_password(PASSWORD.into())).unwrap()).clone()
+    HASH.get_or_init(|| tokio::runtime::Runtime::new().unwrap().block_on(accounts::hash_password(PASSWORD.into())).unwrap()).clone()
 }
 
 const USERS: [(&str, &str, Role); 11] = [
@@ -556,6 +557,23 @@ async fn idle_sessions_end() {
     let cookie = cookie_of(&login(&app, "env", PASSWORD).await);
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     assert_eq!(send(&app, "GET", "/api/v1/me", &[("cookie", &cookie)], Body::empty()).await.status, StatusCode::UNAUTHORIZED);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn reading_pages_does_not_write_the_session() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let cookie = cookie_of(&login(&app, "env", PASSWORD).await);
+    let id_hash = ecociv_app::accounts::fingerprint(cookie.split_once('=').unwrap().1);
+    let seen = app.db.store.session(&id_hash).await.unwrap().expect("the session").last_seen;
+    let head = app.db.store.trail_head("150100").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    for uri in ["/entry", "/api/v1/me", "/dashboard", "/entry"] {
+        assert_eq!(send(&app, "GET", uri, &[("cookie", &cookie)], Body::empty()).await.status, StatusCode::OK, "{uri}");
+    }
+    let after = app.db.store.session(&id_hash).await.unwrap().expect("the session").last_seen;
+    assert_eq!(after, seen, "a page view within a minute of the last writes nothing");
+    assert_eq!(app.db.store.trail_head("150100").await.unwrap(), head, "nor does it touch the trail");
     app.db.cleanup().await;
 }
 

@@ -77,7 +77,7 @@ fn openpyxl_fill(cells: &str) -> String {
 }
 
 /// What the store holds: every observation and report, and the trail's length.
-async fn snapshot(app: &Loop) -> (Vec<ecociv_store::ObservationRecord>, Vec<ecociv_store::DispatchRecord>, usize) {
+async fn snapshot(app: &Loop) -> (Vec<ecociv_core::record::ObservationRecord>, Vec<ecociv_core::record::DispatchRecord>, usize) {
     (app.db.store.observations("150100").await.unwrap(), app.db.store.dispatch_reports("150100").await.unwrap(), trail_len(app).await)
 }
 

@@ -59,7 +59,7 @@ async fn the_archive_holds_every_evidence_file_as_uploaded() {
             .expect("the file");
         let mut got = Vec::new();
         z.by_name(file).unwrap().read_to_end(&mut got).unwrap();
-        assert_eq!(&ecociv_store::controls::content_hash(&got), hash, "{file}: the same SM3 as uploaded");
+        assert_eq!(&ecociv_core::record::content_hash(&got), hash, "{file}: the same SM3 as uploaded");
     }
     // what is missing is said: 6 has no evidence, 7.1 no value
     let mut note = String::new();

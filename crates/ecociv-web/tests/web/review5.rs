@@ -5,10 +5,11 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use ecociv_app::accounts;
 use ecociv_core::access::Role;
 use ecociv_core::model::Plan;
 use ecociv_store::testdb::TestDb;
-use ecociv_web::{AppState, auth, router};
+use ecociv_web::{AppState, router};
 use http_body_util::BodyExt;
 use rust_decimal::Decimal;
 use scraper::Html;
@@ -29,7 +30,7 @@ async fn signed() -> Signed {
     let db = TestDb::sqlite().await;
     let plan = ecociv_core::plan_data::build_plan(&ecociv_core::plan_data::hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
-    let hash = auth::hash_password(PASSWORD.into()).await.unwrap();
+    let hash = accounts::hash_password(PASSWORD.into()).await.unwrap();
     super::add_users(&db.store, &[("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department)], &hash, true).await;
     let state = AppState::new(db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
     Signed { router: router(state), plan, db }

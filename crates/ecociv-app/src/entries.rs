@@ -10,15 +10,16 @@ use ecociv_core::entry::{
     check_task_report,
 };
 use ecociv_core::model::Plan;
+use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 use ecociv_core::value::Value;
-use ecociv_store::{DispatchRecord, EntryState, EntryWrite, ObservationRecord, UpperTargetRecord};
+use ecociv_store::EntryWrite;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
-use crate::AppState;
-use crate::error::WebError;
+use crate::App;
+use crate::error::AppError;
 
 /// What the task force decides about an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -57,7 +58,7 @@ impl Decision {
 }
 
 /// The plan of the actor's zone.
-pub async fn plan_of(st: &AppState, actor: &Actor) -> Result<Plan, WebError> {
+pub async fn plan_of(st: &App, actor: &Actor) -> Result<Plan, AppError> {
     st.plan(Some(&actor.zone)).await
 }
 
@@ -66,7 +67,7 @@ fn now() -> String {
 }
 
 /// The zone's settings of the data loop: the task force's, else the defaults.
-pub async fn settings_of(st: &AppState, zone: &str) -> Result<LoopSettings, WebError> {
+pub async fn settings_of(st: &App, zone: &str) -> Result<LoopSettings, AppError> {
     Ok(match st.store.zone_settings(zone).await? {
         Some(s) => s.loop_settings(&st.settings),
         None => st.settings.clone(),
@@ -79,7 +80,7 @@ pub struct Periods {
     pub locked: Vec<String>,
 }
 
-pub async fn periods_of(st: &AppState, zone: &str) -> Result<Periods, WebError> {
+pub async fn periods_of(st: &App, zone: &str) -> Result<Periods, AppError> {
     let all = st.store.periods(zone).await?;
     Ok(Periods {
         opened_years: all.iter().filter(|p| p.state == "open").filter_map(|p| p.period.parse().ok()).collect(),
@@ -87,8 +88,8 @@ pub async fn periods_of(st: &AppState, zone: &str) -> Result<Periods, WebError> 
     })
 }
 
-fn period_locked(period: &str) -> WebError {
-    WebError::conflict("period_locked").field("period", period)
+fn period_locked(period: &str) -> AppError {
+    AppError::conflict("period_locked").field("period", period)
 }
 
 /// What a new entry is checked against: the zone's plan, settings, periods and entries,
@@ -114,7 +115,7 @@ fn report_key(kind: &str, subject: i64, org_unit: &str) -> (String, i64, String)
 
 impl Ledger {
     /// Loads what the zone holds: its observations and/or its dispatch reports.
-    pub async fn load(st: &AppState, actor: &Actor, observations: bool, dispatch: bool) -> Result<Ledger, WebError> {
+    pub async fn load(st: &App, actor: &Actor, observations: bool, dispatch: bool) -> Result<Ledger, AppError> {
         let plan = plan_of(st, actor).await?;
         let z = plan.zone.code.clone();
         let mut ledger = Ledger {
@@ -141,26 +142,26 @@ impl Ledger {
     /// The write an observation makes, `None` when the stored one already says the same;
     /// `version` is the one the sender saw (a template's), and a stored entry that moved
     /// since then and says otherwise is a conflict.
-    pub fn observation(&mut self, actor: &Actor, input: &ObservationInput, version: Option<i64>) -> Result<Option<EntryWrite>, WebError> {
+    pub fn observation(&mut self, actor: &Actor, input: &ObservationInput, version: Option<i64>) -> Result<Option<EntryWrite>, AppError> {
         let plan = &self.plan;
         let region =
             input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| plan.org_unit(r).map(|o| o.name.clone()).unwrap_or_else(|| r.to_string()));
         // rights first: only departments and regions enter values, and only their own
         if !matches!(actor.role, ecociv_core::access::Role::Department | ecociv_core::access::Role::Region) {
-            return Err(WebError::forbidden());
+            return Err(AppError::forbidden());
         }
         let code = input.indicator.trim();
         if (plan.leaf(code).is_some() || plan.indicator(code).is_some()) && !actor.can_enter_observation(plan, code, region.as_deref()) {
-            return Err(WebError::forbidden());
+            return Err(AppError::forbidden());
         }
         // regional values only of the indicators the task force asks by region
         let known_region = region.as_deref().and_then(|r| plan.region(r)).is_some();
         if known_region && !self.settings.regional_indicators.iter().any(|c| c == code) {
-            return Err(WebError::forbidden());
+            return Err(AppError::forbidden());
         }
         let series_key = (code.to_string(), region.clone().unwrap_or_default());
         let previous = self.series.get(&series_key).and_then(|s| s.range(..i64::from(input.year)).next_back()).and_then(|(_, o)| Value::parse(&o.value).ok());
-        let checked = check_observation(plan, input, previous.as_ref(), self.today, &self.settings, &self.periods.opened_years).map_err(WebError::invalid)?;
+        let checked = check_observation(plan, input, previous.as_ref(), self.today, &self.settings, &self.periods.opened_years).map_err(AppError::invalid)?;
         if self.periods.locked.contains(&checked.year.to_string()) {
             return Err(period_locked(&checked.year.to_string()));
         }
@@ -206,11 +207,11 @@ impl Ledger {
     }
 
     /// The write a project's monthly report makes (see [`Ledger::observation`]).
-    pub fn project_report(&mut self, actor: &Actor, number: u32, input: &ProjectReportInput, version: Option<i64>) -> Result<Option<EntryWrite>, WebError> {
+    pub fn project_report(&mut self, actor: &Actor, number: u32, input: &ProjectReportInput, version: Option<i64>) -> Result<Option<EntryWrite>, AppError> {
         let plan = &self.plan;
-        let project = plan.project(number).ok_or_else(|| WebError::not_found("unknown_project").field("number", &number.to_string()))?;
+        let project = plan.project(number).ok_or_else(|| AppError::not_found("unknown_project").field("number", &number.to_string()))?;
         if !actor.can_report_project(plan, project) {
-            return Err(WebError::forbidden());
+            return Err(AppError::forbidden());
         }
         let empty = BTreeMap::new();
         let all = self.reports_of("project", number, "").unwrap_or(&empty);
@@ -219,14 +220,14 @@ impl Ledger {
         let previous = all.range(..period.map(|p| p.to_string()).unwrap_or_else(|| "~".into())).next_back().and_then(|(_, d)| {
             Some(PreviousReport { period: d.period.parse().ok()?, investment_cumulative_wan: d.investment_cumulative_wan.parse::<Decimal>().ok()? })
         });
-        let checked = check_project_report(plan, project, input, previous.as_ref(), self.today).map_err(WebError::invalid)?;
+        let checked = check_project_report(plan, project, input, previous.as_ref(), self.today).map_err(AppError::invalid)?;
         let month = checked.period.to_string();
         if self.periods.locked.contains(&month) {
             return Err(period_locked(&month));
         }
         let existing = all.get(&month);
         if let Some(later) = all.range(format!("{month}~")..).next().map(|(_, d)| d).filter(|_| existing.is_none()) {
-            return Err(WebError::invalid(vec![entry::FieldError::new(
+            return Err(AppError::invalid(vec![entry::FieldError::new(
                 "period",
                 "not_after_last_report",
                 format!("{month} 早于已报送的 {}", later.period),
@@ -250,11 +251,11 @@ impl Ledger {
     }
 
     /// The write a task's monthly report makes (see [`Ledger::observation`]).
-    pub fn task_report(&mut self, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<Option<EntryWrite>, WebError> {
+    pub fn task_report(&mut self, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<Option<EntryWrite>, AppError> {
         let plan = &self.plan;
-        let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
+        let task = plan.task(number).ok_or_else(|| AppError::not_found("unknown_task").field("number", &number.to_string()))?;
         if !actor.can_report_task(plan, task) {
-            return Err(WebError::forbidden());
+            return Err(AppError::forbidden());
         }
         // each org unit that shares a task reports it for itself
         let empty = BTreeMap::new();
@@ -263,10 +264,10 @@ impl Ledger {
         if let Some(p) = period
             && all.get(&p.to_string()).is_some_and(|d| d.state != EntryState::Returned)
         {
-            return Err(WebError::conflict("already_reported"));
+            return Err(AppError::conflict("already_reported"));
         }
         let last = all.keys().filter(|k| period.is_none_or(|p| **k < p.to_string())).filter_map(|k| k.parse::<YearMonth>().ok()).max();
-        let checked = check_task_report(plan, task, input, last, self.today).map_err(WebError::invalid)?;
+        let checked = check_task_report(plan, task, input, last, self.today).map_err(AppError::invalid)?;
         if self.periods.locked.contains(&checked.period.to_string()) {
             return Err(period_locked(&checked.period.to_string()));
         }
@@ -315,7 +316,7 @@ impl Ledger {
         record: DispatchRecord,
         version: Option<i64>,
         same: impl Fn(&DispatchRecord, &DispatchRecord) -> bool,
-    ) -> Result<Option<EntryWrite>, WebError> {
+    ) -> Result<Option<EntryWrite>, AppError> {
         let key = report_key(&record.kind, record.subject, &record.org_unit);
         let existing = self.reports.get(&key).and_then(|r| r.get(&record.period));
         let write = match (write_kind(existing.map(|e| (e.state, e.version, same(e, &record))), version)?, existing) {
@@ -346,26 +347,26 @@ enum WriteKind {
 /// Judges an entry against the stored one — its state, version and whether it says the same
 /// — and the version the sender saw: a stored entry that moved since is a conflict, as is a
 /// second report of an entry that was not returned.
-fn write_kind(stored: Option<(EntryState, i64, bool)>, seen: Option<i64>) -> Result<WriteKind, WebError> {
+fn write_kind(stored: Option<(EntryState, i64, bool)>, seen: Option<i64>) -> Result<WriteKind, AppError> {
     match stored {
         Some((state, _, true)) if state != EntryState::Returned => Ok(WriteKind::Nothing),
         Some((_, v, _)) if seen.is_some_and(|s| s != v) => Err(changed_since(v, seen)),
         None if seen.is_some_and(|s| s != 0) => Err(changed_since(0, seen)),
         None => Ok(WriteKind::New),
         Some((EntryState::Returned, _, _)) => Ok(WriteKind::Resend),
-        Some(_) => Err(WebError::conflict("already_reported")),
+        Some(_) => Err(AppError::conflict("already_reported")),
     }
 }
 
 /// A stored entry that moved since the sender saw it.
-fn changed_since(stored: i64, seen: Option<i64>) -> WebError {
-    WebError::conflict("changed_since_download").field("version", &format!("{} → {stored}", seen.unwrap_or_default()))
+fn changed_since(stored: i64, seen: Option<i64>) -> AppError {
+    AppError::conflict("changed_since_download").field("version", &format!("{} → {stored}", seen.unwrap_or_default()))
 }
 
 /// Stores one planned write, as a form does; `None` (the same as stored) is a second report.
-async fn store_one(st: &AppState, actor: &Actor, write: Option<EntryWrite>) -> Result<Stored, WebError> {
+async fn store_one(st: &App, actor: &Actor, write: Option<EntryWrite>) -> Result<Stored, AppError> {
     let s = &st.store;
-    Ok(match write.ok_or_else(|| WebError::conflict("already_reported"))? {
+    Ok(match write.ok_or_else(|| AppError::conflict("already_reported"))? {
         EntryWrite::NewObservation(o) => Stored::Observation(s.insert_observation(&o, &actor.name).await?),
         EntryWrite::Observation { before, after, action, reason } => {
             Stored::Observation(s.update_observation(&before, &after, &action, &actor.name, &reason).await?)
@@ -390,7 +391,7 @@ impl Stored {
 }
 
 /// Submits an observation, or sends a returned one again.
-pub async fn submit_observation(st: &AppState, actor: &Actor, input: &ObservationInput) -> Result<ObservationRecord, WebError> {
+pub async fn submit_observation(st: &App, actor: &Actor, input: &ObservationInput) -> Result<ObservationRecord, AppError> {
     let write = Ledger::load(st, actor, true, false).await?.observation(actor, input, None)?;
     match store_one(st, actor, write).await? {
         Stored::Observation(o) => Ok(o),
@@ -399,48 +400,48 @@ pub async fn submit_observation(st: &AppState, actor: &Actor, input: &Observatio
 }
 
 /// Submits a project's monthly report.
-pub async fn submit_project_report(st: &AppState, actor: &Actor, number: u32, input: &ProjectReportInput) -> Result<DispatchRecord, WebError> {
+pub async fn submit_project_report(st: &App, actor: &Actor, number: u32, input: &ProjectReportInput) -> Result<DispatchRecord, AppError> {
     let write = Ledger::load(st, actor, false, true).await?.project_report(actor, number, input, None)?;
     Ok(store_one(st, actor, write).await?.dispatch())
 }
 
 /// Submits a task's monthly report.
-pub async fn submit_task_report(st: &AppState, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<DispatchRecord, WebError> {
+pub async fn submit_task_report(st: &App, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<DispatchRecord, AppError> {
     let write = Ledger::load(st, actor, false, true).await?.task_report(actor, number, input)?;
     Ok(store_one(st, actor, write).await?.dispatch())
 }
 
 /// The state after a decision, or why it cannot be taken.
-fn decided(current: EntryState, d: Decision, reason: &str) -> Result<EntryState, WebError> {
+fn decided(current: EntryState, d: Decision, reason: &str) -> Result<EntryState, AppError> {
     let (from, to) = d.transition();
     if current != from {
-        return Err(WebError::conflict("wrong_state"));
+        return Err(AppError::conflict("wrong_state"));
     }
     if d != Decision::Approve && reason.trim().is_empty() {
-        return Err(WebError::invalid(vec![entry::FieldError::new("reason", "reason_required", "请填写理由", "a reason is required")]));
+        return Err(AppError::invalid(vec![entry::FieldError::new("reason", "reason_required", "请填写理由", "a reason is required")]));
     }
     Ok(to)
 }
 
 /// The task force approves, returns or unlocks an observation.
-pub async fn decide_observation(st: &AppState, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<ObservationRecord, WebError> {
+pub async fn decide_observation(st: &App, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<ObservationRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     if !actor.can_approve(&plan) {
-        return Err(WebError::forbidden());
+        return Err(AppError::forbidden());
     }
-    let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+    let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
     let to = decided(o.state, d, reason)?;
     let after = ObservationRecord { state: to, decided_by: actor.name.clone(), decided_at: now(), reason: reason.trim().to_string(), ..o.clone() };
     Ok(st.store.update_observation(&o, &after, &d.action("observation"), &actor.name, reason.trim()).await?)
 }
 
 /// The task force approves, returns or unlocks a dispatch report.
-pub async fn decide_dispatch(st: &AppState, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<DispatchRecord, WebError> {
+pub async fn decide_dispatch(st: &App, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<DispatchRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     if !actor.can_approve(&plan) {
-        return Err(WebError::forbidden());
+        return Err(AppError::forbidden());
     }
-    let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+    let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
     let to = decided(r.state, d, reason)?;
     let after = DispatchRecord { state: to, decided_by: actor.name.clone(), decided_at: now(), reason: reason.trim().to_string(), ..r.clone() };
     Ok(st.store.update_dispatch(&r, &after, &d.action("dispatch_report"), &actor.name, reason.trim()).await?)
@@ -456,13 +457,13 @@ pub struct UpperTargetInput {
 }
 
 /// The task force enters the target assigned from above for a year (16, 18).
-pub async fn set_upper_target(st: &AppState, actor: &Actor, input: &UpperTargetInput) -> Result<UpperTargetRecord, WebError> {
+pub async fn set_upper_target(st: &App, actor: &Actor, input: &UpperTargetInput) -> Result<UpperTargetRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     if !actor.can_approve(&plan) {
-        return Err(WebError::forbidden());
+        return Err(AppError::forbidden());
     }
     let Some(leaf) = plan.leaf(&input.indicator) else {
-        return Err(WebError::invalid(vec![entry::FieldError::new(
+        return Err(AppError::invalid(vec![entry::FieldError::new(
             "indicator",
             "unknown_indicator",
             format!("未知的指标“{}”", input.indicator),
@@ -470,7 +471,7 @@ pub async fn set_upper_target(st: &AppState, actor: &Actor, input: &UpperTargetI
         )]));
     };
     if !leaf.target.parse_rule().map(|r| r.needs_upper_target()).unwrap_or(false) {
-        return Err(WebError::invalid(vec![entry::FieldError::new(
+        return Err(AppError::invalid(vec![entry::FieldError::new(
             "indicator",
             "not_assigned",
             format!("指标 {} 不由上级下达目标", leaf.code),
@@ -502,7 +503,7 @@ pub async fn set_upper_target(st: &AppState, actor: &Actor, input: &UpperTargetI
         return Err(period_locked(&input.year.to_string()));
     }
     if !errs.is_empty() {
-        return Err(WebError::invalid(errs));
+        return Err(AppError::invalid(errs));
     }
     let rec = UpperTargetRecord {
         zone: plan.zone.code.clone(),
@@ -529,10 +530,10 @@ pub struct SettingsInput {
 }
 
 /// The task force sets the zone's due dates, jump bound and indicators asked by region.
-pub async fn set_settings(st: &AppState, actor: &Actor, input: &SettingsInput) -> Result<ecociv_store::ZoneSettingsRecord, WebError> {
+pub async fn set_settings(st: &App, actor: &Actor, input: &SettingsInput) -> Result<ecociv_core::record::ZoneSettingsRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     if !actor.can_approve(&plan) {
-        return Err(WebError::forbidden());
+        return Err(AppError::forbidden());
     }
     let due: Option<(u32, u32)> = input.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?)));
     let bound = ecociv_core::value::parse_number(&entry::json_text(&input.jump_bound).unwrap_or_default());
@@ -553,9 +554,9 @@ pub async fn set_settings(st: &AppState, actor: &Actor, input: &SettingsInput) -
         errs.extend(e);
     }
     if !errs.is_empty() {
-        return Err(WebError::invalid(errs));
+        return Err(AppError::invalid(errs));
     }
-    let rec = ecociv_store::ZoneSettingsRecord {
+    let rec = ecociv_core::record::ZoneSettingsRecord {
         zone: plan.zone.code.clone(),
         dispatch_due_day: i64::from(settings.dispatch_due_day),
         observation_due: format!("{:02}-{:02}", settings.observation_due.0, settings.observation_due.1),
@@ -578,10 +579,10 @@ pub enum PeriodAction {
 }
 
 /// The task force locks or unlocks a year or month, or opens a year after the plan.
-pub async fn set_period(st: &AppState, actor: &Actor, period: &str, action: PeriodAction, reason: &str) -> Result<ecociv_store::PeriodRecord, WebError> {
+pub async fn set_period(st: &App, actor: &Actor, period: &str, action: PeriodAction, reason: &str) -> Result<ecociv_core::record::PeriodRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     if !actor.can_approve(&plan) {
-        return Err(WebError::forbidden());
+        return Err(AppError::forbidden());
     }
     let raw = period.trim();
     let year: Option<i32> = raw.parse().ok().filter(|y: &i32| raw.len() == 4 && (plan.base_year..=plan.end_year + 10).contains(y));
@@ -608,35 +609,40 @@ pub async fn set_period(st: &AppState, actor: &Actor, period: &str, action: Peri
         _ => {}
     }
     if !errs.is_empty() {
-        return Err(WebError::invalid(errs));
+        return Err(AppError::invalid(errs));
     }
     let state = match action {
         PeriodAction::Lock => "locked",
         PeriodAction::Unlock => "unlocked",
         PeriodAction::Open => "open",
     };
-    let rec =
-        ecociv_store::PeriodRecord { zone: plan.zone.code.clone(), period: p.to_string(), state: state.into(), set_by: actor.name.clone(), set_at: now() };
+    let rec = ecociv_core::record::PeriodRecord {
+        zone: plan.zone.code.clone(),
+        period: p.to_string(),
+        state: state.into(),
+        set_by: actor.name.clone(),
+        set_at: now(),
+    };
     st.store.set_period(&rec, &actor.name, reason.trim()).await?;
     Ok(rec)
 }
 
 /// Attaches an evidence file (or a photo) to an entry: by those who may enter it, while it is
 /// not approved.
-pub async fn attach(st: &AppState, actor: &Actor, entity: &str, id: i64, name: &str, bytes: &[u8]) -> Result<ecociv_store::EvidenceRecord, WebError> {
+pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, bytes: &[u8]) -> Result<ecociv_core::record::EvidenceRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     let (state, period) = match entity {
         "observation" => {
-            let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+            let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
             if !actor.can_enter_observation(&plan, &o.indicator, Some(o.region.as_str()).filter(|r| !r.is_empty())) {
-                return Err(WebError::forbidden());
+                return Err(AppError::forbidden());
             }
             (o.state, o.year.to_string())
         }
         _ => {
-            let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()))?;
+            let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
             if r.org_unit != actor.org_unit {
-                return Err(WebError::forbidden());
+                return Err(AppError::forbidden());
             }
             (r.state, r.period)
         }
@@ -645,10 +651,10 @@ pub async fn attach(st: &AppState, actor: &Actor, entity: &str, id: i64, name: &
         return Err(period_locked(&period));
     }
     if state == EntryState::Approved {
-        return Err(WebError::conflict("wrong_state"));
+        return Err(AppError::conflict("wrong_state"));
     }
-    let accepted = ecociv_core::evidence::check_upload(name, bytes, st.max_upload_bytes).map_err(|e| WebError::invalid(vec![e]))?;
-    let rec = ecociv_store::EvidenceRecord {
+    let accepted = ecociv_core::evidence::check_upload(name, bytes, st.max_upload_bytes).map_err(|e| AppError::invalid(vec![e]))?;
+    let rec = ecociv_core::record::EvidenceRecord {
         id: 0,
         zone: plan.zone.code.clone(),
         entity: entity.into(),

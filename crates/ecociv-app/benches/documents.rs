@@ -2,18 +2,19 @@
 //! years of data — yearly values of every indicator 2020–2024 (approved, each with an evidence
 //! file) and a monthly dispatch report of all 76 projects from 2023-01 to 2025-06 — against the
 //! 附件1 workbook export of the same data, measured in the same run. Run with
-//! `cargo bench -p ecociv-web --bench documents` (see `bench/README.md`).
+//! `cargo bench -p ecociv-app --bench documents` (see `bench/README.md`).
 
 use std::time::Instant;
 
+use ecociv_app::App;
+use ecociv_app::documents::{Document, Format, render};
 use ecociv_core::Locale;
 use ecociv_core::entry::YearMonth;
 use ecociv_core::plan_data::{build_plan, hohhot};
+use ecociv_core::record::{DispatchRecord, EntryState, EvidenceRecord, ObservationRecord};
 use ecociv_core::rule::ValueKind;
+use ecociv_store::EntryWrite;
 use ecociv_store::testdb::TestDb;
-use ecociv_store::{DispatchRecord, EntryState, EntryWrite, EvidenceRecord, ObservationRecord};
-use ecociv_web::AppState;
-use ecociv_web::documents::{Document, Format, render};
 
 const TODAY: &str = "2025-07-20";
 
@@ -129,7 +130,7 @@ fn main() {
     rt.block_on(async {
         let db = TestDb::sqlite().await;
         let plan = fill(&db).await;
-        let st = AppState::new(db.store.clone(), Some(TODAY.parse().expect("date")), &plan.zone.code);
+        let st = App::new(db.store.clone(), Some(TODAY.parse().expect("date")), &plan.zone.code);
         let z = plan.zone.code.clone();
         let baseline = median(runs, || async {
             let obs = st.store.observations(&z).await.expect("read");
@@ -152,7 +153,7 @@ fn main() {
                 println!("{:<34} {:>10.1} {:>8.2}", format!("{} {} (.{})", doc.kind(), doc.period(), format.ext()), ms, ms / baseline);
             }
         }
-        let ms = median(runs, || async { ecociv_web::exports::archive(st.store.as_ref(), &plan, 2024, Locale::Zh).await.expect("archive").len() }).await;
+        let ms = median(runs, || async { ecociv_app::archive::archive(st.store.as_ref(), &plan, 2024, Locale::Zh).await.expect("archive").len() }).await;
         println!("{:<34} {:>10.1} {:>8.2}", "archive 2024 (.zip)", ms, ms / baseline);
         db.cleanup().await;
     });

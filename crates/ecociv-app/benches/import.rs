@@ -3,19 +3,20 @@
 //! the store's raw batch insert of the same rows (`write_entries` with records built by hand),
 //! each on a fresh database, on SQLite and on PostgreSQL. Prints rows per second and the
 //! ratio import ÷ raw; the difference is what reading the file and the checks of the forms
-//! cost. Run with `cargo bench -p ecociv-web --bench import` (see `bench/README.md`).
+//! cost. Run with `cargo bench -p ecociv-app --bench import` (see `bench/README.md`).
 //!
 //!   ECOCIV_BENCH_ROWS=100000 ECOCIV_BENCH_PROJECTS=3000 (defaults)
 
 use std::time::Instant;
 
+use ecociv_app::App;
 use ecociv_core::access::{Actor, Role};
 use ecociv_core::entry::YearMonth;
 use ecociv_core::model::Plan;
 use ecociv_core::plan_data::{build_plan, hohhot};
+use ecociv_core::record::{DispatchRecord, EntryState};
+use ecociv_store::EntryWrite;
 use ecociv_store::testdb::TestDb;
-use ecociv_store::{DispatchRecord, EntryState, EntryWrite};
-use ecociv_web::AppState;
 
 const ZONE: &str = "SYN9001";
 const FIRST_MONTH: YearMonth = YearMonth { year: 2023, month: 1 };
@@ -173,10 +174,10 @@ async fn run(postgres: bool, plan: &Plan, rows: &[Row], files: &[(&str, Vec<u8>)
     println!("{name:<9} {:<6} {:>8} {:>10.2} {:>10.0} {:>8}", "raw", rows.len(), raw, n / raw, "1.000");
     for (format, bytes) in files {
         let Some(db) = fresh(postgres, plan).await else { return };
-        let state = AppState::new(db.store.clone(), Some(TODAY.parse().expect("date")), ZONE);
+        let state = App::new(db.store.clone(), Some(TODAY.parse().expect("date")), ZONE);
         let actor = Actor { name: "bench-tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
         let start = Instant::now();
-        let r = ecociv_web::import::import(&state, &actor, bytes).await.expect("import");
+        let r = ecociv_app::imports::import(&state, &actor, bytes).await.expect("import");
         let took = start.elapsed().as_secs_f64();
         assert!(r.ok(), "the import refused the rows: {:?}", &r.problems[..r.problems.len().min(5)]);
         assert_eq!(r.stored, rows.len());

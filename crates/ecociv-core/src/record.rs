@@ -1,11 +1,16 @@
-//! The rows of the data loop as the store keeps them: users, sessions, API tokens,
-//! observations, dispatch reports, assigned targets. Their canonical JSON (`state_json`) is what
-//! the audit trail records before and after each write, and what `verify` compares the stored
-//! rows with.
+//! The records of a zone's data as ecociv keeps them: accounts, sessions and tokens; the entries
+//! of the data loop (observations, dispatch reports, assigned targets) and where they stand in
+//! their approval; the task force's controls (settings, periods, evidence, scoring rules,
+//! assessments, vetoes, mastheads). Their canonical JSON (`state_json`) is what the audit trail
+//! records before and after each write, and what `verify` compares the stored rows with.
 
-use ecociv_core::access::Role;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+use sm3::Digest;
 use utoipa::ToSchema;
+
+use crate::access::Role;
 
 /// Where an entry stands in its approval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -61,7 +66,6 @@ struct UserState<'a> {
 
 impl UserRecord {
     pub fn state_json(&self) -> String {
-        use sm3::Digest;
         let fp = hex::encode(sm3::Sm3::digest(self.password_hash.as_bytes()));
         serde_json::to_string(&UserState {
             name: &self.name,
@@ -180,3 +184,139 @@ state_json!(ObservationRecord);
 state_json!(TokenRecord);
 state_json!(DispatchRecord);
 state_json!(UpperTargetRecord);
+
+/// A zone's settings of the data loop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ZoneSettingsRecord {
+    pub zone: String,
+    pub dispatch_due_day: i64,
+    /// `MM-DD` of the year after.
+    pub observation_due: String,
+    /// A decimal share, `0.5` = 50%.
+    pub jump_bound: String,
+    /// Indicator codes the regions enter for themselves.
+    pub regional_indicators: Vec<String>,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+impl ZoneSettingsRecord {
+    /// The settings of the data loop as stored, any unreadable part taken from `default`.
+    pub fn loop_settings(&self, default: &crate::entry::LoopSettings) -> crate::entry::LoopSettings {
+        let (m, d) = self.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?))).unwrap_or(default.observation_due);
+        crate::entry::LoopSettings {
+            dispatch_due_day: u32::try_from(self.dispatch_due_day).unwrap_or(default.dispatch_due_day),
+            observation_due: (m, d),
+            jump_bound: self.jump_bound.parse().unwrap_or(default.jump_bound),
+            regional_indicators: self.regional_indicators.clone(),
+        }
+    }
+}
+
+/// A period the task force locked, unlocked, or opened (a year after the plan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PeriodRecord {
+    pub zone: String,
+    /// `2024` or `2024-05`.
+    pub period: String,
+    /// `locked`, `unlocked` or `open`.
+    pub state: String,
+    pub set_by: String,
+    pub set_at: String,
+}
+
+/// An evidence file or photo of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceRecord {
+    pub id: i64,
+    pub zone: String,
+    /// `observation` or `dispatch_report`.
+    pub entity: String,
+    pub entity_id: i64,
+    /// SM3 of the content, hex.
+    pub hash: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+state_json!(ZoneSettingsRecord);
+state_json!(PeriodRecord);
+state_json!(EvidenceRecord);
+
+/// SM3 of bytes, hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    hex::encode(sm3::Sm3::digest(bytes))
+}
+
+/// A version of a zone's scoring rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScoringRulesRecord {
+    pub zone: String,
+    pub version: i64,
+    pub text: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// An assessment as computed and recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AssessmentRecord {
+    pub id: i64,
+    pub zone: String,
+    pub quarter: String,
+    pub rules_version: i64,
+    /// The scores as JSON.
+    pub result: String,
+    pub computed_by: String,
+    pub computed_at: String,
+}
+
+state_json!(ScoringRulesRecord);
+state_json!(AssessmentRecord);
+
+/// A veto condition (一票否决) recorded by the task force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VetoRecord {
+    pub id: i64,
+    pub zone: String,
+    /// e.g. `major_incident` (重大、特大突发环境事件).
+    pub kind: String,
+    pub description: String,
+    /// `YYYY-MM-DD`.
+    pub occurred_on: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+state_json!(VetoRecord);
+
+/// The masthead of one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MastheadRecord {
+    pub zone: String,
+    /// `bulletin`, `assessment`, `work` or `technical`.
+    pub kind: String,
+    /// `2024-05`, `2024Q2` or `2024`.
+    pub period: String,
+    /// The issuing office's mark, one line each (Chinese, Mongolian, …).
+    pub header_lines: Vec<String>,
+    /// 发文字号, e.g. 呼生态创发〔2024〕1号.
+    pub number: String,
+    pub issuer: String,
+    /// The date of issue as printed (2025年3月31日).
+    pub issued_on: String,
+    /// Paragraphs by key (`assessment`, `measures`, `requirements`).
+    pub texts: BTreeMap<String, String>,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+impl MastheadRecord {
+    /// The canonical JSON the audit trail records.
+    pub fn state_json(&self) -> String {
+        serde_json::to_string(self).expect("serializable")
+    }
+}

@@ -1,0 +1,96 @@
+//! The [`App`]: the store, the clock, the settings, and what is kept in memory per zone (its
+//! plan, its computed assessments, the marked workbooks of refused imports).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDate;
+use ecociv_core::entry::LoopSettings;
+use ecociv_core::model::Plan;
+use ecociv_store::Store;
+
+use crate::error::{AppError, Result};
+
+/// The marked workbooks of the latest refused imports: (token, user, bytes), the oldest first.
+pub type MarkedWorkbooks = Arc<std::sync::Mutex<std::collections::VecDeque<(String, String, Vec<u8>)>>>;
+
+/// (zone, quarter, rules version, trail head, today): what a computed assessment depends on.
+pub type AssessmentKey = (String, String, Option<i64>, i64, NaiveDate);
+
+/// The application: what every page, API call and command shares. Cloning it is cheap (the
+/// store and the caches are shared).
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    /// The date set by `--today` / `ECOCIV_TODAY`; `None` reads the real date.
+    pub today: Option<NaiveDate>,
+    /// The zone of requests that name none.
+    pub default_zone: String,
+    /// Sessions end after this many minutes without a request.
+    pub idle_minutes: i64,
+    /// Due dates and checks of the data loop, until the task force sets its own.
+    pub settings: LoopSettings,
+    /// The largest evidence file accepted.
+    pub max_upload_bytes: usize,
+    /// The CJK font the PDF documents embed (`--pdf-font`); `None` takes the shipped one.
+    pub pdf_font: Option<Arc<Vec<u8>>>,
+    /// Plans by zone, as read from the store (checked against the stored hash on every use).
+    plans: Arc<RwLock<HashMap<String, Arc<Plan>>>>,
+    /// Computed assessments by (zone, quarter, rules version, trail head, today): any write moves
+    /// the trail head, so a cached result is always the one the data gives.
+    pub(crate) assessments: Arc<RwLock<HashMap<AssessmentKey, ecociv_core::assessment::Assessment>>>,
+    /// The marked workbooks of the latest refused imports.
+    pub marked_workbooks: MarkedWorkbooks,
+}
+
+impl App {
+    /// An application with the default settings.
+    pub fn new(store: Arc<dyn Store>, today: Option<NaiveDate>, default_zone: &str) -> App {
+        App {
+            store,
+            today,
+            default_zone: default_zone.into(),
+            idle_minutes: 30,
+            settings: LoopSettings::default(),
+            max_upload_bytes: 20 * 1024 * 1024,
+            pdf_font: None,
+            plans: Default::default(),
+            assessments: Default::default(),
+            marked_workbooks: Default::default(),
+        }
+    }
+
+    /// The one clock: every deadline and countdown reads this.
+    pub fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// The plan of a zone (`None` or empty: the default zone).
+    pub async fn plan(&self, zone: Option<&str>) -> Result<Plan> {
+        Ok(self.plan_arc(zone).await?.as_ref().clone())
+    }
+
+    /// The plan of a zone as last read, without asking the store (for error pages).
+    pub fn cached_plan(&self, zone: &str) -> Option<Arc<Plan>> {
+        self.plans.read().expect("plan cache").get(zone).cloned()
+    }
+
+    /// The plan of a zone, shared: kept while its hash is the stored one.
+    pub async fn plan_arc(&self, zone: Option<&str>) -> Result<Arc<Plan>> {
+        let code = zone.filter(|z| !z.is_empty()).unwrap_or(&self.default_zone);
+        let Some(hash) = self.store.plan_hash(code).await? else {
+            return Err(if zone.is_some() { AppError::not_found("unknown_zone").field("zone", code) } else { AppError::not_found("no_plan") });
+        };
+        if let Some(p) = self.plans.read().expect("plan cache").get(code).filter(|p| p.content_hash == hash) {
+            return Ok(p.clone());
+        }
+        match self.store.plan(code).await? {
+            Some(p) => {
+                let p = Arc::new(p);
+                self.plans.write().expect("plan cache").insert(code.to_string(), p.clone());
+                Ok(p)
+            }
+            None => Err(AppError::not_found("no_plan")),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The quarterly assessment (季考核): the zone's scoring rules in their versions, and a
+//! quarter's scores and ranking of regions and departments, computed once for the data as it
+//! stands (the facts from `ecociv_core::assessment`, the scores from `ecociv_core::scoring`).
+
+use std::collections::{BTreeMap, HashSet};
+
+use ecociv_core::access::Actor;
+use ecociv_core::assessment::{Assessment, Rows};
+use ecociv_core::model::{OrgKind, Plan};
+use ecociv_core::record::{AssessmentRecord, ScoringRulesRecord};
+use ecociv_core::scoring::{Quarter, ScoringRules, UnitFacts, UnitScore, score};
+use rust_decimal::Decimal;
+
+use crate::App;
+use crate::error::AppError;
+
+/// The rules of a version (0 is ecociv's default), or the latest.
+pub async fn rules_of(st: &App, zone: &str, version: Option<i64>) -> Result<(i64, ScoringRules), AppError> {
+    let all = st.store.scoring_rules(zone).await?;
+    let pick = match version {
+        Some(0) => None,
+        Some(v) => Some(all.into_iter().find(|r| r.version == v).ok_or_else(|| AppError::not_found("unknown_rules").field("rules", &v.to_string()))?),
+        None => all.into_iter().next_back(),
+    };
+    match pick {
+        None => Ok((0, ScoringRules::parse(ScoringRules::default_text()).map_err(|_| AppError::new(crate::Kind::Internal, "internal"))?)),
+        Some(r) => Ok((r.version, ScoringRules::parse(&r.text).map_err(AppError::invalid)?)),
+    }
+}
+
+/// The facts of every region and department for a quarter, as the store holds them.
+pub async fn facts(st: &App, plan: &Plan, quarter: Quarter, today: chrono::NaiveDate) -> Result<Vec<UnitFacts>, AppError> {
+    let zone = &plan.zone.code;
+    let reports = st.store.dispatch_reports(zone).await?;
+    let observations = st.store.observations(zone).await?;
+    let users: BTreeMap<String, String> = st.store.users(zone).await?.into_iter().map(|u| (u.name, u.org_unit)).collect();
+    // the entries ever returned, once (not per unit and entry)
+    let returned: HashSet<String> = st.store.returned_entries(zone).await?.into_iter().collect();
+    let due_day = crate::entries::settings_of(st, zone).await?.dispatch_due_day;
+    let rows = Rows { reports: &reports, observations: &observations, users: &users, returned: &returned };
+    Ok(ecociv_core::assessment::facts(plan, &rows, quarter, today, due_day))
+}
+
+/// A quarter's assessment with a version of the rules (the latest by default), computed once
+/// for the data as it stands.
+pub async fn assess(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Assessment, AppError> {
+    let key = (plan.zone.code.clone(), quarter.to_string(), version, st.store.trail_head(&plan.zone.code).await?, st.today());
+    if let Some(a) = st.assessments.read().expect("assessment cache").get(&key) {
+        return Ok(a.clone());
+    }
+    let a = compute(st, plan, quarter, version).await?;
+    let mut cache = st.assessments.write().expect("assessment cache");
+    cache.retain(|k, _| k.0 != key.0 || k.3 == key.3);
+    cache.insert(key, a.clone());
+    Ok(a)
+}
+
+/// Computes a quarter's assessment from the rules and the data.
+async fn compute(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Assessment, AppError> {
+    let (v, rules) = rules_of(st, &plan.zone.code, version).await?;
+    let today = st.today();
+    let now = facts(st, plan, quarter, today).await?;
+    let before = facts(st, plan, quarter.previous(), today).await?;
+    let previous: BTreeMap<String, Decimal> = score(&rules, &before, &BTreeMap::new()).into_iter().map(|s| (s.unit, s.score)).collect();
+    let all = score(&rules, &now, &previous);
+    let kind = |name: &str| plan.org_unit(name).map(|o| o.kind);
+    let mut regions: Vec<UnitScore> = all.iter().filter(|s| kind(&s.unit) == Some(OrgKind::Region)).cloned().collect();
+    let mut departments: Vec<UnitScore> = all.into_iter().filter(|s| kind(&s.unit) == Some(OrgKind::Department)).collect();
+    ecociv_core::scoring::rank(&mut regions);
+    ecociv_core::scoring::rank(&mut departments);
+    Ok(Assessment { quarter: quarter.to_string(), rules_version: v, rules_title: rules.title, regions, departments })
+}
+
+/// The task force computes and records a quarter's assessment (also a past quarter with other
+/// rules): it is kept, and on the audit trail.
+pub async fn record_assessment(st: &App, actor: &Actor, quarter: Quarter, version: Option<i64>) -> Result<AssessmentRecord, AppError> {
+    let plan = crate::entries::plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(AppError::forbidden());
+    }
+    let result = assess(st, &plan, quarter, version).await?;
+    let rec = AssessmentRecord {
+        id: 0,
+        zone: plan.zone.code.clone(),
+        quarter: quarter.to_string(),
+        rules_version: result.rules_version,
+        result: serde_json::to_string(&result).expect("serializable"),
+        computed_by: actor.name.clone(),
+        computed_at: ecociv_store::trail::now(),
+    };
+    Ok(st.store.record_assessment(&rec, &actor.name).await?)
+}
+
+/// The task force writes a new version of the scoring rules (checked before it is kept).
+pub async fn set_rules(st: &App, actor: &Actor, text: &str) -> Result<ScoringRulesRecord, AppError> {
+    let plan = crate::entries::plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(AppError::forbidden());
+    }
+    ScoringRules::parse(text).map_err(AppError::invalid)?;
+    Ok(st.store.add_scoring_rules(&plan.zone.code, text, &actor.name).await?)
+}

@@ -1,0 +1,32 @@
+//! ecociv-app: the application, between the pages and commands and the store. One [`App`]
+//! holds the store, the clock, the settings and what is kept in memory per zone; every
+//! capability is a module named after it, and every one answers with the one [`AppError`].
+//! No HTTP types live here: `ecociv-web` and the `ecociv` command line both call this crate.
+//!
+//! - [`entries`]: observations, dispatch reports and assigned targets sent in, and the task
+//!   force's decisions, settings, periods and evidence (the rights and checks of the forms).
+//! - [`imports`]: a filled template or a table read, checked row by row, stored whole.
+//! - [`assessment`]: the quarterly scores and ranking.
+//! - [`readiness`]: review readiness and vetoes.
+//! - [`bulletin`]: the monthly dispatch bulletin.
+//! - [`standings`]: where every indicator and project stands, from approved entries.
+//! - [`todo`]: what each user has to do.
+//! - [`documents`]: the official documents of the review (Word, PDF) and their mastheads.
+//! - [`archive`]: the yearly indicator archive.
+//! - [`accounts`]: passwords, sessions, tokens, sign-in and lock-out.
+
+pub mod accounts;
+pub mod app;
+pub mod archive;
+pub mod assessment;
+pub mod bulletin;
+pub mod documents;
+pub mod entries;
+pub mod error;
+pub mod imports;
+pub mod readiness;
+pub mod standings;
+pub mod todo;
+
+pub use app::{App, AssessmentKey, MarkedWorkbooks};
+pub use error::{AppError, Kind, Result};

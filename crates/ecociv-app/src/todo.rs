@@ -1,0 +1,16 @@
+//! A user's to-do list (see `ecociv_core::todo`), from the zone's entries and settings.
+
+use ecociv_core::access::Actor;
+use ecociv_core::model::Plan;
+use ecociv_core::todo::Todo;
+
+use crate::App;
+use crate::error::AppError;
+
+/// The to-do list of `actor`, as of the app's today.
+pub async fn todo(st: &App, plan: &Plan, actor: &Actor) -> Result<Todo, AppError> {
+    let z = &plan.zone.code;
+    let (observations, reports) = (st.store.observations(z).await?, st.store.dispatch_reports(z).await?);
+    let settings = crate::entries::settings_of(st, z).await?;
+    Ok(ecociv_core::todo::todo(plan, actor, &observations, &reports, &settings, st.today()))
+}

@@ -1,0 +1,153 @@
+//! The facts of a quarter's assessment, from the rows as stored: for every region and
+//! department, its monthly reports (on time, late, missing) once their due date has passed, its
+//! projects' progress and investment against the share of their period elapsed, the verdicts of
+//! the indicators it leads, and how many of its entries were returned. [`crate::scoring`] turns
+//! them into scores.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::entry::YearMonth;
+use crate::model::{OrgKind, Plan};
+use crate::record::{DispatchRecord, EntryState, ObservationRecord};
+use crate::rule::{EvalInput, Status};
+use crate::scoring::{Arrival, Fact, Quarter, UnitFacts, UnitScore};
+use crate::value::Value;
+
+/// The assessment of a quarter.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Assessment {
+    pub quarter: String,
+    pub rules_version: i64,
+    pub rules_title: String,
+    pub regions: Vec<UnitScore>,
+    pub departments: Vec<UnitScore>,
+}
+
+/// The rows a quarter's facts are read from.
+pub struct Rows<'a> {
+    pub reports: &'a [DispatchRecord],
+    pub observations: &'a [ObservationRecord],
+    /// user name → org unit.
+    pub users: &'a BTreeMap<String, String>,
+    /// `observation/ID` and `dispatch_report/ID` of the entries ever returned.
+    pub returned: &'a HashSet<String>,
+}
+
+/// Months elapsed of a period by the end of a month, as a share (0–1).
+fn elapsed_share(start: i32, end: i32, by: YearMonth) -> Decimal {
+    let total = (end - start + 1) * 12;
+    let done = ((by.year - start) * 12 + by.month as i32).clamp(0, total);
+    Decimal::from(done) / Decimal::from(total)
+}
+
+/// The facts of every region and department for a quarter.
+pub fn facts(plan: &Plan, rows: &Rows<'_>, quarter: Quarter, today: NaiveDate, dispatch_due_day: u32) -> Vec<UnitFacts> {
+    let zone = &plan.zone.code;
+    let (reports, observations, users, returned_keys) = (rows.reports, rows.observations, rows.users, rows.returned);
+    // reports by what they report on and when: (kind, subject, reporter for tasks, month)
+    let mut by_key: std::collections::HashMap<(String, i64, String, String), &crate::record::DispatchRecord> = std::collections::HashMap::new();
+    for r in reports {
+        let reporter = if r.kind == "project" { String::new() } else { r.org_unit.clone() };
+        by_key.insert((r.kind.clone(), r.subject, reporter, r.period.clone()), r);
+    }
+    let months: Vec<YearMonth> = quarter.months().into_iter().filter(|m| today > m.dispatch_due(dispatch_due_day)).collect();
+    let mut out = Vec::new();
+    for unit in plan.org_units.iter().filter(|o| matches!(o.kind, OrgKind::Department | OrgKind::Region)) {
+        let actor = crate::access::Actor { name: String::new(), zone: zone.clone(), org_unit: unit.name.clone(), role: role_of(unit.kind) };
+        let mut f = Vec::new();
+        for p in plan.projects.iter().filter(|p| p.implementers.contains(&unit.name)) {
+            for m in &months {
+                if !p.period.overlaps(m.year, m.year) {
+                    continue;
+                }
+                let r = by_key.get(&("project".to_string(), i64::from(p.number), String::new(), m.to_string()));
+                let arrival = match r {
+                    None => Arrival::Missing,
+                    Some(r) if r.late => Arrival::Late,
+                    Some(_) => Arrival::OnTime,
+                };
+                f.push(Fact::Report { subject: format!("project {}", p.number), period: m.to_string(), arrival });
+            }
+            let last = reports
+                .iter()
+                .filter(|r| {
+                    r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned && r.period <= quarter.last_month().to_string()
+                })
+                .max_by(|a, b| a.period.cmp(&b.period));
+            if let (Some(s), Some(e)) = (p.period.start, p.period.end) {
+                let share = elapsed_share(s, e, quarter.last_month());
+                if !share.is_zero() {
+                    let reported = last.and_then(|r| r.progress_percent.parse::<Decimal>().ok()).unwrap_or_default();
+                    f.push(Fact::Progress { project: p.number, reported, expected: (share * Decimal::ONE_HUNDRED).round_dp(2) });
+                    if let Some(b) = &p.budget {
+                        let cumulative_wan = last.and_then(|r| r.investment_cumulative_wan.parse::<Decimal>().ok()).unwrap_or_default();
+                        f.push(Fact::Investment {
+                            project: p.number,
+                            cumulative_wan,
+                            budget_wan: b.yi * Decimal::from(10_000),
+                            expected_share: share.round_dp(4),
+                        });
+                    }
+                }
+            }
+        }
+        for t in plan.tasks.iter().filter(|t| actor.can_report_task(plan, t)) {
+            for m in &months {
+                let r = by_key.get(&("task".to_string(), i64::from(t.number), unit.name.clone(), m.to_string()));
+                let arrival = match r {
+                    None => Arrival::Missing,
+                    Some(r) if r.late => Arrival::Late,
+                    Some(_) => Arrival::OnTime,
+                };
+                f.push(Fact::Report { subject: format!("task {}", t.number), period: m.to_string(), arrival });
+            }
+        }
+        if unit.kind == OrgKind::Department {
+            for leaf in plan.leaves().into_iter().filter(|l| l.indicator.lead_departments.contains(&unit.name)) {
+                let series: BTreeMap<i32, Value> = observations
+                    .iter()
+                    .filter(|o| o.indicator == leaf.code && o.region.is_empty() && o.state == EntryState::Approved && o.year <= i64::from(quarter.year))
+                    .filter_map(|o| Some((i32::try_from(o.year).ok()?, Value::parse(&o.value).ok()?)))
+                    .collect();
+                let met = series.keys().next_back().and_then(|y| {
+                    let rule = leaf.target.parse_rule().ok()?;
+                    match rule.evaluate(&EvalInput { direction: leaf.direction, ..EvalInput::new(*y, &series) }).status {
+                        Status::Met => Some(true),
+                        Status::NotMet => Some(false),
+                        _ => None,
+                    }
+                });
+                f.push(Fact::Indicator { code: leaf.code.to_string(), met });
+            }
+        }
+        // entries the unit sent for the quarter (its months' reports; in the first quarter, the
+        // yearly values of the year before), and those the task force returned
+        let months_q: Vec<String> = quarter.months().iter().map(|m| m.to_string()).collect();
+        let mine_rep = reports.iter().filter(|r| r.org_unit == unit.name && months_q.contains(&r.period)).map(|r| format!("dispatch_report/{}", r.id));
+        let mine_obs = observations
+            .iter()
+            .filter(|o| quarter.q == 1 && o.year == i64::from(quarter.year - 1) && users.get(&o.submitted_by) == Some(&unit.name))
+            .map(|o| format!("observation/{}", o.id));
+        let entries: Vec<String> = mine_rep.chain(mine_obs).collect();
+        if !entries.is_empty() {
+            let returned = entries.iter().filter(|key| returned_keys.contains(*key)).count();
+            f.push(Fact::Returns { entries: entries.len() as u32, returned: returned as u32 });
+        }
+        out.push(UnitFacts { unit: unit.name.clone(), facts: f });
+    }
+    out
+}
+
+/// The role an org unit reports with.
+pub fn role_of(kind: OrgKind) -> crate::access::Role {
+    match kind {
+        OrgKind::Department => crate::access::Role::Department,
+        OrgKind::Region => crate::access::Role::Region,
+        OrgKind::Unit => crate::access::Role::Unit,
+    }
+}

@@ -1,0 +1,166 @@
+//! What a user has to do (the to-do list of `/entry`), decided from the plan, the rights of the
+//! actor and the zone's entries: the yearly values the user enters and the month's dispatch
+//! reports, each due, overdue or sent; the entries returned to them; and for the task force
+//! what waits for a decision and which projects have reported the month.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::access::Actor;
+use crate::entry::{LoopSettings, YearMonth};
+use crate::model::Plan;
+use crate::record::{DispatchRecord, EntryState, ObservationRecord};
+
+/// What an item is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A yearly value of a leaf indicator (for a region when `region` is not empty).
+    Observation {
+        indicator: String,
+        year: i32,
+        region: String,
+    },
+    Project {
+        number: u32,
+        period: YearMonth,
+    },
+    Task {
+        number: u32,
+        period: YearMonth,
+    },
+}
+
+/// Where an item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Sent: the stored entry (`observation` or `dispatch_report`, its id) and its state.
+    Sent { entity: &'static str, id: i64, state: EntryState, late: bool },
+    /// Not sent, and past its due date.
+    Overdue,
+    /// Not sent yet, and not late.
+    Due,
+}
+
+/// One line of the to-do list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub subject: Subject,
+    /// The due date, for what is still to send.
+    pub due: Option<NaiveDate>,
+    pub standing: Standing,
+    /// Who sent it (for the task force's list), or why it was returned.
+    pub note: String,
+    /// The org unit that sent it (for the task force's list).
+    pub org_unit: String,
+}
+
+/// A user's to-do list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Todo {
+    /// The month whose dispatch report is due next.
+    pub month: YearMonth,
+    pub returned: Vec<Item>,
+    pub observations: Vec<Item>,
+    pub reports: Vec<Item>,
+    /// The task force: what waits for a decision.
+    pub pending: Vec<Item>,
+    /// The task force: every project's report of the month.
+    pub completeness: Vec<Item>,
+    /// How many projects have reported the month.
+    pub reported: usize,
+}
+
+/// The month whose dispatch report is due next (the month before today's).
+pub fn report_month(today: NaiveDate) -> YearMonth {
+    let m = YearMonth::of(today);
+    if m.month == 1 { YearMonth { year: m.year - 1, month: 12 } } else { YearMonth { year: m.year, month: m.month - 1 } }
+}
+
+fn standing(sent: Option<(&'static str, i64, EntryState, bool)>, today: NaiveDate, due: NaiveDate) -> Standing {
+    match sent {
+        Some((entity, id, state, late)) => Standing::Sent { entity, id, state, late },
+        None if today > due => Standing::Overdue,
+        None => Standing::Due,
+    }
+}
+
+/// The to-do list of `actor` on `today`.
+pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], reports: &[DispatchRecord], settings: &LoopSettings, today: NaiveDate) -> Todo {
+    let month = report_month(today);
+    let period = month.to_string();
+    let item = |subject, due, standing| Item { subject, due, standing, note: String::new(), org_unit: String::new() };
+    let mut out = Todo { month, returned: vec![], observations: vec![], reports: vec![], pending: vec![], completeness: vec![], reported: 0 };
+    let last_year = plan.end_year.min(today.year());
+    for leaf in plan.leaves() {
+        if !actor.can_enter_observation(plan, leaf.code, None) {
+            continue;
+        }
+        for year in plan.base_year..=last_year {
+            let due = settings.observation_due_date(year);
+            let sent = observations.iter().find(|o| o.indicator == leaf.code && o.year == i64::from(year) && o.region.is_empty());
+            let s = standing(sent.map(|o| ("observation", o.id, o.state, o.late)), today, due);
+            let subject = Subject::Observation { indicator: leaf.code.to_string(), year, region: String::new() };
+            out.observations.push(item(subject, Some(due), s));
+        }
+    }
+    let due = month.dispatch_due(settings.dispatch_due_day);
+    let report_of = |kind: &str, number: u32, org_unit: Option<&str>| {
+        reports
+            .iter()
+            .find(|r| r.kind == kind && r.subject == i64::from(number) && r.period == period && org_unit.is_none_or(|u| r.org_unit == u))
+            .map(|r| ("dispatch_report", r.id, r.state, r.late))
+    };
+    for p in plan.projects.iter().filter(|p| actor.can_report_project(plan, p)) {
+        out.reports.push(item(Subject::Project { number: p.number, period: month }, Some(due), standing(report_of("project", p.number, None), today, due)));
+    }
+    for t in plan.tasks.iter().filter(|t| actor.can_report_task(plan, t)) {
+        let s = standing(report_of("task", t.number, Some(&actor.org_unit)), today, due);
+        out.reports.push(item(Subject::Task { number: t.number, period: month }, Some(due), s));
+    }
+    let observation = |o: &ObservationRecord| Subject::Observation { indicator: o.indicator.clone(), year: o.year as i32, region: o.region.clone() };
+    let report = |r: &DispatchRecord| {
+        let (number, period) = (r.subject as u32, r.period.parse().unwrap_or(month));
+        if r.kind == "task" { Subject::Task { number, period } } else { Subject::Project { number, period } }
+    };
+    let sent_o = |o: &ObservationRecord| Standing::Sent { entity: "observation", id: o.id, state: o.state, late: o.late };
+    let sent_r = |r: &DispatchRecord| Standing::Sent { entity: "dispatch_report", id: r.id, state: r.state, late: r.late };
+    let returned_to_me = |o: &&ObservationRecord| o.submitted_by == actor.name || actor.can_enter_observation(plan, &o.indicator, None);
+    for o in observations.iter().filter(|o| o.state == EntryState::Returned).filter(returned_to_me) {
+        out.returned.push(Item { note: o.reason.clone(), ..item(observation(o), None, sent_o(o)) });
+    }
+    for r in reports.iter().filter(|r| r.state == EntryState::Returned && r.org_unit == actor.org_unit) {
+        out.returned.push(Item { note: r.reason.clone(), ..item(report(r), None, sent_r(r)) });
+    }
+    if actor.can_approve(plan) {
+        for o in observations.iter().filter(|o| o.state == EntryState::Submitted) {
+            out.pending.push(Item { note: o.submitted_by.clone(), ..item(observation(o), None, sent_o(o)) });
+        }
+        for r in reports.iter().filter(|r| r.state == EntryState::Submitted) {
+            out.pending.push(Item { note: r.submitted_by.clone(), org_unit: r.org_unit.clone(), ..item(report(r), None, sent_r(r)) });
+        }
+        for p in &plan.projects {
+            let s = standing(report_of("project", p.number, None), today, due);
+            out.reported += usize::from(matches!(s, Standing::Sent { .. }));
+            out.completeness.push(item(Subject::Project { number: p.number, period: month }, Some(due), s));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_month_is_the_month_before() {
+        assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 1, 3).unwrap()), YearMonth { year: 2023, month: 12 });
+        assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()), YearMonth { year: 2024, month: 5 });
+    }
+
+    #[test]
+    fn standing_before_and_after_the_due_date() {
+        let due = NaiveDate::from_ymd_opt(2024, 6, 5).unwrap();
+        assert_eq!(standing(None, due, due), Standing::Due, "on the due day itself it is not late");
+        assert_eq!(standing(None, due.succ_opt().unwrap(), due), Standing::Overdue);
+        assert!(matches!(standing(Some(("observation", 7, EntryState::Returned, false)), due, due), Standing::Sent { id: 7, .. }));
+    }
+}
