@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
-use ecociv_core::entry::LoopSettings;
+use ecociv_core::entry::ZoneSettings;
 use ecociv_core::model::Plan;
 use ecociv_store::Store;
 
@@ -29,7 +29,7 @@ pub struct App {
     /// Sessions end after this many minutes without a request.
     pub idle_minutes: i64,
     /// Due dates and checks of the data loop, until the task force sets its own.
-    pub settings: LoopSettings,
+    pub settings: ZoneSettings,
     /// The largest evidence file accepted.
     pub max_upload_bytes: usize,
     /// The CJK font the PDF documents embed (`--pdf-font`); `None` takes the shipped one.
@@ -51,7 +51,7 @@ impl App {
             today,
             default_zone: default_zone.into(),
             idle_minutes: 30,
-            settings: LoopSettings::default(),
+            settings: ZoneSettings::default(),
             max_upload_bytes: 20 * 1024 * 1024,
             pdf_font: None,
             plans: Default::default(),

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use ecociv_core::access::Actor;
 use ecociv_core::entry::{
-    self, LoopSettings, ObservationInput, PreviousReport, ProjectReportInput, TaskReportInput, YearMonth, check_observation, check_project_report,
+    self, ObservationInput, PreviousReport, ProjectReportInput, TaskReportInput, YearMonth, ZoneSettings, check_observation, check_project_report,
     check_task_report,
 };
 use ecociv_core::model::Plan;
@@ -67,9 +67,9 @@ fn now() -> String {
 }
 
 /// The zone's settings of the data loop: the task force's, else the defaults.
-pub async fn settings_of(st: &App, zone: &str) -> Result<LoopSettings, AppError> {
+pub async fn settings_of(st: &App, zone: &str) -> Result<ZoneSettings, AppError> {
     Ok(match st.store.zone_settings(zone).await? {
-        Some(s) => s.loop_settings(&st.settings),
+        Some(s) => s.settings(&st.settings),
         None => st.settings.clone(),
     })
 }
@@ -98,7 +98,7 @@ fn period_locked(period: &str) -> AppError {
 /// same rights and checks here, and hand the writes to the store.
 pub struct Ledger {
     pub plan: Plan,
-    settings: LoopSettings,
+    settings: ZoneSettings,
     periods: Periods,
     today: NaiveDate,
     /// Observations by (indicator, region), then year.
@@ -544,7 +544,7 @@ pub async fn set_settings(st: &App, actor: &Actor, input: &SettingsInput) -> Res
     if bound.is_none() {
         errs.push(entry::FieldError::new("jump_bound", "not_a_number", "变化幅度阈值应为数值", "the jump bound must be a number"));
     }
-    let settings = LoopSettings {
+    let settings = ZoneSettings {
         dispatch_due_day: input.dispatch_due_day,
         observation_due: due.unwrap_or((3, 31)),
         jump_bound: bound.unwrap_or(Decimal::ONE),

@@ -118,7 +118,7 @@ pub fn read_year(text: &str) -> Option<i32> {
 
 /// Per-zone settings of the data loop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LoopSettings {
+pub struct ZoneSettings {
     /// Dispatch reports are due on this day of the next month.
     pub dispatch_due_day: u32,
     /// Yearly values are due by this month and day of the next year.
@@ -129,13 +129,13 @@ pub struct LoopSettings {
     pub regional_indicators: Vec<String>,
 }
 
-impl Default for LoopSettings {
+impl Default for ZoneSettings {
     fn default() -> Self {
-        LoopSettings { dispatch_due_day: 5, observation_due: (3, 31), jump_bound: Decimal::new(5, 1), regional_indicators: Vec::new() }
+        ZoneSettings { dispatch_due_day: 5, observation_due: (3, 31), jump_bound: Decimal::new(5, 1), regional_indicators: Vec::new() }
     }
 }
 
-impl LoopSettings {
+impl ZoneSettings {
     /// Checks settings sent by the task force.
     pub fn check(&self, plan: &Plan) -> Result<(), Vec<FieldError>> {
         let mut errs = Vec::new();
@@ -220,7 +220,7 @@ pub fn check_observation(
     input: &ObservationInput,
     previous: Option<&Value>,
     today: NaiveDate,
-    settings: &LoopSettings,
+    settings: &ZoneSettings,
     extra_years: &[i32],
 ) -> Result<CheckedObservation, Vec<FieldError>> {
     let mut errs = Vec::new();
@@ -788,7 +788,7 @@ mod tests {
 
     #[test]
     fn projections_wait_for_the_yearly_values() {
-        let s = LoopSettings::default();
+        let s = ZoneSettings::default();
         let d = |t: &str| t.parse::<NaiveDate>().unwrap();
         assert_eq!(s.projection_year(d("2026-01-01")), 2025);
         assert_eq!(s.projection_year(d("2026-03-31")), 2025);
@@ -799,7 +799,7 @@ mod tests {
     #[test]
     fn observations_are_checked() {
         let p = build_plan(&hohhot()).unwrap();
-        let s = LoopSettings::default();
+        let s = ZoneSettings::default();
         let today = d("2024-06-01");
         let ok = |ind: &str, year: i32, v: serde_json::Value| ObservationInput { indicator: ind.into(), year, value: v, ..Default::default() };
         assert!(check_observation(&p, &ok("7.1", 2023, json!("86.2")), None, today, &s, &[]).is_ok());

@@ -202,9 +202,9 @@ pub struct ZoneSettingsRecord {
 
 impl ZoneSettingsRecord {
     /// The settings of the data loop as stored, any unreadable part taken from `default`.
-    pub fn loop_settings(&self, default: &crate::entry::LoopSettings) -> crate::entry::LoopSettings {
+    pub fn settings(&self, default: &crate::entry::ZoneSettings) -> crate::entry::ZoneSettings {
         let (m, d) = self.observation_due.split_once('-').and_then(|(m, d)| Some((m.parse().ok()?, d.parse().ok()?))).unwrap_or(default.observation_due);
-        crate::entry::LoopSettings {
+        crate::entry::ZoneSettings {
             dispatch_due_day: u32::try_from(self.dispatch_due_day).unwrap_or(default.dispatch_due_day),
             observation_due: (m, d),
             jump_bound: self.jump_bound.parse().unwrap_or(default.jump_bound),

@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::access::Actor;
-use crate::entry::{LoopSettings, YearMonth};
+use crate::entry::{YearMonth, ZoneSettings};
 use crate::model::Plan;
 use crate::record::{DispatchRecord, EntryState, ObservationRecord};
 
@@ -84,7 +84,7 @@ fn standing(sent: Option<(&'static str, i64, EntryState, bool)>, today: NaiveDat
 }
 
 /// The to-do list of `actor` on `today`.
-pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], reports: &[DispatchRecord], settings: &LoopSettings, today: NaiveDate) -> Todo {
+pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], reports: &[DispatchRecord], settings: &ZoneSettings, today: NaiveDate) -> Todo {
     let month = report_month(today);
     let period = month.to_string();
     let item = |subject, due, standing| Item { subject, due, standing, note: String::new(), org_unit: String::new() };

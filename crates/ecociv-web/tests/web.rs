@@ -3,16 +3,16 @@
 
 #[path = "web/browser.rs"]
 mod browser;
-#[path = "web/data_loop.rs"]
-mod data_loop;
+#[path = "web/dashboards.rs"]
+mod dashboards;
+#[path = "web/entries.rs"]
+mod entries;
 #[path = "web/i18n_names.rs"]
 mod i18n_names;
 #[path = "web/import.rs"]
 mod import;
 #[path = "web/reports.rs"]
 mod reports;
-#[path = "web/review5.rs"]
-mod review5;
 
 use axum::Router;
 use axum::body::Body;

@@ -583,8 +583,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--project {n}: the plan has projects 1–{}", plan.projects.len());
             }
             let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let default = ecociv_core::entry::LoopSettings::default();
-            let year = store.zone_settings(z).await?.map(|x| x.loop_settings(&default)).unwrap_or(default).projection_year(today);
+            let default = ecociv_core::entry::ZoneSettings::default();
+            let year = store.zone_settings(z).await?.map(|x| x.settings(&default)).unwrap_or(default).projection_year(today);
             let t = match table {
                 ExportTable::Annex1 => ecociv_report::annex1(&plan, &store.observations(z).await?, &store.upper_targets(z).await?, year, l),
                 ExportTable::Annex2 => ecociv_report::annex2(&plan, &store.dispatch_reports(z).await?, l),

@@ -10,7 +10,7 @@ use ecociv_report::import::{marked_workbook, read};
 use ecociv_store::testdb::TestDb;
 use serde_json::json;
 
-use super::data_loop::{Loop, PASSWORD, Reply, api, cookie_of, csrf_in, login, send, setup, trail_len};
+use super::entries::{Loop, PASSWORD, Reply, api, cookie_of, csrf_in, login, send, setup, trail_len};
 
 async fn download(app: &Loop, user: &str, uri: &str) -> Vec<u8> {
     let auth = format!("Bearer tok-{user}");

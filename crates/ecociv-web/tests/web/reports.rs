@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use ecociv_store::testdb::TestDb;
 use serde_json::json;
 
-use super::data_loop::{Loop, PASSWORD, Reply, api, cookie_of, csrf_in, enc, login, send, setup, upload};
+use super::entries::{Loop, PASSWORD, Reply, api, cookie_of, csrf_in, enc, login, send, setup, upload};
 
 async fn get(app: &Loop, user: &str, uri: &str) -> Reply {
     let auth = format!("Bearer tok-{user}");

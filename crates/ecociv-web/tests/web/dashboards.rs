@@ -1,4 +1,4 @@
-//! Review 5: a recorded veto stands as a banner above the signed-in dashboard and the
+//! Dashboards: a recorded veto stands as a banner above the signed-in dashboard and the
 //! assessment (never on the public side); the portfolio says that a shared project counts in full
 //! under each region and implementer and shows the zone total counted once; assessment scores
 //! have exactly 2 decimal places; an error page for a signed-in user knows the user and the zone.
