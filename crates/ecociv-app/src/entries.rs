@@ -668,3 +668,22 @@ pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, 
     };
     Ok(st.store.add_evidence(&rec, bytes, &actor.name).await?)
 }
+
+/// Whether an actor may see an observation: the task force, admins and viewers all; the others
+/// those they may enter.
+pub fn may_see_observation(actor: &Actor, plan: &Plan, o: &ObservationRecord) -> bool {
+    match actor.role {
+        ecociv_core::access::Role::Admin | ecociv_core::access::Role::TaskForce | ecociv_core::access::Role::Viewer => true,
+        _ => actor.can_enter_observation(plan, &o.indicator, Some(o.region.as_str()).filter(|r| !r.is_empty())),
+    }
+}
+
+/// Whether an actor may see a dispatch report: the task force, admins and viewers all; the
+/// others the reports of the projects they may view, and their own task reports.
+pub fn may_see_dispatch(actor: &Actor, plan: &Plan, d: &DispatchRecord) -> bool {
+    match (actor.role, d.kind.as_str()) {
+        (ecociv_core::access::Role::Admin | ecociv_core::access::Role::TaskForce | ecociv_core::access::Role::Viewer, _) => true,
+        (_, "project") => plan.project(d.subject as u32).is_some_and(|p| actor.can_view_project(plan, p)),
+        _ => d.org_unit == actor.org_unit,
+    }
+}

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 
+use crate::db::{PgStore, Result, SqliteStore, StoreError};
 use crate::trail::{append_event, begin_write, event};
-use crate::{PgStore, Result, SqliteStore, StoreError};
 use ecociv_core::record::{SessionRecord, TokenRecord, UserRecord};
 
 /// Accounts of the people and machine clients that use ecociv.

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use ecociv_core::record::{AssessmentRecord, EvidenceRecord, PeriodRecord, ScoringRulesRecord, VetoRecord, ZoneSettingsRecord, content_hash};
 
+use crate::db::{PgStore, Result, SqliteStore, StoreError};
 use crate::trail::{append_event, begin_write, event};
-use crate::{PgStore, Result, SqliteStore, StoreError};
 
 /// Settings, periods and evidence.
 #[async_trait]

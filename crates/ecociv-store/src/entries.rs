@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 
+use crate::db::{PgStore, Result, SqliteStore, StoreError};
 use crate::trail::{append_event, begin_write, event, write_head};
-use crate::{PgStore, Result, SqliteStore, StoreError};
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 
 /// The entries of the data loop.

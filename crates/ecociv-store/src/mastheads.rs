@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use ecociv_core::record::MastheadRecord;
 
+use crate::db::{PgStore, Result, SqliteStore, StoreError};
 use crate::trail::{append_event, begin_write, event};
-use crate::{PgStore, Result, SqliteStore, StoreError};
 
 /// The mastheads of a zone's documents.
 #[async_trait]

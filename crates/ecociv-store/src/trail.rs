@@ -1,12 +1,12 @@
 //! The audit trail in the store: appending an event inside the transaction of the write it
 //! records (the zone's row is locked first, so events of one zone are strictly sequential on
-//! both databases), reading it back, and `verify`: the chain itself, and every stored
-//! observation, dispatch report, assigned target and user against its last recorded state —
-//! so that a value edited directly in the database is caught too.
+//! both databases), and reading it back. Checking the stored rows against the trail is in
+//! `verify`, which reads every other part of the store; the trail depends on none of them.
 
 use chrono::{SecondsFormat, Utc};
-use ecociv_core::trail::{Broken, TrailEvent};
-use serde::Serialize;
+use ecociv_core::trail::TrailEvent;
+
+use crate::db::{PgStore, Result, SqliteStore};
 
 /// Now, as the trail writes it.
 pub fn now() -> String {
@@ -35,76 +35,6 @@ pub fn event(zone: &str, actor: &str, action: &str, entity: &str, entity_id: &st
 pub fn chain(ev: TrailEvent, last: Option<(i64, String)>) -> TrailEvent {
     let prev = last.map(|(seq, hash)| TrailEvent { seq, hash, ..ev.clone() });
     ev.chain_after(prev.as_ref())
-}
-
-/// A stored row that does not match the trail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Tampered {
-    pub entity: String,
-    pub entity_id: String,
-    pub problem: String,
-}
-
-/// The result of `verify` for one zone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Verification {
-    pub zone: String,
-    pub events: usize,
-    /// The first broken link of the chain.
-    pub broken: Option<Broken>,
-    /// Rows whose stored content differs from their last recorded state.
-    pub tampered: Vec<Tampered>,
-}
-
-impl Verification {
-    pub fn ok(&self) -> bool {
-        self.broken.is_none() && self.tampered.is_empty()
-    }
-}
-
-/// Compares the current rows (entity, id, canonical JSON) with the last `after` of each entity
-/// in the events.
-pub fn compare_states(events: &[TrailEvent], entity: &str, rows: &[(String, String)]) -> Vec<Tampered> {
-    use std::collections::BTreeMap;
-    let mut last: BTreeMap<&str, &str> = BTreeMap::new();
-    for e in events.iter().filter(|e| e.entity == entity) {
-        last.insert(&e.entity_id, &e.after);
-    }
-    let mut out = Vec::new();
-    for (id, state) in rows {
-        match last.remove(id.as_str()) {
-            None => out.push(Tampered { entity: entity.into(), entity_id: id.clone(), problem: "stored but never recorded in the trail".into() }),
-            Some(after) if after != state => out.push(Tampered {
-                entity: entity.into(),
-                entity_id: id.clone(),
-                problem: format!("stored {} differs from the last recorded state", differing(state, after)),
-            }),
-            Some(_) => {}
-        }
-    }
-    for (id, after) in last {
-        if !after.is_empty() {
-            out.push(Tampered { entity: entity.into(), entity_id: id.into(), problem: "recorded in the trail but missing from the store".into() });
-        }
-    }
-    out
-}
-
-/// The fields in which two JSON objects differ: `value "90" (recorded "86.2")`.
-fn differing(stored: &str, recorded: &str) -> String {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (serde_json::from_str(stored), serde_json::from_str(recorded)) else {
-        return stored.to_string();
-    };
-    let mut parts = Vec::new();
-    for (k, v) in &a {
-        if b.get(k) != Some(v) {
-            parts.push(format!("{k} {v} (recorded {})", b.get(k).map(|x| x.to_string()).unwrap_or_else(|| "nothing".into())));
-        }
-    }
-    for k in b.keys().filter(|k| !a.contains_key(*k)) {
-        parts.push(format!("{k} missing"));
-    }
-    parts.join(", ")
 }
 
 /// Begins a write transaction for a zone: the zone's row is locked first (PostgreSQL row lock;
@@ -179,40 +109,21 @@ macro_rules! write_head {
 pub(crate) use append_event;
 pub(crate) use write_head;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn states_are_compared_with_the_last_record() {
-        let evs = vec![
-            chain(event("z", "a", "observation.submitted", "observation", "1", "", "{\"v\":1}", ""), None),
-            chain(event("z", "a", "observation.submitted", "observation", "2", "", "{\"v\":2}", ""), None),
-        ];
-        assert!(compare_states(&evs, "observation", &[("1".into(), "{\"v\":1}".into()), ("2".into(), "{\"v\":2}".into())]).is_empty());
-        let t = compare_states(&evs, "observation", &[("1".into(), "{\"v\":9}".into()), ("3".into(), "{}".into())]);
-        let ids: Vec<(&str, &str)> = t.iter().map(|x| (x.entity_id.as_str(), &x.problem[..12])).collect();
-        assert_eq!(ids, vec![("1", "stored v 9 ("), ("3", "stored but n"), ("2", "recorded in ")]);
-    }
-}
-
-/// Reading and verifying the trail.
+/// Appending to and reading the trail.
 #[async_trait::async_trait]
 pub trait TrailStore: Send + Sync {
     /// Appends one event on its own (a login, a failed login).
-    async fn record(&self, ev: TrailEvent) -> crate::Result<TrailEvent>;
+    async fn record(&self, ev: TrailEvent) -> Result<TrailEvent>;
     /// Every event of a zone, in order.
-    async fn trail(&self, zone: &str) -> crate::Result<Vec<TrailEvent>>;
+    async fn trail(&self, zone: &str) -> Result<Vec<TrailEvent>>;
     /// The events of one entity, in order.
-    async fn trail_for(&self, zone: &str, entity: &str, entity_id: &str) -> crate::Result<Vec<TrailEvent>>;
-    /// Checks the chain and every stored row against its last recorded state.
-    async fn verify(&self, zone: &str) -> crate::Result<Verification>;
+    async fn trail_for(&self, zone: &str, entity: &str, entity_id: &str) -> Result<Vec<TrailEvent>>;
     /// The zones that have events.
-    async fn trail_zones(&self) -> crate::Result<Vec<String>>;
+    async fn trail_zones(&self) -> Result<Vec<String>>;
     /// `entity/id` of every entry the task force ever returned (one query).
-    async fn returned_entries(&self, zone: &str) -> crate::Result<Vec<String>>;
+    async fn returned_entries(&self, zone: &str) -> Result<Vec<String>>;
     /// The sequence number of the zone's last event: every write moves it.
-    async fn trail_head(&self, zone: &str) -> crate::Result<i64>;
+    async fn trail_head(&self, zone: &str) -> Result<i64>;
 }
 
 const TRAIL_COLS: &str = "zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash";
@@ -228,14 +139,14 @@ macro_rules! trail_impl {
     ($store:ident) => {
         #[async_trait::async_trait]
         impl TrailStore for $store {
-            async fn record(&self, ev: TrailEvent) -> crate::Result<TrailEvent> {
+            async fn record(&self, ev: TrailEvent) -> Result<TrailEvent> {
                 let mut tx = begin_write!(self.pool, &ev.zone);
                 let ev = append_event!(tx, ev);
                 tx.commit().await?;
                 Ok(ev)
             }
 
-            async fn trail(&self, zone: &str) -> crate::Result<Vec<TrailEvent>> {
+            async fn trail(&self, zone: &str) -> Result<Vec<TrailEvent>> {
                 let rows: Vec<TrailRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {TRAIL_COLS} FROM trail WHERE zone_code = $1 ORDER BY seq")))
                     .bind(zone)
                     .fetch_all(&self.pool)
@@ -243,7 +154,7 @@ macro_rules! trail_impl {
                 Ok(rows.into_iter().map(from_row).collect())
             }
 
-            async fn trail_for(&self, zone: &str, entity: &str, entity_id: &str) -> crate::Result<Vec<TrailEvent>> {
+            async fn trail_for(&self, zone: &str, entity: &str, entity_id: &str) -> Result<Vec<TrailEvent>> {
                 let rows: Vec<TrailRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT {TRAIL_COLS} FROM trail WHERE zone_code = $1 AND entity = $2 AND entity_id = $3 ORDER BY seq"
                 )))
@@ -255,91 +166,7 @@ macro_rules! trail_impl {
                 Ok(rows.into_iter().map(from_row).collect())
             }
 
-            async fn verify(&self, zone: &str) -> crate::Result<Verification> {
-                use crate::accounts::AccountStore;
-                use crate::entries::EntryStore;
-                let events = self.trail(zone).await?;
-                let mut broken = ecociv_core::trail::verify_chain(&events).err();
-                // the head written with the last event: events cut off the end leave it behind
-                let head: Option<(i64, String)> =
-                    sqlx::query_as("SELECT seq, hash FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
-                let last = events.last().map(|e| (e.seq, e.hash.clone()));
-                if broken.is_none() && head != last {
-                    let (seq, problem) = match (&head, &last) {
-                        (Some((s, _)), Some((l, _))) if s > l => {
-                            (*l + 1, format!("the trail ends at event {l} but its head says {s}: events were cut off the end"))
-                        }
-                        (Some((s, _)), None) => (1, format!("the trail is empty but its head says {s}: events were removed")),
-                        (None, Some(_)) => (1, "the trail has no head record".to_string()),
-                        _ => (last.as_ref().map(|l| l.0).unwrap_or(0), "the trail's head does not match its last event".to_string()),
-                    };
-                    broken = Some(ecociv_core::trail::Broken { seq, entity: "trail".into(), entity_id: zone.into(), problem });
-                }
-                let mut tampered = Vec::new();
-                let obs: Vec<(String, String)> = self.observations(zone).await?.iter().map(|o| (o.id.to_string(), o.state_json())).collect();
-                tampered.extend(compare_states(&events, "observation", &obs));
-                let dis: Vec<(String, String)> = self.dispatch_reports(zone).await?.iter().map(|d| (d.id.to_string(), d.state_json())).collect();
-                tampered.extend(compare_states(&events, "dispatch_report", &dis));
-                let ut: Vec<(String, String)> =
-                    self.upper_targets(zone).await?.iter().map(|t| (format!("{}/{}", t.indicator, t.year), t.state_json())).collect();
-                tampered.extend(compare_states(&events, "upper_target", &ut));
-                let users: Vec<(String, String)> = self.users(zone).await?.iter().map(|u| (u.name.clone(), u.state_json())).collect();
-                tampered.extend(compare_states(&events, "user", &users));
-                let tokens: Vec<(String, String)> = self.zone_tokens(zone).await?.iter().map(|t| (t.id.to_string(), t.state_json())).collect();
-                tampered.extend(compare_states(&events, "api_token", &tokens));
-                // the plan as stored must still be the plan as loaded
-                if let Some(plan) = crate::PlanStore::plan(self, zone).await? {
-                    let stored = crate::plan_fingerprint(&plan);
-                    let recorded = events
-                        .iter()
-                        .rev()
-                        .find(|e| e.entity == "plan")
-                        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.after).ok())
-                        .and_then(|v| v.get("stored").and_then(|s| s.as_str()).map(String::from));
-                    if recorded.as_deref() != Some(stored.as_str()) {
-                        tampered.push(Tampered {
-                            entity: "plan".into(),
-                            entity_id: plan.code.clone(),
-                            problem: "the stored plan (indicators, leads, tasks, projects, org units) differs from the plan as loaded".into(),
-                        });
-                    }
-                }
-                use crate::controls::ControlStore;
-                let settings: Vec<(String, String)> = self.zone_settings(zone).await?.iter().map(|x| (x.zone.clone(), x.state_json())).collect();
-                tampered.extend(compare_states(&events, "zone_settings", &settings));
-                let periods: Vec<(String, String)> = self.periods(zone).await?.iter().map(|x| (x.period.clone(), x.state_json())).collect();
-                tampered.extend(compare_states(&events, "period", &periods));
-                use crate::controls::ScoringStore;
-                let rules: Vec<(String, String)> = self.scoring_rules(zone).await?.iter().map(|x| (x.version.to_string(), x.state_json())).collect();
-                tampered.extend(compare_states(&events, "scoring_rules", &rules));
-                let assessments: Vec<(String, String)> = self.assessments(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
-                tampered.extend(compare_states(&events, "assessment", &assessments));
-                use crate::controls::VetoStore;
-                let vetoes: Vec<(String, String)> = self.vetoes(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
-                tampered.extend(compare_states(&events, "veto", &vetoes));
-                let evidence = self.all_evidence(zone).await?;
-                let rows: Vec<(String, String)> = evidence.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
-                tampered.extend(compare_states(&events, "evidence", &rows));
-                // the stored files themselves: their content must still have their hash
-                for e in &evidence {
-                    match self.blob(&e.hash).await? {
-                        Some(content) if ecociv_core::record::content_hash(&content) == e.hash => {}
-                        Some(_) => tampered.push(Tampered {
-                            entity: "evidence".into(),
-                            entity_id: e.id.to_string(),
-                            problem: format!("the content of {} no longer has its hash", e.file_name),
-                        }),
-                        None => tampered.push(Tampered {
-                            entity: "evidence".into(),
-                            entity_id: e.id.to_string(),
-                            problem: format!("the content of {} is missing", e.file_name),
-                        }),
-                    }
-                }
-                Ok(Verification { zone: zone.into(), events: events.len(), broken, tampered })
-            }
-
-            async fn returned_entries(&self, zone: &str) -> crate::Result<Vec<String>> {
+            async fn returned_entries(&self, zone: &str) -> Result<Vec<String>> {
                 let rows: Vec<(String, String)> = sqlx::query_as("SELECT entity, entity_id FROM trail WHERE zone_code = $1 AND action LIKE $2")
                     .bind(zone)
                     .bind("%.returned")
@@ -348,12 +175,12 @@ macro_rules! trail_impl {
                 Ok(rows.into_iter().map(|(e, i)| format!("{e}/{i}")).collect())
             }
 
-            async fn trail_head(&self, zone: &str) -> crate::Result<i64> {
+            async fn trail_head(&self, zone: &str) -> Result<i64> {
                 let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
                 Ok(row.map(|r| r.0).unwrap_or(0))
             }
 
-            async fn trail_zones(&self) -> crate::Result<Vec<String>> {
+            async fn trail_zones(&self) -> Result<Vec<String>> {
                 let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT zone_code FROM trail ORDER BY zone_code").fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(|r| r.0).collect())
             }
@@ -361,6 +188,5 @@ macro_rules! trail_impl {
     };
 }
 
-use crate::{PgStore, SqliteStore};
 trail_impl!(SqliteStore);
 trail_impl!(PgStore);

@@ -18,12 +18,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{InLocale, WebError};
 use crate::extract::{J, P, Q};
 use crate::i18n::Lang;
-use crate::pages::{Layout, error_page_for, render};
+use crate::layout::{Layout, error_page_for, render};
+use crate::state::AppState;
 use ecociv_app::entries;
 
 pub fn routes() -> Router<AppState> {
@@ -44,7 +44,7 @@ struct RulesQuery {
 
 /// A quarter's assessment, computed from the rules and the data (`?rules=N` for another version).
 #[utoipa::path(get, path = "/api/v1/assessments/{quarter}", params(("quarter" = String, Path, description = "2024Q2"), ("rules" = Option<i64>, Query)),
-    responses((status = 200, body = Assessment), (status = 400, body = crate::api::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
+    responses((status = 200, body = Assessment), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn get_assessment(State(st): State<AppState>, a: Authed, P(quarter): P<String>, Q(q): Q<RulesQuery>) -> Result<Json<Assessment>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await?;
     let quarter = quarter_of(&quarter, a.locale)?;
@@ -53,7 +53,7 @@ async fn get_assessment(State(st): State<AppState>, a: Authed, P(quarter): P<Str
 
 /// The task force computes and records a quarter's assessment (also a past quarter with new rules).
 #[utoipa::path(post, path = "/api/v1/assessments/{quarter}", params(("quarter" = String, Path), ("rules" = Option<i64>, Query)),
-    responses((status = 201, body = AssessmentRecord), (status = 403, body = crate::api::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
+    responses((status = 201, body = AssessmentRecord), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn post_assessment(State(st): State<AppState>, a: Authed, P(quarter): P<String>, Q(q): Q<RulesQuery>) -> Result<Response, WebError> {
     a.check_csrf(None)?;
     let quarter = quarter_of(&quarter, a.locale)?;
@@ -83,7 +83,7 @@ pub struct RulesInput {
 
 /// The task force writes a new version of the scoring rules.
 #[utoipa::path(put, path = "/api/v1/scoring-rules", request_body = RulesInput,
-    responses((status = 200, body = ScoringRulesRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    responses((status = 200, body = ScoringRulesRecord), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn put_rules(State(st): State<AppState>, a: Authed, J(input): J<RulesInput>) -> Result<Json<ScoringRulesRecord>, WebError> {
     a.check_csrf(None)?;
@@ -129,8 +129,8 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     };
     match assess(&st, &plan, quarter, q.rules).await {
         Ok(result) => {
-            let mut lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with_vetoes(vetoes);
-            lay.session = Some(crate::pages_loop::Session::of(&a));
+            let mut lay = Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with_vetoes(vetoes);
+            lay.session = Some(crate::layout::Session::of(&a));
             let tables = vec![("assess.regions", result.regions.clone(), "regions"), ("assess.departments", result.departments.clone(), "departments")];
             render(&AssessmentPage { l: lay, a: result, tables, previous: quarter.previous().to_string(), next: next_quarter(quarter).to_string() })
         }

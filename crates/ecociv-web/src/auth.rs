@@ -12,9 +12,9 @@ use ecociv_app::accounts::{actor_of, session_user, token_user};
 use ecociv_core::Locale;
 use ecociv_core::access::Actor;
 
-use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::locale_of;
+use crate::state::AppState;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "ecociv_session";
@@ -110,7 +110,7 @@ impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match self {
             AuthRejection::Api(e) | AuthRejection::Forbidden(e) => e.into_response(),
-            AuthRejection::Page(back) => Redirect::to(&format!("/login?back={}", crate::pages::encode(&back))).into_response(),
+            AuthRejection::Page(back) => Redirect::to(&format!("/login?back={}", crate::layout::encode(&back))).into_response(),
         }
     }
 }

@@ -11,12 +11,12 @@ use ecociv_core::bulletin::{Bulletin, UnitReporting, best_and_worst};
 use ecociv_core::entry::YearMonth;
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::{Authed, MaybeAuthed};
 use crate::error::WebError;
 use crate::extract::Q;
 use crate::i18n::Lang;
-use crate::pages::{Layout, error_page_for, render};
+use crate::layout::{Layout, error_page_for, render};
+use crate::state::AppState;
 use ecociv_app::entries;
 
 pub fn routes() -> Router<AppState> {
@@ -52,6 +52,6 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let (top, bottom) = best_and_worst(&b);
-    let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
+    let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
     render(&BulletinPage { l: lay, b: &b, top, bottom })
 }

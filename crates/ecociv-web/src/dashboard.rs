@@ -21,10 +21,10 @@ use ecociv_core::rule::Status;
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use crate::AppState;
 use crate::auth::Authed;
 use crate::i18n::{Lang, t};
-use crate::pages::{Layout, error_page_for, render};
+use crate::layout::{Layout, error_page_for, render};
+use crate::state::AppState;
 use ecociv_app::entries;
 
 pub fn routes() -> Router<AppState> {
@@ -119,8 +119,8 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
         standings.iter().filter(|x| matches!(x.projection.status, ProjectionStatus::AtRisk | ProjectionStatus::OffTrack)).cloned().collect();
     let today = st.today();
     let page = GlancePage {
-        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
-        standing: crate::pages::standing_text(&plan, today, l),
+        l: Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
+        standing: crate::plan::standing_text(&plan, today, l),
         charts: vec![by_domain, projections, timeline(&plan, today, l)],
         watch,
     };
@@ -311,7 +311,7 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         })
         .collect();
     let page = PortfolioPage {
-        l: Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
+        l: Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
         charts: vec![
             group_chart("by-domain", t(l, "dash.by_domain_budget"), by_domain, false),
             group_chart("by-region", t(l, "dash.by_region"), by_region, true),

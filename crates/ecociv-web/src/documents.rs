@@ -11,10 +11,10 @@ use ecociv_core::entry::YearMonth;
 use ecociv_core::scoring::Quarter;
 use ecociv_report::documents::Masthead;
 
-use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{InLocale, WebError};
 use crate::extract::P;
+use crate::state::AppState;
 use ecociv_app::entries;
 
 pub fn routes() -> Router<AppState> {
@@ -37,7 +37,7 @@ pub(crate) async fn api_mastheads(State(st): State<AppState>, a: Authed) -> Resu
 /// and the paragraphs only people write.
 #[utoipa::path(put, path = "/api/v1/mastheads/{kind}/{period}", params(("kind" = String, Path, description = "bulletin, assessment, work, technical"), ("period" = String, Path, description = "2024-05, 2024Q2, 2024")),
     request_body = MastheadInput,
-    responses((status = 200, body = ecociv_core::record::MastheadRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    responses((status = 200, body = ecociv_core::record::MastheadRecord), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 pub(crate) async fn api_set_masthead(
     State(st): State<AppState>,
@@ -52,7 +52,7 @@ pub(crate) async fn api_set_masthead(
 #[derive(askama::Template)]
 #[template(path = "reports.html")]
 struct ReportsPage {
-    l: crate::pages::Layout,
+    l: crate::layout::Layout,
     task_force: bool,
     /// (label, kind, period) of each document.
     documents: Vec<(String, String, String)>,
@@ -81,7 +81,7 @@ async fn page(
 ) -> Response {
     let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return crate::pages::error_page(&st, l, &uri, e),
+        Err(e) => return crate::layout::error_page(&st, l, &uri, e),
     };
     let today = st.today();
     let month = ecociv_core::todo::report_month(today);
@@ -101,7 +101,7 @@ async fn page(
     let text_keys = text_keys(doc.kind()).iter().map(|k| (*k, masthead.texts.get(*k).cloned().unwrap_or_default())).collect();
     let task_force = a.actor.can_approve(&plan);
     let page = ReportsPage {
-        l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force,
         documents,
         kind: doc.kind().into(),
@@ -110,7 +110,7 @@ async fn page(
         masthead,
         text_keys,
     };
-    crate::pages::render(&page)
+    crate::layout::render(&page)
 }
 
 #[derive(serde::Deserialize)]
@@ -143,7 +143,7 @@ async fn masthead_form(
     crate::extract::F(f): crate::extract::F<MastheadForm>,
 ) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
-        return crate::pages::error_page(&st, l, &uri, e);
+        return crate::layout::error_page(&st, l, &uri, e);
     }
     let keys = text_keys(&f.kind);
     let texts = [("assessment", &f.assessment), ("measures", &f.measures), ("requirements", &f.requirements)]
@@ -155,7 +155,7 @@ async fn masthead_form(
         MastheadInput { header_lines: f.header_lines.lines().map(String::from).collect(), number: f.number, issuer: f.issuer, issued_on: f.issued_on, texts };
     match set_masthead(&st, &a.actor, &f.kind, &f.period, &input).await {
         Ok(m) => axum::response::Redirect::to(&format!("/reports?kind={}&period={}#masthead", m.kind, m.period)).into_response(),
-        Err(e) => crate::pages::error_page(&st, l, &uri, e),
+        Err(e) => crate::layout::error_page(&st, l, &uri, e),
     }
 }
 
@@ -168,7 +168,7 @@ async fn download(
 ) -> Response {
     match download_document(&st, &a, path).await {
         Ok(r) => r,
-        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+        Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
     }
 }
 

@@ -126,3 +126,26 @@ impl IntoResponse for WebError {
         (self.status, Json(body)).into_response()
     }
 }
+
+/// The shape of every error.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct ErrorDetail {
+    /// A stable code such as `unknown_indicator`.
+    code: String,
+    /// The message in the request's language (zh-CN unless `?lang=en` or the `lang` cookie).
+    message: String,
+    /// Messages per field (query parameter or path segment).
+    fields: std::collections::BTreeMap<String, String>,
+}
+
+pub(crate) fn created<T: serde::Serialize>(v: T) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+/// The answer of a JSON read.
+pub(crate) type ApiResult<T> = Result<Json<T>, WebError>;

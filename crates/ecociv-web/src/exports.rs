@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{InLocale, WebError};
 use crate::extract::{P, Q};
+use crate::state::AppState;
 use ecociv_app::entries;
 
 pub fn routes() -> Router<AppState> {
@@ -30,7 +30,7 @@ async fn archive_download(
 ) -> Response {
     match archive_download_of(&st, &a, file).await {
         Ok(r) => r,
-        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+        Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
     }
 }
 
@@ -67,7 +67,7 @@ async fn template(
 ) -> Response {
     match template_of(&st, &a, file, q).await {
         Ok(r) => r,
-        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+        Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
     }
 }
 
@@ -115,7 +115,7 @@ async fn template_of(st: &AppState, a: &Authed, file: String, q: TemplateQuery) 
 pub(crate) fn attachment(bytes: Vec<u8>, media: &'static str, name: &str, ascii: &str) -> Response {
     let mut r = bytes.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::pages::encode(name));
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", crate::layout::encode(name));
     r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")));
     r
 }
@@ -136,7 +136,7 @@ async fn download(
 ) -> Response {
     match download_of(&st, &a, file, q).await {
         Ok(r) => r,
-        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+        Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
     }
 }
 

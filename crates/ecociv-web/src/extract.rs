@@ -6,9 +6,9 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::locale_of;
+use crate::state::AppState;
 
 /// `Query<T>` with the error shape of ecociv.
 pub struct Q<T>(pub T);
@@ -18,7 +18,7 @@ pub struct P<T>(pub T);
 
 fn reject(parts: &Parts, st: &AppState, e: WebError) -> Response {
     let l = locale_of(parts);
-    if parts.uri.path().starts_with("/api/") { e.in_locale(l).into_response() } else { crate::pages::error_page(st, l, &OriginalUri(parts.uri.clone()), e) }
+    if parts.uri.path().starts_with("/api/") { e.in_locale(l).into_response() } else { crate::layout::error_page(st, l, &OriginalUri(parts.uri.clone()), e) }
 }
 
 impl<T: DeserializeOwned + Send> FromRequestParts<AppState> for Q<T> {
@@ -100,7 +100,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for F<T> {
         let req = Request::from_parts(parts, body);
         match axum::Form::<T>::from_request(req, st).await {
             Ok(axum::Form(v)) => Ok(F(v)),
-            Err(e) => Err(crate::pages::error_page(st, l, &uri, json_error(&e.body_text()))),
+            Err(e) => Err(crate::layout::error_page(st, l, &uri, json_error(&e.body_text()))),
         }
     }
 }

@@ -14,19 +14,19 @@ use ecociv_core::access::Actor;
 use ecociv_report::import::Problem;
 use serde::Serialize;
 
-use crate::AppState;
 use crate::auth::Authed;
 use crate::error::{InLocale, WebError};
 use crate::i18n::Lang;
-use crate::pages::render;
+use crate::layout::render;
+use crate::state::AppState;
 
 // ---------- the page, the API and the marked workbook ----------
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/import", get(import_page).post(import_post).layer(axum::extract::DefaultBodyLimit::max(crate::api_loop::UPLOAD_BODY_LIMIT)))
+        .route("/import", get(import_page).post(import_post).layer(axum::extract::DefaultBodyLimit::max(crate::evidence::UPLOAD_BODY_LIMIT)))
         .route("/import/reports/{file}", get(marked_download))
-        .route("/api/v1/imports", axum::routing::post(api_import).layer(axum::extract::DefaultBodyLimit::max(crate::api_loop::UPLOAD_BODY_LIMIT)))
+        .route("/api/v1/imports", axum::routing::post(api_import).layer(axum::extract::DefaultBodyLimit::max(crate::evidence::UPLOAD_BODY_LIMIT)))
 }
 
 /// Keeps a refused import's marked workbook for its user; returns the download path.
@@ -73,7 +73,7 @@ pub struct ImportSummary {
 /// Imports a template or table sent as the request body (`.xlsx` or CSV); 200 with what was
 /// stored, or 422 with every problem and nothing stored.
 #[utoipa::path(post, path = "/api/v1/imports", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = ImportSummary), (status = 422, body = ImportSummary), (status = 413, body = crate::api::ErrorBody)),
+    responses((status = 200, body = ImportSummary), (status = 422, body = ImportSummary), (status = 413, body = crate::error::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 pub(crate) async fn api_import(State(st): State<AppState>, a: Authed, body: axum::body::Bytes) -> Result<Response, WebError> {
     a.check_csrf(None)?;
@@ -88,7 +88,7 @@ pub(crate) async fn api_import(State(st): State<AppState>, a: Authed, body: axum
 #[derive(askama::Template)]
 #[template(path = "import.html")]
 struct ImportPage {
-    l: crate::pages::Layout,
+    l: crate::layout::Layout,
     task_force: bool,
     /// The periods the template forms offer first: the month whose report is due next, last year.
     month: String,
@@ -100,10 +100,10 @@ struct ImportPage {
 async fn import_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
     let plan = match plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return crate::pages::error_page(&st, l, &uri, e),
+        Err(e) => return crate::layout::error_page(&st, l, &uri, e),
     };
     let page = ImportPage {
-        l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
         month: ecociv_core::todo::report_month(st.today()).to_string(),
         year: chrono::Datelike::year(&st.today()) - 1,
@@ -125,18 +125,18 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
                     Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
                     Ok(b) if name == "file" => file = Some((file_name, b.to_vec())),
                     Ok(_) => {}
-                    Err(_) => return crate::pages::error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+                    Err(_) => return crate::layout::error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
                 }
             }
             Ok(None) => break,
-            Err(_) => return crate::pages::error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+            Err(_) => return crate::layout::error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
         }
     }
     if let Err(e) = a.check_csrf(Some(&csrf)) {
-        return crate::pages::error_page(&st, l, &uri, e);
+        return crate::layout::error_page(&st, l, &uri, e);
     }
     let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return crate::pages::error_page(
+        return crate::layout::error_page(
             &st,
             l,
             &uri,
@@ -145,12 +145,12 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
     };
     let (plan, r) = match (plan_of(&st, &a.actor).await, imports::import(&st, &a.actor, &bytes).await) {
         (Ok(p), Ok(r)) => (p, r),
-        (Err(e), _) | (_, Err(e)) => return crate::pages::error_page(&st, l, &uri, e),
+        (Err(e), _) | (_, Err(e)) => return crate::layout::error_page(&st, l, &uri, e),
     };
     let report = if r.ok() { None } else { keep_marked(&st, &a.actor, &r, l).await };
     let status = if r.ok() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ImportPage {
-        l: crate::pages_loop::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
         month: ecociv_core::todo::report_month(st.today()).to_string(),
         year: chrono::Datelike::year(&st.today()) - 1,
@@ -169,7 +169,7 @@ async fn marked_download(
 ) -> Response {
     match marked_of(&st, &a, &file) {
         Ok(r) => r,
-        Err(e) => crate::pages::download_error(&st, &uri, &headers, &a, e),
+        Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
     }
 }
 
@@ -185,3 +185,8 @@ fn marked_of(st: &AppState, a: &Authed, file: &str) -> Result<Response, WebError
         "import-problems.xlsx",
     ))
 }
+
+/// The documented route of imports.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_import), components(schemas(ImportSummary, ProblemView)))]
+pub struct Doc;

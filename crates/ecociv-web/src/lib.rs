@@ -1,78 +1,48 @@
-//! ecociv-web: the HTTP face of ecociv. HTML pages (askama) in [`pages`], the JSON API
-//! under `/api/v1` with its OpenAPI document in [`api`], the language of a request in
-//! [`i18n`], errors in one shape in [`error`]. Handlers are thin: what they do is
-//! `ecociv-app`'s, what they show is rendered here.
+//! ecociv-web: the HTTP face of ecociv, nothing else. One module per resource holds its
+//! pages (askama templates in `templates/`) and its JSON API under `/api/v1` side by side:
+//! [`plan`], [`indicators`], [`tasks`], [`projects`], [`accounts`], [`todo`],
+//! [`observations`], [`dispatch`], [`evidence`], [`controls`], [`import`], [`exports`],
+//! [`documents`], [`dashboard`], [`assessment`], [`readiness`], [`bulletin`], [`public`].
+//! Around them: the shared [`state`], the page [`layout`], who is asking ([`auth`]), the
+//! request's language ([`i18n`]), the extractors ([`extract`]), errors in one shape
+//! ([`error`]) and the OpenAPI document ([`openapi`]). What the handlers do is `ecociv-app`'s.
 
-pub mod api;
-pub mod api_loop;
+pub mod accounts;
 pub mod assessment;
 pub mod auth;
 pub mod bulletin;
+pub mod controls;
 pub mod dashboard;
+pub mod dispatch;
 pub mod documents;
 pub mod error;
+pub mod evidence;
 pub mod exports;
 pub mod extract;
+pub mod history;
 pub mod i18n;
 pub mod import;
-pub mod pages;
-pub mod pages_loop;
+pub mod indicators;
+pub mod language;
+pub mod layout;
+pub mod observations;
+pub mod openapi;
+pub mod plan;
+pub mod projects;
 pub mod public;
 pub mod readiness;
+pub mod state;
+pub mod tasks;
+pub mod todo;
 
-use std::sync::Arc;
+pub use state::{AppState, ZoneQuery};
 
+use crate::error::WebError;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::NaiveDate;
-use ecociv_app::App;
-use ecociv_store::Store;
-use serde::Deserialize;
-
-use crate::error::WebError;
-
-/// What every handler shares: the application, and what only HTTP needs.
-#[derive(Clone)]
-pub struct AppState {
-    pub app: App,
-    /// Mark cookies Secure even without a proxy saying so (served over TLS).
-    pub secure_cookies: bool,
-}
-
-impl AppState {
-    /// A state with the default settings.
-    pub fn new(store: Arc<dyn Store>, today: Option<NaiveDate>, default_zone: &str) -> AppState {
-        AppState::of(App::new(store, today, default_zone))
-    }
-
-    /// The state of an application.
-    pub fn of(app: App) -> AppState {
-        AppState { app, secure_cookies: false }
-    }
-}
-
-impl std::ops::Deref for AppState {
-    type Target = App;
-    fn deref(&self) -> &App {
-        &self.app
-    }
-}
-
-impl std::ops::DerefMut for AppState {
-    fn deref_mut(&mut self) -> &mut App {
-        &mut self.app
-    }
-}
-
-/// `?zone=CODE`, accepted by every page and API route.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-pub struct ZoneQuery {
-    /// The zone's code (e.g. 150100); the default zone when absent.
-    pub zone: Option<String>,
-}
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
@@ -81,8 +51,17 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/app.css", get(css))
         .route("/favicon.ico", get(favicon))
         .route("/assets/favicon.svg", get(favicon))
-        .merge(pages::routes())
-        .merge(pages_loop::routes())
+        .merge(language::routes())
+        .merge(plan::routes())
+        .merge(indicators::routes())
+        .merge(tasks::routes())
+        .merge(projects::routes())
+        .merge(accounts::routes())
+        .merge(todo::routes())
+        .merge(observations::routes())
+        .merge(dispatch::routes())
+        .merge(evidence::routes())
+        .merge(controls::routes())
         .merge(public::routes())
         .merge(assessment::routes())
         .merge(dashboard::routes())
@@ -91,9 +70,8 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::routes())
         .merge(import::routes())
         .merge(documents::routes())
-        .merge(api::routes())
-        .merge(api_loop::routes())
-        .fallback(pages::not_found)
+        .merge(openapi::routes())
+        .fallback(layout::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }

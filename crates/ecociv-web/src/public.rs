@@ -15,8 +15,8 @@ use ecociv_core::projection::Method;
 use crate::error::{InLocale, WebError};
 use crate::extract::Q;
 use crate::i18n::Lang;
-use crate::pages::{Layout, error_page, render};
-use crate::{AppState, ZoneQuery};
+use crate::layout::{Layout, error_page, render};
+use crate::state::{AppState, ZoneQuery};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

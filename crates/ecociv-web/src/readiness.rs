@@ -12,12 +12,12 @@ use axum::{Json, Router};
 use ecociv_core::readiness::{Cell, Share};
 use ecociv_core::record::VetoRecord;
 
-use crate::AppState;
 use crate::auth::{Authed, MaybeAuthed};
 use crate::error::WebError;
 use crate::extract::J;
 use crate::i18n::Lang;
-use crate::pages::{Layout, error_page, render};
+use crate::layout::{Layout, error_page, render};
+use crate::state::AppState;
 use ecociv_app::entries;
 use ecociv_app::readiness::{VetoInput, record_veto};
 use ecociv_core::readiness::Readiness;
@@ -39,7 +39,7 @@ async fn list_vetoes(State(st): State<AppState>, a: Authed) -> Result<Json<Vec<V
 
 /// The task force records a veto condition.
 #[utoipa::path(post, path = "/api/v1/vetoes", request_body = VetoInput,
-    responses((status = 201, body = VetoRecord), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)),
+    responses((status = 201, body = VetoRecord), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_veto(State(st): State<AppState>, a: Authed, J(input): J<VetoInput>) -> Result<Response, WebError> {
     a.check_csrf(None)?;
@@ -76,7 +76,7 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         .map(|leaf| (leaf.code.to_string(), plan.leaf_name(leaf.code, l), r.cells.iter().filter(|c| c.leaf == leaf.code).cloned().collect()))
         .collect();
     let task_force = a.actor.can_approve(&plan);
-    let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
+    let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
     let this_year = chrono::Datelike::year(&st.today());
     let doc_years: Vec<i32> = r.years.iter().copied().filter(|y| (plan.base_year..=this_year).contains(y)).collect();
     let work_years = doc_years.iter().copied().filter(|y| *y >= plan.start_year).collect();

@@ -1269,7 +1269,7 @@ async fn templates_download_for_the_users_own_org_unit() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.bytes.starts_with(b"PK\x03\x04"));
     let cd = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
-    assert!(cd.contains("dispatch.xlsx") && cd.contains(&ecociv_web::pages::encode("市住建局")), "{cd}");
+    assert!(cd.contains("dispatch.xlsx") && cd.contains(&ecociv_web::layout::encode("市住建局")), "{cd}");
     assert_eq!(get("env", "/templates/observations.xlsx?period=2023").await.status, StatusCode::OK);
     // a region without regional indicators, a unit without indicators: nothing to fill, said so
     let r = get("tuoxian", "/templates/observations.xlsx").await;

@@ -1,0 +1,128 @@
+//! The two databases and what is common to every part of the store: the SQLite and PostgreSQL
+//! stores (how each is opened), which [`Backend`] a store talks to, the store's error with its
+//! stable codes, and [`redact`] for URLs that may carry a password. Nothing here writes the trail.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Errors of the store, with stable codes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL {0:?} is neither sqlite:// nor postgres://")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// A second entry for the same key, or a change to a row that changed meanwhile.
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// The stable code the UI translates.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::UnsupportedUrl(_) => "store.unsupported_url",
+            StoreError::Database(_) => "store.database",
+            StoreError::Migrate(_) => "store.migrate",
+            StoreError::Corrupt(_) => "store.corrupt",
+            StoreError::Conflict(_) => "store.conflict",
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The URL with any password hidden.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The SQLite store.
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+}
+
+impl SqliteStore {
+    /// Opens (and creates when missing) the SQLite file at `path`: WAL with
+    /// `synchronous = NORMAL`, foreign keys on.
+    pub(crate) async fn open(path: &str) -> Result<SqliteStore> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // with WAL, NORMAL syncs at checkpoints instead of at every commit: a crash of the
+            // process loses nothing, a power cut at most the last commits before it
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The pool, for backend-specific checks in tests.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+impl PgStore {
+    /// Opens a pool on the PostgreSQL database at `url`.
+    pub(crate) async fn open(url: &str) -> Result<PgStore> {
+        let opts = PgConnectOptions::from_str(url)?;
+        // one connection first, so that a refused or rejected connection says why
+        use sqlx::Connection;
+        sqlx::PgConnection::connect_with(&opts).await?.close().await?;
+        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
+        Ok(PgStore { pool })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_have_the_same_names_in_both_dialects() {
+        let names = |d: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{d}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(!names("sqlite").is_empty());
+        assert_eq!(names("sqlite"), names("postgres"));
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

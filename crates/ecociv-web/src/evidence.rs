@@ -1,0 +1,129 @@
+//! Evidence files of entries: reading an upload (from a page's form or a script's multipart
+//! body), and `/api/v1/evidence/{id}` to download one as uploaded.
+
+use crate::auth::Authed;
+use crate::error::WebError;
+use crate::extract::P;
+use crate::layout::error_page;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::OriginalUri;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use ecociv_app::entries::{self};
+use ecociv_core::Locale;
+
+/// The body limit of upload routes: a little above the largest accepted file, so that the
+/// file's own check answers with its clear message.
+pub const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
+
+/// Reads the one file of a multipart upload (field `file`).
+pub(crate) async fn upload(mut m: axum::extract::Multipart, l: ecociv_core::Locale) -> Result<(String, Vec<u8>), WebError> {
+    let too_large = || WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large").in_locale(l);
+    loop {
+        let field = m.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                WebError::bad_request("bad_query").field("file", &e.body_text()).in_locale(l)
+            }
+        })?;
+        let Some(field) = field else {
+            return Err(
+                WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要上传的文件", "choose a file to upload")]).in_locale(l)
+            );
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                WebError::bad_request("bad_query").field("file", &e.body_text()).in_locale(l)
+            }
+        })?;
+        return Ok((name, bytes.to_vec()));
+    }
+}
+
+/// Downloads an evidence file (for those who may see its entry).
+#[utoipa::path(get, path = "/api/v1/evidence/{id}", params(("id" = i64, Path)), responses((status = 200, description = "the file"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+pub(crate) async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, P(id): P<i64>) -> Result<Response, WebError> {
+    let plan = entries::plan_of(&st, &a.actor).await?;
+    let not_found = || WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale);
+    let e = st.store.evidence(&plan.zone.code, id).await?.ok_or_else(not_found)?;
+    let visible = match e.entity.as_str() {
+        "observation" => {
+            st.store.observation(&plan.zone.code, e.entity_id).await?.is_some_and(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, &o))
+        }
+        _ => st.store.dispatch(&plan.zone.code, e.entity_id).await?.is_some_and(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, &d)),
+    };
+    if !visible {
+        return Err(not_found());
+    }
+    let bytes = st.store.blob(&e.hash).await?.ok_or_else(not_found)?;
+    let disposition = format!("attachment; filename=\"evidence-{}\"; filename*=UTF-8''{}", e.id, crate::layout::encode(&e.file_name));
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_str(&e.media_type).unwrap_or(axum::http::HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_str(&disposition).unwrap_or(axum::http::HeaderValue::from_static("attachment")),
+    );
+    h.insert("x-content-type-options", axum::http::HeaderValue::from_static("nosniff"));
+    Ok(r)
+}
+
+/// An upload from a page: the `csrf` field, then the `file`.
+pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, entity: &str, id: i64, mut m: axum::extract::Multipart) -> Response {
+    let back = format!("/{}/{id}", if entity == "observation" { "observations" } else { "dispatch-reports" });
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match m.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or_default().to_string();
+                let file_name = f.file_name().unwrap_or_default().to_string();
+                match f.bytes().await {
+                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    Ok(b) if name == "file" => file = Some((file_name, b.to_vec())),
+                    Ok(_) => {}
+                    Err(_) => return error_page(st, l, uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return error_page(st, l, uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+        }
+    }
+    if let Err(e) = a.check_csrf(Some(&csrf)) {
+        return error_page(st, l, uri, e);
+    }
+    let Some((name, bytes)) = file else {
+        return error_page(
+            st,
+            l,
+            uri,
+            WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要上传的文件", "choose a file to upload")]),
+        );
+    };
+    match entries::attach(st, &a.actor, entity, id, &name, &bytes).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(st, l, uri, e),
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/evidence/{id}", get(get_evidence))
+}
+
+/// The documented routes of evidence.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(get_evidence), components(schemas(ecociv_core::record::EvidenceRecord)))]
+pub struct Doc;

@@ -1,0 +1,106 @@
+//! What the entry pages and the API share about an entry's decisions: its history from the
+//! audit trail (who did what, and which fields changed), the decision form, and reading a
+//! decision and its reason from a request.
+
+use crate::error::WebError;
+use crate::i18n::t;
+use crate::layout::state_label;
+use axum::http::StatusCode;
+use ecociv_app::entries::Decision;
+use ecociv_core::Locale;
+use ecociv_core::record::EntryState;
+use ecociv_core::trail::TrailEvent;
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+pub(crate) struct HistoryRow {
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    pub(crate) reason: String,
+    pub(crate) change: String,
+}
+
+/// The fields of an entry the history shows, with the label of each.
+pub(crate) const HISTORY_FIELDS: [(&str, &str); 7] = [
+    ("value", "obs.value"),
+    ("state", "todo.state"),
+    ("progress_percent", "report.progress_percent"),
+    ("investment_month_wan", "report.month_wan"),
+    ("investment_cumulative_wan", "report.cumulative_wan"),
+    ("status", "report.status"),
+    ("progress", "report.progress_text"),
+];
+
+/// A trail action (`dispatch_report.submitted`, …) in locale `l`; an unknown one as it is.
+pub(crate) fn action_label(action: &str, l: Locale) -> String {
+    crate::i18n::t_opt(l, &format!("history.{action}")).unwrap_or(action).to_string()
+}
+
+/// A field's value as the history shows it: entry states and project statuses by their labels.
+pub(crate) fn history_value(key: &str, v: Option<&serde_json::Value>, l: Locale) -> String {
+    let Some(v) = v else { return "—".into() };
+    let raw = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+    match key {
+        "state" => EntryState::parse(&raw).map(|s| state_label(s, l).to_string()).unwrap_or(raw),
+        "status" => ecociv_core::entry::ProjectStatus::parse(&raw).map(|s| s.label(l).to_string()).unwrap_or(raw),
+        _ => raw,
+    }
+}
+
+pub(crate) fn history_rows(events: &[TrailEvent], l: Locale) -> Vec<HistoryRow> {
+    events
+        .iter()
+        .map(|e| {
+            let fields = |s: &str| -> HashMap<String, serde_json::Value> { serde_json::from_str(s).unwrap_or_default() };
+            let (before, after) = (fields(&e.before), fields(&e.after));
+            let mut change: Vec<String> = Vec::new();
+            for (key, label) in HISTORY_FIELDS {
+                let (b, a) = (before.get(key), after.get(key));
+                if a.is_some() && b != a {
+                    change.push(format!("{}: {} → {}", t(l, label), history_value(key, b, l), history_value(key, a, l)));
+                }
+            }
+            HistoryRow {
+                at: e.at.chars().take(19).collect::<String>().replace('T', " "),
+                actor: e.actor.clone(),
+                action: action_label(&e.action, l),
+                reason: e.reason.clone(),
+                change: change.join(if l == Locale::En { "; " } else { "；" }),
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DecideForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) decision: String,
+    #[serde(default)]
+    pub(crate) reason: String,
+}
+
+/// A reason for returning or unlocking (empty for approving).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ReasonInput {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The reason of a decision: an empty body, or `{"reason": "…"}`.
+pub(crate) fn reason_of(body: &[u8], l: ecociv_core::Locale) -> Result<String, WebError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(String::new());
+    }
+    serde_json::from_slice::<ReasonInput>(body).map(|r| r.reason).map_err(|e| {
+        let mut w = WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "bad_json").in_locale(l);
+        w.fields.insert("body".into(), e.to_string());
+        w
+    })
+}
+
+pub(crate) fn decision(d: &str, l: ecociv_core::Locale) -> Result<Decision, WebError> {
+    Decision::parse(d).ok_or_else(|| WebError::not_found("not_found").field("decision", d).in_locale(l))
+}

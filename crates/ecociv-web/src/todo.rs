@@ -1,0 +1,124 @@
+//! `/entry`, each user's to-do list (what is due, overdue, returned; for the task force what
+//! waits for a decision and who has reported this month), rendered from `ecociv_core::todo`.
+
+use crate::auth::Authed;
+use crate::i18n::{Lang, t};
+use crate::layout::{Layout, error_page, kind_label, layout, render, state_label};
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{OriginalUri, State};
+use axum::response::Response;
+use axum::routing::get;
+use ecociv_app::entries::{self};
+use ecociv_core::Locale;
+use ecociv_core::model::Plan;
+use ecociv_core::todo::{Item, Standing, Subject};
+
+struct TodoRow {
+    what: String,
+    href: String,
+    due: String,
+    state: String,
+    class: &'static str,
+    note: String,
+}
+
+struct Completeness {
+    project: u32,
+    name: String,
+    implementers: String,
+    state: String,
+    class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "todo.html")]
+struct TodoPage {
+    l: Layout,
+    returned: Vec<TodoRow>,
+    observations: Vec<TodoRow>,
+    reports: Vec<TodoRow>,
+    pending: Vec<TodoRow>,
+    month: String,
+    completeness: Vec<Completeness>,
+    reported: usize,
+}
+
+/// One to-do item as a row: what, where to go, due date, state, style class, note.
+fn todo_row(plan: &Plan, item: &Item, l: Locale) -> TodoRow {
+    let (what, new_href) = match &item.subject {
+        Subject::Observation { indicator, year, .. } if item.due.is_some() => {
+            (format!("{indicator} {} · {year}", plan.leaf_name(indicator, l)), format!("/observations/new?indicator={indicator}&year={year}"))
+        }
+        Subject::Observation { indicator, year, region } if region.is_empty() => (format!("{indicator} · {year}"), String::new()),
+        Subject::Observation { indicator, year, region } => (format!("{indicator} · {year} {region}"), String::new()),
+        Subject::Project { number, period } if item.due.is_some() => {
+            let name = plan.project(*number).map(|p| p.name.as_str()).unwrap_or_default();
+            (format!("{number} {name} · {period}"), format!("/projects/{number}/report?period={period}"))
+        }
+        Subject::Task { number, period } if item.due.is_some() => {
+            let title = plan.task(*number).map(|x| x.title.as_str()).unwrap_or_default();
+            (format!("{} {number} {title} · {period}", t(l, "col.task")), format!("/tasks/{number}/report?period={period}"))
+        }
+        Subject::Project { number, period } => (format!("{} {number} · {period}", kind_label("project", l)), String::new()),
+        Subject::Task { number, period } => (format!("{} {number} · {period}", kind_label("task", l)), String::new()),
+    };
+    let (state, class, href) = match item.standing {
+        Standing::Sent { entity, id, state, .. } => {
+            let path = if entity == "observation" { "observations" } else { "dispatch-reports" };
+            (state_label(state, l).to_string(), state.code(), format!("/{path}/{id}"))
+        }
+        Standing::Overdue => (t(l, "todo.overdue").to_string(), "overdue", new_href),
+        Standing::Due => (t(l, "todo.due").to_string(), "due", new_href),
+    };
+    TodoRow { what, href, due: item.due.map(|d| d.to_string()).unwrap_or_default(), state, class, note: item.note.clone() }
+}
+
+async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
+    let plan = match entries::plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let todo = match ecociv_app::todo::todo(&st, &plan, &a.actor).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let rows = |items: &[Item]| items.iter().map(|i| todo_row(&plan, i, l)).collect::<Vec<_>>();
+    let late = |i: &Item| matches!(i.standing, Standing::Sent { late: true, .. });
+    let pending = todo
+        .pending
+        .iter()
+        .map(|i| {
+            let who = if i.org_unit.is_empty() { i.note.clone() } else { format!("{} · {}", i.org_unit, i.note) };
+            let note = format!("{who}{}", if late(i) { format!(" · {}", t(l, "todo.late")) } else { String::new() });
+            TodoRow { note, ..todo_row(&plan, i, l) }
+        })
+        .collect();
+    let completeness = todo
+        .completeness
+        .iter()
+        .filter_map(|i| {
+            let Subject::Project { number, .. } = i.subject else { return None };
+            let p = plan.project(number)?;
+            let row = todo_row(&plan, i, l);
+            let (state, class) = if late(i) { (format!("{} · {}", row.state, t(l, "todo.late")), "late") } else { (row.state, row.class) };
+            Some(Completeness { project: number, name: p.name.clone(), implementers: p.implementers.join("、"), state, class })
+        })
+        .collect();
+    let page = TodoPage {
+        l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        returned: rows(&todo.returned),
+        observations: rows(&todo.observations),
+        reports: rows(&todo.reports),
+        pending,
+        month: todo.month.to_string(),
+        completeness,
+        reported: todo.reported,
+    };
+    render(&page)
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/entry", get(todo))
+}
