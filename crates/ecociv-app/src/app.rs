@@ -1,5 +1,5 @@
 //! The [`App`]: the store, the clock, the settings, and what is kept in memory per zone (its
-//! plan, its computed assessments, the marked workbooks of refused imports).
+//! plan, its views, the marked workbooks of refused imports).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -13,9 +13,6 @@ use crate::error::{AppError, Result};
 
 /// The marked workbooks of the latest refused imports: (token, user, bytes), the oldest first.
 pub type MarkedWorkbooks = Arc<std::sync::Mutex<std::collections::VecDeque<(String, String, Vec<u8>)>>>;
-
-/// (zone, quarter, rules version, trail head, today): what a computed assessment depends on.
-pub type AssessmentKey = (String, String, Option<i64>, i64, NaiveDate);
 
 /// The application: what every page, API call and command shares. Cloning it is cheap (the
 /// store and the caches are shared).
@@ -36,9 +33,8 @@ pub struct App {
     pub pdf_font: Option<Arc<Vec<u8>>>,
     /// Plans by zone, as read from the store (checked against the stored hash on every use).
     plans: Arc<RwLock<HashMap<String, Arc<Plan>>>>,
-    /// Computed assessments by (zone, quarter, rules version, trail head, today): any write moves
-    /// the trail head, so a cached result is always the one the data gives.
-    pub(crate) assessments: Arc<RwLock<HashMap<AssessmentKey, ecociv_core::assessment::Assessment>>>,
+    /// What the pages show, per zone, kept for the data as it stands.
+    pub views: Arc<crate::views::Views>,
     /// The marked workbooks of the latest refused imports.
     pub marked_workbooks: MarkedWorkbooks,
 }
@@ -55,7 +51,7 @@ impl App {
             max_upload_bytes: 20 * 1024 * 1024,
             pdf_font: None,
             plans: Default::default(),
-            assessments: Default::default(),
+            views: Default::default(),
             marked_workbooks: Default::default(),
         }
     }
@@ -68,6 +64,11 @@ impl App {
     /// The plan of a zone (`None` or empty: the default zone).
     pub async fn plan(&self, zone: Option<&str>) -> Result<Plan> {
         Ok(self.plan_arc(zone).await?.as_ref().clone())
+    }
+
+    /// The versions of a zone's data (one query): what its views are valid for.
+    pub async fn versions(&self, zone: &str) -> Result<ecociv_core::record::DataVersions> {
+        Ok(self.store.data_versions(zone).await?)
     }
 
     /// The plan of a zone as last read, without asking the store (for error pages).

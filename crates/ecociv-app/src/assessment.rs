@@ -11,8 +11,11 @@ use ecociv_core::record::{AssessmentRecord, ScoringRulesRecord};
 use ecociv_core::scoring::{Quarter, ScoringRules, UnitFacts, UnitScore, score};
 use rust_decimal::Decimal;
 
+use std::sync::Arc;
+
 use crate::App;
 use crate::error::AppError;
+use crate::views::Reads;
 
 /// The rules of a version (0 is ecociv's default), or the latest.
 pub async fn rules_of(st: &App, zone: &str, version: Option<i64>) -> Result<(i64, ScoringRules), AppError> {
@@ -43,16 +46,11 @@ pub async fn facts(st: &App, plan: &Plan, quarter: Quarter, today: chrono::Naive
 
 /// A quarter's assessment with a version of the rules (the latest by default), computed once
 /// for the data as it stands.
-pub async fn assess(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Assessment, AppError> {
-    let key = (plan.zone.code.clone(), quarter.to_string(), version, st.store.trail_head(&plan.zone.code).await?, st.today());
-    if let Some(a) = st.assessments.read().expect("assessment cache").get(&key) {
-        return Ok(a.clone());
-    }
-    let a = compute(st, plan, quarter, version).await?;
-    let mut cache = st.assessments.write().expect("assessment cache");
-    cache.retain(|k, _| k.0 != key.0 || k.3 == key.3);
-    cache.insert(key, a.clone());
-    Ok(a)
+pub async fn assess(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Arc<Assessment>, AppError> {
+    let z = &plan.zone.code;
+    let id = format!("assessment/{quarter}/{version:?}/{}", st.today());
+    let reads = Reads { observations: true, dispatch: true, controls: true };
+    st.views.get(z, id, reads, st.versions(z).await?, || compute(st, plan, quarter, version)).await
 }
 
 /// Computes a quarter's assessment from the rules and the data.
@@ -84,7 +82,7 @@ pub async fn record_assessment(st: &App, actor: &Actor, quarter: Quarter, versio
         zone: plan.zone.code.clone(),
         quarter: quarter.to_string(),
         rules_version: result.rules_version,
-        result: serde_json::to_string(&result).expect("serializable"),
+        result: serde_json::to_string(&*result).expect("serializable"),
         computed_by: actor.name.clone(),
         computed_at: ecociv_store::trail::now(),
     };

@@ -14,6 +14,7 @@
 //! - [`documents`]: the official documents of the review (Word, PDF) and their mastheads.
 //! - [`archive`]: the yearly indicator archive.
 //! - [`accounts`]: passwords, sessions, tokens, sign-in and lock-out.
+//! - [`views`]: what the pages show, per zone, kept for the data as it stands.
 
 pub mod accounts;
 pub mod app;
@@ -27,6 +28,7 @@ pub mod imports;
 pub mod readiness;
 pub mod standings;
 pub mod todo;
+pub mod views;
 
-pub use app::{App, AssessmentKey, MarkedWorkbooks};
+pub use app::{App, MarkedWorkbooks};
 pub use error::{AppError, Kind, Result};

@@ -9,14 +9,23 @@ use ecociv_core::record::VetoRecord;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use std::sync::Arc;
+
 use crate::App;
 use crate::error::AppError;
+use crate::views::Reads;
 
 /// The readiness of a plan's zone, from the store.
-pub async fn readiness(st: &App, plan: &Plan) -> Result<Readiness, AppError> {
+pub async fn readiness(st: &App, plan: &Plan) -> Result<Arc<Readiness>, AppError> {
     let zone = &plan.zone.code;
-    let (observations, evidence, uppers) = (st.store.observations(zone).await?, st.store.all_evidence(zone).await?, st.store.upper_targets(zone).await?);
-    Ok(ecociv_core::readiness::readiness(plan, &observations, &evidence, &uppers, st.store.vetoes(zone).await?))
+    let reads = Reads { observations: true, dispatch: false, controls: true };
+    st.views
+        .get(zone, "readiness".into(), reads, st.versions(zone).await?, || async {
+            let (observations, evidence, uppers) =
+                (st.store.observations(zone).await?, st.store.all_evidence(zone).await?, st.store.upper_targets(zone).await?);
+            Ok(ecociv_core::readiness::readiness(plan, &observations, &evidence, &uppers, st.store.vetoes(zone).await?))
+        })
+        .await
 }
 
 /// A veto condition as the task force records it.

@@ -11,14 +11,23 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use std::sync::Arc;
+
 use crate::App;
 use crate::error::AppError;
+use crate::views::Reads;
 
 /// The approved zone values and assigned targets of a plan, and where each leaf stands.
-pub async fn approved_standings(st: &App, plan: &Plan, l: Locale, method: Method) -> Result<Vec<LeafStanding>, AppError> {
+pub async fn approved_standings(st: &App, plan: &Plan, l: Locale, method: Method) -> Result<Arc<Vec<LeafStanding>>, AppError> {
     let z = &plan.zone.code;
-    let as_of = crate::entries::settings_of(st, z).await?.projection_year(st.today());
-    Ok(ecociv_report::approved_standings(plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, as_of, method, l))
+    let id = format!("standings/{method:?}/{}/{}", l.tag(), st.today());
+    let reads = Reads { observations: true, dispatch: false, controls: true };
+    st.views
+        .get(z, id, reads, st.versions(z).await?, || async {
+            let as_of = crate::entries::settings_of(st, z).await?.projection_year(st.today());
+            Ok(ecociv_report::approved_standings(plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, as_of, method, l))
+        })
+        .await
 }
 
 /// A project's progress from its latest approved monthly report.
@@ -37,27 +46,33 @@ pub struct ProjectProgress {
     pub budget_yi: String,
 }
 
-pub async fn project_progress(st: &App, plan: &Plan) -> Result<Vec<ProjectProgress>, AppError> {
-    let reports = st.store.dispatch_reports(&plan.zone.code).await?;
-    Ok(plan
-        .projects
-        .iter()
-        .map(|p| {
-            let latest = reports
+pub async fn project_progress(st: &App, plan: &Plan) -> Result<Arc<Vec<ProjectProgress>>, AppError> {
+    let z = &plan.zone.code;
+    let reads = Reads { observations: false, dispatch: true, controls: false };
+    st.views
+        .get(z, "project_progress".into(), reads, st.versions(z).await?, || async {
+            let reports = st.store.dispatch_reports(&plan.zone.code).await?;
+            Ok(plan
+                .projects
                 .iter()
-                .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state == EntryState::Approved)
-                .max_by(|a, b| a.period.cmp(&b.period));
-            let yi = |wan: &str| wan.parse::<Decimal>().map(|w| (w / Decimal::from(10_000)).normalize().to_string()).unwrap_or_default();
-            ProjectProgress {
-                number: p.number,
-                name: p.name.clone(),
-                implementers: p.implementers.clone(),
-                period: latest.map(|r| r.period.clone()).unwrap_or_default(),
-                status: latest.map(|r| r.status.clone()).unwrap_or_default(),
-                progress_percent: latest.map(|r| r.progress_percent.clone()).unwrap_or_default(),
-                investment_yi: latest.map(|r| yi(&r.investment_cumulative_wan)).unwrap_or_default(),
-                budget_yi: p.budget.as_ref().map(|b| b.yi.to_string()).unwrap_or_default(),
-            }
+                .map(|p| {
+                    let latest = reports
+                        .iter()
+                        .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state == EntryState::Approved)
+                        .max_by(|a, b| a.period.cmp(&b.period));
+                    let yi = |wan: &str| wan.parse::<Decimal>().map(|w| (w / Decimal::from(10_000)).normalize().to_string()).unwrap_or_default();
+                    ProjectProgress {
+                        number: p.number,
+                        name: p.name.clone(),
+                        implementers: p.implementers.clone(),
+                        period: latest.map(|r| r.period.clone()).unwrap_or_default(),
+                        status: latest.map(|r| r.status.clone()).unwrap_or_default(),
+                        progress_percent: latest.map(|r| r.progress_percent.clone()).unwrap_or_default(),
+                        investment_yi: latest.map(|r| yi(&r.investment_cumulative_wan)).unwrap_or_default(),
+                        budget_yi: p.budget.as_ref().map(|b| b.yi.to_string()).unwrap_or_default(),
+                    }
+                })
+                .collect())
         })
-        .collect())
+        .await
 }

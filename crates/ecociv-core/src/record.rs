@@ -320,3 +320,18 @@ impl MastheadRecord {
         serde_json::to_string(self).expect("serializable")
     }
 }
+
+/// The versions of a zone's data by kind, each moved by every write of that kind in the same
+/// transaction: what a view computed from that data is valid for. Accounts have none, so a
+/// sign-in changes no view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct DataVersions {
+    /// Observations and assigned targets.
+    pub observations: i64,
+    /// Dispatch reports.
+    pub dispatch: i64,
+    /// Settings, periods, evidence, scoring rules, recorded assessments, vetoes, mastheads.
+    pub controls: i64,
+    /// The plan itself.
+    pub plan: i64,
+}

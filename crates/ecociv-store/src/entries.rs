@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use crate::db::{PgStore, Result, SqliteStore, StoreError};
-use crate::trail::{append_event, begin_write, event, write_head};
+use crate::trail::{append_event, begin_write, bump_version, event, write_head};
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 
 /// The entries of the data loop.
@@ -410,6 +410,12 @@ macro_rules! entries_impl {
                     }
                 }
                 write_head!(tx, zone, head);
+                for kind in ["observations", "dispatch"] {
+                    let of_kind = |w: &EntryWrite| matches!(w, EntryWrite::NewObservation(_) | EntryWrite::Observation { .. }) == (kind == "observations");
+                    if writes.iter().any(of_kind) {
+                        bump_version!(tx, zone, kind);
+                    }
+                }
                 tx.commit().await?;
                 Ok(writes.len())
             }

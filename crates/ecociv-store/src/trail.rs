@@ -57,6 +57,9 @@ macro_rules! append_event {
         let mut head: Option<Option<(i64, String)>> = None;
         let ev = $crate::trail::append_event!($tx, $ev, head);
         $crate::trail::write_head!($tx, &ev.zone, head);
+        if let Some(kind) = $crate::trail::data_kind(&ev.entity) {
+            $crate::trail::bump_version!($tx, &ev.zone, kind);
+        }
         ev
     }};
     ($tx:expr, $ev:expr, $head:ident) => {{
@@ -106,12 +109,40 @@ macro_rules! write_head {
         }
     }};
 }
+/// Moves the zone's version of a kind of data (see [`data_kind`]) inside the transaction.
+macro_rules! bump_version {
+    ($tx:expr, $zone:expr, $kind:expr) => {{
+        sqlx::query(
+            "INSERT INTO data_versions (zone_code, kind, version) VALUES ($1, $2, 1)
+             ON CONFLICT (zone_code, kind) DO UPDATE SET version = data_versions.version + 1",
+        )
+        .bind($zone)
+        .bind($kind)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
 pub(crate) use append_event;
+pub(crate) use bump_version;
 pub(crate) use write_head;
+
+/// The kind of data a trail entity belongs to, whose version its writes move; `None` for
+/// accounts, tokens and sign-ins, which change no view.
+pub fn data_kind(entity: &str) -> Option<&'static str> {
+    match entity {
+        "observation" | "upper_target" => Some("observations"),
+        "dispatch_report" => Some("dispatch"),
+        "zone_settings" | "period" | "evidence" | "scoring_rules" | "assessment" | "veto" | "masthead" => Some("controls"),
+        "plan" => Some("plan"),
+        _ => None,
+    }
+}
 
 /// Appending to and reading the trail.
 #[async_trait::async_trait]
 pub trait TrailStore: Send + Sync {
+    /// The zone's versions of each kind of data (one query; zero for a kind never written).
+    async fn data_versions(&self, zone: &str) -> crate::Result<ecociv_core::record::DataVersions>;
     /// Appends one event on its own (a login, a failed login).
     async fn record(&self, ev: TrailEvent) -> Result<TrailEvent>;
     /// Every event of a zone, in order.
@@ -173,6 +204,22 @@ macro_rules! trail_impl {
                     .fetch_all(&self.pool)
                     .await?;
                 Ok(rows.into_iter().map(|(e, i)| format!("{e}/{i}")).collect())
+            }
+
+            async fn data_versions(&self, zone: &str) -> Result<ecociv_core::record::DataVersions> {
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT kind, version FROM data_versions WHERE zone_code = $1").bind(zone).fetch_all(&self.pool).await?;
+                let mut v = ecociv_core::record::DataVersions::default();
+                for (kind, n) in rows {
+                    match kind.as_str() {
+                        "observations" => v.observations = n,
+                        "dispatch" => v.dispatch = n,
+                        "controls" => v.controls = n,
+                        "plan" => v.plan = n,
+                        _ => {}
+                    }
+                }
+                Ok(v)
             }
 
             async fn trail_head(&self, zone: &str) -> Result<i64> {

@@ -37,7 +37,8 @@ on_both!(
     entries_are_unique_and_versioned,
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
-    verify_catches_tampering
+    verify_catches_tampering,
+    data_versions_move_with_their_writes_only
 );
 
 async fn plan_round_trips_exactly(db: &TestDb) {
@@ -337,4 +338,40 @@ async fn mastheads_are_kept_per_document(db: &TestDb) {
     assert_eq!((trail[before + 1].action.as_str(), trail[before + 1].entity_id.as_str()), ("masthead.updated", "technical/2024"));
     assert!(trail[before + 1].before.contains("〔2025〕1号"), "the trail keeps what was replaced");
     assert!(db.store.verify("150100").await.unwrap().ok());
+}
+
+async fn data_versions_move_with_their_writes_only(db: &TestDb) {
+    use ecociv_core::record::DataVersions;
+    assert_eq!(db.store.data_versions("150100").await.unwrap(), DataVersions::default(), "nothing written yet");
+    loaded(db).await;
+    let v0 = db.store.data_versions("150100").await.unwrap();
+    assert_eq!(v0, DataVersions { plan: 1, ..DataVersions::default() });
+    // accounts and sign-ins move no version
+    let alice = user("alice", "市生态环境局", Role::Department);
+    db.store.create_user(&alice, "cli").await.unwrap();
+    db.store.update_user(&alice, &UserRecord { failed_logins: 1, ..alice.clone() }, "user.login_failed", "alice", "").await.unwrap();
+    db.store.record(ecociv_store::trail::event("150100", "alice", "user.login", "login", "alice", "", "", "")).await.unwrap();
+    assert_eq!(db.store.data_versions("150100").await.unwrap(), v0);
+    // an observation moves its kind only, and a refused write moves nothing
+    let o = db.store.insert_observation(&obs("7.1", 2023, "86.2"), "alice").await.unwrap();
+    let v1 = db.store.data_versions("150100").await.unwrap();
+    assert_eq!(v1, DataVersions { observations: 1, ..v0 });
+    assert!(db.store.insert_observation(&obs("7.1", 2023, "80"), "alice").await.is_err());
+    assert_eq!(db.store.data_versions("150100").await.unwrap(), v1);
+    // a batch moves each kind it writes once
+    let batch = [
+        EntryWrite::NewDispatch(report(4, "2024-05")),
+        EntryWrite::NewDispatch(report(4, "2024-06")),
+        EntryWrite::Observation {
+            before: Box::new(o.clone()),
+            after: Box::new(ObservationRecord { value: "87".into(), ..o }),
+            action: "observation.resubmitted".into(),
+            reason: String::new(),
+        },
+    ];
+    db.store.write_entries("150100", &batch, "alice").await.unwrap();
+    let v2 = db.store.data_versions("150100").await.unwrap();
+    assert_eq!(v2, DataVersions { observations: 2, dispatch: 1, ..v1 });
+    // the versions are the zone's own
+    assert_eq!(db.store.data_versions("999999").await.unwrap(), DataVersions::default());
 }

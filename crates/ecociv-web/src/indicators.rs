@@ -99,7 +99,7 @@ async fn indicator_page(
         ecociv_core::projection::Method::Linear => t(l, "indicator.projection_note_linear"),
     };
     let standings: Vec<_> = match ecociv_app::standings::approved_standings(&st, &plan, l, method).await {
-        Ok(all) => all.into_iter().filter(|s| s.indicator == ind.code).collect(),
+        Ok(all) => all.iter().filter(|s| s.indicator == ind.code).cloned().collect(),
         Err(e) => return error_page(&st, l, &uri, e),
     };
     let after_deadline = standings.iter().any(|s| s.projection.final_status.is_some());

@@ -35,14 +35,14 @@ pub struct StandingQuery {
 
 /// Approved indicator values with their status and projection (no sign-in).
 #[utoipa::path(get, path = "/api/v1/public/indicators", params(StandingQuery), responses((status = 200, body = [LeafStanding])))]
-async fn public_indicators(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<StandingQuery>) -> Result<Json<Vec<LeafStanding>>, WebError> {
+async fn public_indicators(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<StandingQuery>) -> Result<Json<std::sync::Arc<Vec<LeafStanding>>>, WebError> {
     let plan = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
     Ok(Json(approved_standings(&st, &plan, l, q.method.unwrap_or_default()).await?))
 }
 
 /// Project progress from approved monthly reports (no sign-in).
 #[utoipa::path(get, path = "/api/v1/public/projects", params(ZoneQuery), responses((status = 200, body = [ProjectProgress])))]
-async fn public_projects(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> Result<Json<Vec<ProjectProgress>>, WebError> {
+async fn public_projects(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> Result<Json<std::sync::Arc<Vec<ProjectProgress>>>, WebError> {
     let plan = st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?;
     Ok(Json(project_progress(&st, &plan).await?))
 }
@@ -52,8 +52,8 @@ async fn public_projects(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<Zone
 struct PortalPage {
     l: Layout,
     title: String,
-    standings: Vec<LeafStanding>,
-    projects: Vec<ProjectProgress>,
+    standings: std::sync::Arc<Vec<LeafStanding>>,
+    projects: std::sync::Arc<Vec<ProjectProgress>>,
 }
 
 async fn portal(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q): Q<ZoneQuery>) -> Response {

@@ -27,7 +27,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[utoipa::path(get, path = "/api/v1/readiness", responses((status = 200, body = Readiness)), security(("bearer" = []), ("cookie" = [])))]
-async fn api_readiness(State(st): State<AppState>, a: Authed) -> Result<Json<Readiness>, WebError> {
+async fn api_readiness(State(st): State<AppState>, a: Authed) -> Result<Json<std::sync::Arc<Readiness>>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await?;
     Ok(Json(ecociv_app::readiness::readiness(&st, &plan).await?))
 }
@@ -57,7 +57,7 @@ struct ReadinessPage {
     /// work report (from the plan's start).
     doc_years: Vec<i32>,
     work_years: Vec<i32>,
-    r: Readiness,
+    r: std::sync::Arc<Readiness>,
     rows: Vec<(String, String, Vec<Cell>)>,
 }
 

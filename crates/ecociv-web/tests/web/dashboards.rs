@@ -163,3 +163,34 @@ async fn an_error_page_for_a_signed_in_user_knows_the_user_and_the_zone() {
     assert!(Html::parse_document(&body).select(&sel("#login-link")).next().is_some());
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn kept_views_show_a_write_to_the_very_next_request() {
+    let app = signed().await;
+    let value_of = |body: &str| -> Option<String> {
+        let all: Value = serde_json::from_str(body).unwrap();
+        let leaf = all.as_array().unwrap().iter().find(|s| s["code"] == "7.1").cloned().unwrap();
+        leaf["years"].as_array().unwrap().iter().find(|y| y["year"] == 2023).map(|y| y["value"].as_str().unwrap_or_default().to_string())
+    };
+    let ready = |body: &str| -> bool {
+        let r: Value = serde_json::from_str(body).unwrap();
+        r["cells"].as_array().unwrap().iter().any(|c| c["leaf"] == "7.1" && c["year"] == 2023 && c["approved"] == true)
+    };
+    // the views are computed and kept
+    let (_, before) = send(&app, None, "GET", "/api/v1/public/indicators", None).await;
+    assert_eq!(value_of(&before), None);
+    let (_, r) = send(&app, Some("tf"), "GET", "/api/v1/readiness", None).await;
+    assert!(!ready(&r));
+    let body = json!({"indicator": "7.1", "year": 2023, "value": "88.5", "comment": "监测站年报"});
+    let (status, created) = send(&app, Some("env"), "POST", "/api/v1/observations", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = serde_json::from_str::<Value>(&created).unwrap()["id"].as_i64().unwrap();
+    // a submitted value is not public yet
+    assert_eq!(value_of(&send(&app, None, "GET", "/api/v1/public/indicators", None).await.1), None);
+    let (status, _) = send(&app, Some("tf"), "POST", &format!("/api/v1/observations/{id}/approve"), Some(json!({"reason": ""}))).await;
+    assert_eq!(status, StatusCode::OK);
+    // the next request after the approval sees it, on every view that reads observations
+    assert_eq!(value_of(&send(&app, None, "GET", "/api/v1/public/indicators", None).await.1).as_deref(), Some("88.5"));
+    assert!(ready(&send(&app, Some("tf"), "GET", "/api/v1/readiness", None).await.1));
+    app.db.cleanup().await;
+}
