@@ -61,11 +61,6 @@ impl App {
         self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
-    /// The plan of a zone (`None` or empty: the default zone).
-    pub async fn plan(&self, zone: Option<&str>) -> Result<Plan> {
-        Ok(self.plan_arc(zone).await?.as_ref().clone())
-    }
-
     /// The versions of a zone's data (one query): what its views are valid for.
     pub async fn versions(&self, zone: &str) -> Result<ecociv_core::record::DataVersions> {
         Ok(self.store.data_versions(zone).await?)
@@ -76,8 +71,9 @@ impl App {
         self.plans.read().expect("plan cache").get(zone).cloned()
     }
 
-    /// The plan of a zone, shared: kept while its hash is the stored one.
-    pub async fn plan_arc(&self, zone: Option<&str>) -> Result<Arc<Plan>> {
+    /// The plan of a zone (`None` or empty: the default zone), shared: kept while its hash is
+    /// the stored one.
+    pub async fn plan(&self, zone: Option<&str>) -> Result<Arc<Plan>> {
         let code = zone.filter(|z| !z.is_empty()).unwrap_or(&self.default_zone);
         let Some(hash) = self.store.plan_hash(code).await? else {
             return Err(if zone.is_some() { AppError::not_found("unknown_zone").field("zone", code) } else { AppError::not_found("no_plan") });

@@ -16,6 +16,7 @@ use ecociv_store::EntryWrite;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use utoipa::ToSchema;
 
 use crate::App;
@@ -58,7 +59,7 @@ impl Decision {
 }
 
 /// The plan of the actor's zone.
-pub async fn plan_of(st: &App, actor: &Actor) -> Result<Plan, AppError> {
+pub async fn plan_of(st: &App, actor: &Actor) -> Result<Arc<Plan>, AppError> {
     st.plan(Some(&actor.zone)).await
 }
 
@@ -97,7 +98,7 @@ fn period_locked(period: &str) -> AppError {
 /// each other as the store will. Forms plan one write, imports many; both go through the
 /// same rights and checks here, and hand the writes to the store.
 pub struct Ledger {
-    pub plan: Plan,
+    pub plan: Arc<Plan>,
     settings: ZoneSettings,
     periods: Periods,
     today: NaiveDate,
@@ -108,6 +109,14 @@ pub struct Ledger {
     reports: HashMap<(String, i64, String), BTreeMap<String, DispatchRecord>>,
 }
 
+/// The rows a form's write reads.
+pub enum Rows<'a> {
+    /// The series of one indicator and region (empty: the zone).
+    Series { indicator: &'a str, region: &'a str },
+    /// The reports of one project or task.
+    Reports { kind: &'static str, number: u32 },
+}
+
 /// The key of a subject's reports in the ledger.
 fn report_key(kind: &str, subject: i64, org_unit: &str) -> (String, i64, String) {
     (kind.to_string(), subject, if kind == "project" { String::new() } else { org_unit.to_string() })
@@ -116,16 +125,8 @@ fn report_key(kind: &str, subject: i64, org_unit: &str) -> (String, i64, String)
 impl Ledger {
     /// Loads what the zone holds: its observations and/or its dispatch reports.
     pub async fn load(st: &App, actor: &Actor, observations: bool, dispatch: bool) -> Result<Ledger, AppError> {
-        let plan = plan_of(st, actor).await?;
-        let z = plan.zone.code.clone();
-        let mut ledger = Ledger {
-            settings: settings_of(st, &z).await?,
-            periods: periods_of(st, &z).await?,
-            today: st.today(),
-            series: HashMap::new(),
-            reports: HashMap::new(),
-            plan,
-        };
+        let mut ledger = Ledger::empty(st, actor).await?;
+        let z = ledger.plan.zone.code.clone();
         if observations {
             for o in st.store.observations(&z).await? {
                 ledger.series.entry((o.indicator.clone(), o.region.clone())).or_default().insert(o.year, o);
@@ -139,13 +140,53 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// The ledger with only the rows a form's write reads: the series of one indicator and
+    /// region, or the reports of one project or task.
+    pub async fn load_for(st: &App, actor: &Actor, rows: Rows<'_>) -> Result<Ledger, AppError> {
+        let mut ledger = Ledger::empty(st, actor).await?;
+        let z = ledger.plan.zone.code.clone();
+        match rows {
+            Rows::Series { indicator, region } => {
+                let region = ledger.region_name(Some(region)).unwrap_or_default();
+                for o in st.store.observation_series(&z, indicator.trim(), &region).await? {
+                    ledger.series.entry((o.indicator.clone(), o.region.clone())).or_default().insert(o.year, o);
+                }
+            }
+            Rows::Reports { kind, number } => {
+                for d in st.store.subject_reports(&z, kind, i64::from(number)).await? {
+                    ledger.reports.entry(report_key(&d.kind, d.subject, &d.org_unit)).or_default().insert(d.period.clone(), d);
+                }
+            }
+        }
+        Ok(ledger)
+    }
+
+    /// A region as the plan names it (an alias or another spelling read as the org unit).
+    fn region_name(&self, region: Option<&str>) -> Option<String> {
+        let plan = &self.plan;
+        region.map(str::trim).filter(|r| !r.is_empty()).map(|r| plan.org_unit(r).map(|o| o.name.clone()).unwrap_or_else(|| r.to_string()))
+    }
+
+    /// The zone's plan, settings and periods, and no entries yet.
+    async fn empty(st: &App, actor: &Actor) -> Result<Ledger, AppError> {
+        let plan = st.plan(Some(&actor.zone)).await?;
+        let z = plan.zone.code.clone();
+        Ok(Ledger {
+            settings: settings_of(st, &z).await?,
+            periods: periods_of(st, &z).await?,
+            today: st.today(),
+            series: HashMap::new(),
+            reports: HashMap::new(),
+            plan,
+        })
+    }
+
     /// The write an observation makes, `None` when the stored one already says the same;
     /// `version` is the one the sender saw (a template's), and a stored entry that moved
     /// since then and says otherwise is a conflict.
     pub fn observation(&mut self, actor: &Actor, input: &ObservationInput, version: Option<i64>) -> Result<Option<EntryWrite>, AppError> {
+        let region = self.region_name(input.region.as_deref());
         let plan = &self.plan;
-        let region =
-            input.region.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(|r| plan.org_unit(r).map(|o| o.name.clone()).unwrap_or_else(|| r.to_string()));
         // rights first: only departments and regions enter values, and only their own
         if !matches!(actor.role, ecociv_core::access::Role::Department | ecociv_core::access::Role::Region) {
             return Err(AppError::forbidden());
@@ -392,7 +433,8 @@ impl Stored {
 
 /// Submits an observation, or sends a returned one again.
 pub async fn submit_observation(st: &App, actor: &Actor, input: &ObservationInput) -> Result<ObservationRecord, AppError> {
-    let write = Ledger::load(st, actor, true, false).await?.observation(actor, input, None)?;
+    let rows = Rows::Series { indicator: &input.indicator, region: input.region.as_deref().unwrap_or_default() };
+    let write = Ledger::load_for(st, actor, rows).await?.observation(actor, input, None)?;
     match store_one(st, actor, write).await? {
         Stored::Observation(o) => Ok(o),
         Stored::Dispatch(_) => unreachable!("an observation plans an observation"),
@@ -401,13 +443,13 @@ pub async fn submit_observation(st: &App, actor: &Actor, input: &ObservationInpu
 
 /// Submits a project's monthly report.
 pub async fn submit_project_report(st: &App, actor: &Actor, number: u32, input: &ProjectReportInput) -> Result<DispatchRecord, AppError> {
-    let write = Ledger::load(st, actor, false, true).await?.project_report(actor, number, input, None)?;
+    let write = Ledger::load_for(st, actor, Rows::Reports { kind: "project", number }).await?.project_report(actor, number, input, None)?;
     Ok(store_one(st, actor, write).await?.dispatch())
 }
 
 /// Submits a task's monthly report.
 pub async fn submit_task_report(st: &App, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<DispatchRecord, AppError> {
-    let write = Ledger::load(st, actor, false, true).await?.task_report(actor, number, input)?;
+    let write = Ledger::load_for(st, actor, Rows::Reports { kind: "task", number }).await?.task_report(actor, number, input)?;
     Ok(store_one(st, actor, write).await?.dispatch())
 }
 

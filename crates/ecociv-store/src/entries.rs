@@ -25,6 +25,9 @@ pub trait EntryStore: Send + Sync {
     ) -> Result<ObservationRecord>;
     async fn observation(&self, zone: &str, id: i64) -> Result<Option<ObservationRecord>>;
     async fn observations(&self, zone: &str) -> Result<Vec<ObservationRecord>>;
+    /// The observations of one indicator (or sub-indicator) and region (empty: the zone), by
+    /// year: what a form's checks of a new value read.
+    async fn observation_series(&self, zone: &str, indicator: &str, region: &str) -> Result<Vec<ObservationRecord>>;
     async fn set_upper_target(&self, t: &UpperTargetRecord, actor: &str) -> Result<()>;
     async fn upper_targets(&self, zone: &str) -> Result<Vec<UpperTargetRecord>>;
     async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord>;
@@ -32,6 +35,9 @@ pub trait EntryStore: Send + Sync {
     async fn dispatch(&self, zone: &str, id: i64) -> Result<Option<DispatchRecord>>;
     /// All dispatch reports of a zone, by kind, subject and period.
     async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>>;
+    /// The dispatch reports of one project or task (`kind` `project` or `task`), by org unit and
+    /// period: what a form's checks of a new report read.
+    async fn subject_reports(&self, zone: &str, kind: &str, subject: i64) -> Result<Vec<DispatchRecord>>;
     /// Stores every write or none (one transaction), each on the trail as its own write would
     /// be: the base of an import. A conflict anywhere (an entry that exists, a version that
     /// moved) rolls all of it back.
@@ -326,6 +332,22 @@ macro_rules! entries_impl {
                 Ok(out)
             }
 
+            async fn observation_series(&self, zone: &str, indicator: &str, region: &str) -> Result<Vec<ObservationRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {OBS_COLS} FROM observations WHERE zone_code = $1 AND indicator_code = $2 AND region = $3 ORDER BY year"
+                )))
+                .bind(zone)
+                .bind(indicator)
+                .bind(region)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::new();
+                for r in rows {
+                    out.push(obs_from_row!(r));
+                }
+                Ok(out)
+            }
+
             async fn set_upper_target(&self, t: &UpperTargetRecord, actor: &str) -> Result<()> {
                 let mut tx = begin_write!(self.pool, &t.zone);
                 let before: Option<(String, String, String)> =
@@ -430,6 +452,22 @@ macro_rules! entries_impl {
                     Some(r) => Some(dispatch_from_row!(r)),
                     None => None,
                 })
+            }
+
+            async fn subject_reports(&self, zone: &str, kind: &str, subject: i64) -> Result<Vec<DispatchRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DISPATCH_COLS} FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 AND subject = $3 ORDER BY org_unit, period"
+                )))
+                .bind(zone)
+                .bind(kind)
+                .bind(subject)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::new();
+                for r in rows {
+                    out.push(dispatch_from_row!(r));
+                }
+                Ok(out)
             }
 
             async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>> {

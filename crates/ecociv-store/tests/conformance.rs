@@ -209,6 +209,14 @@ async fn entries_are_unique_and_versioned(db: &TestDb) {
     db.store.insert_dispatch(&report(4, "2024-06"), "bob").await.unwrap();
     assert_eq!(db.store.dispatch_reports("150100").await.unwrap().len(), 2);
     assert_eq!(db.store.dispatch("150100", r.id).await.unwrap().unwrap(), r);
+    // what a form reads: one series, one subject's reports
+    assert_eq!(db.store.observation_series("150100", "7.1", "").await.unwrap(), vec![a.clone()]);
+    assert_eq!(db.store.observation_series("150100", "7.1", "托克托县").await.unwrap().len(), 1);
+    assert!(db.store.observation_series("150100", "7.2", "").await.unwrap().is_empty());
+    assert!(db.store.observation_series("999999", "7.1", "").await.unwrap().is_empty(), "rows belong to their zone");
+    let periods: Vec<String> = db.store.subject_reports("150100", "project", 4).await.unwrap().into_iter().map(|d| d.period).collect();
+    assert_eq!(periods, vec!["2024-05", "2024-06"]);
+    assert!(db.store.subject_reports("150100", "task", 4).await.unwrap().is_empty());
     let history = db.store.trail_for("150100", "observation", &o.id.to_string()).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["observation.submitted", "observation.approved"]);
     assert_eq!(history[1].before, history[0].after);

@@ -36,7 +36,7 @@ struct LoginPage {
 async fn login_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q): Q<BackQuery>) -> Response {
     let plan = st.plan(None).await.ok();
     let back = q.back.filter(|b| is_local_path(b)).unwrap_or_else(|| "/entry".into());
-    render(&LoginPage { l: layout(&st, l, &uri, plan.as_ref(), None).await, back, name: String::new(), error: String::new() })
+    render(&LoginPage { l: layout(&st, l, &uri, plan.as_deref(), None).await, back, name: String::new(), error: String::new() })
 }
 
 #[derive(Deserialize)]
@@ -71,7 +71,7 @@ async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
         Login::Wrong => t(l, "login.wrong").to_string(),
         Login::Locked(until) => tf(l, "login.locked", &[("until", until.chars().take(16).collect::<String>().replace('T', " "))]),
     };
-    let page = LoginPage { l: layout(&st, l, &uri, plan.as_ref(), None).await, back, name: f.name, error };
+    let page = LoginPage { l: layout(&st, l, &uri, plan.as_deref(), None).await, back, name: f.name, error };
     (StatusCode::UNAUTHORIZED, render(&page)).into_response()
 }
 
@@ -103,7 +103,7 @@ struct PasswordPage {
 
 async fn password_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
     let plan = st.plan(Some(&a.actor.zone)).await.ok();
-    render(&PasswordPage { l: layout(&st, l, &uri, plan.as_ref(), Some(&a)).await, errors: vec![], done: false })
+    render(&PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors: vec![], done: false })
 }
 
 #[derive(Deserialize)]
@@ -138,7 +138,7 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         errors.push(t(l, "password.mismatch").to_string());
     }
     if !errors.is_empty() {
-        let page = PasswordPage { l: layout(&st, l, &uri, plan.as_ref(), Some(&a)).await, errors, done: false };
+        let page = PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors, done: false };
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
     }
     let result = async {
@@ -152,7 +152,7 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     .await;
     match result {
         Ok(id) => {
-            let page = PasswordPage { l: layout(&st, l, &uri, plan.as_ref(), Some(&a)).await, errors: vec![], done: true };
+            let page = PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors: vec![], done: true };
             let mut r = render(&page);
             let cookie = auth::session_cookie(&id, auth::is_tls(&headers, &st), st.idle_minutes);
             r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii"));

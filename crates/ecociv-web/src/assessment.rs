@@ -45,7 +45,12 @@ struct RulesQuery {
 /// A quarter's assessment, computed from the rules and the data (`?rules=N` for another version).
 #[utoipa::path(get, path = "/api/v1/assessments/{quarter}", params(("quarter" = String, Path, description = "2024Q2"), ("rules" = Option<i64>, Query)),
     responses((status = 200, body = Assessment), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
-async fn get_assessment(State(st): State<AppState>, a: Authed, P(quarter): P<String>, Q(q): Q<RulesQuery>) -> Result<Json<std::sync::Arc<Assessment>>, WebError> {
+async fn get_assessment(
+    State(st): State<AppState>,
+    a: Authed,
+    P(quarter): P<String>,
+    Q(q): Q<RulesQuery>,
+) -> Result<Json<std::sync::Arc<Assessment>>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await?;
     let quarter = quarter_of(&quarter, a.locale)?;
     Ok(Json(assess(&st, &plan, quarter, q.rules).await.map_err(|e| e.in_locale(a.locale))?))

@@ -127,7 +127,7 @@ async fn indicator_page(
 /// The indicators with their sub-indicators, targets, leads and data providers.
 #[utoipa::path(get, path = "/api/v1/indicators", params(ZoneQuery), responses((status = 200, body = [Indicator]), (status = 404, body = ErrorBody)))]
 async fn indicators(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Indicator>> {
-    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.indicators))
+    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.indicators.clone()))
 }
 
 /// An indicator with the tasks and projects that serve it and its findings.

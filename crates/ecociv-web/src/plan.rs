@@ -44,7 +44,7 @@ struct DomainRow {
 #[template(path = "overview.html")]
 struct OverviewPage {
     l: Layout,
-    plan: Plan,
+    plan: std::sync::Arc<Plan>,
     standing: String,
     ended: bool,
     phases: Vec<PhaseView>,
@@ -153,7 +153,7 @@ struct FindingsPage {
 async fn findings_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let count = tf(l, "findings.count", &[("n", plan.findings.len().to_string())]);
-    render(&FindingsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), findings: plan.findings, count })
+    render(&FindingsPage { l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m), findings: plan.findings.clone(), count })
 }
 
 /// The zones that have a plan.
@@ -164,7 +164,7 @@ async fn zones(State(st): State<AppState>) -> ApiResult<Vec<Zone>> {
 
 /// The whole plan of the zone, as loaded (the same document as `ecociv plan export --format json`).
 #[utoipa::path(get, path = "/api/v1/plan", params(ZoneQuery), responses((status = 200, body = Plan), (status = 404, body = ErrorBody)))]
-async fn plan(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Plan> {
+async fn plan(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<std::sync::Arc<Plan>> {
     Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?))
 }
 
@@ -196,13 +196,13 @@ async fn standing(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>)
 /// The phases of the plan with their milestones.
 #[utoipa::path(get, path = "/api/v1/phases", params(ZoneQuery), responses((status = 200, body = [Phase]), (status = 404, body = ErrorBody)))]
 async fn phases(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Phase>> {
-    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.phases))
+    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.phases.clone()))
 }
 
 /// The findings of the plan data-quality audit.
 #[utoipa::path(get, path = "/api/v1/findings", params(ZoneQuery), responses((status = 200, body = [Finding]), (status = 404, body = ErrorBody)))]
 async fn findings(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Finding>> {
-    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.findings))
+    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.findings.clone()))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -55,7 +55,7 @@ async fn task_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
 
 #[utoipa::path(get, path = "/api/v1/tasks", params(ZoneQuery), responses((status = 200, body = [Task]), (status = 404, body = ErrorBody)))]
 async fn tasks(State(st): State<AppState>, Lang(l): Lang, Q(q): Q<ZoneQuery>) -> ApiResult<Vec<Task>> {
-    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.tasks))
+    Ok(Json(st.plan(q.zone.as_deref()).await.map_err(|e| e.in_locale(l))?.tasks.clone()))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks/{number}", params(("number" = String, Path), ZoneQuery),
