@@ -6,7 +6,9 @@
 use async_trait::async_trait;
 
 use crate::db::{PgStore, Result, SqliteStore, StoreError};
-use crate::trail::{append_event, begin_write, bump_version, event, write_head};
+use std::collections::HashMap;
+
+use crate::trail::{append_event, begin_write, bump_version, event, insert_events, write_head};
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 
 /// The entries of the data loop.
@@ -290,8 +292,112 @@ macro_rules! dispatch_update {
     }};
 }
 
+/// How many new entries one statement of a batch inserts.
+const CHUNK: usize = 1000;
+
+/// A unique key's violation as the conflict it is (an entry exists), any other error as it is.
+fn conflict_on_unique(e: sqlx::Error, what: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.into()),
+        _ => e.into(),
+    }
+}
+
+/// Inserts new observations of a batch in one statement and their trail events in one more.
+macro_rules! obs_insert_many {
+    ($tx:ident, $db:ty, $rows:expr, $actor:expr, $head:ident) => {{
+        let rows: &[&ObservationRecord] = $rows;
+        let mut qb = sqlx::QueryBuilder::<$db>::new(
+            "INSERT INTO observations (zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by, \
+             submitted_at, decided_by, decided_at, reason, version) ",
+        );
+        qb.push_values(rows.iter(), |mut b, o| {
+            b.push_bind(&o.zone)
+                .push_bind(&o.indicator)
+                .push_bind(o.year)
+                .push_bind(&o.region)
+                .push_bind(&o.value)
+                .push_bind(&o.comment)
+                .push_bind(&o.explanation)
+                .push_bind(o.state.code())
+                .push_bind(o.late)
+                .push_bind(&o.submitted_by)
+                .push_bind(&o.submitted_at)
+                .push_bind(&o.decided_by)
+                .push_bind(&o.decided_at)
+                .push_bind(&o.reason)
+                .push_bind(1_i64);
+        });
+        qb.push(" RETURNING id, indicator_code, year, region");
+        let got: Vec<(i64, String, i64, String)> = qb
+            .build_query_as()
+            .fetch_all(&mut *$tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, "an observation of the batch exists already for its indicator, year and region"))?;
+        let ids: HashMap<(String, i64, String), i64> = got.into_iter().map(|(id, i, y, r)| ((i, y, r), id)).collect();
+        let mut events = Vec::with_capacity(rows.len());
+        for o in rows {
+            let id =
+                ids.get(&(o.indicator.clone(), o.year, o.region.clone())).copied().ok_or_else(|| StoreError::Corrupt("a batch row without its id".into()))?;
+            let stored = ObservationRecord { id, version: 1, ..(*o).clone() };
+            events.push(event(&o.zone, $actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), ""));
+        }
+        insert_events!($tx, $db, events, $head);
+    }};
+}
+
+/// Inserts new dispatch reports of a batch in one statement and their trail events in one more.
+macro_rules! dispatch_insert_many {
+    ($tx:ident, $db:ty, $rows:expr, $actor:expr, $head:ident) => {{
+        let rows: &[&DispatchRecord] = $rows;
+        let mut qb = sqlx::QueryBuilder::<$db>::new(
+            "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan, \
+             investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, \
+             decided_by, decided_at, reason, org_unit, version) ",
+        );
+        qb.push_values(rows.iter(), |mut b, d| {
+            b.push_bind(&d.zone)
+                .push_bind(&d.kind)
+                .push_bind(d.subject)
+                .push_bind(&d.period)
+                .push_bind(&d.status)
+                .push_bind(&d.progress_percent)
+                .push_bind(&d.investment_month_wan)
+                .push_bind(&d.investment_cumulative_wan)
+                .push_bind(&d.progress)
+                .push_bind(&d.quantities)
+                .push_bind(&d.benefits)
+                .push_bind(&d.problems)
+                .push_bind(&d.explanation)
+                .push_bind(d.state.code())
+                .push_bind(d.late)
+                .push_bind(&d.submitted_by)
+                .push_bind(&d.submitted_at)
+                .push_bind(&d.decided_by)
+                .push_bind(&d.decided_at)
+                .push_bind(&d.reason)
+                .push_bind(&d.org_unit)
+                .push_bind(1_i64);
+        });
+        qb.push(" RETURNING id, kind, subject, org_unit, period");
+        let got: Vec<(i64, String, i64, String, String)> =
+            qb.build_query_as().fetch_all(&mut *$tx).await.map_err(|e| conflict_on_unique(e, "a dispatch report of the batch exists already for its month"))?;
+        let ids: HashMap<(String, i64, String, String), i64> = got.into_iter().map(|(id, k, s, o, p)| ((k, s, o, p), id)).collect();
+        let mut events = Vec::with_capacity(rows.len());
+        for d in rows {
+            let id = ids
+                .get(&(d.kind.clone(), d.subject, d.org_unit.clone(), d.period.clone()))
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt("a batch row without its id".into()))?;
+            let stored = DispatchRecord { id, version: 1, ..(*d).clone() };
+            events.push(event(&d.zone, $actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""));
+        }
+        insert_events!($tx, $db, events, $head);
+    }};
+}
+
 macro_rules! entries_impl {
-    ($store:ident) => {
+    ($store:ident, $db:ty) => {
         #[async_trait]
         impl EntryStore for $store {
             async fn insert_observation(&self, o: &ObservationRecord, actor: &str) -> Result<ObservationRecord> {
@@ -406,8 +512,11 @@ macro_rules! entries_impl {
                 let mut tx = begin_write!(self.pool, zone);
                 // the chain's head, read once and carried through the batch
                 let mut head: Option<Option<(i64, String)>> = None;
-                for w in writes {
-                    let entry_zone = match w {
+                // new entries in a row go in chunks (one statement for the rows, one for their
+                // trail events); a duplicate is found by the unique key, not by a read per row
+                let mut i = 0;
+                while i < writes.len() {
+                    let entry_zone = match &writes[i] {
                         EntryWrite::NewObservation(o) => &o.zone,
                         EntryWrite::Observation { before, .. } => &before.zone,
                         EntryWrite::NewDispatch(d) => &d.zone,
@@ -416,20 +525,41 @@ macro_rules! entries_impl {
                     if entry_zone != zone {
                         return Err(StoreError::Conflict(format!("an entry of zone {entry_zone} in a batch of zone {zone}")));
                     }
-                    match w {
-                        EntryWrite::NewObservation(o) => {
-                            obs_insert!(tx, o, actor, head);
+                    match &writes[i] {
+                        EntryWrite::NewObservation(_) => {
+                            let run: Vec<&ObservationRecord> = writes[i..]
+                                .iter()
+                                .take(CHUNK)
+                                .map_while(|w| match w {
+                                    EntryWrite::NewObservation(o) if o.zone == zone => Some(o),
+                                    _ => None,
+                                })
+                                .collect();
+                            i += run.len();
+                            obs_insert_many!(tx, $db, &run, actor, head);
+                            continue;
+                        }
+                        EntryWrite::NewDispatch(_) => {
+                            let run: Vec<&DispatchRecord> = writes[i..]
+                                .iter()
+                                .take(CHUNK)
+                                .map_while(|w| match w {
+                                    EntryWrite::NewDispatch(d) if d.zone == zone => Some(d),
+                                    _ => None,
+                                })
+                                .collect();
+                            i += run.len();
+                            dispatch_insert_many!(tx, $db, &run, actor, head);
+                            continue;
                         }
                         EntryWrite::Observation { before, after, action, reason } => {
                             obs_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str(), head);
-                        }
-                        EntryWrite::NewDispatch(d) => {
-                            dispatch_insert!(tx, d, actor, head);
                         }
                         EntryWrite::Dispatch { before, after, action, reason } => {
                             dispatch_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str(), head);
                         }
                     }
+                    i += 1;
                 }
                 write_head!(tx, zone, head);
                 for kind in ["observations", "dispatch"] {
@@ -487,5 +617,5 @@ macro_rules! entries_impl {
     };
 }
 
-entries_impl!(SqliteStore);
-entries_impl!(PgStore);
+entries_impl!(SqliteStore, sqlx::Sqlite);
+entries_impl!(PgStore, sqlx::Postgres);

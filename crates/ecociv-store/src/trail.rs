@@ -94,6 +94,52 @@ macro_rules! append_event {
     }};
 }
 
+/// Appends events of one zone, chained after the cursor `$head` (as [`append_event!`] does one
+/// by one), in statements of many rows; the head row is left to [`write_head!`].
+macro_rules! insert_events {
+    ($tx:expr, $db:ty, $events:expr, $head:ident) => {{
+        let events: Vec<ecociv_core::trail::TrailEvent> = $events;
+        if let Some(first) = events.first() {
+            let mut last: Option<(i64, String)> = match &$head {
+                Some(known) => known.clone(),
+                None => {
+                    sqlx::query_as("SELECT seq, hash FROM trail WHERE zone_code = $1 ORDER BY seq DESC LIMIT 1")
+                        .bind(&first.zone)
+                        .fetch_optional(&mut *$tx)
+                        .await?
+                }
+            };
+            let mut chained = Vec::with_capacity(events.len());
+            for ev in events {
+                let ev = $crate::trail::chain(ev, last.take());
+                last = Some((ev.seq, ev.hash.clone()));
+                chained.push(ev);
+            }
+            $head = Some(last);
+            for part in chained.chunks(1000) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash) ",
+                );
+                qb.push_values(part.iter(), |mut b, ev| {
+                    b.push_bind(&ev.zone)
+                        .push_bind(ev.seq)
+                        .push_bind(&ev.at)
+                        .push_bind(&ev.actor)
+                        .push_bind(&ev.action)
+                        .push_bind(&ev.entity)
+                        .push_bind(&ev.entity_id)
+                        .push_bind(&ev.before)
+                        .push_bind(&ev.after)
+                        .push_bind(&ev.reason)
+                        .push_bind(&ev.prev_hash)
+                        .push_bind(&ev.hash);
+                });
+                qb.build().execute(&mut *$tx).await?;
+            }
+        }
+    }};
+}
+
 /// Writes the head row of a zone's chain from a cursor of [`append_event!`].
 macro_rules! write_head {
     ($tx:expr, $zone:expr, $head:ident) => {{
@@ -124,6 +170,7 @@ macro_rules! bump_version {
 }
 pub(crate) use append_event;
 pub(crate) use bump_version;
+pub(crate) use insert_events;
 pub(crate) use write_head;
 
 /// The kind of data a trail entity belongs to, whose version its writes move; `None` for

@@ -38,7 +38,8 @@ on_both!(
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
-    data_versions_move_with_their_writes_only
+    data_versions_move_with_their_writes_only,
+    a_large_batch_goes_in_chunks_with_its_trail
 );
 
 async fn plan_round_trips_exactly(db: &TestDb) {
@@ -382,4 +383,33 @@ async fn data_versions_move_with_their_writes_only(db: &TestDb) {
     assert_eq!(v2, DataVersions { observations: 2, dispatch: 1, ..v1 });
     // the versions are the zone's own
     assert_eq!(db.store.data_versions("999999").await.unwrap(), DataVersions::default());
+}
+
+async fn a_large_batch_goes_in_chunks_with_its_trail(db: &TestDb) {
+    loaded(db).await;
+    let trail_before = db.store.trail("150100").await.unwrap().len();
+    // 2,500 reports cross the chunk size; a duplicate at the end refuses the whole batch
+    let months: Vec<String> = (0..2500).map(|i| format!("{:04}-{:02}", 2000 + i / 12, i % 12 + 1)).collect();
+    let mut writes: Vec<EntryWrite> = months.iter().map(|m| EntryWrite::NewDispatch(report(4, m))).collect();
+    writes.push(EntryWrite::NewDispatch(report(4, &months[1700])));
+    assert!(matches!(db.store.write_entries("150100", &writes, "alice").await, Err(StoreError::Conflict(_))));
+    assert!(db.store.dispatch_reports("150100").await.unwrap().is_empty(), "nothing of the refused batch");
+    assert_eq!(db.store.trail("150100").await.unwrap().len(), trail_before);
+    writes.pop();
+    writes.push(EntryWrite::NewObservation(obs("7.1", 2023, "86.2")));
+    assert_eq!(db.store.write_entries("150100", &writes, "alice").await.unwrap(), 2501);
+    let stored = db.store.dispatch_reports("150100").await.unwrap();
+    assert_eq!(stored.len(), 2500);
+    let trail = db.store.trail("150100").await.unwrap();
+    let new = &trail[trail_before..];
+    assert_eq!(new.len(), 2501, "one event a write");
+    // the events follow the writes, each naming its own entry
+    let by_id: std::collections::HashMap<String, &DispatchRecord> = stored.iter().map(|d| (d.id.to_string(), d)).collect();
+    for (ev, m) in new.iter().zip(&months) {
+        assert_eq!(ev.action, "dispatch_report.submitted");
+        assert_eq!(&by_id[&ev.entity_id].period, m);
+    }
+    assert_eq!(new[2500].action, "observation.submitted");
+    assert_eq!(db.store.trail_head("150100").await.unwrap(), trail.last().unwrap().seq);
+    assert!(db.store.verify("150100").await.unwrap().ok(), "the chain holds across chunks");
 }
