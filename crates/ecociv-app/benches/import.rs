@@ -1,9 +1,9 @@
 //! Benchmark: a task force's bulk import of 100,000 monthly dispatch rows (a table without a
 //! template signature) into a synthetic zone of 3,000 projects, as CSV and as `.xlsx`, against
-//! the store's raw batch insert of the same rows (`write_entries` with records built by hand),
-//! each on a fresh database, on SQLite and on PostgreSQL. Prints rows per second and the
-//! ratio import ÷ raw; the difference is what reading the file and the checks of the forms
-//! cost. Run with `cargo bench -p ecociv-app --bench import` (see `bench/README.md`).
+//! the physical limit of the database for the same rows — one prepared INSERT per row in one
+//! transaction on SQLite, COPY on PostgreSQL, no trail — each on a fresh database. Between
+//! them, the store's own batch (`write_entries`, with the trail). Prints rows per second and
+//! each as a ratio to the limit. Run with `cargo bench -p ecociv-app --bench import` (see `bench/README.md`).
 //!
 //!   ECOCIV_BENCH_ROWS=100000 ECOCIV_BENCH_PROJECTS=3000 (defaults)
 
@@ -154,6 +154,87 @@ fn records(plan: &Plan, rows: &[Row]) -> Vec<EntryWrite> {
         .collect()
 }
 
+const COLUMNS: &str = "zone_code, kind, subject, period, status, progress_percent, investment_month_wan, investment_cumulative_wan, progress, \
+     quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, org_unit, version";
+
+/// SQLite's limit: one prepared INSERT per row, in one transaction, as the store opens SQLite.
+async fn prepared_inserts(url: &str, reports: &[&DispatchRecord]) {
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .expect("url")
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("connect");
+    let mut tx = pool.begin().await.expect("begin");
+    let sql = format!("INSERT INTO dispatch_reports ({COLUMNS}) VALUES ({})", (1..=22).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "));
+    for d in reports {
+        sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(&d.zone)
+            .bind(&d.kind)
+            .bind(d.subject)
+            .bind(&d.period)
+            .bind(&d.status)
+            .bind(&d.progress_percent)
+            .bind(&d.investment_month_wan)
+            .bind(&d.investment_cumulative_wan)
+            .bind(&d.progress)
+            .bind(&d.quantities)
+            .bind(&d.benefits)
+            .bind(&d.problems)
+            .bind(&d.explanation)
+            .bind(d.state.code())
+            .bind(d.late)
+            .bind(&d.submitted_by)
+            .bind(&d.submitted_at)
+            .bind(&d.decided_by)
+            .bind(&d.decided_at)
+            .bind(&d.reason)
+            .bind(&d.org_unit)
+            .bind(1_i64)
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+    }
+    tx.commit().await.expect("commit");
+    pool.close().await;
+}
+
+/// PostgreSQL's limit: COPY of the same rows as CSV.
+async fn copy_in(url: &str, reports: &[&DispatchRecord]) {
+    let pool = sqlx::PgPool::connect(url).await.expect("connect");
+    let mut conn = pool.acquire().await.expect("a connection");
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut csv = String::with_capacity(reports.len() * 200);
+    for d in reports {
+        let subject = d.subject.to_string();
+        let late = if d.late { "true" } else { "false" };
+        let fields = [
+            &d.zone,
+            &d.kind,
+            &subject,
+            &d.period,
+            &d.status,
+            &d.progress_percent,
+            &d.investment_month_wan,
+            &d.investment_cumulative_wan,
+            &d.progress,
+            &d.quantities,
+            &d.benefits,
+            &d.problems,
+            &d.explanation,
+        ];
+        let rest = [d.state.code(), late, &d.submitted_by, &d.submitted_at, &d.decided_by, &d.decided_at, &d.reason, &d.org_unit, "1"];
+        let line: Vec<String> = fields.iter().map(|f| q(f)).chain(rest.iter().map(|f| q(f))).collect();
+        csv.push_str(&line.join(","));
+        csv.push('\n');
+    }
+    let mut copy = conn.copy_in_raw(&format!("COPY dispatch_reports ({COLUMNS}) FROM STDIN WITH (FORMAT csv)")).await.expect("copy");
+    copy.send(csv.as_bytes()).await.expect("send");
+    copy.finish().await.expect("finish");
+    drop(conn);
+    pool.close().await;
+}
+
 async fn fresh(postgres: bool, plan: &Plan) -> Option<TestDb> {
     let db = if postgres { TestDb::postgres().await? } else { TestDb::sqlite().await };
     db.store.load_plan(plan, "bench").await.expect("load the synthetic plan");
@@ -163,15 +244,29 @@ async fn fresh(postgres: bool, plan: &Plan) -> Option<TestDb> {
 async fn run(postgres: bool, plan: &Plan, rows: &[Row], files: &[(&str, Vec<u8>)]) {
     let name = if postgres { "postgres" } else { "sqlite" };
     let n = rows.len() as f64;
-    // the baseline: the same rows as records, in one batch
-    let Some(db) = fresh(postgres, plan).await else { return };
     let writes = records(plan, rows);
+    // the limit: the same rows stored by the database alone
+    let Some(db) = fresh(postgres, plan).await else { return };
+    let reports: Vec<&DispatchRecord> = writes.iter().filter_map(|w| if let EntryWrite::NewDispatch(d) = w { Some(d) } else { None }).collect();
     let start = Instant::now();
-    let stored = db.store.write_entries(ZONE, &writes, "bench-tf").await.expect("raw batch insert");
+    if postgres {
+        copy_in(&db.url, &reports).await
+    } else {
+        prepared_inserts(&db.url, &reports).await
+    }
     let raw = start.elapsed().as_secs_f64();
+    assert_eq!(db.store.dispatch_reports(ZONE).await.expect("read back").len(), rows.len());
+    db.cleanup().await;
+    let limit = if postgres { "copy" } else { "insert" };
+    println!("{name:<9} {limit:<6} {:>8} {:>10.2} {:>10.0} {:>8}", rows.len(), raw, n / raw, "1.000");
+    // the store's batch: the same rows as records, each with its trail event
+    let Some(db) = fresh(postgres, plan).await else { return };
+    let start = Instant::now();
+    let stored = db.store.write_entries(ZONE, &writes, "bench-tf").await.expect("store batch");
+    let took = start.elapsed().as_secs_f64();
     assert_eq!(stored, rows.len());
     db.cleanup().await;
-    println!("{name:<9} {:<6} {:>8} {:>10.2} {:>10.0} {:>8}", "raw", rows.len(), raw, n / raw, "1.000");
+    println!("{name:<9} {:<6} {:>8} {:>10.2} {:>10.0} {:>8.3}", "batch", rows.len(), took, n / took, raw / took);
     for (format, bytes) in files {
         let Some(db) = fresh(postgres, plan).await else { return };
         let state = App::new(db.store.clone(), Some(TODAY.parse().expect("date")), ZONE);

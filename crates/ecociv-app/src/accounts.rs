@@ -1,11 +1,14 @@
 //! Accounts: passwords (Argon2id, off the async threads), the random secrets of sessions and
 //! tokens and the SM3 fingerprints under which the store keeps them, sign-in with lock-out after
-//! repeated failures (every attempt on the audit trail), and sessions that end when idle.
+//! repeated failures (every attempt on the audit trail), and sessions that end when idle; users
+//! made (with the checks of name, org unit and password) and listed, passwords set (ending the
+//! user's sessions), and API tokens made and revoked.
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
 use chrono::{DateTime, Duration, Utc};
-use ecociv_core::access::Actor;
+use ecociv_core::access::{Actor, Role};
+use ecociv_core::model::OrgKind;
 use ecociv_core::record::{SessionRecord, UserRecord};
 use sm3::Digest;
 
@@ -129,4 +132,142 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
 pub async fn token_user(st: &App, token: &str) -> Result<Option<UserRecord>, AppError> {
     let Some(t) = st.store.token(&fingerprint(token)).await? else { return Ok(None) };
     Ok(st.store.user(&t.user).await?)
+}
+
+/// A password strong enough (see `ecociv_core::entry::check_password_strength`), hashed.
+pub async fn strong_password_hash(password: String) -> Result<String, AppError> {
+    ecociv_core::entry::check_password_strength(&password).map_err(|e| AppError::invalid(vec![e]))?;
+    hash_password(password).await
+}
+
+/// The user of a name.
+pub async fn user(st: &App, name: &str) -> Result<UserRecord, AppError> {
+    st.store.user(name).await?.ok_or_else(|| AppError::not_found("unknown_user").field("name", name))
+}
+
+/// The users of the default zone, by name.
+pub async fn users(st: &App) -> Result<Vec<UserRecord>, AppError> {
+    let plan = st.plan(None).await?;
+    Ok(st.store.users(&plan.zone.code).await?)
+}
+
+/// A user of the default zone that may be made: its name, its org unit (canonical) and role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub name: String,
+    pub zone: String,
+    pub org_unit: String,
+    pub role: Role,
+}
+
+/// Checks a user to be made in the default zone, before its password is asked for: the name
+/// one word and not taken; the org unit a name or alias of the plan, of the kind the role needs
+/// (the task force and the platform's administrators sit in a department).
+pub async fn new_user(st: &App, name: &str, org: &str, role: Role) -> Result<NewUser, AppError> {
+    let plan = st.plan(None).await?;
+    let unit = plan.org_unit(org).ok_or_else(|| AppError::bad_request("unknown_org_unit").field("org", org))?;
+    let needed = role.org_kind().or(match role {
+        Role::TaskForce | Role::Admin => Some(OrgKind::Department),
+        _ => None,
+    });
+    if let Some(kind) = needed
+        && unit.kind != kind
+    {
+        let code = |k: OrgKind| format!("{k:?}").to_lowercase();
+        return Err(AppError::bad_request("org_kind_mismatch")
+            .field("org", &unit.name)
+            .field("kind", &code(unit.kind))
+            .field("role", role.code())
+            .field("needs", &code(kind)));
+    }
+    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+        return Err(AppError::bad_request("bad_user_name").field("name", name));
+    }
+    if st.store.user(name).await?.is_some() {
+        return Err(AppError::conflict("user_exists").field("name", name));
+    }
+    Ok(NewUser { name: name.into(), zone: plan.zone.code.clone(), org_unit: unit.name.clone(), role })
+}
+
+/// Makes a checked user with a password strong enough; `actor` on the trail.
+pub async fn add_user(st: &App, u: &NewUser, password: String, actor: &str) -> Result<UserRecord, AppError> {
+    let user = UserRecord {
+        name: u.name.clone(),
+        zone: u.zone.clone(),
+        org_unit: u.org_unit.clone(),
+        role: u.role,
+        password_hash: strong_password_hash(password).await?,
+        failed_logins: 0,
+        locked_until: String::new(),
+        created_at: ecociv_store::trail::now(),
+    };
+    st.store.create_user(&user, actor).await.map_err(|e| match AppError::from(e) {
+        e if e.code == "conflict" => AppError::conflict("user_exists").field("name", &u.name),
+        e => e,
+    })?;
+    Ok(user)
+}
+
+/// Sets a new password, strong enough, and ends every session of the user (a lock-out and
+/// the failures counted end too); `actor` on the trail.
+pub async fn set_password(st: &App, user: &UserRecord, password: String, actor: &str) -> Result<(), AppError> {
+    let hash = strong_password_hash(password).await?;
+    let after = UserRecord { password_hash: hash, failed_logins: 0, locked_until: String::new(), ..user.clone() };
+    st.store.update_user(user, &after, "user.password_set", actor, "").await?;
+    st.store.delete_sessions_of(&user.name).await?;
+    Ok(())
+}
+
+/// Makes an API token for a user; returns its id and its secret (shown once: the store keeps
+/// only its fingerprint).
+pub async fn create_token(st: &App, name: &str, actor: &str) -> Result<(i64, String), AppError> {
+    let u = user(st, name).await?;
+    let secret = random_token();
+    let id = st.store.create_token(&u, &fingerprint(&secret), actor).await?;
+    Ok((id, secret))
+}
+
+/// Revokes a user's live tokens (all, or the one with `id`); returns how many.
+pub async fn revoke_tokens(st: &App, name: &str, id: Option<i64>, actor: &str) -> Result<u64, AppError> {
+    let u = user(st, name).await?;
+    Ok(st.store.revoke_tokens(&u, id, actor).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecociv_store::testdb::TestDb;
+
+    #[tokio::test]
+    async fn users_are_checked_made_and_their_tokens_and_sessions_end() {
+        let db = TestDb::sqlite().await;
+        let app = App::new(db.store.clone(), None, "150100");
+        crate::zones::load_plan(app.store.as_ref(), &crate::zones::embedded_plan().unwrap(), "test").await.unwrap();
+        let refused = |r: Result<NewUser, AppError>| r.unwrap_err().code;
+        assert_eq!(refused(new_user(&app, "x", "市不存在局", Role::Department).await), "unknown_org_unit");
+        assert_eq!(refused(new_user(&app, "x", "市林草局", Role::Region).await), "org_kind_mismatch");
+        assert_eq!(refused(new_user(&app, "x", "和林", Role::TaskForce).await), "org_kind_mismatch");
+        assert_eq!(refused(new_user(&app, "two words", "和林", Role::Region).await), "bad_user_name");
+        let new = new_user(&app, "zhang", "和林", Role::Region).await.unwrap();
+        assert_eq!(new.org_unit, "和林格尔县", "an alias names the org unit");
+        assert_eq!(add_user(&app, &new, "short".into(), "test").await.unwrap_err().code, "invalid");
+        let u = add_user(&app, &new, "Correct-horse-9".into(), "test").await.unwrap();
+        assert_eq!(refused(new_user(&app, "zhang", "和林", Role::Region).await), "user_exists");
+        assert_eq!(add_user(&app, &new, "Correct-horse-9".into(), "test").await.unwrap_err().code, "user_exists");
+        assert_eq!(users(&app).await.unwrap().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["zhang"]);
+        // a token, shown once, and revoked
+        let (id, secret) = create_token(&app, "zhang", "test").await.unwrap();
+        assert_eq!(token_user(&app, &secret).await.unwrap().map(|u| u.name), Some("zhang".into()));
+        assert_eq!(revoke_tokens(&app, "zhang", Some(id + 1), "test").await.unwrap(), 0);
+        assert_eq!(revoke_tokens(&app, "zhang", None, "test").await.unwrap(), 1);
+        assert!(token_user(&app, &secret).await.unwrap().is_none());
+        assert_eq!(create_token(&app, "nobody", "test").await.unwrap_err().code, "unknown_user");
+        // a new password ends the sessions
+        let session = start_session(&app, &u).await.unwrap();
+        assert!(session_user(&app, &session).await.unwrap().is_some());
+        set_password(&app, &u, "Another-horse-10".into(), "test").await.unwrap();
+        assert!(session_user(&app, &session).await.unwrap().is_none());
+        assert!(matches!(login(&app, "zhang", "Another-horse-10").await.unwrap(), Login::Ok(_)));
+        db.cleanup().await;
+    }
 }

@@ -11,6 +11,9 @@ use ecociv_store::Store;
 
 use crate::error::{AppError, Result};
 
+/// How many zones' plans are kept in memory at most (the default zone's always is).
+pub const PLAN_CAPACITY: usize = 64;
+
 /// The marked workbooks of the latest refused imports: (token, user, bytes), the oldest first.
 pub type MarkedWorkbooks = Arc<std::sync::Mutex<std::collections::VecDeque<(String, String, Vec<u8>)>>>;
 
@@ -84,7 +87,15 @@ impl App {
         match self.store.plan(code).await? {
             Some(p) => {
                 let p = Arc::new(p);
-                self.plans.write().expect("plan cache").insert(code.to_string(), p.clone());
+                let mut plans = self.plans.write().expect("plan cache");
+                // bounded: a national view that reads many zones does not keep them all
+                if plans.len() >= PLAN_CAPACITY && !plans.contains_key(code) {
+                    let other = plans.keys().find(|z| *z != &self.default_zone).cloned();
+                    if let Some(z) = other {
+                        plans.remove(&z);
+                    }
+                }
+                plans.insert(code.to_string(), p.clone());
                 Ok(p)
             }
             None => Err(AppError::not_found("no_plan")),

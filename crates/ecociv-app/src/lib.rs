@@ -13,22 +13,30 @@
 //! - [`todo`]: what each user has to do.
 //! - [`documents`]: the official documents of the review (Word, PDF) and their mastheads.
 //! - [`archive`]: the yearly indicator archive.
-//! - [`accounts`]: passwords, sessions, tokens, sign-in and lock-out.
+//! - [`accounts`]: users, passwords, sessions, tokens, sign-in and lock-out.
+//! - [`exports`]: the tables (附件1, 附件2, observations, dispatch) and the templates to fill.
+//! - [`audit`]: the audit trail of every zone verified, with the heads kept outside.
+//! - [`zones`]: the database opened and migrated, the embedded plan loaded.
+//! - [`demo`]: synthetic zones for benchmarks and trials.
 //! - [`views`]: what the pages show, per zone, kept for the data as it stands.
 
 pub mod accounts;
 pub mod app;
 pub mod archive;
 pub mod assessment;
+pub mod audit;
 pub mod bulletin;
+pub mod demo;
 pub mod documents;
 pub mod entries;
 pub mod error;
+pub mod exports;
 pub mod imports;
 pub mod readiness;
 pub mod standings;
 pub mod todo;
 pub mod views;
+pub mod zones;
 
 pub use app::{App, MarkedWorkbooks};
 pub use error::{AppError, Kind, Result};

@@ -4,8 +4,10 @@
 //! environment, then config file, then default: `--data-dir` (`ECOCIV_DATA_DIR`, `data_dir`),
 //! `--database-url` (`ECOCIV_DATABASE_URL`, `database_url`), `--config` (`ECOCIV_CONFIG`),
 //! `--today` (`ECOCIV_TODAY`, `today`).
-
-mod demo;
+//!
+//! Every command but `serve` calls `ecociv-app` (`serve` hands the application to
+//! `ecociv-web`); here are only the arguments, the files and standard input read, what is
+//! printed and the exit codes.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,12 +16,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+use ecociv_app::exports::{Narrow, Table, TemplateKind};
+use ecociv_app::{App, AppError, accounts, audit, demo, exports, zones};
 use ecociv_core::Locale;
 use ecociv_core::check::check_csv;
 use ecociv_core::clock::parse_today;
-use ecociv_core::model::Plan;
-use ecociv_core::plan_data::{build_plan, hohhot};
-use ecociv_store::{LoadOutcome, Store};
 use serde::Deserialize;
 
 #[derive(Parser)]
@@ -356,41 +357,49 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
     Ok(Settings { data_dir, database_url, today, addr, pdf_font })
 }
 
-/// The application for a store and the settings (the PDF font read once, here).
-fn app_state(s: &Settings, store: std::sync::Arc<dyn Store>, plan: &Plan) -> anyhow::Result<ecociv_app::App> {
-    let mut state = ecociv_app::App::new(store, s.today, &plan.zone.code);
+/// The application on the database of the settings, migrated, with the embedded plan loaded.
+async fn open_app(s: &Settings) -> anyhow::Result<App> {
+    let (app, _) = zones::open_app(&s.database_url, s.today).await.map_err(|e| said(e, Locale::En))?;
+    Ok(app)
+}
+
+/// The application with the PDF font of the settings, read once, here (for the commands that
+/// write PDF files).
+fn with_pdf_font(s: &Settings, mut app: App) -> anyhow::Result<App> {
     if let Some(path) = &s.pdf_font {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read the PDF font {}", path.display()))?;
-        state.pdf_font = Some(std::sync::Arc::new(bytes));
+        app.pdf_font = Some(std::sync::Arc::new(bytes));
     }
-    Ok(state)
+    Ok(app)
 }
 
-fn embedded_plan() -> anyhow::Result<Plan> {
-    build_plan(&hohhot()).context("the embedded plan data is invalid")
+/// An error of the application as the command line says it: the messages of the checks that
+/// refused an input; else its code, its message with what it concerns, and what broke where it
+/// says.
+fn said(e: AppError, l: Locale) -> anyhow::Error {
+    if !e.checks.is_empty() {
+        return anyhow::anyhow!("{}", checks(&e, l));
+    }
+    match &e.detail {
+        Some(d) if e.kind == ecociv_app::Kind::Internal => anyhow::anyhow!("{}: {}: {d}", e.code, e.describe(l)),
+        _ => anyhow::anyhow!("{}: {}", e.code, e.describe(l)),
+    }
 }
 
-/// Opens the database (creating the data folder of the embedded default).
-async fn open_db(s: &Settings) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    if let Some(path) = s.database_url.strip_prefix("sqlite://")
-        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data folder {}", dir.display()))?;
-    }
-    ecociv_store::connect(&s.database_url).await.with_context(|| format!("cannot open {}", ecociv_store::redact(&s.database_url)))
+/// The messages of the checks that refused an input.
+fn checks(e: &AppError, l: Locale) -> String {
+    e.checks.iter().map(|c| c.message(l)).collect::<Vec<_>>().join("; ")
 }
 
-/// Opens the store, migrates it and loads the embedded plan (a no-op when already loaded).
-async fn open_store(s: &Settings) -> anyhow::Result<(std::sync::Arc<dyn Store>, Plan)> {
-    let store = open_db(s).await?;
-    store.migrate().await.context("migrations failed")?;
-    let plan = embedded_plan()?;
-    match store.load_plan(&plan, "system").await.context("loading the plan failed")? {
-        LoadOutcome::Loaded => tracing::info!("loaded the plan {} of zone {}", plan.code, plan.zone.code),
-        LoadOutcome::Updated => tracing::info!("updated the plan {} of zone {}", plan.code, plan.zone.code),
-        LoadOutcome::Unchanged => {}
-    }
-    Ok((store, plan))
+/// The value of a field of an error.
+fn field<'a>(e: &'a AppError, name: &str) -> &'a str {
+    e.fields.get(name).map(String::as_str).unwrap_or_default()
+}
+
+/// A word with its first letter in upper case (`region` → `Region`).
+fn title(word: &str) -> String {
+    let mut c = word.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 fn write_out(output: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
@@ -410,10 +419,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { addr } => {
             let s = settings(&cli, addr.as_deref())?;
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
-            let (store, plan) = open_store(&s).await?;
-            let state = app_state(&s, store, &plan)?;
-            println!("ecociv: http://{} ({})", listener.local_addr()?, ecociv_store::redact(&s.database_url));
-            axum::serve(listener, ecociv_web::router(ecociv_web::AppState::of(state))).with_graceful_shutdown(shutdown()).await?;
+            let app = with_pdf_font(&s, open_app(&s).await?)?;
+            println!("ecociv: http://{} ({})", listener.local_addr()?, zones::redact(&s.database_url));
+            axum::serve(listener, ecociv_web::router(ecociv_web::AppState::of(app))).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { addr } => {
@@ -422,7 +430,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "data_dir = {:?}\ndatabase_url = {:?}\ntoday = {:?}\naddr = {:?}\npdf_font = {:?}",
                 s.data_dir.display().to_string(),
-                ecociv_store::redact(&s.database_url),
+                zones::redact(&s.database_url),
                 today,
                 s.addr,
                 s.pdf_font.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(shipped WenQuanYi Micro Hei)".into())
@@ -431,22 +439,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let s = settings(&cli, None)?;
-            let store = open_db(&s).await?;
-            store.migrate().await.context("migrations failed")?;
-            println!("migrations applied: {}", ecociv_store::redact(&s.database_url));
+            zones::open(&s.database_url).await.map_err(|e| said(e, Locale::En))?;
+            println!("migrations applied: {}", zones::redact(&s.database_url));
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan { command: PlanCommand::Export { format: ExportFormat::Json, output } } => {
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
-            let stored = store.plan(&plan.zone.code).await?.context("the plan is not in the store")?;
-            write_out(output.as_ref(), &serde_json::to_string_pretty(&stored)?)?;
+            let app = open_app(&s).await?;
+            let stored = app.plan(None).await.map_err(|e| said(e, Locale::En))?;
+            write_out(output.as_ref(), &serde_json::to_string_pretty(&*stored)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Plan { command: PlanCommand::Audit { format, lang } } => {
             settings(&cli, None)?;
             let l = *lang;
-            let plan = embedded_plan()?;
+            let plan = zones::embedded_plan().map_err(|e| said(e, Locale::En))?;
             match format {
                 Format::Json => write_out(None, &serde_json::to_string_pretty(&plan.findings)?)?,
                 Format::Table => {
@@ -484,57 +491,42 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => {
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
+            let app = open_app(&s).await?;
+            let en = |e: AppError| said(e, Locale::En);
             match command {
                 UserCommand::Add { name, org, role } => {
                     let role = ecociv_core::access::Role::parse(role)
                         .with_context(|| format!("--role {role:?}: expected admin, task_force, department, region, unit or viewer"))?;
-                    let unit = plan.org_unit(org).with_context(|| format!("--org {org:?} is not an org unit of the plan (nor an alias of one)"))?;
-                    let needed = role.org_kind().or(match role {
-                        // the task force and the platform's administrators sit in a department
-                        ecociv_core::access::Role::TaskForce | ecociv_core::access::Role::Admin => Some(ecociv_core::model::OrgKind::Department),
-                        _ => None,
-                    });
-                    if let Some(kind) = needed
-                        && unit.kind != kind
-                    {
-                        anyhow::bail!("--org {org:?} is a {:?}, but the role {} needs a {:?}", unit.kind, role.code(), kind);
-                    }
-                    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
-                        anyhow::bail!("the user name {name:?} must be one word");
-                    }
+                    let new = accounts::new_user(&app, name, org, role).await.map_err(|e| match e.code {
+                        "unknown_org_unit" => anyhow::anyhow!("--org {org:?} is not an org unit of the plan (nor an alias of one)"),
+                        "org_kind_mismatch" => {
+                            anyhow::anyhow!(
+                                "--org {org:?} is a {}, but the role {} needs a {}",
+                                title(field(&e, "kind")),
+                                role.code(),
+                                title(field(&e, "needs"))
+                            )
+                        }
+                        "bad_user_name" => anyhow::anyhow!("the user name {name:?} must be one word"),
+                        "user_exists" => anyhow::anyhow!("cannot create the user {name:?}: the name is taken"),
+                        _ => en(e),
+                    })?;
                     let password = read_password()?;
-                    if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
-                        anyhow::bail!("{}", e.message(Locale::Zh).to_string() + " / " + e.message(Locale::En));
-                    }
-                    let hash = ecociv_app::accounts::hash_password(password).await?;
-                    let user = ecociv_core::record::UserRecord {
-                        name: name.clone(),
-                        zone: plan.zone.code.clone(),
-                        org_unit: unit.name.clone(),
-                        role,
-                        password_hash: hash,
-                        failed_logins: 0,
-                        locked_until: String::new(),
-                        created_at: ecociv_store::trail::now(),
-                    };
-                    store.create_user(&user, "cli").await.with_context(|| format!("cannot create the user {name:?}"))?;
-                    println!("user {name} ({}, {}) created", unit.name, role.code());
+                    accounts::add_user(&app, &new, password, "cli").await.map_err(|e| match e.code {
+                        // the password's rule, in both languages
+                        "invalid" => anyhow::anyhow!("{} / {}", checks(&e, Locale::Zh), checks(&e, Locale::En)),
+                        _ => en(e),
+                    })?;
+                    println!("user {name} ({}, {}) created", new.org_unit, role.code());
                 }
                 UserCommand::SetPassword { name } => {
-                    let user = store.user(name).await?.with_context(|| format!("no user {name:?}"))?;
+                    let user = accounts::user(&app, name).await.map_err(|_| anyhow::anyhow!("no user {name:?}"))?;
                     let password = read_password()?;
-                    if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
-                        anyhow::bail!("{}", e.message(Locale::En));
-                    }
-                    let hash = ecociv_app::accounts::hash_password(password).await?;
-                    let after = ecociv_core::record::UserRecord { password_hash: hash, failed_logins: 0, locked_until: String::new(), ..user.clone() };
-                    store.update_user(&user, &after, "user.password_set", "cli", "").await?;
-                    store.delete_sessions_of(name).await?;
+                    accounts::set_password(&app, &user, password, "cli").await.map_err(en)?;
                     println!("password of {name} set");
                 }
                 UserCommand::List => {
-                    for u in store.users(&plan.zone.code).await? {
+                    for u in accounts::users(&app).await.map_err(en)? {
                         println!("{}\t{}\t{}", u.name, u.role.code(), u.org_unit);
                     }
                 }
@@ -543,17 +535,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token { command } => {
             let s = settings(&cli, None)?;
-            let (store, _) = open_store(&s).await?;
+            let app = open_app(&s).await?;
+            let en = |e: AppError, user: &str| if e.code == "unknown_user" { anyhow::anyhow!("no user {user:?}") } else { said(e, Locale::En) };
             match command {
                 TokenCommand::Create { user } => {
-                    let u = store.user(user).await?.with_context(|| format!("no user {user:?}"))?;
-                    let token = ecociv_app::accounts::random_token();
-                    let id = store.create_token(&u, &ecociv_app::accounts::fingerprint(&token), "cli").await?;
+                    let (id, token) = accounts::create_token(&app, user, "cli").await.map_err(|e| en(e, user))?;
                     println!("token {id} for {user}: {token}");
                 }
                 TokenCommand::Revoke { user, id } => {
-                    let u = store.user(user).await?.with_context(|| format!("no user {user:?}"))?;
-                    let n = store.revoke_tokens(&u, *id, "cli").await?;
+                    let n = accounts::revoke_tokens(&app, user, *id, "cli").await.map_err(|e| en(e, user))?;
                     if n == 0 {
                         anyhow::bail!("{user} has no live token{}", id.map(|i| format!(" with id {i}")).unwrap_or_default());
                     }
@@ -564,111 +554,98 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Export { table, format, output, project, region, lang } => {
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
-            let z = &plan.zone.code;
-            let l = *lang;
-            let region = match region {
-                Some(r) => Some(plan.region(r).with_context(|| format!("--region {r:?} is not a region"))?.name.clone()),
-                None => None,
-            };
             if (project.is_some() || region.is_some()) && !matches!(table, ExportTable::Dispatch) {
                 anyhow::bail!("--project and --region narrow the dispatch history only");
             }
             if project.is_some() && region.is_some() {
                 anyhow::bail!("--project and --region: give one of them");
             }
-            if let Some(n) = project
-                && plan.project(*n).is_none()
-            {
-                anyhow::bail!("--project {n}: the plan has projects 1–{}", plan.projects.len());
+            let app = open_app(&s).await?;
+            let plan = app.plan(None).await.map_err(|e| said(e, Locale::En))?;
+            let table = match table {
+                ExportTable::Annex1 => Table::Annex1,
+                ExportTable::Annex2 => Table::Annex2,
+                ExportTable::Observations => Table::Observations,
+                ExportTable::Dispatch => Table::Dispatch,
+            };
+            let written = match format {
+                TableFormat::Xlsx => exports::TableFormat::Xlsx,
+                TableFormat::Csv => exports::TableFormat::Csv,
+                TableFormat::Json => exports::TableFormat::Json,
+            };
+            if written == exports::TableFormat::Xlsx && output.is_none() {
+                anyhow::bail!("--output FILE is needed for xlsx");
             }
-            let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let default = ecociv_core::entry::ZoneSettings::default();
-            let year = store.zone_settings(z).await?.map(|x| x.settings(&default)).unwrap_or(default).projection_year(today);
-            let t = match table {
-                ExportTable::Annex1 => ecociv_report::annex1(&plan, &store.observations(z).await?, &store.upper_targets(z).await?, year, l),
-                ExportTable::Annex2 => ecociv_report::annex2(&plan, &store.dispatch_reports(z).await?, l),
-                ExportTable::Observations => ecociv_report::observations(&plan, &store.observations(z).await?, l),
-                ExportTable::Dispatch => ecociv_report::dispatch(&plan, &store.dispatch_reports(z).await?, *project, region.as_deref(), l),
-            };
-            let bytes = match format {
-                TableFormat::Xlsx => ecociv_report::xlsx(&[t])?,
-                TableFormat::Csv => ecociv_report::csv(&t),
-                TableFormat::Json => ecociv_report::json(&t),
-            };
-            match (output, format) {
-                (Some(p), _) => std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?,
-                (None, TableFormat::Xlsx) => anyhow::bail!("--output FILE is needed for xlsx"),
-                (None, _) => std::io::stdout().lock().write_all(&bytes)?,
+            let narrow = Narrow { project: *project, region: region.clone() };
+            let bytes = exports::table(&app, &plan, table, written, &narrow, *lang).await.map_err(|e| match e.code {
+                "unknown_region" => anyhow::anyhow!("--region {:?} is not a region", field(&e, "region")),
+                "unknown_project" => anyhow::anyhow!("--project {}: the plan has projects 1–{}", field(&e, "project"), plan.projects.len()),
+                _ => said(e, *lang),
+            })?;
+            match output {
+                Some(p) => std::fs::write(p, &bytes).with_context(|| format!("cannot write {}", p.display()))?,
+                None => std::io::stdout().lock().write_all(&bytes)?,
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Template { kind, org, period, output, lang } => {
-            use ecociv_report::template::{dispatch_template, observation_template};
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
-            let z = &plan.zone.code;
-            let org = plan.org_unit(org).with_context(|| format!("--org {org:?} is not an org unit of the plan"))?.clone();
-            let made_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
-            let bytes = match kind {
-                TemplateArg::Observations => {
-                    let year = ecociv_report::template::observation_year(&plan, period, ecociv_core::entry::YearMonth::of(today)).with_context(|| {
-                        format!("--period {period:?}: a year from {} to {} is expected for observations", plan.base_year, chrono::Datelike::year(&today))
-                    })?;
-                    let regional = store.zone_settings(z).await?.map(|x| x.regional_indicators).unwrap_or_default();
-                    observation_template(&plan, &org, year, &regional, &store.observations(z).await?, &made_at, *lang, None)?
-                }
-                TemplateArg::Dispatch => {
-                    let month = ecociv_report::template::dispatch_month(period, ecociv_core::entry::YearMonth::of(today)).with_context(|| {
-                        format!("--period {period:?}: a month YYYY-MM not after {} is expected for dispatch", ecociv_core::entry::YearMonth::of(today))
-                    })?;
-                    dispatch_template(&plan, &org, month, &store.dispatch_reports(z).await?, &made_at, *lang, None)?
-                }
+            let app = open_app(&s).await?;
+            let plan = app.plan(None).await.map_err(|e| said(e, Locale::En))?;
+            let kind = match kind {
+                TemplateArg::Observations => TemplateKind::Observations,
+                TemplateArg::Dispatch => TemplateKind::Dispatch,
             };
-            std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
+            let this_month = ecociv_core::entry::YearMonth::of(app.today());
+            let t = exports::template(&app, &plan, kind, org, Some(period), *lang).await.map_err(|e| match (e.code, kind) {
+                ("unknown_org_unit", _) => anyhow::anyhow!("--org {org:?} is not an org unit of the plan"),
+                ("bad_period", TemplateKind::Observations) => {
+                    anyhow::anyhow!("--period {period:?}: a year from {} to {} is expected for observations", plan.base_year, this_month.year)
+                }
+                ("bad_period", TemplateKind::Dispatch) => {
+                    anyhow::anyhow!("--period {period:?}: a month YYYY-MM not after {this_month} is expected for dispatch")
+                }
+                ("nothing_to_fill", _) => anyhow::anyhow!("{} has nothing to fill in the {} template", field(&e, "org"), kind.code()),
+                _ => said(e, *lang),
+            })?;
+            std::fs::write(output, &t.bytes).with_context(|| format!("cannot write {}", output.display()))?;
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { command: DemoCommand::Generate { zones, projects_per_zone, years } } => {
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
-            if !(1..=20).contains(years) {
-                anyhow::bail!("--years must be within 1–20");
-            }
+            let app = open_app(&s).await?;
+            let request =
+                demo::Request::new(*zones, *projects_per_zone, *years).map_err(|_| anyhow::anyhow!("--years must be within 1–{}", demo::MAX_YEARS))?;
             let password = read_password()?;
-            if let Err(e) = ecociv_core::entry::check_password_strength(&password) {
-                anyhow::bail!("{}", e.message(Locale::En));
-            }
-            let hash = ecociv_app::accounts::hash_password(password).await?;
-            demo::generate(store.as_ref(), &plan, *zones, *projects_per_zone, *years, &hash).await?;
+            demo::generate(&app, &request, password, |g| {
+                println!("zone {}: {} users, {} yearly values, {} projects reporting", g.zone, g.users, g.yearly_values, g.projects);
+            })
+            .await
+            .map_err(|e| said(e, Locale::En))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify { expect } } => {
             let s = settings(&cli, None)?;
-            let store = open_db(&s).await?;
-            store.migrate().await.context("migrations failed")?;
-            let mut ok = true;
-            let zones = store.trail_zones().await?;
-            for z in &zones {
-                let v = store.verify(z).await?;
-                let events = store.trail(z).await?;
-                for e in expect.iter().filter_map(|x| x.split_once('=')).filter(|(zone, _)| zone == z) {
-                    let (seq, hash) = e.1.split_once(':').with_context(|| format!("--expect {}={}: expected ZONE=SEQ:HASH", e.0, e.1))?;
-                    let seq: i64 = seq.parse().with_context(|| format!("--expect: {seq:?} is not a number"))?;
-                    if !events.iter().any(|ev| ev.seq == seq && ev.hash == hash) {
-                        ok = false;
-                        println!("zone {z}: BROKEN: the expected event {seq} ({hash}) is not in the trail any more");
-                    }
+            let anchors = expect
+                .iter()
+                .map(|x| audit::Anchor::parse(x).map_err(|_| anyhow::anyhow!("--expect {x}: expected ZONE=SEQ:HASH")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let app = zones::open_as_is(&s.database_url, s.today).await.map_err(|e| said(e, Locale::En))?;
+            let zones = audit::verify(&app, &anchors).await.map_err(|e| said(e, Locale::En))?;
+            for a in &zones {
+                let z = &a.zone;
+                for m in &a.missing {
+                    println!("zone {z}: BROKEN: the expected event {} ({}) is not in the trail any more", m.seq, m.hash);
                 }
-                if let Some(last) = events.last() {
-                    println!("zone {z}: head {z}={}:{}", last.seq, last.hash);
+                if let Some((seq, hash)) = &a.head {
+                    println!("zone {z}: head {z}={seq}:{hash}");
                 }
+                let v = &a.verification;
                 if v.ok() {
                     println!("zone {z}: {} events, chain intact, every stored value matches its last record", v.events);
                     continue;
                 }
-                ok = false;
                 if let Some(b) = &v.broken {
                     println!("zone {z}: BROKEN at event {} ({} {}): {}", b.seq, b.entity, b.entity_id, b.problem);
                 }
@@ -679,16 +656,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if zones.is_empty() {
                 println!("no events yet");
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if zones.iter().all(audit::ZoneAudit::ok) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Import { file, user, report, lang } => {
             let l = *lang;
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
+            let state = open_app(&s).await?;
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let u = store.user(user).await?.with_context(|| format!("--as {user:?}: no such user"))?;
-            let state = ecociv_app::App::new(store, s.today, &plan.zone.code);
-            let actor = ecociv_app::accounts::actor_of(&u);
+            let u = accounts::user(&state, user).await.map_err(|_| anyhow::anyhow!("--as {user:?}: no such user"))?;
+            let actor = accounts::actor_of(&u);
             let r = ecociv_app::imports::import(&state, &actor, &bytes).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.describe(l)))?;
             if r.ok() {
                 println!(
@@ -722,7 +698,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { kind, month, quarter, year, format, output, lang } => {
             use ecociv_app::documents::Document;
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
+            let state = open_app(&s).await?;
+            let plan = state.plan(None).await.map_err(|e| said(e, Locale::En))?;
             let (name, flag, value) = match kind {
                 ReportKind::Bulletin => ("bulletin", "--month", month),
                 ReportKind::Assessment => ("assessment", "--quarter", quarter),
@@ -731,7 +708,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let value = value.as_deref().with_context(|| format!("report {name} needs {flag}"))?;
             let doc = Document::parse(name, value).with_context(|| format!("{flag} {value:?} is not a period of a {name} report"))?;
-            let state = app_state(&s, store, &plan)?;
+            let state = with_pdf_font(&s, state)?;
             if !doc.admissible(&plan, state.today()) {
                 anyhow::bail!("{flag} {value}: no such period yet, or before the plan");
             }
@@ -747,13 +724,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Archive { year, output, lang } => {
             let s = settings(&cli, None)?;
-            let (store, plan) = open_store(&s).await?;
-            let today = s.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let app = open_app(&s).await?;
+            let plan = app.plan(None).await.map_err(|e| said(e, Locale::En))?;
+            let today = app.today();
             if !(plan.base_year..=chrono::Datelike::year(&today)).contains(year) {
                 anyhow::bail!("--year {year}: a year from {} to {} is expected", plan.base_year, chrono::Datelike::year(&today));
             }
-            let bytes =
-                ecociv_app::archive::archive(store.as_ref(), &plan, *year, *lang).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.describe(*lang)))?;
+            let bytes = ecociv_app::archive::archive(app.store.as_ref(), &plan, *year, *lang)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.describe(*lang)))?;
             std::fs::write(output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
@@ -762,7 +741,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings(&cli, None)?;
             let l = *lang;
             let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let plan = embedded_plan()?;
+            let plan = zones::embedded_plan().map_err(|e| said(e, Locale::En))?;
             let report = check_csv(&plan, &bytes, l);
             match format {
                 Format::Json => write_out(None, &serde_json::to_string_pretty(&report)?)?,

@@ -1,16 +1,23 @@
-//! `ecociv demo generate`: synthetic zones for benchmarks and trials. Each zone is a copy of
-//! the embedded plan under a code `SYN0001`… and a name and title marked 合成数据 (synthetic),
-//! with its own users, yearly values (approved, with some evidence), and a monthly dispatch
-//! history of its first projects. Nothing is written into a real zone. Values come from a
-//! seeded generator, so two runs give the same data.
+//! Synthetic data for benchmarks and trials (`ecociv demo generate`). Each zone is a copy of the
+//! embedded plan under a code `SYN0001`… and a name and title marked 合成数据 (synthetic), with
+//! its own users, yearly values (approved) and a monthly dispatch history of its first
+//! projects. Nothing is written into a real zone. Values come from a seeded generator, so two
+//! runs give the same data. A zone's plan is loaded and its users are made first; then all its
+//! yearly values and dispatch reports are stored in one transaction, each on the trail
+//! (`EntryStore::write_entries`), the yearly values as approved by the zone's task force.
 
-use anyhow::Context;
 use ecociv_core::access::Role;
 use ecociv_core::model::{OrgKind, Plan};
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UserRecord};
 use ecociv_core::rule::ValueKind;
-use ecociv_store::Store;
+use ecociv_store::EntryWrite;
 use rust_decimal::Decimal;
+
+use crate::App;
+use crate::error::{AppError, Result};
+
+/// The most years of data a synthetic zone may have.
+pub const MAX_YEARS: i32 = 20;
 
 /// A small deterministic generator (64-bit LCG).
 struct Seeded(u64);
@@ -46,13 +53,47 @@ fn synthetic_plan(base: &Plan, n: usize) -> Plan {
     p
 }
 
-/// Generates `zones` synthetic zones with `projects` reporting projects and `years` years of data.
-pub async fn generate(store: &dyn Store, base: &Plan, zones: usize, projects: usize, years: i32, password_hash: &str) -> anyhow::Result<()> {
+/// What to generate: `zones` zones, each with `projects` reporting projects and `years` years
+/// of data up to the plan's last year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    zones: usize,
+    projects: usize,
+    years: i32,
+}
+
+impl Request {
+    /// A request, its years within 1–[`MAX_YEARS`] (else `demo_years`).
+    pub fn new(zones: usize, projects: usize, years: i32) -> Result<Request> {
+        if !(1..=MAX_YEARS).contains(&years) {
+            return Err(AppError::bad_request("demo_years").field("years", &years.to_string()));
+        }
+        Ok(Request { zones, projects, years })
+    }
+}
+
+/// What was made in one zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub zone: String,
+    pub users: usize,
+    pub yearly_values: usize,
+    pub projects: usize,
+}
+
+/// Generates the synthetic zones; every user's password is `password` (strong enough, else
+/// `invalid`). `done` hears of each zone once it is stored. Zones, users and entries already
+/// there are kept as they are.
+pub async fn generate(st: &App, r: &Request, password: String, mut done: impl FnMut(&Generated) + Send) -> Result<()> {
+    let password_hash = crate::accounts::strong_password_hash(password).await?;
+    let base = crate::zones::embedded_plan()?;
+    let store = st.store.as_ref();
     let now = ecociv_store::trail::now();
-    for n in 1..=zones {
-        let plan = synthetic_plan(base, n);
+    let years = r.years;
+    for n in 1..=r.zones {
+        let plan = synthetic_plan(&base, n);
         let z = plan.zone.code.clone();
-        store.load_plan(&plan, "demo").await.with_context(|| format!("loading {z}"))?;
+        store.load_plan(&plan, "demo").await?;
         let mut rng = Seeded(n as u64 * 7919);
         // users: the task force, and one per department and region
         let tf = format!("{}-tf", z.to_lowercase());
@@ -74,13 +115,14 @@ pub async fn generate(store: &dyn Store, base: &Plan, zones: usize, projects: us
                 zone: z.clone(),
                 org_unit: org.clone(),
                 role: *role,
-                password_hash: password_hash.into(),
+                password_hash: password_hash.clone(),
                 failed_logins: 0,
                 locked_until: String::new(),
                 created_at: now.clone(),
             };
             store.create_user(&u, "demo").await?;
         }
+        let mut writes = Vec::new();
         let existing = store.observations(&z).await?;
         let first_year = plan.end_year - years + 1;
         for leaf in plan.leaves() {
@@ -101,7 +143,7 @@ pub async fn generate(store: &dyn Store, base: &Plan, zones: usize, projects: us
                     }
                     _ => rng.between(10, 100).to_string(),
                 };
-                let o = ObservationRecord {
+                writes.push(EntryWrite::NewObservation(ObservationRecord {
                     id: 0,
                     zone: z.clone(),
                     indicator: leaf.code.to_string(),
@@ -110,22 +152,19 @@ pub async fn generate(store: &dyn Store, base: &Plan, zones: usize, projects: us
                     value,
                     comment: "合成数据".into(),
                     explanation: String::new(),
-                    state: EntryState::Submitted,
+                    state: EntryState::Approved,
                     late: false,
                     submitted_by: submitter.clone(),
                     submitted_at: now.clone(),
-                    decided_by: String::new(),
-                    decided_at: String::new(),
+                    decided_by: tf.clone(),
+                    decided_at: now.clone(),
                     reason: String::new(),
                     version: 0,
-                };
-                let stored = store.insert_observation(&o, &submitter).await?;
-                let approved = ObservationRecord { state: EntryState::Approved, decided_by: tf.clone(), decided_at: now.clone(), ..stored.clone() };
-                store.update_observation(&stored, &approved, "observation.approved", &tf, "").await?;
+                }));
             }
         }
         let reports = store.dispatch_reports(&z).await?;
-        for p in plan.projects.iter().take(projects) {
+        for p in plan.projects.iter().take(r.projects) {
             let reporter = p.implementers.first().cloned().unwrap_or_default();
             let user = users.iter().find(|u| u.1 == reporter).map(|u| u.0.clone()).unwrap_or(tf.clone());
             let mut cumulative = Decimal::ZERO;
@@ -137,7 +176,7 @@ pub async fn generate(store: &dyn Store, base: &Plan, zones: usize, projects: us
                     if reports.iter().any(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == period) {
                         continue;
                     }
-                    let d = DispatchRecord {
+                    writes.push(EntryWrite::NewDispatch(DispatchRecord {
                         id: 0,
                         zone: z.clone(),
                         kind: "project".into(),
@@ -161,17 +200,64 @@ pub async fn generate(store: &dyn Store, base: &Plan, zones: usize, projects: us
                         decided_at: String::new(),
                         reason: String::new(),
                         version: 0,
-                    };
-                    store.insert_dispatch(&d, &user).await?;
+                    }));
                 }
             }
         }
-        println!(
-            "zone {z}: {} users, {} yearly values, {} projects reporting",
-            users.len(),
-            plan.leaves().len() * years as usize,
-            projects.min(plan.projects.len())
-        );
+        if !writes.is_empty() {
+            store.write_entries(&z, &writes, "demo").await?;
+        }
+        done(&Generated { zone: z, users: users.len(), yearly_values: plan.leaves().len() * years as usize, projects: r.projects.min(plan.projects.len()) });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecociv_store::testdb::TestDb;
+
+    async fn run(app: &App) -> Vec<Generated> {
+        let mut seen = Vec::new();
+        generate(app, &Request::new(2, 3, 2).unwrap(), "Demo-Password-1".into(), |g| seen.push(g.clone())).await.unwrap();
+        seen
+    }
+
+    #[tokio::test]
+    async fn each_zone_is_stored_in_one_write_and_a_second_run_changes_nothing() {
+        assert!(Request::new(1, 1, 0).is_err() && Request::new(1, 1, MAX_YEARS + 1).is_err());
+        let db = TestDb::sqlite().await;
+        let app = App::new(db.store.clone(), None, "150100");
+        let seen = run(&app).await;
+        assert_eq!(seen.iter().map(|g| g.zone.as_str()).collect::<Vec<_>>(), ["SYN0001", "SYN0002"]);
+        let leaves = crate::zones::embedded_plan().unwrap().leaves().len();
+        assert_eq!((seen[0].yearly_values, seen[0].projects), (leaves * 2, 3));
+        let obs = db.store.observations("SYN0001").await.unwrap();
+        assert_eq!(obs.len(), leaves * 2);
+        assert!(obs.iter().all(|o| o.state == EntryState::Approved && o.decided_by == "syn0001-tf" && o.year >= 2024), "approved, the last two years");
+        assert_eq!(db.store.dispatch_reports("SYN0001").await.unwrap().len(), 3 * 24);
+        assert_eq!(db.store.users("SYN0001").await.unwrap().len(), seen[0].users);
+        // the entries moved each version once: one batch, one transaction
+        let v = db.store.data_versions("SYN0001").await.unwrap();
+        assert_eq!((v.observations, v.dispatch), (1, 1));
+        assert!(db.store.verify("SYN0001").await.unwrap().ok());
+        // seeded: the zones differ from each other, and a second run adds nothing
+        let obs2 = db.store.observations("SYN0002").await.unwrap();
+        assert_ne!(obs.iter().map(|o| &o.value).collect::<Vec<_>>(), obs2.iter().map(|o| &o.value).collect::<Vec<_>>());
+        let head = db.store.trail_head("SYN0001").await.unwrap();
+        run(&app).await;
+        assert_eq!(db.store.trail_head("SYN0001").await.unwrap(), head);
+        assert_eq!(db.store.observations("SYN0001").await.unwrap(), obs);
+        db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn a_weak_password_makes_nothing() {
+        let db = TestDb::sqlite().await;
+        let app = App::new(db.store.clone(), None, "150100");
+        let e = generate(&app, &Request::new(1, 1, 1).unwrap(), "short".into(), |_| {}).await.unwrap_err();
+        assert_eq!((e.code, e.checks[0].code), ("invalid", "weak_password"));
+        assert!(db.store.plan_hash("SYN0001").await.unwrap().is_none());
+        db.cleanup().await;
+    }
 }

@@ -1,0 +1,70 @@
+//! Zones and their plans: the database opened at its URL (the folder of a SQLite file created
+//! first) and migrated, the embedded plan of the first zone built from its data files and
+//! loaded (a plan already stored as it is changes nothing), and the [`App`] over it (or over the
+//! data as it is, no plan loaded).
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ecociv_core::model::Plan;
+use ecociv_core::plan_data::{build_plan, hohhot};
+pub use ecociv_store::LoadOutcome;
+use ecociv_store::Store;
+
+use crate::App;
+use crate::error::{AppError, Kind, Result};
+
+/// A refusal of the database or the data files: `code`, with what broke as its detail, which
+/// the command line prints.
+fn failed(code: &'static str, what: impl std::fmt::Display) -> AppError {
+    AppError { detail: Some(what.to_string()), ..AppError::new(Kind::Internal, code) }
+}
+
+/// The URL with its password masked, for messages and logs.
+pub fn redact(url: &str) -> String {
+    ecociv_store::redact(url)
+}
+
+/// The embedded plan (the Hohhot plan), built from its data files.
+pub fn embedded_plan() -> Result<Plan> {
+    build_plan(&hohhot()).map_err(|e| failed("bad_plan_data", e))
+}
+
+/// Opens the database at `url` (`sqlite://PATH` or `postgres://…`), creating the folder of a
+/// SQLite file, and applies the migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| failed("data_folder", e).field("folder", &dir.display().to_string()))?;
+    }
+    let store = ecociv_store::connect(url).await.map_err(|e| failed("database_unavailable", e).field("url", &redact(url)))?;
+    store.migrate().await.map_err(|e| failed("migration_failed", e))?;
+    Ok(store)
+}
+
+/// The application on the database at `url`, opened and migrated, and its data as it is: no
+/// plan loaded, so that reading it (verifying the trail) writes nothing. It has no default zone.
+pub async fn open_as_is(url: &str, today: Option<NaiveDate>) -> Result<App> {
+    Ok(App::new(open(url).await?, today, ""))
+}
+
+/// Loads a plan into the store (`actor` on the trail): stored, updated, or left as it is.
+pub async fn load_plan(store: &dyn Store, plan: &Plan, actor: &str) -> Result<LoadOutcome> {
+    let outcome = store.load_plan(plan, actor).await.map_err(|e| failed("plan_not_loaded", e).field("zone", &plan.zone.code))?;
+    match outcome {
+        LoadOutcome::Loaded => tracing::info!("loaded the plan {} of zone {}", plan.code, plan.zone.code),
+        LoadOutcome::Updated => tracing::info!("updated the plan {} of zone {}", plan.code, plan.zone.code),
+        LoadOutcome::Unchanged => {}
+    }
+    Ok(outcome)
+}
+
+/// The application on the database at `url`: opened, migrated, with the embedded plan loaded
+/// (its zone the default one), and what loading it did.
+pub async fn open_app(url: &str, today: Option<NaiveDate>) -> Result<(App, LoadOutcome)> {
+    let store = open(url).await?;
+    let plan = embedded_plan()?;
+    let outcome = load_plan(store.as_ref(), &plan, "system").await?;
+    Ok((App::new(store, today, &plan.zone.code), outcome))
+}
