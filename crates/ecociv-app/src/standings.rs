@@ -76,3 +76,38 @@ pub async fn project_progress(st: &App, plan: &Plan) -> Result<Arc<Vec<ProjectPr
         })
         .await
 }
+
+/// Each project's latest report that was not sent back, and its report of one month (in any
+/// state): what the portfolio dashboard reads, kept as a view instead of scanning the zone's
+/// whole dispatch history per request.
+#[derive(Debug, Default)]
+pub struct ProjectReports {
+    pub latest: std::collections::BTreeMap<u32, ecociv_core::record::DispatchRecord>,
+    pub in_month: std::collections::BTreeMap<u32, ecociv_core::record::DispatchRecord>,
+}
+
+/// The [`ProjectReports`] of a zone for `month`.
+pub async fn project_reports(st: &App, plan: &Plan, month: ecociv_core::entry::YearMonth) -> Result<Arc<ProjectReports>, AppError> {
+    let z = &plan.zone.code;
+    let reads = Reads { observations: false, dispatch: true, controls: false };
+    st.views
+        .get(z, format!("project_reports/{month}"), reads, st.versions(z).await?, || async {
+            let mut out = ProjectReports::default();
+            let period = month.to_string();
+            // the store gives them by kind, subject, org unit and period
+            for r in st.store.dispatch_reports(z).await? {
+                let Ok(n) = u32::try_from(r.subject) else { continue };
+                if r.kind != "project" {
+                    continue;
+                }
+                if r.period == period {
+                    out.in_month.entry(n).or_insert_with(|| r.clone());
+                }
+                if r.state != EntryState::Returned && out.latest.get(&n).is_none_or(|l| l.period <= r.period) {
+                    out.latest.insert(n, r);
+                }
+            }
+            Ok(out)
+        })
+        .await
+}

@@ -4,8 +4,6 @@
 //! progress, late reporters). Charts are ECharts (vendored, `assets/vendor`), each with its data
 //! as a table beside it and a CSV download; the option JSON is built here.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::Router;
 use axum::extract::{OriginalUri, State};
@@ -16,7 +14,6 @@ use ecociv_core::Locale;
 use ecociv_core::indicator_status::LeafStanding;
 use ecociv_core::model::{Domain, OrgKind, Plan};
 use ecociv_core::projection::ProjectionStatus;
-use ecociv_core::record::EntryState;
 use ecociv_core::rule::Status;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -196,22 +193,13 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         Ok(p) => p,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
-    let reports = match st.store.dispatch_reports(&plan.zone.code).await {
+    let month = ecociv_core::todo::report_month(st.today());
+    let reports = match ecociv_app::standings::project_reports(&st, &plan, month).await {
         Ok(r) => r,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     // the latest report of each project that was not sent back
-    let latest: BTreeMap<u32, &ecociv_core::record::DispatchRecord> = plan
-        .projects
-        .iter()
-        .filter_map(|p| {
-            reports
-                .iter()
-                .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned)
-                .max_by(|a, b| a.period.cmp(&b.period))
-                .map(|r| (p.number, r))
-        })
-        .collect();
+    let latest = &reports.latest;
     let invested = |n: u32| latest.get(&n).and_then(|r| r.investment_cumulative_wan.parse::<Decimal>().ok()).map(yi).unwrap_or_default();
     // a project with several regions or implementers counts in full under each of them; the
     // zone total counts it once
@@ -292,7 +280,6 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         rows: progress_bins.iter().zip(counts.iter()).map(|(b, c)| vec![format!("{b}%"), c.to_string()]).collect(),
         zone_total: None,
     };
-    let month = ecociv_core::todo::report_month(st.today());
     let settings = entries::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
     let due = month.dispatch_due(settings.dispatch_due_day);
     let late: Vec<(u32, String, String, String)> = plan
@@ -300,7 +287,7 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         .iter()
         .filter(|p| p.period.overlaps(month.year, month.year))
         .filter_map(|p| {
-            let r = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
+            let r = reports.in_month.get(&p.number);
             let state = match r {
                 Some(r) if r.late => t(l, "todo.late"),
                 Some(_) => return None,
