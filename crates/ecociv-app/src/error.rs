@@ -16,8 +16,6 @@ pub enum Kind {
     Invalid,
     /// Outside the caller's rights.
     Forbidden,
-    /// No credentials, or wrong ones.
-    Unauthorized,
     /// What was asked for does not exist.
     NotFound,
     /// A duplicate, a decision that does not fit the entry's state, a locked period, a change
@@ -25,8 +23,6 @@ pub enum Kind {
     Conflict,
     /// A request that cannot be read.
     BadRequest,
-    /// A body or file over its limit.
-    TooLarge,
     /// Something broke on our side.
     Internal,
 }

@@ -91,11 +91,9 @@ impl From<AppError> for WebError {
         let status = match e.kind {
             Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::Forbidden => StatusCode::FORBIDDEN,
-            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::NotFound => StatusCode::NOT_FOUND,
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::BadRequest => StatusCode::BAD_REQUEST,
-            Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         WebError { status, code: e.code, fields: e.fields, locale: Locale::Zh, detail: e.detail, checks: e.checks }
