@@ -114,14 +114,13 @@ pub const SESSION_TOUCH_SECONDS: i64 = 60;
 /// a minute, so that reading pages does not write to the database on every request.
 pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, SessionRecord)>, AppError> {
     let id_hash = fingerprint(id);
-    let Some(s) = st.store.session(&id_hash).await? else { return Ok(None) };
+    let Some((u, s)) = st.store.session_user(&id_hash).await? else { return Ok(None) };
     let now = Utc::now();
     let last = parse_time(&s.last_seen);
     if last.is_none_or(|t| now - t > Duration::minutes(st.idle_minutes)) {
         st.store.delete_session(&id_hash).await?;
         return Ok(None);
     }
-    let Some(u) = st.store.user(&s.user).await? else { return Ok(None) };
     if last.is_some_and(|t| now - t >= Duration::seconds(SESSION_TOUCH_SECONDS)) {
         st.store.touch_session(&id_hash, &ecociv_store::trail::now()).await?;
     }

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::db::{PgStore, Result, SqliteStore, StoreError};
+use crate::db::{Lane, PgStore, Result, SqliteStore, StoreError};
 use crate::trail::{append_event, begin_write, event};
 use ecociv_core::record::{SessionRecord, TokenRecord, UserRecord};
 
@@ -19,6 +19,8 @@ pub trait AccountStore: Send + Sync {
     async fn update_user(&self, before: &UserRecord, after: &UserRecord, action: &str, actor: &str, reason: &str) -> Result<()>;
     async fn create_session(&self, s: &SessionRecord) -> Result<()>;
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    /// A session with its user, in one query (what every signed-in request reads).
+    async fn session_user(&self, id_hash: &str) -> Result<Option<(UserRecord, SessionRecord)>>;
     async fn touch_session(&self, id_hash: &str, last_seen: &str) -> Result<()>;
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
     /// Ends every session of a user (after a password change).
@@ -52,13 +54,15 @@ macro_rules! user_from_row {
 }
 
 const USER_COLS: &str = "name, zone_code, org_unit, role, password_hash, failed_logins, locked_until, created_at";
+/// [`USER_COLS`] of the users table named `u`.
+const U_COLS: &str = "u.name, u.zone_code, u.org_unit, u.role, u.password_hash, u.failed_logins, u.locked_until, u.created_at";
 
 macro_rules! accounts_impl {
     ($store:ident) => {
         #[async_trait]
         impl AccountStore for $store {
             async fn create_user(&self, u: &UserRecord, actor: &str) -> Result<()> {
-                let mut tx = begin_write!(self.pool, &u.zone);
+                let mut tx = begin_write!(self, &u.zone);
                 let exists: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE name = $1").bind(&u.name).fetch_optional(&mut *tx).await?;
                 if exists.is_some() {
                     return Err(StoreError::Conflict(format!("the user {:?} exists", u.name)));
@@ -104,7 +108,7 @@ macro_rules! accounts_impl {
             }
 
             async fn update_user(&self, before: &UserRecord, after: &UserRecord, action: &str, actor: &str, reason: &str) -> Result<()> {
-                let mut tx = begin_write!(self.pool, &after.zone);
+                let mut tx = begin_write!(self, &after.zone);
                 let done = sqlx::query(
                     "UPDATE users SET org_unit = $2, role = $3, password_hash = $4, failed_logins = $5, locked_until = $6
                      WHERE name = $1 AND password_hash = $7 AND failed_logins = $8",
@@ -128,6 +132,7 @@ macro_rules! accounts_impl {
             }
 
             async fn create_session(&self, s: &SessionRecord) -> Result<()> {
+                let _lane = Lane::lane(self).await?;
                 sqlx::query("INSERT INTO sessions (id_hash, user_name, csrf, created_at, last_seen) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&s.id_hash)
                     .bind(&s.user)
@@ -148,23 +153,47 @@ macro_rules! accounts_impl {
                 Ok(row.map(|(id_hash, user, csrf, created_at, last_seen)| SessionRecord { id_hash, user, csrf, created_at, last_seen }))
             }
 
+            async fn session_user(&self, id_hash: &str) -> Result<Option<(UserRecord, SessionRecord)>> {
+                use sqlx::Row;
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {U_COLS}, s.id_hash, s.csrf, s.created_at AS s_created_at, s.last_seen
+                     FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = $1"
+                )))
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let u = user_from_row!(r);
+                let s = SessionRecord {
+                    id_hash: r.try_get("id_hash")?,
+                    user: u.name.clone(),
+                    csrf: r.try_get("csrf")?,
+                    created_at: r.try_get("s_created_at")?,
+                    last_seen: r.try_get("last_seen")?,
+                };
+                Ok(Some((u, s)))
+            }
+
             async fn touch_session(&self, id_hash: &str, last_seen: &str) -> Result<()> {
+                let _lane = Lane::lane(self).await?;
                 sqlx::query("UPDATE sessions SET last_seen = $2 WHERE id_hash = $1").bind(id_hash).bind(last_seen).execute(&self.pool).await?;
                 Ok(())
             }
 
             async fn delete_session(&self, id_hash: &str) -> Result<()> {
+                let _lane = Lane::lane(self).await?;
                 sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
                 Ok(())
             }
 
             async fn delete_sessions_of(&self, user: &str) -> Result<()> {
+                let _lane = Lane::lane(self).await?;
                 sqlx::query("DELETE FROM sessions WHERE user_name = $1").bind(user).execute(&self.pool).await?;
                 Ok(())
             }
 
             async fn create_token(&self, user: &UserRecord, token_hash: &str, actor: &str) -> Result<i64> {
-                let mut tx = begin_write!(self.pool, &user.zone);
+                let mut tx = begin_write!(self, &user.zone);
                 let created_at = crate::trail::now();
                 let (id,): (i64,) = sqlx::query_as("INSERT INTO api_tokens (user_name, token_hash, created_at) VALUES ($1, $2, $3) RETURNING id")
                     .bind(&user.name)
@@ -226,7 +255,7 @@ macro_rules! accounts_impl {
             }
 
             async fn revoke_tokens(&self, user: &UserRecord, id: Option<i64>, actor: &str) -> Result<u64> {
-                let mut tx = begin_write!(self.pool, &user.zone);
+                let mut tx = begin_write!(self, &user.zone);
                 let ids: Vec<(i64, String, String)> =
                     sqlx::query_as("SELECT id, token_hash, created_at FROM api_tokens WHERE user_name = $1 AND revoked_at IS NULL AND ($2 < 0 OR id = $2)")
                         .bind(&user.name)

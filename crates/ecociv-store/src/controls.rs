@@ -60,7 +60,7 @@ macro_rules! controls_impl {
 
             async fn set_zone_settings(&self, s: &ZoneSettingsRecord, actor: &str) -> Result<()> {
                 let before = self.zone_settings(&s.zone).await?.map(|b| b.state_json()).unwrap_or_default();
-                let mut tx = begin_write!(self.pool, &s.zone);
+                let mut tx = begin_write!(self, &s.zone);
                 sqlx::query(
                     "INSERT INTO zone_settings (zone_code, dispatch_due_day, observation_due, jump_bound, regional_indicators, updated_by, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (zone_code) DO UPDATE SET dispatch_due_day = excluded.dispatch_due_day,
@@ -89,7 +89,7 @@ macro_rules! controls_impl {
 
             async fn set_period(&self, p: &PeriodRecord, actor: &str, reason: &str) -> Result<()> {
                 let before = self.periods(&p.zone).await?.into_iter().find(|x| x.period == p.period).map(|x| x.state_json()).unwrap_or_default();
-                let mut tx = begin_write!(self.pool, &p.zone);
+                let mut tx = begin_write!(self, &p.zone);
                 sqlx::query(
                     "INSERT INTO periods (zone_code, period, state, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (zone_code, period) DO UPDATE SET state = excluded.state, set_by = excluded.set_by, set_at = excluded.set_at",
@@ -108,7 +108,7 @@ macro_rules! controls_impl {
 
             async fn add_evidence(&self, e: &EvidenceRecord, content: &[u8], actor: &str) -> Result<EvidenceRecord> {
                 let hash = content_hash(content);
-                let mut tx = begin_write!(self.pool, &e.zone);
+                let mut tx = begin_write!(self, &e.zone);
                 sqlx::query("INSERT INTO blobs (hash, content, media_type, size) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING")
                     .bind(&hash)
                     .bind(content)
@@ -199,7 +199,7 @@ macro_rules! scoring_impl {
             }
 
             async fn add_scoring_rules(&self, zone: &str, text: &str, actor: &str) -> Result<ScoringRulesRecord> {
-                let mut tx = begin_write!(self.pool, zone);
+                let mut tx = begin_write!(self, zone);
                 let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM scoring_rules WHERE zone_code = $1").bind(zone).fetch_one(&mut *tx).await?;
                 let rec = ScoringRulesRecord { zone: zone.into(), version: last.unwrap_or(0) + 1, text: text.into(), created_by: actor.into(), created_at: crate::trail::now() };
                 sqlx::query("INSERT INTO scoring_rules (zone_code, version, text, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
@@ -216,7 +216,7 @@ macro_rules! scoring_impl {
             }
 
             async fn record_assessment(&self, a: &AssessmentRecord, actor: &str) -> Result<AssessmentRecord> {
-                let mut tx = begin_write!(self.pool, &a.zone);
+                let mut tx = begin_write!(self, &a.zone);
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO assessments (zone_code, quarter, rules_version, result, computed_by, computed_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
@@ -265,7 +265,7 @@ macro_rules! veto_impl {
         #[async_trait]
         impl VetoStore for $store {
             async fn add_veto(&self, v: &VetoRecord, actor: &str) -> Result<VetoRecord> {
-                let mut tx = begin_write!(self.pool, &v.zone);
+                let mut tx = begin_write!(self, &v.zone);
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO vetoes (zone_code, kind, description, occurred_on, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )

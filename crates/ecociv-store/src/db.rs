@@ -63,6 +63,60 @@ pub fn redact(url: &str) -> String {
 /// The SQLite store.
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// One write transaction at a time in this process: SQLite has one writer, and writers that
+    /// queue here wait their turn in order, where SQLite's own busy handler would make them
+    /// sleep and retry (up to 100 ms a try, seconds in all under load).
+    pub(crate) lane: tokio::sync::Mutex<()>,
+}
+
+/// How long a write waits for its turn before it gives up (a write holding the lane this long
+/// is a bug or a very large import).
+pub(crate) const LANE_WAIT: Duration = Duration::from_secs(60);
+
+/// A write transaction, holding its turn in the write lane (SQLite) until it ends.
+pub(crate) struct WriteTx<'c, DB: sqlx::Database> {
+    pub(crate) tx: sqlx::Transaction<'c, DB>,
+    pub(crate) _lane: Option<tokio::sync::MutexGuard<'c, ()>>,
+}
+
+impl<DB: sqlx::Database> WriteTx<'_, DB> {
+    pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<'_, DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<'_, DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
+}
+
+/// Waits for the write lane of a store (SQLite); PostgreSQL has none (its row locks order the
+/// writers of one zone, and writers of other zones go on together).
+pub(crate) trait Lane {
+    async fn lane(&self) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>>;
+}
+
+impl Lane for SqliteStore {
+    async fn lane(&self) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>> {
+        match tokio::time::timeout(LANE_WAIT, self.lane.lock()).await {
+            Ok(g) => Ok(Some(g)),
+            Err(_) => Err(StoreError::Database(sqlx::Error::PoolTimedOut)),
+        }
+    }
+}
+
+impl Lane for PgStore {
+    async fn lane(&self) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>> {
+        Ok(None)
+    }
 }
 
 /// The PostgreSQL store.
@@ -83,7 +137,7 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, lane: Default::default() })
     }
 
     /// The pool, for backend-specific checks in tests.

@@ -401,14 +401,14 @@ macro_rules! entries_impl {
         #[async_trait]
         impl EntryStore for $store {
             async fn insert_observation(&self, o: &ObservationRecord, actor: &str) -> Result<ObservationRecord> {
-                let mut tx = begin_write!(self.pool, &o.zone);
+                let mut tx = begin_write!(self, &o.zone);
                 let stored = obs_insert!(tx, o, actor);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn update_observation(&self, before: &ObservationRecord, after: &ObservationRecord, action: &str, actor: &str, reason: &str) -> Result<ObservationRecord> {
-                let mut tx = begin_write!(self.pool, &before.zone);
+                let mut tx = begin_write!(self, &before.zone);
                 let stored = obs_update!(tx, before, after, action, actor, reason);
                 tx.commit().await?;
                 Ok(stored)
@@ -455,7 +455,7 @@ macro_rules! entries_impl {
             }
 
             async fn set_upper_target(&self, t: &UpperTargetRecord, actor: &str) -> Result<()> {
-                let mut tx = begin_write!(self.pool, &t.zone);
+                let mut tx = begin_write!(self, &t.zone);
                 let before: Option<(String, String, String)> =
                     sqlx::query_as("SELECT value, set_by, set_at FROM upper_targets WHERE zone_code = $1 AND indicator_code = $2 AND year = $3")
                         .bind(&t.zone)
@@ -495,21 +495,21 @@ macro_rules! entries_impl {
             }
 
             async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
-                let mut tx = begin_write!(self.pool, &d.zone);
+                let mut tx = begin_write!(self, &d.zone);
                 let stored = dispatch_insert!(tx, d, actor);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn update_dispatch(&self, before: &DispatchRecord, after: &DispatchRecord, action: &str, actor: &str, reason: &str) -> Result<DispatchRecord> {
-                let mut tx = begin_write!(self.pool, &before.zone);
+                let mut tx = begin_write!(self, &before.zone);
                 let stored = dispatch_update!(tx, before, after, action, actor, reason);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn write_entries(&self, zone: &str, writes: &[EntryWrite], actor: &str) -> Result<usize> {
-                let mut tx = begin_write!(self.pool, zone);
+                let mut tx = begin_write!(self, zone);
                 // the chain's head, read once and carried through the batch
                 let mut head: Option<Option<(i64, String)>> = None;
                 // new entries in a row go in chunks (one statement for the rows, one for their

@@ -53,7 +53,7 @@ macro_rules! masthead_impl {
             async fn set_masthead(&self, m: &MastheadRecord, actor: &str) -> Result<()> {
                 let before =
                     self.mastheads(&m.zone).await?.into_iter().find(|x| x.kind == m.kind && x.period == m.period).map(|x| x.state_json()).unwrap_or_default();
-                let mut tx = begin_write!(self.pool, &m.zone);
+                let mut tx = begin_write!(self, &m.zone);
                 sqlx::query(
                     "INSERT INTO mastheads (zone_code, kind, period, header_lines, number, issuer, issued_on, texts, updated_by, updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (zone_code, kind, period) DO UPDATE SET

@@ -112,7 +112,7 @@ macro_rules! plan_impl {
 
             async fn load_plan(&self, plan: &Plan, actor: &str) -> Result<LoadOutcome> {
                 let z = plan.zone.code.as_str();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = crate::trail::begin_any!(self);
                 // the zone's row (and with it the write lock) first, as every write of a zone does
                 sqlx::query(
                     "INSERT INTO zones (code, name, name_en, level, kind, parent) VALUES ($1, $2, $3, $4, $5, $6)

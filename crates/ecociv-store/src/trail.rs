@@ -37,15 +37,25 @@ pub fn chain(ev: TrailEvent, last: Option<(i64, String)>) -> TrailEvent {
     ev.chain_after(prev.as_ref())
 }
 
-/// Begins a write transaction for a zone: the zone's row is locked first (PostgreSQL row lock;
-/// the SQLite write lock), so that trail events of one zone are appended one after another.
+/// Begins a write transaction of a store (`$store`, its turn in the write lane taken first) for
+/// a zone: the zone's row is locked first (PostgreSQL row lock; the SQLite write lock), so that
+/// trail events of one zone are appended one after another.
 macro_rules! begin_write {
-    ($pool:expr, $zone:expr) => {{
-        let mut tx = $pool.begin().await?;
+    ($store:expr, $zone:expr) => {{
+        let mut tx = $crate::trail::begin_any!($store);
         sqlx::query("UPDATE zones SET code = code WHERE code = $1").bind($zone).execute(&mut *tx).await?;
         tx
     }};
 }
+
+/// Begins a write transaction of a store, its turn in the write lane taken first.
+macro_rules! begin_any {
+    ($store:expr) => {{
+        let lane = $crate::db::Lane::lane($store).await?;
+        $crate::db::WriteTx { tx: $store.pool.begin().await?, _lane: lane }
+    }};
+}
+pub(crate) use begin_any;
 pub(crate) use begin_write;
 
 /// Appends a chained event inside the transaction. With a cursor `$head` (a batch: an
@@ -218,7 +228,7 @@ macro_rules! trail_impl {
         #[async_trait::async_trait]
         impl TrailStore for $store {
             async fn record(&self, ev: TrailEvent) -> Result<TrailEvent> {
-                let mut tx = begin_write!(self.pool, &ev.zone);
+                let mut tx = begin_write!(self, &ev.zone);
                 let ev = append_event!(tx, ev);
                 tx.commit().await?;
                 Ok(ev)

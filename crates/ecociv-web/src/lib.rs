@@ -5,7 +5,8 @@
 //! [`documents`], [`dashboard`], [`assessment`], [`readiness`], [`bulletin`], [`public`].
 //! Around them: the shared [`state`], the page [`layout`], who is asking ([`auth`]), the
 //! request's language ([`i18n`]), the extractors ([`extract`]), errors in one shape
-//! ([`error`]) and the OpenAPI document ([`openapi`]). What the handlers do is `ecociv-app`'s.
+//! ([`error`]), the kept answers of the pages ([`kept`]) and the OpenAPI document
+//! ([`openapi`]). What the handlers do is `ecociv-app`'s.
 
 pub mod accounts;
 pub mod assessment;
@@ -23,6 +24,7 @@ pub mod history;
 pub mod i18n;
 pub mod import;
 pub mod indicators;
+pub mod kept;
 pub mod language;
 pub mod layout;
 pub mod observations;
@@ -44,13 +46,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-/// The whole application.
+/// The whole application: the pages and the API behind [`kept::layer`], and around them what
+/// reads nothing (health, the style sheet, the icon).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/assets/app.css", get(css))
-        .route("/favicon.ico", get(favicon))
-        .route("/assets/favicon.svg", get(favicon))
+    let pages = Router::new()
         .merge(language::routes())
         .merge(plan::routes())
         .merge(indicators::routes())
@@ -73,13 +72,22 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .fallback(layout::not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), kept::layer));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/assets/app.css", get(css))
+        .route("/favicon.ico", get(favicon))
+        .route("/assets/favicon.svg", get(favicon))
+        .merge(pages)
         .with_state(state)
 }
 
 /// Health: the process answers. It reads no table, so that a load balancer's probes cost
 /// nothing however many zones there are.
 async fn healthz(State(st): State<AppState>) -> Response {
-    axum::Json(serde_json::json!({"status": "ok", "today": st.today().to_string()})).into_response()
+    let mut r = format!(r#"{{"status":"ok","today":"{}"}}"#, st.today()).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
 }
 
 async fn method_not_allowed(crate::i18n::Lang(l): crate::i18n::Lang) -> Response {

@@ -14,6 +14,8 @@ pub struct AppState {
     pub app: App,
     /// Mark cookies Secure even without a proxy saying so (served over TLS).
     pub secure_cookies: bool,
+    /// The kept answers of the pages.
+    pub kept: Arc<crate::kept::Kept>,
 }
 
 impl AppState {
@@ -24,7 +26,7 @@ impl AppState {
 
     /// The state of an application.
     pub fn of(app: App) -> AppState {
-        AppState { app, secure_cookies: false }
+        AppState { app, secure_cookies: false, kept: Default::default() }
     }
 }
 

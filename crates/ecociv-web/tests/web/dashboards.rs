@@ -1,7 +1,8 @@
 //! Dashboards: a recorded veto stands as a banner above the signed-in dashboard and the
 //! assessment (never on the public side); the portfolio says that a shared project counts in full
 //! under each region and implementer and shows the zone total counted once; assessment scores
-//! have exactly 2 decimal places; an error page for a signed-in user knows the user and the zone.
+//! have exactly 2 decimal places; an error page for a signed-in user knows the user and the zone;
+//! kept pages are gzipped, kept per viewer, and outlive neither a write nor a session.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -192,5 +193,77 @@ async fn kept_views_show_a_write_to_the_very_next_request() {
     // the next request after the approval sees it, on every view that reads observations
     assert_eq!(value_of(&send(&app, None, "GET", "/api/v1/public/indicators", None).await.1).as_deref(), Some("88.5"));
     assert!(ready(&send(&app, Some("tf"), "GET", "/api/v1/readiness", None).await.1));
+    app.db.cleanup().await;
+}
+
+/// Sends with headers; the answer's status, headers and raw body.
+async fn raw(app: &Signed, method: &str, uri: &str, headers: &[(&str, &str)], body: String) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = app.router.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, headers, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+fn gunzip(b: &[u8]) -> String {
+    use std::io::Read;
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(b).read_to_string(&mut s).unwrap();
+    s
+}
+
+#[tokio::test]
+async fn kept_pages_are_gzipped_for_who_takes_it_kept_per_viewer_and_never_outlive_a_write_or_a_session() {
+    let app = signed().await;
+    let tf = [("authorization", "Bearer tok-tf"), ("accept-encoding", "gzip, br")];
+    // the same page twice: the second comes from the kept answer, gzipped like the first
+    let (s1, h1, b1) = raw(&app, "GET", "/indicators/7.1", &tf, String::new()).await;
+    let (s2, h2, b2) = raw(&app, "GET", "/indicators/7.1", &tf, String::new()).await;
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(h1["content-encoding"], "gzip");
+    assert_eq!(h2["content-encoding"], "gzip");
+    assert_eq!(h2["content-type"], h1["content-type"]);
+    assert_eq!(b1, b2);
+    let page = gunzip(&b2);
+    assert!(page.contains("tf"), "the header names the user");
+    // a client that does not take gzip gets the same page plain
+    let (_, h, plain) = raw(&app, "GET", "/indicators/7.1", &[("authorization", "Bearer tok-tf"), ("accept-encoding", "gzip;q=0")], String::new()).await;
+    assert!(h.get("content-encoding").is_none());
+    assert_eq!(String::from_utf8(plain).unwrap(), page);
+    // another user is never given tf's page
+    let (_, _, b) = raw(&app, "GET", "/indicators/7.1", &[("authorization", "Bearer tok-env")], String::new()).await;
+    let env_page = String::from_utf8(b).unwrap();
+    assert_ne!(env_page, page);
+    assert!(Html::parse_document(&env_page).root_element().text().any(|t| t.contains("env")));
+    // nor is a stranger
+    let (_, _, b) = raw(&app, "GET", "/indicators/7.1", &[], String::new()).await;
+    assert!(Html::parse_document(&String::from_utf8(b).unwrap()).select(&sel("#login-link")).next().is_some());
+    // a write: the very next request renders the page again and shows the value
+    let body = json!({"indicator": "7.1", "year": 2023, "value": "88.5", "comment": "监测站年报"});
+    let (status, created) = send(&app, Some("env"), "POST", "/api/v1/observations", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = serde_json::from_str::<Value>(&created).unwrap()["id"].as_i64().unwrap();
+    let (status, _) = send(&app, Some("tf"), "POST", &format!("/api/v1/observations/{id}/approve"), Some(json!({"reason": ""}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, b) = raw(&app, "GET", "/indicators/7.1", &tf, String::new()).await;
+    assert!(gunzip(&b).contains("2023: 88.5"), "the kept page did not outlive the write");
+    // a signed-out session does not keep its pages
+    let form = format!("name=tf&password={}&back=%2F", PASSWORD.replace('-', "%2D"));
+    let (s, h, _) = raw(&app, "POST", "/login", &[("content-type", "application/x-www-form-urlencoded")], form).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let cookie = h["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let (s, _, _) = raw(&app, "GET", "/dashboard", &[("cookie", &cookie)], String::new()).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = raw(&app, "GET", "/dashboard", &[("cookie", &cookie)], String::new()).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, me) = raw(&app, "GET", "/api/v1/me", &[("cookie", &cookie)], String::new()).await;
+    let csrf = serde_json::from_slice::<Value>(&me).unwrap()["csrf"].as_str().unwrap_or_default().to_string();
+    let (s, _, _) = raw(&app, "POST", "/logout", &[("content-type", "application/x-www-form-urlencoded"), ("cookie", &cookie)], format!("csrf={csrf}")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, h, _) = raw(&app, "GET", "/dashboard", &[("cookie", &cookie)], String::new()).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "signed out: to the login page, not the kept dashboard");
+    assert!(h["location"].to_str().unwrap().starts_with("/login"));
     app.db.cleanup().await;
 }
