@@ -8,6 +8,7 @@
 use ecociv_core::Locale;
 use ecociv_core::entry::ProjectStatus;
 use ecociv_core::entry::YearMonth;
+use ecociv_core::locale::{t, tf};
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
 use ecociv_core::record::EntryState;
@@ -109,28 +110,23 @@ pub async fn set_masthead(
     for (field, text) in [("number", &input.number), ("issuer", &input.issuer), ("issued_on", &input.issued_on)] {
         check_text(&mut errs, field, text);
         if text.chars().count() > 200 {
-            errs.push(FieldError::new(field, "too_long", "不能超过 200 字", "at most 200 characters"));
+            errs.push(FieldError::keyed(field, "too_long", "field.masthead.too_long"));
         }
     }
     for line in &input.header_lines {
         check_text(&mut errs, "header_lines", line);
     }
     if input.header_lines.len() > 4 || input.header_lines.iter().any(|l| l.chars().count() > 100) {
-        errs.push(FieldError::new("header_lines", "too_long", "版头最多 4 行、每行不超过 100 字", "at most 4 header lines of 100 characters"));
+        errs.push(FieldError::keyed("header_lines", "too_long", "field.masthead.header_lines"));
     }
     let keys = text_keys(doc.kind());
     for (key, text) in &input.texts {
         if !keys.contains(&key.as_str()) {
-            errs.push(FieldError::new(
-                "texts",
-                "unknown_text",
-                format!("此类文件没有“{key}”段落（可用：{}）", keys.join("、")),
-                format!("this document has no {key:?} text (it has {})", keys.join(", ")),
-            ));
+            errs.push(FieldError::keyed("texts", "unknown_text", "field.masthead.unknown_text").arg("key", key).list("keys", keys));
         }
         check_text(&mut errs, "texts", text);
         if text.chars().count() > 20_000 {
-            errs.push(FieldError::new("texts", "too_long", "每段文字不能超过 20000 字", "at most 20000 characters a text"));
+            errs.push(FieldError::keyed("texts", "too_long", "field.masthead.text_too_long"));
         }
     }
     if !errs.is_empty() {
@@ -216,10 +212,10 @@ pub async fn render(st: &App, plan: &Plan, doc: Document, format: Format, l: Loc
 
 pub fn title_word(doc: Document, l: Locale) -> &'static str {
     match doc {
-        Document::Bulletin(_) => l.pick("调度通报", "bulletin"),
-        Document::Assessment(_) => l.pick("考核通报", "assessment report"),
-        Document::Work(_) => l.pick("工作报告", "work report"),
-        Document::Technical(_) => l.pick("技术报告", "technical report"),
+        Document::Bulletin(_) => t(l, "reports.bulletin"),
+        Document::Assessment(_) => t(l, "reports.assessment"),
+        Document::Work(_) => t(l, "reports.work"),
+        Document::Technical(_) => t(l, "reports.technical"),
     }
 }
 
@@ -285,33 +281,34 @@ fn zone_name(plan: &Plan, l: Locale) -> String {
 /// The monthly dispatch bulletin: who reported on time, late or not at all, the best and the
 /// worst units, the projects behind.
 fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, l: Locale) -> OfficialDoc {
-    use ecociv_core::locale::t;
     let month = b.month;
-    let title = l
-        .pick(
-            &format!("{}生态文明建设示范区创建项目调度通报（{}年{}月）", zone_name(plan, l), month.year, month.month),
-            &format!("{}: dispatch bulletin of the demonstration zone projects, {month}", zone_name(plan, l)),
-        )
-        .to_string();
+    let title = tf(
+        l,
+        "doc.bulletin.title",
+        &[("zone", zone_name(plan, l)), ("year", month.year.to_string()), ("month_number", month.month.to_string()), ("month", month.to_string())],
+    );
     let mut d = OfficialDoc::new(&title);
     d.red_header(&m.header);
     d.title(&title);
-    d.heading(1, l.pick("一、报送情况", "1. Reporting"));
+    d.heading(1, t(l, "doc.bulletin.reporting_heading"));
     if b.judged {
-        d.para(l.pick(
-            &format!(
-                "{}应报送月度调度的项目{}个，按时报送{}个，逾期报送{}个，未报送{}个（报送截止日期：{}）。",
-                month, b.due, b.on_time, b.late_count, b.missing, b.due_date
-            ),
-            &format!(
-                "Of {} projects due to report for {month}, {} reported on time, {} late and {} not at all (due {}).",
-                b.due, b.on_time, b.late_count, b.missing, b.due_date
-            ),
+        d.para(&tf(
+            l,
+            "doc.bulletin.judged",
+            &[
+                ("month", month.to_string()),
+                ("due", b.due.to_string()),
+                ("on_time", b.on_time.to_string()),
+                ("late", b.late_count.to_string()),
+                ("missing", b.missing.to_string()),
+                ("due_date", b.due_date.to_string()),
+            ],
         ));
     } else {
-        d.para(l.pick(
-            &format!("{}的调度报送截止日期为{}，尚未到期：已按时报送{}个，待报送{}个。", month, b.due_date, b.on_time, b.pending),
-            &format!("The reports for {month} are due on {}: {} sent so far, {} still to come.", b.due_date, b.on_time, b.pending),
+        d.para(&tf(
+            l,
+            "doc.bulletin.not_judged",
+            &[("month", month.to_string()), ("due_date", b.due_date.to_string()), ("on_time", b.on_time.to_string()), ("pending", b.pending.to_string())],
         ));
     }
     let counts = [
@@ -321,42 +318,36 @@ fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, 
         (t(l, "bulletin.not_yet_due"), b.pending),
     ];
     d.chart(chart::bars(
-        l.pick(&format!("{month}项目调度报送情况"), &format!("Reporting for {month}")),
+        &tf(l, "doc.bulletin.chart_title", &[("month", month.to_string())]),
         &counts.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
-        &[chart::Series { name: l.pick("项目数", "projects").into(), color: chart::BLUE, values: counts.iter().map(|(_, n)| *n as f64).collect() }],
-        l.pick("个", "projects"),
+        &[chart::Series { name: t(l, "doc.chart.projects").into(), color: chart::BLUE, values: counts.iter().map(|(_, n)| *n as f64).collect() }],
+        t(l, "doc.chart.projects_unit"),
     ));
     let (top, bottom) = ecociv_core::bulletin::best_and_worst(b);
     if !top.is_empty() {
-        d.heading(2, l.pick("（一）报送较好的单位", "(1) Best reporting units"));
+        d.heading(2, t(l, "doc.bulletin.best_heading"));
         d.para(&top.iter().map(|u| format!("{}（{}%）", u.unit, u.score())).collect::<Vec<_>>().join("、"));
     }
     if !bottom.is_empty() {
-        d.heading(2, l.pick("（二）报送较差的单位", "(2) Weakest reporting units"));
+        d.heading(2, t(l, "doc.bulletin.worst_heading"));
         d.para(&bottom.iter().map(|u| format!("{}（{}%）", u.unit, u.score())).collect::<Vec<_>>().join("、"));
     }
     if !b.late.is_empty() {
-        d.caption(l.pick("表1  未按时报送的项目", "Table 1  Projects not reported on time"));
-        let header =
-            [l.pick("序号", "No."), l.pick("项目名称", "Project"), l.pick("实施单位", "Implementers"), l.pick("情况", "State")].map(String::from).to_vec();
+        d.caption(t(l, "doc.bulletin.table1"));
+        let header = [t(l, "col.code"), t(l, "col.project_name_long"), t(l, "col.implementer_units"), t(l, "col.situation")].map(String::from).to_vec();
         let rows: Vec<Vec<String>> =
             b.late.iter().map(|(n, name, imp, how)| vec![n.to_string(), name.clone(), imp.join("、"), t(l, how.key()).to_string()]).collect();
         d.table(&header, &rows, &[700, 4545, 2400, 1200]);
     }
-    d.heading(1, l.pick("二、进度滞后的项目", "2. Projects behind"));
+    d.heading(1, t(l, "doc.bulletin.behind_heading"));
     if b.behind.is_empty() {
-        d.para(l.pick("本月无进度明显滞后的项目。", "No project is clearly behind this month."));
+        d.para(t(l, "doc.bulletin.none_behind"));
     } else {
-        d.caption(l.pick("表2  进度滞后的项目", "Table 2  Projects behind"));
-        let header = [
-            l.pick("序号", "No."),
-            l.pick("项目名称", "Project"),
-            l.pick("实施单位", "Implementers"),
-            l.pick("已报进度（%）", "Reported (%)"),
-            l.pick("应达进度（%）", "Expected (%)"),
-        ]
-        .map(String::from)
-        .to_vec();
+        d.caption(t(l, "doc.bulletin.table2"));
+        let header =
+            [t(l, "col.code"), t(l, "col.project_name_long"), t(l, "col.implementer_units"), t(l, "col.reported_progress"), t(l, "col.expected_progress")]
+                .map(String::from)
+                .to_vec();
         let rows: Vec<Vec<String>> = b
             .behind
             .iter()
@@ -364,8 +355,8 @@ fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, 
             .collect();
         d.table(&header, &rows, &[700, 3745, 2400, 1000, 1000]);
     }
-    d.heading(1, l.pick("三、工作要求", "3. Requirements"));
-    m.human_text(&mut d, "requirements", l.pick("待填写：下一步工作要求", "to be written: what is required next"));
+    d.heading(1, t(l, "doc.bulletin.requirements_heading"));
+    m.human_text(&mut d, "requirements", t(l, "doc.bulletin.requirements_placeholder"));
     m.sign_off(&mut d);
     d
 }
@@ -373,30 +364,23 @@ fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, 
 /// The quarterly assessment report: the scores and ranks of regions and departments, with the
 /// change against the quarter before.
 fn assessment_doc(plan: &Plan, a: &ecociv_core::assessment::Assessment, m: &Masthead, l: Locale) -> OfficialDoc {
-    let title = l
-        .pick(
-            &format!("{}生态文明建设示范区创建工作{}考核情况通报", zone_name(plan, l), a.quarter.replace('Q', "年第") + "季度"),
-            &format!("{}: assessment of the demonstration zone work, {}", zone_name(plan, l), a.quarter),
-        )
-        .to_string();
+    let (quarter_year, quarter_number) = a.quarter.split_once('Q').unwrap_or((&a.quarter, ""));
+    let title = tf(
+        l,
+        "doc.assessment.title",
+        &[("zone", zone_name(plan, l)), ("year", quarter_year.to_string()), ("number", quarter_number.to_string()), ("quarter", a.quarter.to_string())],
+    );
     let mut d = OfficialDoc::new(&title);
     d.red_header(&m.header);
     d.title(&title);
-    d.para(l.pick(
-        &if a.rules_version == 0 {
-            format!("本次考核按默认评分规则（{}）计算，满分100分，得分相同者名次并列。", a.rules_title)
-        } else {
-            format!("本次考核按评分规则第{}版（{}）计算，满分100分，得分相同者名次并列。", a.rules_version, a.rules_title)
-        },
-        &if a.rules_version == 0 {
-            format!("Scored with the default rules ({}), out of 100; equal scores share a rank.", a.rules_title)
-        } else {
-            format!("Scored with version {} of the rules ({}), out of 100; equal scores share a rank.", a.rules_version, a.rules_title)
-        },
-    ));
+    d.para(&if a.rules_version == 0 {
+        tf(l, "doc.assessment.rules_default", &[("rules", a.rules_title.to_string())])
+    } else {
+        tf(l, "doc.assessment.rules_version", &[("version", a.rules_version.to_string()), ("rules", a.rules_title.to_string())])
+    });
     let table = |d: &mut OfficialDoc, caption: &str, units: &[UnitScore]| {
         d.caption(caption);
-        let header = [l.pick("名次", "Rank"), l.pick("单位", "Unit"), l.pick("得分", "Score"), l.pick("较上季度", "Change")].map(String::from).to_vec();
+        let header = [t(l, "assess.rank"), t(l, "col.unit"), t(l, "assess.score"), t(l, "assess.change")].map(String::from).to_vec();
         let rows: Vec<Vec<String>> = units
             .iter()
             .map(|u| vec![u.rank.to_string(), u.unit.clone(), format!("{:.2}", u.score), u.change.map(|c| format!("{c:+.2}")).unwrap_or_else(|| "—".into())])
@@ -405,22 +389,22 @@ fn assessment_doc(plan: &Plan, a: &ecociv_core::assessment::Assessment, m: &Mast
     };
     if !a.regions.is_empty() {
         d.chart(chart::bars(
-            l.pick(&format!("{}旗县区考核得分", a.quarter), &format!("Regions' scores, {}", a.quarter)),
+            &tf(l, "doc.assessment.chart_title", &[("quarter", a.quarter.to_string())]),
             &a.regions.iter().map(|u| u.unit.clone()).collect::<Vec<_>>(),
             &[chart::Series {
-                name: l.pick("得分", "score").into(),
+                name: t(l, "doc.assessment.chart_series").into(),
                 color: chart::BLUE,
                 values: a.regions.iter().map(|u| u.score.to_string().parse().unwrap_or(0.0)).collect(),
             }],
-            l.pick("分", "points"),
+            t(l, "doc.assessment.chart_unit"),
         ));
     }
-    d.heading(1, l.pick("一、旗县区考核结果", "1. Regions"));
-    table(&mut d, l.pick("表1  旗县区得分与排名", "Table 1  Regions: scores and ranks"), &a.regions);
-    d.heading(1, l.pick("二、市直部门考核结果", "2. Departments"));
-    table(&mut d, l.pick("表2  市直部门得分与排名", "Table 2  Departments: scores and ranks"), &a.departments);
-    d.heading(1, l.pick("三、有关要求", "3. Requirements"));
-    m.human_text(&mut d, "requirements", l.pick("待填写：对排名靠后单位的要求", "to be written: what is asked of the units at the bottom"));
+    d.heading(1, t(l, "doc.assessment.regions_heading"));
+    table(&mut d, t(l, "doc.assessment.table1"), &a.regions);
+    d.heading(1, t(l, "doc.assessment.departments_heading"));
+    table(&mut d, t(l, "doc.assessment.table2"), &a.departments);
+    d.heading(1, t(l, "doc.assessment.requirements_heading"));
+    m.human_text(&mut d, "requirements", t(l, "doc.assessment.requirements_placeholder"));
     m.sign_off(&mut d);
     d
 }
@@ -435,12 +419,7 @@ fn work_doc(
     m: &Masthead,
     l: Locale,
 ) -> OfficialDoc {
-    let title = l
-        .pick(
-            &format!("{}{year}年度生态文明建设示范区创建工作报告", zone_name(plan, l)),
-            &format!("{}: work report of the demonstration zone, {year}", zone_name(plan, l)),
-        )
-        .to_string();
+    let title = tf(l, "doc.work.title", &[("zone", zone_name(plan, l)), ("year", year.to_string())]);
     let of_year = |kind: &str, n: u32| {
         let mut v: Vec<&ecociv_core::record::DispatchRecord> = reports
             .iter()
@@ -452,7 +431,7 @@ fn work_doc(
     let mut d = OfficialDoc::new(&title);
     d.red_header(&m.header);
     d.title(&title);
-    d.heading(1, l.pick("一、总体进展", "1. Overall progress"));
+    d.heading(1, t(l, "doc.work.overview_heading"));
     let reported_projects = plan.projects.iter().filter(|p| !of_year("project", p.number).is_empty()).count();
     let completed = plan.projects.iter().filter(|p| of_year("project", p.number).last().is_some_and(|r| r.status == "completed")).count();
     let invested: rust_decimal::Decimal = plan
@@ -460,76 +439,67 @@ fn work_doc(
         .iter()
         .filter_map(|p| of_year("project", p.number).last().and_then(|r| r.investment_cumulative_wan.parse::<rust_decimal::Decimal>().ok()))
         .sum();
-    let reported_tasks = plan.tasks.iter().filter(|t| !of_year("task", t.number).is_empty()).count();
-    d.para(l.pick(
-        &format!(
-            "{year}年，{}项工作任务中{reported_tasks}项报送了调度情况；{}个重点项目中{reported_projects}个报送了调度情况，已完工{completed}个，累计完成投资{}万元；进度滞后的项目{}个。",
-            plan.tasks.len(),
-            plan.projects.len(),
-            invested.normalize(),
-            behind.len()
-        ),
-        &format!(
-            "In {year}, {reported_tasks} of {} tasks and {reported_projects} of {} projects reported; completed: {completed}; invested to date: {} × 10,000 yuan; projects behind: {}.",
-            plan.tasks.len(),
-            plan.projects.len(),
-            invested.normalize(),
-            behind.len()
-        ),
+    let reported_tasks = plan.tasks.iter().filter(|task| !of_year("task", task.number).is_empty()).count();
+    d.para(&tf(
+        l,
+        "doc.work.overview",
+        &[
+            ("tasks", plan.tasks.len().to_string()),
+            ("projects", plan.projects.len().to_string()),
+            ("invested", invested.normalize().to_string()),
+            ("behind", behind.len().to_string()),
+            ("completed", completed.to_string()),
+            ("reported_tasks", reported_tasks.to_string()),
+            ("year", year.to_string()),
+            ("reported_projects", reported_projects.to_string()),
+        ],
     ));
-    m.human_text(&mut d, "assessment", l.pick("待填写：年度工作总体评价", "to be written: the assessment of the year's work"));
+    m.human_text(&mut d, "assessment", t(l, "doc.work.assessment_placeholder"));
     let statuses = [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended];
     let status_of = |p: &ecociv_core::model::Project| of_year("project", p.number).last().and_then(|r| ProjectStatus::parse(&r.status));
     let mut labels: Vec<String> = statuses.iter().map(|s| s.label(l).to_string()).collect();
-    labels.push(l.pick("未报送", "not reported").into());
+    labels.push(t(l, "doc.work.not_reported").into());
     let mut counts: Vec<f64> = statuses.iter().map(|s| plan.projects.iter().filter(|p| status_of(p) == Some(*s)).count() as f64).collect();
     counts.push(plan.projects.iter().filter(|p| status_of(p).is_none()).count() as f64);
     d.chart(chart::bars(
-        l.pick(&format!("{year}年度重点项目建设状态"), &format!("The projects by status, {year}")),
+        &tf(l, "doc.work.chart_title", &[("year", year.to_string())]),
         &labels,
-        &[chart::Series { name: l.pick("项目数", "projects").into(), color: chart::BLUE, values: counts }],
-        l.pick("个", "projects"),
+        &[chart::Series { name: t(l, "doc.chart.projects").into(), color: chart::BLUE, values: counts }],
+        t(l, "doc.chart.projects_unit"),
     ));
-    d.heading(1, l.pick("二、工作任务完成情况", "2. The tasks"));
-    d.caption(l.pick(&format!("表1  {year}年度工作任务进展"), &format!("Table 1  The tasks in {year}")));
-    let header = [
-        l.pick("序号", "No."),
-        l.pick("工作任务", "Task"),
-        l.pick("牵头单位", "Leads"),
-        l.pick("报送次数", "Reports"),
-        l.pick("最新进展", "Latest progress"),
-        l.pick("存在问题", "Problems"),
-    ]
-    .map(String::from)
-    .to_vec();
+    d.heading(1, t(l, "doc.work.tasks_heading"));
+    d.caption(&tf(l, "doc.work.table1", &[("year", year.to_string())]));
+    let header = [t(l, "col.code"), t(l, "col.work_task"), t(l, "col.leads"), t(l, "col.report_count"), t(l, "col.latest_progress"), t(l, "col.problems")]
+        .map(String::from)
+        .to_vec();
     let rows: Vec<Vec<String>> = plan
         .tasks
         .iter()
-        .map(|t| {
-            let r = of_year("task", t.number);
+        .map(|task| {
+            let r = of_year("task", task.number);
             let last = r.last();
             vec![
-                t.number.to_string(),
-                t.title.clone(),
-                t.lead_departments.join("、"),
+                task.number.to_string(),
+                task.title.clone(),
+                task.lead_departments.join("、"),
                 r.len().to_string(),
-                last.map(|x| format!("{}：{}", x.period, x.progress)).unwrap_or_else(|| l.pick("未报送", "not reported").into()),
+                last.map(|x| format!("{}：{}", x.period, x.progress)).unwrap_or_else(|| t(l, "doc.work.not_reported").into()),
                 last.map(|x| x.problems.clone()).unwrap_or_default(),
             ]
         })
         .collect();
     d.table(&header, &rows, &[520, 2300, 1300, 700, 2525, 1500]);
-    d.heading(1, l.pick("三、重点项目建设情况", "3. The projects"));
-    d.caption(l.pick(&format!("表2  {year}年度重点项目进展"), &format!("Table 2  The projects in {year}")));
+    d.heading(1, t(l, "doc.work.projects_heading"));
+    d.caption(&tf(l, "doc.work.table2", &[("year", year.to_string())]));
     let header = [
-        l.pick("序号", "No."),
-        l.pick("项目名称", "Project"),
-        l.pick("实施单位", "Implementers"),
-        l.pick("投资概算（亿元）", "Budget (100 M yuan)"),
-        l.pick("累计投资（万元）", "Invested (10k yuan)"),
-        l.pick("进度（%）", "Progress (%)"),
-        l.pick("状态", "Status"),
-        l.pick("存在问题", "Problems"),
+        t(l, "col.code"),
+        t(l, "col.project_name_long"),
+        t(l, "col.implementer_units"),
+        t(l, "col.budget_yi_short"),
+        t(l, "col.invested_wan"),
+        t(l, "col.progress_percent"),
+        t(l, "col.status"),
+        t(l, "col.problems"),
     ]
     .map(String::from)
     .to_vec();
@@ -547,41 +517,33 @@ fn work_doc(
                 last.map(|r| r.progress_percent.clone()).unwrap_or_default(),
                 last.and_then(|r| ecociv_core::entry::ProjectStatus::parse(&r.status))
                     .map(|s| s.label(l).to_string())
-                    .unwrap_or_else(|| l.pick("未报送", "not reported").into()),
+                    .unwrap_or_else(|| t(l, "doc.work.not_reported").into()),
                 last.map(|r| r.problems.clone()).unwrap_or_default(),
             ]
         })
         .collect();
     d.table(&header, &rows, &[520, 2400, 1300, 900, 900, 700, 700, 1425]);
-    d.heading(1, l.pick("四、进度滞后的项目及原因", "4. Projects behind, and why"));
+    d.heading(1, t(l, "doc.work.behind_heading"));
     if behind.is_empty() {
-        d.para(l.pick("无进度明显滞后的项目。", "No project is clearly behind."));
+        d.para(t(l, "doc.work.none_behind"));
     }
     for b in behind {
         let why = of_year("project", b.number).last().map(|r| r.problems.clone()).filter(|p| !p.trim().is_empty());
-        d.para(l.pick(
-            &format!(
-                "{} {}（{}）：已报进度{}%，应达{}%。原因：{}",
-                b.number,
-                b.name,
-                b.implementers.join("、"),
-                b.reported,
-                b.expected,
-                why.as_deref().unwrap_or("未报送原因")
-            ),
-            &format!(
-                "{} {} ({}): {}% reported, {}% expected. Why: {}",
-                b.number,
-                b.name,
-                b.implementers.join(", "),
-                b.reported,
-                b.expected,
-                why.as_deref().unwrap_or("no reason reported")
-            ),
+        d.para(&tf(
+            l,
+            "doc.work.behind_item",
+            &[
+                ("number", b.number.to_string()),
+                ("name", b.name.clone()),
+                ("implementers", b.implementers.join(t(l, "list.separator"))),
+                ("reported", b.reported.to_string()),
+                ("expected", b.expected.to_string()),
+                ("why", why.unwrap_or_else(|| t(l, "doc.work.no_reason").into())),
+            ],
         ));
     }
-    d.heading(1, l.pick("五、下一年度工作安排", "5. Next year"));
-    m.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
+    d.heading(1, t(l, "doc.work.next_heading"));
+    m.human_text(&mut d, "measures", t(l, "doc.measures_placeholder"));
     m.sign_off(&mut d);
     d
 }

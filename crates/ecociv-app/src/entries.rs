@@ -268,12 +268,9 @@ impl Ledger {
         }
         let existing = all.get(&month);
         if let Some(later) = all.range(format!("{month}~")..).next().map(|(_, d)| d).filter(|_| existing.is_none()) {
-            return Err(AppError::invalid(vec![entry::FieldError::new(
-                "period",
-                "not_after_last_report",
-                format!("{month} 早于已报送的 {}", later.period),
-                format!("{month} is before the report already sent for {}", later.period),
-            )]));
+            return Err(AppError::invalid(vec![
+                entry::FieldError::keyed("period", "not_after_last_report", "field.report.before_sent").arg("later", &later.period).arg("month", &month),
+            ]));
         }
         let record = DispatchRecord {
             status: checked.status.code().into(),
@@ -460,7 +457,7 @@ fn decided(current: EntryState, d: Decision, reason: &str) -> Result<EntryState,
         return Err(AppError::conflict("wrong_state"));
     }
     if d != Decision::Approve && reason.trim().is_empty() {
-        return Err(AppError::invalid(vec![entry::FieldError::new("reason", "reason_required", "请填写理由", "a reason is required")]));
+        return Err(AppError::invalid(vec![entry::FieldError::keyed("reason", "reason_required", "field.reason_required")]));
     }
     Ok(to)
 }
@@ -505,41 +502,31 @@ pub async fn set_upper_target(st: &App, actor: &Actor, input: &UpperTargetInput)
         return Err(AppError::forbidden());
     }
     let Some(leaf) = plan.leaf(&input.indicator) else {
-        return Err(AppError::invalid(vec![entry::FieldError::new(
-            "indicator",
-            "unknown_indicator",
-            format!("未知的指标“{}”", input.indicator),
-            format!("unknown indicator {:?}", input.indicator),
-        )]));
+        return Err(AppError::invalid(vec![
+            entry::FieldError::keyed("indicator", "unknown_indicator", "field.unknown_indicator").arg("indicator", &input.indicator),
+        ]));
     };
     if !leaf.target.parse_rule().map(|r| r.needs_upper_target()).unwrap_or(false) {
-        return Err(AppError::invalid(vec![entry::FieldError::new(
-            "indicator",
-            "not_assigned",
-            format!("指标 {} 不由上级下达目标", leaf.code),
-            format!("indicator {} takes no assigned target", leaf.code),
-        )]));
+        return Err(AppError::invalid(vec![
+            entry::FieldError::keyed("indicator", "not_assigned", "field.upper_target.not_assigned").arg("indicator", &leaf.code),
+        ]));
     }
     let mut errs = Vec::new();
     if !(plan.base_year..=plan.end_year).contains(&input.year) {
-        errs.push(entry::FieldError::new(
-            "year",
-            "year_not_open",
-            format!("{} 年不在方案期内", input.year),
-            format!("{} is not a year of the plan", input.year),
-        ));
+        errs.push(entry::FieldError::keyed("year", "year_not_open", "field.upper_target.year_not_in_plan").arg("year", &input.year));
     }
     let text = entry::json_text(&input.value).unwrap_or_default();
     let (min, max) = entry::admissible_range(leaf.unit, leaf.code);
     let shown_max = max.map(|m| m.to_string()).unwrap_or_else(|| "∞".into());
     let value = ecociv_core::value::parse_number(&text).filter(|v| min.is_none_or(|m| *v >= m) && max.is_none_or(|m| *v <= m));
     if value.is_none() {
-        errs.push(entry::FieldError::new(
-            "value",
-            "out_of_range",
-            format!("应为 {}–{shown_max} {} 之间的数值，得到“{text}”", min.unwrap_or_default(), leaf.unit),
-            format!("expected a number within {}–{shown_max} {}, found {text:?}", min.unwrap_or_default(), leaf.unit),
-        ));
+        errs.push(
+            entry::FieldError::keyed("value", "out_of_range", "field.upper_target.out_of_range")
+                .arg("min", &min.unwrap_or_default())
+                .arg("unit", &leaf.unit)
+                .arg("text", &text)
+                .arg("max", &shown_max),
+        );
     }
     if periods_of(st, &plan.zone.code).await?.locked.contains(&input.year.to_string()) {
         return Err(period_locked(&input.year.to_string()));
@@ -581,10 +568,10 @@ pub async fn set_settings(st: &App, actor: &Actor, input: &SettingsInput) -> Res
     let bound = ecociv_core::value::parse_number(&entry::json_text(&input.jump_bound).unwrap_or_default());
     let mut errs = Vec::new();
     if due.is_none() {
-        errs.push(entry::FieldError::new("observation_due", "bad_date", "年度值截止日期应为 MM-DD", "the due date of yearly values must be MM-DD"));
+        errs.push(entry::FieldError::keyed("observation_due", "bad_date", "field.controls.observation_due"));
     }
     if bound.is_none() {
-        errs.push(entry::FieldError::new("jump_bound", "not_a_number", "变化幅度阈值应为数值", "the jump bound must be a number"));
+        errs.push(entry::FieldError::keyed("jump_bound", "not_a_number", "field.controls.jump_bound_number"));
     }
     let settings = ZoneSettings {
         dispatch_due_day: input.dispatch_due_day,
@@ -633,21 +620,11 @@ pub async fn set_period(st: &App, actor: &Actor, period: &str, action: PeriodAct
     let p = canonical.as_str();
     let mut errs = Vec::new();
     match action {
-        PeriodAction::Open if year.is_none_or(|y| y <= plan.end_year) => errs.push(entry::FieldError::new(
-            "period",
-            "not_after_plan",
-            format!("只能开放方案期（{}年）之后的年度", plan.end_year),
-            format!("only a year after the plan's end ({}) can be opened", plan.end_year),
-        )),
-        _ if year.is_none() && month.is_none() => errs.push(entry::FieldError::new(
-            "period",
-            "bad_period",
-            format!("“{p}”不是年度（YYYY）或月份（YYYY-MM）"),
-            format!("{p:?} is not a year (YYYY) or a month (YYYY-MM)"),
-        )),
-        PeriodAction::Unlock if reason.trim().is_empty() => {
-            errs.push(entry::FieldError::new("reason", "reason_required", "请填写理由", "a reason is required"))
+        PeriodAction::Open if year.is_none_or(|y| y <= plan.end_year) => {
+            errs.push(entry::FieldError::keyed("period", "not_after_plan", "field.period.not_after_plan").arg("end_year", &plan.end_year))
         }
+        _ if year.is_none() && month.is_none() => errs.push(entry::FieldError::keyed("period", "bad_period", "field.period.bad_period").arg("period", &p)),
+        PeriodAction::Unlock if reason.trim().is_empty() => errs.push(entry::FieldError::keyed("reason", "reason_required", "field.reason_required")),
         _ => {}
     }
     if !errs.is_empty() {

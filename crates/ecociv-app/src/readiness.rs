@@ -46,19 +46,14 @@ pub async fn record_veto(st: &App, actor: &Actor, input: &VetoInput) -> Result<V
     }
     let mut errs = Vec::new();
     if !["major_incident", "falsified_data", "other"].contains(&input.kind.as_str()) {
-        errs.push(FieldError::new(
-            "kind",
-            "bad_kind",
-            "类型应为 major_incident、falsified_data 或 other",
-            "the kind must be major_incident, falsified_data or other",
-        ));
+        errs.push(FieldError::keyed("kind", "bad_kind", "field.veto.bad_kind"));
     }
     if input.description.trim().is_empty() {
-        errs.push(FieldError::new("description", "required", "请填写情况说明", "a description is required"));
+        errs.push(FieldError::keyed("description", "required", "field.veto.description_required"));
     }
     ecociv_core::entry::check_text(&mut errs, "description", &input.description);
     if ecociv_core::clock::parse_today(&input.occurred_on).map(|d| d > st.today()).unwrap_or(true) {
-        errs.push(FieldError::new("occurred_on", "bad_date", "日期应为 YYYY-MM-DD，且不晚于今天", "the date must be YYYY-MM-DD and not after today"));
+        errs.push(FieldError::keyed("occurred_on", "bad_date", "field.veto.bad_date"));
     }
     if !errs.is_empty() {
         return Err(AppError::invalid(errs));

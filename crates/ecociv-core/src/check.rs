@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::locale::Locale;
+use crate::locale::{Locale, t, tf};
 use crate::model::{Leaf, OrgKind, Plan};
 use crate::rule::{EvalInput, Status, ValueKind};
 use crate::value::{StateWord, Value, parse_number};
@@ -75,10 +75,6 @@ struct Row {
     rate: Option<Decimal>,
 }
 
-fn msg(l: Locale, zh: String, en: String) -> String {
-    if l == Locale::Zh { zh } else { en }
-}
-
 /// Checks a CSV file against the plan's targets.
 pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
     let mut errors: Vec<CheckError> = Vec::new();
@@ -104,12 +100,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
             line,
             "",
             bad.as_str(),
-            l.pick("UTF-8 或 GB18030 编码的 CSV 文件", "a CSV file in UTF-8 or GB18030").into(),
-            msg(
-                l,
-                format!("第{line}行：无法识别的字节 {bad}：文件既不是 UTF-8 也不是 GB18030 编码"),
-                format!("line {line}: unreadable bytes {bad}: the file is neither UTF-8 nor GB18030")
-            ),
+            t(l, "expected.csv_file").into(),
+            tf(l, "csv.encoding", &[("line", line.to_string()), ("bad", bad.to_string())]),
             "encoding",
         );
         return CheckReport { results: vec![], errors };
@@ -129,49 +121,28 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_lowercase()).collect(),
         Err(e) => {
-            error!(1, "", "", l.pick("CSV 表头", "a CSV header").into(), e.to_string(), "csv");
+            error!(1, "", "", t(l, "expected.csv_header").into(), e.to_string(), "csv");
             return CheckReport { results: vec![], errors };
         }
     };
     if headers.iter().all(|h| h.is_empty()) {
-        error!(
-            1,
-            "",
-            "",
-            "indicator,year,value".into(),
-            l.pick("文件为空或缺少表头 indicator,year,value", "the file is empty or lacks the header indicator,year,value").into(),
-            "missing_column",
-        );
+        error!(1, "", "", "indicator,year,value".into(), t(l, "csv.no_header").into(), "missing_column",);
         return CheckReport { results: vec![], errors };
     }
     let mut col: HashMap<&str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         if let Some(known) = REQUIRED.iter().chain(OPTIONAL.iter()).find(|k| **k == h.as_str()) {
             if col.insert(known, i).is_some() {
-                error!(
-                    1,
-                    h,
-                    h,
-                    l.pick("每列只出现一次", "each column once").into(),
-                    msg(l, format!("第1行：列“{h}”重复"), format!("line 1: column {h:?} appears twice")),
-                    "duplicate_column"
-                );
+                error!(1, h, h, t(l, "expected.column_once").into(), tf(l, "csv.duplicate_column", &[("column", h.to_string())]), "duplicate_column");
             }
         } else {
             let all = [REQUIRED.as_slice(), OPTIONAL.as_slice()].concat().join(", ");
-            error!(
-                1,
-                h,
-                h,
-                all.clone(),
-                msg(l, format!("第1行：未知的列“{h}”，可用的列为 {all}"), format!("line 1: unknown column {h:?}; the columns are {all}")),
-                "unknown_column"
-            );
+            error!(1, h, h, all.clone(), tf(l, "csv.unknown_column", &[("columns", all.to_string()), ("column", h.to_string())]), "unknown_column");
         }
     }
     for r in REQUIRED {
         if !col.contains_key(r) {
-            error!(1, r, "", r.into(), msg(l, format!("第1行：缺少列“{r}”"), format!("line 1: the column {r:?} is missing")), "missing_column");
+            error!(1, r, "", r.into(), tf(l, "csv.missing_column", &[("column", r.to_string())]), "missing_column");
         }
     }
     // without the required columns the rows cannot be read; otherwise they are checked too
@@ -193,8 +164,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                     line,
                     "",
                     "",
-                    l.pick("一行 CSV 记录", "a CSV record").into(),
-                    msg(l, format!("第{line}行：CSV 格式错误：{e}"), format!("line {line}: malformed CSV: {e}")),
+                    t(l, "expected.csv_record").into(),
+                    tf(l, "csv.malformed", &[("line", line.to_string()), ("error", e.to_string())]),
                     "csv"
                 );
                 continue;
@@ -211,12 +182,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                 line,
                 "",
                 extra.as_str(),
-                format!("{width} {}", l.pick("列", "fields")),
-                msg(
-                    l,
-                    format!("第{line}行：比表头多出 {} 列（{extra}）", rec.len() - width),
-                    format!("line {line}: {} more fields than the header ({extra})", rec.len() - width)
-                ),
+                tf(l, "expected.fields", &[("width", width.to_string())]),
+                tf(l, "csv.too_many_fields", &[("more", (rec.len() - width).to_string()), ("line", line.to_string()), ("extra", extra.to_string())]),
                 "too_many_fields"
             );
         }
@@ -231,8 +198,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                 line,
                 "indicator",
                 "",
-                l.pick("指标编号，如 3、7.2", "an indicator code such as 3 or 7.2").into(),
-                msg(l, format!("第{line}行 indicator：缺少指标编号"), format!("line {line}, indicator: missing")),
+                t(l, "expected.indicator_code").into(),
+                tf(l, "csv.indicator_missing", &[("line", line.to_string())]),
                 "missing_value"
             );
         } else if leaf.is_none() {
@@ -246,11 +213,7 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         "indicator",
                         &code,
                         p.clone(),
-                        msg(
-                            l,
-                            format!("第{line}行 indicator：指标 {code} 由分项指标组成，请分别填写 {p}"),
-                            format!("line {line}, indicator: {code} is composite; give its parts {p}")
-                        ),
+                        tf(l, "csv.composite", &[("line", line.to_string()), ("code", code.to_string()), ("parts", p.to_string())]),
                         "composite_indicator"
                     );
                 }
@@ -258,8 +221,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                     line,
                     "indicator",
                     &code,
-                    l.pick("方案中的指标编号，如 3、7.2", "an indicator code of the plan, such as 3 or 7.2").into(),
-                    msg(l, format!("第{line}行 indicator：未知的指标“{code}”"), format!("line {line}, indicator: unknown indicator {code:?}")),
+                    t(l, "expected.plan_indicator_code").into(),
+                    tf(l, "csv.unknown_indicator", &[("line", line.to_string()), ("code", code.to_string())]),
                     "unknown_indicator",
                 ),
             }
@@ -274,8 +237,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                     line,
                     "year",
                     &year_text,
-                    l.pick("四位年份，如 2024", "a four-digit year such as 2024").into(),
-                    msg(l, format!("第{line}行 year：“{year_text}”不是年份"), format!("line {line}, year: {year_text:?} is not a year")),
+                    t(l, "expected.year").into(),
+                    tf(l, "csv.bad_year", &[("line", line.to_string()), ("year", year_text.to_string())]),
                     "bad_year"
                 );
                 None
@@ -296,11 +259,7 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         "region",
                         &region_text,
                         names.join("、"),
-                        msg(
-                            l,
-                            format!("第{line}行 region：“{region_text}”不是本区域的旗县区"),
-                            format!("line {line}, region: {region_text:?} is not a region of the zone")
-                        ),
+                        tf(l, "csv.unknown_region", &[("line", line.to_string()), ("region", region_text.to_string())]),
                         "unknown_region"
                     );
                     None
@@ -319,8 +278,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         line,
                         "upper_target",
                         &ut_text,
-                        l.pick("数值", "a number").into(),
-                        msg(l, format!("第{line}行 upper_target：“{ut_text}”不是数值"), format!("line {line}, upper_target: {ut_text:?} is not a number")),
+                        t(l, "expected.number").into(),
+                        tf(l, "csv.upper_target_not_a_number", &[("line", line.to_string()), ("value", ut_text.to_string())]),
                         "not_a_number"
                     );
                 }
@@ -333,12 +292,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                     line,
                     "upper_target",
                     &ut_text,
-                    l.pick("留空：该指标没有上级下达的目标", "empty: this indicator takes no assigned target").into(),
-                    msg(
-                        l,
-                        format!("第{line}行 upper_target：指标 {} 没有上级下达的目标值", lf.code),
-                        format!("line {line}, upper_target: indicator {} takes no target assigned from above", lf.code)
-                    ),
+                    t(l, "expected.no_upper_target").into(),
+                    tf(l, "csv.upper_target_not_taken", &[("code", lf.code.to_string()), ("line", line.to_string())]),
                     "upper_target_not_taken"
                 );
             }
@@ -357,7 +312,7 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         "rate",
                         &rate_text,
                         "0–100 %".into(),
-                        msg(l, format!("第{line}行 rate：“{rate_text}”超出 0–100"), format!("line {line}, rate: {rate_text:?} is out of 0–100")),
+                        tf(l, "csv.rate_out_of_range", &[("line", line.to_string()), ("rate", rate_text.to_string())]),
                         "out_of_range"
                     );
                 }
@@ -367,8 +322,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         line,
                         "rate",
                         &rate_text,
-                        l.pick("数值", "a number").into(),
-                        msg(l, format!("第{line}行 rate：“{rate_text}”不是数值"), format!("line {line}, rate: {rate_text:?} is not a number")),
+                        t(l, "expected.number").into(),
+                        tf(l, "csv.rate_not_a_number", &[("line", line.to_string()), ("rate", rate_text.to_string())]),
                         "not_a_number"
                     );
                 }
@@ -378,8 +333,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         line,
                         "rate",
                         &rate_text,
-                        l.pick("留空：只有指标 22 需要综合利用率", "empty: only indicator 22 takes the utilization rate").into(),
-                        msg(l, format!("第{line}行 rate：该指标不使用综合利用率"), format!("line {line}, rate: this indicator takes no rate")),
+                        t(l, "expected.no_rate").into(),
+                        tf(l, "csv.rate_not_taken", &[("line", line.to_string())]),
                         "rate_not_taken"
                     );
                 }
@@ -396,8 +351,8 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                         line,
                         "value",
                         "",
-                        l.pick("数值或状态词", "a number or a state word").into(),
-                        msg(l, format!("第{line}行 value：缺少值"), format!("line {line}, value: missing")),
+                        t(l, "expected.number_or_state").into(),
+                        tf(l, "csv.value_missing", &[("line", line.to_string())]),
                         "missing_value"
                     );
                 }
@@ -413,10 +368,15 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                                 "value",
                                 &value_text,
                                 acc.clone(),
-                                msg(
+                                tf(
                                     l,
-                                    format!("第{line}行 value：指标 {} 的值应为状态词（{acc}），得到“{value_text}”", lf.code),
-                                    format!("line {line}, value: indicator {} takes a state word ({acc}), found {value_text:?}", lf.code)
+                                    "csv.value_not_a_state",
+                                    &[
+                                        ("code", lf.code.to_string()),
+                                        ("line", line.to_string()),
+                                        ("value", value_text.to_string()),
+                                        ("accepted", acc.to_string())
+                                    ]
                                 ),
                                 "not_a_state"
                             );
@@ -434,10 +394,10 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                                     "value",
                                     &value_text,
                                     range.clone(),
-                                    msg(
+                                    tf(
                                         l,
-                                        format!("第{line}行 value：指标 {} 的值 {n} 超出范围（{range}）", lf.code),
-                                        format!("line {line}, value: {n} is out of the range of indicator {} ({range})", lf.code)
+                                        "csv.value_out_of_range",
+                                        &[("code", lf.code.to_string()), ("line", line.to_string()), ("range", range.to_string()), ("value", n.to_string())]
                                     ),
                                     "out_of_range"
                                 );
@@ -452,11 +412,11 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                                 line,
                                 "value",
                                 &value_text,
-                                format!("{}{unit}", l.pick("数值", "a number")),
-                                msg(
+                                format!("{}{unit}", t(l, "expected.number")),
+                                tf(
                                     l,
-                                    format!("第{line}行 value：指标 {} 的值应为数值{unit}，得到“{value_text}”", lf.code),
-                                    format!("line {line}, value: indicator {} takes a number{unit}, found {value_text:?}", lf.code)
+                                    "csv.value_not_a_number",
+                                    &[("code", lf.code.to_string()), ("line", line.to_string()), ("unit", unit.to_string()), ("value", value_text.to_string())]
                                 ),
                                 "not_a_number"
                             );
@@ -474,11 +434,11 @@ pub fn check_csv(plan: &Plan, bytes: &[u8], l: Locale) -> CheckReport {
                     line,
                     "",
                     &format!("{},{}", lf.code, y),
-                    l.pick("每个指标、年度、地区只有一行", "one row per indicator, year and region").into(),
-                    msg(
+                    t(l, "expected.one_row").into(),
+                    tf(
                         l,
-                        format!("第{line}行：与第{first}行重复（指标 {}，{y}年）", lf.code),
-                        format!("line {line}: duplicates line {first} (indicator {}, {y})", lf.code)
+                        "csv.duplicate_row",
+                        &[("code", lf.code.to_string()), ("line", line.to_string()), ("first", first.to_string()), ("year", y.to_string())]
                     ),
                     "duplicate_row"
                 );
@@ -554,7 +514,7 @@ fn evaluate_rows(plan: &Plan, rows: &[Row], l: Locale) -> Vec<CheckResult> {
                 rule: leaf.target.rule.clone(),
                 status: Status::NoData,
                 reason_code: "not_in_file",
-                reason: l.pick("文件中没有该指标的数据", "the file has no row for this indicator").into(),
+                reason: t(l, "csv.not_in_file").into(),
             });
         }
     }

@@ -54,10 +54,6 @@ fn sniff(bytes: &[u8], ext: &str) -> Option<&'static str> {
     }
 }
 
-fn err(code: &'static str, zh: String, en: String) -> FieldError {
-    FieldError::new("file", code, zh, en)
-}
-
 /// The extensions evidence may have.
 pub fn allowed_extensions() -> Vec<&'static str> {
     KINDS.iter().flat_map(|k| k.1.iter().copied()).collect()
@@ -68,47 +64,27 @@ pub fn allowed_extensions() -> Vec<&'static str> {
 pub fn check_upload(name: &str, bytes: &[u8], max_bytes: usize) -> Result<Accepted, FieldError> {
     let n = name.trim();
     if n.contains('/') || n.contains('\\') || n == ".." || n == "." {
-        return Err(err(
-            "path_in_name",
-            format!("文件名“{n}”含有路径，请只上传文件本身"),
-            format!("the file name {n:?} contains a path; upload the file itself"),
-        ));
+        return Err(FieldError::keyed("file", "path_in_name", "field.upload.path_in_name").arg("name", &n));
     }
     if n.is_empty() || n.chars().any(|c| c.is_control() || "<>:\"|?*".contains(c)) || n.chars().count() > 200 {
-        return Err(err(
-            "bad_name",
-            format!("文件名“{n}”不可用（空、过长或含有特殊字符）"),
-            format!("the file name {n:?} cannot be used (empty, too long or with special characters)"),
-        ));
+        return Err(FieldError::keyed("file", "bad_name", "field.upload.bad_name").arg("name", &n));
     }
     if bytes.is_empty() {
-        return Err(err("empty_file", "文件为空".into(), "the file is empty".into()));
+        return Err(FieldError::keyed("file", "empty_file", "field.upload.empty"));
     }
     if bytes.len() > max_bytes {
         let mb = |b: usize| format!("{:.1}", b as f64 / 1_048_576.0);
-        return Err(err(
-            "too_large",
-            format!("文件 {} MB，超过上限 {} MB", mb(bytes.len()), mb(max_bytes)),
-            format!("the file has {} MB, more than the limit of {} MB", mb(bytes.len()), mb(max_bytes)),
-        ));
+        return Err(FieldError::keyed("file", "too_large", "field.upload.too_large").arg("size", &mb(bytes.len())).arg("limit", &mb(max_bytes)));
     }
     let ext = n.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     let allowed = allowed_extensions().join(", ");
     let Some(kind) = KINDS.iter().find(|k| k.1.contains(&ext.as_str())) else {
-        return Err(err("bad_type", format!("不接受“.{ext}”文件，可上传：{allowed}"), format!("“.{ext}” files are not accepted; allowed: {allowed}")));
+        return Err(FieldError::keyed("file", "bad_type", "field.upload.bad_type").arg("allowed", &allowed).arg("ext", &ext));
     };
     match sniff(bytes, &ext) {
         Some(found) if found == kind.0 => Ok(Accepted { media_type: kind.2, file_name: n.to_string() }),
-        Some(found) => Err(err(
-            "disguised",
-            format!("文件名为 .{ext}，但内容是 {found}，请核对文件"),
-            format!("the name says .{ext} but the content is {found}; check the file"),
-        )),
-        None => Err(err(
-            "disguised",
-            format!("文件名为 .{ext}，但内容不是 {} 文件", kind.0),
-            format!("the name says .{ext} but the content is not a {} file", kind.0),
-        )),
+        Some(found) => Err(FieldError::keyed("file", "disguised", "field.upload.disguised").arg("found", &found).arg("ext", &ext)),
+        None => Err(FieldError::keyed("file", "disguised", "field.upload.not_its_kind").arg("kind", &kind.0).arg("ext", &ext)),
     }
 }
 

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::locale::Locale;
+use crate::locale::{Locale, t};
 
 /// Where a finding is: the table of the plan (`plan`, `phases`, `indicators`, `tasks`,
 /// `projects`), the row (an indicator code, a task or project number) and the field.
@@ -85,19 +85,19 @@ impl FindingCode {
     /// A short title for people.
     pub fn title(self, l: Locale) -> &'static str {
         match self {
-            FindingCode::BudgetUnitDoubtful => l.pick("金额单位存疑", "Amount in a doubtful unit"),
-            FindingCode::PeriodMissing => l.pick("缺少实施年限", "Period missing"),
-            FindingCode::PeriodUnreadable => l.pick("实施年限无法识别", "Period unreadable"),
-            FindingCode::PeriodBeforePlan => l.pick("实施年限早于方案期", "Period ends before the plan"),
-            FindingCode::NameVariant => l.pick("名称写法不一", "Name spelt differently"),
-            FindingCode::Correction => l.pick("原文修正", "Correction of the printed text"),
-            FindingCode::Assumption => l.pick("数据解读假设", "Assumption of the data"),
-            FindingCode::DomainMismatch => l.pick("领域与考核指标不符", "Domain does not fit the indicators"),
-            FindingCode::IndicatorUnmatched => l.pick("考核指标不在36项指标内", "Assessed on none of the 36 indicators"),
-            FindingCode::LeadMissing => l.pick("未列牵头部门", "No lead department printed"),
-            FindingCode::LeadMismatch => l.pick("牵头部门与指标不一致", "Lead differs from the indicator's"),
-            FindingCode::LocationMismatch => l.pick("项目地点与实施单位不符", "Location differs from the implementer's"),
-            FindingCode::NameYearOutsidePeriod => l.pick("项目名称中的年份不在实施年限内", "Year in the name outside the period"),
+            FindingCode::BudgetUnitDoubtful => t(l, "finding.budget_unit_doubtful"),
+            FindingCode::PeriodMissing => t(l, "finding.period_missing"),
+            FindingCode::PeriodUnreadable => t(l, "finding.period_unreadable"),
+            FindingCode::PeriodBeforePlan => t(l, "finding.period_before_plan"),
+            FindingCode::NameVariant => t(l, "finding.name_variant"),
+            FindingCode::Correction => t(l, "finding.correction"),
+            FindingCode::Assumption => t(l, "finding.assumption"),
+            FindingCode::DomainMismatch => t(l, "finding.domain_mismatch"),
+            FindingCode::IndicatorUnmatched => t(l, "finding.indicator_unmatched"),
+            FindingCode::LeadMissing => t(l, "finding.lead_missing"),
+            FindingCode::LeadMismatch => t(l, "finding.lead_mismatch"),
+            FindingCode::LocationMismatch => t(l, "finding.location_mismatch"),
+            FindingCode::NameYearOutsidePeriod => t(l, "finding.name_year_outside_period"),
         }
     }
 }
@@ -135,17 +135,13 @@ impl Finding {
 
     /// The place as people read it: 附件2 第41行 投资概算.
     pub fn place_label(&self, l: Locale) -> String {
-        let table = match (self.place.table.as_str(), l) {
-            ("indicators", Locale::Zh) => "附件1 指标",
-            ("projects", Locale::Zh) => "附件2 项目",
-            ("tasks", Locale::Zh) => "主要工作任务",
-            ("phases", Locale::Zh) => "工作步骤",
-            ("plan", Locale::Zh) => "方案",
-            ("indicators", Locale::En) => "Annex 1 indicator",
-            ("projects", Locale::En) => "Annex 2 project",
-            ("tasks", Locale::En) => "task",
-            ("phases", Locale::En) => "phase",
-            (other, _) => other,
+        let table = match self.place.table.as_str() {
+            "indicators" => t(l, "finding.place.indicators"),
+            "projects" => t(l, "finding.place.projects"),
+            "tasks" => t(l, "finding.place.tasks"),
+            "phases" => t(l, "finding.place.phases"),
+            "plan" => t(l, "finding.place.plan"),
+            other => other,
         };
         format!("{table} {} · {}", self.place.row, self.place.field)
     }

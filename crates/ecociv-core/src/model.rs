@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::finding::Finding;
-use crate::locale::Locale;
+use crate::locale::{Locale, t};
 use crate::rule::{Direction, Rule, RuleParseError};
 
 /// The six domains of the national indicator system.
@@ -53,17 +53,15 @@ impl Domain {
     pub fn from_zh(s: &str) -> Option<Domain> {
         Domain::ALL.into_iter().find(|d| d.name_zh() == s.trim())
     }
+    /// The name in a language (in zh-CN the name the plan prints).
     pub fn name(self, l: Locale) -> &'static str {
-        match l {
-            Locale::Zh => self.name_zh(),
-            Locale::En => match self {
-                Domain::Institutions => "Institutions",
-                Domain::Security => "Security",
-                Domain::Space => "Space",
-                Domain::Economy => "Economy",
-                Domain::Living => "Living",
-                Domain::Culture => "Culture",
-            },
+        match self {
+            Domain::Institutions => t(l, "domain.institutions"),
+            Domain::Security => t(l, "domain.security"),
+            Domain::Space => t(l, "domain.space"),
+            Domain::Economy => t(l, "domain.economy"),
+            Domain::Living => t(l, "domain.living"),
+            Domain::Culture => t(l, "domain.culture"),
         }
     }
 }

@@ -14,6 +14,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::locale::t;
 use crate::rule::{Direction, EvalInput, Expr, Op, Operand, Rule, Status};
 use crate::value::Value;
 
@@ -45,18 +46,18 @@ impl ProjectionStatus {
     }
     pub fn label(self, l: crate::Locale) -> &'static str {
         match self {
-            ProjectionStatus::Achieved => l.pick("已达标", "achieved"),
-            ProjectionStatus::OnTrack => l.pick("进展顺利", "on track"),
-            ProjectionStatus::AtRisk => l.pick("存在风险", "at risk"),
-            ProjectionStatus::OffTrack => l.pick("严重滞后", "off track"),
-            ProjectionStatus::InsufficientData => l.pick("数据不足", "insufficient data"),
+            ProjectionStatus::Achieved => t(l, "projection.achieved"),
+            ProjectionStatus::OnTrack => t(l, "projection.on_track"),
+            ProjectionStatus::AtRisk => t(l, "projection.at_risk"),
+            ProjectionStatus::OffTrack => t(l, "projection.off_track"),
+            ProjectionStatus::InsufficientData => t(l, "projection.insufficient_data"),
         }
     }
     /// The label after the deadline, where `insufficient_data` means the deadline year has no
     /// value (not "too few values to forecast").
     pub fn label_after_deadline(self, l: crate::Locale) -> &'static str {
         match self {
-            ProjectionStatus::InsufficientData => l.pick("截止年度无数据", "no value for the deadline year"),
+            ProjectionStatus::InsufficientData => t(l, "projection.no_deadline_value"),
             s => s.label(l),
         }
     }

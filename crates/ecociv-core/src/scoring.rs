@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entry::{FieldError, YearMonth};
+use crate::locale::{t, tf};
 
 /// What a component measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -33,11 +34,11 @@ pub enum ComponentKind {
 impl ComponentKind {
     pub fn label(self, l: crate::Locale) -> &'static str {
         match self {
-            ComponentKind::OnTimeReporting => l.pick("按时报送", "On-time reporting"),
-            ComponentKind::IndicatorAttainment => l.pick("指标达标", "Indicator attainment"),
-            ComponentKind::ProjectProgress => l.pick("项目进度", "Project progress"),
-            ComponentKind::InvestmentCompleted => l.pick("投资完成", "Investment completed"),
-            ComponentKind::DataQuality => l.pick("数据质量（退回修改）", "Data quality (returned entries)"),
+            ComponentKind::OnTimeReporting => t(l, "component.on_time_reporting"),
+            ComponentKind::IndicatorAttainment => t(l, "component.indicator_attainment"),
+            ComponentKind::ProjectProgress => t(l, "component.project_progress"),
+            ComponentKind::InvestmentCompleted => t(l, "component.investment_completed"),
+            ComponentKind::DataQuality => t(l, "component.data_quality"),
         }
     }
 }
@@ -77,28 +78,23 @@ impl ScoringRules {
     pub fn parse(text: &str) -> Result<ScoringRules, Vec<FieldError>> {
         let rules: ScoringRules = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1)).unwrap_or(0);
-            vec![FieldError::new("rules", "bad_rules", format!("第{line}行：{}", e.message()), format!("line {line}: {}", e.message()))]
+            vec![FieldError::keyed("rules", "bad_rules", "field.scoring.bad_rules").arg("message", &e.message()).arg("line", &line)]
         })?;
         let mut errs = Vec::new();
         let total: Decimal = rules.components.iter().map(|c| c.weight).sum();
         if total != Decimal::ONE_HUNDRED {
-            errs.push(FieldError::new(
-                "components",
-                "weights_not_100",
-                format!("权重合计应为 100，现为 {total}"),
-                format!("the weights must add up to 100, not {total}"),
-            ));
+            errs.push(FieldError::keyed("components", "weights_not_100", "field.scoring.weights_not_100").arg("total", &total));
         }
         if rules.late_credit < Decimal::ZERO || rules.late_credit > Decimal::ONE {
-            errs.push(FieldError::new("late_credit", "out_of_range", "逾期报送的得分比例应在 0–1 之间", "the credit of a late report must be within 0–1"));
+            errs.push(FieldError::keyed("late_credit", "out_of_range", "field.scoring.late_credit"));
         }
         if rules.components.iter().any(|c| c.weight <= Decimal::ZERO) {
-            errs.push(FieldError::new("components", "weight_not_positive", "每项权重应大于 0", "every weight must be above 0"));
+            errs.push(FieldError::keyed("components", "weight_not_positive", "field.scoring.weight_not_positive"));
         }
         let mut kinds: Vec<ComponentKind> = rules.components.iter().map(|c| c.kind).collect();
         kinds.sort();
         if kinds.windows(2).any(|w| w[0] == w[1]) {
-            errs.push(FieldError::new("components", "duplicate_component", "同一考核项出现两次", "a component appears twice"));
+            errs.push(FieldError::keyed("components", "duplicate_component", "field.scoring.duplicate_component"));
         }
         if errs.is_empty() { Ok(rules) } else { Err(errs) }
     }
@@ -204,50 +200,42 @@ pub enum Fact {
 impl Fact {
     /// The fact for people.
     pub fn describe(&self, l: crate::Locale) -> String {
-        let zh = l == crate::Locale::Zh;
         match self {
             Fact::Report { subject, period, arrival } => {
-                let how = match (arrival, zh) {
-                    (Arrival::OnTime, true) => "按时报送",
-                    (Arrival::Late, true) => "逾期报送",
-                    (Arrival::Missing, true) => "未报送",
-                    (Arrival::OnTime, false) => "on time",
-                    (Arrival::Late, false) => "late",
-                    (Arrival::Missing, false) => "missing",
+                let how = match arrival {
+                    Arrival::OnTime => t(l, "fact.on_time"),
+                    Arrival::Late => t(l, "todo.late"),
+                    Arrival::Missing => t(l, "bulletin.missing"),
                 };
-                let subject = if zh { subject.replace("project", "项目").replace("task", "任务") } else { subject.clone() };
+                // the subject is `project 12` or `task 3`: its word in the language
+                let subject = subject.replace("project", t(l, "fact.project")).replace("task", t(l, "fact.task"));
                 format!("{subject} · {period} · {how}")
             }
-            Fact::Indicator { code, met } => match (met, zh) {
-                (Some(true), true) => format!("指标 {code} 达标"),
-                (Some(false), true) => format!("指标 {code} 未达标"),
-                (None, true) => format!("指标 {code} 无已审核数据"),
-                (Some(true), false) => format!("indicator {code} met"),
-                (Some(false), false) => format!("indicator {code} not met"),
-                (None, false) => format!("indicator {code} has no approved value"),
-            },
+            Fact::Indicator { code, met } => {
+                let key = match met {
+                    Some(true) => "fact.indicator_met",
+                    Some(false) => "fact.indicator_not_met",
+                    None => "fact.indicator_no_value",
+                };
+                tf(l, key, &[("code", code.to_string())])
+            }
             Fact::Progress { project, reported, expected } => {
-                if zh {
-                    format!("项目 {project} 进度 {reported}%，按实施年限应达 {expected}%")
-                } else {
-                    format!("project {project} at {reported}%, its period expects {expected}%")
-                }
+                tf(l, "fact.progress", &[("project", project.to_string()), ("reported", reported.to_string()), ("expected", expected.to_string())])
             }
             Fact::Investment { project, cumulative_wan, budget_wan, expected_share } => {
                 let pct = (*expected_share * Decimal::ONE_HUNDRED).round_dp(1);
-                if zh {
-                    format!("项目 {project} 累计投资 {cumulative_wan} 万元 / 概算 {} 万元，按年限应完成 {pct}%", budget_wan.normalize())
-                } else {
-                    format!("project {project}: {cumulative_wan} of {} × 10,000 yuan invested, the period expects {pct}%", budget_wan.normalize())
-                }
+                tf(
+                    l,
+                    "fact.investment",
+                    &[
+                        ("project", project.to_string()),
+                        ("cumulative", cumulative_wan.to_string()),
+                        ("budget", budget_wan.normalize().to_string()),
+                        ("percent", pct.to_string()),
+                    ],
+                )
             }
-            Fact::Returns { entries, returned } => {
-                if zh {
-                    format!("本季度报送 {entries} 条，被退回 {returned} 条")
-                } else {
-                    format!("{entries} entries sent this quarter, {returned} returned")
-                }
-            }
+            Fact::Returns { entries, returned } => tf(l, "fact.returns", &[("entries", entries.to_string()), ("returned", returned.to_string())]),
         }
     }
 }
@@ -389,7 +377,7 @@ mod tests {
         assert_eq!(e[0].code, "weights_not_100");
         let e = ScoringRules::parse("title = \"x\"\ncomponents = [{ kind = \"luck\", weight = \"100\" }]").unwrap_err();
         assert_eq!(e[0].code, "bad_rules");
-        assert!(e[0].en.starts_with("line 2"), "{}", e[0].en);
+        assert!(e[0].message(crate::Locale::En).starts_with("line 2"), "{}", e[0].message(crate::Locale::En));
         assert_eq!("2024q2".parse::<Quarter>().unwrap().to_string(), "2024Q2");
         assert!("2024Q5".parse::<Quarter>().is_err());
         assert_eq!("2024Q1".parse::<Quarter>().unwrap().previous().to_string(), "2023Q4");

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::io::{Cursor, Write};
 
 use ecociv_core::Locale;
+use ecociv_core::locale::{t, tf};
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
 use ecociv_core::record::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
@@ -44,9 +45,9 @@ fn safe(name: &str) -> String {
 
 fn state_label(s: EntryState, l: Locale) -> &'static str {
     match s {
-        EntryState::Submitted => l.pick("待审核", "submitted"),
-        EntryState::Returned => l.pick("已退回", "returned"),
-        EntryState::Approved => l.pick("已审核", "approved"),
+        EntryState::Submitted => t(l, "state.awaiting_review"),
+        EntryState::Returned => t(l, "state.returned"),
+        EntryState::Approved => t(l, "state.approved_short"),
     }
 }
 
@@ -66,21 +67,21 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
         let mut missing: Vec<String> = Vec::new();
         // values, every year up to the archive's
         let values = Table {
-            sheet: l.pick("数值", "Values").into(),
+            sheet: t(l, "archive.values_sheet").into(),
             keys: vec![],
             header: [
-                l.pick("指标序号", "Indicator"),
-                l.pick("年度", "Year"),
-                l.pick("旗县区", "Region"),
-                l.pick("数值", "Value"),
-                l.pick("审核状态", "State"),
-                l.pick("填报人", "Submitted by"),
-                l.pick("填报时间", "Submitted at"),
-                l.pick("审核人", "Decided by"),
-                l.pick("审核时间", "Decided at"),
-                l.pick("理由", "Reason"),
-                l.pick("备注", "Comment"),
-                l.pick("跳变说明", "Explanation"),
+                t(l, "col.indicator_code"),
+                t(l, "obs.year"),
+                t(l, "col.region"),
+                t(l, "col.measured_value"),
+                t(l, "col.review_state"),
+                t(l, "col.entered_by"),
+                t(l, "col.submitted_at"),
+                t(l, "col.decided_by"),
+                t(l, "col.decided_at"),
+                t(l, "entry.reason"),
+                t(l, "col.comment"),
+                t(l, "col.explanation"),
             ]
             .map(String::from)
             .to_vec(),
@@ -106,24 +107,16 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
                 })
                 .collect(),
         };
-        zip.start_file(format!("{folder}/{}", l.pick("数值.csv", "values.csv")), opts)?;
+        zip.start_file(format!("{folder}/{}", t(l, "archive.values_file")), opts)?;
         zip.write_all(&csv(&values))?;
         // the history of each value, from the audit trail
         let ids: Vec<String> = obs.iter().map(|o| o.id.to_string()).collect();
         let history = Table {
-            sheet: l.pick("审核记录", "History").into(),
+            sheet: t(l, "archive.history_sheet").into(),
             keys: vec![],
-            header: [
-                l.pick("序号", "Seq"),
-                l.pick("时间", "At"),
-                l.pick("操作人", "Actor"),
-                l.pick("操作", "Action"),
-                l.pick("条目", "Entry"),
-                l.pick("理由", "Reason"),
-                "SM3",
-            ]
-            .map(String::from)
-            .to_vec(),
+            header: [t(l, "col.seq"), t(l, "col.at"), t(l, "col.actor"), t(l, "col.action"), t(l, "col.entry"), t(l, "entry.reason"), "SM3"]
+                .map(String::from)
+                .to_vec(),
             rows: d
                 .trail
                 .iter()
@@ -135,7 +128,7 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
                 })
                 .collect(),
         };
-        zip.start_file(format!("{folder}/{}", l.pick("审核记录.csv", "history.csv")), opts)?;
+        zip.start_file(format!("{folder}/{}", t(l, "archive.history_file")), opts)?;
         zip.write_all(&csv(&history))?;
         // the evidence of the year's values
         // the files put in, per leaf
@@ -144,31 +137,26 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
             let evidence: Vec<&EvidenceRecord> = d.evidence.iter().filter(|e| e.entity == "observation" && e.entity_id == o.id).collect();
             let place = if o.region.is_empty() { o.indicator.clone() } else { format!("{} {}", o.indicator, o.region) };
             if evidence.is_empty() {
-                missing
-                    .push(l.pick(&format!("{place}：{} 年的数值没有佐证材料", d.year), &format!("{place}: the {} value has no evidence", d.year)).to_string());
+                missing.push(tf(l, "archive.no_evidence", &[("year", d.year.to_string()), ("place", place.to_string())]));
             }
             for e in evidence {
-                let name = format!("{folder}/{}/{}_{}_{}", l.pick("佐证材料", "evidence"), safe(&o.indicator), e.id, safe(&e.file_name));
+                let name = format!("{folder}/{}/{}_{}_{}", t(l, "archive.evidence_folder"), safe(&o.indicator), e.id, safe(&e.file_name));
                 match d.blobs.get(&e.hash) {
                     Some(bytes) if ecociv_core::record::content_hash(bytes) == e.hash => {
                         zip.start_file(name, opts)?;
                         zip.write_all(bytes)?;
                         *files.entry(o.indicator.clone()).or_default() += 1;
                     }
-                    Some(_) => missing.push(
-                        l.pick(
-                            &format!("{place}：佐证材料“{}”的内容与上传时的 SM3 {} 不符，未放入", e.file_name, e.hash),
-                            &format!("{place}: evidence {:?} no longer matches its SM3 {}; left out", e.file_name, e.hash),
-                        )
-                        .to_string(),
-                    ),
-                    None => missing.push(
-                        l.pick(
-                            &format!("{place}：佐证材料“{}”（SM3 {}）的文件已缺失", e.file_name, e.hash),
-                            &format!("{place}: the file of evidence {:?} (SM3 {}) is missing", e.file_name, e.hash),
-                        )
-                        .to_string(),
-                    ),
+                    Some(_) => missing.push(tf(
+                        l,
+                        "archive.evidence_changed",
+                        &[("file", e.file_name.to_string()), ("hash", e.hash.to_string()), ("place", place.to_string())],
+                    )),
+                    None => missing.push(tf(
+                        l,
+                        "archive.evidence_missing",
+                        &[("file", e.file_name.to_string()), ("hash", e.hash.to_string()), ("place", place.to_string())],
+                    )),
                 }
             }
         }
@@ -178,14 +166,12 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
         for leaf in &leaves {
             let own = obs.iter().find(|o| o.indicator == *leaf && o.year == i64::from(d.year) && o.region.is_empty());
             match own {
-                None => gaps.push(l.pick(&format!("{leaf}：{} 年没有数值", d.year), &format!("{leaf}: no value for {}", d.year)).to_string()),
-                Some(o) if o.state != EntryState::Approved => gaps.push(
-                    l.pick(
-                        &format!("{leaf}：{} 年的数值未审核（{}）", d.year, state_label(o.state, l)),
-                        &format!("{leaf}: the {} value is not approved ({})", d.year, state_label(o.state, l)),
-                    )
-                    .to_string(),
-                ),
+                None => gaps.push(tf(l, "archive.no_value", &[("year", d.year.to_string()), ("leaf", leaf.to_string())])),
+                Some(o) if o.state != EntryState::Approved => gaps.push(tf(
+                    l,
+                    "archive.not_approved",
+                    &[("year", d.year.to_string()), ("state", state_label(o.state, l).to_string()), ("leaf", leaf.to_string())],
+                )),
                 Some(_) => {}
             }
             let s = standings.iter().find(|s| s.code == *leaf);
@@ -196,7 +182,7 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
                 Cell::text(s.map(|s| s.unit.clone()).unwrap_or_default()),
                 Cell::text(s.map(|s| s.target.clone()).unwrap_or_default()),
                 Cell::text(own.map(|o| o.value.clone()).unwrap_or_default()),
-                Cell::text(own.map(|o| state_label(o.state, l)).unwrap_or(l.pick("无数据", "no data"))),
+                Cell::text(own.map(|o| state_label(o.state, l)).unwrap_or(t(l, "archive.no_data"))),
                 Cell::text(year_status.map(|y| y.status.label(l).to_string()).unwrap_or_default()),
                 Cell::text(own.map(|o| o.decided_by.clone()).unwrap_or_default()),
                 Cell::text(own.map(|o| o.decided_at.clone()).unwrap_or_default()),
@@ -224,39 +210,39 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
             missing_rows.push(vec![Cell::text(ind.code.clone()), Cell::text(m.clone())]);
         }
         if !gaps.is_empty() {
-            zip.start_file(format!("{folder}/{}", l.pick("缺失说明.txt", "missing.txt")), opts)?;
+            zip.start_file(format!("{folder}/{}", t(l, "archive.missing_file")), opts)?;
             zip.write_all(format!("\u{feff}{}\r\n", gaps.join("\r\n")).as_bytes())?;
         }
     }
     let index = Table {
-        sheet: l.pick(&format!("{} 年指标档案", d.year), &format!("Indicator archive {}", d.year)).into(),
+        sheet: tf(l, "archive.index_sheet", &[("year", d.year.to_string())]),
         keys: vec![],
         header: [
-            l.pick("指标序号", "Indicator"),
-            l.pick("指标名称", "Name"),
-            l.pick("单位", "Unit"),
-            l.pick("目标值", "Target"),
-            l.pick("数值", "Value"),
-            l.pick("审核状态", "State"),
-            l.pick("达标情况", "Status"),
-            l.pick("审核人", "Decided by"),
-            l.pick("审核时间", "Decided at"),
-            l.pick("牵头部门", "Lead departments"),
-            l.pick("文件夹", "Folder"),
-            l.pick("佐证材料数", "Evidence files"),
-            l.pick("缺失", "Missing"),
+            t(l, "col.indicator_code"),
+            t(l, "col.indicator_name"),
+            t(l, "col.unit"),
+            t(l, "col.target_value"),
+            t(l, "col.measured_value"),
+            t(l, "col.review_state"),
+            t(l, "col.attainment"),
+            t(l, "col.decided_by"),
+            t(l, "col.decided_at"),
+            t(l, "col.lead"),
+            t(l, "col.folder"),
+            t(l, "col.evidence_files"),
+            t(l, "col.missing"),
         ]
         .map(String::from)
         .to_vec(),
         rows: index_rows,
     };
     let gaps = Table {
-        sheet: l.pick("缺失清单", "Missing").into(),
+        sheet: t(l, "archive.missing_sheet").into(),
         keys: vec![],
-        header: vec![l.pick("指标", "Indicator").into(), l.pick("缺失内容", "What is missing").into()],
+        header: vec![t(l, "col.indicator").into(), t(l, "col.what_is_missing").into()],
         rows: missing_rows,
     };
-    zip.start_file(l.pick(&format!("{}年指标档案索引.xlsx", d.year), &format!("index-{}.xlsx", d.year)), opts)?;
+    zip.start_file(tf(l, "archive.index_file", &[("year", d.year.to_string())]), opts)?;
     zip.write_all(&xlsx(&[index, gaps])?)?;
     Ok(zip.finish()?.into_inner())
 }

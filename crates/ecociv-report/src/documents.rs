@@ -7,6 +7,7 @@
 
 use ecociv_core::Locale;
 use ecociv_core::indicator_status::LeafStanding;
+use ecociv_core::locale::{t, tf};
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
 use ecociv_core::record::{EntryState, EvidenceRecord, ObservationRecord, UpperTargetRecord};
@@ -123,30 +124,27 @@ impl TechnicalReport<'_> {
         let y = self.year;
         let rows = self.rows(l);
         let zone = l.pick(&plan.zone.name, &plan.zone.name_en).to_string();
-        let title = l
-            .pick(&format!("{zone}{y}年度生态文明建设示范区创建技术报告"), &format!("{zone}: technical report of the eco-civilization demonstration zone, {y}"))
-            .to_string();
+        let title = tf(l, "doc.technical.title", &[("zone", zone.clone()), ("year", y.to_string())]);
         let mut d = OfficialDoc::new(&title);
         d.red_header(&self.masthead.header);
         d.title(&title);
         let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
         let (met, not_met, no_data) = (count(Status::Met), count(Status::NotMet), count(Status::NoData));
-        d.heading(1, l.pick("一、总体情况", "1. Overview"));
-        d.para(l.pick(
-            &format!(
-                "本报告依据系统中已审核的{y}年度数据自动生成。{}项指标（含分项共{}项）中，达标{met}项，未达标{not_met}项，暂无已审核数据{no_data}项，其余{}项为目标待定或不适用。",
-                plan.indicators.len(),
-                rows.len(),
-                rows.len() - met - not_met - no_data
-            ),
-            &format!(
-                "Generated from the approved data of {y}. Of {} indicators ({} with sub-indicators), {met} are met, {not_met} not met, {no_data} have no approved value, and {} have no target set or do not apply.",
-                plan.indicators.len(),
-                rows.len(),
-                rows.len() - met - not_met - no_data
-            ),
+        d.heading(1, t(l, "doc.technical.overview_heading"));
+        d.para(&tf(
+            l,
+            "doc.technical.overview",
+            &[
+                ("indicators", plan.indicators.len().to_string()),
+                ("leaves", rows.len().to_string()),
+                ("others", (rows.len() - met - not_met - no_data).to_string()),
+                ("met", met.to_string()),
+                ("year", y.to_string()),
+                ("no_data", no_data.to_string()),
+                ("not_met", not_met.to_string()),
+            ],
         ));
-        self.masthead.human_text(&mut d, "assessment", l.pick("待填写：年度总体评价", "to be written: the assessment of the year"));
+        self.masthead.human_text(&mut d, "assessment", t(l, "doc.technical.assessment_placeholder"));
         // the status of the leaves, domain by domain
         let mut domains: Vec<String> = Vec::new();
         let leaves = plan.leaves();
@@ -165,25 +163,20 @@ impl TechnicalReport<'_> {
         let series = [(Status::Met, chart::GREEN), (Status::NotMet, chart::RED), (Status::NoData, chart::GREY)]
             .map(|(s, color)| chart::Series { name: s.label(l).into(), color, values: per_domain(s) })
             .to_vec();
-        d.chart(chart::bars(
-            l.pick(&format!("{y}年度指标达标情况（按领域）"), &format!("Indicators by domain, {y}")),
-            &domains,
-            &series,
-            l.pick("项", "leaves"),
-        ));
-        d.caption(l.pick(&format!("图1  {y}年度指标达标情况"), &format!("Figure 1  The indicators in {y}")));
-        d.heading(1, l.pick("二、指标完成情况", "2. The indicators"));
-        d.caption(l.pick(&format!("表1  {y}年度指标完成情况"), &format!("Table 1  The indicators in {y}")));
+        d.chart(chart::bars(&tf(l, "doc.technical.chart_title", &[("year", y.to_string())]), &domains, &series, t(l, "doc.technical.chart_unit")));
+        d.caption(&tf(l, "doc.technical.figure1", &[("year", y.to_string())]));
+        d.heading(1, t(l, "doc.technical.indicators_heading"));
+        d.caption(&tf(l, "doc.technical.table1", &[("year", y.to_string())]));
         let header: Vec<String> = [
-            l.pick("序号", "No."),
-            l.pick("指标", "Indicator"),
-            l.pick("目标值", "Target"),
-            l.pick("数值", "Value"),
-            l.pick("达标情况", "Status"),
-            l.pick("趋势（上年→本年）", "Trend (last year → this)"),
-            l.pick("预测", "Projection"),
-            l.pick("牵头部门", "Lead departments"),
-            l.pick("材料数", "Files"),
+            t(l, "col.code"),
+            t(l, "col.indicator"),
+            t(l, "col.target_value"),
+            t(l, "col.measured_value"),
+            t(l, "col.attainment"),
+            t(l, "col.trend"),
+            t(l, "col.forecast"),
+            t(l, "col.lead"),
+            t(l, "col.evidence_count"),
         ]
         .map(String::from)
         .to_vec();
@@ -206,40 +199,33 @@ impl TechnicalReport<'_> {
         let widths = [520, 1500, 1500, 900, 760, 1000, 860, 1105, 700];
         debug_assert_eq!(widths.iter().sum::<u32>(), TEXT_WIDTH);
         d.table(&header, &cells, &widths);
-        d.heading(1, l.pick("三、需要关注的指标", "3. Indicators that need attention"));
+        d.heading(1, t(l, "doc.technical.attention_heading"));
         let attention: Vec<&IndicatorRow> = rows.iter().filter(|r| matches!(r.status, Status::NotMet | Status::NoData)).collect();
         if attention.is_empty() {
-            d.para(l.pick("全部指标均已达标。", "Every indicator is met."));
+            d.para(t(l, "doc.technical.all_met"));
         }
         for r in attention {
-            d.para(l.pick(
-                &format!(
-                    "{} {}：{}（目标：{}；牵头部门：{}；预测：{}）。",
-                    r.code,
-                    r.name,
-                    r.status.label(l),
-                    r.target,
-                    r.lead_departments,
-                    if r.projection.is_empty() { "—" } else { &r.projection }
-                ),
-                &format!(
-                    "{} {}: {} (target: {}; lead: {}; projection: {}).",
-                    r.code,
-                    r.name,
-                    r.status.label(l),
-                    r.target,
-                    r.lead_departments,
-                    if r.projection.is_empty() { "—" } else { &r.projection }
-                ),
+            let projection = if r.projection.is_empty() { "—" } else { &r.projection };
+            d.para(&tf(
+                l,
+                "doc.technical.attention_item",
+                &[
+                    ("code", r.code.clone()),
+                    ("name", r.name.clone()),
+                    ("status", r.status.label(l).to_string()),
+                    ("target", r.target.clone()),
+                    ("lead", r.lead_departments.clone()),
+                    ("projection", projection.to_string()),
+                ],
             ));
         }
-        d.heading(1, l.pick("四、佐证材料清单", "4. Evidence"));
+        d.heading(1, t(l, "doc.technical.evidence_heading"));
         let approved: Vec<&ObservationRecord> = self.observations.iter().filter(|o| o.year == i64::from(y) && o.state == EntryState::Approved).collect();
         let evidence: Vec<Vec<String>> = approved
             .iter()
             .flat_map(|o| {
                 self.evidence.iter().filter(move |e| e.entity == "observation" && e.entity_id == o.id).map(move |e| {
-                    let missing = if self.missing_files.contains(&e.id) { l.pick("（文件缺失）", " (file missing)") } else { "" };
+                    let missing = if self.missing_files.contains(&e.id) { t(l, "doc.technical.file_missing") } else { "" };
                     vec![
                         o.indicator.clone(),
                         if o.region.is_empty() { "—".into() } else { o.region.clone() },
@@ -250,24 +236,19 @@ impl TechnicalReport<'_> {
                 })
             })
             .collect();
-        let missing = evidence.iter().filter(|r| r[2].ends_with(l.pick("（文件缺失）", " (file missing)"))).count();
+        let missing = evidence.iter().filter(|r| r[2].ends_with(t(l, "doc.technical.file_missing"))).count();
         if missing > 0 {
-            d.para(l.pick(
-                &format!("注意：{missing}份佐证材料的文件已缺失或与上传时不符，已在下表中标出，请重新上传。"),
-                &format!("Note: the files of {missing} pieces of evidence are missing or no longer match their upload; they are marked below and must be uploaded again."),
-            ));
+            d.para(&tf(l, "doc.technical.missing_note", &[("missing", missing.to_string())]));
         }
         if evidence.is_empty() {
-            d.para(l.pick(&format!("{y}年度已审核的数值尚无佐证材料。"), &format!("No approved value of {y} has evidence yet.")));
+            d.para(&tf(l, "doc.technical.no_evidence", &[("year", y.to_string())]));
         } else {
-            d.caption(l.pick(&format!("表2  {y}年度佐证材料"), &format!("Table 2  Evidence of {y}")));
-            let header = [l.pick("指标", "Indicator"), l.pick("旗县区", "Region"), l.pick("文件", "File"), l.pick("上传人", "Uploaded by"), "SM3"]
-                .map(String::from)
-                .to_vec();
+            d.caption(&tf(l, "doc.technical.table2", &[("year", y.to_string())]));
+            let header = [t(l, "col.indicator"), t(l, "col.region"), t(l, "evidence.file"), t(l, "col.uploaded_by"), "SM3"].map(String::from).to_vec();
             d.table(&header, &evidence, &[900, 1300, 3645, 1300, 1700]);
         }
-        d.heading(1, l.pick("五、下一步工作", "5. Next steps"));
-        self.masthead.human_text(&mut d, "measures", l.pick("待填写：下一年度工作措施", "to be written: the measures for next year"));
+        d.heading(1, t(l, "doc.technical.next_heading"));
+        self.masthead.human_text(&mut d, "measures", t(l, "doc.measures_placeholder"));
         self.masthead.sign_off(&mut d);
         d
     }

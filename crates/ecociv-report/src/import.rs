@@ -17,6 +17,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
 use ecociv_core::Locale;
+use ecociv_core::locale::{t, tf};
 use rust_xlsxwriter::{Format, Note, Workbook};
 
 use crate::ReportError;
@@ -62,6 +63,14 @@ impl Problem {
             expected_en: en.into(),
         }
     }
+    /// A problem of the whole file, what is expected given in each language by `text`.
+    pub fn file_with(code: &str, found: impl Into<String>, text: impl Fn(Locale) -> String) -> Problem {
+        Problem::file(code, found, &text(Locale::Zh), &text(Locale::En))
+    }
+    /// A problem of the whole file, what is expected being the text `key` of the locale files.
+    pub fn file_keyed(code: &str, found: impl Into<String>, key: &str, args: &[(&str, String)]) -> Problem {
+        Problem::file_with(code, found, |l| tf(l, key, args))
+    }
     /// A problem of a cell (or a row, without a column) of a read file.
     pub fn cell(f: &Filled, row: u32, key: Option<&str>, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Problem {
         let found = key.and_then(|k| f.rows.binary_search_by_key(&row, |r| r.row).ok().and_then(|i| f.rows[i].cells.get(k))).cloned().unwrap_or_default();
@@ -79,6 +88,10 @@ impl Problem {
             expected_en: en.into(),
         }
     }
+    /// A problem of a cell (or a row), what is expected being the text `key` of the locale files.
+    pub fn cell_keyed(f: &Filled, row: u32, key: Option<&str>, code: &str, text: &str, args: &[(&str, String)]) -> Problem {
+        Problem::cell(f, row, key, code, tf(Locale::Zh, text, args), tf(Locale::En, text, args))
+    }
     pub fn expected(&self, l: Locale) -> &str {
         l.pick(&self.expected_zh, &self.expected_en)
     }
@@ -90,7 +103,7 @@ impl Problem {
     pub fn place(&self, l: Locale) -> String {
         let mut parts = vec![self.sheet.clone()];
         if let Some(r) = self.row {
-            parts.push(l.pick(&format!("第{r}行"), &format!("row {r}")).to_string());
+            parts.push(tf(l, "import.place.row", &[("row", r.to_string())]));
         }
         parts.push(self.column(l));
         parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
@@ -127,11 +140,11 @@ impl Filled {
 }
 
 /// Columns a table has besides a template's: its period, and the org unit reporting.
-const TABLE_COLUMNS: [(&str, &str, &str); 3] = [("period", "月份", "Month"), ("year", "年度", "Year"), ("org_unit", "填报单位", "Org unit")];
+const TABLE_COLUMNS: [(&str, &str); 3] = [("period", "import.month"), ("year", "import.year"), ("org_unit", "col.org_unit")];
 
 /// The header of a column of a kind in a language (a template's or a table's).
 pub fn header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'static str> {
-    column_header(kind, key, l).or_else(|| TABLE_COLUMNS.iter().find(|c| c.0 == key).map(|c| l.pick(c.1, c.2)))
+    column_header(kind, key, l).or_else(|| TABLE_COLUMNS.iter().find(|c| c.0 == key).map(|c| t(l, c.1)))
 }
 
 /// The keys a table of a kind may have, and those it must have.
@@ -195,41 +208,31 @@ fn text_of(d: &Data) -> String {
 /// Reads a filled template, a table workbook or a CSV.
 pub fn read(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
-        return Err(vec![Problem::file(
+        return Err(vec![Problem::file_keyed(
             "too_large",
             format!("{} bytes", bytes.len()),
-            &format!("不超过 {} MB 的文件", MAX_BYTES / 1024 / 1024),
-            &format!("a file of at most {} MB", MAX_BYTES / 1024 / 1024),
+            "import.expected.size",
+            &[("mb", (MAX_BYTES / 1024 / 1024).to_string())],
         )]);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(vec![Problem::file(
-            "encrypted_or_xls",
-            "OLE",
-            "未加密的 .xlsx 文件（这是加密的工作簿或旧版 .xls，请去掉密码后另存为 .xlsx）",
-            "an unencrypted .xlsx (this is an encrypted workbook or an old .xls: remove the password and save as .xlsx)",
-        )]);
+        return Err(vec![Problem::file_keyed("encrypted_or_xls", "OLE", "import.expected.unencrypted", &[])]);
     }
     if bytes.starts_with(b"PK\x03\x04") {
         return read_workbook(bytes);
     }
     let text = ecociv_core::check::decode(bytes).filter(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
     if text.as_deref().is_some_and(|t| t.trim_start_matches('\u{feff}').trim().is_empty()) {
-        return Err(vec![Problem::file("empty_file", "", "有内容的文件（此文件是空的）", "a file with something in it (this one is empty)")]);
+        return Err(vec![Problem::file_keyed("empty_file", "", "import.expected.not_empty", &[])]);
     }
     match text {
         Some(t) if !t.trim().is_empty() => read_csv(&t),
-        _ => Err(vec![Problem::file(
-            "not_a_workbook",
-            "",
-            "从本系统下载的 .xlsx 模板，或 UTF-8/GB18030 编码的 CSV 表",
-            "an .xlsx template downloaded from ecociv, or a CSV table in UTF-8 or GB18030",
-        )]),
+        _ => Err(vec![Problem::file_keyed("not_a_workbook", "", "import.expected.template_or_csv", &[])]),
     }
 }
 
 fn corrupt(e: impl std::fmt::Display) -> Vec<Problem> {
-    vec![Problem::file("corrupt_workbook", e.to_string(), "可以打开的 .xlsx 文件（文件已损坏）", "an .xlsx that opens (the file is damaged)")]
+    vec![Problem::file_keyed("corrupt_workbook", e.to_string(), "import.expected.opens", &[])]
 }
 
 /// The sheets of a table: its kind, from the header; the key of each column; the problems of
@@ -244,33 +247,27 @@ fn table_header(sheet: &str, header_row: &[String]) -> Result<(TemplateKind, Vec
         return Err(vec![Problem {
             sheet: sheet.into(),
             row: Some(1),
-            ..Problem::file(
-                "kind_unknown",
-                header_row.join(", "),
-                "表头含“项目序号”（项目调度）或“指标序号”（指标数据）",
-                "a header with “Project” (dispatch) or “Indicator” (indicator values)",
-            )
+            ..Problem::file_keyed("kind_unknown", header_row.join(", "), "import.expected.kind_header", &[])
         }]);
     };
     let (keys, required) = table_keys(kind);
     let mut problems = Vec::new();
     let mut columns = Vec::new();
-    let at = |c: usize, found: &str, code: &str, zh: String, en: String| Problem {
+    let at = |c: usize, found: &str, code: &str, text: &dyn Fn(Locale) -> String| Problem {
         sheet: sheet.into(),
         row: Some(1),
         col: Some(c),
-        ..Problem::file(code, found, &zh, &en)
+        ..Problem::file_with(code, found, text)
     };
     for (c, h) in header_row.iter().enumerate() {
         let key = key_of(kind, h);
         match key {
             None if !h.trim().is_empty() => {
-                let known: Vec<&str> = keys.iter().filter_map(|k| header(kind, k, Locale::Zh)).collect();
-                let known_en: Vec<&str> = keys.iter().filter_map(|k| header(kind, k, Locale::En)).collect();
-                problems.push(at(c, h, "unknown_column", format!("以下列名之一：{}", known.join("、")), format!("one of the columns {}", known_en.join(", "))));
+                let known = |l: Locale| keys.iter().filter_map(|k| header(kind, k, l)).collect::<Vec<_>>().join(t(l, "list.separator"));
+                problems.push(at(c, h, "unknown_column", &|l| tf(l, "import.expected.one_of", &[("columns", known(l))])));
             }
             Some(k) if columns.contains(&Some(k)) => {
-                problems.push(at(c, h, "duplicate_column", "每列只出现一次".into(), "each column once".into()));
+                problems.push(at(c, h, "duplicate_column", &|l| t(l, "expected.column_once").to_string()));
             }
             _ => {}
         }
@@ -281,12 +278,7 @@ fn table_header(sheet: &str, header_row: &[String]) -> Result<(TemplateKind, Vec
             problems.push(Problem {
                 sheet: sheet.into(),
                 row: Some(1),
-                ..Problem::file(
-                    "column_missing",
-                    "",
-                    &format!("“{}”列", header(kind, k, Locale::Zh).unwrap_or(k)),
-                    &format!("a column {:?}", header(kind, k, Locale::En).unwrap_or(k)),
-                )
+                ..Problem::file_with("column_missing", "", |l| tf(l, "import.expected.column", &[("column", header(kind, k, l).unwrap_or(k).to_string())]))
             });
         }
     }
@@ -302,7 +294,7 @@ fn rows_of(sheet: &str, columns: &[Option<&'static str>], grid: impl Iterator<It
             continue;
         }
         if rows.len() >= MAX_ROWS {
-            return Err(vec![Problem::file("too_many_rows", format!("> {MAX_ROWS}"), &format!("不超过 {MAX_ROWS} 行"), &format!("at most {MAX_ROWS} rows"))]);
+            return Err(vec![Problem::file_keyed("too_many_rows", format!("> {MAX_ROWS}"), "import.expected.max_rows", &[("rows", MAX_ROWS.to_string())])]);
         }
         for (c, text) in cells.iter().enumerate() {
             if columns.get(c).copied().flatten().is_none() && !text.is_empty() {
@@ -310,7 +302,7 @@ fn rows_of(sheet: &str, columns: &[Option<&'static str>], grid: impl Iterator<It
                     sheet: sheet.into(),
                     row: Some(row),
                     col: Some(c),
-                    ..Problem::file("unnamed_column", text.clone(), "有表头的列中的值（此列没有表头）", "values only under a header (this column has none)")
+                    ..Problem::file_keyed("unnamed_column", text.clone(), "import.expected.under_header", &[])
                 });
             }
         }
@@ -348,13 +340,15 @@ fn read_csv(text: &str) -> Result<Filled, Vec<Problem>> {
             Err(e) => {
                 let line = e.position().map(|p| line_at(p.byte()));
                 return Err(vec![Problem {
-                    sheet: sheet.into(), row: line, ..Problem::file("bad_csv", e.to_string(), "格式正确的 CSV", "a well-formed CSV")
+                    sheet: sheet.into(),
+                    row: line,
+                    ..Problem::file_keyed("bad_csv", e.to_string(), "import.expected.well_formed_csv", &[])
                 }]);
             }
         }
     }
     let Some((_, head)) = records.first() else {
-        return Err(vec![Problem::file("not_a_workbook", "", "含表头的 CSV 表", "a CSV table with a header")]);
+        return Err(vec![Problem::file_keyed("not_a_workbook", "", "import.expected.csv_with_header", &[])]);
     };
     let (kind, columns) = table_header(sheet, head)?;
     let rows = rows_of(sheet, &columns, records.into_iter().skip(1))?;
@@ -435,30 +429,30 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
     let unpacked: u128 = (0..zip.len()).map(|i| zip.by_index_raw(i).map(|f| u128::from(f.size())).unwrap_or(u128::MAX)).fold(0, u128::saturating_add);
     if unpacked > MAX_UNPACKED {
-        return Err(vec![Problem::file(
+        return Err(vec![Problem::file_keyed(
             "too_large_unpacked",
             format!("{unpacked} bytes unpacked"),
-            &format!("解压后不超过 {} MB 的工作簿", MAX_UNPACKED / 1024 / 1024),
-            &format!("a workbook that unpacks to at most {} MB", MAX_UNPACKED / 1024 / 1024),
+            "import.expected.unpacked_size",
+            &[("mb", (MAX_UNPACKED / 1024 / 1024).to_string())],
         )]);
     }
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
     let signature = match wb.worksheet_range(SIGNATURE_SHEET) {
-        Ok(range) => Some(range.get_value((0, 0)).and_then(|d| Signature::decode(&text_of(d))).ok_or_else(|| {
-            vec![Problem::file("not_a_template", "", "从本系统下载的模板（模板标识已损坏）", "a template downloaded from ecociv (its mark is damaged)")]
-        })?),
+        Ok(range) => Some(
+            range
+                .get_value((0, 0))
+                .and_then(|d| Signature::decode(&text_of(d)))
+                .ok_or_else(|| vec![Problem::file_keyed("not_a_template", "", "import.expected.template_mark", &[])])?,
+        ),
         Err(_) => None,
     };
     let sheet = match &signature {
         Some(sig) => {
             let name = [Locale::Zh, Locale::En].iter().map(|l| data_sheet_name(sig.kind, *l)).find(|n| wb.sheet_names().iter().any(|s| s == n));
             name.map(str::to_string).ok_or_else(|| {
-                vec![Problem::file(
-                    "sheet_missing",
-                    wb.sheet_names().join(", "),
-                    &format!("工作表“{}”", data_sheet_name(sig.kind, Locale::Zh)),
-                    &format!("the sheet {:?}", data_sheet_name(sig.kind, Locale::En)),
-                )]
+                vec![Problem::file_with("sheet_missing", wb.sheet_names().join(", "), |l| {
+                    tf(l, "import.expected.sheet", &[("sheet", data_sheet_name(sig.kind, l).to_string())])
+                })]
             })?
         }
         None => wb
@@ -466,12 +460,12 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             .iter()
             .find(|s| s.visible == calamine::SheetVisible::Visible)
             .map(|s| s.name.clone())
-            .ok_or_else(|| vec![Problem::file("not_a_workbook", "", "含表格的工作簿", "a workbook with a table")])?,
+            .ok_or_else(|| vec![Problem::file_keyed("not_a_workbook", "", "import.expected.workbook_with_table", &[])])?,
     };
     let range = wb.worksheet_range(&sheet).map_err(corrupt)?;
     let height = range.end().map(|(r, _)| r + 1).unwrap_or(0);
     if height as usize > MAX_ROWS + 1 {
-        return Err(vec![Problem::file("too_many_rows", height.to_string(), &format!("不超过 {MAX_ROWS} 行"), &format!("at most {MAX_ROWS} rows"))]);
+        return Err(vec![Problem::file_keyed("too_many_rows", height.to_string(), "import.expected.max_rows", &[("rows", MAX_ROWS.to_string())])]);
     }
     let width = range.end().map(|(_, c)| c + 1).unwrap_or(0);
     // a number shown as a percentage (Excel stores 45.5% as 0.455) is read as it is shown
@@ -511,12 +505,9 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
                         col: Some(c),
                         header_zh: zh.into(),
                         header_en: en.into(),
-                        ..Problem::file(
-                            "header_changed",
-                            found,
-                            &format!("表头“{zh}”（请勿增删或移动列）"),
-                            &format!("the header {en:?} (do not add, delete or move columns)"),
-                        )
+                        ..Problem::file_with("header_changed", found, |l| {
+                            tf(l, "import.expected.header_unchanged", &[("header", column_header(sig.kind, key, l).unwrap_or_default().to_string())])
+                        })
                     });
                 }
             }
@@ -539,14 +530,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
                     problems.push(Problem {
                         found: format!("={f}"),
                         col: Some(c),
-                        ..Problem::cell(
-                            &filled,
-                            r + 1,
-                            filled.columns.get(c).copied().flatten(),
-                            "formula",
-                            "数值本身（不是公式）",
-                            "the value itself, not a formula",
-                        )
+                        ..Problem::cell_keyed(&filled, r + 1, filled.columns.get(c).copied().flatten(), "formula", "import.expected.no_formula", &[])
                     });
                 }
             }
@@ -559,13 +543,13 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             problems.push(Problem {
                 found: cells,
                 col: Some(m.start.1 as usize),
-                ..Problem::cell(
+                ..Problem::cell_keyed(
                     &filled,
                     m.start.0 + 1,
                     filled.columns.get(m.start.1 as usize).copied().flatten(),
                     "merged_cells",
-                    "每行各自的单元格（请取消合并并逐行填写）",
-                    "one cell per row (unmerge the cells and fill each row)",
+                    "import.expected.no_merged_cells",
+                    &[],
                 )
             });
         }
@@ -574,14 +558,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let hidden = sheet_path(&mut zip, &sheet).map(|p| hidden_rows(&mut zip, &p)).unwrap_or_default();
     for row in hidden.into_iter().filter(|r| *r >= 2 && *r <= height) {
         if grid_row(row - 1).iter().any(|t| !t.is_empty()) {
-            problems.push(Problem::cell(
-                &filled,
-                row,
-                None,
-                "hidden_row",
-                "可见的行（请取消隐藏并核对，或删除该行）",
-                "a visible row (unhide and check it, or delete it)",
-            ));
+            problems.push(Problem::cell_keyed(&filled, row, None, "hidden_row", "import.expected.visible_row", &[]));
         }
     }
     if !problems.is_empty() {
@@ -647,15 +624,8 @@ pub fn marked_workbook(f: &Filled, problems: &[Problem], l: Locale) -> Result<Ve
 pub fn problems_sheet(wb: &mut Workbook, problems: &[Problem], l: Locale) -> Result<(), ReportError> {
     let head = Format::new().set_bold().set_background_color("D9E1F2");
     let list = wb.add_worksheet();
-    list.set_name(l.pick("问题清单", "Problems"))?;
-    let cols = [
-        l.pick("工作表", "Sheet"),
-        l.pick("行", "Row"),
-        l.pick("列", "Column"),
-        l.pick("填写的值", "Found"),
-        l.pick("应为", "Expected"),
-        l.pick("代码", "Code"),
-    ];
+    list.set_name(t(l, "import.problems_sheet"))?;
+    let cols = [t(l, "import.sheet"), t(l, "import.row"), t(l, "import.column"), t(l, "import.found"), t(l, "import.expected"), t(l, "col.problem_code")];
     for (c, h) in cols.iter().enumerate() {
         list.write_string_with_format(0, c as u16, *h, &head)?;
         list.set_column_width(c as u16, if c == 4 { 60 } else { 14 })?;

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use ecociv_core::Locale;
 use ecociv_core::indicator_status::{LeafStanding, SeriesValue, standings};
+use ecociv_core::locale::t;
 use ecociv_core::model::Plan;
 use ecociv_core::projection::Method;
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
@@ -118,7 +119,7 @@ pub fn annex1(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTa
         }
     }
     Table {
-        sheet: l.pick("附件1 指标责任分工", "Annex 1 indicators").into(),
+        sheet: t(l, "sheet.annex1").into(),
         keys: vec![
             "domain",
             "category",
@@ -134,21 +135,21 @@ pub fn annex1(plan: &Plan, observations: &[ObservationRecord], uppers: &[UpperTa
             "projection",
         ],
         header: [
-            ("领域", "Domain"),
-            ("任务", "Category"),
-            ("序号", "No."),
-            ("指标名称", "Indicator"),
-            ("单位", "Unit"),
-            ("指标值", "Target"),
-            ("牵头部门", "Lead departments"),
-            ("提供数据", "Data providers"),
-            ("最新年度", "Latest year"),
-            ("最新值（已审核）", "Latest value (approved)"),
-            ("达标情况", "Status"),
-            ("趋势研判", "Projection"),
+            "col.domain",
+            "col.category_short",
+            "col.code",
+            "col.indicator_name_long",
+            "col.unit",
+            "col.target_printed",
+            "col.lead",
+            "col.providers",
+            "col.latest_year",
+            "col.latest_value",
+            "col.attainment",
+            "public.projection",
         ]
         .iter()
-        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .map(|k| t(l, k).to_string())
         .collect(),
         rows,
     }
@@ -190,7 +191,7 @@ pub fn annex2(plan: &Plan, reports: &[DispatchRecord], l: Locale) -> Table {
                 Cell::text(p.name.clone()),
                 Cell::text(p.assessed_indicators_printed.clone()),
                 Cell::text(p.scope.clone()),
-                Cell::text(if p.period.printed.is_empty() { l.pick("未注明", "not printed").to_string() } else { p.period.printed.clone() }),
+                Cell::text(if p.period.printed.is_empty() { t(l, "project.period_not_printed").to_string() } else { p.period.printed.clone() }),
                 p.budget.as_ref().map(|b| yi(b.yi)).unwrap_or(Cell::Empty),
                 Cell::text(p.budget.as_ref().map(|b| format!("{} {}", b.printed, b.unit)).unwrap_or_else(|| "-".into())),
                 Cell::text(p.implementers.join("、")),
@@ -201,7 +202,7 @@ pub fn annex2(plan: &Plan, reports: &[DispatchRecord], l: Locale) -> Table {
         })
         .collect();
     Table {
-        sheet: l.pick("附件2 项目清单", "Annex 2 projects").into(),
+        sheet: t(l, "sheet.annex2").into(),
         keys: vec![
             "domain",
             "number",
@@ -217,21 +218,21 @@ pub fn annex2(plan: &Plan, reports: &[DispatchRecord], l: Locale) -> Table {
             "investment_yi",
         ],
         header: [
-            ("领域", "Domain"),
-            ("序号", "No."),
-            ("项目名称", "Project"),
-            ("考核指标", "Assessed indicators"),
-            ("工作任务", "Scope"),
-            ("实施年限", "Period"),
-            ("投资概算（亿元）", "Budget (100 million CNY)"),
-            ("原文金额", "Budget as printed"),
-            ("组织实施单位", "Implementers"),
-            ("最近调度月份（含待审核）", "Latest report (approved or awaiting review)"),
-            ("形象进度（%）", "Progress (%)"),
-            ("累计完成投资（亿元）", "Invested (100 million CNY)"),
+            "col.domain",
+            "col.code",
+            "col.project_name_long",
+            "col.assessed",
+            "col.scope",
+            "col.period",
+            "col.budget",
+            "col.budget_as_printed",
+            "col.implementers",
+            "col.latest_report",
+            "col.progress_shown",
+            "col.invested_yi",
         ]
         .iter()
-        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .map(|k| t(l, k).to_string())
         .collect(),
         rows,
     }
@@ -239,9 +240,9 @@ pub fn annex2(plan: &Plan, reports: &[DispatchRecord], l: Locale) -> Table {
 
 fn state(s: EntryState, l: Locale) -> &'static str {
     match s {
-        EntryState::Submitted => l.pick("已报送", "submitted"),
-        EntryState::Returned => l.pick("已退回", "returned"),
-        EntryState::Approved => l.pick("已审核", "approved"),
+        EntryState::Submitted => t(l, "state.submitted"),
+        EntryState::Returned => t(l, "state.returned"),
+        EntryState::Approved => t(l, "state.approved_short"),
     }
 }
 
@@ -265,7 +266,7 @@ pub fn observations(plan: &Plan, obs: &[ObservationRecord], l: Locale) -> Table 
                 o.value.parse::<Decimal>().map(|d| Cell::Number(d, "General")).unwrap_or_else(|_| Cell::text(o.value.clone())),
                 Cell::text(unit),
                 Cell::text(state(o.state, l)),
-                Cell::text(if o.late { l.pick("逾期", "late") } else { "" }),
+                Cell::text(if o.late { t(l, "entry.late") } else { "" }),
                 Cell::text(o.submitted_by.clone()),
                 Cell::text(o.decided_by.clone()),
                 Cell::text(o.comment.clone()),
@@ -273,23 +274,23 @@ pub fn observations(plan: &Plan, obs: &[ObservationRecord], l: Locale) -> Table 
         })
         .collect();
     Table {
-        sheet: l.pick("指标年度值", "Observations").into(),
+        sheet: t(l, "sheet.observations_all").into(),
         keys: vec!["indicator", "name", "year", "region", "value", "unit", "state", "late", "submitted_by", "decided_by", "comment"],
         header: [
-            ("指标", "Indicator"),
-            ("指标名称", "Name"),
-            ("年度", "Year"),
-            ("地区", "Region"),
-            ("值", "Value"),
-            ("单位", "Unit"),
-            ("状态", "State"),
-            ("逾期", "Late"),
-            ("报送人", "Submitted by"),
-            ("审核人", "Decided by"),
-            ("说明", "Comment"),
+            "col.indicator",
+            "col.indicator_name",
+            "obs.year",
+            "obs.region",
+            "col.value",
+            "col.unit",
+            "todo.state",
+            "col.late",
+            "col.submitted_by",
+            "col.decided_by",
+            "obs.comment",
         ]
         .iter()
-        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .map(|k| t(l, k).to_string())
         .collect(),
         rows,
     }
@@ -316,14 +317,14 @@ pub fn dispatch(plan: &Plan, reports: &[DispatchRecord], project: Option<u32>, r
                 dec(&r.investment_cumulative_wan, "0.00"),
                 Cell::text(r.org_unit.clone()),
                 Cell::text(state(r.state, l)),
-                Cell::text(if r.late { l.pick("逾期", "late") } else { "" }),
+                Cell::text(if r.late { t(l, "entry.late") } else { "" }),
                 Cell::text(r.benefits.clone()),
                 Cell::text(r.problems.clone()),
             ]
         })
         .collect();
     Table {
-        sheet: l.pick("月调度", "Dispatch").into(),
+        sheet: t(l, "sheet.dispatch_history").into(),
         keys: vec![
             "project",
             "name",
@@ -339,21 +340,21 @@ pub fn dispatch(plan: &Plan, reports: &[DispatchRecord], project: Option<u32>, r
             "problems",
         ],
         header: [
-            ("项目序号", "Project"),
-            ("项目名称", "Name"),
-            ("月份", "Month"),
-            ("建设状态", "Status"),
-            ("形象进度（%）", "Progress (%)"),
-            ("本月完成投资（万元）", "This month (10,000 CNY)"),
-            ("累计完成投资（万元）", "Cumulative (10,000 CNY)"),
-            ("报送单位", "Reported by"),
-            ("状态", "State"),
-            ("逾期", "Late"),
-            ("已取得的效益", "Benefits"),
-            ("存在问题", "Problems"),
+            "col.project_number",
+            "col.project_name",
+            "report.period",
+            "report.status",
+            "col.progress_shown",
+            "col.invested_month_wan",
+            "col.invested_cumulative_wan",
+            "report.reporter",
+            "todo.state",
+            "col.late",
+            "col.benefits",
+            "col.problems",
         ]
         .iter()
-        .map(|(zh, en)| l.pick(zh, en).to_string())
+        .map(|k| t(l, k).to_string())
         .collect(),
         rows,
     }

@@ -3,6 +3,7 @@
 //! their headers in both languages, the name of its data sheet.
 
 use ecociv_core::Locale;
+use ecociv_core::locale::t;
 
 /// The name of the very hidden sheet that holds the signature.
 pub const SIGNATURE_SHEET: &str = "_ecociv";
@@ -63,46 +64,46 @@ impl Signature {
 /// One column of a template.
 pub(crate) struct Column {
     pub key: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
+    /// The key of its header in the locale files.
+    pub header: &'static str,
     /// Filled in by the unit (unlocked) or given by ecociv (locked).
     pub entry: bool,
     pub width: f64,
 }
 
-const fn col(key: &'static str, zh: &'static str, en: &'static str, entry: bool, width: f64) -> Column {
-    Column { key, zh, en, entry, width }
+const fn col(key: &'static str, header: &'static str, entry: bool, width: f64) -> Column {
+    Column { key, header, entry, width }
 }
 
 /// The columns of an observation template; the import reads them by these keys.
 pub(crate) const OBSERVATION_COLUMNS: [Column; 10] = [
-    col("indicator", "指标序号", "Indicator", false, 9.0),
-    col("name", "指标名称", "Name", false, 30.0),
-    col("unit", "单位", "Unit", false, 10.0),
-    col("target", "目标值", "Target", false, 16.0),
-    col("region", "旗县区", "Region", false, 12.0),
-    col("previous", "上年值", "Last year", false, 12.0),
-    col("value", "本年值", "Value", true, 14.0),
-    col("comment", "备注", "Comment", true, 24.0),
-    col("explanation", "跳变说明", "Explanation of a jump", true, 24.0),
-    col("version", "版本", "Version", false, 6.0),
+    col("indicator", "col.indicator_code", false, 9.0),
+    col("name", "col.indicator_name", false, 30.0),
+    col("unit", "col.unit", false, 10.0),
+    col("target", "col.target_value", false, 16.0),
+    col("region", "col.region", false, 12.0),
+    col("previous", "col.previous_value", false, 12.0),
+    col("value", "col.value_this_year", true, 14.0),
+    col("comment", "col.comment", true, 24.0),
+    col("explanation", "col.jump_explanation", true, 24.0),
+    col("version", "col.version", false, 6.0),
 ];
 
 /// The columns of a dispatch template.
 pub(crate) const DISPATCH_COLUMNS: [Column; 13] = [
-    col("project", "项目序号", "Project", false, 9.0),
-    col("name", "项目名称", "Name", false, 34.0),
-    col("budget_yi", "总投资（亿元）", "Budget (100 M yuan)", false, 12.0),
-    col("previous_cumulative_wan", "上月累计投资（万元）", "Cumulative to last month (10k yuan)", false, 14.0),
-    col("previous_progress", "上月进度（%）", "Progress last month (%)", false, 10.0),
-    col("status", "状态", "Status", true, 10.0),
-    col("progress_percent", "进度（%）", "Progress (%)", true, 10.0),
-    col("investment_month_wan", "本月投资（万元）", "Investment this month (10k yuan)", true, 14.0),
-    col("investment_cumulative_wan", "累计投资（万元）", "Cumulative investment (10k yuan)", true, 14.0),
-    col("benefits", "已取得的效益", "Benefits", true, 24.0),
-    col("problems", "存在问题", "Problems", true, 24.0),
-    col("explanation", "超预算说明", "Explanation (over budget)", true, 20.0),
-    col("version", "版本", "Version", false, 6.0),
+    col("project", "col.project_number", false, 9.0),
+    col("name", "col.project_name", false, 34.0),
+    col("budget_yi", "col.budget_yi_total", false, 12.0),
+    col("previous_cumulative_wan", "col.previous_cumulative_wan", false, 14.0),
+    col("previous_progress", "col.previous_progress", false, 10.0),
+    col("status", "col.status", true, 10.0),
+    col("progress_percent", "col.progress_percent", true, 10.0),
+    col("investment_month_wan", "col.investment_month_wan", true, 14.0),
+    col("investment_cumulative_wan", "col.investment_cumulative_wan", true, 14.0),
+    col("benefits", "col.benefits", true, 24.0),
+    col("problems", "col.problems", true, 24.0),
+    col("explanation", "col.over_budget_explanation", true, 20.0),
+    col("version", "col.version", false, 6.0),
 ];
 
 /// The keys of the columns of a template, in order.
@@ -119,13 +120,13 @@ pub fn column_header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'stati
         TemplateKind::Observations => &OBSERVATION_COLUMNS,
         TemplateKind::Dispatch => &DISPATCH_COLUMNS,
     };
-    cols.iter().find(|c| c.key == key).map(|c| l.pick(c.zh, c.en))
+    cols.iter().find(|c| c.key == key).map(|c| t(l, c.header))
 }
 
 /// The sheet name of the rows of a template.
 pub fn data_sheet_name(kind: TemplateKind, l: Locale) -> &'static str {
     match kind {
-        TemplateKind::Observations => l.pick("指标数据", "Indicator values"),
-        TemplateKind::Dispatch => l.pick("项目调度", "Project dispatch"),
+        TemplateKind::Observations => t(l, "sheet.observations"),
+        TemplateKind::Dispatch => t(l, "sheet.dispatch"),
     }
 }

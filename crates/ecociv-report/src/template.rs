@@ -10,6 +10,7 @@
 
 use ecociv_core::Locale;
 use ecociv_core::entry::{ProjectStatus, YearMonth};
+use ecociv_core::locale::t;
 use ecociv_core::model::{OrgKind, OrgUnit, Plan};
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord};
 use ecociv_core::rule::ValueKind;
@@ -50,7 +51,7 @@ fn sheet_layout(ws: &mut Worksheet, cols: &[Column], l: Locale) -> Result<(), Re
     let head_entry = Format::new().set_bold().set_text_wrap().set_background_color("FFF2CC");
     for (c, column) in cols.iter().enumerate() {
         let c = c as u16;
-        ws.write_string_with_format(0, c, l.pick(column.zh, column.en), if column.entry { &head_entry } else { &head })?;
+        ws.write_string_with_format(0, c, t(l, column.header), if column.entry { &head_entry } else { &head })?;
         ws.set_column_width(c, column.width)?;
         if column.key == "version" {
             ws.set_column_hidden(c)?;
@@ -84,7 +85,7 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, text: &str, entry: bool, unloc
 
 fn instructions(wb: &mut Workbook, lines: &[String], l: Locale) -> Result<(), ReportError> {
     let ws = wb.add_worksheet();
-    ws.set_name(l.pick("填报说明", "Instructions"))?;
+    ws.set_name(t(l, "template.instructions"))?;
     ws.set_column_width(0, 100)?;
     let wrap = Format::new().set_text_wrap();
     for (r, line) in lines.iter().enumerate() {
@@ -95,18 +96,7 @@ fn instructions(wb: &mut Workbook, lines: &[String], l: Locale) -> Result<(), Re
 
 /// The lines of the instructions that hold for every template.
 fn common_lines(l: Locale) -> [String; 2] {
-    [
-        l.pick(
-            "导入时整表一并校验：全部通过才保存，否则一条也不保存，并列出每个问题所在的行列。",
-            "The import checks the whole workbook: either every row is stored or none, with every problem listed by row and column.",
-        )
-        .into(),
-        l.pick(
-            "已审核的行已锁定（白色）：如需更正，请先请工作专班解锁。",
-            "Approved rows are locked (white): to correct one, ask the task force to unlock it first.",
-        )
-        .into(),
-    ]
+    [t(l, "template.note.whole_workbook").into(), t(l, "template.note.approved_locked").into()]
 }
 
 fn signature_sheet(wb: &mut Workbook, sig: &Signature) -> Result<(), ReportError> {
@@ -239,38 +229,25 @@ pub fn observation_template(
             continue;
         }
         if leaf.unit == "%" {
-            let dv = DataValidation::new()
-                .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))
-                .set_error_message(l.pick("百分比应为 0–100 之间的数值", "A percentage is a number from 0 to 100"))?;
+            let dv =
+                DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, 100.0)).set_error_message(t(l, "template.invalid.percentage"))?;
             ws.add_data_validation(r, 6, r, 6, &dv)?;
         }
         if let ValueKind::State(w) = rule.value_kind() {
-            let dv = DataValidation::new().allow_list_strings(&w.accepted_values())?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
+            let dv = DataValidation::new().allow_list_strings(&w.accepted_values())?.set_error_message(t(l, "template.invalid.choose"))?;
             ws.add_data_validation(r, 6, r, 6, &dv)?;
         }
     }
     ws.protect();
     let mut lines = vec![
         format!("{} · {} · {year}", plan.title, org.name),
-        l.pick(
-            "填写黄色列：本年值、备注，与上年相比变化较大时填写跳变说明。其余列已锁定，请勿改动。",
-            "Fill in the yellow columns: the value, a comment, and an explanation when it jumps against last year. The other columns are locked.",
-        )
-        .into(),
-        l.pick(
-            "数值按表头所示单位填写，不带单位；状态类指标从下拉列表选择。",
-            "Numbers in the unit of the row, without the unit; states from the drop-down list.",
-        )
-        .into(),
-        l.pick(
-            "请勿增删行、改动序号或工作表名；本表只能由下载它的单位在同一年度导入。",
-            "Do not add or delete rows, change the numbers or rename the sheets; this workbook imports only for the unit and year it was made for.",
-        )
-        .into(),
+        t(l, "template.note.observations_fill").into(),
+        t(l, "template.note.observations_units").into(),
+        t(l, "template.note.observations_keep").into(),
     ];
     lines.extend(common_lines(l));
     if org.kind == OrgKind::Region {
-        lines.push(l.pick("旗县区填报本地区的数值，各行的旗县区已预填。", "A region enters its own values; the region of each row is filled in.").into());
+        lines.push(t(l, "template.note.region").into());
     }
     instructions(&mut wb, &lines, l)?;
     if let Some(m) = marks {
@@ -345,23 +322,20 @@ pub fn dispatch_template(
         mark(ws, r, &cells, &DISPATCH_COLUMNS, marked.as_ref(), !approved, l)?;
     }
     let last = projects.len() as u32;
-    let dv = DataValidation::new().allow_list_strings(&statuses)?.set_error_message(l.pick("请从下拉列表中选择", "Choose from the list"))?;
+    let dv = DataValidation::new().allow_list_strings(&statuses)?.set_error_message(t(l, "template.invalid.choose"))?;
     ws.add_data_validation(1, 5, last, 5, &dv)?;
     // numbers where numbers belong: progress 0–100, amounts not negative
-    let percent = DataValidation::new()
-        .allow_decimal_number(DataValidationRule::Between(0.0, 100.0))
-        .set_error_message(l.pick("进度应为 0–100 之间的数值", "Progress is a number from 0 to 100"))?;
+    let percent = DataValidation::new().allow_decimal_number(DataValidationRule::Between(0.0, 100.0)).set_error_message(t(l, "template.invalid.progress"))?;
     ws.add_data_validation(1, 6, last, 6, &percent)?;
-    let amount = DataValidation::new()
-        .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
-        .set_error_message(l.pick("金额应为不小于 0 的数值（万元）", "An amount is a number not below 0 (10k yuan)"))?;
+    let amount =
+        DataValidation::new().allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)).set_error_message(t(l, "template.invalid.amount"))?;
     ws.add_data_validation(1, 7, last, 8, &amount)?;
     ws.protect();
     let mut lines = vec![
         format!("{} · {} · {month}", plan.title, org.name),
-        l.pick("填写黄色列：状态、进度、本月投资、累计投资、效益与问题。累计投资应等于上月累计加本月投资；首次填报时填写开工以来的累计。", "Fill in the yellow columns. The cumulative investment must equal last month's plus this month's; in a first report give the cumulative since the start.").into(),
-        l.pick("金额单位为万元，进度为百分数（0–100），不带单位；状态从下拉列表选择。累计投资超过总投资时须填写超预算说明。", "Amounts in 10k yuan, progress in percent (0–100), without units; the status from the list. A cumulative investment above the budget needs an explanation.").into(),
-        l.pick("请勿增删行、改动序号或工作表名；本表只能由下载它的单位在同一月份导入。", "Do not add or delete rows, change the numbers or rename the sheets; this workbook imports only for the unit and month it was made for.").into(),
+        t(l, "template.note.dispatch_fill").into(),
+        t(l, "template.note.dispatch_units").into(),
+        t(l, "template.note.dispatch_keep").into(),
     ];
     lines.extend(common_lines(l));
     instructions(&mut wb, &lines, l)?;

@@ -30,9 +30,7 @@ pub(crate) async fn upload(mut m: axum::extract::Multipart, l: ecociv_core::Loca
             }
         })?;
         let Some(field) = field else {
-            return Err(
-                WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要上传的文件", "choose a file to upload")]).in_locale(l)
-            );
+            return Err(WebError::invalid(vec![ecociv_core::entry::FieldError::keyed("file", "required", "field.upload.required")]).in_locale(l));
         };
         if field.name() != Some("file") {
             continue;
@@ -106,12 +104,7 @@ pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: 
         return error_page(st, l, uri, e);
     }
     let Some((name, bytes)) = file else {
-        return error_page(
-            st,
-            l,
-            uri,
-            WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要上传的文件", "choose a file to upload")]),
-        );
+        return error_page(st, l, uri, WebError::invalid(vec![ecociv_core::entry::FieldError::keyed("file", "required", "field.upload.required")]));
     };
     match entries::attach(st, &a.actor, entity, id, &name, &bytes).await {
         Ok(_) => Redirect::to(&back).into_response(),

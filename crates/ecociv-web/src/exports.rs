@@ -18,6 +18,7 @@ use crate::error::{InLocale, WebError};
 use crate::extract::{P, Q};
 use crate::state::AppState;
 use ecociv_app::{entries, exports};
+use ecociv_core::locale::tf;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/export/{file}", get(download)).route("/templates/{file}", get(template)).route("/archive/{file}", get(archive_download))
@@ -50,7 +51,7 @@ async fn archive_download_of(st: &AppState, a: &Authed, file: String) -> Result<
         .filter(|y| (plan.base_year..=this_year).contains(y))
         .ok_or_else(|| WebError::not_found("not_found").field("file", &file).in_locale(l))?;
     let bytes = ecociv_app::archive::archive(st.store.as_ref(), &plan, year, l).await.map_err(|e| e.in_locale(l))?;
-    let name = l.pick(&format!("{}-{year}年指标档案.zip", plan.zone.name), &format!("{}-archive-{year}.zip", plan.zone.code)).to_string();
+    let name = tf(l, "archive.zip_file", &[("zone", plan.zone.name.clone()), ("zone_code", plan.zone.code.clone()), ("year", year.to_string())]);
     Ok(attachment(bytes, "application/zip", &name, &format!("archive-{year}.zip")))
 }
 

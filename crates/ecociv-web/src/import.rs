@@ -11,6 +11,7 @@ use ecociv_app::entries::plan_of;
 use ecociv_app::imports::{self, ImportResult};
 use ecociv_core::Locale;
 use ecociv_core::access::Actor;
+use ecociv_core::locale::t;
 use ecociv_report::import::Problem;
 use serde::Serialize;
 
@@ -140,7 +141,7 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
             &st,
             l,
             &uri,
-            WebError::invalid(vec![ecociv_core::entry::FieldError::new("file", "required", "请选择要导入的文件", "choose a file to import")]),
+            WebError::invalid(vec![ecociv_core::entry::FieldError::keyed("file", "required", "field.import.required")]),
         );
     };
     let (plan, r) = match (plan_of(&st, &a.actor).await, imports::import(&st, &a.actor, &bytes).await) {
@@ -181,7 +182,7 @@ fn marked_of(st: &AppState, a: &Authed, file: &str) -> Result<Response, WebError
     Ok(crate::exports::attachment(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        a.locale.pick("导入问题清单.xlsx", "import-problems.xlsx"),
+        t(a.locale, "import.problems_file"),
         "import-problems.xlsx",
     ))
 }

@@ -21,6 +21,7 @@ use ecociv_app::{App, AppError, accounts, audit, demo, exports, zones};
 use ecociv_core::Locale;
 use ecociv_core::check::check_csv;
 use ecociv_core::clock::parse_today;
+use ecociv_core::locale::{t, tf};
 use serde::Deserialize;
 
 #[derive(Parser)]
@@ -459,31 +460,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Table => {
                     let mut out = String::new();
                     for f in &plan.findings {
-                        let sev = match (f.severity, l) {
-                            (ecociv_core::audit::Severity::Warning, Locale::Zh) => "警告",
-                            (ecociv_core::audit::Severity::Info, Locale::Zh) => "提示",
-                            (ecociv_core::audit::Severity::Warning, Locale::En) => "warning",
-                            (ecociv_core::audit::Severity::Info, Locale::En) => "info",
-                        };
+                        let sev = t(
+                            l,
+                            match f.severity {
+                                ecociv_core::audit::Severity::Warning => "severity.warning",
+                                ecociv_core::audit::Severity::Info => "severity.info",
+                            },
+                        );
                         out.push_str(&format!(
                             "[{sev}] {} · {} ({})\n    {}: {}\n    {}: {}\n",
                             f.place_label(l),
                             f.code.title(l),
                             f.code.code(),
-                            l.pick("原文", "printed"),
+                            t(l, "cli.findings.printed"),
                             f.printed,
-                            l.pick("解读", "reading"),
+                            t(l, "cli.findings.reading"),
                             f.suggested
                         ));
                         if !f.note_in(l).is_empty() {
-                            out.push_str(&format!("    {}: {}\n", l.pick("说明", "note"), f.note_in(l)));
+                            out.push_str(&format!("    {}: {}\n", t(l, "cli.findings.note"), f.note_in(l)));
                         }
                     }
                     let warnings = plan.findings.iter().filter(|f| f.severity == ecociv_core::audit::Severity::Warning).count();
-                    out.push_str(&match l {
-                        Locale::Zh => format!("共 {} 项（警告 {warnings} 项）", plan.findings.len()),
-                        Locale::En => format!("{} findings ({warnings} warnings)", plan.findings.len()),
-                    });
+                    out.push_str(&tf(l, "cli.findings.count", &[("count", plan.findings.len().to_string()), ("warnings", warnings.to_string())]));
                     write_out(None, &out)?;
                 }
             }
@@ -669,10 +668,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if r.ok() {
                 println!(
                     "{}",
-                    l.pick(
-                        &format!("已保存 {} 条，未变化 {} 条（共 {} 行）", r.stored, r.unchanged, r.rows),
-                        &format!("stored {}, unchanged {} ({} rows)", r.stored, r.unchanged, r.rows)
-                    )
+                    tf(l, "cli.import.stored", &[("stored", r.stored.to_string()), ("unchanged", r.unchanged.to_string()), ("rows", r.rows.to_string())])
                 );
                 return Ok(ExitCode::SUCCESS);
             }
@@ -684,10 +680,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             eprintln!(
                 "{}",
-                l.pick(
-                    &format!("{} 个问题，未保存任何数据", r.problems.len()),
-                    &format!("{} problem{}; nothing was stored", r.problems.len(), if r.problems.len() == 1 { "" } else { "s" })
-                )
+                tf(l, if r.problems.len() == 1 { "cli.import.refused_one" } else { "cli.import.refused" }, &[("count", r.problems.len().to_string())])
             );
             if let (Some(out), Some(bytes)) = (report, ecociv_app::imports::marked_workbook(&state, &actor, &r, l).await) {
                 std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
@@ -748,10 +741,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Format::Table => {
                     let mut out = String::new();
                     if report.errors.is_empty() {
-                        let head = match l {
-                            Locale::Zh => ["指标", "年份", "地区", "值", "状态", "原因"],
-                            Locale::En => ["indicator", "year", "region", "value", "status", "reason"],
-                        };
+                        let head = ["cli.check.indicator", "cli.check.year", "kind.region", "cli.check.value", "cli.check.status", "cli.check.reason"]
+                            .map(|k| t(l, k));
                         out.push_str(&format!("{:<6} {:<5} {:<10} {:<12} {:<15} {}\n", head[0], head[1], head[2], head[3], head[4], head[5]));
                         for r in &report.results {
                             out.push_str(&format!(
