@@ -129,8 +129,7 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
 
 /// The user of an API token, or `None`.
 pub async fn token_user(st: &App, token: &str) -> Result<Option<UserRecord>, AppError> {
-    let Some(t) = st.store.token(&fingerprint(token)).await? else { return Ok(None) };
-    Ok(st.store.user(&t.user).await?)
+    Ok(st.store.token_user(&fingerprint(token)).await?)
 }
 
 /// A password strong enough (see `ecociv_core::entry::check_password_strength`), hashed.

@@ -31,8 +31,9 @@ pub async fn rules_of(st: &App, zone: &str, version: Option<i64>) -> Result<(i64
     }
 }
 
-/// The facts of every region and department for a quarter, as the store holds them.
-pub async fn facts(st: &App, plan: &Plan, quarter: Quarter, today: chrono::NaiveDate) -> Result<Vec<UnitFacts>, AppError> {
+/// The facts of every region and department for each of some quarters, as the store holds
+/// them (read once for all of them).
+pub async fn facts(st: &App, plan: &Plan, quarters: &[Quarter], today: chrono::NaiveDate) -> Result<Vec<Vec<UnitFacts>>, AppError> {
     let zone = &plan.zone.code;
     let reports = st.store.dispatch_reports(zone).await?;
     let observations = st.store.observations(zone).await?;
@@ -41,7 +42,7 @@ pub async fn facts(st: &App, plan: &Plan, quarter: Quarter, today: chrono::Naive
     let returned: HashSet<String> = st.store.returned_entries(zone).await?.into_iter().collect();
     let due_day = crate::entries::settings_of(st, zone).await?.dispatch_due_day;
     let rows = Rows { reports: &reports, observations: &observations, users: &users, returned: &returned };
-    Ok(ecociv_core::assessment::facts(plan, &rows, quarter, today, due_day))
+    Ok(quarters.iter().map(|q| ecociv_core::assessment::facts(plan, &rows, *q, today, due_day)).collect())
 }
 
 /// A quarter's assessment with a version of the rules (the latest by default), computed once
@@ -57,8 +58,9 @@ pub async fn assess(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64
 async fn compute(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Assessment, AppError> {
     let (v, rules) = rules_of(st, &plan.zone.code, version).await?;
     let today = st.today();
-    let now = facts(st, plan, quarter, today).await?;
-    let before = facts(st, plan, quarter.previous(), today).await?;
+    let mut both = facts(st, plan, &[quarter, quarter.previous()], today).await?;
+    let before = both.pop().unwrap_or_default();
+    let now = both.pop().unwrap_or_default();
     let previous: BTreeMap<String, Decimal> = score(&rules, &before, &BTreeMap::new()).into_iter().map(|s| (s.unit, s.score)).collect();
     let all = score(&rules, &now, &previous);
     let kind = |name: &str| plan.org_unit(name).map(|o| o.kind);

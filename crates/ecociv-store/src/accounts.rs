@@ -29,6 +29,8 @@ pub trait AccountStore: Send + Sync {
     async fn create_token(&self, user: &UserRecord, token_hash: &str, actor: &str) -> Result<i64>;
     /// A live (not revoked) token by its hash.
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    /// The user of a live token, in one query (what every API call by token reads).
+    async fn token_user(&self, token_hash: &str) -> Result<Option<UserRecord>>;
     async fn tokens_of(&self, user: &str) -> Result<Vec<TokenRecord>>;
     /// Revokes a token of the user (or all of them when `id` is None); returns how many.
     async fn revoke_tokens(&self, user: &UserRecord, id: Option<i64>, actor: &str) -> Result<u64>;
@@ -234,6 +236,19 @@ macro_rules! accounts_impl {
                         .fetch_optional(&self.pool)
                         .await?;
                 Ok(row.map(|(id, user, token_hash, created_at)| TokenRecord { id, user, token_hash, created_at, revoked_at: String::new() }))
+            }
+
+            async fn token_user(&self, token_hash: &str) -> Result<Option<UserRecord>> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {U_COLS} FROM api_tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+                )))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(match row {
+                    Some(r) => Some(user_from_row!(r)),
+                    None => None,
+                })
             }
 
             async fn tokens_of(&self, user: &str) -> Result<Vec<TokenRecord>> {

@@ -39,7 +39,9 @@ on_both!(
     mastheads_are_kept_per_document,
     verify_catches_tampering,
     data_versions_move_with_their_writes_only,
-    a_large_batch_goes_in_chunks_with_its_trail
+    a_large_batch_goes_in_chunks_with_its_trail,
+    many_writers_at_once_all_land_in_one_chain,
+    a_session_and_a_token_are_read_with_their_user
 );
 
 async fn plan_round_trips_exactly(db: &TestDb) {
@@ -412,4 +414,54 @@ async fn a_large_batch_goes_in_chunks_with_its_trail(db: &TestDb) {
     assert_eq!(new[2500].action, "observation.submitted");
     assert_eq!(db.store.trail_head("150100").await.unwrap(), trail.last().unwrap().seq);
     assert!(db.store.verify("150100").await.unwrap().ok(), "the chain holds across chunks");
+}
+
+async fn many_writers_at_once_all_land_in_one_chain(db: &TestDb) {
+    loaded(db).await;
+    let before = db.store.trail("150100").await.unwrap().len();
+    // 64 writers at the same moment, a batch among them: none fails, none is lost
+    let mut tasks = Vec::new();
+    for i in 0..64_i64 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let m = format!("{:04}-{:02}", 2010 + i / 12, i % 12 + 1);
+            if i == 32 {
+                let batch: Vec<EntryWrite> = (1..=12).map(|k| EntryWrite::NewDispatch(report(5, &format!("2030-{k:02}")))).collect();
+                store.write_entries("150100", &batch, "alice").await.map(|_| ())
+            } else {
+                store.insert_dispatch(&report(4, &m), "bob").await.map(|_| ())
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(db.store.dispatch_reports("150100").await.unwrap().len(), 63 + 12);
+    let trail = db.store.trail("150100").await.unwrap();
+    assert_eq!(trail.len(), before + 63 + 12);
+    assert!(trail.windows(2).all(|w| w[1].seq == w[0].seq + 1), "one chain, no gap");
+    assert!(db.store.verify("150100").await.unwrap().ok());
+}
+
+async fn a_session_and_a_token_are_read_with_their_user(db: &TestDb) {
+    loaded(db).await;
+    let alice = user("alice", "市生态环境局", Role::Department);
+    db.store.create_user(&alice, "cli").await.unwrap();
+    let s = ecociv_core::record::SessionRecord {
+        id_hash: "sess1".into(),
+        user: "alice".into(),
+        csrf: "c1".into(),
+        created_at: "2024-06-01T00:00:00Z".into(),
+        last_seen: "2024-06-01T00:00:00Z".into(),
+    };
+    db.store.create_session(&s).await.unwrap();
+    let (u, got) = db.store.session_user("sess1").await.unwrap().unwrap();
+    assert_eq!((u, got), (alice.clone(), s));
+    assert!(db.store.session_user("other").await.unwrap().is_none());
+    db.store.create_token(&alice, "tok1", "cli").await.unwrap();
+    assert_eq!(db.store.token_user("tok1").await.unwrap(), Some(alice.clone()));
+    db.store.revoke_tokens(&alice, None, "cli").await.unwrap();
+    assert_eq!(db.store.token_user("tok1").await.unwrap(), None, "a revoked token has no user");
+    db.store.delete_session("sess1").await.unwrap();
+    assert!(db.store.session_user("sess1").await.unwrap().is_none());
 }
