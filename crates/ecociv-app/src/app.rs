@@ -1,5 +1,6 @@
 //! The [`App`]: the store, the clock, the settings, and what is kept in memory per zone (its
-//! plan, its views, the marked workbooks of refused imports).
+//! plan, its views, the marked workbooks of refused imports, what is known of the database
+//! while nothing changes).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -40,6 +41,8 @@ pub struct App {
     pub views: Arc<crate::views::Views>,
     /// The marked workbooks of the latest refused imports.
     pub marked_workbooks: MarkedWorkbooks,
+    /// What is known of the database without asking it, while nothing changes.
+    pub changes: Arc<crate::changes::Changes>,
 }
 
 impl App {
@@ -56,6 +59,7 @@ impl App {
             plans: Default::default(),
             views: Default::default(),
             marked_workbooks: Default::default(),
+            changes: Default::default(),
         }
     }
 
@@ -66,7 +70,28 @@ impl App {
 
     /// The versions of a zone's data (one query): what its views are valid for.
     pub async fn versions(&self, zone: &str) -> Result<ecociv_core::record::DataVersions> {
-        Ok(self.store.data_versions(zone).await?)
+        let stamp = self.changes.stamp(&*self.store);
+        if let Some(v) = stamp.and_then(|s| self.changes.versions(zone, s)) {
+            return Ok(v);
+        }
+        let v = self.store.data_versions(zone).await?;
+        if let Some(s) = stamp {
+            self.changes.keep_versions(zone, v, s);
+        }
+        Ok(v)
+    }
+
+    /// The hash of a zone's stored plan (`None`: no plan).
+    async fn plan_hash(&self, zone: &str) -> Result<Option<String>> {
+        let stamp = self.changes.stamp(&*self.store);
+        if let Some(h) = stamp.and_then(|s| self.changes.plan_hash(zone, s)) {
+            return Ok(h);
+        }
+        let h = self.store.plan_hash(zone).await?;
+        if let Some(s) = stamp {
+            self.changes.keep_plan_hash(zone, h.clone(), s);
+        }
+        Ok(h)
     }
 
     /// The plan of a zone as last read, without asking the store (for error pages).
@@ -78,7 +103,7 @@ impl App {
     /// the stored one.
     pub async fn plan(&self, zone: Option<&str>) -> Result<Arc<Plan>> {
         let code = zone.filter(|z| !z.is_empty()).unwrap_or(&self.default_zone);
-        let Some(hash) = self.store.plan_hash(code).await? else {
+        let Some(hash) = self.plan_hash(code).await? else {
             return Err(if zone.is_some() { AppError::not_found("unknown_zone").field("zone", code) } else { AppError::not_found("no_plan") });
         };
         if let Some(p) = self.plans.read().expect("plan cache").get(code).filter(|p| p.content_hash == hash) {

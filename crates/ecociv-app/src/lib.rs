@@ -19,6 +19,7 @@
 //! - [`zones`]: the database opened and migrated, the embedded plan loaded.
 //! - [`demo`]: synthetic zones for benchmarks and trials.
 //! - [`views`]: what the pages show, per zone, kept for the data as it stands.
+//! - [`changes`]: what is known of the database without asking it, while nothing changes.
 
 pub mod accounts;
 pub mod app;
@@ -26,6 +27,7 @@ pub mod archive;
 pub mod assessment;
 pub mod audit;
 pub mod bulletin;
+pub mod changes;
 pub mod demo;
 pub mod documents;
 pub mod entries;

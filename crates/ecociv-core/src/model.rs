@@ -339,11 +339,16 @@ impl Plan {
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.code == code)
     }
+    /// The task of a number: found at once where the tasks are numbered in order from 1, as a
+    /// plan prints them (an import looks up one per row), else searched.
     pub fn task(&self, number: u32) -> Option<&Task> {
-        self.tasks.iter().find(|t| t.number == number)
+        let at = (number as usize).checked_sub(1).and_then(|i| self.tasks.get(i)).filter(|t| t.number == number);
+        at.or_else(|| self.tasks.iter().find(|t| t.number == number))
     }
+    /// The project of a number (at once where they are numbered in order, as [`Plan::task`]).
     pub fn project(&self, number: u32) -> Option<&Project> {
-        self.projects.iter().find(|p| p.number == number)
+        let at = (number as usize).checked_sub(1).and_then(|i| self.projects.get(i)).filter(|p| p.number == number);
+        at.or_else(|| self.projects.iter().find(|p| p.number == number))
     }
     pub fn category(&self, number: u32) -> Option<&Category> {
         self.categories.iter().find(|c| c.number == number)
@@ -373,7 +378,18 @@ impl Plan {
     }
     /// The leaf with this code (`7.2`, `3`).
     pub fn leaf(&self, code: &str) -> Option<Leaf<'_>> {
-        self.leaves().into_iter().find(|l| l.code == code.trim())
+        let code = code.trim();
+        // a sub-indicator's code starts with its indicator's (7.2 of 7): found without listing
+        // every leaf; any other code is searched among them all
+        let direct = self.indicator_of(code).and_then(|i| {
+            if i.sub_indicators.is_empty() {
+                (i.code == code).then_some(Leaf { code: &i.code, name: &i.name, unit: &i.unit, target: &i.target, direction: i.direction, indicator: i })
+            } else {
+                let s = i.sub_indicators.iter().find(|s| s.code == code)?;
+                Some(Leaf { code: &s.code, name: &s.name, unit: &s.unit, target: &s.target, direction: s.direction, indicator: i })
+            }
+        });
+        direct.or_else(|| self.leaves().into_iter().find(|l| l.code == code))
     }
     /// The name of a leaf (or indicator) in a language; empty for an unknown code.
     pub fn leaf_name(&self, code: &str, l: crate::Locale) -> String {

@@ -143,6 +143,7 @@ macro_rules! accounts_impl {
                     .bind(&s.last_seen)
                     .execute(&self.pool)
                     .await?;
+                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 Ok(())
             }
 
@@ -179,18 +180,21 @@ macro_rules! accounts_impl {
             async fn touch_session(&self, id_hash: &str, last_seen: &str) -> Result<()> {
                 let _lane = Lane::lane(self).await?;
                 sqlx::query("UPDATE sessions SET last_seen = $2 WHERE id_hash = $1").bind(id_hash).bind(last_seen).execute(&self.pool).await?;
+                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 Ok(())
             }
 
             async fn delete_session(&self, id_hash: &str) -> Result<()> {
                 let _lane = Lane::lane(self).await?;
                 sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 Ok(())
             }
 
             async fn delete_sessions_of(&self, user: &str) -> Result<()> {
                 let _lane = Lane::lane(self).await?;
                 sqlx::query("DELETE FROM sessions WHERE user_name = $1").bind(user).execute(&self.pool).await?;
+                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 Ok(())
             }
 

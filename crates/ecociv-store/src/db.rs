@@ -67,6 +67,11 @@ pub struct SqliteStore {
     /// queue here wait their turn in order, where SQLite's own busy handler would make them
     /// sleep and retry (up to 100 ms a try, seconds in all under load).
     pub(crate) lane: tokio::sync::Mutex<()>,
+    /// Commits made through this store (see [`crate::WatchStore`]).
+    pub(crate) writes: std::sync::atomic::AtomicU64,
+    /// The connection that watches for commits by any other (`PRAGMA data_version`).
+    pub(crate) watcher: tokio::sync::Mutex<Option<sqlx::SqliteConnection>>,
+    pub(crate) opts: SqliteConnectOptions,
 }
 
 /// How long a write waits for its turn before it gives up (a write holding the lane this long
@@ -77,11 +82,15 @@ pub(crate) const LANE_WAIT: Duration = Duration::from_secs(60);
 pub(crate) struct WriteTx<'c, DB: sqlx::Database> {
     pub(crate) tx: sqlx::Transaction<'c, DB>,
     pub(crate) _lane: Option<tokio::sync::MutexGuard<'c, ()>>,
+    /// The store's count of commits, moved by [`WriteTx::commit`].
+    pub(crate) writes: &'c std::sync::atomic::AtomicU64,
 }
 
 impl<DB: sqlx::Database> WriteTx<'_, DB> {
     pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -95,6 +104,29 @@ impl<DB: sqlx::Database> std::ops::Deref for WriteTx<'_, DB> {
 impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<'_, DB> {
     fn deref_mut(&mut self) -> &mut DB::Connection {
         &mut self.tx
+    }
+}
+
+impl SqliteStore {
+    /// A write transaction: its turn in the lane, then the write lock taken at once, so that
+    /// nothing it reads can change before it commits. (No row of `zones` is touched to lock it:
+    /// an UPDATE of the zone's key makes SQLite check every table that refers to zones.)
+    pub(crate) async fn write_tx(&self, _zone: Option<&str>) -> Result<WriteTx<'_, sqlx::Sqlite>> {
+        let lane = self.lane().await?;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _lane: lane, writes: &self.writes })
+    }
+}
+
+impl PgStore {
+    /// A write transaction; for a zone, the zone's row locked first, so that the writers of one
+    /// zone go one after another and those of other zones go on together.
+    pub(crate) async fn write_tx(&self, zone: Option<&str>) -> Result<WriteTx<'_, sqlx::Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(z) = zone {
+            sqlx::query("UPDATE zones SET code = code WHERE code = $1").bind(z).execute(&mut *tx).await?;
+        }
+        Ok(WriteTx { tx, _lane: None, writes: &self.writes })
     }
 }
 
@@ -122,6 +154,8 @@ impl Lane for PgStore {
 /// The PostgreSQL store.
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// Commits made through this store (see [`crate::WatchStore`]).
+    pub(crate) writes: std::sync::atomic::AtomicU64,
 }
 
 impl SqliteStore {
@@ -136,8 +170,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
-        Ok(SqliteStore { pool, lane: Default::default() })
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts.clone()).await?;
+        Ok(SqliteStore { pool, lane: Default::default(), writes: Default::default(), watcher: Default::default(), opts })
     }
 
     /// The pool, for backend-specific checks in tests.
@@ -154,7 +188,7 @@ impl PgStore {
         use sqlx::Connection;
         sqlx::PgConnection::connect_with(&opts).await?.close().await?;
         let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, writes: Default::default() })
     }
 }
 

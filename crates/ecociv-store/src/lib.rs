@@ -8,7 +8,8 @@
 //! Here are only the modules, the names the other crates use, [`Store`] (the sum of the parts)
 //! and [`connect`], which opens one: `db` holds the two databases and the error, `trail` the
 //! audit trail every write appends to, `plans`, `plan_read`, `accounts`, `entries`, `controls`
-//! and `mastheads` the parts, and `verify` the check of all of them against the trail.
+//! and `mastheads` the parts, `verify` the check of all of them against the trail, and `watch`
+//! what moves when the database changes (for the application's caches).
 
 pub mod accounts;
 pub mod controls;
@@ -20,6 +21,7 @@ pub mod plans;
 pub mod testdb;
 pub mod trail;
 pub mod verify;
+pub mod watch;
 
 pub use accounts::AccountStore;
 pub use controls::{ControlStore, ScoringStore, VetoStore};
@@ -29,19 +31,23 @@ pub use mastheads::MastheadStore;
 pub use plans::{LoadOutcome, PlanStore, plan_fingerprint};
 pub use trail::TrailStore;
 pub use verify::{Tampered, Verification, VerifyStore};
+pub use watch::WatchStore;
 
 use std::sync::Arc;
 
 /// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
 /// [`EntryStore`], [`ControlStore`], [`ScoringStore`], [`VetoStore`], [`MastheadStore`],
-/// [`TrailStore`] and [`VerifyStore`]; bring them into scope with `use ecociv_store::prelude::*`.
-pub trait Store: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + TrailStore + VerifyStore {}
+/// [`TrailStore`], [`VerifyStore`] and [`WatchStore`]; bring them into scope with `use ecociv_store::prelude::*`.
+pub trait Store:
+    PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + TrailStore + VerifyStore + WatchStore
+{
+}
 
-impl<T: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + TrailStore + VerifyStore> Store for T {}
+impl<T: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + TrailStore + VerifyStore + WatchStore> Store for T {}
 
 /// Everything needed to call a store.
 pub mod prelude {
-    pub use crate::{AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, ScoringStore, Store, TrailStore, VerifyStore, VetoStore};
+    pub use crate::{AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, ScoringStore, Store, TrailStore, VerifyStore, VetoStore, WatchStore};
 }
 
 /// Opens the store at `url` (`sqlite://PATH` or `postgres://…`); the SQLite file is created

@@ -37,23 +37,16 @@ pub fn chain(ev: TrailEvent, last: Option<(i64, String)>) -> TrailEvent {
     ev.chain_after(prev.as_ref())
 }
 
-/// Begins a write transaction of a store (`$store`, its turn in the write lane taken first) for
-/// a zone: the zone's row is locked first (PostgreSQL row lock; the SQLite write lock), so that
-/// trail events of one zone are appended one after another.
+/// Begins a write transaction of a store (`$store`) for a zone, so that the trail events of one
+/// zone are appended one after another: on SQLite its turn in the write lane and the database's
+/// write lock at once (`BEGIN IMMEDIATE`), on PostgreSQL the zone's row locked first.
 macro_rules! begin_write {
-    ($store:expr, $zone:expr) => {{
-        let mut tx = $crate::trail::begin_any!($store);
-        sqlx::query("UPDATE zones SET code = code WHERE code = $1").bind($zone).execute(&mut *tx).await?;
-        tx
-    }};
+    ($store:expr, $zone:expr) => {{ $store.write_tx(Some(AsRef::<str>::as_ref($zone))).await? }};
 }
 
-/// Begins a write transaction of a store, its turn in the write lane taken first.
+/// Begins a write transaction of a store that is not about one zone's trail.
 macro_rules! begin_any {
-    ($store:expr) => {{
-        let lane = $crate::db::Lane::lane($store).await?;
-        $crate::db::WriteTx { tx: $store.pool.begin().await?, _lane: lane }
-    }};
+    ($store:expr) => {{ $store.write_tx(None).await? }};
 }
 pub(crate) use begin_any;
 pub(crate) use begin_write;

@@ -115,9 +115,14 @@ impl IntoResponse for AuthRejection {
     }
 }
 
+/// Who is asking, when already resolved for this request (by the middleware of `kept`): the
+/// extractors take it instead of asking again.
+#[derive(Clone)]
+pub struct Resolved(pub Option<Authed>);
+
 /// Resolves the user of a request, or `None` when it carries no valid credentials.
 pub async fn resolve(parts: &Parts, st: &AppState) -> Result<Option<Authed>, WebError> {
-    if let Some(crate::kept::Resolved(who)) = parts.extensions.get() {
+    if let Some(Resolved(who)) = parts.extensions.get() {
         return Ok(who.clone());
     }
     let locale = locale_of(parts);

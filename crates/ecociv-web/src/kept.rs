@@ -6,9 +6,10 @@
 //! after it renders the page again. Only GET answers with status 200 and no cookie are kept,
 //! at most [`BYTES`] in all, the oldest going first.
 //!
-//! Who is asking is resolved here once (one query for the session and its user) and handed to
-//! the handler's extractors ([`Resolved`]), so a kept page costs two queries (the session and
-//! the zone's versions) and a copy of a shared buffer.
+//! Who is asking is resolved here once and handed to the handler's extractors
+//! (`auth::Resolved`). While nothing is written, the session and the zone's versions are known
+//! without asking the store (`ecociv_app::changes`), so a kept page costs no query; after a
+//! write, two (the session with its user, the zone's versions).
 
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
@@ -21,7 +22,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ecociv_core::record::DataVersions;
 
-use crate::auth::Authed;
+use crate::auth::Resolved;
 use crate::state::AppState;
 
 /// How many bytes of kept answers (plain and gzip together) are held at most.
@@ -55,10 +56,6 @@ pub const ROUTES: &[&str] = &[
     "/api/v1/public/indicators",
     "/api/v1/public/projects",
 ];
-
-/// Who is asking, resolved once per request by [`layer`] for the extractors of `auth`.
-#[derive(Clone)]
-pub struct Resolved(pub Option<Authed>);
 
 struct Entry {
     versions: Vec<i64>,
@@ -152,9 +149,16 @@ fn gzip(bytes: &[u8]) -> Option<Bytes> {
     (out.len() < bytes.len()).then(|| Bytes::from(out))
 }
 
+/// What the middleware holds: the application, and the kept answers.
+#[derive(Clone)]
+pub struct Layer {
+    pub st: AppState,
+    pub kept: Arc<Kept>,
+}
+
 /// The middleware: answers a GET of [`ROUTES`] from the kept answers, or runs the handler and
 /// keeps its answer.
-pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn layer(State(Layer { st, kept: store }): State<Layer>, req: Request, next: Next) -> Response {
     let kept = req.extensions().get::<MatchedPath>().is_some_and(|p| ROUTES.contains(&p.as_str()));
     if req.method() != Method::GET || !kept {
         return next.run(req).await;
@@ -199,7 +203,7 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let key = format!("{path}\u{0}{}\u{0}{viewer}\u{0}{}", crate::i18n::locale_of(&parts).tag(), st.today());
     let gzip_ok = accepts_gzip(&parts.headers);
-    if let Some(e) = st.kept.get(&key, &versions) {
+    if let Some(e) = store.get(&key, &versions) {
         return e.answer(gzip_ok);
     }
     parts.extensions.insert(Resolved(who));
@@ -219,7 +223,7 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
     headers.remove(header::CONTENT_LENGTH);
     let gz = gzip(&plain);
     let e = Arc::new(Entry { versions, headers, plain, gzip: gz });
-    st.kept.put(key, e.clone());
+    store.put(key, e.clone());
     e.answer(gzip_ok)
 }
 

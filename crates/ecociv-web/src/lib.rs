@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .fallback(layout::not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), kept::layer));
+        .layer(axum::middleware::from_fn_with_state(kept::Layer { st: state.clone(), kept: Default::default() }, kept::layer));
     Router::new()
         .route("/healthz", get(healthz))
         .route("/assets/app.css", get(css))

@@ -14,8 +14,6 @@ pub struct AppState {
     pub app: App,
     /// Mark cookies Secure even without a proxy saying so (served over TLS).
     pub secure_cookies: bool,
-    /// The kept answers of the pages.
-    pub kept: Arc<crate::kept::Kept>,
 }
 
 impl AppState {
@@ -26,7 +24,7 @@ impl AppState {
 
     /// The state of an application.
     pub fn of(app: App) -> AppState {
-        AppState { app, secure_cookies: false, kept: Default::default() }
+        AppState { app, secure_cookies: false }
     }
 }
 

@@ -216,7 +216,22 @@ fn gunzip(b: &[u8]) -> String {
 
 #[tokio::test]
 async fn kept_pages_are_gzipped_for_who_takes_it_kept_per_viewer_and_never_outlive_a_write_or_a_session() {
-    let app = signed().await;
+    kept_pages(false).await;
+    // and with the watcher running, as the server runs: sessions, tokens and versions are
+    // then known without asking the store, and still never outlive a write
+    kept_pages(true).await;
+}
+
+async fn kept_pages(watched: bool) {
+    let mut app = signed().await;
+    if watched {
+        let state = AppState::new(app.db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
+        tokio::spawn(ecociv_app::changes::watch(state.app.store.clone(), state.app.changes.clone()));
+        while state.app.changes.stamp(&*state.app.store).is_none() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        app.router = router(state);
+    }
     let tf = [("authorization", "Bearer tok-tf"), ("accept-encoding", "gzip, br")];
     // the same page twice: the second comes from the kept answer, gzipped like the first
     let (s1, h1, b1) = raw(&app, "GET", "/indicators/7.1", &tf, String::new()).await;

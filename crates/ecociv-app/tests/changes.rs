@@ -1,0 +1,65 @@
+//! What the application knows of the database without asking it never outlives a write:
+//! through its own store (at once) or by another process (at the watcher's next look).
+
+use ecociv_app::App;
+use ecociv_store::testdb::TestDb;
+
+async fn a_write_anywhere_moves_the_stamp(db: &TestDb) {
+    let plan = ecociv_core::plan_data::build_plan(&ecociv_core::plan_data::hohhot()).unwrap();
+    db.store.load_plan(&plan, "test").await.unwrap();
+    let app = App::new(db.store.clone(), None, "150100");
+    // no watcher: nothing is kept
+    assert_eq!(app.changes.stamp(&*app.store), None);
+    let mut last = None;
+    app.changes.look(&*app.store, &mut last).await.unwrap();
+    let s0 = app.changes.stamp(&*app.store).expect("a watcher looked");
+    let v0 = app.versions("150100").await.unwrap();
+    assert_eq!(app.changes.versions("150100", s0), Some(v0), "kept at the stamp it was read at");
+    // a write through this store moves the stamp at once: the next read asks the store
+    let u = ecociv_core::record::UserRecord {
+        name: "alice".into(),
+        zone: "150100".into(),
+        org_unit: "市生态环境局".into(),
+        role: ecociv_core::access::Role::Department,
+        password_hash: "x".into(),
+        failed_logins: 0,
+        locked_until: String::new(),
+        created_at: "2024-01-01T00:00:00Z".into(),
+    };
+    db.store.create_user(&u, "test").await.unwrap();
+    let s1 = app.changes.stamp(&*app.store).unwrap();
+    assert_ne!(s1, s0);
+    assert_eq!(app.changes.versions("150100", s1), None);
+    // a write by another process (here another store on the same database) moves the signal,
+    // and the stamp at the watcher's next look
+    let other = ecociv_store::connect(&db.url).await.unwrap();
+    app.changes.look(&*app.store, &mut last).await.unwrap();
+    let s2 = app.changes.stamp(&*app.store).unwrap();
+    other.create_token(&u, "hash-of-another-token", "test").await.unwrap();
+    app.changes.look(&*app.store, &mut last).await.unwrap();
+    assert_ne!(app.changes.stamp(&*app.store).unwrap(), s2, "another's commit was seen");
+    // a token made elsewhere is found once the watcher looked, and stops working at once when
+    // revoked here
+    assert_eq!(ecociv_app::accounts::token_user(&app, "tok").await.unwrap(), None);
+    other.create_token(&u, &ecociv_app::accounts::fingerprint("tok"), "test").await.unwrap();
+    app.changes.look(&*app.store, &mut last).await.unwrap();
+    assert_eq!(ecociv_app::accounts::token_user(&app, "tok").await.unwrap().map(|u| u.name), Some("alice".into()));
+    assert!(ecociv_app::accounts::token_user(&app, "tok").await.unwrap().is_some(), "kept");
+    db.store.revoke_tokens(&u, None, "test").await.unwrap();
+    assert_eq!(ecociv_app::accounts::token_user(&app, "tok").await.unwrap(), None, "revoked here: at once");
+}
+
+#[tokio::test]
+async fn on_sqlite() {
+    let db = TestDb::sqlite().await;
+    a_write_anywhere_moves_the_stamp(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        a_write_anywhere_moves_the_stamp(&db).await;
+        db.cleanup().await;
+    }
+}
