@@ -28,7 +28,7 @@ use serde_json::Value as Json;
 use crate::App;
 use crate::entries::{Ledger, plan_of};
 use crate::error::AppError;
-use ecociv_core::locale::t;
+use ecociv_core::locale::Text;
 
 /// What an import did, or why it stored nothing.
 #[derive(Debug, Clone)]
@@ -96,23 +96,19 @@ fn role_of(kind: OrgKind) -> Role {
 }
 
 /// The actor a row acts as: the importing user, or for the task force the unit it imports
-/// for. `Err` holds the problem's code and messages.
-fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>) -> Result<Actor, (&'static str, String, String)> {
+/// for. `Err` holds the problem's code and what is expected.
+fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>) -> Result<Actor, (&'static str, Text)> {
     let named = unit.map(str::trim).filter(|u| !u.is_empty());
     if !actor.can_approve(plan) {
         return match named.map(|u| plan.org_unit(u).map(|o| o.name.as_str()).unwrap_or(u)) {
-            Some(u) if u != actor.org_unit => Err((
-                "wrong_org_unit",
-                format!("本单位（{}）的数据；该表属于“{u}”", actor.org_unit),
-                format!("your own unit's rows ({}); this belongs to {u:?}", actor.org_unit),
-            )),
+            Some(u) if u != actor.org_unit => Err(("wrong_org_unit", Text::new("import.expected.own_unit_rows").arg("unit", &actor.org_unit).arg("owner", u))),
             _ => Ok(actor.clone()),
         };
     }
     let name = named.or(fallback).unwrap_or_default();
     match plan.org_unit(name) {
         Some(o) => Ok(Actor { name: actor.name.clone(), zone: actor.zone.clone(), org_unit: o.name.clone(), role: role_of(o.kind) }),
-        None => Err(("unknown_org_unit", format!("本区域的单位名称，得到“{name}”"), format!("an org unit of the zone, found {name:?}"))),
+        None => Err(("unknown_org_unit", Text::new("import.expected.org_unit").arg("name", name))),
     }
 }
 
@@ -135,19 +131,18 @@ fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: AppError, who:
                     "explanation" => present("investment_cumulative_wan").or(present("investment_month_wan")),
                     _ => None,
                 });
-                Problem::cell(f, row.row, key, c.code, c.message(Locale::Zh), c.message(Locale::En))
+                Problem::cell(f, row.row, key, c.code, c.text().clone())
             })
             .collect();
     }
     let detail = e.fields.iter().map(|(k, v)| format!(" ({k}: {v})")).collect::<String>();
-    let (key, zh, en) = match e.code {
-        "forbidden" => (Some(subject_key), format!("本单位有权填报的行（此行由{who}填报）"), format!("a row your unit may enter (this one is {who}'s)")),
-        "unknown_project" | "unknown_task" => (Some(subject_key), String::new(), String::new()),
-        _ => (present(main_key), String::new(), String::new()),
+    let error = Text::new("import.expected.error_with_fields").text("error", Text::new(format!("error.{}", e.code))).arg("fields", detail);
+    let (key, expects) = match e.code {
+        "forbidden" => (Some(subject_key), Text::new("import.expected.own_row").arg("who", who)),
+        "unknown_project" | "unknown_task" => (Some(subject_key), error),
+        _ => (present(main_key), error),
     };
-    let zh = if zh.is_empty() { format!("{}{detail}", t(Locale::Zh, &format!("error.{}", e.code))) } else { zh };
-    let en = if en.is_empty() { format!("{}{detail}", t(Locale::En, &format!("error.{}", e.code))) } else { en };
-    vec![Problem::cell(f, row.row, key, e.code, zh, en)]
+    vec![Problem::cell(f, row.row, key, e.code, expects)]
 }
 
 fn cell<'a>(row: &'a FilledRow, key: &str) -> &'a str {
@@ -162,32 +157,22 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
     };
     let plan = plan_of(st, actor).await?;
     let mut problems = Vec::new();
-    let file_problem = |code: &str, found: &str, zh: String, en: String| Problem { sheet: f.sheet.clone(), ..Problem::file(code, found, &zh, &en) };
+    let file_problem = |code: &str, found: &str, expects: Text| Problem { sheet: f.sheet.clone(), ..Problem::file(code, found, expects) };
     // a template: for this zone, this unit (the task force may import any unit's), a valid period
     let mut period = None;
     if let Some(sig) = &f.signature {
         if sig.zone != plan.zone.code {
-            problems.push(file_problem(
-                "wrong_zone",
-                &sig.zone,
-                format!("本区域（{}）的模板", plan.zone.code),
-                format!("a template of this zone ({})", plan.zone.code),
-            ));
+            problems.push(file_problem("wrong_zone", &sig.zone, Text::new("import.expected.zone_template").arg("zone", &plan.zone.code)));
         }
         if !actor.can_approve(&plan) && sig.org_unit != actor.org_unit {
-            problems.push(file_problem(
-                "wrong_org_unit",
-                &sig.org_unit,
-                format!("为本单位（{}）下载的模板", actor.org_unit),
-                format!("a template downloaded for your unit ({})", actor.org_unit),
-            ));
+            problems.push(file_problem("wrong_org_unit", &sig.org_unit, Text::new("import.expected.unit_template").arg("unit", &actor.org_unit)));
         }
         let valid = match f.kind {
             TemplateKind::Observations => read_year(&sig.period).is_some(),
             TemplateKind::Dispatch => sig.period.parse::<YearMonth>().is_ok(),
         };
         if !valid {
-            problems.push(file_problem("bad_period", &sig.period, "模板的填报期".into(), "the template's period".into()));
+            problems.push(file_problem("bad_period", &sig.period, Text::new("import.expected.template_period")));
         }
         period = Some(sig.period.clone());
     }
@@ -216,14 +201,7 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
             v => match v.parse::<f64>().ok().filter(|x| x.fract() == 0.0 && *x >= 0.0) {
                 Some(x) => Some(x as i64),
                 None => {
-                    problems.push(Problem::cell(
-                        &f,
-                        row.row,
-                        Some("version"),
-                        "bad_version",
-                        "模板原有的版本号（请勿修改）",
-                        "the template's version (do not change it)",
-                    ));
+                    problems.push(Problem::cell(&f, row.row, Some("version"), "bad_version", Text::new("import.expected.template_version")));
                     continue;
                 }
             },
@@ -232,7 +210,7 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         let (subject_key, owners, planned) = if observations {
             let year_text = period.clone().unwrap_or_else(|| cell(row, "year").to_string());
             let Some(year) = read_year(&year_text) else {
-                problems.push(Problem::cell(&f, row.row, Some("year"), "bad_year", "年度（YYYY）", "a year (YYYY)"));
+                problems.push(Problem::cell(&f, row.row, Some("year"), "bad_year", Text::new("import.expected.year")));
                 continue;
             };
             let code = cell(row, "indicator").to_string();
@@ -244,16 +222,15 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                     row.row,
                     Some("indicator"),
                     "duplicate_row",
-                    format!("每条只填一行（与第{first}行重复）"),
-                    format!("one row per entry (same as row {first})"),
+                    Text::new("import.expected.one_row_per_entry").arg("first", first),
                 ));
                 continue;
             }
             let fallback = plan.region(&region).map(|o| o.name.clone()).or_else(|| plan.indicator_of(&code).and_then(|i| i.lead_departments.first().cloned()));
             let who = match acting(&plan, actor, unit.or(Some(region.as_str()).filter(|r| !r.is_empty() && actor.can_approve(&plan))), fallback.as_deref()) {
                 Ok(a) => a,
-                Err((code, zh, en)) => {
-                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, zh, en));
+                Err((code, expects)) => {
+                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, expects));
                     continue;
                 }
             };
@@ -275,29 +252,23 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         } else {
             let month_text = period.clone().unwrap_or_else(|| cell(row, "period").to_string());
             let Some(month) = YearMonth::read(&month_text) else {
-                problems.push(Problem::cell(&f, row.row, Some("period"), "bad_period", "月份（如 2024-05 或 2024年5月）", "a month (such as 2024-05)"));
+                problems.push(Problem::cell(&f, row.row, Some("period"), "bad_period", Text::new("import.expected.month")));
                 continue;
             };
             let Some(number) = cell(row, "project").parse::<f64>().ok().filter(|n| n.fract() == 0.0 && *n >= 1.0).map(|n| n as u32) else {
-                problems.push(Problem::cell(&f, row.row, Some("project"), "unknown_project", "方案中的项目序号", "a project number of the plan"));
+                problems.push(Problem::cell(&f, row.row, Some("project"), "unknown_project", Text::new("import.expected.project_number")));
                 continue;
             };
             if let Some(first) = seen.insert((number.to_string(), String::new(), month.to_string()), row.row) {
-                problems.push(Problem::cell(
-                    &f,
-                    row.row,
-                    Some("project"),
-                    "duplicate_row",
-                    format!("每个项目每月一行（与第{first}行重复）"),
-                    format!("one row per project and month (same as row {first})"),
-                ));
+                let expects = Text::new("import.expected.one_row_per_project_month").arg("first", first);
+                problems.push(Problem::cell(&f, row.row, Some("project"), "duplicate_row", expects));
                 continue;
             }
             let fallback = plan.project(number).and_then(|p| p.implementers.first().cloned());
             let who = match acting(&plan, actor, unit, fallback.as_deref()) {
                 Ok(a) => a,
-                Err((code, zh, en)) => {
-                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, zh, en));
+                Err((code, expects)) => {
+                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, expects));
                     continue;
                 }
             };
@@ -322,7 +293,7 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         }
     }
     if rows == 0 && problems.is_empty() {
-        problems.push(file_problem("nothing_filled", "", "至少一行填写的数据".into(), "at least one filled row".into()));
+        problems.push(file_problem("nothing_filled", "", Text::new("import.expected.filled_row")));
     }
     if !problems.is_empty() {
         return Ok(ImportResult { rows, stored: 0, unchanged, problems, filled: Some(f) });
@@ -331,7 +302,7 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         Ok(n) => n,
         // someone wrote meanwhile: nothing was stored, and importing again shows what changed
         Err(StoreError::Conflict(what)) => {
-            let p = file_problem("conflict", &what, "导入期间无他人修改（请重新导入）".into(), "no change by others during the import (import again)".into());
+            let p = file_problem("conflict", &what, Text::new("import.expected.no_change_meanwhile"));
             return Ok(ImportResult { rows, stored: 0, unchanged, problems: vec![p], filled: Some(f) });
         }
         Err(e) => return Err(e.into()),

@@ -11,67 +11,43 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::Locale;
-use crate::locale::{t, tf};
+use crate::locale::{Text, t};
 use crate::model::{Plan, Project, Task};
 use crate::rule::ValueKind;
 use crate::value::{StateWord, Value, half_width, parse_quantity};
 
-/// One problem with one field: a stable code, and a message that is shown in the language
-/// asked for when it is shown.
+/// One problem with one field: a stable code, and a message of the locale files that is shown
+/// in the language asked for when it is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,
-    message: Message,
-}
-
-/// The message of a field error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-enum Message {
-    /// The text `key` of the locale files, its `{name}` placeholders filled from `args`, and
-    /// from `lists` joined as the language lists things.
-    Keyed { key: &'static str, args: Vec<(&'static str, String)>, lists: Vec<(&'static str, Vec<String>)> },
-    /// Both texts, given by the caller.
-    Texts { zh: String, en: String },
+    message: Text,
 }
 
 impl FieldError {
     /// A field error whose message is the text `key` of the locale files; its placeholders are
-    /// filled by [`FieldError::arg`].
+    /// filled by [`FieldError::arg`] and [`FieldError::list`].
     pub fn keyed(field: &str, code: &'static str, key: &'static str) -> FieldError {
-        FieldError { field: field.into(), code, message: Message::Keyed { key, args: Vec::new(), lists: Vec::new() } }
+        FieldError { field: field.into(), code, message: Text::new(key) }
     }
     /// The value of the placeholder `{name}` (or `{name:?}`) of the message.
     pub fn arg(mut self, name: &'static str, value: &dyn std::fmt::Display) -> FieldError {
-        if let Message::Keyed { args, .. } = &mut self.message {
-            args.push((name, value.to_string()));
-        }
+        self.message = self.message.arg(name, value);
         self
     }
     /// The items of the placeholder `{name}`, listed as the language of the message lists them.
     pub fn list(mut self, name: &'static str, items: &[&str]) -> FieldError {
-        if let Message::Keyed { lists, .. } = &mut self.message {
-            lists.push((name, items.iter().map(|i| i.to_string()).collect()));
-        }
+        self.message = self.message.list(name, items);
         self
-    }
-    /// A field error with both texts written by the caller: only for the callers not yet moved
-    /// to [`FieldError::keyed`] (the test `text_pairs_stay_in_the_locale_files` of
-    /// [`crate::locale`] lists them).
-    pub fn new(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> FieldError {
-        FieldError { field: field.into(), code, message: Message::Texts { zh: zh.into(), en: en.into() } }
     }
     /// The message in a language.
     pub fn message(&self, l: Locale) -> String {
-        match &self.message {
-            Message::Keyed { key, args, lists } => {
-                let mut args = args.clone();
-                args.extend(lists.iter().map(|(k, items)| (*k, items.join(t(l, "list.separator")))));
-                tf(l, key, &args)
-            }
-            Message::Texts { zh, en } => l.pick(zh, en).to_string(),
-        }
+        self.message.render(l)
+    }
+    /// The message, to be written in a language later.
+    pub fn text(&self) -> &Text {
+        &self.message
     }
 }
 
@@ -393,12 +369,12 @@ impl ProjectStatus {
             ProjectStatus::Suspended => "suspended",
         }
     }
-    /// Reads the code, or the label in either language (a template's drop-down).
+    /// Reads the code, or the label in any language (a template's drop-down).
     pub fn parse(s: &str) -> Option<ProjectStatus> {
         let t = s.trim();
         [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended]
             .into_iter()
-            .find(|x| x.code() == t || x.label(Locale::Zh) == t || x.label(Locale::En).eq_ignore_ascii_case(t))
+            .find(|x| x.code() == t || Locale::all().any(|l| x.label(l).eq_ignore_ascii_case(t)))
     }
     pub fn label(self, l: Locale) -> &'static str {
         match self {

@@ -124,12 +124,10 @@ impl Finding {
         Finding { code, severity, place, printed: printed.into(), suggested: suggested.into(), note, note_en }
     }
 
-    /// The note in the given language, falling back to the other one.
+    /// The note in the given language (the English one in every locale but zh-CN, as for the
+    /// plan's names), falling back to the other one.
     pub fn note_in(&self, l: Locale) -> &str {
-        let (first, second) = match l {
-            Locale::Zh => (&self.note, &self.note_en),
-            Locale::En => (&self.note_en, &self.note),
-        };
+        let (first, second) = if l == Locale::Zh { (&self.note, &self.note_en) } else { (&self.note_en, &self.note) };
         if first.is_empty() { second } else { first }
     }
 

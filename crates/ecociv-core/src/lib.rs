@@ -19,7 +19,8 @@
 //! - [`record`]: the records ecociv keeps (accounts, entries and their states, controls).
 //! - [`evidence`]: what evidence files may be uploaded.
 //! - [`trail`]: the SM3 hash-chained audit trail.
-//! - [`locale`]: zh-CN and en.
+//! - [`locale`]: the languages (a compiled-in file `locales/<tag>.toml` each; zh-CN the default)
+//!   and their text.
 
 pub mod access;
 pub mod assessment;

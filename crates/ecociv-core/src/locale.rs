@@ -1,65 +1,116 @@
-//! The two languages of ecociv and their text. zh-CN is the default everywhere; the locale is
-//! always passed explicitly, never kept in process-global state. The text of the pages,
-//! messages and documents lives in `locales/zh-CN.toml` and `locales/en.toml`, compiled in.
+//! The languages of ecociv and their text. Each file `locales/<tag>.toml` is a language, named
+//! by its BCP 47 tag and compiled in by `build.rs`: zh-CN, the default everywhere and the text of
+//! any key another file lacks; en; and any file added beside them. The locale is always passed
+//! explicitly, never kept in process-global state.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::sync::{Mutex, OnceLock};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A user-interface language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Locale {
-    #[default]
-    #[serde(rename = "zh-CN")]
-    Zh,
-    #[serde(rename = "en")]
-    En,
-}
+include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 
+/// A user-interface language: one of the compiled-in locale files. (De)serialized as its tag.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Locale(u8);
+
+#[allow(non_upper_case_globals)]
 impl Locale {
-    /// Reads `zh-CN`, `zh`, `en`, `en-US`, … ; anything else is `None`.
+    /// zh-CN, the default.
+    pub const Zh: Locale = Locale(0);
+    /// English.
+    pub const En: Locale = Locale(1);
+
+    /// Every compiled-in locale, zh-CN first, en second.
+    pub fn all() -> impl Iterator<Item = Locale> {
+        (0..LOCALE_FILES.len()).map(|i| Locale(i as u8))
+    }
+    /// Reads a tag as people and browsers write it: a compiled-in tag in any case, `_` for `-`
+    /// (`zh-CN`, `zh_cn`, `en`), else the locale sharing the most leading subtags with it
+    /// (`zh`, `zh-Hans`, `en-US`, `mn-Mong` for a file `mn.toml`); anything else is `None`.
     pub fn parse(s: &str) -> Option<Locale> {
-        let s = s.trim().to_ascii_lowercase();
-        if s == "zh" || s.starts_with("zh-") || s.starts_with("zh_") {
-            Some(Locale::Zh)
-        } else if s == "en" || s.starts_with("en-") || s.starts_with("en_") {
-            Some(Locale::En)
-        } else {
-            None
-        }
+        best_match(LOCALE_FILES.iter().map(|f| f.0), s).map(|i| Locale(i as u8))
     }
-    /// The BCP 47 tag.
+    /// The BCP 47 tag: the name of the locale's file.
     pub fn tag(self) -> &'static str {
-        match self {
-            Locale::Zh => "zh-CN",
-            Locale::En => "en",
-        }
+        LOCALE_FILES[self.0 as usize].0
     }
-    /// Picks the text of this locale.
+    /// The language's name in itself (`中文`, `English`), as the language switch shows it.
+    pub fn native_name(self) -> &'static str {
+        t(self, "locale.name")
+    }
+    /// Picks one of the two texts of a data field (a plan prints its names in Chinese and
+    /// English only): zh-CN reads the first, every other locale the second.
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Locale::Zh => zh,
-            Locale::En => en,
-        }
+        if self == Locale::Zh { zh } else { en }
     }
 }
 
-fn table(l: Locale) -> &'static HashMap<String, String> {
-    static ZH: OnceLock<HashMap<String, String>> = OnceLock::new();
-    static EN: OnceLock<HashMap<String, String>> = OnceLock::new();
-    let (cell, src) = match l {
-        Locale::Zh => (&ZH, include_str!("../locales/zh-CN.toml")),
-        Locale::En => (&EN, include_str!("../locales/en.toml")),
-    };
-    cell.get_or_init(|| toml::from_str(src).expect("locale files are valid TOML (tested)"))
+impl fmt::Debug for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Locale({})", self.tag())
+    }
 }
 
-/// The text of `key` in locale `l`; the key itself when missing (a test keeps that from
-/// happening). A missing key is kept once, however often it is asked for.
+impl Serialize for Locale {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.tag())
+    }
+}
+
+impl<'de> Deserialize<'de> for Locale {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Locale, D::Error> {
+        let s = String::deserialize(d)?;
+        Locale::parse(&s).ok_or_else(|| {
+            let tags: Vec<&str> = Locale::all().map(Locale::tag).collect();
+            serde::de::Error::custom(format!("{s:?} is not a language of ecociv ({})", tags.join(", ")))
+        })
+    }
+}
+
+/// The index of the tag of `tags` that `asked` names: the same tag (any case, `_` for `-`), else
+/// the one sharing the most leading subtags with it, at least the language; the first of equals.
+fn best_match<'a>(tags: impl Iterator<Item = &'a str>, asked: &str) -> Option<usize> {
+    let asked = asked.trim().replace('_', "-").to_ascii_lowercase();
+    let asked: Vec<&str> = asked.split('-').collect();
+    let mut best: Option<(usize, usize)> = None;
+    for (i, tag) in tags.enumerate() {
+        let tag = tag.to_ascii_lowercase();
+        let shared = tag.split('-').zip(&asked).take_while(|(a, b)| a == *b).count();
+        if shared == asked.len() && shared == tag.split('-').count() {
+            return Some(i);
+        }
+        if shared > 0 && best.is_none_or(|(n, _)| shared > n) {
+            best = Some((shared, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// Reads a locale file: `"key" = "text"` lines.
+fn load(src: &str) -> Result<HashMap<String, String>, toml::de::Error> {
+    toml::from_str(src)
+}
+
+/// The texts of every locale, in the order of [`Locale::all`].
+fn tables() -> &'static [HashMap<String, String>] {
+    static TABLES: OnceLock<Vec<HashMap<String, String>>> = OnceLock::new();
+    TABLES.get_or_init(|| LOCALE_FILES.iter().map(|(tag, src)| load(src).unwrap_or_else(|e| panic!("locales/{tag}.toml (tested): {e}"))).collect())
+}
+
+/// The text of `key` in the table `l`, else in zh-CN's (the first), which every other falls
+/// back to.
+fn lookup<'a>(tables: &'a [HashMap<String, String>], l: usize, key: &str) -> Option<&'a str> {
+    tables[l].get(key).or_else(|| tables[0].get(key)).map(String::as_str)
+}
+
+/// The text of `key` in locale `l` (zh-CN's when `l` has none); the key itself when missing
+/// (a test keeps that from happening). A missing key is kept once, however often it is asked for.
 pub fn t(l: Locale, key: &str) -> &'static str {
-    if let Some(s) = table(l).get(key) {
-        return s.as_str();
+    if let Some(s) = t_opt(l, key) {
+        return s;
     }
     static MISSING: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
     let mut missing = MISSING.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
@@ -71,9 +122,10 @@ pub fn t(l: Locale, key: &str) -> &'static str {
     k
 }
 
-/// The text of `key` in locale `l`, or `None` when there is none (for keys made from data).
+/// The text of `key` in locale `l` (zh-CN's when `l` has none), or `None` when there is none
+/// (for keys made from data).
 pub fn t_opt(l: Locale, key: &str) -> Option<&'static str> {
-    table(l).get(key).map(String::as_str)
+    lookup(tables(), l.0 as usize, key)
 }
 
 /// `t` with `{name}` placeholders filled; `{name:?}` is the value quoted and escaped as Rust's
@@ -111,11 +163,85 @@ fn fill(text: &str, args: &[(&str, String)]) -> String {
     out
 }
 
-/// Every key of a locale (for the tests that keep the files complete).
+/// Every key of a locale's own file (for the tests that keep the files complete).
 pub fn keys(l: Locale) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = table(l).keys().map(String::as_str).collect();
+    let mut v: Vec<&'static str> = tables()[l.0 as usize].keys().map(String::as_str).collect();
     v.sort_unstable();
     v
+}
+
+/// A text of the locale files that is written out when it is shown, in the language asked for
+/// then: its key, and the value of each `{name}` placeholder — the same in every language (a
+/// number, a name, what a file holds), itself such a text, or a list of either.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text {
+    key: Cow<'static, str>,
+    args: Vec<(&'static str, Arg)>,
+}
+
+/// The value of a placeholder of a [`Text`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+enum Arg {
+    Plain(String),
+    Text(Text),
+    /// Items joined by the text of a separator key (`list.separator`, `list.clause_separator`).
+    List {
+        items: Vec<Arg>,
+        separator: &'static str,
+    },
+}
+
+impl Arg {
+    fn render(&self, l: Locale) -> String {
+        match self {
+            Arg::Plain(s) => s.clone(),
+            Arg::Text(text) => text.render(l),
+            Arg::List { items, separator } => items.iter().map(|i| i.render(l)).collect::<Vec<_>>().join(t(l, separator)),
+        }
+    }
+}
+
+impl Text {
+    /// The text `key` (a key made from data, such as `error.<code>`, too).
+    pub fn new(key: impl Into<Cow<'static, str>>) -> Text {
+        Text { key: key.into(), args: Vec::new() }
+    }
+    /// The value of the placeholder `{name}` (or `{name:?}`), the same in every language.
+    pub fn arg(mut self, name: &'static str, value: impl fmt::Display) -> Text {
+        self.args.push((name, Arg::Plain(value.to_string())));
+        self
+    }
+    /// The value of the placeholder `{name}`: another text, in the same language.
+    pub fn text(mut self, name: &'static str, value: Text) -> Text {
+        self.args.push((name, Arg::Text(value)));
+        self
+    }
+    /// The items of the placeholder `{name}`, listed as the language lists things.
+    pub fn list<S: AsRef<str>>(mut self, name: &'static str, items: impl IntoIterator<Item = S>) -> Text {
+        let items = items.into_iter().map(|i| Arg::Plain(i.as_ref().to_string())).collect();
+        self.args.push((name, Arg::List { items, separator: "list.separator" }));
+        self
+    }
+    /// The texts of the placeholder `{name}`, listed as the language lists things.
+    pub fn texts(mut self, name: &'static str, items: impl IntoIterator<Item = Text>) -> Text {
+        self.args.push((name, Arg::List { items: items.into_iter().map(Arg::Text).collect(), separator: "list.separator" }));
+        self
+    }
+    /// The texts of the placeholder `{name}`, each a clause of one sentence (`A；B`, `A; B`).
+    pub fn clauses(mut self, name: &'static str, items: impl IntoIterator<Item = Text>) -> Text {
+        self.args.push((name, Arg::List { items: items.into_iter().map(Arg::Text).collect(), separator: "list.clause_separator" }));
+        self
+    }
+    /// The key of the text.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+    /// The text in a language, its placeholders filled.
+    pub fn render(&self, l: Locale) -> String {
+        let args: Vec<(&str, String)> = self.args.iter().map(|(name, a)| (*name, a.render(l))).collect();
+        tf(l, &self.key, &args)
+    }
 }
 
 #[cfg(test)]
@@ -142,194 +268,71 @@ mod tests {
         assert!(std::ptr::eq(a, b), "the same missing key is not leaked twice");
     }
 
-    /// What a byte of Rust source is part of.
-    #[derive(Debug, Clone, Copy, PartialEq)]
-    enum Byte {
-        Code,
-        /// A string literal, quotes included.
-        Text,
-        /// A comment or a char literal.
-        Other,
+    #[test]
+    fn every_locale_file_reads_and_names_its_language() {
+        assert_eq!((Locale::Zh.tag(), Locale::En.tag()), ("zh-CN", "en"));
+        assert_eq!(Locale::all().next(), Some(Locale::default()));
+        for l in Locale::all() {
+            assert!(keys(l).contains(&"locale.name"), "locales/{}.toml names its language (locale.name)", l.tag());
+        }
+        assert_eq!((Locale::Zh.native_name(), Locale::En.native_name()), ("中文", "English"));
     }
 
-    /// Marks each byte of a Rust source as code, string literal, or comment and char literal.
-    fn bytes_of(src: &str) -> Vec<Byte> {
-        let b = src.as_bytes();
-        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-        let mut kinds = vec![Byte::Code; b.len()];
-        let mut i = 0;
-        while i < b.len() {
-            let (end, kind) = if b[i..].starts_with(b"//") {
-                (src[i..].find('\n').map_or(b.len(), |n| i + n), Byte::Other)
-            } else if b[i..].starts_with(b"/*") {
-                let (mut j, mut depth) = (i, 0);
-                while j < b.len() {
-                    if b[j..].starts_with(b"/*") {
-                        depth += 1;
-                        j += 2;
-                    } else if b[j..].starts_with(b"*/") {
-                        depth -= 1;
-                        j += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        j += 1;
-                    }
-                }
-                (j, Byte::Other)
-            } else if b[i] == b'"' {
-                let mut j = i + 1;
-                while j < b.len() && b[j] != b'"' {
-                    j += if b[j] == b'\\' { 2 } else { 1 };
-                }
-                (j + 1, Byte::Text)
-            } else if b[i] == b'r' && (i == 0 || !ident(b[i - 1]) || (b[i - 1] == b'b' && (i < 2 || !ident(b[i - 2])))) {
-                let hashes = b[i + 1..].iter().take_while(|c| **c == b'#').count();
-                if b.get(i + 1 + hashes) == Some(&b'"') {
-                    let close = format!("\"{}", "#".repeat(hashes));
-                    let from = i + 2 + hashes;
-                    (src[from..].find(&close).map_or(b.len(), |n| from + n + close.len()), Byte::Text)
-                } else {
-                    (i + 1, Byte::Code)
-                }
-            } else if b[i] == b'\'' {
-                // a char literal, or a lifetime
-                let end = if b.get(i + 1) == Some(&b'\\') {
-                    b.get(i + 3..).and_then(|r| r.iter().position(|c| *c == b'\'')).map(|p| i + 3 + p + 1)
-                } else {
-                    src[i + 1..].chars().next().map(|c| i + 1 + c.len_utf8()).filter(|e| b.get(*e) == Some(&b'\'')).map(|e| e + 1)
-                };
-                end.map_or((i + 1, Byte::Code), |e| (e, Byte::Other))
-            } else {
-                (i + 1, Byte::Code)
-            };
-            let end = end.min(b.len());
-            kinds[i..end].fill(kind);
-            i = end;
-        }
-        kinds
-    }
-
-    /// The calls `name(…)` in code (not in comments or literals): the line and the byte ranges
-    /// of the arguments.
-    fn calls(src: &str, kinds: &[Byte], name: &str) -> Vec<(usize, Vec<std::ops::Range<usize>>)> {
-        let b = src.as_bytes();
-        let mut out = Vec::new();
-        for (at, _) in src.match_indices(&format!("{name}(")) {
-            let open = at + name.len();
-            if kinds[at..=open].iter().any(|k| *k != Byte::Code) || (at > 0 && (b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_')) {
-                continue;
-            }
-            let (mut depth, mut from, mut args) = (0, open + 1, Vec::new());
-            for j in open..b.len() {
-                if kinds[j] != Byte::Code {
-                    continue;
-                }
-                match b[j] {
-                    b'(' | b'[' | b'{' => depth += 1,
-                    b')' | b']' | b'}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            args.push(from..j);
-                            break;
-                        }
-                    }
-                    b',' if depth == 1 => {
-                        args.push(from..j);
-                        from = j + 1;
-                    }
-                    _ => {}
-                }
-            }
-            args.retain(|r| !src[r.clone()].trim().is_empty());
-            out.push((src[..at].matches('\n').count() + 1, args));
-        }
-        out
-    }
-
-    /// The text pairs of a Rust source: `pick` calls whose two texts both hold a string literal
-    /// (`l.pick("指标", "Indicator")`, `l.pick(&format!(…), &format!(…))`), and
-    /// `FieldError::new` calls with a message written out.
-    fn text_pairs(src: &str) -> Vec<String> {
-        let kinds = bytes_of(src);
-        let literal = |r: &std::ops::Range<usize>| kinds[r.clone()].contains(&Byte::Text);
-        let mut pairs = Vec::new();
-        for (line, args) in calls(src, &kinds, "pick") {
-            if args.len() >= 2 && args[args.len() - 2..].iter().all(literal) {
-                pairs.push(format!("{line}: pick"));
-            }
-        }
-        for (line, args) in calls(src, &kinds, "FieldError::new") {
-            if args.len() == 4 && args[2..].iter().any(literal) {
-                pairs.push(format!("{line}: FieldError::new"));
-            }
-        }
-        pairs
-    }
-
-    fn files_under(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files_under(&path, ext, out);
-            } else if path.extension().is_some_and(|e| e == ext) {
-                out.push(path);
-            }
+    #[test]
+    fn other_locales_have_only_keys_of_zh_cn() {
+        let zh: HashSet<&str> = keys(Locale::Zh).into_iter().collect();
+        for l in Locale::all().filter(|l| *l != Locale::Zh) {
+            let unknown: Vec<&str> = keys(l).into_iter().filter(|k| !zh.contains(k)).collect();
+            assert!(unknown.is_empty(), "locales/{}.toml has keys zh-CN.toml lacks: {unknown:?}", l.tag());
         }
     }
 
     #[test]
-    fn the_pair_scanner_sees_pairs_and_only_pairs() {
-        let src = r##"
-            // l.pick("注释", "comment") is not code
-            let a = l.pick("指标", "Indicator");
-            let b = l.pick(&p.name, &p.name_en);
-            let c = Locale::pick(l, "甲", "a");
-            let d = l.pick(
-                &format!("第{r}行", r = ')'),
-                &format!("row {r}"),
-            );
-            let e = "l.pick(\"x\", \"y\")";
-            let f: &'static str = r#"pick("raw", "raw")"#;
-            FieldError::new("f", "code", "中文", "English");
-            FieldError::new("f", "code", zh, en);
-            FieldError::new("f", "code", format!("{x}"), format!("{x:?}"));
-        "##;
-        assert_eq!(text_pairs(src), ["3: pick", "5: pick", "6: pick", "12: FieldError::new", "14: FieldError::new"]);
+    fn tags_are_read_as_browsers_and_people_write_them() {
+        for (asked, l) in
+            [("zh-CN", Locale::Zh), ("zh", Locale::Zh), ("zh-Hans", Locale::Zh), ("zh_cn", Locale::Zh), (" EN ", Locale::En), ("en-US", Locale::En)]
+        {
+            assert_eq!(Locale::parse(asked), Some(l), "{asked}");
+        }
+        for asked in ["", "e", "english", "x-zh", "-en"] {
+            assert_eq!(Locale::parse(asked), None, "{asked}");
+        }
+        assert_eq!(serde_json::to_string(&[Locale::Zh, Locale::En]).unwrap(), r#"["zh-CN","en"]"#);
+        assert_eq!(serde_json::from_str::<Locale>(r#""en""#).unwrap(), Locale::En);
+        assert!(serde_json::from_str::<Locale>(r#""tlh""#).is_err());
+        assert_eq!(format!("{:?}", Locale::En), "Locale(en)");
+        let (zh, en) = (String::from("中"), String::from("en"));
+        assert_eq!((Locale::Zh.pick(&zh, &en), Locale::En.pick(&zh, &en)), ("中", "en"));
     }
 
-    /// A text written in Rust as a pair of literals, one per language, could not be given in a
-    /// third language by adding a locale file. Every such `pick` and `FieldError::new` of the
-    /// workspace's sources and templates is refused, but for the files of other owners not yet
-    /// moved to the locale files, which may only lose theirs.
+    /// A third language is a file: read as the compiled-in files are, it shows its own texts,
+    /// zh-CN's where it has none, and its tag is found from the longer tags browsers send.
     #[test]
-    fn text_pairs_stay_in_the_locale_files() {
-        const NOT_YET_MOVED: &[(&str, usize)] = &[("ecociv-web/src/extract.rs", 3), ("ecociv-web/src/observations.rs", 1)];
-        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let (mut sources, mut templates) = (Vec::new(), Vec::new());
-        for entry in std::fs::read_dir(&crates).unwrap().flatten() {
-            files_under(&entry.path().join("src"), "rs", &mut sources);
-            files_under(&entry.path().join("templates"), "html", &mut templates);
+    fn a_third_locale_is_a_file_and_falls_back_to_zh_cn() {
+        let mn = load("\"locale.name\" = \"a third language\"\n\"nav.indicators\" = \"[mn] indicators\"\n").unwrap();
+        let files: Vec<HashMap<String, String>> = LOCALE_FILES.iter().map(|(_, src)| load(src).unwrap()).take(2).chain([mn]).collect();
+        assert_eq!(lookup(&files, 2, "nav.indicators"), Some("[mn] indicators"));
+        assert_eq!(lookup(&files, 2, "nav.tasks"), Some(t(Locale::Zh, "nav.tasks")));
+        assert_eq!(lookup(&files, 2, "no.such.key"), None);
+        assert_eq!(lookup(&files, 1, "nav.tasks"), Some(t(Locale::En, "nav.tasks")));
+        let tags = ["zh-CN", "en", "mn"];
+        for (asked, i) in [("mn", Some(2)), ("mn-Mong", Some(2)), ("MN_mong_CN", Some(2)), ("zh-TW", Some(0)), ("en-GB", Some(1)), ("fr", None)] {
+            assert_eq!(best_match(tags.into_iter(), asked), i, "{asked}");
         }
-        assert!(sources.len() > 50, "the sources are found ({})", sources.len());
-        let mut refused = Vec::new();
-        for path in &sources {
-            let rel = path.strip_prefix(&crates).unwrap().to_string_lossy().replace('\\', "/");
-            let pairs = text_pairs(&std::fs::read_to_string(path).unwrap());
-            let allowed = NOT_YET_MOVED.iter().find(|(f, _)| *f == rel).map_or(0, |(_, n)| *n);
-            if pairs.len() > allowed {
-                refused.extend(pairs.iter().map(|p| format!("{rel}:{p}")));
-            }
-        }
-        for path in &templates {
-            let src = std::fs::read_to_string(path).unwrap();
-            for (n, line) in src.lines().enumerate() {
-                if line.contains(".pick(\"") {
-                    refused.push(format!("{}:{}: pick", path.strip_prefix(&crates).unwrap().display(), n + 1));
-                }
-            }
-        }
-        assert!(refused.is_empty(), "text pairs written in code; give them keys in locales/*.toml:\n{}", refused.join("\n"));
+        assert_eq!(best_match(["zh-CN", "en", "zh-TW"].into_iter(), "zh-Hant-TW"), Some(0), "the language first, then the first of equals");
+        assert_eq!(best_match(["zh-CN", "en", "zh-TW"].into_iter(), "zh-tw"), Some(2));
+    }
+
+    #[test]
+    fn texts_are_written_in_the_language_asked_for_when_shown() {
+        let reason = Text::new("reason.threshold").arg("value", 80).text("verb", Text::new("reason.does_not_meet")).arg("op", ">=").arg("threshold", "84.9");
+        assert_eq!(reason.render(Locale::Zh), "值 80 不满足 目标 >= 84.9");
+        assert_eq!(reason.render(Locale::En), "value 80 does not meet the target >= 84.9");
+        let listed = Text::new("import.expected.one_of").texts("columns", [Text::new("col.value"), Text::new("import.year")]);
+        assert_eq!(listed.render(Locale::Zh), format!("以下列名之一：{}、{}", t(Locale::Zh, "col.value"), t(Locale::Zh, "import.year")));
+        assert_eq!(listed.render(Locale::En), format!("one of the columns {}, {}", t(Locale::En, "col.value"), t(Locale::En, "import.year")));
+        let combined = Text::new("reason.combined").clauses("parts", [Text::new("reason.no_value"), Text::new("reason.baseline_row")]);
+        assert_eq!(combined.render(Locale::En), "no observation for this year; baseline only, not judged");
+        assert_eq!(combined.render(Locale::Zh), "该年度无监测值；基准值，不单独评判");
     }
 }

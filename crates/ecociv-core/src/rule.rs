@@ -28,7 +28,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::locale::Locale;
+use crate::locale::{Locale, Text, t};
 use crate::value::{StateWord, Value};
 
 /// Comparison operators of thresholds.
@@ -539,18 +539,16 @@ impl Status {
         }
     }
     pub fn label(self, locale: Locale) -> &'static str {
-        match (self, locale) {
-            (Status::Met, Locale::Zh) => "达标",
-            (Status::NotMet, Locale::Zh) => "未达标",
-            (Status::NoData, Locale::Zh) => "无数据",
-            (Status::TargetNotSet, Locale::Zh) => "目标未下达",
-            (Status::NotApplicable, Locale::Zh) => "不适用",
-            (Status::Met, Locale::En) => "met",
-            (Status::NotMet, Locale::En) => "not met",
-            (Status::NoData, Locale::En) => "no data",
-            (Status::TargetNotSet, Locale::En) => "target not set",
-            (Status::NotApplicable, Locale::En) => "not applicable",
-        }
+        t(
+            locale,
+            match self {
+                Status::Met => "status.met",
+                Status::NotMet => "status.not_met",
+                Status::NoData => "status.no_data",
+                Status::TargetNotSet => "status.target_not_set",
+                Status::NotApplicable => "status.not_applicable",
+            },
+        )
     }
 }
 
@@ -820,138 +818,55 @@ impl Reason {
 
     /// A sentence for people, in the given locale.
     pub fn message(&self, l: Locale) -> String {
-        let zh = l == Locale::Zh;
-        let verb = |holds: bool| match (holds, zh) {
-            (true, true) => "满足",
-            (false, true) => "不满足",
-            (true, false) => "meets",
-            (false, false) => "does not meet",
-        };
+        self.text().render(l)
+    }
+
+    /// The sentence, as a text of the locale files (`reason.*`).
+    pub fn text(&self) -> Text {
+        let verb = |holds: bool| Text::new(if holds { "reason.meets" } else { "reason.does_not_meet" });
         match self {
             Reason::Threshold { value, op, threshold, holds } => {
-                if zh {
-                    format!("值 {value} {} 目标 {op} {threshold}", verb(*holds))
-                } else {
-                    format!("value {value} {} the target {op} {threshold}", verb(*holds))
-                }
+                Text::new("reason.threshold").arg("value", value).text("verb", verb(*holds)).arg("op", op).arg("threshold", threshold)
             }
             Reason::UpperTarget { value, op, target, holds } => {
-                if zh {
-                    format!("值 {value} {} 上级下达目标 {op} {target}", verb(*holds))
-                } else {
-                    format!("value {value} {} the assigned target {op} {target}", verb(*holds))
-                }
+                Text::new("reason.upper_target").arg("value", value).text("verb", verb(*holds)).arg("op", op).arg("target", target)
             }
-            Reason::UpperTargetMissing => {
-                if zh {
-                    "上级下达的目标值尚未录入".into()
-                } else {
-                    "the target assigned from above has not been entered".into()
-                }
-            }
-            Reason::State { value, expected, holds } => {
-                if zh {
-                    format!("状态“{value}”{}要求“{expected}”", verb(*holds))
-                } else {
-                    format!("state “{value}” {} the required “{expected}”", verb(*holds))
-                }
-            }
-            Reason::Change { base_year, base, value, percent, op, required, decline, holds } => {
-                let what = match (decline, zh) {
-                    (true, true) => "下降",
-                    (false, true) => "上升",
-                    (true, false) => "decline",
-                    (false, false) => "increase",
-                };
-                if zh {
-                    format!("较{base_year}年（{base}）{what} {percent}%（当前值 {value}），{}要求 {op} {required}%", verb(*holds))
-                } else {
-                    format!("{what} of {percent}% against {base_year} ({base}; value {value}) {} the required {op} {required}%", verb(*holds))
-                }
-            }
-            Reason::BaseMissing { base_year } => {
-                if zh {
-                    format!("缺少基准年 {base_year} 的值")
-                } else {
-                    format!("the base year {base_year} has no value")
-                }
-            }
-            Reason::BaseNotPositive { base_year } => {
-                if zh {
-                    format!("基准年 {base_year} 的值不是正数，无法计算变化率")
-                } else {
-                    format!("the base year {base_year} value is not positive; no rate of change")
-                }
-            }
-            Reason::BaselineRow => {
-                if zh {
-                    "基准值，不单独评判".into()
-                } else {
-                    "baseline only, not judged".into()
-                }
-            }
-            Reason::Trend { previous_year, previous, value, expected, holds } => {
-                let exp = match (expected.as_str(), zh) {
-                    ("not_decreasing", true) => "不降低",
-                    ("not_increasing", true) => "不升高",
-                    ("decreasing", true) => "下降",
-                    ("increasing", true) => "提高",
-                    (other, _) => other,
-                };
-                if zh {
-                    format!("{value} 对比 {previous_year} 年的 {previous}，{}“{exp}”", verb(*holds))
-                } else {
-                    format!("{value} against {previous} in {previous_year} {} “{}”", verb(*holds), exp.replace('_', " "))
-                }
-            }
-            Reason::Delta { previous_year, previous, value, delta, op, required, holds } => {
-                if zh {
-                    format!("{value} 较 {previous_year} 年（{previous}）变化 {delta}，{}要求 {op} {required}", verb(*holds))
-                } else {
-                    format!("{value} changed by {delta} against {previous} in {previous_year}, which {} {op} {required}", verb(*holds))
-                }
-            }
-            Reason::DirectionUnknown => {
-                if zh {
-                    "指标方向未定义，无法判断是否改善".into()
-                } else {
-                    "the indicator has no direction; improvement cannot be judged".into()
-                }
-            }
-            Reason::NoValue => {
-                if zh {
-                    "该年度无监测值".into()
-                } else {
-                    "no observation for this year".into()
-                }
-            }
+            Reason::UpperTargetMissing => Text::new("reason.upper_target_missing"),
+            Reason::State { value, expected, holds } => Text::new("reason.state").arg("value", value).text("verb", verb(*holds)).arg("expected", expected),
+            Reason::Change { base_year, base, value, percent, op, required, decline, holds } => Text::new("reason.change")
+                .arg("base_year", base_year)
+                .arg("base", base)
+                .text("what", Text::new(if *decline { "reason.decline" } else { "reason.increase" }))
+                .arg("percent", percent)
+                .arg("value", value)
+                .text("verb", verb(*holds))
+                .arg("op", op)
+                .arg("required", required),
+            Reason::BaseMissing { base_year } => Text::new("reason.base_missing").arg("base_year", base_year),
+            Reason::BaseNotPositive { base_year } => Text::new("reason.base_not_positive").arg("base_year", base_year),
+            Reason::BaselineRow => Text::new("reason.baseline_row"),
+            Reason::Trend { previous_year, previous, value, expected, holds } => Text::new("reason.trend")
+                .arg("value", value)
+                .arg("previous_year", previous_year)
+                .arg("previous", previous)
+                .text("verb", verb(*holds))
+                .text("expected", Text::new(format!("reason.trend.{expected}"))),
+            Reason::Delta { previous_year, previous, value, delta, op, required, holds } => Text::new("reason.delta")
+                .arg("value", value)
+                .arg("previous_year", previous_year)
+                .arg("previous", previous)
+                .arg("delta", delta)
+                .text("verb", verb(*holds))
+                .arg("op", op)
+                .arg("required", required),
+            Reason::DirectionUnknown => Text::new("reason.direction_unknown"),
+            Reason::NoValue => Text::new("reason.no_value"),
             Reason::WrongKind { expected } => {
-                let e = match (expected.as_str(), zh) {
-                    ("state", true) => "状态词",
-                    ("number", true) => "数值",
-                    ("state", false) => "a state word",
-                    (_, _) => "a number",
-                };
-                if zh { format!("值的类型不对，应为{e}") } else { format!("the value has the wrong kind; expected {e}") }
+                Text::new("reason.wrong_kind").text("expected", Text::new(if expected == "state" { "reason.kind.state" } else { "reason.kind.number" }))
             }
-            Reason::Parts { met, total } => {
-                if zh {
-                    format!("{total} 项分项指标中 {met} 项达标")
-                } else {
-                    format!("{met} of {total} sub-indicators met")
-                }
-            }
-            Reason::RateAboveLimit { rate, limit } => {
-                if zh {
-                    format!("综合利用率 {rate}% 高于 {limit}%，该目标不适用")
-                } else {
-                    format!("the rate {rate}% is above {limit}%; the target does not apply")
-                }
-            }
-            Reason::Combined { parts } => {
-                let sep = if zh { "；" } else { "; " };
-                parts.iter().map(|p| p.message(l)).collect::<Vec<_>>().join(sep)
-            }
+            Reason::Parts { met, total } => Text::new("reason.parts").arg("met", met).arg("total", total),
+            Reason::RateAboveLimit { rate, limit } => Text::new("reason.rate_above_limit").arg("rate", rate).arg("limit", limit),
+            Reason::Combined { parts } => Text::new("reason.combined").clauses("parts", parts.iter().map(Reason::text)),
         }
     }
 }

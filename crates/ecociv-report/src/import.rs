@@ -1,6 +1,6 @@
 //! Reading a filled workbook or CSV back: the first half of an import. Two shapes are read:
 //! a **template** (an `.xlsx` carrying the [`Signature`] of what was downloaded; its data sheet
-//! must keep the template's columns in place, in either language), and a **table** without a
+//! must keep the template's columns in place, in any language), and a **table** without a
 //! signature (the first sheet of an `.xlsx`, or a CSV in UTF-8 or GB18030) whose header names
 //! its columns in any order — the same headers as the template's, plus the period (月份 or
 //! 年度) and optionally the org unit (填报单位). Every row comes back as text per column key,
@@ -17,11 +17,11 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
 use ecociv_core::Locale;
-use ecociv_core::locale::{t, tf};
+use ecociv_core::locale::{Text, t, tf};
 use rust_xlsxwriter::{Format, Note, Workbook};
 
 use crate::ReportError;
-use crate::sheet::{SIGNATURE_SHEET, Signature, TemplateKind, column_header, column_keys, data_sheet_name};
+use crate::sheet::{SIGNATURE_SHEET, Signature, TemplateKind, column_header, column_header_key, column_keys, data_sheet_key, data_sheet_name};
 
 /// Larger files are refused before they are opened.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -31,7 +31,8 @@ pub const MAX_UNPACKED: u128 = 200 * 1024 * 1024;
 /// More rows than this are refused.
 pub const MAX_ROWS: usize = 200_000;
 
-/// One problem of a file, placed as precisely as it can be.
+/// One problem of a file, placed as precisely as it can be; its texts are written in the
+/// language asked for when it is shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub sheet: String,
@@ -39,40 +40,22 @@ pub struct Problem {
     pub row: Option<u32>,
     /// The 0-based column.
     pub col: Option<usize>,
-    pub header_zh: String,
-    pub header_en: String,
+    /// The locale key of the column's header (`col.value`), when it has one.
+    pub header: Option<&'static str>,
     pub found: String,
     /// A stable code (`not_a_workbook`, `encrypted_or_xls`, a check's code, …).
     pub code: String,
-    pub expected_zh: String,
-    pub expected_en: String,
+    /// What is expected.
+    pub expects: Text,
 }
 
 impl Problem {
     /// A problem of the whole file.
-    pub fn file(code: &str, found: impl Into<String>, zh: &str, en: &str) -> Problem {
-        Problem {
-            sheet: String::new(),
-            row: None,
-            col: None,
-            header_zh: String::new(),
-            header_en: String::new(),
-            found: found.into(),
-            code: code.into(),
-            expected_zh: zh.into(),
-            expected_en: en.into(),
-        }
-    }
-    /// A problem of the whole file, what is expected given in each language by `text`.
-    pub fn file_with(code: &str, found: impl Into<String>, text: impl Fn(Locale) -> String) -> Problem {
-        Problem::file(code, found, &text(Locale::Zh), &text(Locale::En))
-    }
-    /// A problem of the whole file, what is expected being the text `key` of the locale files.
-    pub fn file_keyed(code: &str, found: impl Into<String>, key: &str, args: &[(&str, String)]) -> Problem {
-        Problem::file_with(code, found, |l| tf(l, key, args))
+    pub fn file(code: &str, found: impl Into<String>, expects: Text) -> Problem {
+        Problem { sheet: String::new(), row: None, col: None, header: None, found: found.into(), code: code.into(), expects }
     }
     /// A problem of a cell (or a row, without a column) of a read file.
-    pub fn cell(f: &Filled, row: u32, key: Option<&str>, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Problem {
+    pub fn cell(f: &Filled, row: u32, key: Option<&str>, code: &str, expects: Text) -> Problem {
         let found = key.and_then(|k| f.rows.binary_search_by_key(&row, |r| r.row).ok().and_then(|i| f.rows[i].cells.get(k))).cloned().unwrap_or_default();
         // a long text is quoted by its beginning
         let found = if found.chars().count() > 200 { format!("{}…", found.chars().take(200).collect::<String>()) } else { found };
@@ -80,24 +63,19 @@ impl Problem {
             sheet: f.sheet.clone(),
             row: Some(row),
             col: key.and_then(|k| f.col(k)),
-            header_zh: key.and_then(|k| header(f.kind, k, Locale::Zh)).unwrap_or_default().into(),
-            header_en: key.and_then(|k| header(f.kind, k, Locale::En)).unwrap_or_default().into(),
+            header: key.and_then(|k| header_key(f.kind, k)),
             found,
             code: code.into(),
-            expected_zh: zh.into(),
-            expected_en: en.into(),
+            expects,
         }
     }
-    /// A problem of a cell (or a row), what is expected being the text `key` of the locale files.
-    pub fn cell_keyed(f: &Filled, row: u32, key: Option<&str>, code: &str, text: &str, args: &[(&str, String)]) -> Problem {
-        Problem::cell(f, row, key, code, tf(Locale::Zh, text, args), tf(Locale::En, text, args))
-    }
-    pub fn expected(&self, l: Locale) -> &str {
-        l.pick(&self.expected_zh, &self.expected_en)
+    /// What is expected, in a language.
+    pub fn expected(&self, l: Locale) -> String {
+        self.expects.render(l)
     }
     /// The column letter and header (`G 本年值`), or empty.
     pub fn column(&self, l: Locale) -> String {
-        self.col.map(|c| format!("{} {}", column_letter(c), l.pick(&self.header_zh, &self.header_en)).trim().to_string()).unwrap_or_default()
+        self.col.map(|c| format!("{} {}", column_letter(c), self.header.map(|h| t(l, h)).unwrap_or_default()).trim().to_string()).unwrap_or_default()
     }
     /// Sheet, row and column in one phrase: `指标数据 第5行 G 本年值`.
     pub fn place(&self, l: Locale) -> String {
@@ -142,9 +120,23 @@ impl Filled {
 /// Columns a table has besides a template's: its period, and the org unit reporting.
 const TABLE_COLUMNS: [(&str, &str); 3] = [("period", "import.month"), ("year", "import.year"), ("org_unit", "col.org_unit")];
 
+/// The locale key of the header of a column of a kind (a template's or a table's).
+pub fn header_key(kind: TemplateKind, key: &str) -> Option<&'static str> {
+    column_header_key(kind, key).or_else(|| TABLE_COLUMNS.iter().find(|c| c.0 == key).map(|c| c.1))
+}
+
 /// The header of a column of a kind in a language (a template's or a table's).
 pub fn header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'static str> {
-    column_header(kind, key, l).or_else(|| TABLE_COLUMNS.iter().find(|c| c.0 == key).map(|c| t(l, c.1)))
+    header_key(kind, key).map(|h| t(l, h))
+}
+
+/// `text` with its placeholder `name` filled by the header of a column (the key itself when
+/// the column has none).
+fn with_header(text: Text, name: &'static str, kind: TemplateKind, key: &str) -> Text {
+    match header_key(kind, key) {
+        Some(h) => text.text(name, Text::new(h)),
+        None => text.arg(name, key),
+    }
 }
 
 /// The keys a table of a kind may have, and those it must have.
@@ -162,13 +154,10 @@ fn table_keys(kind: TemplateKind) -> (Vec<&'static str>, &'static [&'static str]
     (keys, required)
 }
 
-/// The key a header names: its Chinese or English text (any case), or the key itself.
+/// The key a header names: its text in any language (any case), or the key itself.
 fn key_of(kind: TemplateKind, text: &str) -> Option<&'static str> {
     let t = text.trim();
-    table_keys(kind)
-        .0
-        .into_iter()
-        .find(|k| *k == t || header(kind, k, Locale::Zh) == Some(t) || header(kind, k, Locale::En).is_some_and(|h| h.eq_ignore_ascii_case(t)))
+    table_keys(kind).0.into_iter().find(|k| *k == t || Locale::all().any(|l| header(kind, k, l).is_some_and(|h| h.eq_ignore_ascii_case(t))))
 }
 
 /// `A`, `B`, … `Z`, `AA` for a 0-based column.
@@ -208,31 +197,26 @@ fn text_of(d: &Data) -> String {
 /// Reads a filled template, a table workbook or a CSV.
 pub fn read(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
-        return Err(vec![Problem::file_keyed(
-            "too_large",
-            format!("{} bytes", bytes.len()),
-            "import.expected.size",
-            &[("mb", (MAX_BYTES / 1024 / 1024).to_string())],
-        )]);
+        return Err(vec![Problem::file("too_large", format!("{} bytes", bytes.len()), Text::new("import.expected.size").arg("mb", MAX_BYTES / 1024 / 1024))]);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(vec![Problem::file_keyed("encrypted_or_xls", "OLE", "import.expected.unencrypted", &[])]);
+        return Err(vec![Problem::file("encrypted_or_xls", "OLE", Text::new("import.expected.unencrypted"))]);
     }
     if bytes.starts_with(b"PK\x03\x04") {
         return read_workbook(bytes);
     }
     let text = ecociv_core::check::decode(bytes).filter(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
     if text.as_deref().is_some_and(|t| t.trim_start_matches('\u{feff}').trim().is_empty()) {
-        return Err(vec![Problem::file_keyed("empty_file", "", "import.expected.not_empty", &[])]);
+        return Err(vec![Problem::file("empty_file", "", Text::new("import.expected.not_empty"))]);
     }
     match text {
         Some(t) if !t.trim().is_empty() => read_csv(&t),
-        _ => Err(vec![Problem::file_keyed("not_a_workbook", "", "import.expected.template_or_csv", &[])]),
+        _ => Err(vec![Problem::file("not_a_workbook", "", Text::new("import.expected.template_or_csv"))]),
     }
 }
 
 fn corrupt(e: impl std::fmt::Display) -> Vec<Problem> {
-    vec![Problem::file_keyed("corrupt_workbook", e.to_string(), "import.expected.opens", &[])]
+    vec![Problem::file("corrupt_workbook", e.to_string(), Text::new("import.expected.opens"))]
 }
 
 /// The sheets of a table: its kind, from the header; the key of each column; the problems of
@@ -247,27 +231,23 @@ fn table_header(sheet: &str, header_row: &[String]) -> Result<(TemplateKind, Vec
         return Err(vec![Problem {
             sheet: sheet.into(),
             row: Some(1),
-            ..Problem::file_keyed("kind_unknown", header_row.join(", "), "import.expected.kind_header", &[])
+            ..Problem::file("kind_unknown", header_row.join(", "), Text::new("import.expected.kind_header"))
         }]);
     };
     let (keys, required) = table_keys(kind);
     let mut problems = Vec::new();
     let mut columns = Vec::new();
-    let at = |c: usize, found: &str, code: &str, text: &dyn Fn(Locale) -> String| Problem {
-        sheet: sheet.into(),
-        row: Some(1),
-        col: Some(c),
-        ..Problem::file_with(code, found, text)
-    };
+    let at =
+        |c: usize, found: &str, code: &str, expects: Text| Problem { sheet: sheet.into(), row: Some(1), col: Some(c), ..Problem::file(code, found, expects) };
     for (c, h) in header_row.iter().enumerate() {
         let key = key_of(kind, h);
         match key {
             None if !h.trim().is_empty() => {
-                let known = |l: Locale| keys.iter().filter_map(|k| header(kind, k, l)).collect::<Vec<_>>().join(t(l, "list.separator"));
-                problems.push(at(c, h, "unknown_column", &|l| tf(l, "import.expected.one_of", &[("columns", known(l))])));
+                let known = keys.iter().filter_map(|k| header_key(kind, k)).map(Text::new);
+                problems.push(at(c, h, "unknown_column", Text::new("import.expected.one_of").texts("columns", known)));
             }
             Some(k) if columns.contains(&Some(k)) => {
-                problems.push(at(c, h, "duplicate_column", &|l| t(l, "expected.column_once").to_string()));
+                problems.push(at(c, h, "duplicate_column", Text::new("expected.column_once")));
             }
             _ => {}
         }
@@ -278,7 +258,7 @@ fn table_header(sheet: &str, header_row: &[String]) -> Result<(TemplateKind, Vec
             problems.push(Problem {
                 sheet: sheet.into(),
                 row: Some(1),
-                ..Problem::file_with("column_missing", "", |l| tf(l, "import.expected.column", &[("column", header(kind, k, l).unwrap_or(k).to_string())]))
+                ..Problem::file("column_missing", "", with_header(Text::new("import.expected.column"), "column", kind, k))
             });
         }
     }
@@ -294,7 +274,7 @@ fn rows_of(sheet: &str, columns: &[Option<&'static str>], grid: impl Iterator<It
             continue;
         }
         if rows.len() >= MAX_ROWS {
-            return Err(vec![Problem::file_keyed("too_many_rows", format!("> {MAX_ROWS}"), "import.expected.max_rows", &[("rows", MAX_ROWS.to_string())])]);
+            return Err(vec![Problem::file("too_many_rows", format!("> {MAX_ROWS}"), Text::new("import.expected.max_rows").arg("rows", MAX_ROWS))]);
         }
         for (c, text) in cells.iter().enumerate() {
             if columns.get(c).copied().flatten().is_none() && !text.is_empty() {
@@ -302,7 +282,7 @@ fn rows_of(sheet: &str, columns: &[Option<&'static str>], grid: impl Iterator<It
                     sheet: sheet.into(),
                     row: Some(row),
                     col: Some(c),
-                    ..Problem::file_keyed("unnamed_column", text.clone(), "import.expected.under_header", &[])
+                    ..Problem::file("unnamed_column", text.clone(), Text::new("import.expected.under_header"))
                 });
             }
         }
@@ -342,13 +322,13 @@ fn read_csv(text: &str) -> Result<Filled, Vec<Problem>> {
                 return Err(vec![Problem {
                     sheet: sheet.into(),
                     row: line,
-                    ..Problem::file_keyed("bad_csv", e.to_string(), "import.expected.well_formed_csv", &[])
+                    ..Problem::file("bad_csv", e.to_string(), Text::new("import.expected.well_formed_csv"))
                 }]);
             }
         }
     }
     let Some((_, head)) = records.first() else {
-        return Err(vec![Problem::file_keyed("not_a_workbook", "", "import.expected.csv_with_header", &[])]);
+        return Err(vec![Problem::file("not_a_workbook", "", Text::new("import.expected.csv_with_header"))]);
     };
     let (kind, columns) = table_header(sheet, head)?;
     let rows = rows_of(sheet, &columns, records.into_iter().skip(1))?;
@@ -429,11 +409,10 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
     let unpacked: u128 = (0..zip.len()).map(|i| zip.by_index_raw(i).map(|f| u128::from(f.size())).unwrap_or(u128::MAX)).fold(0, u128::saturating_add);
     if unpacked > MAX_UNPACKED {
-        return Err(vec![Problem::file_keyed(
+        return Err(vec![Problem::file(
             "too_large_unpacked",
             format!("{unpacked} bytes unpacked"),
-            "import.expected.unpacked_size",
-            &[("mb", (MAX_UNPACKED / 1024 / 1024).to_string())],
+            Text::new("import.expected.unpacked_size").arg("mb", MAX_UNPACKED / 1024 / 1024),
         )]);
     }
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
@@ -442,17 +421,16 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             range
                 .get_value((0, 0))
                 .and_then(|d| Signature::decode(&text_of(d)))
-                .ok_or_else(|| vec![Problem::file_keyed("not_a_template", "", "import.expected.template_mark", &[])])?,
+                .ok_or_else(|| vec![Problem::file("not_a_template", "", Text::new("import.expected.template_mark"))])?,
         ),
         Err(_) => None,
     };
     let sheet = match &signature {
         Some(sig) => {
-            let name = [Locale::Zh, Locale::En].iter().map(|l| data_sheet_name(sig.kind, *l)).find(|n| wb.sheet_names().iter().any(|s| s == n));
+            let name = Locale::all().map(|l| data_sheet_name(sig.kind, l)).find(|n| wb.sheet_names().iter().any(|s| s == n));
             name.map(str::to_string).ok_or_else(|| {
-                vec![Problem::file_with("sheet_missing", wb.sheet_names().join(", "), |l| {
-                    tf(l, "import.expected.sheet", &[("sheet", data_sheet_name(sig.kind, l).to_string())])
-                })]
+                let expects = Text::new("import.expected.sheet").text("sheet", Text::new(data_sheet_key(sig.kind)));
+                vec![Problem::file("sheet_missing", wb.sheet_names().join(", "), expects)]
             })?
         }
         None => wb
@@ -460,12 +438,12 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             .iter()
             .find(|s| s.visible == calamine::SheetVisible::Visible)
             .map(|s| s.name.clone())
-            .ok_or_else(|| vec![Problem::file_keyed("not_a_workbook", "", "import.expected.workbook_with_table", &[])])?,
+            .ok_or_else(|| vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))])?,
     };
     let range = wb.worksheet_range(&sheet).map_err(corrupt)?;
     let height = range.end().map(|(r, _)| r + 1).unwrap_or(0);
     if height as usize > MAX_ROWS + 1 {
-        return Err(vec![Problem::file_keyed("too_many_rows", height.to_string(), "import.expected.max_rows", &[("rows", MAX_ROWS.to_string())])]);
+        return Err(vec![Problem::file("too_many_rows", height.to_string(), Text::new("import.expected.max_rows").arg("rows", MAX_ROWS))]);
     }
     let width = range.end().map(|(_, c)| c + 1).unwrap_or(0);
     // a number shown as a percentage (Excel stores 45.5% as 0.455) is read as it is shown
@@ -496,18 +474,14 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             let mut problems = Vec::new();
             for (c, key) in keys.iter().enumerate() {
                 let found = head.get(c).cloned().unwrap_or_default();
-                let zh = column_header(sig.kind, key, Locale::Zh).unwrap_or_default();
-                let en = column_header(sig.kind, key, Locale::En).unwrap_or_default();
-                if found != zh && found != en {
+                // a header as a template of any language writes it
+                if Locale::all().all(|l| found != column_header(sig.kind, key, l).unwrap_or_default()) {
                     problems.push(Problem {
                         sheet: sheet.clone(),
                         row: Some(1),
                         col: Some(c),
-                        header_zh: zh.into(),
-                        header_en: en.into(),
-                        ..Problem::file_with("header_changed", found, |l| {
-                            tf(l, "import.expected.header_unchanged", &[("header", column_header(sig.kind, key, l).unwrap_or_default().to_string())])
-                        })
+                        header: column_header_key(sig.kind, key),
+                        ..Problem::file("header_changed", found, with_header(Text::new("import.expected.header_unchanged"), "header", sig.kind, key))
                     });
                 }
             }
@@ -530,7 +504,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
                     problems.push(Problem {
                         found: format!("={f}"),
                         col: Some(c),
-                        ..Problem::cell_keyed(&filled, r + 1, filled.columns.get(c).copied().flatten(), "formula", "import.expected.no_formula", &[])
+                        ..Problem::cell(&filled, r + 1, filled.columns.get(c).copied().flatten(), "formula", Text::new("import.expected.no_formula"))
                     });
                 }
             }
@@ -543,13 +517,12 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             problems.push(Problem {
                 found: cells,
                 col: Some(m.start.1 as usize),
-                ..Problem::cell_keyed(
+                ..Problem::cell(
                     &filled,
                     m.start.0 + 1,
                     filled.columns.get(m.start.1 as usize).copied().flatten(),
                     "merged_cells",
-                    "import.expected.no_merged_cells",
-                    &[],
+                    Text::new("import.expected.no_merged_cells"),
                 )
             });
         }
@@ -558,7 +531,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let hidden = sheet_path(&mut zip, &sheet).map(|p| hidden_rows(&mut zip, &p)).unwrap_or_default();
     for row in hidden.into_iter().filter(|r| *r >= 2 && *r <= height) {
         if grid_row(row - 1).iter().any(|t| !t.is_empty()) {
-            problems.push(Problem::cell_keyed(&filled, row, None, "hidden_row", "import.expected.visible_row", &[]));
+            problems.push(Problem::cell(&filled, row, None, "hidden_row", Text::new("import.expected.visible_row")));
         }
     }
     if !problems.is_empty() {
@@ -711,7 +684,7 @@ mod tests {
     #[test]
     fn the_marked_workbook_reads_back_with_the_same_rows_and_lists_the_problems() {
         let f = read("指标序号,年度,本年值\n13,2024,好\n3,2024,85\n".as_bytes()).unwrap();
-        let p = Problem::cell(&f, 2, Some("value"), "not_a_state", "状态词", "a state word");
+        let p = Problem::cell(&f, 2, Some("value"), "not_a_state", Text::new("reason.kind.state"));
         assert_eq!((p.found.as_str(), p.place(Locale::Zh).as_str()), ("好", "CSV 第2行 C 本年值"));
         let bytes = marked_workbook(&f, &[p], Locale::Zh).unwrap();
         let back = read(&bytes).unwrap();

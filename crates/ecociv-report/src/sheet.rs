@@ -1,6 +1,6 @@
 //! The shape of a template, shared by writing it ([`crate::template`]) and reading it back
 //! ([`crate::import`]): its kinds, the signature on its very hidden sheet, its columns and
-//! their headers in both languages, the name of its data sheet.
+//! their headers in every language, the name of its data sheet.
 
 use ecociv_core::Locale;
 use ecociv_core::locale::t;
@@ -114,19 +114,29 @@ pub fn column_keys(kind: TemplateKind) -> Vec<&'static str> {
     }
 }
 
-/// The header of a column in a language.
-pub fn column_header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'static str> {
+/// The locale key of the header of a column (`col.value`).
+pub fn column_header_key(kind: TemplateKind, key: &str) -> Option<&'static str> {
     let cols: &[Column] = match kind {
         TemplateKind::Observations => &OBSERVATION_COLUMNS,
         TemplateKind::Dispatch => &DISPATCH_COLUMNS,
     };
-    cols.iter().find(|c| c.key == key).map(|c| t(l, c.header))
+    cols.iter().find(|c| c.key == key).map(|c| c.header)
+}
+
+/// The header of a column in a language.
+pub fn column_header(kind: TemplateKind, key: &str, l: Locale) -> Option<&'static str> {
+    column_header_key(kind, key).map(|h| t(l, h))
+}
+
+/// The locale key of the sheet name of the rows of a template.
+pub fn data_sheet_key(kind: TemplateKind) -> &'static str {
+    match kind {
+        TemplateKind::Observations => "sheet.observations",
+        TemplateKind::Dispatch => "sheet.dispatch",
+    }
 }
 
 /// The sheet name of the rows of a template.
 pub fn data_sheet_name(kind: TemplateKind, l: Locale) -> &'static str {
-    match kind {
-        TemplateKind::Observations => t(l, "sheet.observations"),
-        TemplateKind::Dispatch => t(l, "sheet.dispatch"),
-    }
+    t(l, data_sheet_key(kind))
 }

@@ -4,7 +4,7 @@
   function init() {
     document.querySelectorAll('div.chart[data-option]').forEach(function (el) {
       var option = JSON.parse(el.getAttribute('data-option'));
-      var chart = echarts.init(el, null, { renderer: 'svg', locale: document.documentElement.lang === 'en' ? 'EN' : 'ZH' });
+      var chart = echarts.init(el, null, { renderer: 'svg', locale: /^zh/.test(document.documentElement.lang) ? 'ZH' : 'EN' });
       chart.setOption(option);
       el.setAttribute('data-rendered', 'true');
       window.addEventListener('resize', function () { chart.resize(); });

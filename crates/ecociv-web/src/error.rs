@@ -135,7 +135,8 @@ pub struct ErrorBody {
 struct ErrorDetail {
     /// A stable code such as `unknown_indicator`.
     code: String,
-    /// The message in the request's language (zh-CN unless `?lang=en` or the `lang` cookie).
+    /// The message in the request's language (zh-CN unless `?lang=TAG` or the `lang` cookie names
+    /// another locale, such as `en`).
     message: String,
     /// Messages per field (query parameter or path segment).
     fields: std::collections::BTreeMap<String, String>,

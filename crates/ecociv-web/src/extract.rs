@@ -71,17 +71,12 @@ pub fn json_error(text: &str) -> WebError {
     let mut w = WebError::invalid(vec![]);
     w.code = "bad_json";
     if let Some(field) = detail.split("missing field `").nth(1).and_then(|r| r.split('`').next()) {
-        w.checks.push(FieldError::new(field, "missing_field", "缺少此项", "missing"));
+        w.checks.push(FieldError::keyed(field, "missing_field", "field.json.missing"));
     } else if let Some((path, why)) = detail.split_once(": ").filter(|(p, _)| !p.contains(' ')) {
         let why = why.split(" at line").next().unwrap_or(why);
-        w.checks.push(FieldError::new(path, "bad_type", format!("类型或格式不对（{why}）"), format!("wrong type or form ({why})")));
+        w.checks.push(FieldError::keyed(path, "bad_type", "field.json.bad_type").arg("why", &why));
     } else {
-        w.checks.push(FieldError::new(
-            "body",
-            "bad_json",
-            format!("请求内容不是所需的 JSON（{detail}）"),
-            format!("the body is not the expected JSON ({detail})"),
-        ));
+        w.checks.push(FieldError::keyed("body", "bad_json", "field.json.not_json").arg("detail", &detail));
     }
     w
 }

@@ -67,7 +67,7 @@ pub(crate) fn history_rows(events: &[TrailEvent], l: Locale) -> Vec<HistoryRow> 
                 actor: e.actor.clone(),
                 action: action_label(&e.action, l),
                 reason: e.reason.clone(),
-                change: change.join(if l == Locale::En { "; " } else { "；" }),
+                change: change.join(t(l, "list.clause_separator")),
             }
         })
         .collect()

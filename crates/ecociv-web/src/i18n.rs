@@ -1,6 +1,8 @@
-//! The language of a request. zh-CN is the default whatever the browser asks for; `?lang=en`
-//! or the `lang` cookie (set by `/lang/{tag}`) switches to English. The text itself lives in
-//! the locale files of `ecociv-core` ([`ecociv_core::locale`]).
+//! The language of a request. zh-CN is the default whatever the browser asks for (its
+//! `Accept-Language` is not read); `?lang=TAG` or the `lang` cookie (set by `/lang/{tag}`)
+//! switches to any compiled-in locale (`en`, or the tag of a file added to
+//! `ecociv-core/locales/`). The text itself lives in those locale files
+//! ([`ecociv_core::locale`]).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

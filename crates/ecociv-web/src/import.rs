@@ -49,14 +49,7 @@ pub struct ProblemView {
 fn views(problems: &[Problem], l: Locale) -> Vec<ProblemView> {
     problems
         .iter()
-        .map(|p| ProblemView {
-            sheet: p.sheet.clone(),
-            row: p.row,
-            column: p.column(l),
-            found: p.found.clone(),
-            code: p.code.clone(),
-            expected: p.expected(l).into(),
-        })
+        .map(|p| ProblemView { sheet: p.sheet.clone(), row: p.row, column: p.column(l), found: p.found.clone(), code: p.code.clone(), expected: p.expected(l) })
         .collect()
 }
 

@@ -1,5 +1,7 @@
-//! `/lang/{tag}`: the language switch of every page. It sets the `lang` cookie and goes back
-//! to the page it came from (only paths on this site).
+//! `/lang/{tag}`: the language switch of every page, one link per other locale. It sets the
+//! `lang` cookie to the locale the tag names (any compiled-in tag, or a longer one such as
+//! `en-US`; zh-CN for an unknown one) and goes back to the page it came from (only paths on
+//! this site).
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};

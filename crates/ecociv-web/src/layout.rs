@@ -41,7 +41,7 @@ impl Layout {
         Layout {
             locale: l,
             path: uri.0.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
-            zone_name: plan.map(|p| if l == Locale::En { p.zone.name_en.clone() } else { p.zone.name.clone() }).unwrap_or_default(),
+            zone_name: plan.map(|p| l.pick(&p.zone.name, &p.zone.name_en).to_string()).unwrap_or_default(),
             today: st.today(),
             zone_q: zone.zone.as_ref().map(|z| format!("?zone={z}")).unwrap_or_default(),
             names_en,
@@ -69,31 +69,35 @@ impl Layout {
     pub fn loc(&self) -> Locale {
         self.locale
     }
-    pub fn en(&self) -> bool {
-        self.locale == Locale::En
-    }
     pub fn lang_tag(&self) -> &'static str {
         self.locale.tag()
     }
-    /// The link that switches to the other language and comes back here.
-    pub fn switch_href(&self) -> String {
-        let other = if self.en() { "zh-CN" } else { "en" };
-        format!("/lang/{other}?back={}", encode(&self.path))
+    /// The language switch: for each other locale its tag, its name in itself and the link that
+    /// switches to it and comes back here.
+    pub fn switches(&self) -> Vec<(&'static str, &'static str, String)> {
+        let back = encode(&self.path);
+        Locale::all().filter(|l| *l != self.locale).map(|l| (l.tag(), l.native_name(), format!("/lang/{}?back={back}", l.tag()))).collect()
     }
+    /// One of the two texts of a data field (see [`Locale::pick`]).
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.locale.pick(zh, en)
     }
-    /// An org unit's name in the page's language; a list joined with "、" ("A、B") is translated
-    /// name by name.
+    /// An org unit's name in the page's language (the plan prints it in Chinese and English:
+    /// every locale but zh-CN reads the English one); a list joined with "、" ("A、B") is
+    /// translated name by name.
     pub fn org(&self, name: &str) -> String {
-        if !self.en() {
+        if self.locale == Locale::Zh {
             return name.to_string();
         }
         if let Some(en) = self.names_en.get(name) {
             return en.clone();
         }
         if name.contains('、') {
-            return name.split('、').map(|n| self.names_en.get(n).cloned().unwrap_or_else(|| n.to_string())).collect::<Vec<_>>().join("; ");
+            return name
+                .split('、')
+                .map(|n| self.names_en.get(n).cloned().unwrap_or_else(|| n.to_string()))
+                .collect::<Vec<_>>()
+                .join(self.t("list.name_separator"));
         }
         name.to_string()
     }
@@ -101,7 +105,7 @@ impl Layout {
         if names.is_empty() {
             return "—".into();
         }
-        names.iter().map(|n| self.org(n)).collect::<Vec<_>>().join(if self.en() { "; " } else { "、" })
+        names.iter().map(|n| self.org(n)).collect::<Vec<_>>().join(self.t("list.name_separator"))
     }
     /// A veto kind (`major_incident`, …) in the page's language; an unknown kind as it is.
     pub fn veto_kind(&self, kind: &str) -> String {

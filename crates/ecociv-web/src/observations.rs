@@ -122,12 +122,7 @@ async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: Origin
     };
     let result = match year {
         Some(_) => entries::submit_observation(&st, &a.actor, &input).await,
-        None => Err(ecociv_app::AppError::invalid(vec![ecociv_core::entry::FieldError::new(
-            "year",
-            "bad_year",
-            "年份应为四位数字",
-            "the year must have four digits",
-        )])),
+        None => Err(ecociv_app::AppError::invalid(vec![ecociv_core::entry::FieldError::keyed("year", "bad_year", "field.observation.bad_year")])),
     };
     match result {
         Ok(o) => Redirect::to(&format!("/observations/{}", o.id)).into_response(),

@@ -144,6 +144,29 @@ async fn the_english_switch_sticks() {
 }
 
 #[tokio::test]
+async fn the_switch_links_every_other_language_under_its_own_name() {
+    use ecociv_core::Locale;
+    let app = app(None).await;
+    for l in Locale::all() {
+        let doc = get(&app, &format!("/indicators?lang={}", l.tag())).await.html();
+        let links: Vec<(String, String, String)> = doc
+            .select(&sel("header a.lang"))
+            .map(|a| (a.value().attr("hreflang").unwrap_or("").into(), a.text().collect(), a.value().attr("href").unwrap_or("").into()))
+            .collect();
+        let others: Vec<(String, String, String)> = Locale::all()
+            .filter(|o| *o != l)
+            .map(|o| (o.tag().into(), o.native_name().into(), format!("/lang/{}?back=/indicators%3Flang%3D{}", o.tag(), l.tag())))
+            .collect();
+        assert_eq!(links, others, "on the {} page", l.tag());
+    }
+    let doc = get(&app, "/").await.html();
+    assert_eq!(texts(&doc, "#lang-switch"), vec!["English"]);
+    let doc = get(&app, "/?lang=en-GB").await.html();
+    assert_eq!(texts(&doc, "#lang-switch"), vec!["中文"]);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
 async fn indicators_grouped_with_targets_and_leads() {
     let app = app(None).await;
     let doc = get(&app, "/indicators").await.html();

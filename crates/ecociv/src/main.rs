@@ -175,7 +175,7 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        /// Language of the reasons and messages: zh-CN or en
+        /// Language of the reasons and messages: zh-CN, en, or the tag of another locale file
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
@@ -209,14 +209,14 @@ enum PlanCommand {
     Audit {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        /// zh-CN or en
+        /// zh-CN, en, or the tag of another locale file
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
 }
 
 fn parse_lang(s: &str) -> Result<Locale, String> {
-    Locale::parse(s).ok_or_else(|| format!("{s:?}: expected zh-CN or en"))
+    Locale::parse(s).ok_or_else(|| format!("{s:?}: expected a language of ecociv ({})", Locale::all().map(Locale::tag).collect::<Vec<_>>().join(", ")))
 }
 
 #[derive(Subcommand)]
@@ -422,6 +422,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             let app = with_pdf_font(&s, open_app(&s).await?)?;
             println!("ecociv: http://{} ({})", listener.local_addr()?, zones::redact(&s.database_url));
+            // commits by others (the CLI, another instance) reach the caches within 0.1 s
+            tokio::spawn(ecociv_app::changes::watch(app.store.clone(), app.changes.clone()));
             axum::serve(listener, ecociv_web::router(ecociv_web::AppState::of(app))).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -512,8 +514,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     })?;
                     let password = read_password()?;
                     accounts::add_user(&app, &new, password, "cli").await.map_err(|e| match e.code {
-                        // the password's rule, in both languages
-                        "invalid" => anyhow::anyhow!("{} / {}", checks(&e, Locale::Zh), checks(&e, Locale::En)),
+                        // the password's rule, in every language
+                        "invalid" => anyhow::anyhow!("{}", Locale::all().map(|l| checks(&e, l)).collect::<Vec<_>>().join(" / ")),
                         _ => en(e),
                     })?;
                     println!("user {name} ({}, {}) created", new.org_unit, role.code());
