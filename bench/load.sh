@@ -283,8 +283,12 @@ parse() {
     /Socket errors/ {gsub(/,/, ""); sock = $4 + $6 + $8 + $10}
     END {printf "%s %s %s %d %d\n", rps, p50, p99, bad, sock}' "$1"
 }
-sampler() {
-  while kill -0 "$ECOCIV_PID" 2>/dev/null; do rss_kb "$ECOCIV_PID" >>"$WORK/rss.txt" 2>/dev/null || true; sleep 0.5; done
+sampler() { # "seconds since the load began" and the resident kB, every 0.5 s
+  local t0; t0=$(date +%s.%N)
+  while kill -0 "$ECOCIV_PID" 2>/dev/null; do
+    echo "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN {printf "%.1f", a - b}') $(rss_kb "$ECOCIV_PID")" >>"$WORK/rss.txt" 2>/dev/null || true
+    sleep 0.5
+  done
 }
 WRK=(wrk "-t$THREADS" "-c$CONNECTIONS" "-d${SECONDS_EACH}s" --timeout 10s --latency)
 run_get() { # url file
@@ -339,9 +343,21 @@ for page in "/assessment?quarter=$QUARTER" /dashboard; do
   AFTER+=("| \`$page\` | $(awk -v t="$first" 'BEGIN {printf "%.1f ms", t * 1000}') | $(awk -v t="$second" 'BEGIN {printf "%.1f ms", t * 1000}') |")
   k=$((k + 1))
 done
+# --- reads while writing: every write makes the page's view stale, and the waiting requests
+# share one computation
+echo "wrk: /assessment?quarter=$QUARTER while writing every 0.5 s…" >&2
+( m=$k; while [ "$m" -lt "${#MONTHS[@]}" ]; do post_report "$RNUM" "$RTOKEN" "${MONTHS[$m]}" >>"$WORK/while-writes.txt"; echo >>"$WORK/while-writes.txt"; m=$((m + 1)); sleep 0.5; done ) &
+WRITER_PID=$!
+run_get "$URL/assessment?quarter=$QUARTER" "$WORK/wrk-while.txt"
+kill "$WRITER_PID" 2>/dev/null || true; wait "$WRITER_PID" 2>/dev/null || true
+WHILE_WRITES=$(grep -c '^201' "$WORK/while-writes.txt" || true)
+read -r WR WP50 WP99 WBAD WSOCK <<<"$(parse "$WORK/wrk-while.txt")"
+WERR=$((WBAD + WSOCK))
+
 sleep 1
 RSS_AFTER=$(rss_kb "$ECOCIV_PID")
-RSS_MAX=$(sort -n "$WORK/rss.txt" | tail -n 1)
+RSS_MAX=$(awk '{print $2}' "$WORK/rss.txt" | sort -n | tail -n 1)
+RSS_MINUTE=$(awk '$1 >= 60 {print $2; exit}' "$WORK/rss.txt")
 
 # --- report --------------------------------------------------------------------------------------
 CORES=$(nproc)
@@ -359,8 +375,12 @@ echo "| resident memory of ecociv (VmRSS) | MB |"
 echo "|---|---|"
 echo "| at start | $(mb "$RSS_START") |"
 echo "| under load (max, sampled every 0.5 s) | $(mb "$RSS_MAX") |"
+echo "| after the first minute of load | ${RSS_MINUTE:+$(mb "$RSS_MINUTE")}${RSS_MINUTE:-(the runs were shorter)} |"
 echo "| after the runs | $(mb "$RSS_AFTER") |"
+[ -n "$RSS_MINUTE" ] && echo "| change from the first minute to the end | $(awk -v a="$RSS_AFTER" -v b="$RSS_MINUTE" 'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}') |"
 echo
 echo "| after one write (a dispatch report), GET | first request | the next one |"
 echo "|---|---|---|"
 printf '%s\n' "${AFTER[@]}"
+echo
+echo "Reads while writing: \`/assessment?quarter=$QUARTER\` under $CONNECTIONS connections for ${SECONDS_EACH} s while a report is written every 0.5 s ($WHILE_WRITES writes, each making the quarter's assessment stale): $(int "$WR") req/s, p50 $(ms "$WP50"), p99 $(ms "$WP99"), $WERR errors."

@@ -3,8 +3,9 @@
 //! on which day, and for the versions of the data of its zone (and of the user's zone, when
 //! another). The next request that asks the same with the same versions gets the stored bytes
 //! without running the handler; any write to those zones moves a version, so the next request
-//! after it renders the page again. Only GET answers with status 200 and no cookie are kept,
-//! at most [`BYTES`] in all, the oldest going first.
+//! after it renders the page again; when many ask it at once, one renders and the others wait
+//! for its answer (single flight). Only GET answers with status 200 and no cookie are kept, at
+//! most [`BYTES`] in all, the oldest going first.
 //!
 //! Who is asking is resolved here once and handed to the handler's extractors
 //! (`auth::Resolved`). While nothing is written, the session and the zone's versions are known
@@ -27,6 +28,9 @@ use crate::state::AppState;
 
 /// How many bytes of kept answers (plain and gzip together) are held at most.
 pub const BYTES: usize = 32 * 1024 * 1024;
+
+/// Keys whose turn is remembered before the unheld ones are forgotten.
+const TURNS: usize = 4096;
 
 /// The largest answer kept.
 const LARGEST: usize = 4 * 1024 * 1024;
@@ -90,6 +94,9 @@ impl Entry {
 #[derive(Default)]
 pub struct Kept {
     inner: Mutex<Inner>,
+    /// A turn per key being rendered: who misses waits for the one rendering it, then finds its
+    /// answer kept (single flight), instead of every waiting request rendering it too.
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -119,6 +126,15 @@ impl Kept {
                 inner.bytes -= old.size();
             }
         }
+    }
+
+    /// The turn of a key (made when none is held; the map is emptied past [`TURNS`]).
+    fn turn(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().expect("kept turns");
+        if turns.len() >= TURNS {
+            turns.retain(|_, t| Arc::strong_count(t) > 1);
+        }
+        turns.entry(key.to_string()).or_default().clone()
     }
 
     /// How many answers are kept, and their bytes (for tests and the benchmark).
@@ -203,6 +219,12 @@ pub async fn layer(State(Layer { st, kept: store }): State<Layer>, req: Request,
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let key = format!("{path}\u{0}{}\u{0}{viewer}\u{0}{}", crate::i18n::locale_of(&parts).tag(), st.today());
     let gzip_ok = accepts_gzip(&parts.headers);
+    if let Some(e) = store.get(&key, &versions) {
+        return e.answer(gzip_ok);
+    }
+    // one renders, the others wait and take its answer
+    let turn = store.turn(&key);
+    let _turn = turn.lock().await;
     if let Some(e) = store.get(&key, &versions) {
         return e.answer(gzip_ok);
     }
