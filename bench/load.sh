@@ -375,7 +375,7 @@ echo "| resident memory of ecociv (VmRSS) | MB |"
 echo "|---|---|"
 echo "| at start | $(mb "$RSS_START") |"
 echo "| under load (max, sampled every 0.5 s) | $(mb "$RSS_MAX") |"
-echo "| after the first minute of load | ${RSS_MINUTE:+$(mb "$RSS_MINUTE")}${RSS_MINUTE:-(the runs were shorter)} |"
+if [ -n "$RSS_MINUTE" ]; then echo "| after the first minute of load | $(mb "$RSS_MINUTE") |"; else echo "| after the first minute of load | (the runs were shorter) |"; fi
 echo "| after the runs | $(mb "$RSS_AFTER") |"
 [ -n "$RSS_MINUTE" ] && echo "| change from the first minute to the end | $(awk -v a="$RSS_AFTER" -v b="$RSS_MINUTE" 'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}') |"
 echo
