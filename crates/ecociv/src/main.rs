@@ -789,7 +789,31 @@ async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// Caps glibc's malloc at two arenas (unless `MALLOC_ARENA_MAX` says otherwise). By default it
+/// makes one per thread that allocates at the same time as another, up to eight per core: the
+/// runtime's workers and each SQLite connection's thread. Under load, then, freed memory stays
+/// spread over them. Measured on the load benchmark's reads while writing, resident memory grew
+/// from 24 MB to 79 MB with the default and to 51 MB with two arenas.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn cap_malloc_arenas() {
+    unsafe extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    const M_ARENA_MAX: i32 = -8;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt sets one of glibc's malloc tunables; it is called once, before any
+        // other thread exists
+        unsafe {
+            mallopt(M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn cap_malloc_arenas() {}
+
 fn main() -> ExitCode {
+    cap_malloc_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ECOCIV_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
