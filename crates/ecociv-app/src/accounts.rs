@@ -114,12 +114,8 @@ pub const SESSION_TOUCH_SECONDS: i64 = 60;
 /// a minute, so that reading pages does not write to the database on every request.
 pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, SessionRecord)>, AppError> {
     let id_hash = fingerprint(id);
-    let stamp = st.changes.stamp(&*st.store);
-    let kept = stamp.and_then(|at| st.changes.session(&id_hash, at));
-    let found = match kept {
-        Some(us) => Some(us),
-        None => st.store.session_user(&id_hash).await?,
-    };
+    let c = &st.changes;
+    let found = c.known(&*st.store, &c.sessions, &id_hash, || st.store.session_user(&id_hash)).await?;
     let Some((u, s)) = found else { return Ok(None) };
     let now = Utc::now();
     let last = parse_time(&s.last_seen);
@@ -128,9 +124,8 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
         return Ok(None);
     }
     if last.is_some_and(|t| now - t >= Duration::seconds(SESSION_TOUCH_SECONDS)) {
+        // a write: the kept session is stale from here
         st.store.touch_session(&id_hash, &ecociv_store::trail::now()).await?;
-    } else if let Some(at) = stamp {
-        st.changes.keep_session(&id_hash, u.clone(), s.clone(), at);
     }
     Ok(Some((u, s)))
 }
@@ -138,15 +133,8 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
 /// The user of an API token, or `None`.
 pub async fn token_user(st: &App, token: &str) -> Result<Option<UserRecord>, AppError> {
     let hash = fingerprint(token);
-    let stamp = st.changes.stamp(&*st.store);
-    if let Some(u) = stamp.and_then(|at| st.changes.token(&hash, at)) {
-        return Ok(u);
-    }
-    let u = st.store.token_user(&hash).await?;
-    if let Some(at) = stamp {
-        st.changes.keep_token(&hash, u.clone(), at);
-    }
-    Ok(u)
+    let c = &st.changes;
+    Ok(c.known(&*st.store, &c.tokens, &hash, || st.store.token_user(&hash)).await?)
 }
 
 /// A password strong enough (see `ecociv_core::entry::check_password_strength`), hashed.

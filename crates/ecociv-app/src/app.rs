@@ -70,28 +70,14 @@ impl App {
 
     /// The versions of a zone's data (one query): what its views are valid for.
     pub async fn versions(&self, zone: &str) -> Result<ecociv_core::record::DataVersions> {
-        let stamp = self.changes.stamp(&*self.store);
-        if let Some(v) = stamp.and_then(|s| self.changes.versions(zone, s)) {
-            return Ok(v);
-        }
-        let v = self.store.data_versions(zone).await?;
-        if let Some(s) = stamp {
-            self.changes.keep_versions(zone, v, s);
-        }
-        Ok(v)
+        let c = &self.changes;
+        Ok(c.known(&*self.store, &c.versions, zone, || self.store.data_versions(zone)).await?)
     }
 
     /// The hash of a zone's stored plan (`None`: no plan).
     async fn plan_hash(&self, zone: &str) -> Result<Option<String>> {
-        let stamp = self.changes.stamp(&*self.store);
-        if let Some(h) = stamp.and_then(|s| self.changes.plan_hash(zone, s)) {
-            return Ok(h);
-        }
-        let h = self.store.plan_hash(zone).await?;
-        if let Some(s) = stamp {
-            self.changes.keep_plan_hash(zone, h.clone(), s);
-        }
-        Ok(h)
+        let c = &self.changes;
+        Ok(c.known(&*self.store, &c.plan_hashes, zone, || self.store.plan_hash(zone)).await?)
     }
 
     /// The plan of a zone as last read, without asking the store (for error pages).

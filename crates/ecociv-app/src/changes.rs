@@ -10,6 +10,7 @@
 //! store, as it would without these caches (tests and commands that run no watcher).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,6 +27,30 @@ pub const ALIVE: Duration = Duration::from_millis(1000);
 /// Entries kept at most per cache (past it, the cache starts again empty).
 const MOST: usize = 10_000;
 
+/// One cache: values by key, each with the stamp it was read at.
+pub struct Stamped<V>(Mutex<HashMap<String, (V, u64)>>);
+
+impl<V> Default for Stamped<V> {
+    fn default() -> Stamped<V> {
+        Stamped(Mutex::default())
+    }
+}
+
+impl<V: Clone> Stamped<V> {
+    /// The value of `key`, when it was read at `stamp`.
+    pub fn get(&self, key: &str, stamp: u64) -> Option<V> {
+        self.0.lock().expect("changes cache").get(key).filter(|(_, s)| *s == stamp).map(|(v, _)| v.clone())
+    }
+    /// Keeps the value of `key` as read at `stamp`.
+    pub fn put(&self, key: &str, v: V, stamp: u64) {
+        let mut m = self.0.lock().expect("changes cache");
+        if m.len() >= MOST {
+            m.clear();
+        }
+        m.insert(key.to_string(), (v, stamp));
+    }
+}
+
 /// The caches and the stamp they are valid for.
 pub struct Changes {
     /// When this process started (the clock of `alive_until`).
@@ -34,10 +59,14 @@ pub struct Changes {
     alive_until: AtomicI64,
     /// How often the watcher saw the change signal move.
     seen: AtomicU64,
-    versions: Mutex<HashMap<String, (DataVersions, u64)>>,
-    sessions: Mutex<HashMap<String, (UserRecord, SessionRecord, u64)>>,
-    tokens: Mutex<HashMap<String, (Option<UserRecord>, u64)>>,
-    plan_hashes: Mutex<HashMap<String, (Option<String>, u64)>>,
+    /// The versions of each zone's data.
+    pub versions: Stamped<DataVersions>,
+    /// Sessions (by their id's hash) with their users; `None`: no such session.
+    pub sessions: Stamped<Option<(UserRecord, SessionRecord)>>,
+    /// The users of tokens (by their hash); `None`: no live token.
+    pub tokens: Stamped<Option<UserRecord>>,
+    /// The hash of each zone's stored plan; `None`: no plan.
+    pub plan_hashes: Stamped<Option<String>>,
 }
 
 impl Default for Changes {
@@ -54,18 +83,6 @@ impl Default for Changes {
     }
 }
 
-fn get<V: Clone>(map: &Mutex<HashMap<String, V>>, key: &str) -> Option<V> {
-    map.lock().expect("changes cache").get(key).cloned()
-}
-
-fn put<V>(map: &Mutex<HashMap<String, V>>, key: &str, v: V) {
-    let mut m = map.lock().expect("changes cache");
-    if m.len() >= MOST {
-        m.clear();
-    }
-    m.insert(key.to_string(), v);
-}
-
 impl Changes {
     fn now_ms(&self) -> i64 {
         i64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(i64::MAX)
@@ -76,36 +93,23 @@ impl Changes {
         (self.now_ms() < self.alive_until.load(Ordering::SeqCst)).then(|| self.seen.load(Ordering::SeqCst) + store.writes())
     }
 
-    /// The kept versions of a zone, valid at `stamp`.
-    pub fn versions(&self, zone: &str, stamp: u64) -> Option<DataVersions> {
-        get(&self.versions, zone).filter(|(_, s)| *s == stamp).map(|(v, _)| v)
-    }
-    pub fn keep_versions(&self, zone: &str, v: DataVersions, stamp: u64) {
-        put(&self.versions, zone, (v, stamp));
-    }
-
-    /// The kept session (by its id's hash) with its user, valid at `stamp`.
-    pub fn session(&self, id_hash: &str, stamp: u64) -> Option<(UserRecord, SessionRecord)> {
-        get(&self.sessions, id_hash).filter(|(_, _, s)| *s == stamp).map(|(u, s, _)| (u, s))
-    }
-    pub fn keep_session(&self, id_hash: &str, u: UserRecord, s: SessionRecord, stamp: u64) {
-        put(&self.sessions, id_hash, (u, s, stamp));
-    }
-
-    /// The kept user of a token (by its hash; `Some(None)`: no live token), valid at `stamp`.
-    pub fn token(&self, hash: &str, stamp: u64) -> Option<Option<UserRecord>> {
-        get(&self.tokens, hash).filter(|(_, s)| *s == stamp).map(|(u, _)| u)
-    }
-    pub fn keep_token(&self, hash: &str, u: Option<UserRecord>, stamp: u64) {
-        put(&self.tokens, hash, (u, stamp));
-    }
-
-    /// The kept hash of a zone's stored plan (`Some(None)`: no plan), valid at `stamp`.
-    pub fn plan_hash(&self, zone: &str, stamp: u64) -> Option<Option<String>> {
-        get(&self.plan_hashes, zone).filter(|(_, s)| *s == stamp).map(|(h, _)| h)
-    }
-    pub fn keep_plan_hash(&self, zone: &str, h: Option<String>, stamp: u64) {
-        put(&self.plan_hashes, zone, (h, stamp));
+    /// The value of `key` in `cache` as last read, while the stamp stays; else what `read` reads
+    /// now (kept at the stamp of before the read, so that a write during it makes it stale).
+    pub async fn known<V, E, F, Fut>(&self, store: &dyn Store, cache: &Stamped<V>, key: &str, read: F) -> Result<V, E>
+    where
+        V: Clone,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let stamp = self.stamp(store);
+        if let Some(v) = stamp.and_then(|s| cache.get(key, s)) {
+            return Ok(v);
+        }
+        let v = read().await?;
+        if let Some(s) = stamp {
+            cache.put(key, v.clone(), s);
+        }
+        Ok(v)
     }
 
     /// One look at the store's change signal: the stamp moves when it differs from the `last`
@@ -145,8 +149,8 @@ mod tests {
         let mut last = None;
         changes.look(&*db.store, &mut last).await.unwrap();
         let s = changes.stamp(&*db.store).expect("looked just now");
-        changes.keep_versions("z", DataVersions::default(), s);
-        assert_eq!(changes.versions("z", s), Some(DataVersions::default()));
+        changes.versions.put("z", DataVersions::default(), s);
+        assert_eq!(changes.versions.get("z", s), Some(DataVersions::default()));
         changes.alive_until.store(changes.now_ms(), Ordering::SeqCst);
         assert_eq!(changes.stamp(&*db.store), None, "past ALIVE");
         db.cleanup().await;

@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 
-use crate::db::{Lane, PgStore, Result, SqliteStore, StoreError};
-use crate::trail::{append_event, begin_write, event};
+use crate::db::{PgStore, Result, SqliteStore, StoreError};
+use crate::trail::{append_event, begin_any, begin_write, event};
 use ecociv_core::record::{SessionRecord, TokenRecord, UserRecord};
 
 /// Accounts of the people and machine clients that use ecociv.
@@ -134,16 +134,16 @@ macro_rules! accounts_impl {
             }
 
             async fn create_session(&self, s: &SessionRecord) -> Result<()> {
-                let _lane = Lane::lane(self).await?;
+                let mut tx = begin_any!(self);
                 sqlx::query("INSERT INTO sessions (id_hash, user_name, csrf, created_at, last_seen) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&s.id_hash)
                     .bind(&s.user)
                     .bind(&s.csrf)
                     .bind(&s.created_at)
                     .bind(&s.last_seen)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -178,23 +178,23 @@ macro_rules! accounts_impl {
             }
 
             async fn touch_session(&self, id_hash: &str, last_seen: &str) -> Result<()> {
-                let _lane = Lane::lane(self).await?;
-                sqlx::query("UPDATE sessions SET last_seen = $2 WHERE id_hash = $1").bind(id_hash).bind(last_seen).execute(&self.pool).await?;
-                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut tx = begin_any!(self);
+                sqlx::query("UPDATE sessions SET last_seen = $2 WHERE id_hash = $1").bind(id_hash).bind(last_seen).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn delete_session(&self, id_hash: &str) -> Result<()> {
-                let _lane = Lane::lane(self).await?;
-                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
-                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut tx = begin_any!(self);
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn delete_sessions_of(&self, user: &str) -> Result<()> {
-                let _lane = Lane::lane(self).await?;
-                sqlx::query("DELETE FROM sessions WHERE user_name = $1").bind(user).execute(&self.pool).await?;
-                self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut tx = begin_any!(self);
+                sqlx::query("DELETE FROM sessions WHERE user_name = $1").bind(user).execute(&mut *tx).await?;
+                tx.commit().await?;
                 Ok(())
             }
 

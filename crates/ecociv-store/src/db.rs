@@ -112,9 +112,9 @@ impl SqliteStore {
     /// nothing it reads can change before it commits. (No row of `zones` is touched to lock it:
     /// an UPDATE of the zone's key makes SQLite check every table that refers to zones.)
     pub(crate) async fn write_tx(&self, _zone: Option<&str>) -> Result<WriteTx<'_, sqlx::Sqlite>> {
-        let lane = self.lane().await?;
+        let lane = tokio::time::timeout(LANE_WAIT, self.lane.lock()).await.map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _lane: lane, writes: &self.writes })
+        Ok(WriteTx { tx, _lane: Some(lane), writes: &self.writes })
     }
 }
 
@@ -127,27 +127,6 @@ impl PgStore {
             sqlx::query("UPDATE zones SET code = code WHERE code = $1").bind(z).execute(&mut *tx).await?;
         }
         Ok(WriteTx { tx, _lane: None, writes: &self.writes })
-    }
-}
-
-/// Waits for the write lane of a store (SQLite); PostgreSQL has none (its row locks order the
-/// writers of one zone, and writers of other zones go on together).
-pub(crate) trait Lane {
-    async fn lane(&self) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>>;
-}
-
-impl Lane for SqliteStore {
-    async fn lane(&self) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>> {
-        match tokio::time::timeout(LANE_WAIT, self.lane.lock()).await {
-            Ok(g) => Ok(Some(g)),
-            Err(_) => Err(StoreError::Database(sqlx::Error::PoolTimedOut)),
-        }
-    }
-}
-
-impl Lane for PgStore {
-    async fn lane(&self) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>> {
-        Ok(None)
     }
 }
 
