@@ -15,8 +15,9 @@ use ecociv_core::entry::YearMonth;
 use ecociv_core::model::Plan;
 use ecociv_core::plan_data::{build_plan, hohhot};
 use ecociv_core::record::{DispatchRecord, EntryState};
-use ecociv_store::EntryWrite;
+use ecociv_core::trail::TrailEvent;
 use ecociv_store::testdb::TestDb;
+use ecociv_store::{EntryWrite, trail};
 
 const ZONE: &str = "SYN9001";
 const FIRST_MONTH: YearMonth = YearMonth { year: 2023, month: 1 };
@@ -157,58 +158,106 @@ fn records(plan: &Plan, rows: &[Row]) -> Vec<EntryWrite> {
 const COLUMNS: &str = "zone_code, kind, subject, period, status, progress_percent, investment_month_wan, investment_cumulative_wan, progress, \
      quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, org_unit, version";
 
-/// SQLite's limit: one prepared INSERT per row, in one transaction, as the store opens SQLite.
-async fn prepared_inserts(url: &str, reports: &[&DispatchRecord]) {
-    use std::str::FromStr;
-    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-        .expect("url")
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal);
-    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("connect");
-    let mut tx = pool.begin().await.expect("begin");
-    let sql = format!("INSERT INTO dispatch_reports ({COLUMNS}) VALUES ({})", (1..=22).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "));
-    for d in reports {
-        sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(&d.zone)
-            .bind(&d.kind)
-            .bind(d.subject)
-            .bind(&d.period)
-            .bind(&d.status)
-            .bind(&d.progress_percent)
-            .bind(&d.investment_month_wan)
-            .bind(&d.investment_cumulative_wan)
-            .bind(&d.progress)
-            .bind(&d.quantities)
-            .bind(&d.benefits)
-            .bind(&d.problems)
-            .bind(&d.explanation)
-            .bind(d.state.code())
-            .bind(d.late)
-            .bind(&d.submitted_by)
-            .bind(&d.submitted_at)
-            .bind(&d.decided_by)
-            .bind(&d.decided_at)
-            .bind(&d.reason)
-            .bind(&d.org_unit)
-            .bind(1_i64)
-            .execute(&mut *tx)
-            .await
-            .expect("insert");
+/// SQLite's limit: the bare SQLite library (the same build that sqlx links), one prepared
+/// INSERT per row bound and stepped in one transaction, opened as the store opens SQLite (WAL,
+/// synchronous NORMAL); no async runtime and no worker thread between the rows and SQLite.
+/// With `trail`, each row's audit event too (the bytes an import must store besides the row),
+/// from `events`.
+fn prepared_inserts(url: &str, reports: &[&DispatchRecord], events: Option<&[TrailEvent]>) {
+    use libsqlite3_sys as ffi;
+    use std::ffi::CString;
+    let path = CString::new(url.trim_start_matches("sqlite://").split('?').next().expect("path")).expect("path");
+    // SAFETY: plain calls of the SQLite C API on a connection and statements owned here; every
+    // pointer handed to SQLite lives until the call returns (bind_text copies: SQLITE_TRANSIENT).
+    unsafe {
+        let mut db = std::ptr::null_mut();
+        assert_eq!(ffi::sqlite3_open_v2(path.as_ptr(), &mut db, ffi::SQLITE_OPEN_READWRITE, std::ptr::null()), ffi::SQLITE_OK, "open");
+        let exec = |sql: &str| {
+            let sql = CString::new(sql).expect("sql");
+            assert_eq!(ffi::sqlite3_exec(db, sql.as_ptr(), None, std::ptr::null_mut(), std::ptr::null_mut()), ffi::SQLITE_OK, "{sql:?}");
+        };
+        exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; BEGIN IMMEDIATE");
+        let prepare = |sql: String| {
+            let sql = CString::new(sql).expect("sql");
+            let mut stmt = std::ptr::null_mut();
+            assert_eq!(ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()), ffi::SQLITE_OK, "prepare {sql:?}");
+            stmt
+        };
+        let text = |stmt, i: i32, s: &str| {
+            assert_eq!(ffi::sqlite3_bind_text(stmt, i, s.as_ptr().cast(), s.len() as i32, ffi::SQLITE_TRANSIENT()), ffi::SQLITE_OK);
+        };
+        let int = |stmt, i: i32, v: i64| assert_eq!(ffi::sqlite3_bind_int64(stmt, i, v), ffi::SQLITE_OK);
+        let step = |stmt| {
+            assert_eq!(ffi::sqlite3_step(stmt), ffi::SQLITE_DONE, "insert");
+            ffi::sqlite3_reset(stmt);
+        };
+        let insert = prepare(format!("INSERT INTO dispatch_reports ({COLUMNS}) VALUES ({})", (1..=22).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")));
+        for d in reports {
+            for (i, s) in [&d.zone, &d.kind].into_iter().enumerate() {
+                text(insert, i as i32 + 1, s);
+            }
+            int(insert, 3, d.subject);
+            let strings = [
+                &d.period,
+                &d.status,
+                &d.progress_percent,
+                &d.investment_month_wan,
+                &d.investment_cumulative_wan,
+                &d.progress,
+                &d.quantities,
+                &d.benefits,
+                &d.problems,
+                &d.explanation,
+            ];
+            for (i, s) in strings.into_iter().enumerate() {
+                text(insert, i as i32 + 4, s);
+            }
+            text(insert, 14, d.state.code());
+            int(insert, 15, i64::from(d.late));
+            for (i, s) in [&d.submitted_by, &d.submitted_at, &d.decided_by, &d.decided_at, &d.reason, &d.org_unit].into_iter().enumerate() {
+                text(insert, i as i32 + 16, s);
+            }
+            int(insert, 22, 1);
+            step(insert);
+        }
+        ffi::sqlite3_finalize(insert);
+        if let Some(events) = events {
+            let insert = prepare(
+                "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                    .into(),
+            );
+            for e in events {
+                text(insert, 1, &e.zone);
+                int(insert, 2, e.seq);
+                let strings = [&e.at, &e.actor, &e.action, &e.entity, &e.entity_id, &e.before, &e.after, &e.reason, &e.prev_hash, &e.hash];
+                for (i, s) in strings.into_iter().enumerate() {
+                    text(insert, i as i32 + 3, s);
+                }
+                step(insert);
+            }
+            ffi::sqlite3_finalize(insert);
+        }
+        exec("COMMIT");
+        assert_eq!(ffi::sqlite3_close(db), ffi::SQLITE_OK, "close");
     }
-    tx.commit().await.expect("commit");
-    pool.close().await;
 }
 
-/// PostgreSQL's limit: COPY of the same rows as CSV.
-async fn copy_in(url: &str, reports: &[&DispatchRecord]) {
+/// CSV fields quoted for COPY.
+fn csv_line(fields: &[&str]) -> String {
+    let mut line = fields.iter().map(|f| format!("\"{}\"", f.replace('"', "\"\""))).collect::<Vec<_>>().join(",");
+    line.push('\n');
+    line
+}
+
+/// PostgreSQL's limit: COPY of the same rows as CSV (and with `events`, of their audit events).
+async fn copy_in(url: &str, reports: &[&DispatchRecord], events: Option<&[TrailEvent]>) {
     let pool = sqlx::PgPool::connect(url).await.expect("connect");
     let mut conn = pool.acquire().await.expect("a connection");
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut csv = String::with_capacity(reports.len() * 200);
     for d in reports {
-        let subject = d.subject.to_string();
-        let late = if d.late { "true" } else { "false" };
-        let fields = [
+        let (subject, late) = (d.subject.to_string(), if d.late { "true" } else { "false" });
+        csv.push_str(&csv_line(&[
             &d.zone,
             &d.kind,
             &subject,
@@ -222,15 +271,46 @@ async fn copy_in(url: &str, reports: &[&DispatchRecord]) {
             &d.benefits,
             &d.problems,
             &d.explanation,
-        ];
-        let rest = [d.state.code(), late, &d.submitted_by, &d.submitted_at, &d.decided_by, &d.decided_at, &d.reason, &d.org_unit, "1"];
-        let line: Vec<String> = fields.iter().map(|f| q(f)).chain(rest.iter().map(|f| q(f))).collect();
-        csv.push_str(&line.join(","));
-        csv.push('\n');
+            d.state.code(),
+            late,
+            &d.submitted_by,
+            &d.submitted_at,
+            &d.decided_by,
+            &d.decided_at,
+            &d.reason,
+            &d.org_unit,
+            "1",
+        ]));
     }
     let mut copy = conn.copy_in_raw(&format!("COPY dispatch_reports ({COLUMNS}) FROM STDIN WITH (FORMAT csv)")).await.expect("copy");
     copy.send(csv.as_bytes()).await.expect("send");
     copy.finish().await.expect("finish");
+    if let Some(events) = events {
+        let mut csv = String::with_capacity(events.len() * 600);
+        for e in events {
+            let seq = e.seq.to_string();
+            csv.push_str(&csv_line(&[
+                &e.zone,
+                &seq,
+                &e.at,
+                &e.actor,
+                &e.action,
+                &e.entity,
+                &e.entity_id,
+                &e.before,
+                &e.after,
+                &e.reason,
+                &e.prev_hash,
+                &e.hash,
+            ]));
+        }
+        let mut copy = conn
+            .copy_in_raw("COPY trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash) FROM STDIN WITH (FORMAT csv)")
+            .await
+            .expect("copy");
+        copy.send(csv.as_bytes()).await.expect("send");
+        copy.finish().await.expect("finish");
+    }
     drop(conn);
     pool.close().await;
 }
@@ -241,24 +321,56 @@ async fn fresh(postgres: bool, plan: &Plan) -> Option<TestDb> {
     Some(db)
 }
 
+/// The audit events the store writes for the rows (stored with ids 1, 2, … in a fresh
+/// database), chained after the zone's head `last`.
+fn events_of(reports: &[&DispatchRecord], mut last: Option<(i64, String)>) -> Vec<TrailEvent> {
+    reports
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let id = i as i64 + 1;
+            let stored = DispatchRecord { id, version: 1, ..(*d).clone() };
+            let ev = trail::event(&d.zone, "bench-tf", "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), "");
+            let ev = trail::chain(ev, last.take());
+            last = Some((ev.seq, ev.hash.clone()));
+            ev
+        })
+        .collect()
+}
+
+/// The database alone storing the rows (and with `trail`, their audit events too); seconds.
+async fn limit(postgres: bool, plan: &Plan, reports: &[&DispatchRecord], trail: bool) -> Option<f64> {
+    let db = fresh(postgres, plan).await?;
+    let before = db.store.trail(ZONE).await.expect("trail");
+    let events = trail.then(|| events_of(reports, before.last().map(|e| (e.seq, e.hash.clone()))));
+    let start = Instant::now();
+    if postgres {
+        copy_in(&db.url, reports, events.as_deref()).await
+    } else {
+        prepared_inserts(&db.url, reports, events.as_deref())
+    }
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(db.store.dispatch_reports(ZONE).await.expect("read back").len(), reports.len());
+    let stored_events = db.store.trail(ZONE).await.expect("trail").len() - before.len();
+    assert_eq!(stored_events, events.as_ref().map_or(0, Vec::len));
+    db.cleanup().await;
+    Some(took)
+}
+
 async fn run(postgres: bool, plan: &Plan, rows: &[Row], files: &[(&str, Vec<u8>)]) {
     let name = if postgres { "postgres" } else { "sqlite" };
     let n = rows.len() as f64;
     let writes = records(plan, rows);
-    // the limit: the same rows stored by the database alone
-    let Some(db) = fresh(postgres, plan).await else { return };
     let reports: Vec<&DispatchRecord> = writes.iter().filter_map(|w| if let EntryWrite::NewDispatch(d) = w { Some(d) } else { None }).collect();
-    let start = Instant::now();
-    if postgres {
-        copy_in(&db.url, &reports).await
-    } else {
-        prepared_inserts(&db.url, &reports).await
-    }
-    let raw = start.elapsed().as_secs_f64();
-    assert_eq!(db.store.dispatch_reports(ZONE).await.expect("read back").len(), rows.len());
-    db.cleanup().await;
-    let limit = if postgres { "copy" } else { "insert" };
-    println!("{name:<9} {limit:<6} {:>8} {:>10.2} {:>10.0} {:>8}", rows.len(), raw, n / raw, "1.000");
+    // the limits: the same rows stored by the database alone, without and with their trail
+    let Some(rows_only) = limit(postgres, plan, &reports, false).await else { return };
+    let Some(with_trail) = limit(postgres, plan, &reports, true).await else { return };
+    let line = |input: &str, took: f64| {
+        println!("{name:<9} {input:<13} {:>8} {:>9.2} {:>9.0} {:>10.3} {:>10.3}", rows.len(), took, n / took, rows_only / took, with_trail / took);
+    };
+    let raw = if postgres { "copy" } else { "insert" };
+    line(raw, rows_only);
+    line(&format!("{raw}+trail"), with_trail);
     // the store's batch: the same rows as records, each with its trail event
     let Some(db) = fresh(postgres, plan).await else { return };
     let start = Instant::now();
@@ -266,7 +378,7 @@ async fn run(postgres: bool, plan: &Plan, rows: &[Row], files: &[(&str, Vec<u8>)
     let took = start.elapsed().as_secs_f64();
     assert_eq!(stored, rows.len());
     db.cleanup().await;
-    println!("{name:<9} {:<6} {:>8} {:>10.2} {:>10.0} {:>8.3}", "batch", rows.len(), took, n / took, raw / took);
+    line("batch", took);
     for (format, bytes) in files {
         let Some(db) = fresh(postgres, plan).await else { return };
         let state = App::new(db.store.clone(), Some(TODAY.parse().expect("date")), ZONE);
@@ -278,7 +390,7 @@ async fn run(postgres: bool, plan: &Plan, rows: &[Row], files: &[(&str, Vec<u8>)
         assert_eq!(r.stored, rows.len());
         assert_eq!(db.store.dispatch_reports(ZONE).await.expect("read back").len(), rows.len());
         db.cleanup().await;
-        println!("{name:<9} {format:<6} {:>8} {:>10.2} {:>10.0} {:>8.3}", rows.len(), took, n / took, raw / took);
+        line(format, took);
     }
 }
 
@@ -289,7 +401,7 @@ fn main() {
     let rows = rows(projects, count);
     let files = [("csv", csv(&rows)), ("xlsx", xlsx(&rows))];
     println!("{count} dispatch rows of {projects} projects; files: csv {} KB, xlsx {} KB", files[0].1.len() / 1024, files[1].1.len() / 1024);
-    println!("{:<9} {:<6} {:>8} {:>10} {:>10} {:>8}", "database", "input", "rows", "seconds", "rows/s", "ratio");
+    println!("{:<9} {:<13} {:>8} {:>9} {:>9} {:>10} {:>10}", "database", "input", "rows", "seconds", "rows/s", "vs rows", "vs +trail");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         run(false, &plan, &rows, &files).await;

@@ -70,20 +70,36 @@ pub async fn login(st: &App, name: &str, password: &str) -> Result<Login, AppErr
         return Ok(Login::Wrong);
     };
     let now = Utc::now();
-    if let Some(until) = parse_time(&u.locked_until).filter(|t| *t > now) {
+    let locked = move |u: &UserRecord| parse_time(&u.locked_until).filter(|t| *t > now);
+    if let Some(until) = locked(&u) {
         st.store.record(ecociv_store::trail::event(&u.zone, name, "user.login_locked", "login", name, "", "", "")).await?;
         return Ok(Login::Locked(until.to_rfc3339()));
     }
-    if verify_password(password.to_string(), u.password_hash.clone()).await {
-        let after = UserRecord { failed_logins: 0, locked_until: String::new(), ..u.clone() };
-        st.store.update_user(&u, &after, "user.login", name, "").await?;
-        return Ok(Login::Ok(after));
-    }
-    let failed = u.failed_logins + 1;
-    let locked_until = if failed >= MAX_FAILURES { (now + Duration::minutes(LOCK_MINUTES)).to_rfc3339() } else { String::new() };
-    let after = UserRecord { failed_logins: if failed >= MAX_FAILURES { 0 } else { failed }, locked_until: locked_until.clone(), ..u.clone() };
-    st.store.update_user(&u, &after, "user.login_failed", name, "").await?;
-    Ok(if locked_until.is_empty() { Login::Wrong } else { Login::Locked(locked_until) })
+    let right = verify_password(password.to_string(), u.password_hash.clone()).await;
+    // counted on the user as stored when the attempt is recorded, so that attempts at the same
+    // moment each count, and a lock set meanwhile holds for the right password too
+    let change = move |u: &UserRecord| -> (UserRecord, &'static str) {
+        if locked(u).is_some() {
+            return (u.clone(), "user.login_locked");
+        }
+        if right {
+            return (UserRecord { failed_logins: 0, locked_until: String::new(), ..u.clone() }, "user.login");
+        }
+        // the failure that reaches the limit locks (its recorded state says until when)
+        let failed = u.failed_logins + 1;
+        let after = if failed >= MAX_FAILURES {
+            UserRecord { failed_logins: 0, locked_until: (now + Duration::minutes(LOCK_MINUTES)).to_rfc3339(), ..u.clone() }
+        } else {
+            UserRecord { failed_logins: failed, ..u.clone() }
+        };
+        (after, "user.login_failed")
+    };
+    let Some((_, after)) = st.store.change_user(name, name, &change).await? else { return Ok(Login::Wrong) };
+    Ok(match locked(&after) {
+        Some(until) => Login::Locked(until.to_rfc3339()),
+        None if right => Login::Ok(after),
+        None => Login::Wrong,
+    })
 }
 
 /// Starts a new session (a fresh id at every login); returns the cookie value.
@@ -130,16 +146,27 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
     Ok(Some((u, s)))
 }
 
-/// The user of an API token, or `None`.
+/// The user of an API token, or `None` — also while the user is locked out.
 pub async fn token_user(st: &App, token: &str) -> Result<Option<UserRecord>, AppError> {
     let hash = fingerprint(token);
     let c = &st.changes;
-    Ok(c.known(&*st.store, &c.tokens, &hash, || st.store.token_user(&hash)).await?)
+    let user = c.known(&*st.store, &c.tokens, &hash, || st.store.token_user(&hash)).await?;
+    Ok(user.filter(|u| parse_time(&u.locked_until).is_none_or(|t| t <= Utc::now())))
 }
 
-/// A password strong enough (see `ecociv_core::entry::check_password_strength`), hashed.
-pub async fn strong_password_hash(password: String) -> Result<String, AppError> {
+/// How hard a password must be to guess, on zxcvbn's scale of 0 to 4: 3 is "safely
+/// unguessable" (about 10^8 guesses or more), what it advises for online attacks.
+pub const MIN_GUESS_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// A password strong enough, hashed: the character rules of
+/// `ecociv_core::entry::check_password_strength`, and not guessable — no common password, name,
+/// keyboard walk, date or repetition, nor `words` (the user's name and org unit) — as zxcvbn
+/// estimates it.
+pub async fn strong_password_hash_for(password: String, words: &[&str]) -> Result<String, AppError> {
     ecociv_core::entry::check_password_strength(&password).map_err(|e| AppError::invalid(vec![e]))?;
+    if zxcvbn::zxcvbn(&password, words).score() < MIN_GUESS_SCORE {
+        return Err(AppError::invalid(vec![ecociv_core::entry::FieldError::keyed("password", "guessable_password", "field.password.guessable")]));
+    }
     hash_password(password).await
 }
 
@@ -199,7 +226,7 @@ pub async fn add_user(st: &App, u: &NewUser, password: String, actor: &str) -> R
         zone: u.zone.clone(),
         org_unit: u.org_unit.clone(),
         role: u.role,
-        password_hash: strong_password_hash(password).await?,
+        password_hash: strong_password_hash_for(password, &[&u.name, &u.org_unit]).await?,
         failed_logins: 0,
         locked_until: String::new(),
         created_at: ecociv_store::trail::now(),
@@ -211,13 +238,14 @@ pub async fn add_user(st: &App, u: &NewUser, password: String, actor: &str) -> R
     Ok(user)
 }
 
-/// Sets a new password, strong enough, and ends every session of the user (a lock-out and
-/// the failures counted end too); `actor` on the trail.
+/// Sets a new password, strong enough, and ends every session and API token of the user (a
+/// lock-out and the failures counted end too); `actor` on the trail.
 pub async fn set_password(st: &App, user: &UserRecord, password: String, actor: &str) -> Result<(), AppError> {
-    let hash = strong_password_hash(password).await?;
+    let hash = strong_password_hash_for(password, &[&user.name, &user.org_unit]).await?;
     let after = UserRecord { password_hash: hash, failed_logins: 0, locked_until: String::new(), ..user.clone() };
     st.store.update_user(user, &after, "user.password_set", actor, "").await?;
     st.store.delete_sessions_of(&user.name).await?;
+    st.store.revoke_tokens(&after, None, actor).await?;
     Ok(())
 }
 

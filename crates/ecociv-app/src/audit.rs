@@ -49,10 +49,16 @@ impl ZoneAudit {
     }
 }
 
-/// Verifies every zone that has a trail, in the store's order, each against its anchors.
+/// Verifies every zone there is — every zone of the store, every zone with a trail, and every
+/// zone an anchor names — in code order, each against its anchors. A zone whose trail was
+/// erased is verified too: its records without the events that made them, its head without
+/// its events and its anchors no longer in the trail are each found.
 pub async fn verify(st: &App, anchors: &[Anchor]) -> Result<Vec<ZoneAudit>> {
+    let mut zones: std::collections::BTreeSet<String> = st.store.trail_zones().await?.into_iter().collect();
+    zones.extend(st.store.zones().await?.into_iter().map(|z| z.code));
+    zones.extend(anchors.iter().map(|a| a.zone.clone()));
     let mut out = Vec::new();
-    for zone in st.store.trail_zones().await? {
+    for zone in zones {
         let verification = st.store.verify(&zone).await?;
         let events = st.store.trail(&zone).await?;
         let missing = anchors.iter().filter(|a| a.zone == zone && !events.iter().any(|e| e.seq == a.seq && e.hash == a.hash)).cloned().collect();

@@ -85,7 +85,7 @@ pub struct Generated {
 /// `invalid`). `done` hears of each zone once it is stored. Zones, users and entries already
 /// there are kept as they are.
 pub async fn generate(st: &App, r: &Request, password: String, mut done: impl FnMut(&Generated) + Send) -> Result<()> {
-    let password_hash = crate::accounts::strong_password_hash(password).await?;
+    let password_hash = crate::accounts::strong_password_hash_for(password, &[]).await?;
     let base = crate::zones::embedded_plan()?;
     let store = st.store.as_ref();
     let now = ecociv_store::trail::now();

@@ -660,7 +660,12 @@ pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, 
         }
         _ => {
             let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
-            if r.org_unit != actor.org_unit {
+            // the unit that sent the report, in a role that may send it (not a viewer of that unit)
+            let may_report = match r.kind.as_str() {
+                "project" => plan.project(r.subject as u32).is_some_and(|p| actor.can_report_project(&plan, p)),
+                _ => plan.task(r.subject as u32).is_some_and(|t| actor.can_report_task(&plan, t)),
+            };
+            if r.org_unit != actor.org_unit || !may_report {
                 return Err(AppError::forbidden());
             }
             (r.state, r.period)

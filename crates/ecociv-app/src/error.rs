@@ -23,6 +23,8 @@ pub enum Kind {
     Conflict,
     /// A request that cannot be read.
     BadRequest,
+    /// The database could not take a write in time: nothing was written; send it again shortly.
+    Unavailable,
     /// Something broke on our side.
     Internal,
 }
@@ -101,6 +103,10 @@ impl From<ecociv_store::StoreError> for AppError {
     fn from(e: ecociv_store::StoreError) -> Self {
         if let ecociv_store::StoreError::Conflict(m) = &e {
             return AppError { detail: Some(m.clone()), ..AppError::conflict("conflict") };
+        }
+        if let ecociv_store::StoreError::Busy(m) = &e {
+            tracing::warn!("store busy: {m}");
+            return AppError { detail: Some(m.clone()), ..AppError::new(Kind::Unavailable, "busy") };
         }
         tracing::error!(code = e.code(), "store error: {e}");
         AppError { detail: Some(e.code().to_string()), ..AppError::new(Kind::Internal, "internal") }

@@ -12,8 +12,9 @@ use ecociv_report::template::{dispatch_month, dispatch_template, observation_tem
 pub use ecociv_report::sheet::TemplateKind;
 
 use crate::App;
-use crate::entries::settings_of;
+use crate::entries::{may_see_dispatch, may_see_observation, settings_of};
 use crate::error::{AppError, Result};
+use ecociv_core::access::Actor;
 
 /// A table of a zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +94,10 @@ pub struct Narrow {
 
 /// A table of the zone of `plan` as the plan prints it, with the data as it stands, written
 /// in a format. An unknown region or project is refused (`unknown_region`, `unknown_project`).
-pub async fn table(st: &App, plan: &Plan, table: Table, format: TableFormat, narrow: &Narrow, l: Locale) -> Result<Vec<u8>> {
+/// For a `reader` (a signed-in user) it holds what the API shows that user: the entries they
+/// may see (`may_see_observation`, `may_see_dispatch`), and in 附件1 the approved values, which
+/// are public; without one (the command line, run by whoever holds the database) everything.
+pub async fn table(st: &App, plan: &Plan, reader: Option<&Actor>, table: Table, format: TableFormat, narrow: &Narrow, l: Locale) -> Result<Vec<u8>> {
     let z = &plan.zone.code;
     let region = match narrow.region.as_deref().filter(|r| !r.is_empty()) {
         Some(r) => Some(plan.region(r).ok_or_else(|| AppError::bad_request("unknown_region").field("region", r))?.name.clone()),
@@ -109,15 +113,26 @@ pub async fn table(st: &App, plan: &Plan, table: Table, format: TableFormat, nar
             let year = settings_of(st, z).await?.projection_year(st.today());
             ecociv_report::annex1(plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, year, l)
         }
-        Table::Annex2 => ecociv_report::annex2(plan, &st.store.dispatch_reports(z).await?, l),
-        Table::Observations => ecociv_report::observations(plan, &st.store.observations(z).await?, l),
-        Table::Dispatch => ecociv_report::dispatch(plan, &st.store.dispatch_reports(z).await?, narrow.project, region.as_deref(), l),
+        Table::Annex2 => ecociv_report::annex2(plan, &seen_dispatch(st, plan, reader).await?, l),
+        Table::Observations => {
+            let mut all = st.store.observations(z).await?;
+            all.retain(|o| reader.is_none_or(|a| may_see_observation(a, plan, o)));
+            ecociv_report::observations(plan, &all, l)
+        }
+        Table::Dispatch => ecociv_report::dispatch(plan, &seen_dispatch(st, plan, reader).await?, narrow.project, region.as_deref(), l),
     };
     Ok(match format {
         TableFormat::Xlsx => ecociv_report::xlsx(&[t]).map_err(AppError::internal)?,
         TableFormat::Csv => ecociv_report::csv(&t),
         TableFormat::Json => ecociv_report::json(&t),
     })
+}
+
+/// The zone's dispatch reports that a reader may see (all without one).
+async fn seen_dispatch(st: &App, plan: &Plan, reader: Option<&Actor>) -> Result<Vec<ecociv_core::record::DispatchRecord>> {
+    let mut all = st.store.dispatch_reports(&plan.zone.code).await?;
+    all.retain(|d| reader.is_none_or(|a| may_see_dispatch(a, plan, d)));
+    Ok(all)
 }
 
 /// A template made for an org unit.

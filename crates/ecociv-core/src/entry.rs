@@ -656,10 +656,17 @@ pub fn check_task_report(
     Ok(CheckedTaskReport { period: period.expect("checked"), progress: input.progress.trim().into(), quantities, problems: input.problems.trim().into() })
 }
 
-/// Refuses control characters (other than line breaks and tabs) in a free-text field.
+/// A character that every document ecociv writes can carry: XML 1.0's characters (no C0
+/// control but tab and line breaks, no U+FFFE or U+FFFF), and no C1 control either.
+pub fn printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
+}
+
+/// Refuses characters a document cannot carry (see [`printable`]) in a free-text field,
+/// naming the first and where it is (the character count from 1).
 pub fn check_text(errs: &mut Vec<FieldError>, field: &str, text: &str) {
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        errs.push(FieldError::keyed(field, "bad_text", "field.control_characters"));
+    if let Some((at, c)) = text.chars().enumerate().find(|(_, c)| !printable(*c)) {
+        errs.push(FieldError::keyed(field, "bad_text", "field.control_characters").arg("code", &format!("U+{:04X}", c as u32)).arg("at", &(at + 1)));
     }
 }
 

@@ -360,14 +360,26 @@ pub fn dispatch(plan: &Plan, reports: &[DispatchRecord], project: Option<u32>, r
     }
 }
 
-/// CSV in UTF-8 with a BOM; numbers as plain decimals.
+/// A text cell of a CSV file that a spreadsheet would run as a formula (it starts with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return) made inert as OWASP advises: a `'` before it,
+/// so that Excel and LibreOffice show the text as typed. Numbers are left as they are.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+}
+
+/// CSV in UTF-8 with a BOM; numbers as plain decimals; text that starts like a formula made
+/// inert ([`inert`]).
 pub fn csv(t: &Table) -> Vec<u8> {
     let quote = |s: &str| if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() };
     let mut out = String::from("\u{feff}");
-    out.push_str(&t.header.iter().map(|h| quote(h)).collect::<Vec<_>>().join(","));
+    out.push_str(&t.header.iter().map(|h| quote(&inert(h))).collect::<Vec<_>>().join(","));
     out.push_str("\r\n");
     for r in &t.rows {
-        out.push_str(&r.iter().map(|c| quote(&c.as_text())).collect::<Vec<_>>().join(","));
+        let cells = r.iter().map(|c| match c {
+            Cell::Text(s) => quote(&inert(s)),
+            other => quote(&other.as_text()),
+        });
+        out.push_str(&cells.collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
     out.into_bytes()

@@ -9,10 +9,20 @@ pub fn esc(s: &str) -> String {
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
             '"' => o.push_str("&quot;"),
-            // characters XML 1.0 does not allow
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            // characters XML 1.0 does not allow (text stored before they were refused)
+            c if !ecociv_core::entry::printable(c) => {}
             c => o.push(c),
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_xml_cannot_carry_is_dropped_and_markup_escaped() {
+        assert_eq!(super::esc("a\u{FFFE}b\u{FFFF}c\u{0}d\u{1b}e\u{85}f\t\n"), "abcdef\t\n");
+        assert_eq!(super::esc("<w:t a=\"1\">&"), "&lt;w:t a=&quot;1&quot;&gt;&amp;");
+        assert_eq!(super::esc("进展 ✓ 𝄞"), "进展 ✓ 𝄞");
+    }
 }

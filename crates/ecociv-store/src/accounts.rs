@@ -7,6 +7,9 @@ use crate::db::{PgStore, Result, SqliteStore, StoreError};
 use crate::trail::{append_event, begin_any, begin_write, event};
 use ecociv_core::record::{SessionRecord, TokenRecord, UserRecord};
 
+/// A change of a user from its state as stored: the new state and the action recorded.
+pub type UserChange = dyn Fn(&UserRecord) -> (UserRecord, &'static str) + Send + Sync;
+
 /// Accounts of the people and machine clients that use ecociv.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -17,6 +20,11 @@ pub trait AccountStore: Send + Sync {
     /// Writes the changed fields of a user (failed logins, lock, password), recording
     /// `action` in the trail even when nothing changed (a successful login).
     async fn update_user(&self, before: &UserRecord, after: &UserRecord, action: &str, actor: &str, reason: &str) -> Result<()>;
+    /// Changes a user as `change` says from the user as stored at that moment — read, written
+    /// and recorded in one write transaction, so that attempts at the same moment (sign-ins
+    /// failing in parallel) each see the one before: `change` gives the new state and the action
+    /// recorded. Returns the states before and after, or `None` for an unknown name.
+    async fn change_user(&self, name: &str, actor: &str, change: &UserChange) -> Result<Option<(UserRecord, UserRecord)>>;
     async fn create_session(&self, s: &SessionRecord) -> Result<()>;
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
     /// A session with its user, in one query (what every signed-in request reads).
@@ -131,6 +139,29 @@ macro_rules! accounts_impl {
                 append_event!(tx, event(&after.zone, actor, action, "user", &after.name, &before.state_json(), &after.state_json(), reason));
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn change_user(&self, name: &str, actor: &str, change: &UserChange) -> Result<Option<(UserRecord, UserRecord)>> {
+                let Some(known) = self.user(name).await? else { return Ok(None) };
+                let mut tx = begin_write!(self, &known.zone);
+                // read again inside the write: whoever changed the user meanwhile came first
+                let row =
+                    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLS} FROM users WHERE name = $1"))).bind(name).fetch_optional(&mut *tx).await?;
+                let Some(r) = row else { return Ok(None) };
+                let before = user_from_row!(r);
+                let (after, action) = change(&before);
+                sqlx::query("UPDATE users SET org_unit = $2, role = $3, password_hash = $4, failed_logins = $5, locked_until = $6 WHERE name = $1")
+                    .bind(&before.name)
+                    .bind(&after.org_unit)
+                    .bind(after.role.code())
+                    .bind(&after.password_hash)
+                    .bind(after.failed_logins)
+                    .bind(Some(&after.locked_until).filter(|s| !s.is_empty()))
+                    .execute(&mut *tx)
+                    .await?;
+                append_event!(tx, event(&before.zone, actor, action, "user", &before.name, &before.state_json(), &after.state_json(), ""));
+                tx.commit().await?;
+                Ok(Some((before, after)))
             }
 
             async fn create_session(&self, s: &SessionRecord) -> Result<()> {

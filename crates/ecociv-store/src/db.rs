@@ -14,7 +14,12 @@ pub enum StoreError {
     #[error("database URL {0:?} is neither sqlite:// nor postgres://")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The database could not take the write in time (the write lane, SQLite's lock held by
+    /// another process, PostgreSQL's pool): nothing was written, and the same write may be
+    /// sent again shortly.
+    #[error("the database is busy: {0}")]
+    Busy(String),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
@@ -33,7 +38,28 @@ impl StoreError {
             StoreError::Migrate(_) => "store.migrate",
             StoreError::Corrupt(_) => "store.corrupt",
             StoreError::Conflict(_) => "store.conflict",
+            StoreError::Busy(_) => "store.busy",
         }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A lock or a connection not had in time is [`StoreError::Busy`] (SQLite's `SQLITE_BUSY`
+    /// and `SQLITE_LOCKED`, PostgreSQL's lock timeout and the pool's timeout); anything else a
+    /// database error.
+    fn from(e: sqlx::Error) -> Self {
+        let busy = match &e {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(d) => {
+                let code = d.code();
+                let code = code.as_deref().unwrap_or_default();
+                // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED, and their extended codes (low byte);
+                // PostgreSQL: 55P03 lock_not_available
+                code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)) || code == "55P03"
+            }
+            _ => false,
+        };
+        if busy { StoreError::Busy(e.to_string()) } else { StoreError::Database(e) }
     }
 }
 
@@ -74,9 +100,9 @@ pub struct SqliteStore {
     pub(crate) opts: SqliteConnectOptions,
 }
 
-/// How long a write waits for its turn before it gives up (a write holding the lane this long
-/// is a bug or a very large import).
-pub(crate) const LANE_WAIT: Duration = Duration::from_secs(60);
+/// How long a write waits for its turn before it gives up as [`StoreError::Busy`] (the
+/// writes before it, a large import among them, took longer).
+pub(crate) const LANE_WAIT: Duration = Duration::from_secs(10);
 
 /// A write transaction, holding its turn in the write lane (SQLite) until it ends.
 pub(crate) struct WriteTx<'c, DB: sqlx::Database> {
@@ -112,7 +138,9 @@ impl SqliteStore {
     /// nothing it reads can change before it commits. (No row of `zones` is touched to lock it:
     /// an UPDATE of the zone's key makes SQLite check every table that refers to zones.)
     pub(crate) async fn write_tx(&self, _zone: Option<&str>) -> Result<WriteTx<'_, sqlx::Sqlite>> {
-        let lane = tokio::time::timeout(LANE_WAIT, self.lane.lock()).await.map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+        let lane = tokio::time::timeout(LANE_WAIT, self.lane.lock())
+            .await
+            .map_err(|_| StoreError::Busy(format!("no turn to write within {} s", LANE_WAIT.as_secs())))?;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, _lane: Some(lane), writes: &self.writes })
     }

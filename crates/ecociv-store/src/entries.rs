@@ -201,18 +201,6 @@ macro_rules! dispatch_insert {
     ($tx:ident, $d:expr, $actor:expr $(, $head:ident)?) => {{
         let d = $d;
         let actor = $actor;
-        let taken: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 AND subject = $3 AND period = $4 AND org_unit = $5")
-                .bind(&d.zone)
-                .bind(&d.kind)
-                .bind(d.subject)
-                .bind(&d.period)
-                .bind(&d.org_unit)
-                .fetch_optional(&mut *$tx)
-                .await?;
-        if let Some((id,)) = taken {
-            return Err(StoreError::Conflict(format!("dispatch report {id} exists for this month")));
-        }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan,
              investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at,
@@ -241,7 +229,10 @@ macro_rules! dispatch_insert {
         .bind(&d.reason)
         .bind(&d.org_unit)
         .fetch_one(&mut *$tx)
-        .await?;
+        .await
+        // a project's month (or a task's month of one org unit) reported already: the unique
+        // keys decide, so two senders at the same moment cannot both get through
+        .map_err(|e| conflict_on_unique(e, "a dispatch report exists for this month"))?;
         let stored = DispatchRecord { id, version: 1, ..d.clone() };
         append_event!($tx, event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), "") $(, $head)?);
         stored

@@ -12,6 +12,31 @@ use sqlx::{Connection, Executor, PgConnection};
 use crate::connect;
 use crate::prelude::*;
 
+/// Makes, for each async function `name(&TestDb)` named, a module `name` with two tests that
+/// run it on a fresh SQLite database and on a fresh PostgreSQL database (on the runtime's
+/// multi-threaded flavour, so that tasks it spawns run at the same time).
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let db = $crate::testdb::TestDb::sqlite().await;
+                super::$name(&db).await;
+                db.cleanup().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(db) = $crate::testdb::TestDb::postgres().await {
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        })*
+    };
+}
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique(prefix: &str) -> String {

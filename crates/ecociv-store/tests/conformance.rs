@@ -6,27 +6,7 @@ use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UserRec
 use ecociv_store::testdb::TestDb;
 use ecociv_store::{Backend, EntryWrite, LoadOutcome, StoreError};
 
-/// Runs `f` on a fresh SQLite database and a fresh PostgreSQL database.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        $(mod $name {
-            use super::*;
-            #[tokio::test]
-            async fn sqlite() {
-                let db = TestDb::sqlite().await;
-                super::$name(&db).await;
-                db.cleanup().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(db) = TestDb::postgres().await {
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            }
-        })*
-    };
-}
+use ecociv_store::on_both;
 
 on_both!(
     plan_round_trips_exactly,

@@ -94,6 +94,7 @@ impl From<AppError> for WebError {
             Kind::NotFound => StatusCode::NOT_FOUND,
             Kind::Conflict => StatusCode::CONFLICT,
             Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         WebError { status, code: e.code, fields: e.fields, locale: Locale::Zh, detail: e.detail, checks: e.checks }
@@ -121,7 +122,19 @@ impl IntoResponse for WebError {
                 "fields": self.field_messages(),
             }
         });
-        (self.status, Json(body)).into_response()
+        let mut r = (self.status, Json(body)).into_response();
+        retry_after(&mut r);
+        r
+    }
+}
+
+/// Seconds after which a write refused as busy (503) may be sent again.
+pub const RETRY_AFTER_SECONDS: &str = "2";
+
+/// A 503 answer says when to try again (`Retry-After`).
+pub fn retry_after(r: &mut Response) {
+    if r.status() == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS));
     }
 }
 

@@ -125,6 +125,6 @@ async fn download_of(st: &AppState, a: &Authed, file: String, q: ExportQuery) ->
     let (table, format) = exports::Table::parse(name).zip(exports::TableFormat::parse(ext)).ok_or_else(not_found)?;
     let plan = entries::plan_of(st, &a.actor).await?;
     let narrow = exports::Narrow { project: q.project, region: q.region };
-    let bytes = exports::table(st, &plan, table, format, &narrow, l).await.map_err(|e| e.in_locale(l))?;
+    let bytes = exports::table(st, &plan, Some(&a.actor), table, format, &narrow, l).await.map_err(|e| e.in_locale(l))?;
     Ok(attachment(bytes, format.media(), &format!("{}-{name}.{ext}", plan.zone.name), &format!("{name}.{ext}")))
 }

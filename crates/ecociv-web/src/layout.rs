@@ -210,7 +210,9 @@ pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Opt
     let mut lay = Layout::new(st, l, uri, plan.as_deref(), &ZoneQuery::default());
     lay.session = a.map(crate::layout::Session::of);
     let page = ErrorPage { l: lay, message: e.message(), fields };
-    (e.status, render(&page)).into_response()
+    let mut r = (e.status, render(&page)).into_response();
+    crate::error::retry_after(&mut r);
+    r
 }
 
 /// The fallback for unknown paths: a JSON error under /api, a page elsewhere.

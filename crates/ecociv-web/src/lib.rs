@@ -5,8 +5,8 @@
 //! [`documents`], [`dashboard`], [`assessment`], [`readiness`], [`bulletin`], [`public`].
 //! Around them: the shared [`state`], the page [`layout`], who is asking ([`auth`]), the
 //! request's language ([`i18n`]), the extractors ([`extract`]), errors in one shape
-//! ([`error`]), the kept answers of the pages ([`kept`]) and the OpenAPI document
-//! ([`openapi`]). What the handlers do is `ecociv-app`'s.
+//! ([`error`]), the kept answers of the pages ([`kept`]), the security headers of every answer
+//! ([`headers`]) and the OpenAPI document ([`openapi`]). What the handlers do is `ecociv-app`'s.
 
 pub mod accounts;
 pub mod assessment;
@@ -20,6 +20,7 @@ pub mod error;
 pub mod evidence;
 pub mod exports;
 pub mod extract;
+pub mod headers;
 pub mod history;
 pub mod i18n;
 pub mod import;
@@ -47,7 +48,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 /// The whole application: the pages and the API behind [`kept::layer`], and around them what
-/// reads nothing (health, the style sheet, the icon).
+/// reads nothing (health, the style sheet, the icon); every answer but health's with the
+/// [`headers`].
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(language::routes())
@@ -73,13 +75,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(layout::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(kept::Layer { st: state.clone(), kept: Default::default() }, kept::layer));
-    Router::new()
-        .route("/healthz", get(healthz))
+    let with_headers = Router::new()
         .route("/assets/app.css", get(css))
         .route("/favicon.ico", get(favicon))
         .route("/assets/favicon.svg", get(favicon))
         .merge(pages)
-        .with_state(state)
+        .layer(axum::middleware::from_fn(headers::secure));
+    Router::new().route("/healthz", get(healthz)).merge(with_headers).with_state(state)
 }
 
 /// Health: the process answers. It reads no table, so that a load balancer's probes cost

