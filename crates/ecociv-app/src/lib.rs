@@ -15,7 +15,8 @@
 //! - [`archive`]: the yearly indicator archive.
 //! - [`accounts`]: users, passwords, sessions, tokens, sign-in and lock-out.
 //! - [`exports`]: the tables (附件1, 附件2, observations, dispatch) and the templates to fill.
-//! - [`audit`]: the audit trail of every zone verified, with the heads kept outside.
+//! - [`audit`]: the audit trail of every zone verified, with its signed heads and anchors.
+//! - [`signing`]: the heads of the trail signed (SM2) with a key the database does not hold.
 //! - [`zones`]: the database opened and migrated, the embedded plan loaded.
 //! - [`demo`]: synthetic zones for benchmarks and trials.
 //! - [`views`]: what the pages show, per zone, kept for the data as it stands.
@@ -35,6 +36,7 @@ pub mod error;
 pub mod exports;
 pub mod imports;
 pub mod readiness;
+pub mod signing;
 pub mod standings;
 pub mod todo;
 pub mod views;

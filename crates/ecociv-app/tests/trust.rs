@@ -17,6 +17,7 @@ use ecociv_store::on_both;
 
 on_both!(
     an_erased_or_cut_trail_is_found,
+    a_trail_chained_again_is_found_by_its_signed_head,
     one_report_per_project_month_when_two_implementers_race,
     failed_sign_ins_in_parallel_lock_the_account,
     tokens_end_with_the_password_and_stop_during_a_lock_out,
@@ -36,7 +37,7 @@ async fn user(app: &App, name: &str, org: &str, role: Role) -> ecociv_core::reco
 async fn an_erased_or_cut_trail_is_found(db: &TestDb) {
     let app = app(db, "2024-06-15").await;
     user(&app, "zhang", "和林", Role::Region).await;
-    let found = audit::verify(&app, &[]).await.unwrap();
+    let found = audit::verify(&app, &[], None).await.unwrap();
     assert!(found.iter().all(audit::ZoneAudit::ok), "intact at first");
     let (seq, hash) = found[0].head.clone().unwrap();
     let anchor = audit::Anchor { zone: "150100".into(), seq, hash };
@@ -48,21 +49,86 @@ async fn an_erased_or_cut_trail_is_found(db: &TestDb) {
         (last.seq, last.hash.clone())
     };
     db.execute(&format!("UPDATE trail_heads SET seq = {}, hash = '{}' WHERE zone_code = '150100'", before.0, before.1)).await;
-    let found = audit::verify(&app, std::slice::from_ref(&anchor)).await.unwrap();
+    let found = audit::verify(&app, std::slice::from_ref(&anchor), None).await.unwrap();
     assert_eq!(found[0].missing, std::slice::from_ref(&anchor), "the anchor names the cut event");
     assert!(found[0].verification.tampered.iter().any(|t| t.entity == "user" && t.entity_id == "zhang"), "{:?}", found[0].verification);
     // the whole trail deleted, with its head and without
     db.execute("DELETE FROM trail").await;
-    let found = audit::verify(&app, &[]).await.unwrap();
+    let found = audit::verify(&app, &[], None).await.unwrap();
     assert_eq!(found.len(), 1, "the zone is verified although its trail is gone");
     assert!(!found[0].ok());
     assert!(found[0].verification.broken.is_some(), "a head without events");
     db.execute("DELETE FROM trail_heads").await;
-    let found = audit::verify(&app, std::slice::from_ref(&anchor)).await.unwrap();
+    let found = audit::verify(&app, std::slice::from_ref(&anchor), None).await.unwrap();
     assert!(!found[0].ok(), "{:?}", found[0].verification);
     let things: Vec<&str> = found[0].verification.tampered.iter().map(|t| t.entity.as_str()).collect();
     assert!(things.contains(&"plan") && things.contains(&"user"), "the plan and the user exist without the events that made them: {things:?}");
     assert_eq!(found[0].missing, [anchor], "the anchor of an erased trail is missing");
+}
+
+async fn a_trail_chained_again_is_found_by_its_signed_head(db: &TestDb) {
+    use ecociv_app::signing::{self, TrailKey};
+    let app = app(db, "2024-06-15").await;
+    user(&app, "zhang", "和林", Role::Region).await;
+    let dir = std::env::temp_dir().join(format!("ecociv_trail_key_{}", db.url.chars().filter(char::is_ascii_alphanumeric).collect::<String>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_path = dir.join("ecociv-data.trail-key");
+    let key = TrailKey::open_or_create(&key_path).unwrap();
+    let signed = || audit::Signed { public_key: key.public_key().to_string(), logged: signing::logged(&key_path) };
+    assert_eq!(signing::sign_heads(&app, &key).await.unwrap(), 1);
+    assert_eq!(signing::sign_heads(&app, &key).await.unwrap(), 0, "a head is signed once");
+    let found = audit::verify(&app, &[], Some(&signed())).await.unwrap();
+    assert!(found[0].ok(), "{:?}", found[0].verification);
+    assert_eq!(found[0].signed.as_ref().map(|s| s.0), found[0].head.as_ref().map(|h| h.0));
+    // whoever can write to the database raises a role, records it as if it had been made so,
+    // and chains the trail again from there: the chain and every state check out…
+    db.execute("UPDATE users SET role = 'task_force' WHERE name = 'zhang'").await;
+    let forged_state = db.store.user("zhang").await.unwrap().unwrap().state_json();
+    let mut events = db.store.trail("150100").await.unwrap();
+    let k = events.iter().rposition(|e| e.entity == "user" && e.entity_id == "zhang").unwrap();
+    events[k].after = forged_state;
+    for i in k..events.len() {
+        let last = (i > 0).then(|| (events[i - 1].seq, events[i - 1].hash.clone()));
+        let unchained = ecociv_core::trail::TrailEvent { hash: String::new(), prev_hash: String::new(), ..events[i].clone() };
+        events[i] = ecociv_store::trail::chain(unchained, last);
+        let e = &events[i];
+        db.execute(&format!(
+            "UPDATE trail SET after_state = '{}', prev_hash = '{}', hash = '{}' WHERE zone_code = '150100' AND seq = {}",
+            e.after.replace('\'', "''"),
+            e.prev_hash,
+            e.hash,
+            e.seq
+        ))
+        .await;
+    }
+    let last = events.last().unwrap();
+    db.execute(&format!("UPDATE trail_heads SET hash = '{}' WHERE zone_code = '150100'", last.hash)).await;
+    assert!(db.store.verify("150100").await.unwrap().ok(), "without the signature the rewrite is not seen");
+    // …but not the signed head
+    let found = audit::verify(&app, &[], Some(&signed())).await.unwrap();
+    let broken = found[0].verification.broken.as_ref().expect("the signed head no longer matches");
+    assert!(broken.problem.contains("rewritten"), "{broken:?}");
+    // nor the signature of the new head made with another key in place of the real one
+    let other = TrailKey::open_or_create(&dir.join("other.trail-key")).unwrap();
+    let forged = other.sign("150100", last.seq, &last.hash);
+    db.execute(&format!(
+        "UPDATE trail_signatures SET hash = '{}', signed_at = '{}', public_key = '{}', signature = '{}' WHERE zone_code = '150100' AND seq = {}",
+        forged.hash, forged.signed_at, forged.public_key, forged.signature, forged.seq
+    ))
+    .await;
+    let found = audit::verify(&app, &[], Some(&signed())).await.unwrap();
+    assert!(found[0].verification.tampered.iter().any(|t| t.entity == "trail_signature"), "{:?}", found[0].verification);
+    // the trail, its heads and its signatures erased from the database: the log beside the key remembers
+    for table in ["trail", "trail_heads", "trail_signatures"] {
+        db.execute(&format!("DELETE FROM {table}")).await;
+    }
+    let found = audit::verify(&app, &[], Some(&signed())).await.unwrap();
+    assert!(found[0].verification.broken.as_ref().is_some_and(|b| b.problem.contains("cut or erased")), "{:?}", found[0].verification);
+    // and without the log either, data with no signed trail
+    std::fs::remove_file(signing::log_path(&key_path)).unwrap();
+    let found = audit::verify(&app, &[], Some(&signed())).await.unwrap();
+    assert!(!found[0].ok());
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// The first project implemented by two org units, and an actor of each.
@@ -112,7 +178,7 @@ async fn one_report_per_project_month_when_two_implementers_race(db: &TestDb) {
     }
     let reports = db.store.subject_reports("150100", "project", i64::from(number)).await.unwrap();
     assert_eq!(reports.len(), 50, "one report a month");
-    assert!(audit::verify(&app, &[]).await.unwrap().iter().all(audit::ZoneAudit::ok));
+    assert!(audit::verify(&app, &[], None).await.unwrap().iter().all(audit::ZoneAudit::ok));
 }
 
 async fn failed_sign_ins_in_parallel_lock_the_account(db: &TestDb) {
@@ -137,7 +203,7 @@ async fn failed_sign_ins_in_parallel_lock_the_account(db: &TestDb) {
     let events = db.store.trail("150100").await.unwrap();
     let recorded = events.iter().filter(|e| e.entity_id == "li" && e.action.starts_with("user.login")).count();
     assert!(recorded >= 40, "every attempt is on the trail ({recorded})");
-    assert!(audit::verify(&app, &[]).await.unwrap().iter().all(audit::ZoneAudit::ok));
+    assert!(audit::verify(&app, &[], None).await.unwrap().iter().all(audit::ZoneAudit::ok));
 }
 
 async fn tokens_end_with_the_password_and_stop_during_a_lock_out(db: &TestDb) {
@@ -163,5 +229,5 @@ async fn tokens_end_with_the_password_and_stop_during_a_lock_out(db: &TestDb) {
         assert_eq!(e.kind, Kind::Invalid, "{weak}");
         assert!(e.checks.iter().any(|c| c.code == "guessable_password" || c.code == "weak_password"), "{weak}: {:?}", e.checks);
     }
-    assert!(audit::verify(&app, &[]).await.unwrap().iter().all(audit::ZoneAudit::ok));
+    assert!(audit::verify(&app, &[], None).await.unwrap().iter().all(audit::ZoneAudit::ok));
 }

@@ -80,6 +80,18 @@ impl UserRecord {
     }
 }
 
+/// A signed head of a zone's audit trail: event `seq` had `hash` when the holder of the key
+/// `public_key` (SM2, hex of its SEC1 encoding) signed it at `signed_at` (`signature`, hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadSignature {
+    pub zone: String,
+    pub seq: i64,
+    pub hash: String,
+    pub signed_at: String,
+    pub public_key: String,
+    pub signature: String,
+}
+
 /// A server-side session; the cookie holds the id, the store only its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {

@@ -4,6 +4,7 @@
 //! `verify`, which reads every other part of the store; the trail depends on none of them.
 
 use chrono::{SecondsFormat, Utc};
+use ecociv_core::record::HeadSignature;
 use ecociv_core::trail::TrailEvent;
 
 use crate::db::{PgStore, Result, SqliteStore};
@@ -205,6 +206,12 @@ pub trait TrailStore: Send + Sync {
     async fn returned_entries(&self, zone: &str) -> Result<Vec<String>>;
     /// The sequence number of the zone's last event: every write moves it.
     async fn trail_head(&self, zone: &str) -> Result<i64>;
+    /// The heads of every zone (zone, seq, hash) that no signature covers yet.
+    async fn unsigned_heads(&self) -> Result<Vec<(String, i64, String)>>;
+    /// Keeps a signature of a head (a second one of the same head changes nothing).
+    async fn add_head_signature(&self, s: &HeadSignature) -> Result<()>;
+    /// The signatures of a zone's heads, oldest first.
+    async fn head_signatures(&self, zone: &str) -> Result<Vec<HeadSignature>>;
 }
 
 const TRAIL_COLS: &str = "zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash";
@@ -275,6 +282,46 @@ macro_rules! trail_impl {
             async fn trail_head(&self, zone: &str) -> Result<i64> {
                 let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
                 Ok(row.map(|r| r.0).unwrap_or(0))
+            }
+
+            async fn unsigned_heads(&self) -> Result<Vec<(String, i64, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT h.zone_code, h.seq, h.hash FROM trail_heads h
+                     LEFT JOIN trail_signatures s ON s.zone_code = h.zone_code AND s.seq = h.seq
+                     WHERE s.seq IS NULL ORDER BY h.zone_code",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn add_head_signature(&self, s: &HeadSignature) -> Result<()> {
+                let mut tx = begin_any!(self);
+                sqlx::query(
+                    "INSERT INTO trail_signatures (zone_code, seq, hash, signed_at, public_key, signature) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (zone_code, seq) DO NOTHING",
+                )
+                .bind(&s.zone)
+                .bind(s.seq)
+                .bind(&s.hash)
+                .bind(&s.signed_at)
+                .bind(&s.public_key)
+                .bind(&s.signature)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn head_signatures(&self, zone: &str) -> Result<Vec<HeadSignature>> {
+                let rows: Vec<(String, i64, String, String, String, String)> =
+                    sqlx::query_as("SELECT zone_code, seq, hash, signed_at, public_key, signature FROM trail_signatures WHERE zone_code = $1 ORDER BY seq")
+                        .bind(zone)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(zone, seq, hash, signed_at, public_key, signature)| HeadSignature { zone, seq, hash, signed_at, public_key, signature })
+                    .collect())
             }
 
             async fn trail_zones(&self) -> Result<Vec<String>> {

@@ -17,6 +17,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use ecociv_app::exports::{Narrow, Table, TemplateKind};
+use ecociv_app::signing::{self, TrailKey};
 use ecociv_app::{App, AppError, accounts, audit, demo, exports, zones};
 use ecociv_core::Locale;
 use ecociv_core::check::check_csv;
@@ -33,7 +34,7 @@ struct Cli {
     /// sqlite://PATH or postgres://… [default: sqlite in the data folder]
     #[arg(long, env = "ECOCIV_DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
-    /// A TOML file with data_dir, database_url, today, addr, pdf_font
+    /// A TOML file with data_dir, database_url, today, addr, pdf_font, trail_key
     #[arg(long, env = "ECOCIV_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// The date ecociv believes it is, YYYY-MM-DD [default: the real date]
@@ -43,6 +44,10 @@ struct Cli {
     /// shipped WenQuanYi Micro Hei]
     #[arg(long, env = "ECOCIV_PDF_FONT", global = true)]
     pdf_font: Option<PathBuf>,
+    /// The key that signs the heads of the audit trail, made at the first start; keep it out of
+    /// the database and its backups [default: beside the data folder, DATA_DIR.trail-key]
+    #[arg(long, env = "ECOCIV_TRAIL_KEY", global = true)]
+    trail_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -272,11 +277,19 @@ enum AuditCommand {
     /// Check the hash chain and every stored value against it; exit 1 when anything is broken.
     /// It prints each zone's head `SEQ:HASH`; keep it outside the database, and pass it back with
     /// `--expect` to prove that no event was cut off the end since.
+    /// The signed heads are checked with the trail key (its public half: `--public-key`, else
+    /// the key file), and the log of signatures beside the key file.
     Verify {
         /// `ZONE=SEQ:HASH` (repeatable): a head printed by an earlier run
         #[arg(long)]
         expect: Vec<String>,
+        /// The public half of the trail key (hex, as `ecociv audit key` prints it)
+        #[arg(long)]
+        public_key: Option<String>,
     },
+    /// Print the public half of the trail key (made when there is none), to check the signed
+    /// heads with anywhere
+    Key,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -321,6 +334,7 @@ struct ConfigFile {
     today: Option<toml::Value>,
     addr: Option<String>,
     pdf_font: Option<PathBuf>,
+    trail_key: Option<PathBuf>,
 }
 
 /// Settings after precedence.
@@ -330,6 +344,7 @@ struct Settings {
     today: Option<NaiveDate>,
     addr: String,
     pdf_font: Option<PathBuf>,
+    trail_key: PathBuf,
 }
 
 fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
@@ -355,13 +370,31 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
     };
     let addr = addr_flag.map(String::from).or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
     let pdf_font = cli.pdf_font.clone().or(file.pdf_font);
-    Ok(Settings { data_dir, database_url, today, addr, pdf_font })
+    let trail_key = cli.trail_key.clone().or(file.trail_key).unwrap_or_else(|| {
+        let mut p = data_dir.as_os_str().to_owned();
+        p.push(".trail-key");
+        PathBuf::from(p)
+    });
+    Ok(Settings { data_dir, database_url, today, addr, pdf_font, trail_key })
 }
 
-/// The application on the database of the settings, migrated, with the embedded plan loaded.
+/// The application on the database of the settings, migrated, with the embedded plan loaded,
+/// and the heads of its trail signed.
 async fn open_app(s: &Settings) -> anyhow::Result<App> {
     let (app, _) = zones::open_app(&s.database_url, s.today).await.map_err(|e| said(e, Locale::En))?;
+    sign(s, &app).await?;
     Ok(app)
+}
+
+/// The key that signs the trail's heads, made when there is none.
+fn trail_key(s: &Settings) -> anyhow::Result<TrailKey> {
+    TrailKey::open_or_create(&s.trail_key).map_err(|e| said(e, Locale::En))
+}
+
+/// Signs the heads of the trail that no signature covers yet (after a command wrote).
+async fn sign(s: &Settings, app: &App) -> anyhow::Result<()> {
+    signing::sign_heads(app, &trail_key(s)?).await.map_err(|e| said(e, Locale::En))?;
+    Ok(())
 }
 
 /// The application with the PDF font of the settings, read once, here (for the commands that
@@ -424,6 +457,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("ecociv: http://{} ({})", listener.local_addr()?, zones::redact(&s.database_url));
             // commits by others (the CLI, another instance) reach the caches within 0.1 s
             tokio::spawn(ecociv_app::changes::watch(app.store.clone(), app.changes.clone()));
+            // the trail's heads signed every minute with the key beside the data folder
+            tokio::spawn(signing::every_minute(app.clone(), trail_key(&s)?));
+            tracing::info!("the trail is signed with {} (public key {})", s.trail_key.display(), trail_key(&s)?.public_key());
             axum::serve(listener, ecociv_web::router(ecociv_web::AppState::of(app))).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -431,12 +467,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = settings(&cli, addr.as_deref())?;
             let today = s.today.map(|d| d.to_string()).unwrap_or_else(|| format!("{} (real date)", chrono::Local::now().date_naive()));
             println!(
-                "data_dir = {:?}\ndatabase_url = {:?}\ntoday = {:?}\naddr = {:?}\npdf_font = {:?}",
+                "data_dir = {:?}\ndatabase_url = {:?}\ntoday = {:?}\naddr = {:?}\npdf_font = {:?}\ntrail_key = {:?}",
                 s.data_dir.display().to_string(),
                 zones::redact(&s.database_url),
                 today,
                 s.addr,
-                s.pdf_font.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(shipped WenQuanYi Micro Hei)".into())
+                s.pdf_font.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(shipped WenQuanYi Micro Hei)".into()),
+                s.trail_key.display().to_string()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -532,6 +569,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
+            sign(&s, &app).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => {
@@ -551,6 +589,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{n} token(s) of {user} revoked");
                 }
             }
+            sign(&s, &app).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { table, format, output, project, region, lang } => {
@@ -624,18 +663,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
             .await
             .map_err(|e| said(e, Locale::En))?;
+            sign(&s, &app).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify { expect } } => {
+        Command::Audit { command: AuditCommand::Key } => {
+            let s = settings(&cli, None)?;
+            println!("{}", trail_key(&s)?.public_key());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify { expect, public_key } } => {
             let s = settings(&cli, None)?;
             let anchors = expect
                 .iter()
                 .map(|x| audit::Anchor::parse(x).map_err(|_| anyhow::anyhow!("--expect {x}: expected ZONE=SEQ:HASH")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let app = zones::open_as_is(&s.database_url, s.today).await.map_err(|e| said(e, Locale::En))?;
-            let zones = audit::verify(&app, &anchors).await.map_err(|e| said(e, Locale::En))?;
+            // the signatures are checked with the public key given, else the key file's
+            let key = match public_key {
+                Some(k) => Some(k.clone()),
+                None if s.trail_key.exists() => Some(trail_key(&s)?.public_key().to_string()),
+                None => None,
+            };
+            let signed = key.map(|public_key| audit::Signed { public_key, logged: signing::logged(&s.trail_key) });
+            if signed.is_none() {
+                println!("no trail key at {} and no --public-key: the signed heads are not checked", s.trail_key.display());
+            }
+            let zones = audit::verify(&app, &anchors, signed.as_ref()).await.map_err(|e| said(e, Locale::En))?;
             for a in &zones {
                 let z = &a.zone;
+                if let Some((seq, at)) = &a.signed {
+                    println!("zone {z}: signed up to event {seq} (at {at})");
+                }
                 for m in &a.missing {
                     println!("zone {z}: BROKEN: the expected event {} ({}) is not in the trail any more", m.seq, m.hash);
                 }
@@ -668,6 +726,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let actor = accounts::actor_of(&u);
             let r = ecociv_app::imports::import(&state, &actor, &bytes).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.describe(l)))?;
             if r.ok() {
+                sign(&s, &state).await?;
                 println!(
                     "{}",
                     tf(l, "cli.import.stored", &[("stored", r.stored.to_string()), ("unchanged", r.unchanged.to_string()), ("rows", r.rows.to_string())])

@@ -270,6 +270,15 @@ fn users_tokens_and_audit_verify() {
     let o = with_stdin(&["audit", "verify"], "");
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("chain intact"));
+    // the heads were signed by each command that wrote, with the key beside the data folder
+    assert!(stdout(&o).contains("signed up to event"), "{}", stdout(&o));
+    let key = stdout(&with_stdin(&["audit", "key"], "")).trim().to_string();
+    assert_eq!(key.len(), 130, "an SM2 public key, uncompressed SEC1 in hex: {key}");
+    assert!(dir.join("ecociv-data.trail-key").exists() && dir.join("ecociv-data.trail-key.heads").exists());
+    let o = with_stdin(&["audit", "verify", "--public-key", &key], "");
+    assert_eq!(o.status.code(), Some(0), "the public half alone checks the signatures: {}", stdout(&o));
+    let o = with_stdin(&["audit", "verify", "--public-key", &format!("04{}", &key[2..].replace('a', "b"))], "");
+    assert_eq!(o.status.code(), Some(1), "another key: {}", stdout(&o));
     // someone raises a role in the database directly
     rt.block_on(db.execute("UPDATE users SET role = 'task_force' WHERE name = 'zhang'"));
     let o = with_stdin(&["audit", "verify"], "");
@@ -280,6 +289,13 @@ fn users_tokens_and_audit_verify() {
     let o = with_stdin(&["audit", "verify"], "");
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("BROKEN at event 3"), "{}", stdout(&o));
+    // the whole trail erased, its heads and signatures too: the log beside the key remembers
+    for table in ["trail", "trail_heads", "trail_signatures"] {
+        rt.block_on(db.execute(&format!("DELETE FROM {table}")));
+    }
+    let o = with_stdin(&["audit", "verify"], "");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("cut or erased") && !stdout(&o).contains("no events yet"), "{}", stdout(&o));
     rt.block_on(db.cleanup());
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -9,7 +9,7 @@ use ecociv_core::access::Role;
 use ecociv_store::testdb::TestDb;
 use serde_json::{Value, json};
 
-use super::entries::{PASSWORD, api, cookie_of, login, send, setup, upload};
+use super::entries::{PASSWORD, api, cookie_of, login, send, setup, setup_at, upload};
 
 fn report(month: &str, first: bool, problems: &str) -> Value {
     let cum = if first { json!("1000") } else { Value::Null };
@@ -130,5 +130,64 @@ async fn a_viewer_of_an_implementer_attaches_nothing() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(app.db.store.trail("150100").await.unwrap().len(), before);
     assert_eq!(upload(&app, "zhujian", &uri, "a.pdf", b"%PDF-1.7\n").await.status, StatusCode::CREATED);
+    app.db.cleanup().await;
+}
+
+/// The months from 2023-01 on, `n` of them.
+fn months(n: usize) -> Vec<String> {
+    (0..n).map(|k| format!("{}-{:02}", 2023 + k / 12, k % 12 + 1)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_during_an_import_or_a_held_lock_answer_2xx_or_503_never_500() {
+    let app = std::sync::Arc::new(setup_at(TestDb::sqlite().await, 30, "2025-12-20").await);
+    // a task force's table of every project × 36 months (2,700 rows), imported while the
+    // implementers of project 12 send their own reports by form
+    let plan = ecociv_core::plan_data::build_plan(&ecociv_core::plan_data::hohhot()).unwrap();
+    let mut table = String::from("项目序号,月份,状态,进度（%）,本月投资（万元）,累计投资（万元）\n");
+    for p in plan.projects.iter().filter(|p| p.number != 12) {
+        for (k, m) in months(36).iter().enumerate() {
+            let cum = if k == 0 { "0" } else { "" };
+            table.push_str(&format!("{},{m},在建,{},0,{cum}\n", p.number, k + 1));
+        }
+    }
+    let import = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            send(&app, "POST", "/api/v1/imports", &[("authorization", "Bearer tok-tf"), ("content-type", "application/octet-stream")], Body::from(table)).await
+        })
+    };
+    let mut forms = Vec::new();
+    for (k, m) in months(24).into_iter().enumerate() {
+        let app = app.clone();
+        forms.push(tokio::spawn(async move { api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report(&m, k == 0, "")).await }));
+    }
+    let imported = import.await.unwrap();
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body.chars().take(500).collect::<String>());
+    for f in forms {
+        let r = f.await.unwrap();
+        match r.status {
+            StatusCode::CREATED | StatusCode::UNPROCESSABLE_ENTITY => {}
+            StatusCode::SERVICE_UNAVAILABLE => assert!(r.headers.contains_key(header::RETRY_AFTER)),
+            other => panic!("a write during the import answered {other}: {}", r.body),
+        }
+    }
+    // another process holds SQLite's write lock longer than a write waits: 503, nothing stored
+    let mut holder = {
+        use sqlx::Connection;
+        sqlx::SqliteConnection::connect(&app.db.url).await.unwrap()
+    };
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+    let before = app.db.store.trail("150100").await.unwrap().len();
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "6", "year": 2023, "value": "100"})).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.headers[header::RETRY_AFTER], "2");
+    assert_eq!(r.json()["error"]["code"], "busy");
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    assert_eq!(app.db.store.trail("150100").await.unwrap().len(), before, "nothing stored");
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "6", "year": 2023, "value": "100"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "sent again, it is stored: {}", r.body);
+    drop(holder);
+    let Ok(app) = std::sync::Arc::try_unwrap(app) else { panic!("the writers are done") };
     app.db.cleanup().await;
 }
