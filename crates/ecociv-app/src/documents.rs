@@ -223,8 +223,18 @@ fn internal<E: std::fmt::Display>(e: E) -> AppError {
     AppError::internal(format!("document: {e}"))
 }
 
-/// A document of a zone, from the same computation as its page.
+/// A document of a zone, from the same computation as its page, ending with the head of the
+/// zone's audit trail it was made from (read after the data: no later event went into it).
 pub async fn document(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<OfficialDoc, AppError> {
+    let mut d = composed(st, plan, doc, l).await?;
+    if let Some((seq, hash)) = st.store.head_of(&plan.zone.code).await? {
+        d.provenance(&tf(l, "doc.provenance", &[("zone", plan.zone.code.clone()), ("seq", seq.to_string()), ("hash", hash)]));
+    }
+    Ok(d)
+}
+
+/// The document's own blocks.
+async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<OfficialDoc, AppError> {
     let z = &plan.zone.code;
     let masthead = masthead_of(st, z, doc).await?;
     match doc {

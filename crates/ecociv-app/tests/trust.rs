@@ -17,6 +17,7 @@ use ecociv_store::on_both;
 
 on_both!(
     an_erased_or_cut_trail_is_found,
+    a_forged_session_or_an_edited_masthead_is_found,
     a_trail_chained_again_is_found_by_its_signed_head,
     one_report_per_project_month_when_two_implementers_race,
     failed_sign_ins_in_parallel_lock_the_account,
@@ -129,6 +130,47 @@ async fn a_trail_chained_again_is_found_by_its_signed_head(db: &TestDb) {
     let found = audit::verify(&app, &[], Some(&signed())).await.unwrap();
     assert!(!found[0].ok());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn a_forged_session_or_an_edited_masthead_is_found(db: &TestDb) {
+    let app = app(db, "2024-06-15").await;
+    let u = user(&app, "zhang", "和林", Role::Region).await;
+    let session = accounts::start_session(&app, &u).await.unwrap();
+    db.store
+        .set_masthead(
+            &ecociv_core::record::MastheadRecord {
+                zone: "150100".into(),
+                kind: "bulletin".into(),
+                period: "2024-05".into(),
+                header_lines: vec!["呼和浩特市生态文明建设示范市创建工作领导小组办公室".into()],
+                number: "呼生态创发〔2024〕5号".into(),
+                issuer: "领导小组办公室".into(),
+                issued_on: "2024年6月5日".into(),
+                texts: Default::default(),
+                updated_by: "tf".into(),
+                updated_at: "2024-06-05T08:00:00Z".into(),
+            },
+            "tf",
+        )
+        .await
+        .unwrap();
+    let ok = |found: &[audit::ZoneAudit]| found.iter().all(audit::ZoneAudit::ok);
+    assert!(ok(&audit::verify(&app, &[], None).await.unwrap()), "a session started and a masthead set are on the trail");
+    // a session row written into the database signs in as zhang without a password
+    db.execute("INSERT INTO sessions (id_hash, user_name, csrf, created_at, last_seen) VALUES ('forged', 'zhang', 'x', '2024-06-15T00:00:00Z', '2024-06-15T00:00:00Z')")
+        .await;
+    // and an issued document's number is changed
+    db.execute("UPDATE mastheads SET number = '呼生态创发〔2024〕9号'").await;
+    let found = audit::verify(&app, &[], None).await.unwrap();
+    let tampered: Vec<(&str, &str)> = found[0].verification.tampered.iter().map(|t| (t.entity.as_str(), t.entity_id.as_str())).collect();
+    assert!(tampered.contains(&("session", "forged")), "{tampered:?}");
+    assert!(tampered.contains(&("masthead", "bulletin/2024-05")), "{tampered:?}");
+    assert_eq!(tampered.len(), 2, "the real session is fine: {tampered:?}");
+    db.execute("DELETE FROM sessions WHERE id_hash = 'forged'").await;
+    db.execute("UPDATE mastheads SET number = '呼生态创发〔2024〕5号'").await;
+    // a session that ends is recorded as ended
+    db.store.delete_session(&accounts::fingerprint(&session)).await.unwrap();
+    assert!(ok(&audit::verify(&app, &[], None).await.unwrap()));
 }
 
 /// The first project implemented by two org units, and an actor of each.

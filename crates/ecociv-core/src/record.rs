@@ -102,6 +102,14 @@ pub struct SessionRecord {
     pub last_seen: String,
 }
 
+impl SessionRecord {
+    /// What the trail records of a session: whose it is and since when (not its CSRF secret,
+    /// nor the last-seen time that reading pages moves).
+    pub fn state_json(&self) -> String {
+        serde_json::json!({"user": self.user, "created_at": self.created_at}).to_string()
+    }
+}
+
 /// An API token; the store keeps only its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {

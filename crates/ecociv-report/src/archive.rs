@@ -244,6 +244,12 @@ pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
     };
     zip.start_file(tf(l, "archive.index_file", &[("year", d.year.to_string())]), opts)?;
     zip.write_all(&xlsx(&[index, gaps])?)?;
+    // the head of the trail the archive was made from, so that a copy later proves what the data was
+    if let Some(head) = d.trail.last() {
+        zip.start_file(t(l, "archive.provenance_file"), opts)?;
+        let text = tf(l, "doc.provenance", &[("zone", d.plan.zone.code.clone()), ("seq", head.seq.to_string()), ("hash", head.hash.clone())]);
+        zip.write_all(format!("{text}\r\n").as_bytes())?;
+    }
     Ok(zip.finish()?.into_inner())
 }
 

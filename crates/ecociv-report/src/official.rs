@@ -77,6 +77,9 @@ pub enum Block {
     Table(Vec<String>, Vec<Vec<String>>, Vec<u32>),
     /// A chart drawn by ecociv ([`crate::chart`]) as SVG, across the text width.
     Chart(String),
+    /// A small line at the end: the data the document was made from (the head of the zone's
+    /// audit trail), so that a printed copy later proves what the data was.
+    Provenance(String),
 }
 
 /// A document: its title (the file's metadata) and its blocks.
@@ -120,6 +123,9 @@ impl OfficialDoc {
     pub fn chart(&mut self, svg: String) {
         self.blocks.push(Block::Chart(svg));
     }
+    pub fn provenance(&mut self, text: &str) {
+        self.blocks.push(Block::Provenance(text.into()));
+    }
 
     /// The document as a `.docx`.
     pub fn docx(&self) -> Result<Vec<u8>, ReportError> {
@@ -135,6 +141,7 @@ impl OfficialDoc {
                 Block::Caption(t) => w.caption(t),
                 Block::Table(h, rows, widths) => w.table(h, rows, widths),
                 Block::Chart(svg) => w.chart(svg)?,
+                Block::Provenance(t) => w.provenance(t),
             }
         }
         w.finish(&self.title)
@@ -208,6 +215,11 @@ impl DocxWriter {
             "<w:p><w:pPr><w:jc w:val=\"right\"/><w:ind w:right=\"1280\"/><w:spacing w:after=\"0\" w:line=\"579\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
             run(text, fonts::BODY, SANHAO, "")
         ));
+    }
+
+    /// The provenance line: small (小五), after some space.
+    fn provenance(&mut self, text: &str) {
+        self.body.push_str(&format!("<w:p><w:pPr><w:spacing w:before=\"480\" w:after=\"0\"/></w:pPr>{}</w:p>", run(text, fonts::BODY, 18, "")));
     }
 
     /// A table caption: 黑体 四号, centered.

@@ -103,6 +103,7 @@ pub fn typst_source(doc: &OfficialDoc, families: &[String], covered: &dyn Fn(cha
                 )
             }
             Block::Chart(svg) => format!("#align(center, image(bytes({}), format: \"svg\", width: 100%))", lit(svg)),
+            Block::Provenance(t) => format!("#block(above: 2em, text(size: 9pt, {}))", lit(t)),
         };
         s.push_str(&line);
         s.push('\n');

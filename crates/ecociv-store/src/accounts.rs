@@ -1,5 +1,6 @@
 //! Users, sessions and API tokens. Every change of a user (creation, login failures, lock-out,
-//! password) is recorded in the audit trail in the same transaction; sessions are not.
+//! password), every session started or ended and every token made or revoked is recorded in the
+//! audit trail in the same transaction (a session's last-seen time is not).
 
 use async_trait::async_trait;
 
@@ -33,6 +34,8 @@ pub trait AccountStore: Send + Sync {
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
     /// Ends every session of a user (after a password change).
     async fn delete_sessions_of(&self, user: &str) -> Result<()>;
+    /// The sessions of the zone's users.
+    async fn zone_sessions(&self, zone: &str) -> Result<Vec<SessionRecord>>;
     /// Stores a token's hash; returns its id.
     async fn create_token(&self, user: &UserRecord, token_hash: &str, actor: &str) -> Result<i64>;
     /// A live (not revoked) token by its hash.
@@ -44,6 +47,30 @@ pub trait AccountStore: Send + Sync {
     async fn revoke_tokens(&self, user: &UserRecord, id: Option<i64>, actor: &str) -> Result<u64>;
     /// Every token (live or revoked) of the zone's users.
     async fn zone_tokens(&self, zone: &str) -> Result<Vec<TokenRecord>>;
+}
+
+/// Ends the sessions that `$filter` (on `sessions s`, with `$1` bound to `$arg`) picks, each
+/// recorded on its user's zone's trail as `session.ended`.
+macro_rules! end_sessions {
+    ($store:expr, $filter:literal, $arg:expr) => {{
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(concat!(
+            "SELECT s.id_hash, s.user_name, s.created_at, u.zone_code FROM sessions s JOIN users u ON u.name = s.user_name WHERE ",
+            $filter
+        ))
+        .bind($arg)
+        .fetch_all(&$store.pool)
+        .await?;
+        for (id_hash, user, created_at, zone) in rows {
+            let mut tx = begin_write!($store, &zone);
+            let gone = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash).execute(&mut *tx).await?;
+            if gone.rows_affected() == 1 {
+                let s = SessionRecord { id_hash: id_hash.clone(), user: user.clone(), csrf: String::new(), created_at, last_seen: String::new() };
+                append_event!(tx, event(&zone, &user, "session.ended", "session", &id_hash, &s.state_json(), "", ""));
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }};
 }
 
 macro_rules! user_from_row {
@@ -165,7 +192,9 @@ macro_rules! accounts_impl {
             }
 
             async fn create_session(&self, s: &SessionRecord) -> Result<()> {
-                let mut tx = begin_any!(self);
+                let zone: Option<(String,)> = sqlx::query_as("SELECT zone_code FROM users WHERE name = $1").bind(&s.user).fetch_optional(&self.pool).await?;
+                let Some((zone,)) = zone else { return Err(StoreError::Conflict(format!("no user {:?}", s.user))) };
+                let mut tx = begin_write!(self, &zone);
                 sqlx::query("INSERT INTO sessions (id_hash, user_name, csrf, created_at, last_seen) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&s.id_hash)
                     .bind(&s.user)
@@ -174,6 +203,7 @@ macro_rules! accounts_impl {
                     .bind(&s.last_seen)
                     .execute(&mut *tx)
                     .await?;
+                append_event!(tx, event(&zone, &s.user, "session.started", "session", &s.id_hash, "", &s.state_json(), ""));
                 tx.commit().await?;
                 Ok(())
             }
@@ -216,17 +246,22 @@ macro_rules! accounts_impl {
             }
 
             async fn delete_session(&self, id_hash: &str) -> Result<()> {
-                let mut tx = begin_any!(self);
-                sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(())
+                end_sessions!(self, "s.id_hash = $1", id_hash)
             }
 
             async fn delete_sessions_of(&self, user: &str) -> Result<()> {
-                let mut tx = begin_any!(self);
-                sqlx::query("DELETE FROM sessions WHERE user_name = $1").bind(user).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(())
+                end_sessions!(self, "s.user_name = $1", user)
+            }
+
+            async fn zone_sessions(&self, zone: &str) -> Result<Vec<SessionRecord>> {
+                let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+                    "SELECT s.id_hash, s.user_name, s.csrf, s.created_at, s.last_seen FROM sessions s JOIN users u ON u.name = s.user_name
+                     WHERE u.zone_code = $1 ORDER BY s.id_hash",
+                )
+                .bind(zone)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(id_hash, user, csrf, created_at, last_seen)| SessionRecord { id_hash, user, csrf, created_at, last_seen }).collect())
             }
 
             async fn create_token(&self, user: &UserRecord, token_hash: &str, actor: &str) -> Result<i64> {

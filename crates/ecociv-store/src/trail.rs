@@ -206,6 +206,8 @@ pub trait TrailStore: Send + Sync {
     async fn returned_entries(&self, zone: &str) -> Result<Vec<String>>;
     /// The sequence number of the zone's last event: every write moves it.
     async fn trail_head(&self, zone: &str) -> Result<i64>;
+    /// The head of a zone's chain (seq, hash), as written with its last event.
+    async fn head_of(&self, zone: &str) -> Result<Option<(i64, String)>>;
     /// The heads of every zone (zone, seq, hash) that no signature covers yet.
     async fn unsigned_heads(&self) -> Result<Vec<(String, i64, String)>>;
     /// Keeps a signature of a head (a second one of the same head changes nothing).
@@ -282,6 +284,10 @@ macro_rules! trail_impl {
             async fn trail_head(&self, zone: &str) -> Result<i64> {
                 let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
                 Ok(row.map(|r| r.0).unwrap_or(0))
+            }
+
+            async fn head_of(&self, zone: &str) -> Result<Option<(i64, String)>> {
+                Ok(sqlx::query_as("SELECT seq, hash FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?)
             }
 
             async fn unsigned_heads(&self) -> Result<Vec<(String, i64, String)>> {

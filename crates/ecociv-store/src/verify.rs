@@ -1,5 +1,6 @@
 //! Verifying a zone's records against its audit trail: the chain itself and its head, and every
-//! stored observation, dispatch report, assigned target, user, API token, zone settings, period,
+//! stored observation, dispatch report, assigned target, user, session, API token, masthead,
+//! zone settings, period,
 //! scoring rules, assessment, veto, evidence file (its content too) and the plan against its
 //! last recorded state — so that a value edited directly in the database is caught too. This is
 //! the one part of the store that reads all the others; the trail itself knows none of them.
@@ -12,6 +13,7 @@ use crate::accounts::AccountStore;
 use crate::controls::{ControlStore, ScoringStore, VetoStore};
 use crate::db::{PgStore, Result, SqliteStore};
 use crate::entries::EntryStore;
+use crate::mastheads::MastheadStore;
 use crate::plans::{PlanStore, plan_fingerprint};
 use crate::trail::TrailStore;
 
@@ -143,6 +145,11 @@ macro_rules! verify_impl {
                         });
                     }
                 }
+                let sessions: Vec<(String, String)> = self.zone_sessions(zone).await?.iter().map(|x| (x.id_hash.clone(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "session", &sessions));
+                let mastheads: Vec<(String, String)> =
+                    self.mastheads(zone).await?.iter().map(|m| (format!("{}/{}", m.kind, m.period), m.state_json())).collect();
+                tampered.extend(compare_states(&events, "masthead", &mastheads));
                 let settings: Vec<(String, String)> = self.zone_settings(zone).await?.iter().map(|x| (x.zone.clone(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "zone_settings", &settings));
                 let periods: Vec<(String, String)> = self.periods(zone).await?.iter().map(|x| (x.period.clone(), x.state_json())).collect();

@@ -69,6 +69,11 @@ async fn the_archive_holds_every_evidence_file_as_uploaded() {
     z.by_name("7/缺失说明.txt").unwrap().read_to_string(&mut note).unwrap();
     assert!(note.contains("7.1：2023 年没有数值"), "{note}");
     assert!(z.by_name("5/缺失说明.txt").is_err(), "nothing missing for 5");
+    // the head of the trail the archive was made from
+    let (seq, hash) = app.db.store.head_of("150100").await.unwrap().unwrap();
+    let mut head = String::new();
+    z.by_name("审计链.txt").unwrap().read_to_string(&mut head).unwrap();
+    assert!(head.contains(&format!("第 {seq} 号事件")) && head.contains(&hash), "{head}");
     app.db.cleanup().await;
 }
 
@@ -162,7 +167,11 @@ async fn every_document_converts_to_pdf_and_holds_the_stores_data() {
         ("/reports/bulletin/2024-05.docx", vec!["调度通报", "报送情况", "进度滞后的项目"]),
         ("/reports/assessment/2024Q2.docx", vec!["考核情况通报", "旗县区", "市直部门", "市住建局"]),
     ];
+    // every document ends with the head of the trail it was made from
+    let (seq, hash) = app.db.store.head_of("150100").await.unwrap().expect("a head");
+    let provenance = [format!("审计链150100第{seq}号事件"), hash];
     for (uri, says) in &documents {
+        let says: Vec<&str> = says.iter().copied().chain(provenance.iter().map(String::as_str)).collect();
         let r = get(&app, "tf", uri).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.body);
         assert_eq!(r.headers["content-type"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
@@ -178,7 +187,7 @@ async fn every_document_converts_to_pdf_and_holds_the_stores_data() {
         for (by, text) in texts {
             let Some(text) = text else { continue };
             let flat: String = text.split_whitespace().collect();
-            for s in says {
+            for s in &says {
                 let s: String = s.split_whitespace().collect();
                 assert!(flat.contains(&s), "{uri} (PDF by {by}) lacks {s:?}:\n{text}");
             }
