@@ -18,6 +18,7 @@
 //! - [`audit`]: the audit trail of every zone verified, with its signed heads and anchors.
 //! - [`signing`]: the heads of the trail signed (SM2) with a key the database does not hold.
 //! - [`zones`]: the database opened and migrated, the embedded plan loaded.
+//! - [`backup`]: the whole database copied and restored.
 //! - [`demo`]: synthetic zones for benchmarks and trials.
 //! - [`views`]: what the pages show, per zone, kept for the data as it stands.
 //! - [`changes`]: what is known of the database without asking it, while nothing changes.
@@ -27,6 +28,7 @@ pub mod app;
 pub mod archive;
 pub mod assessment;
 pub mod audit;
+pub mod backup;
 pub mod bulletin;
 pub mod changes;
 pub mod demo;

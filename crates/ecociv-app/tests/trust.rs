@@ -16,6 +16,7 @@ use ecociv_store::testdb::TestDb;
 use ecociv_store::on_both;
 
 on_both!(
+    a_backup_restores_every_record_and_its_trail,
     an_erased_or_cut_trail_is_found,
     a_forged_session_or_an_edited_masthead_is_found,
     a_trail_chained_again_is_found_by_its_signed_head,
@@ -171,6 +172,76 @@ async fn a_forged_session_or_an_edited_masthead_is_found(db: &TestDb) {
     // a session that ends is recorded as ended
     db.store.delete_session(&accounts::fingerprint(&session)).await.unwrap();
     assert!(ok(&audit::verify(&app, &[], None).await.unwrap()));
+}
+
+/// Everything a zone holds, as the store reads it back.
+async fn snapshot(store: &dyn ecociv_store::Store) -> String {
+    let z = "150100";
+    let evidence = store.all_evidence(z).await.unwrap();
+    let mut blobs = Vec::new();
+    for e in &evidence {
+        blobs.push(store.blob(&e.hash).await.unwrap().expect("the file"));
+    }
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        store.trail(z).await.unwrap(),
+        store.observations(z).await.unwrap(),
+        store.dispatch_reports(z).await.unwrap(),
+        store.users(z).await.unwrap(),
+        store.zone_tokens(z).await.unwrap(),
+        evidence,
+        blobs,
+        store.plan(z).await.unwrap()
+    )
+}
+
+async fn a_backup_restores_every_record_and_its_trail(db: &TestDb) {
+    let app = app(db, "2024-06-15").await;
+    let u = user(&app, "zhang", "市生态环境局", Role::Department).await;
+    accounts::create_token(&app, "zhang", "test").await.unwrap();
+    let actor = accounts::actor_of(&u);
+    let o = entries::submit_observation(
+        &app,
+        &actor,
+        &ecociv_core::entry::ObservationInput {
+            indicator: "7.1".into(),
+            year: 2023,
+            region: None,
+            value: serde_json::json!("85.2"),
+            comment: "监测报告".into(),
+            explanation: None,
+        },
+    )
+    .await
+    .unwrap();
+    entries::attach(&app, &actor, "observation", o.id, "监测报告.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap();
+    let before = snapshot(app.store.as_ref()).await;
+    let dir = std::env::temp_dir().join(format!("ecociv_backup_{}", db.url.chars().filter(char::is_ascii_alphanumeric).collect::<String>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ecociv.backup");
+    let _ = std::fs::remove_file(&file);
+    ecociv_app::backup::backup(&db.url, &file).await.unwrap();
+    assert_eq!(ecociv_app::backup::backup(&db.url, &file).await.unwrap_err().code, "file_exists", "never overwritten");
+    // the data changes after the backup, and some is lost
+    user(&app, "li", "市住建局", Role::Department).await;
+    db.execute("DELETE FROM evidence").await;
+    assert_ne!(snapshot(app.store.as_ref()).await, before);
+    // what is not a whole backup changes nothing
+    let bad = dir.join("bad.backup");
+    std::fs::write(&bad, b"SQLite format 3\0 but nothing more of a database").unwrap();
+    assert_eq!(ecociv_app::backup::restore(&db.url, &bad).await.unwrap_err().code, "not_a_backup");
+    std::fs::write(&bad, b"PGDMP and nothing more").unwrap();
+    assert_eq!(ecociv_app::backup::restore(&db.url, &bad).await.unwrap_err().code, if db.url.starts_with("sqlite") { "not_a_backup" } else { "backup_failed" });
+    app.store.close().await;
+    ecociv_app::backup::restore(&db.url, &file).await.unwrap();
+    // the restored database: every record as it was, the trail whole
+    let restored = ecociv_app::zones::open_as_is(&db.url, Some("2024-06-15".parse().unwrap())).await.unwrap();
+    assert_eq!(snapshot(restored.store.as_ref()).await, before);
+    assert!(restored.store.user("li").await.unwrap().is_none(), "what came after the backup is gone");
+    let found = audit::verify(&restored, &[], None).await.unwrap();
+    assert!(found.iter().all(audit::ZoneAudit::ok), "{:?}", found.iter().map(|f| &f.verification).collect::<Vec<_>>());
+    restored.store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// The first project implemented by two org units, and an actor of each.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use ecociv_core::model::*;
 
-use crate::db::{Backend, PgStore, Result, SqliteStore};
+use crate::db::{Backend, PgStore, Result, SqliteStore, StoreError};
 use crate::plan_read::enum_from;
 use crate::trail;
 
@@ -40,6 +40,13 @@ pub trait PlanStore: Send + Sync {
     async fn plan_hash(&self, zone: &str) -> Result<Option<String>>;
     /// Row counts of every table for a zone (for checks and tests).
     async fn row_counts(&self, zone: &str) -> Result<BTreeMap<&'static str, i64>>;
+    /// Writes a consistent copy of the whole database into the new file `path` while others
+    /// keep working (SQLite's `VACUUM INTO`); on PostgreSQL `Conflict`: its copies are
+    /// `pg_dump`'s.
+    async fn backup_into(&self, path: &str) -> Result<()>;
+    /// What SQLite's `PRAGMA integrity_check` finds (`["ok"]` when the file is whole);
+    /// PostgreSQL answers `["ok"]`.
+    async fn integrity_check(&self) -> Result<Vec<String>>;
     /// Closes the connections.
     async fn close(&self);
 }
@@ -108,6 +115,22 @@ macro_rules! plan_impl {
 
             async fn close(&self) {
                 self.pool.close().await;
+            }
+
+            async fn backup_into(&self, path: &str) -> Result<()> {
+                if $backend != Backend::Sqlite {
+                    return Err(StoreError::Conflict("a PostgreSQL database is copied with pg_dump".into()));
+                }
+                sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn integrity_check(&self) -> Result<Vec<String>> {
+                if $backend != Backend::Sqlite {
+                    return Ok(vec!["ok".into()]);
+                }
+                let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
             }
 
             async fn load_plan(&self, plan: &Plan, actor: &str) -> Result<LoadOutcome> {

@@ -18,6 +18,7 @@ on_both!(
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
+    verify_catches_a_row_edited_or_inserted_in_every_table,
     data_versions_move_with_their_writes_only,
     a_large_batch_goes_in_chunks_with_its_trail,
     many_writers_at_once_all_land_in_one_chain,
@@ -444,4 +445,205 @@ async fn a_session_and_a_token_are_read_with_their_user(db: &TestDb) {
     assert_eq!(db.store.token_user("tok1").await.unwrap(), None, "a revoked token has no user");
     db.store.delete_session("sess1").await.unwrap();
     assert!(db.store.session_user("sess1").await.unwrap().is_none());
+}
+
+/// One row of each kind the trail records (entry, assigned target, account, token, session,
+/// masthead, scoring rules, veto, period, settings, evidence), then for each table a row edited
+/// and a row inserted behind ecociv's back: each is found, named by its entity.
+async fn verify_catches_a_row_edited_or_inserted_in_every_table(db: &TestDb) {
+    use ecociv_core::record::*;
+    loaded(db).await;
+    let s = &db.store;
+    s.create_user(&user("alice", "市生态环境局", Role::Department), "cli").await.unwrap();
+    let alice = s.user("alice").await.unwrap().unwrap();
+    let o = s.insert_observation(&obs("3", 2023, "25"), "alice").await.unwrap();
+    s.insert_dispatch(&report(4, "2024-05"), "bob").await.unwrap();
+    s.set_upper_target(
+        &UpperTargetRecord { zone: "150100".into(), indicator: "16".into(), year: 2023, value: "90".into(), set_by: "tf".into(), set_at: "t".into() },
+        "tf",
+    )
+    .await
+    .unwrap();
+    s.create_token(&alice, "token-hash", "cli").await.unwrap();
+    s.create_session(&SessionRecord { id_hash: "session-hash".into(), user: "alice".into(), csrf: "c".into(), created_at: "t".into(), last_seen: "t".into() })
+        .await
+        .unwrap();
+    s.set_masthead(
+        &MastheadRecord {
+            zone: "150100".into(),
+            kind: "bulletin".into(),
+            period: "2024-05".into(),
+            header_lines: vec!["办公室".into()],
+            number: "呼生态创发〔2024〕5号".into(),
+            issuer: "办公室".into(),
+            issued_on: "2024年6月5日".into(),
+            texts: Default::default(),
+            updated_by: "tf".into(),
+            updated_at: "t".into(),
+        },
+        "tf",
+    )
+    .await
+    .unwrap();
+    s.add_scoring_rules("150100", "version = 1", "tf").await.unwrap();
+    s.add_veto(
+        &VetoRecord {
+            id: 0,
+            zone: "150100".into(),
+            kind: "incident".into(),
+            description: "d".into(),
+            occurred_on: "2024-01-01".into(),
+            recorded_by: "tf".into(),
+            recorded_at: "t".into(),
+        },
+        "tf",
+    )
+    .await
+    .unwrap();
+    s.set_period(
+        &PeriodRecord { zone: "150100".into(), period: "2024-04".into(), state: "locked".into(), set_by: "tf".into(), set_at: "t".into() },
+        "tf",
+        "closed",
+    )
+    .await
+    .unwrap();
+    s.set_zone_settings(
+        &ZoneSettingsRecord {
+            zone: "150100".into(),
+            dispatch_due_day: 5,
+            observation_due: "03-31".into(),
+            jump_bound: "0.5".into(),
+            regional_indicators: vec![],
+            updated_by: "tf".into(),
+            updated_at: "t".into(),
+        },
+        "tf",
+    )
+    .await
+    .unwrap();
+    let e = EvidenceRecord {
+        id: 0,
+        zone: "150100".into(),
+        entity: "observation".into(),
+        entity_id: o.id,
+        hash: String::new(),
+        file_name: "a.pdf".into(),
+        media_type: "application/pdf".into(),
+        size: 0,
+        uploaded_by: "alice".into(),
+        uploaded_at: "t".into(),
+    };
+    s.add_evidence(&e, b"%PDF-1.7", "alice").await.unwrap();
+    let v = s.verify("150100").await.unwrap();
+    assert!(v.ok(), "{v:?}");
+    // (entity, edit, undo, insert, delete the inserted)
+    let obs_cols = "zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
+    let dis_cols = "zone_code, kind, subject, org_unit, status, progress_percent, investment_month_wan, investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
+    let cases: Vec<(&str, String, String, String, String)> = vec![
+        (
+            "observation",
+            "UPDATE observations SET value = '99'".into(),
+            "UPDATE observations SET value = '25'".into(),
+            format!("INSERT INTO observations ({obs_cols}) SELECT {} FROM observations", obs_cols.replace("year,", "year + 1,")),
+            "DELETE FROM observations WHERE year = 2024".into(),
+        ),
+        (
+            "dispatch_report",
+            "UPDATE dispatch_reports SET investment_month_wan = '1'".into(),
+            "UPDATE dispatch_reports SET investment_month_wan = '100'".into(),
+            format!("INSERT INTO dispatch_reports ({dis_cols}, period) SELECT {dis_cols}, '2024-06' FROM dispatch_reports"),
+            "DELETE FROM dispatch_reports WHERE period = '2024-06'".into(),
+        ),
+        (
+            "upper_target",
+            "UPDATE upper_targets SET value = '10'".into(),
+            "UPDATE upper_targets SET value = '90'".into(),
+            "INSERT INTO upper_targets (zone_code, indicator_code, year, value, set_by, set_at) SELECT zone_code, indicator_code, year + 1, value, set_by, set_at FROM upper_targets".into(),
+            "DELETE FROM upper_targets WHERE year = 2024".into(),
+        ),
+        (
+            "user",
+            "UPDATE users SET role = 'admin'".into(),
+            "UPDATE users SET role = 'department'".into(),
+            "INSERT INTO users (name, zone_code, org_unit, role, password_hash, failed_logins, created_at) SELECT 'mallory', zone_code, org_unit, 'admin', password_hash, 0, created_at FROM users".into(),
+            "DELETE FROM users WHERE name = 'mallory'".into(),
+        ),
+        (
+            "api_token",
+            "UPDATE api_tokens SET created_at = 'x'".into(),
+            // put back below, with the token's own time
+            String::new(),
+            "INSERT INTO api_tokens (user_name, token_hash, created_at) SELECT user_name, 'forged-hash', created_at FROM api_tokens".into(),
+            "DELETE FROM api_tokens WHERE token_hash = 'forged-hash'".into(),
+        ),
+        (
+            "session",
+            "UPDATE sessions SET created_at = 'x'".into(),
+            "UPDATE sessions SET created_at = 't'".into(),
+            "INSERT INTO sessions (id_hash, user_name, csrf, created_at, last_seen) SELECT 'forged', user_name, csrf, created_at, last_seen FROM sessions".into(),
+            "DELETE FROM sessions WHERE id_hash = 'forged'".into(),
+        ),
+        (
+            "masthead",
+            "UPDATE mastheads SET number = '呼生态创发〔2024〕9号'".into(),
+            "UPDATE mastheads SET number = '呼生态创发〔2024〕5号'".into(),
+            "INSERT INTO mastheads (zone_code, kind, period, header_lines, number, issuer, issued_on, texts, updated_by, updated_at) SELECT zone_code, kind, '2024-06', header_lines, number, issuer, issued_on, texts, updated_by, updated_at FROM mastheads".into(),
+            "DELETE FROM mastheads WHERE period = '2024-06'".into(),
+        ),
+        (
+            "scoring_rules",
+            "UPDATE scoring_rules SET text = 'version = 2'".into(),
+            "UPDATE scoring_rules SET text = 'version = 1'".into(),
+            "INSERT INTO scoring_rules (zone_code, version, text, created_by, created_at) SELECT zone_code, version + 1, text, created_by, created_at FROM scoring_rules".into(),
+            "DELETE FROM scoring_rules WHERE version > 1".into(),
+        ),
+        (
+            "veto",
+            "UPDATE vetoes SET description = 'nothing happened'".into(),
+            "UPDATE vetoes SET description = 'd'".into(),
+            "INSERT INTO vetoes (zone_code, kind, description, occurred_on, recorded_by, recorded_at) SELECT zone_code, kind, 'forged', occurred_on, recorded_by, recorded_at FROM vetoes".into(),
+            "DELETE FROM vetoes WHERE description = 'forged'".into(),
+        ),
+        (
+            "period",
+            "UPDATE periods SET state = 'open'".into(),
+            "UPDATE periods SET state = 'locked'".into(),
+            "INSERT INTO periods (zone_code, period, state, set_by, set_at) SELECT zone_code, '2024-03', state, set_by, set_at FROM periods".into(),
+            "DELETE FROM periods WHERE period = '2024-03'".into(),
+        ),
+        (
+            "zone_settings",
+            "UPDATE zone_settings SET dispatch_due_day = 28".into(),
+            "UPDATE zone_settings SET dispatch_due_day = 5".into(),
+            // one row a zone: deleted and written again by hand is a row the trail did not make
+            "UPDATE zone_settings SET updated_by = 'mallory'".into(),
+            "UPDATE zone_settings SET updated_by = 'tf'".into(),
+        ),
+        (
+            "evidence",
+            "UPDATE evidence SET file_name = 'other.pdf'".into(),
+            "UPDATE evidence SET file_name = 'a.pdf'".into(),
+            "INSERT INTO evidence (zone_code, entity, entity_id, hash, file_name, media_type, size, uploaded_by, uploaded_at) SELECT zone_code, entity, entity_id, hash, 'forged.pdf', media_type, size, uploaded_by, uploaded_at FROM evidence".into(),
+            "DELETE FROM evidence WHERE file_name = 'forged.pdf'".into(),
+        ),
+    ];
+    let found = |v: &ecociv_store::Verification, entity: &str| v.tampered.iter().any(|t| t.entity == entity);
+    for (entity, edit, undo, insert, delete) in &cases {
+        let undo = if *entity == "api_token" {
+            format!("UPDATE api_tokens SET created_at = '{}'", s.tokens_of("alice").await.unwrap()[0].created_at)
+        } else {
+            undo.clone()
+        };
+        let undo = undo.as_str();
+        assert!(db.execute(edit).await >= 1, "{entity}: {edit}");
+        let v = s.verify("150100").await.unwrap();
+        assert!(found(&v, entity), "{entity} edited: {v:?}");
+        db.execute(undo).await;
+        assert!(s.verify("150100").await.unwrap().ok(), "{entity}: put back");
+        assert_eq!(db.execute(insert).await, 1, "{entity}: {insert}");
+        let v = s.verify("150100").await.unwrap();
+        assert!(found(&v, entity), "{entity} inserted: {v:?}");
+        db.execute(delete).await;
+        assert!(s.verify("150100").await.unwrap().ok(), "{entity}: taken out");
+    }
 }

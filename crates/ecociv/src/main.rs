@@ -88,6 +88,13 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Copy the whole database (entries, accounts, trail, evidence, mastheads) into a new file
+    /// while the server runs: SQLite's own copy, or pg_dump's custom format. The trail key is
+    /// not in it: keep the key apart.
+    Backup { file: PathBuf },
+    /// Replace the database by a backup (stop the server first): checked whole before anything
+    /// changes, then migrated; `audit verify` afterwards proves it untouched
+    Restore { file: PathBuf },
     /// Export a table: the plan's 附件1 or 附件2 with the latest data, all observations, or the
     /// dispatch history (of a project, a region, or the whole zone)
     Export {
@@ -664,6 +671,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|e| said(e, Locale::En))?;
             sign(&s, &app).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file } => {
+            let s = settings(&cli, None)?;
+            ecociv_app::backup::backup(&s.database_url, file).await.map_err(|e| said(e, Locale::En))?;
+            println!("backup of {} written to {}", zones::redact(&s.database_url), file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let s = settings(&cli, None)?;
+            ecociv_app::backup::restore(&s.database_url, file).await.map_err(|e| said(e, Locale::En))?;
+            println!("{} restored from {}; check it with: ecociv audit verify", zones::redact(&s.database_url), file.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Key } => {
