@@ -107,6 +107,9 @@ pub struct Ledger {
     /// Dispatch reports by (kind, subject, org unit — empty for projects, which have one
     /// report a month whichever implementer sends it), then period.
     reports: HashMap<(String, i64, String), BTreeMap<String, DispatchRecord>>,
+    /// Senders of stored values who are not of the org unit of the one sending now (see
+    /// [`Ledger::observation`]: a region corrects its own value that a department sent).
+    other_units: std::collections::HashSet<String>,
 }
 
 /// The rows a form's write reads.
@@ -177,6 +180,7 @@ impl Ledger {
             today: st.today(),
             series: HashMap::new(),
             reports: HashMap::new(),
+            other_units: Default::default(),
             plan,
         })
     }
@@ -227,7 +231,20 @@ impl Ledger {
         };
         let existing = self.series.get(&key).and_then(|s| s.get(&record.year));
         let same = |e: &ObservationRecord| e.value == record.value && e.comment == record.comment && e.explanation == record.explanation;
-        let write = match (write_kind(existing.map(|e| (e.state, e.version, same(e))), version)?, existing) {
+        // a region answers for its own value: one that a department sent for it first (from its
+        // monitoring, say) does not shut the region out; while it waits for a decision, the
+        // region corrects it (on the trail as such), and the task force decides on the region's
+        let region_corrects = actor.role == ecociv_core::access::Role::Region
+            && !key.1.is_empty()
+            && existing.is_some_and(|e| e.state == EntryState::Submitted && !same(e) && self.other_units.contains(&e.submitted_by));
+        let kind = if region_corrects { WriteKind::Resend } else { write_kind(existing.map(|e| (e.state, e.version, same(e))), version)? };
+        let write = match (kind, existing) {
+            (WriteKind::Resend, Some(e)) if region_corrects => EntryWrite::Observation {
+                before: Box::new(e.clone()),
+                after: Box::new(record.clone()),
+                action: "observation.corrected_by_region".into(),
+                reason: String::new(),
+            },
             (WriteKind::Nothing, _) => return Ok(None),
             (WriteKind::Resend, Some(e)) => EntryWrite::Observation {
                 before: Box::new(e.clone()),
@@ -428,10 +445,21 @@ impl Stored {
     }
 }
 
-/// Submits an observation, or sends a returned one again.
+/// Submits an observation, or sends a returned one again (or, for a region, its own value that
+/// another unit sent first: see [`Ledger::observation`]).
 pub async fn submit_observation(st: &App, actor: &Actor, input: &ObservationInput) -> Result<ObservationRecord, AppError> {
     let rows = Rows::Series { indicator: &input.indicator, region: input.region.as_deref().unwrap_or_default() };
-    let write = Ledger::load_for(st, actor, rows).await?.observation(actor, input, None)?;
+    let mut ledger = Ledger::load_for(st, actor, rows).await?;
+    if actor.role == ecociv_core::access::Role::Region {
+        // who sent the values of this series, when not of the region
+        let senders: std::collections::BTreeSet<String> = ledger.series.values().flat_map(|s| s.values().map(|o| o.submitted_by.clone())).collect();
+        for name in senders {
+            if st.store.user(&name).await?.is_none_or(|u| u.org_unit != actor.org_unit) {
+                ledger.other_units.insert(name);
+            }
+        }
+    }
+    let write = ledger.observation(actor, input, None)?;
     match store_one(st, actor, write).await? {
         Stored::Observation(o) => Ok(o),
         Stored::Dispatch(_) => unreachable!("an observation plans an observation"),

@@ -16,6 +16,7 @@ use ecociv_store::testdb::TestDb;
 use ecociv_store::on_both;
 
 on_both!(
+    a_region_corrects_its_own_value_that_a_department_sent_first,
     a_backup_restores_every_record_and_its_trail,
     an_erased_or_cut_trail_is_found,
     a_forged_session_or_an_edited_masthead_is_found,
@@ -172,6 +173,48 @@ async fn a_forged_session_or_an_edited_masthead_is_found(db: &TestDb) {
     // a session that ends is recorded as ended
     db.store.delete_session(&accounts::fingerprint(&session)).await.unwrap();
     assert!(ok(&audit::verify(&app, &[], None).await.unwrap()));
+}
+
+async fn a_region_corrects_its_own_value_that_a_department_sent_first(db: &TestDb) {
+    let app = app(db, "2024-06-15").await;
+    let plan = app.plan(None).await.unwrap();
+    let lead = plan.indicator_of("24").unwrap().lead_departments[0].clone();
+    let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    entries::set_settings(
+        &app,
+        &tf,
+        &entries::SettingsInput {
+            dispatch_due_day: 5,
+            observation_due: "03-31".into(),
+            jump_bound: serde_json::json!("0.5"),
+            regional_indicators: vec!["24".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let dept = accounts::actor_of(&user(&app, "dept", &lead, Role::Department).await);
+    let region = accounts::actor_of(&user(&app, "tuo", "托县", Role::Region).await);
+    let value = |v: &str| ecociv_core::entry::ObservationInput {
+        indicator: "24".into(),
+        year: 2023,
+        region: Some("托克托县".into()),
+        value: serde_json::json!(v),
+        comment: String::new(),
+        explanation: None,
+    };
+    let sent = entries::submit_observation(&app, &dept, &value("96")).await.unwrap();
+    // the region is not shut out of its own value: it corrects it, and the trail says so
+    let corrected = entries::submit_observation(&app, &region, &value("91.5")).await.unwrap();
+    assert_eq!((corrected.id, corrected.value.as_str(), corrected.submitted_by.as_str()), (sent.id, "91.5", "tuo"));
+    let events = db.store.trail_for("150100", "observation", &sent.id.to_string()).await.unwrap();
+    assert_eq!(events.last().unwrap().action, "observation.corrected_by_region");
+    // but a second value of its own is a second report, and the department cannot take it back
+    assert_eq!(entries::submit_observation(&app, &region, &value("90")).await.unwrap_err().code, "already_reported");
+    assert_eq!(entries::submit_observation(&app, &dept, &value("96")).await.unwrap_err().code, "already_reported");
+    // once the task force decided, nobody changes it but by the task force's unlock
+    entries::decide_observation(&app, &tf, sent.id, entries::Decision::Approve, "").await.unwrap();
+    assert_eq!(entries::submit_observation(&app, &region, &value("80")).await.unwrap_err().kind, Kind::Conflict);
+    assert!(audit::verify(&app, &[], None).await.unwrap().iter().all(audit::ZoneAudit::ok));
 }
 
 /// Everything a zone holds, as the store reads it back.
