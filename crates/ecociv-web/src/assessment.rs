@@ -43,7 +43,7 @@ struct RulesQuery {
 }
 
 /// A quarter's assessment, computed from the rules and the data (`?rules=N` for another version).
-#[utoipa::path(get, path = "/api/v1/assessments/{quarter}", params(("quarter" = String, Path, description = "2024Q2"), ("rules" = Option<i64>, Query)),
+#[utoipa::path(get, path = "/api/v1/assessments/{quarter}", params(("quarter" = String, Path, description = "2024Q2", pattern = "^[0-9]{4}[Qq][1-4]$"), ("rules" = Option<i64>, Query)),
     responses((status = 200, body = Assessment), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn get_assessment(
     State(st): State<AppState>,
@@ -57,7 +57,7 @@ async fn get_assessment(
 }
 
 /// The task force computes and records a quarter's assessment (also a past quarter with new rules).
-#[utoipa::path(post, path = "/api/v1/assessments/{quarter}", params(("quarter" = String, Path), ("rules" = Option<i64>, Query)),
+#[utoipa::path(post, path = "/api/v1/assessments/{quarter}", params(("quarter" = String, Path, description = "2024Q2", pattern = "^[0-9]{4}[Qq][1-4]$"), ("rules" = Option<i64>, Query)),
     responses((status = 201, body = AssessmentRecord), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn post_assessment(State(st): State<AppState>, a: Authed, P(quarter): P<String>, Q(q): Q<RulesQuery>) -> Result<Response, WebError> {
     a.check_csrf(None)?;

@@ -369,7 +369,7 @@ async fn decide_dispatch(
 }
 
 /// Attaches a photo or file to a dispatch report.
-#[utoipa::path(post, path = "/api/v1/dispatch-reports/{id}/evidence", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/dispatch-reports/{id}/evidence", params(("id" = i64, Path)), request_body(content = crate::evidence::Upload, content_type = "multipart/form-data"),
     responses((status = 201, body = ecociv_core::record::EvidenceRecord), (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn post_dispatch_evidence(

@@ -183,3 +183,8 @@ async fn download_document(st: &AppState, a: &Authed, (kind, file): (String, Str
     let name = format!("{}-{}-{}.{ext}", plan.zone.name, title_word(doc, l).replace(' ', "-"), doc.period());
     Ok(crate::exports::attachment(bytes, format.media_type(), &name, &format!("{}-{}.{ext}", doc.kind(), doc.period())))
 }
+
+/// The OpenAPI part of the documents: their mastheads.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_mastheads, api_set_masthead), components(schemas(ecociv_core::record::MastheadRecord, MastheadInput)))]
+pub(crate) struct Doc;

@@ -18,6 +18,16 @@ use ecociv_core::Locale;
 /// file's own check answers with its clear message.
 pub const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
 
+/// The body of an upload: one file, in the multipart field `file`, and nothing else.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct Upload {
+    /// The file (PDF, an image, an office document; at most the zone's upload limit).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// Reads the one file of a multipart upload (field `file`).
 pub(crate) async fn upload(mut m: axum::extract::Multipart, l: ecociv_core::Locale) -> Result<(String, Vec<u8>), WebError> {
     let too_large = || WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large").in_locale(l);
@@ -118,5 +128,5 @@ pub fn routes() -> Router<AppState> {
 
 /// The documented routes of evidence.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(get_evidence), components(schemas(ecociv_core::record::EvidenceRecord)))]
+#[openapi(paths(get_evidence), components(schemas(ecociv_core::record::EvidenceRecord, Upload)))]
 pub struct Doc;

@@ -36,10 +36,47 @@ async fn openapi() -> Response {
         crate::public::PublicDoc::openapi(),
         crate::assessment::AssessmentDoc::openapi(),
         crate::readiness::ReadinessDoc::openapi(),
+        crate::documents::Doc::openapi(),
     ] {
         doc.merge(part);
     }
+    with_error_answers(&mut doc);
     Json(doc).into_response()
+}
+
+/// The answers every route of the API may give besides its own, each in the error shape
+/// ([`crate::error::ErrorBody`]): 400 for a request it cannot read (a path segment or query
+/// value of the wrong type), 404 for what does not exist (an id, a number, a zone), 422 for
+/// input its checks refuse, 503 when the database could not take a write in time, and 401 on
+/// the routes that need a user. Added to each operation that does not document them itself.
+fn with_error_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let answer = |what: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(what)
+                .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build())
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in operations.into_iter().flatten() {
+            let signed_in = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut codes = vec![
+                ("400", "the request cannot be read"),
+                ("404", "not found"),
+                ("422", "refused by the checks, each field with its message"),
+                ("503", "busy: nothing was written; send it again after Retry-After"),
+            ];
+            if signed_in {
+                codes.push(("401", "no valid credentials"));
+            }
+            for (code, what) in codes {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| answer(what));
+            }
+        }
+    }
 }
 
 async fn api_not_found(Lang(l): Lang) -> WebError {

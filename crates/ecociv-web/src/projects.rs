@@ -92,6 +92,7 @@ async fn project_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUr
 
 /// Query of the project list; every parameter is optional.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProjectQuery {
     pub zone: Option<String>,
     /// `institutions`, `security`, `space`, `economy`, `living`, `culture` (or the Chinese name).
@@ -101,23 +102,34 @@ pub struct ProjectQuery {
     /// An indicator or sub-indicator code.
     pub indicator: Option<String>,
     /// A year the period covers.
+    #[param(value_type = Option<u16>, minimum = 1900, maximum = 2200)]
     pub year: Option<String>,
 }
 
 impl ProjectQuery {
-    /// Checks the parameters against the plan.
+    /// Checks the parameters against the plan: a value that names nothing of the plan is
+    /// refused as such (422), a year that is not one as unreadable (400).
     pub fn filter(&self, p: &Plan) -> Result<ProjectFilter, WebError> {
         let some = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
         let mut f = ProjectFilter::default();
         if let Some(d) = some(&self.domain) {
-            f.domain = Some(Domain::from_code(&d).or_else(|| Domain::from_zh(&d)).ok_or_else(|| WebError::bad_request("unknown_domain").field("domain", &d))?);
+            f.domain = Some(
+                Domain::from_code(&d)
+                    .or_else(|| Domain::from_zh(&d))
+                    .ok_or_else(|| WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "unknown_domain").field("domain", &d))?,
+            );
         }
         if let Some(o) = some(&self.implementer) {
-            f.implementer = Some(p.org_unit(&o).ok_or_else(|| WebError::bad_request("unknown_implementer").field("implementer", &o))?.name.clone());
+            f.implementer = Some(
+                p.org_unit(&o)
+                    .ok_or_else(|| WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "unknown_implementer").field("implementer", &o))?
+                    .name
+                    .clone(),
+            );
         }
         if let Some(c) = some(&self.indicator) {
             if p.leaf(&c).is_none() && p.indicator(&c).is_none() {
-                return Err(WebError::bad_request("unknown_indicator").field("indicator", &c));
+                return Err(WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "unknown_indicator").field("indicator", &c));
             }
             f.indicator = Some(c);
         }

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
 
 /// `?zone=` and `?method=cagr|linear` (the projection; CAGR by default).
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StandingQuery {
     pub zone: Option<String>,
     /// `cagr` (default) or `linear`.

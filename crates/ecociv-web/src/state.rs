@@ -43,6 +43,7 @@ impl std::ops::DerefMut for AppState {
 
 /// `?zone=CODE`, accepted by every page and API route.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ZoneQuery {
     /// The zone's code (e.g. 150100); the default zone when absent.
     pub zone: Option<String>,

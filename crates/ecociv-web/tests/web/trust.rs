@@ -191,3 +191,25 @@ async fn writes_during_an_import_or_a_held_lock_answer_2xx_or_503_never_500() {
     let Ok(app) = std::sync::Arc::try_unwrap(app) else { panic!("the writers are done") };
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn every_api_route_is_in_the_openapi_document() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let spec = send(&app, "GET", "/api/openapi.json", &[], Body::empty()).await.json();
+    let documented: std::collections::BTreeSet<String> = spec["paths"].as_object().unwrap().keys().cloned().collect();
+    // the routes as the handler modules declare them: `.route("/api/v1/…", …)`
+    let mut routed = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for part in text.split(".route(").skip(1) {
+            let path = part.trim_start().trim_start_matches('"');
+            if path.starts_with("/api/v1/") && !path.starts_with("/api/v1/{*rest}") {
+                routed.insert(path.split('"').next().unwrap().to_string());
+            }
+        }
+    }
+    assert!(routed.len() >= 30, "{routed:?}");
+    let missing: Vec<&String> = routed.difference(&documented).collect();
+    assert!(missing.is_empty(), "routes without a place in /api/openapi.json: {missing:?}");
+    app.db.cleanup().await;
+}
