@@ -33,14 +33,21 @@ pub fn embedded_plan() -> Result<Plan> {
 /// Opens the database at `url` (`sqlite://PATH` or `postgres://…`), creating the folder of a
 /// SQLite file, and applies the migrations.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    // a SQLite file goes into a folder that exists: a mistyped path is said, not made
     if let Some(path) = url.strip_prefix("sqlite://")
-        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+        && let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
     {
-        std::fs::create_dir_all(dir).map_err(|e| failed("data_folder", e).field("folder", &dir.display().to_string()))?;
+        return Err(AppError::bad_request("no_such_folder").field("folder", &dir.display().to_string()));
     }
     let store = ecociv_store::connect(url).await.map_err(|e| failed("database_unavailable", e).field("url", &redact(url)))?;
     store.migrate().await.map_err(|e| failed("migration_failed", e))?;
     Ok(store)
+}
+
+/// Makes the data folder (the default home of the SQLite database) when it is missing.
+pub fn create_data_folder(dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| failed("data_folder", e).field("folder", &dir.display().to_string()))
 }
 
 /// The application on the database at `url`, opened and migrated, and its data as it is: no

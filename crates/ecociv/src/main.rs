@@ -347,6 +347,9 @@ struct ConfigFile {
 /// Settings after precedence.
 struct Settings {
     data_dir: PathBuf,
+    /// Whether the database is the SQLite file in the data folder (no URL given): then the
+    /// folder is made when missing; a URL given names a folder that must exist.
+    in_data_dir: bool,
     database_url: String,
     today: Option<NaiveDate>,
     addr: String,
@@ -363,7 +366,9 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
         None => ConfigFile::default(),
     };
     let data_dir = cli.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./ecociv-data"));
-    let database_url = cli.database_url.clone().or(file.database_url).unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ecociv.db").display()));
+    let given = cli.database_url.clone().or(file.database_url);
+    let in_data_dir = given.is_none();
+    let database_url = given.unwrap_or_else(|| format!("sqlite://{}", data_dir.join("ecociv.db").display()));
     let (today_text, source) = match (&cli.today, &file.today) {
         (Some(t), _) => (Some(t.clone()), "--today / ECOCIV_TODAY"),
         (None, Some(toml::Value::String(t))) => (Some(t.clone()), "the config file's today"),
@@ -382,13 +387,21 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
         p.push(".trail-key");
         PathBuf::from(p)
     });
-    Ok(Settings { data_dir, database_url, today, addr, pdf_font, trail_key })
+    Ok(Settings { data_dir, in_data_dir, database_url, today, addr, pdf_font, trail_key })
+}
+
+/// The URL of the database, its data folder made first when the database lives there.
+fn store_url(s: &Settings) -> anyhow::Result<&str> {
+    if s.in_data_dir {
+        zones::create_data_folder(&s.data_dir).map_err(|e| said(e, Locale::En))?;
+    }
+    Ok(&s.database_url)
 }
 
 /// The application on the database of the settings, migrated, with the embedded plan loaded,
 /// and the heads of its trail signed.
 async fn open_app(s: &Settings) -> anyhow::Result<App> {
-    let (app, _) = zones::open_app(&s.database_url, s.today).await.map_err(|e| said(e, Locale::En))?;
+    let (app, _) = zones::open_app(store_url(s)?, s.today).await.map_err(|e| said(e, Locale::En))?;
     sign(s, &app).await?;
     Ok(app)
 }
@@ -486,7 +499,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let s = settings(&cli, None)?;
-            zones::open(&s.database_url).await.map_err(|e| said(e, Locale::En))?;
+            zones::open(store_url(&s)?).await.map_err(|e| said(e, Locale::En))?;
             println!("migrations applied: {}", zones::redact(&s.database_url));
             Ok(ExitCode::SUCCESS)
         }
@@ -675,13 +688,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Backup { file } => {
             let s = settings(&cli, None)?;
-            ecociv_app::backup::backup(&s.database_url, file).await.map_err(|e| said(e, Locale::En))?;
+            ecociv_app::backup::backup(store_url(&s)?, file).await.map_err(|e| said(e, Locale::En))?;
             println!("backup of {} written to {}", zones::redact(&s.database_url), file.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file } => {
             let s = settings(&cli, None)?;
-            ecociv_app::backup::restore(&s.database_url, file).await.map_err(|e| said(e, Locale::En))?;
+            ecociv_app::backup::restore(store_url(&s)?, file).await.map_err(|e| said(e, Locale::En))?;
             println!("{} restored from {}; check it with: ecociv audit verify", zones::redact(&s.database_url), file.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -696,7 +709,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|x| audit::Anchor::parse(x).map_err(|_| anyhow::anyhow!("--expect {x}: expected ZONE=SEQ:HASH")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let app = zones::open_as_is(&s.database_url, s.today).await.map_err(|e| said(e, Locale::En))?;
+            let app = zones::open_as_is(store_url(&s)?, s.today).await.map_err(|e| said(e, Locale::En))?;
             // the signatures are checked with the public key given, else the key file's
             let key = match public_key {
                 Some(k) => Some(k.clone()),

@@ -415,3 +415,21 @@ fn reports_and_the_archive_from_the_command_line() {
     }
     assert!(!dir.join("x.pdf").exists() && !dir.join("x.zip").exists(), "no file on error");
 }
+
+#[test]
+fn a_mistyped_sqlite_path_makes_no_folders() {
+    let dir = folder("bad_path");
+    let target = dir.join("no").join("such").join("place");
+    let url = format!("sqlite://{}/ecociv.db", target.display());
+    for args in [vec!["--database-url", url.as_str(), "migrate"], vec!["--database-url", url.as_str(), "audit", "verify"]] {
+        let o = run(&dir, &args);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(stderr(&o).contains("no_such_folder") && stderr(&o).contains("no/such/place"), "{}", stderr(&o));
+    }
+    assert!(!dir.join("no").exists(), "nothing made");
+    // the data folder (no URL given) is made when missing
+    let o = run(&dir, &["--data-dir", "data", "migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("data/ecociv.db").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
