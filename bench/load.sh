@@ -5,7 +5,7 @@
 #
 #   bench/load.sh [--zones N] [--projects P] [--years Y] [--seconds S] [--connections C]
 #                 [--threads T] [--write-zones W] [--pg[=URL]] [--port PORT] [--bare-port PORT]
-#                 [--keep]
+#                 [--keep] [--soak MINUTES]
 #
 # It builds the release binary and the bare baseline (crates/ecociv-web/examples/bare.rs),
 # generates N synthetic zones (default 100) with Y years of data (default 5) and P projects
@@ -16,6 +16,11 @@
 # bytes (/hello for /healthz). The write route is the monthly dispatch report of the projects
 # that have none yet in the first W zones (default 10), each request a new (zone, project,
 # month), sent by the project's own implementer with a bearer token.
+#
+# With --soak MINUTES it runs the soak instead of the page runs: the pages and the write route
+# at once for MINUTES (a quarter of the connections writing, the rest reading every page in
+# turn), then the errors, the read and write latencies, the resident memory at the start and
+# the end, and whether every acknowledged write is in the database exactly once.
 #
 # SQLite by default; with --pg or ECOCIV_BENCH_PG_URL (a server URL, default
 # postgres://postgres@127.0.0.1:5432, trust auth) it creates its own database there and drops
@@ -39,6 +44,7 @@ PG_URL=${ECOCIV_BENCH_PG_URL:-}
 PORT=${ECOCIV_BENCH_PORT:-0}          # 0: a free port, chosen by the system
 BARE_PORT=${ECOCIV_BENCH_BARE_PORT:-0}
 KEEP=${ECOCIV_BENCH_KEEP:-}
+SOAK=${ECOCIV_BENCH_SOAK:-}
 # the clock the pages read, and the periods they show (as bench/dashboard.sh)
 TODAY=2025-07-20
 QUARTER=2025Q2
@@ -59,12 +65,13 @@ while [ $# -gt 0 ]; do
     --port) PORT=${2:?}; shift ;;
     --bare-port) BARE_PORT=${2:?}; shift ;;
     --keep) KEEP=1 ;;
+    --soak) SOAK=${2:?}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
   shift
 done
-for v in ZONES PROJECTS YEARS SECONDS_EACH CONNECTIONS THREADS WRITE_ZONES PORT BARE_PORT; do
+for v in ZONES PROJECTS YEARS SECONDS_EACH CONNECTIONS THREADS WRITE_ZONES PORT BARE_PORT ${SOAK:+SOAK}; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 [ "$THREADS" -ge 1 ] && [ "$CONNECTIONS" -ge "$THREADS" ] || die "need at least one thread and as many connections as threads"
@@ -294,6 +301,67 @@ WRK=(wrk "-t$THREADS" "-c$CONNECTIONS" "-d${SECONDS_EACH}s" --timeout 10s --late
 run_get() { # url file
   "${WRK[@]}" "${HEADERS[@]}" "$1" >"$2" 2>&1 || { cat "$2" >&2; die "wrk failed on $1"; }
 }
+
+# --- the soak: pages and writes at once for SOAK minutes ------------------------------------
+stored_reports() { # "rows duplicates" of dispatch_reports, as the database holds them
+  local q="SELECT (SELECT COUNT(*) FROM dispatch_reports), (SELECT COUNT(*) FROM (SELECT zone_code, kind, subject, org_unit, period FROM dispatch_reports GROUP BY zone_code, kind, subject, org_unit, period HAVING COUNT(*) > 1) d)"
+  if [ -n "$PG_DB" ]; then
+    psql "$PG_SERVER/$PG_DB" -qAt -F ' ' -c "$q"
+  else
+    python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(*c.execute(sys.argv[2]).fetchone())" "$WORK/data/ecociv.db" "$q"
+  fi
+}
+if [ -n "$SOAK" ]; then
+  WRITERS=$(( CONNECTIONS / 4 > THREADS ? CONNECTIONS / 4 : THREADS ))
+  READERS=$(( CONNECTIONS - WRITERS > THREADS ? CONNECTIONS - WRITERS : THREADS ))
+  {
+    printf 'local paths = {'; for p in "${PAGES[@]}"; do printf '"%s",' "$p"; done; echo '}'
+    echo 'local n = 0'
+    echo 'function request() n = n + 1; return wrk.format(nil, paths[(n % #paths) + 1]) end'
+  } >"$WORK/reads.lua"
+  read -r ROWS_BEFORE DUP_BEFORE <<<"$(stored_reports)"
+  echo "soak: $READERS connections reading every page, $WRITERS writing, $SOAK min…" >&2
+  sampler &
+  SAMPLER_PID=$!
+  SOAK_WRK=(wrk "-t$THREADS" "-d${SOAK}m" --timeout 10s --latency)
+  "${SOAK_WRK[@]}" "-c$READERS" "${HEADERS[@]}" -s "$WORK/reads.lua" "$URL" >"$WORK/soak-reads.txt" 2>&1 &
+  READS_PID=$!
+  "${SOAK_WRK[@]}" "-c$WRITERS" -s "$WORK/write.lua" "$URL/" >"$WORK/soak-writes.txt" 2>&1 || { cat "$WORK/soak-writes.txt" >&2; die "wrk failed on the writes"; }
+  wait "$READS_PID" || { cat "$WORK/soak-reads.txt" >&2; die "wrk failed on the reads"; }
+  kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
+  sleep 1
+  RSS_AFTER=$(rss_kb "$ECOCIV_PID")
+  RSS_MINUTE=$(awk '$1 >= 60 {print $2; exit}' "$WORK/rss.txt")
+  RSS_MAX=$(awk '{print $2}' "$WORK/rss.txt" | sort -n | tail -n 1)
+  read -r ROWS_AFTER DUP_AFTER <<<"$(stored_reports)"
+  read -r R P50 P99 BAD SOCK <<<"$(parse "$WORK/soak-reads.txt")"
+  read -r WR WP50 WP99 WBAD WSOCK <<<"$(parse "$WORK/soak-writes.txt")"
+  count() { awk -v s="$1" '$1 == "status" && $2 ~ s {n += $3} END {print n + 0}' "$2"; }
+  W201=$(count '^201$' "$WORK/soak-writes.txt")
+  W409=$(count '^409$' "$WORK/soak-writes.txt")
+  W503=$(count '^503$' "$WORK/soak-writes.txt")
+  WOTHER=$(awk '$1 == "status" && $2 != "201" && $2 != "409" && $2 != "503" {printf "%s%s: %s", sep, $2, $3; sep = ", "}' "$WORK/soak-writes.txt")
+  NEW=$((ROWS_AFTER - ROWS_BEFORE))
+  echo
+  echo "Soak, measured on $(date +%F) ($(nproc) cores, release build; wrk and the server on the same machine): $ZONES synthetic zones × $YEARS years × $PROJECTS projects reporting monthly, $DB_KIND. For $SOAK minutes, $READERS connections read every page in turn (the session cookie of \`syn0001-tf\`, \`Accept-Encoding: $ENCODING\`) while $WRITERS connections each send new monthly reports (of ${#POOL[@]} projects in the first $WRITE_ZONES zones, by their implementers' tokens; when every month is sent they come round again as conflicts, 409); \`--today $TODAY\`."
+  echo
+  echo "| what | requests/s | p50 | p99 | errors |"
+  echo "|---|---|---|---|---|"
+  echo "| reads (every page in turn) | $(int "$R") | $(ms "$P50") | $(ms "$P99") | $((BAD + SOCK)) |"
+  echo "| writes (201: $W201, 409: $W409, 503: $W503${WOTHER:+, other: $WOTHER}) | $(int "$WR") | $(ms "$WP50") | $(ms "$WP99") | $((WBAD - W409 - W503 + WSOCK)) |"
+  echo
+  echo "| resident memory of ecociv (VmRSS) | MB |"
+  echo "|---|---|"
+  echo "| at start | $(mb "$RSS_START") |"
+  if [ -n "$RSS_MINUTE" ]; then echo "| after the first minute | $(mb "$RSS_MINUTE") |"; fi
+  echo "| most, sampled every 0.5 s | $(mb "$RSS_MAX") |"
+  echo "| at the end | $(mb "$RSS_AFTER") |"
+  echo
+  # a write whose answer wrk gave up waiting for (a socket timeout) may be stored unacknowledged
+  echo "Acknowledged writes (201): $W201. Reports in the database: $ROWS_BEFORE before, $ROWS_AFTER after ($NEW new; $((NEW - W201)) stored without an answer wrk waited for); reports stored twice: $DUP_AFTER. Every acknowledged write is there exactly once: $([ "$NEW" -ge "$W201" ] && [ "$DUP_AFTER" = 0 ] && echo yes || echo NO)."
+  [ "$NEW" -ge "$W201" ] && [ "$DUP_AFTER" = 0 ] || die "acknowledged $W201 writes, stored $NEW new, $DUP_AFTER twice"
+  exit 0
+fi
 
 sampler &
 SAMPLER_PID=$!
