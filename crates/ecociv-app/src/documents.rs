@@ -55,6 +55,19 @@ impl Document {
             Document::Work(y) | Document::Technical(y) => y.to_string(),
         }
     }
+    /// Whether `actor` may read it, by the read rules of the API: the bulletin and the
+    /// assessment are notices addressed to every unit of the zone (who reported, the scores);
+    /// the work and technical reports hold the entries themselves (reports' problems and
+    /// progress, every value), so only those who may see every entry read them — the task
+    /// force, the administrators and the viewers.
+    pub fn may_read(self, actor: &ecociv_core::access::Actor) -> bool {
+        use ecociv_core::access::Role;
+        match self {
+            Document::Bulletin(_) | Document::Assessment(_) => true,
+            Document::Work(_) | Document::Technical(_) => matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer),
+        }
+    }
+
     /// Whether its period has begun by `today` and lies within the plan's data.
     pub fn admissible(self, plan: &Plan, today: chrono::NaiveDate) -> bool {
         let this = YearMonth::of(today);

@@ -93,7 +93,7 @@ async fn page(
     }
     let documents = docs
         .into_iter()
-        .filter(|d| d.admissible(&plan, today))
+        .filter(|d| d.admissible(&plan, today) && d.may_read(&a.actor))
         .map(|d| (format!("{} {}", title_word(d, l), d.period()), d.kind().to_string(), d.period()))
         .collect();
     let doc = q.kind.as_deref().zip(q.period.as_deref()).and_then(|(k, p)| Document::parse(k, p)).unwrap_or(Document::Technical(YearMonth::of(today).year - 1));
@@ -178,6 +178,9 @@ async fn download_document(st: &AppState, a: &Authed, (kind, file): (String, Str
     let not_found = || WebError::not_found("not_found").field("file", &format!("{kind}/{file}")).in_locale(l);
     let (period, format) = file.rsplit_once('.').and_then(|(p, ext)| Some((p, Format::parse(ext)?))).ok_or_else(not_found)?;
     let doc = Document::parse(&kind, period).filter(|d| d.admissible(&plan, st.today())).ok_or_else(not_found)?;
+    if !doc.may_read(&a.actor) {
+        return Err(WebError::forbidden().in_locale(l));
+    }
     let bytes = render(st, &plan, doc, format, l).await.map_err(|e| e.in_locale(l))?;
     let ext = format.ext();
     let name = format!("{}-{}-{}.{ext}", plan.zone.name, title_word(doc, l).replace(' ', "-"), doc.period());

@@ -213,3 +213,71 @@ async fn every_api_route_is_in_the_openapi_document() {
     assert!(missing.is_empty(), "routes without a place in /api/openapi.json: {missing:?}");
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_work_and_technical_reports_are_for_those_who_see_every_entry() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report("2024-01", true, "征地拆迁未完成")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for (user, uri, status) in [
+        ("forest", "/reports/work/2024.docx", StatusCode::FORBIDDEN),
+        ("forest", "/reports/technical/2023.pdf", StatusCode::FORBIDDEN),
+        ("tuoxian", "/reports/work/2024.pdf", StatusCode::FORBIDDEN),
+        ("forest", "/reports/bulletin/2024-05.docx", StatusCode::OK),
+        ("forest", "/reports/assessment/2024Q2.docx", StatusCode::OK),
+        ("viewer", "/reports/work/2024.docx", StatusCode::OK),
+        ("tf", "/reports/technical/2023.docx", StatusCode::OK),
+    ] {
+        let r = send(&app, "GET", uri, &[("authorization", &format!("Bearer tok-{user}"))], Body::empty()).await;
+        assert_eq!(r.status, status, "{user} {uri}");
+    }
+    // nor does the page offer them
+    let page = send(&app, "GET", "/reports", &[("authorization", "Bearer tok-forest")], Body::empty()).await;
+    assert!(page.body.contains("/reports/bulletin/") && !page.body.contains("/reports/work/"), "{}", page.status);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_restored_backup_serves_the_same_pages() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    for (i, month) in ["2024-01", "2024-02", "2024-03"].iter().enumerate() {
+        let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report(month, i == 0, "")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": "7.1", "year": 2023, "value": "85.2"})).await;
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{id}/approve"), json!({})).await.status, StatusCode::OK);
+    let pages =
+        ["/", "/indicators", "/indicators/7.1", "/projects/12", "/dashboard", "/dashboard/projects", "/readiness", "/public", "/bulletin?month=2024-03"];
+    let apis = ["/api/v1/public/indicators", "/api/v1/public/projects", "/api/v1/observations", "/api/v1/dispatch-reports", "/api/v1/readiness"];
+    let mut before = Vec::new();
+    for uri in pages.iter().chain(apis.iter()) {
+        let r = send(&app, "GET", uri, &[("authorization", "Bearer tok-tf")], Body::empty()).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        before.push(r.body);
+    }
+    let dir = std::env::temp_dir().join(format!("ecociv_web_backup_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("b.backup");
+    let _ = std::fs::remove_file(&file);
+    ecociv_app::backup::backup(&app.db.url, &file).await.unwrap();
+    // after the backup: more data, and some lost
+    api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report("2024-04", false, "")).await;
+    app.db.execute("DELETE FROM observations").await;
+    app.db.store.close().await;
+    ecociv_app::backup::restore(&app.db.url, &file).await.unwrap();
+    let store = ecociv_store::connect(&app.db.url).await.unwrap();
+    let restored = ecociv_web::router(ecociv_web::AppState::new(store.clone(), Some("2024-06-10".parse().unwrap()), "150100"));
+    for (uri, was) in pages.iter().chain(apis.iter()).zip(&before) {
+        use tower::ServiceExt;
+        let req = axum::http::Request::builder().uri(*uri).header("authorization", "Bearer tok-tf").body(Body::empty()).unwrap();
+        let res = restored.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+        assert_eq!(&String::from_utf8_lossy(&body), was, "{uri} is the same after the restore");
+    }
+    assert!(store.verify("150100").await.unwrap().ok());
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+    app.db.cleanup().await;
+}
