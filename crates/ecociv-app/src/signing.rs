@@ -86,6 +86,22 @@ impl TrailKey {
     }
 }
 
+/// The key that signs the heads of the database of `st`: the one in `path`, made when there is
+/// none — unless the database's heads were signed before by another key, whose file is then
+/// missing or another (`trail_key_missing`, `trail_key_other`): a new key would make every
+/// earlier signature look forged, so the key file must be put back first.
+pub async fn key_for(st: &App, path: &Path) -> Result<TrailKey> {
+    let known = st.store.signing_keys().await?;
+    if !path.exists() && !known.is_empty() {
+        return Err(AppError::new(Kind::BadRequest, "trail_key_missing").field("file", &path.display().to_string()).field("public_key", &known.join(", ")));
+    }
+    let key = TrailKey::open_or_create(path)?;
+    if !known.is_empty() && !known.iter().any(|k| k == key.public_key()) {
+        return Err(AppError::new(Kind::BadRequest, "trail_key_other").field("file", &path.display().to_string()).field("public_key", &known.join(", ")));
+    }
+    Ok(key)
+}
+
 /// The log of signatures beside a key file.
 pub fn log_path(key: &Path) -> PathBuf {
     let mut p = key.as_os_str().to_owned();

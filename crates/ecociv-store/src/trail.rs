@@ -214,6 +214,8 @@ pub trait TrailStore: Send + Sync {
     async fn add_head_signature(&self, s: &HeadSignature) -> Result<()>;
     /// The signatures of a zone's heads, oldest first.
     async fn head_signatures(&self, zone: &str) -> Result<Vec<HeadSignature>>;
+    /// The public keys that signed heads of any zone.
+    async fn signing_keys(&self) -> Result<Vec<String>>;
 }
 
 const TRAIL_COLS: &str = "zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash";
@@ -328,6 +330,11 @@ macro_rules! trail_impl {
                     .into_iter()
                     .map(|(zone, seq, hash, signed_at, public_key, signature)| HeadSignature { zone, seq, hash, signed_at, public_key, signature })
                     .collect())
+            }
+
+            async fn signing_keys(&self) -> Result<Vec<String>> {
+                let rows: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT public_key FROM trail_signatures ORDER BY public_key").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
             }
 
             async fn trail_zones(&self) -> Result<Vec<String>> {

@@ -411,9 +411,11 @@ fn trail_key(s: &Settings) -> anyhow::Result<TrailKey> {
     TrailKey::open_or_create(&s.trail_key).map_err(|e| said(e, Locale::En))
 }
 
-/// Signs the heads of the trail that no signature covers yet (after a command wrote).
+/// Signs the heads of the trail that no signature covers yet (after a command wrote), with the
+/// key that signed them before (see `signing::key_for`).
 async fn sign(s: &Settings, app: &App) -> anyhow::Result<()> {
-    signing::sign_heads(app, &trail_key(s)?).await.map_err(|e| said(e, Locale::En))?;
+    let key = signing::key_for(app, &s.trail_key).await.map_err(|e| said(e, Locale::En))?;
+    signing::sign_heads(app, &key).await.map_err(|e| said(e, Locale::En))?;
     Ok(())
 }
 
@@ -478,7 +480,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // commits by others (the CLI, another instance) reach the caches within 0.1 s
             tokio::spawn(ecociv_app::changes::watch(app.store.clone(), app.changes.clone()));
             // the trail's heads signed every minute with the key beside the data folder
-            tokio::spawn(signing::every_minute(app.clone(), trail_key(&s)?));
+            let key = signing::key_for(&app, &s.trail_key).await.map_err(|e| said(e, Locale::En))?;
+            tokio::spawn(signing::every_minute(app.clone(), key));
             tracing::info!("the trail is signed with {} (public key {})", s.trail_key.display(), trail_key(&s)?.public_key());
             axum::serve(listener, ecociv_web::router(ecociv_web::AppState::of(app))).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)

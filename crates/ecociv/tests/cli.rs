@@ -433,3 +433,29 @@ fn a_mistyped_sqlite_path_makes_no_folders() {
     assert!(dir.join("data/ecociv.db").exists());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_signed_trail_is_signed_on_with_its_own_key_only() {
+    let dir = folder("key_guard");
+    let run_in = |args: &[&str]| bin().current_dir(&dir).args(args).output().unwrap();
+    let o = run_in(&["migrate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(&["plan", "export"]);
+    assert!(o.status.success(), "the first command that opens the database signs its head: {}", stderr(&o));
+    let key = dir.join("ecociv-data.trail-key");
+    assert!(key.exists());
+    // the key file gone: no new key is made, the command says which key signed before
+    std::fs::rename(&key, dir.join("elsewhere.key")).unwrap();
+    let o = run_in(&["plan", "export"]);
+    assert!(!o.status.success() && stderr(&o).contains("trail_key_missing") && stderr(&o).contains("ecociv-data.trail-key"), "{}", stderr(&o));
+    assert!(!key.exists(), "no new key made");
+    // another key file is refused too; the right one, named, works
+    assert!(run_in(&["--trail-key", "other.key", "audit", "key"]).status.success(), "a key of its own");
+    let o = run_in(&["--trail-key", "other.key", "plan", "export"]);
+    assert!(!o.status.success() && stderr(&o).contains("trail_key_other"), "{}", stderr(&o));
+    let o = run_in(&["--trail-key", "elsewhere.key", "plan", "export"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(&["--trail-key", "elsewhere.key", "audit", "verify"]);
+    assert!(o.status.success() && stdout(&o).contains("signed up to event"), "{}", stdout(&o));
+    let _ = std::fs::remove_dir_all(dir);
+}
