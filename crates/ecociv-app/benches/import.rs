@@ -166,7 +166,8 @@ const COLUMNS: &str = "zone_code, kind, subject, period, status, progress_percen
 fn prepared_inserts(url: &str, reports: &[&DispatchRecord], events: Option<&[TrailEvent]>) {
     use libsqlite3_sys as ffi;
     use std::ffi::CString;
-    let path = CString::new(url.trim_start_matches("sqlite://").split('?').next().expect("path")).expect("path");
+    let file = ecociv_app::zones::sqlite_file(url).expect("a SQLite URL");
+    let path = CString::new(file.to_str().expect("a UTF-8 path")).expect("path");
     // SAFETY: plain calls of the SQLite C API on a connection and statements owned here; every
     // pointer handed to SQLite lives until the call returns (bind_text copies: SQLITE_TRANSIENT).
     unsafe {

@@ -6,7 +6,7 @@
 //! PostgreSQL's client programs) in one transaction. The trail key and its log of signed heads
 //! are not in the database and not in a backup: keep them apart, as their purpose is.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::error::{AppError, Kind, Result};
@@ -15,11 +15,6 @@ use crate::zones;
 /// What a backup or restore concerns: the file and the database (without its password).
 fn failed(code: &'static str, file: &Path, what: impl std::fmt::Display) -> AppError {
     AppError { detail: Some(what.to_string()), ..AppError::new(Kind::BadRequest, code) }.field("file", &file.display().to_string())
-}
-
-/// The SQLite file of a `sqlite://` URL.
-fn sqlite_path(url: &str) -> Option<PathBuf> {
-    url.strip_prefix("sqlite://").map(|p| PathBuf::from(p.split('?').next().unwrap_or(p)))
 }
 
 /// Runs one of PostgreSQL's client programs; its error output is the error.
@@ -36,7 +31,7 @@ pub async fn backup(url: &str, file: &Path) -> Result<()> {
     if file.exists() {
         return Err(failed("file_exists", file, "a backup never overwrites a file"));
     }
-    if sqlite_path(url).is_some() {
+    if zones::sqlite_file(url).is_some() {
         let store = zones::open(url).await?;
         store.backup_into(&file.display().to_string()).await.map_err(|e| failed("backup_failed", file, e))?;
         store.close().await;
@@ -55,7 +50,7 @@ pub async fn restore(url: &str, file: &Path) -> Result<()> {
         let mut f = std::fs::File::open(file).map_err(|e| failed("not_a_backup", file, e))?;
         f.read_exact(&mut head).map_err(|e| failed("not_a_backup", file, e))?;
     }
-    match sqlite_path(url) {
+    match zones::sqlite_file(url) {
         Some(target) => {
             if &head != b"SQLite format 3\0" {
                 return Err(failed("not_a_backup", file, "not a SQLite database"));
@@ -72,16 +67,12 @@ pub async fn restore(url: &str, file: &Path) -> Result<()> {
             if found != ["ok"] {
                 return Err(failed("not_a_backup", file, format!("not whole: {}", found.join("; "))));
             }
-            let mut beside = target.as_os_str().to_owned();
-            beside.push(".restoring");
-            let beside = PathBuf::from(beside);
+            let beside = zones::beside(&target, ".restoring");
             std::fs::copy(file, &beside).map_err(|e| failed("backup_failed", file, e))?;
             std::fs::File::open(&beside).and_then(|f| f.sync_all()).map_err(|e| failed("backup_failed", file, e))?;
             // the old database's write-ahead log must not be applied to the restored file
             for ext in ["-wal", "-shm"] {
-                let mut p = target.as_os_str().to_owned();
-                p.push(ext);
-                let _ = std::fs::remove_file(PathBuf::from(p));
+                let _ = std::fs::remove_file(zones::beside(&target, ext));
             }
             std::fs::rename(&beside, &target).map_err(|e| failed("backup_failed", file, e))?;
         }

@@ -244,9 +244,9 @@ mod tests {
         // seeded: the zones differ from each other, and a second run adds nothing
         let obs2 = db.store.observations("SYN0002").await.unwrap();
         assert_ne!(obs.iter().map(|o| &o.value).collect::<Vec<_>>(), obs2.iter().map(|o| &o.value).collect::<Vec<_>>());
-        let head = db.store.trail_head("SYN0001").await.unwrap();
+        let head = db.store.head_of("SYN0001").await.unwrap();
         run(&app).await;
-        assert_eq!(db.store.trail_head("SYN0001").await.unwrap(), head);
+        assert_eq!(db.store.head_of("SYN0001").await.unwrap(), head);
         assert_eq!(db.store.observations("SYN0001").await.unwrap(), obs);
         db.cleanup().await;
     }

@@ -104,9 +104,7 @@ pub async fn key_for(st: &App, path: &Path) -> Result<TrailKey> {
 
 /// The log of signatures beside a key file.
 pub fn log_path(key: &Path) -> PathBuf {
-    let mut p = key.as_os_str().to_owned();
-    p.push(".heads");
-    PathBuf::from(p)
+    crate::zones::beside(key, ".heads")
 }
 
 /// What is signed.

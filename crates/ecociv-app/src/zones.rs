@@ -30,12 +30,24 @@ pub fn embedded_plan() -> Result<Plan> {
     build_plan(&hohhot()).map_err(|e| failed("bad_plan_data", e))
 }
 
-/// Opens the database at `url` (`sqlite://PATH` or `postgres://…`), creating the folder of a
-/// SQLite file, and applies the migrations.
+/// The file of a `sqlite://` URL (without its query); `None` for another database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    url.strip_prefix("sqlite://").map(|p| std::path::PathBuf::from(p.split('?').next().unwrap_or(p)))
+}
+
+/// A file beside `path`: its name with `suffix` after it (`ecociv.db` → `ecociv.db-wal`).
+pub fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+/// Opens the database at `url` (`sqlite://PATH` or `postgres://…`) and applies the migrations.
+/// A SQLite file goes into a folder that exists: a mistyped path is said, not made (the data
+/// folder is made by [`create_data_folder`]).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    // a SQLite file goes into a folder that exists: a mistyped path is said, not made
-    if let Some(path) = url.strip_prefix("sqlite://")
-        && let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent().filter(|d| !d.as_os_str().is_empty())
+    if let Some(file) = sqlite_file(url)
+        && let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.is_dir()
     {
         return Err(AppError::bad_request("no_such_folder").field("folder", &dir.display().to_string()));

@@ -204,9 +204,8 @@ pub trait TrailStore: Send + Sync {
     async fn trail_zones(&self) -> Result<Vec<String>>;
     /// `entity/id` of every entry the task force ever returned (one query).
     async fn returned_entries(&self, zone: &str) -> Result<Vec<String>>;
-    /// The sequence number of the zone's last event: every write moves it.
-    async fn trail_head(&self, zone: &str) -> Result<i64>;
-    /// The head of a zone's chain (seq, hash), as written with its last event.
+    /// The head of a zone's chain (seq, hash), as written with its last event: every write
+    /// moves it.
     async fn head_of(&self, zone: &str) -> Result<Option<(i64, String)>>;
     /// The heads of every zone (zone, seq, hash) that no signature covers yet.
     async fn unsigned_heads(&self) -> Result<Vec<(String, i64, String)>>;
@@ -281,11 +280,6 @@ macro_rules! trail_impl {
                     }
                 }
                 Ok(v)
-            }
-
-            async fn trail_head(&self, zone: &str) -> Result<i64> {
-                let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM trail_heads WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
-                Ok(row.map(|r| r.0).unwrap_or(0))
             }
 
             async fn head_of(&self, zone: &str) -> Result<Option<(i64, String)>> {

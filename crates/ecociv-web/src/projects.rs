@@ -111,25 +111,17 @@ impl ProjectQuery {
     /// refused as such (422), a year that is not one as unreadable (400).
     pub fn filter(&self, p: &Plan) -> Result<ProjectFilter, WebError> {
         let some = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        let unknown = |code| WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, code);
         let mut f = ProjectFilter::default();
         if let Some(d) = some(&self.domain) {
-            f.domain = Some(
-                Domain::from_code(&d)
-                    .or_else(|| Domain::from_zh(&d))
-                    .ok_or_else(|| WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "unknown_domain").field("domain", &d))?,
-            );
+            f.domain = Some(Domain::from_code(&d).or_else(|| Domain::from_zh(&d)).ok_or_else(|| unknown("unknown_domain").field("domain", &d))?);
         }
         if let Some(o) = some(&self.implementer) {
-            f.implementer = Some(
-                p.org_unit(&o)
-                    .ok_or_else(|| WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "unknown_implementer").field("implementer", &o))?
-                    .name
-                    .clone(),
-            );
+            f.implementer = Some(p.org_unit(&o).ok_or_else(|| unknown("unknown_implementer").field("implementer", &o))?.name.clone());
         }
         if let Some(c) = some(&self.indicator) {
             if p.leaf(&c).is_none() && p.indicator(&c).is_none() {
-                return Err(WebError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "unknown_indicator").field("indicator", &c));
+                return Err(unknown("unknown_indicator").field("indicator", &c));
             }
             f.indicator = Some(c);
         }

@@ -382,11 +382,7 @@ fn settings(cli: &Cli, addr_flag: Option<&str>) -> anyhow::Result<Settings> {
     };
     let addr = addr_flag.map(String::from).or(file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
     let pdf_font = cli.pdf_font.clone().or(file.pdf_font);
-    let trail_key = cli.trail_key.clone().or(file.trail_key).unwrap_or_else(|| {
-        let mut p = data_dir.as_os_str().to_owned();
-        p.push(".trail-key");
-        PathBuf::from(p)
-    });
+    let trail_key = cli.trail_key.clone().or(file.trail_key).unwrap_or_else(|| zones::beside(&data_dir, ".trail-key"));
     Ok(Settings { data_dir, in_data_dir, database_url, today, addr, pdf_font, trail_key })
 }
 
@@ -481,8 +477,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tokio::spawn(ecociv_app::changes::watch(app.store.clone(), app.changes.clone()));
             // the trail's heads signed every minute with the key beside the data folder
             let key = signing::key_for(&app, &s.trail_key).await.map_err(|e| said(e, Locale::En))?;
+            tracing::info!("the trail is signed with {} (public key {})", s.trail_key.display(), key.public_key());
             tokio::spawn(signing::every_minute(app.clone(), key));
-            tracing::info!("the trail is signed with {} (public key {})", s.trail_key.display(), trail_key(&s)?.public_key());
             axum::serve(listener, ecociv_web::router(ecociv_web::AppState::of(app))).with_graceful_shutdown(shutdown()).await?;
             Ok(ExitCode::SUCCESS)
         }

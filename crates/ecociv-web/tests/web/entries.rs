@@ -566,14 +566,14 @@ async fn reading_pages_does_not_write_the_session() {
     let cookie = cookie_of(&login(&app, "env", PASSWORD).await);
     let id_hash = ecociv_app::accounts::fingerprint(cookie.split_once('=').unwrap().1);
     let seen = app.db.store.session(&id_hash).await.unwrap().expect("the session").last_seen;
-    let head = app.db.store.trail_head("150100").await.unwrap();
+    let head = app.db.store.head_of("150100").await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     for uri in ["/entry", "/api/v1/me", "/dashboard", "/entry"] {
         assert_eq!(send(&app, "GET", uri, &[("cookie", &cookie)], Body::empty()).await.status, StatusCode::OK, "{uri}");
     }
     let after = app.db.store.session(&id_hash).await.unwrap().expect("the session").last_seen;
     assert_eq!(after, seen, "a page view within a minute of the last writes nothing");
-    assert_eq!(app.db.store.trail_head("150100").await.unwrap(), head, "nor does it touch the trail");
+    assert_eq!(app.db.store.head_of("150100").await.unwrap(), head, "nor does it touch the trail");
     app.db.cleanup().await;
 }
 
