@@ -238,6 +238,60 @@ pub async fn add_user(st: &App, u: &NewUser, password: String, actor: &str) -> R
     Ok(user)
 }
 
+/// The one-time setup of a fresh installation: the address printed at start, where the first
+/// administrator is made. It opens only while no account exists, and its token is used once.
+#[derive(Default)]
+pub struct Setup {
+    token: std::sync::Mutex<Option<String>>,
+}
+
+impl Setup {
+    /// A setup with a new random token when the store holds no account yet, else a closed one.
+    pub async fn open_if_first_run(st: &App) -> Result<Setup, AppError> {
+        let token = if st.store.any_user().await? { None } else { Some(random_token()) };
+        Ok(Setup { token: std::sync::Mutex::new(token) })
+    }
+
+    /// The token of the setup address, while it is open.
+    pub fn token(&self) -> Option<String> {
+        self.token.lock().expect("setup token").clone()
+    }
+
+    /// Whether `token` opens the setup now.
+    pub fn admits(&self, token: &str) -> bool {
+        self.token.lock().expect("setup token").as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
+    }
+
+    /// Makes the first administrator with the token of the setup address, which closes it: a
+    /// wrong or used token is `setup_closed`; an account made meanwhile (by the command line)
+    /// closes it too. A refused name or password keeps it open.
+    pub async fn first_admin(&self, st: &App, token: &str, name: &str, org: &str, password: String) -> Result<UserRecord, AppError> {
+        let taken = {
+            let mut t = self.token.lock().expect("setup token");
+            if !t.as_deref().is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes())) {
+                return Err(AppError::not_found("setup_closed"));
+            }
+            t.take()
+        };
+        let reopen = || *self.token.lock().expect("setup token") = taken.clone();
+        if st.store.any_user().await? {
+            return Err(AppError::not_found("setup_closed"));
+        }
+        let made = match new_user(st, name.trim(), org, Role::Admin).await {
+            Ok(u) => add_user(st, &u, password, "setup").await,
+            Err(e) => Err(e),
+        };
+        if made.is_err() {
+            reopen();
+        }
+        made
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
 /// Sets a new password, strong enough, and ends every session and API token of the user (a
 /// lock-out and the failures counted end too); `actor` on the trail.
 pub async fn set_password(st: &App, user: &UserRecord, password: String, actor: &str) -> Result<(), AppError> {

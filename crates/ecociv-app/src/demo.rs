@@ -46,6 +46,7 @@ fn synthetic_plan(base: &Plan, n: usize) -> Plan {
     p.zone.name = format!("合成数据示范区{n:03}");
     p.zone.name_en = format!("Synthetic zone {n:03}");
     p.zone.parent = None;
+    p.zone.example_data = true;
     p.code = format!("synthetic-{n:04}");
     p.title = format!("【合成数据】{}", base.title);
     p.title_en = format!("[Synthetic] {}", base.title_en);

@@ -240,6 +240,9 @@ fn internal<E: std::fmt::Display>(e: E) -> AppError {
 /// zone's audit trail it was made from (read after the data: no later event went into it).
 pub async fn document(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<OfficialDoc, AppError> {
     let mut d = composed(st, plan, doc, l).await?;
+    if plan.zone.example_data {
+        d.notice_first(t(l, "tryout.document_notice"));
+    }
     if let Some((seq, hash)) = st.store.head_of(&plan.zone.code).await? {
         d.provenance(&tf(l, "doc.provenance", &[("zone", plan.zone.code.clone()), ("seq", seq.to_string()), ("hash", hash)]));
     }

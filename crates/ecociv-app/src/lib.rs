@@ -20,6 +20,7 @@
 //! - [`zones`]: the database opened and migrated, the embedded plan loaded.
 //! - [`backup`]: the whole database copied and restored.
 //! - [`demo`]: synthetic zones for benchmarks and trials.
+//! - [`tryout`]: the try-out of `ecociv demo`: the plan with example data and an account per role.
 //! - [`views`]: what the pages show, per zone, kept for the data as it stands.
 //! - [`changes`]: what is known of the database without asking it, while nothing changes.
 
@@ -41,6 +42,7 @@ pub mod readiness;
 pub mod signing;
 pub mod standings;
 pub mod todo;
+pub mod tryout;
 pub mod views;
 pub mod zones;
 

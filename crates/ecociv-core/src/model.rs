@@ -92,6 +92,9 @@ pub struct Zone {
     pub level: ZoneLevel,
     pub kind: ZoneKind,
     pub parent: Option<String>,
+    /// The zone's data are examples (a try-out, `ecociv demo`): every page and document says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub example_data: bool,
 }
 
 /// One of the ten indicator groups.

@@ -632,6 +632,7 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
             level: pf.zone.level,
             kind: pf.zone.kind,
             parent: pf.zone.parent.clone(),
+            example_data: false,
         },
         code: pf.code.clone(),
         title: pf.title.clone(),

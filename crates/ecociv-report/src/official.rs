@@ -126,6 +126,10 @@ impl OfficialDoc {
     pub fn provenance(&mut self, text: &str) {
         self.blocks.push(Block::Provenance(text.into()));
     }
+    /// A notice above everything (as a paragraph people must replace is marked).
+    pub fn notice_first(&mut self, text: &str) {
+        self.blocks.insert(0, Block::Placeholder(text.into()));
+    }
 
     /// The document as a `.docx`.
     pub fn docx(&self) -> Result<Vec<u8>, ReportError> {

@@ -18,6 +18,8 @@ pub trait AccountStore: Send + Sync {
     async fn create_user(&self, user: &UserRecord, actor: &str) -> Result<()>;
     async fn user(&self, name: &str) -> Result<Option<UserRecord>>;
     async fn users(&self, zone: &str) -> Result<Vec<UserRecord>>;
+    /// Whether any user exists, in any zone (none: the first run, the setup page is open).
+    async fn any_user(&self) -> Result<bool>;
     /// Writes the changed fields of a user (failed logins, lock, password), recording
     /// `action` in the trail even when nothing changed (a successful login).
     async fn update_user(&self, before: &UserRecord, after: &UserRecord, action: &str, actor: &str, reason: &str) -> Result<()>;
@@ -130,6 +132,10 @@ macro_rules! accounts_impl {
                     Some(r) => Some(user_from_row!(r)),
                     None => None,
                 })
+            }
+
+            async fn any_user(&self) -> Result<bool> {
+                Ok(sqlx::query("SELECT 1 FROM users LIMIT 1").fetch_optional(&self.pool).await?.is_some())
             }
 
             async fn users(&self, zone: &str) -> Result<Vec<UserRecord>> {

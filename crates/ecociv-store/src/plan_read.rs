@@ -34,8 +34,8 @@ macro_rules! plan_read_impl {
             /// The plan of a zone, as stored (what `PlanStore::plan` returns).
             pub(crate) async fn read_plan(&self, zone: &str) -> Result<Option<Plan>> {
                 let z = zone;
-                let Some(zone_row): Option<(String, String, String, String, String, Option<String>)> =
-                    sqlx::query_as("SELECT code, name, name_en, level, kind, parent FROM zones WHERE code = $1").bind(z).fetch_optional(&self.pool).await?
+                let Some(zone_row): Option<(String, String, String, String, String, Option<String>, bool)> =
+                    sqlx::query_as("SELECT code, name, name_en, level, kind, parent, example_data FROM zones WHERE code = $1").bind(z).fetch_optional(&self.pool).await?
                 else {
                     return Ok(None);
                 };
@@ -259,7 +259,7 @@ macro_rules! plan_read_impl {
                     .collect::<Result<Vec<_>>>()?;
 
                 let (code, title, title_en, document_number, issued_on, sy, ey, by, review_date, fc, fname, fdoc, content_hash) = p;
-                let (zcode, zname, zname_en, level, kind, parent) = zone_row;
+                let (zcode, zname, zname_en, level, kind, parent, example_data) = zone_row;
                 Ok(Some(Plan {
                     zone: Zone {
                         code: zcode,
@@ -268,6 +268,7 @@ macro_rules! plan_read_impl {
                         level: enum_from("zone level", &level)?,
                         kind: enum_from("zone kind", &kind)?,
                         parent,
+                        example_data,
                     },
                     code,
                     title,

@@ -137,9 +137,9 @@ macro_rules! plan_impl {
                 let z = plan.zone.code.as_str();
                 let mut tx = crate::trail::begin_any!(self);
                 // the zone's row (and with it the write lock) first, as every write of a zone does
-                sqlx::query(
-                    "INSERT INTO zones (code, name, name_en, level, kind, parent) VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (code) DO UPDATE SET code = excluded.code",
+                let (example_data,): (bool,) = sqlx::query_as(
+                    "INSERT INTO zones (code, name, name_en, level, kind, parent, example_data) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (code) DO UPDATE SET code = excluded.code RETURNING example_data",
                 )
                 .bind(z)
                 .bind(&plan.zone.name)
@@ -147,8 +147,19 @@ macro_rules! plan_impl {
                 .bind(enum_code(&plan.zone.level))
                 .bind(enum_code(&plan.zone.kind))
                 .bind(&plan.zone.parent)
-                .execute(&mut *tx)
+                .bind(plan.zone.example_data)
+                .fetch_one(&mut *tx)
                 .await?;
+                // a zone of example data stays marked whatever plan is loaded into it
+                let marked;
+                let plan = if example_data && !plan.zone.example_data {
+                    let mut p = plan.clone();
+                    p.zone.example_data = true;
+                    marked = p;
+                    &marked
+                } else {
+                    plan
+                };
                 let stored: Option<(String,)> = sqlx::query_as("SELECT content_hash FROM plans WHERE zone_code = $1").bind(z).fetch_optional(&mut *tx).await?;
                 let outcome = match &stored {
                     Some((h,)) if *h == plan.content_hash => return Ok(LoadOutcome::Unchanged),
@@ -156,9 +167,9 @@ macro_rules! plan_impl {
                     None => LoadOutcome::Loaded,
                 };
                 sqlx::query(
-                    "INSERT INTO zones (code, name, name_en, level, kind, parent) VALUES ($1, $2, $3, $4, $5, $6)
+                    "INSERT INTO zones (code, name, name_en, level, kind, parent, example_data) VALUES ($1, $2, $3, $4, $5, $6, $7)
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, level = excluded.level,
-                     kind = excluded.kind, parent = excluded.parent",
+                     kind = excluded.kind, parent = excluded.parent, example_data = excluded.example_data",
                 )
                 .bind(z)
                 .bind(&plan.zone.name)
@@ -166,6 +177,7 @@ macro_rules! plan_impl {
                 .bind(enum_code(&plan.zone.level))
                 .bind(enum_code(&plan.zone.kind))
                 .bind(&plan.zone.parent)
+                .bind(plan.zone.example_data)
                 .execute(&mut *tx)
                 .await?;
                 // Link tables are rewritten; entity tables are upserted so that rows other
@@ -494,14 +506,14 @@ macro_rules! plan_impl {
             }
 
             async fn zones(&self) -> Result<Vec<Zone>> {
-                let rows: Vec<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
-                    "SELECT z.code, z.name, z.name_en, z.level, z.kind, z.parent FROM zones z JOIN plans p ON p.zone_code = z.code ORDER BY z.code",
+                let rows: Vec<(String, String, String, String, String, Option<String>, bool)> = sqlx::query_as(
+                    "SELECT z.code, z.name, z.name_en, z.level, z.kind, z.parent, z.example_data FROM zones z JOIN plans p ON p.zone_code = z.code ORDER BY z.code",
                 )
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()
-                    .map(|(code, name, name_en, level, kind, parent)| {
-                        Ok(Zone { code, name, name_en, level: enum_from("zone level", &level)?, kind: enum_from("zone kind", &kind)?, parent })
+                    .map(|(code, name, name_en, level, kind, parent, example_data)| {
+                        Ok(Zone { code, name, name_en, level: enum_from("zone level", &level)?, kind: enum_from("zone kind", &kind)?, parent, example_data })
                     })
                     .collect()
             }

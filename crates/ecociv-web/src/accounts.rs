@@ -9,7 +9,7 @@ use crate::i18n::{Lang, t, tf};
 use crate::layout::{Layout, error_page, is_local_path, layout, render};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{OriginalUri, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -31,12 +31,33 @@ struct LoginPage {
     back: String,
     name: String,
     error: String,
+    /// No account exists yet: the page says where the first one is made.
+    no_account: bool,
+    /// The try-out's accounts (name, role, org unit) and their password; none elsewhere.
+    try_out: Vec<(String, &'static str, String)>,
+    password: &'static str,
+}
+
+impl LoginPage {
+    async fn of(st: &AppState, l: ecociv_core::Locale, uri: &OriginalUri, back: String, name: String, error: String) -> LoginPage {
+        let plan = st.plan(None).await.ok();
+        let try_out: Vec<_> = ecociv_app::tryout::shown_accounts(st)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| {
+                let org = plan.as_deref().and_then(|p| p.org_unit(&a.org_unit)).map(|o| l.pick(&o.name, &o.name_en).to_string()).unwrap_or(a.org_unit);
+                (a.name, t(l, &format!("role.{}", a.role.code())), org)
+            })
+            .collect();
+        let no_account = !st.store.any_user().await.unwrap_or(true);
+        LoginPage { l: layout(st, l, uri, plan.as_deref(), None).await, back, name, error, no_account, try_out, password: ecociv_app::tryout::PASSWORD }
+    }
 }
 
 async fn login_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Q(q): Q<BackQuery>) -> Response {
-    let plan = st.plan(None).await.ok();
     let back = q.back.filter(|b| is_local_path(b)).unwrap_or_else(|| "/entry".into());
-    render(&LoginPage { l: layout(&st, l, &uri, plan.as_deref(), None).await, back, name: String::new(), error: String::new() })
+    render(&LoginPage::of(&st, l, &uri, back, String::new(), String::new()).await)
 }
 
 #[derive(Deserialize)]
@@ -51,7 +72,6 @@ async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
     if !auth::same_site(&headers) {
         return error_page(&st, l, &uri, WebError::new(StatusCode::FORBIDDEN, "csrf"));
     }
-    let plan = st.plan(None).await.ok();
     let back = Some(f.back.clone()).filter(|b| is_local_path(b)).unwrap_or_else(|| "/entry".into());
     let outcome = match accounts::login(&st, f.name.trim(), &f.password).await {
         Ok(o) => o,
@@ -63,16 +83,19 @@ async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
                 Ok(id) => id,
                 Err(e) => return error_page(&st, l, &uri, e),
             };
-            let mut r = Redirect::to(&back).into_response();
-            let cookie = auth::session_cookie(&id, auth::is_tls(&headers, &st), st.idle_minutes);
-            r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii cookie"));
-            return r;
+            return with_session(Redirect::to(&back).into_response(), &st, &headers, &id);
         }
         Login::Wrong => t(l, "login.wrong").to_string(),
         Login::Locked(until) => tf(l, "login.locked", &[("until", until.chars().take(16).collect::<String>().replace('T', " "))]),
     };
-    let page = LoginPage { l: layout(&st, l, &uri, plan.as_deref(), None).await, back, name: f.name, error };
-    (StatusCode::UNAUTHORIZED, render(&page)).into_response()
+    (StatusCode::UNAUTHORIZED, render(&LoginPage::of(&st, l, &uri, back, f.name, error).await)).into_response()
+}
+
+/// The answer with the cookie of the session `id` set.
+fn with_session(mut r: Response, st: &AppState, headers: &HeaderMap, id: &str) -> Response {
+    let cookie = auth::session_cookie(id, auth::is_tls(headers, st), st.idle_minutes);
+    r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii cookie"));
+    r
 }
 
 #[derive(Deserialize)]
@@ -153,12 +176,94 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     match result {
         Ok(id) => {
             let page = PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors: vec![], done: true };
-            let mut r = render(&page);
-            let cookie = auth::session_cookie(&id, auth::is_tls(&headers, &st), st.idle_minutes);
-            r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("ascii"));
-            r
+            with_session(render(&page), &st, &headers, &id)
         }
         Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupPage {
+    l: Layout,
+    token: String,
+    name: String,
+    org: String,
+    /// The departments of the plan (name, shown name): where an administrator sits.
+    departments: Vec<(String, String)>,
+    errors: Vec<String>,
+}
+
+impl SetupPage {
+    async fn of(st: &AppState, l: ecociv_core::Locale, uri: &OriginalUri, token: String, name: String, org: String, errors: Vec<String>) -> SetupPage {
+        let plan = st.plan(None).await.ok();
+        let departments = plan
+            .as_deref()
+            .map(|p| {
+                p.org_units
+                    .iter()
+                    .filter(|o| o.kind == ecociv_core::model::OrgKind::Department)
+                    .map(|o| (o.name.clone(), l.pick(&o.name, &o.name_en).to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        SetupPage { l: layout(st, l, uri, plan.as_deref(), None).await, token, name, org, departments, errors }
+    }
+}
+
+/// The first run's setup page: the form that makes the first administrator (404 once closed).
+async fn setup_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, Path(token): Path<String>) -> Response {
+    if !st.setup.admits(&token) {
+        return error_page(&st, l, &uri, WebError::new(StatusCode::NOT_FOUND, "setup_closed"));
+    }
+    render(&SetupPage::of(&st, l, &uri, token, String::new(), String::new(), Vec::new()).await)
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    name: String,
+    org: String,
+    password: String,
+    confirm: String,
+}
+
+async fn setup_post(
+    State(st): State<AppState>,
+    Lang(l): Lang,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    F(f): F<SetupForm>,
+) -> Response {
+    if !auth::same_site(&headers) {
+        return error_page(&st, l, &uri, WebError::new(StatusCode::FORBIDDEN, "csrf"));
+    }
+    if !st.setup.admits(&token) {
+        return error_page(&st, l, &uri, WebError::new(StatusCode::NOT_FOUND, "setup_closed"));
+    }
+    let refused = |errors: Vec<String>| async {
+        let page = SetupPage::of(&st, l, &uri, token.clone(), f.name.clone(), f.org.clone(), errors).await;
+        (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+    };
+    if f.password != f.confirm {
+        return refused(vec![t(l, "password.mismatch").to_string()]).await;
+    }
+    match st.setup.first_admin(&st, &token, &f.name, &f.org, f.password.clone()).await {
+        Ok(user) => match accounts::start_session(&st, &user).await {
+            Ok(id) => {
+                tracing::info!("the first administrator {} was made on the setup page", user.name);
+                with_session(Redirect::to("/entry").into_response(), &st, &headers, &id)
+            }
+            Err(e) => error_page(&st, l, &uri, e),
+        },
+        Err(e) if e.code == "setup_closed" => error_page(&st, l, &uri, e),
+        Err(e) => {
+            let mut errors: Vec<String> = e.checks.iter().map(|c| c.message(l).to_string()).collect();
+            if errors.is_empty() {
+                errors.push(e.describe(l));
+            }
+            refused(errors).await
+        }
     }
 }
 
@@ -177,6 +282,7 @@ async fn me(a: Authed) -> Json<Me> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login_post))
+        .route("/setup/{token}", get(setup_page).post(setup_post))
         .route("/logout", post(logout))
         .route("/account/password", get(password_page).post(password_post))
         .route("/api/v1/me", get(me))

@@ -33,6 +33,8 @@ pub struct Layout {
     /// The zone's recorded veto conditions, shown as a banner above everything (signed-in pages
     /// that set them; never the public ones).
     pub vetoes: Vec<ecociv_core::record::VetoRecord>,
+    /// The zone's data are examples (a try-out): a banner on every page says so.
+    pub example_data: bool,
 }
 
 impl Layout {
@@ -47,6 +49,7 @@ impl Layout {
             names_en,
             session: None,
             vetoes: Vec::new(),
+            example_data: plan.is_some_and(|p| p.zone.example_data),
         }
     }
     /// Shows the signed-in user in the header.

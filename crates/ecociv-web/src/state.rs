@@ -14,6 +14,8 @@ pub struct AppState {
     pub app: App,
     /// Mark cookies Secure even without a proxy saying so (served over TLS).
     pub secure_cookies: bool,
+    /// The first run's setup address (closed unless the server opened it at start).
+    pub setup: Arc<ecociv_app::accounts::Setup>,
 }
 
 impl AppState {
@@ -24,7 +26,7 @@ impl AppState {
 
     /// The state of an application.
     pub fn of(app: App) -> AppState {
-        AppState { app, secure_cookies: false }
+        AppState { app, secure_cookies: false, setup: Default::default() }
     }
 }
 

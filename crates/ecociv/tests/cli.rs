@@ -200,9 +200,9 @@ fn serve_starts_with_the_plan_loaded() {
     let dir = folder("serve");
     let mut child =
         bin().current_dir(&dir).args(["serve", "--addr", "127.0.0.1:0", "--today", "2024-06-01"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    // the address is on the line `ecociv: http://…` (a first run prints its setup address before)
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().map(|l| l.unwrap()).find(|l| l.starts_with("ecociv: http://")).expect("the address");
+    let addr = line.split("http://").nth(1).expect("the address").split_whitespace().next().unwrap().to_string();
     let (status, body) = http_get(&addr, "/healthz");
     assert_eq!(status, 200);
     assert!(body.contains("\"today\":\"2024-06-01\""), "{body}");

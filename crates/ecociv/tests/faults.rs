@@ -61,8 +61,8 @@ fn http(addr: &str, method: &str, path: &str, token: &str, body: &[u8]) -> (u16,
 
 fn serve(dir: &Path, extra: &[&str]) -> (Child, String) {
     let mut child = bin().current_dir(dir).args(extra).args(["serve", "--addr", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // the address is on the line `ecociv: http://…` (a first run prints its setup address before)
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().map(|l| l.unwrap()).find(|l| l.starts_with("ecociv: http://")).expect("the address");
     let addr = line.split("http://").nth(1).expect("the address").split_whitespace().next().unwrap().to_string();
     (child, addr)
 }
