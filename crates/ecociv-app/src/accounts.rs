@@ -57,6 +57,8 @@ pub enum Login {
     Ok(UserRecord),
     Wrong,
     Locked(String),
+    /// The account was disabled by an administrator or the task force.
+    Disabled,
 }
 
 /// Checks a name and password, counting failures, locking after [`MAX_FAILURES`], and
@@ -97,6 +99,8 @@ pub async fn login(st: &App, name: &str, password: &str) -> Result<Login, AppErr
     let Some((_, after)) = st.store.change_user(name, name, &change).await? else { return Ok(Login::Wrong) };
     Ok(match locked(&after) {
         Some(until) => Login::Locked(until.to_rfc3339()),
+        // said only to whoever knows the password
+        None if right && after.disabled => Login::Disabled,
         None if right => Login::Ok(after),
         None => Login::Wrong,
     })
@@ -132,7 +136,7 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
     let id_hash = fingerprint(id);
     let c = &st.changes;
     let found = c.known(&*st.store, &c.sessions, &id_hash, || st.store.session_user(&id_hash)).await?;
-    let Some((u, s)) = found else { return Ok(None) };
+    let Some((u, s)) = found.filter(|(u, _)| !u.disabled) else { return Ok(None) };
     let now = Utc::now();
     let last = parse_time(&s.last_seen);
     if last.is_none_or(|t| now - t > Duration::minutes(st.idle_minutes)) {
@@ -146,12 +150,12 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
     Ok(Some((u, s)))
 }
 
-/// The user of an API token, or `None` — also while the user is locked out.
+/// The user of an API token, or `None` — also while the user is locked out or disabled.
 pub async fn token_user(st: &App, token: &str) -> Result<Option<UserRecord>, AppError> {
     let hash = fingerprint(token);
     let c = &st.changes;
     let user = c.known(&*st.store, &c.tokens, &hash, || st.store.token_user(&hash)).await?;
-    Ok(user.filter(|u| parse_time(&u.locked_until).is_none_or(|t| t <= Utc::now())))
+    Ok(user.filter(|u| !u.disabled && parse_time(&u.locked_until).is_none_or(|t| t <= Utc::now())))
 }
 
 /// How hard a password must be to guess, on zxcvbn's scale of 0 to 4: 3 is "safely
@@ -188,6 +192,8 @@ pub struct NewUser {
     pub zone: String,
     pub org_unit: String,
     pub role: Role,
+    /// Its password was set by someone else and must be changed at the first sign-in.
+    pub must_change_password: bool,
 }
 
 /// Checks a user to be made in the default zone, before its password is asked for: the name
@@ -195,11 +201,43 @@ pub struct NewUser {
 /// (the task force and the platform's administrators sit in a department).
 pub async fn new_user(st: &App, name: &str, org: &str, role: Role) -> Result<NewUser, AppError> {
     let plan = st.plan(None).await?;
-    let unit = plan.org_unit(org).ok_or_else(|| AppError::bad_request("unknown_org_unit").field("org", org))?;
-    let needed = role.org_kind().or(match role {
+    let unit = org_unit_for(&plan, org, role)?;
+    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+        return Err(AppError::bad_request("bad_user_name").field("name", name));
+    }
+    if st.store.user(name).await?.is_some() {
+        return Err(AppError::conflict("user_exists").field("name", name));
+    }
+    Ok(NewUser { name: name.into(), zone: plan.zone.code.clone(), org_unit: unit.name.clone(), role, must_change_password: false })
+}
+
+/// The kind of org unit a role sits in (the task force and the platform's administrators sit
+/// in a department), if it needs one.
+pub fn org_kind_for(role: Role) -> Option<OrgKind> {
+    role.org_kind().or(match role {
         Role::TaskForce | Role::Admin => Some(OrgKind::Department),
         _ => None,
-    });
+    })
+}
+
+/// The org unit of the plan named `org` (a name or alias) where a user with `role` may sit. An
+/// unknown name is refused with the names that come nearest (those that contain it or that it
+/// contains), else every org unit of the kind the role needs.
+pub fn org_unit_for<'p>(plan: &'p ecociv_core::model::Plan, org: &str, role: Role) -> Result<&'p ecociv_core::model::OrgUnit, AppError> {
+    let needed = org_kind_for(role);
+    let Some(unit) = plan.org_unit(org) else {
+        let fits = |o: &&ecociv_core::model::OrgUnit| needed.is_none_or(|k| o.kind == k);
+        let typed = org.trim();
+        let near: Vec<&str> = plan
+            .org_units
+            .iter()
+            .filter(fits)
+            .filter(|o| !typed.is_empty() && (o.name.contains(typed) || typed.contains(o.name.as_str())))
+            .map(|o| o.name.as_str())
+            .collect();
+        let valid = if near.is_empty() { plan.org_units.iter().filter(fits).map(|o| o.name.as_str()).collect() } else { near };
+        return Err(AppError::bad_request("unknown_org_unit").field("org", org).field("valid", &valid.join("、")));
+    };
     if let Some(kind) = needed
         && unit.kind != kind
     {
@@ -210,13 +248,7 @@ pub async fn new_user(st: &App, name: &str, org: &str, role: Role) -> Result<New
             .field("role", role.code())
             .field("needs", &code(kind)));
     }
-    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
-        return Err(AppError::bad_request("bad_user_name").field("name", name));
-    }
-    if st.store.user(name).await?.is_some() {
-        return Err(AppError::conflict("user_exists").field("name", name));
-    }
-    Ok(NewUser { name: name.into(), zone: plan.zone.code.clone(), org_unit: unit.name.clone(), role })
+    Ok(unit)
 }
 
 /// Makes a checked user with a password strong enough; `actor` on the trail.
@@ -229,6 +261,8 @@ pub async fn add_user(st: &App, u: &NewUser, password: String, actor: &str) -> R
         password_hash: strong_password_hash_for(password, &[&u.name, &u.org_unit]).await?,
         failed_logins: 0,
         locked_until: String::new(),
+        disabled: false,
+        must_change_password: u.must_change_password,
         created_at: ecociv_store::trail::now(),
     };
     st.store.create_user(&user, actor).await.map_err(|e| match AppError::from(e) {
@@ -288,7 +322,8 @@ impl Setup {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether two secrets are equal, in a time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 

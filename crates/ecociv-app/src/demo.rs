@@ -119,6 +119,8 @@ pub async fn generate(st: &App, r: &Request, password: String, mut done: impl Fn
                 password_hash: password_hash.clone(),
                 failed_logins: 0,
                 locked_until: String::new(),
+                disabled: false,
+                must_change_password: false,
                 created_at: now.clone(),
             };
             store.create_user(&u, "demo").await?;

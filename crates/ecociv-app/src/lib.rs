@@ -14,6 +14,7 @@
 //! - [`documents`]: the official documents of the review (Word, PDF) and their mastheads.
 //! - [`archive`]: the yearly indicator archive.
 //! - [`accounts`]: users, passwords, sessions, tokens, sign-in and lock-out.
+//! - [`users`]: the accounts of a zone managed by its administrator or task force.
 //! - [`exports`]: the tables (附件1, 附件2, observations, dispatch) and the templates to fill.
 //! - [`audit`]: the audit trail of every zone verified, with its signed heads and anchors.
 //! - [`signing`]: the heads of the trail signed (SM2) with a key the database does not hold.
@@ -43,6 +44,7 @@ pub mod signing;
 pub mod standings;
 pub mod todo;
 pub mod tryout;
+pub mod users;
 pub mod views;
 pub mod zones;
 

@@ -178,6 +178,8 @@ pub async fn prepare(st: &App, today: NaiveDate) -> Result<Prepared> {
             password_hash: hash.clone(),
             failed_logins: 0,
             locked_until: String::new(),
+            disabled: false,
+            must_change_password: false,
             created_at: at(NaiveDate::from_ymd_opt(plan.start_year, 1, 3).expect("a date")),
         };
         store.create_user(&u, "demo").await?;

@@ -24,6 +24,8 @@ async fn a_write_anywhere_moves_the_stamp(db: &TestDb) {
         password_hash: "x".into(),
         failed_logins: 0,
         locked_until: String::new(),
+        disabled: false,
+        must_change_password: false,
         created_at: "2024-01-01T00:00:00Z".into(),
     };
     db.store.create_user(&u, "test").await.unwrap();

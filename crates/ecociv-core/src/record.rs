@@ -49,6 +49,13 @@ pub struct UserRecord {
     /// RFC 3339; empty when not locked.
     pub locked_until: String,
     pub created_at: String,
+    /// Disabled by an administrator or the task force: signs in no more.
+    #[serde(default)]
+    pub disabled: bool,
+    /// The password was set by someone else (a new account, a reset): it must be changed before
+    /// anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// What the audit trail records of a user: never the password hash itself, only whether it
@@ -62,6 +69,10 @@ struct UserState<'a> {
     password: String,
     failed_logins: i64,
     locked_until: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    disabled: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    must_change_password: bool,
 }
 
 impl UserRecord {
@@ -75,6 +86,8 @@ impl UserRecord {
             password: fp,
             failed_logins: self.failed_logins,
             locked_until: &self.locked_until,
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
         })
         .expect("serializable")
     }

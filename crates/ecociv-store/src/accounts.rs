@@ -88,13 +88,16 @@ macro_rules! user_from_row {
             failed_logins: $r.try_get("failed_logins")?,
             locked_until: $r.try_get::<Option<String>, _>("locked_until")?.unwrap_or_default(),
             created_at: $r.try_get("created_at")?,
+            disabled: $r.try_get("disabled")?,
+            must_change_password: $r.try_get("must_change_password")?,
         }
     }};
 }
 
-const USER_COLS: &str = "name, zone_code, org_unit, role, password_hash, failed_logins, locked_until, created_at";
+const USER_COLS: &str = "name, zone_code, org_unit, role, password_hash, failed_logins, locked_until, created_at, disabled, must_change_password";
 /// [`USER_COLS`] of the users table named `u`.
-const U_COLS: &str = "u.name, u.zone_code, u.org_unit, u.role, u.password_hash, u.failed_logins, u.locked_until, u.created_at";
+const U_COLS: &str =
+    "u.name, u.zone_code, u.org_unit, u.role, u.password_hash, u.failed_logins, u.locked_until, u.created_at, u.disabled, u.must_change_password";
 
 macro_rules! accounts_impl {
     ($store:ident) => {
@@ -107,8 +110,8 @@ macro_rules! accounts_impl {
                     return Err(StoreError::Conflict(format!("the user {:?} exists", u.name)));
                 }
                 sqlx::query(
-                    "INSERT INTO users (name, zone_code, org_unit, role, password_hash, failed_logins, locked_until, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO users (name, zone_code, org_unit, role, password_hash, failed_logins, locked_until, created_at, disabled, must_change_password)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(&u.name)
                 .bind(&u.zone)
@@ -118,6 +121,8 @@ macro_rules! accounts_impl {
                 .bind(u.failed_logins)
                 .bind(Some(&u.locked_until).filter(|s| !s.is_empty()))
                 .bind(&u.created_at)
+                .bind(u.disabled)
+                .bind(u.must_change_password)
                 .execute(&mut *tx)
                 .await?;
                 append_event!(tx, event(&u.zone, actor, "user.created", "user", &u.name, "", &u.state_json(), ""));
@@ -153,7 +158,8 @@ macro_rules! accounts_impl {
             async fn update_user(&self, before: &UserRecord, after: &UserRecord, action: &str, actor: &str, reason: &str) -> Result<()> {
                 let mut tx = begin_write!(self, &after.zone);
                 let done = sqlx::query(
-                    "UPDATE users SET org_unit = $2, role = $3, password_hash = $4, failed_logins = $5, locked_until = $6
+                    "UPDATE users SET org_unit = $2, role = $3, password_hash = $4, failed_logins = $5, locked_until = $6,
+                     disabled = $9, must_change_password = $10
                      WHERE name = $1 AND password_hash = $7 AND failed_logins = $8",
                 )
                 .bind(&after.name)
@@ -164,6 +170,8 @@ macro_rules! accounts_impl {
                 .bind(Some(&after.locked_until).filter(|s| !s.is_empty()))
                 .bind(&before.password_hash)
                 .bind(before.failed_logins)
+                .bind(after.disabled)
+                .bind(after.must_change_password)
                 .execute(&mut *tx)
                 .await?;
                 if done.rows_affected() != 1 {
@@ -183,13 +191,18 @@ macro_rules! accounts_impl {
                 let Some(r) = row else { return Ok(None) };
                 let before = user_from_row!(r);
                 let (after, action) = change(&before);
-                sqlx::query("UPDATE users SET org_unit = $2, role = $3, password_hash = $4, failed_logins = $5, locked_until = $6 WHERE name = $1")
+                sqlx::query(
+                    "UPDATE users SET org_unit = $2, role = $3, password_hash = $4, failed_logins = $5, locked_until = $6,
+                     disabled = $7, must_change_password = $8 WHERE name = $1",
+                )
                     .bind(&before.name)
                     .bind(&after.org_unit)
                     .bind(after.role.code())
                     .bind(&after.password_hash)
                     .bind(after.failed_logins)
                     .bind(Some(&after.locked_until).filter(|s| !s.is_empty()))
+                    .bind(after.disabled)
+                    .bind(after.must_change_password)
                     .execute(&mut *tx)
                     .await?;
                 append_event!(tx, event(&before.zone, actor, action, "user", &before.name, &before.state_json(), &after.state_json(), ""));

@@ -104,6 +104,8 @@ fn user(name: &str, org: &str, role: Role) -> UserRecord {
         password_hash: "$argon2id$fake".into(),
         failed_logins: 0,
         locked_until: String::new(),
+        disabled: false,
+        must_change_password: false,
         created_at: "2024-01-01T00:00:00Z".into(),
     }
 }

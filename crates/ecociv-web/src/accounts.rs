@@ -86,6 +86,7 @@ async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
             return with_session(Redirect::to(&back).into_response(), &st, &headers, &id);
         }
         Login::Wrong => t(l, "login.wrong").to_string(),
+        Login::Disabled => t(l, "login.disabled").to_string(),
         Login::Locked(until) => tf(l, "login.locked", &[("until", until.chars().take(16).collect::<String>().replace('T', " "))]),
     };
     (StatusCode::UNAUTHORIZED, render(&LoginPage::of(&st, l, &uri, back, f.name, error).await)).into_response()
@@ -122,11 +123,13 @@ struct PasswordPage {
     l: Layout,
     errors: Vec<String>,
     done: bool,
+    /// The password was set by someone else and must be changed now.
+    must_change: bool,
 }
 
 async fn password_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
     let plan = st.plan(Some(&a.actor.zone)).await.ok();
-    render(&PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors: vec![], done: false })
+    render(&PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors: vec![], done: false, must_change: a.must_change_password })
 }
 
 #[derive(Deserialize)]
@@ -161,12 +164,12 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         errors.push(t(l, "password.mismatch").to_string());
     }
     if !errors.is_empty() {
-        let page = PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors, done: false };
+        let page = PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors, done: false, must_change: a.must_change_password };
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
     }
     let result = async {
         let hash = accounts::hash_password(f.new.clone()).await?;
-        let after = ecociv_core::record::UserRecord { password_hash: hash, ..user.clone() };
+        let after = ecociv_core::record::UserRecord { password_hash: hash, must_change_password: false, ..user.clone() };
         st.store.update_user(&user, &after, "user.password_changed", &a.actor.name, "").await?;
         // every other session ends; this browser gets a new one
         st.store.delete_sessions_of(&a.actor.name).await?;
@@ -175,7 +178,7 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     .await;
     match result {
         Ok(id) => {
-            let page = PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors: vec![], done: true };
+            let page = PasswordPage { l: layout(&st, l, &uri, plan.as_deref(), Some(&a)).await, errors: vec![], done: true, must_change: false };
             with_session(render(&page), &st, &headers, &id)
         }
         Err(e) => error_page(&st, l, &uri, e),
@@ -284,7 +287,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login_post))
         .route("/setup/{token}", get(setup_page).post(setup_post))
         .route("/logout", post(logout))
-        .route("/account/password", get(password_page).post(password_post))
+        .route(auth::PASSWORD_PAGE, get(password_page).post(password_post))
         .route("/api/v1/me", get(me))
 }
 

@@ -36,6 +36,8 @@ pub struct Authed {
     /// For cookie sessions: the `X-CSRF-Token` header matched.
     pub csrf_header_ok: bool,
     pub locale: Locale,
+    /// The password was set by someone else: nothing but changing it until it is changed.
+    pub must_change_password: bool,
 }
 
 impl Authed {
@@ -52,7 +54,7 @@ impl Authed {
 }
 
 fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    ecociv_app::accounts::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 /// Reads a cookie.
@@ -104,12 +106,18 @@ pub enum AuthRejection {
     /// Pages: to the login page, coming back afterwards.
     Page(String),
     Forbidden(WebError),
+    /// Pages: to the password page, the password being one someone else set.
+    ChangePassword,
 }
+
+/// The page where one's password is changed.
+pub const PASSWORD_PAGE: &str = "/account/password";
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match self {
             AuthRejection::Api(e) | AuthRejection::Forbidden(e) => e.into_response(),
+            AuthRejection::ChangePassword => Redirect::to(PASSWORD_PAGE).into_response(),
             AuthRejection::Page(back) => Redirect::to(&format!("/login?back={}", crate::layout::encode(&back))).into_response(),
         }
     }
@@ -129,13 +137,15 @@ pub async fn resolve(parts: &Parts, st: &AppState) -> Result<Option<Authed>, Web
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let Some(token) = auth.strip_prefix("Bearer ").map(str::trim) else { return Ok(None) };
         let Some(u) = token_user(st, token).await? else { return Ok(None) };
-        return Ok(Some(Authed { actor: actor_of(&u), via: Via::Token, csrf: String::new(), csrf_header_ok: false, locale }));
+        let must_change_password = u.must_change_password;
+        return Ok(Some(Authed { actor: actor_of(&u), via: Via::Token, csrf: String::new(), csrf_header_ok: false, locale, must_change_password }));
     }
     let Some(id) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
     let Some((u, s)) = session_user(st, &id).await? else { return Ok(None) };
     let id_hash = s.id_hash;
     let header_ok = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).is_some_and(|v| constant_eq(v, &s.csrf));
-    Ok(Some(Authed { actor: actor_of(&u), via: Via::Session { id_hash }, csrf: s.csrf, csrf_header_ok: header_ok, locale }))
+    let must_change_password = u.must_change_password;
+    Ok(Some(Authed { actor: actor_of(&u), via: Via::Session { id_hash }, csrf: s.csrf, csrf_header_ok: header_ok, locale, must_change_password }))
 }
 
 impl FromRequestParts<AppState> for Authed {
@@ -148,6 +158,14 @@ impl FromRequestParts<AppState> for Authed {
             return Err(AuthRejection::Forbidden(WebError::new(StatusCode::FORBIDDEN, "csrf").in_locale(locale)));
         }
         match resolve(parts, st).await {
+            // a password set by someone else is changed first (signing out stays possible)
+            Ok(Some(a)) if a.must_change_password && !matches!(parts.uri.path(), PASSWORD_PAGE | "/logout") => {
+                if api {
+                    Err(AuthRejection::Forbidden(WebError::new(StatusCode::FORBIDDEN, "password_change_required").in_locale(locale)))
+                } else {
+                    Err(AuthRejection::ChangePassword)
+                }
+            }
             Ok(Some(a)) => Ok(a),
             Ok(None) if api => Err(AuthRejection::Api(WebError::new(StatusCode::UNAUTHORIZED, "unauthorized").in_locale(locale))),
             Ok(None) => Err(AuthRejection::Page(parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()))),

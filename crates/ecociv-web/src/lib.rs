@@ -1,6 +1,6 @@
 //! ecociv-web: the HTTP face of ecociv, nothing else. One module per resource holds its
 //! pages (askama templates in `templates/`) and its JSON API under `/api/v1` side by side:
-//! [`plan`], [`indicators`], [`tasks`], [`projects`], [`accounts`], [`todo`],
+//! [`plan`], [`indicators`], [`tasks`], [`projects`], [`accounts`], [`users`], [`todo`],
 //! [`observations`], [`dispatch`], [`evidence`], [`controls`], [`import`], [`exports`],
 //! [`documents`], [`dashboard`], [`assessment`], [`readiness`], [`bulletin`], [`public`].
 //! Around them: the shared [`state`], the page [`layout`], who is asking ([`auth`]), the
@@ -37,6 +37,7 @@ pub mod readiness;
 pub mod state;
 pub mod tasks;
 pub mod todo;
+pub mod users;
 
 pub use state::{AppState, ZoneQuery};
 
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tasks::routes())
         .merge(projects::routes())
         .merge(accounts::routes())
+        .merge(users::routes())
         .merge(todo::routes())
         .merge(observations::routes())
         .merge(dispatch::routes())

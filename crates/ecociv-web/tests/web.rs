@@ -40,6 +40,8 @@ async fn add_users(store: &std::sync::Arc<dyn ecociv_store::Store>, users: &[(&s
             password_hash: hash.into(),
             failed_logins: 0,
             locked_until: String::new(),
+            disabled: false,
+            must_change_password: false,
             created_at: "2024-01-01T00:00:00Z".into(),
         };
         store.create_user(&u, "test").await.unwrap();

@@ -570,7 +570,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let role = ecociv_core::access::Role::parse(role)
                         .with_context(|| format!("--role {role:?}: expected admin, task_force, department, region, unit or viewer"))?;
                     let new = accounts::new_user(&app, name, org, role).await.map_err(|e| match e.code {
-                        "unknown_org_unit" => anyhow::anyhow!("--org {org:?} is not an org unit of the plan (nor an alias of one)"),
+                        "unknown_org_unit" => anyhow::anyhow!(
+                            "--org {org:?} is not an org unit of the plan (nor an alias of one); for the role {}: {}",
+                            role.code(),
+                            e.fields.get("valid").map(String::as_str).unwrap_or_default()
+                        ),
                         "org_kind_mismatch" => {
                             anyhow::anyhow!(
                                 "--org {org:?} is a {}, but the role {} needs a {}",

@@ -212,3 +212,73 @@ fn serve_on_an_empty_folder_prints_a_setup_address_that_makes_the_first_admin_on
     drop(server);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The CSRF token of a signed-in page (the hidden field of its forms).
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn accounts_are_managed_in_the_browser_and_a_temporary_password_is_changed_first() {
+    let dir = folder("users");
+    // the command line names the valid org units when one is not
+    let add = |name: &str, org: &str, role: &str| {
+        let mut c = bin()
+            .current_dir(&dir)
+            .args(["user", "add", name, "--org", org, "--role", role])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(b"Lvse-Hohhot-9x7q\n").unwrap();
+        c.wait_with_output().unwrap()
+    };
+    let o = add("zhuanban", "专班", "task_force");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("市生态环境局"), "the valid org units are listed: {err}");
+    assert!(add("zhuanban", "市生态环境局", "task_force").status.success());
+    let server = Server::start(&dir, &["serve", "--addr", "127.0.0.1:0", "--today", "2024-06-15"]);
+    let addr = server.addr.clone();
+    let (_, answer) = http(&addr, "POST", "/login", "", &form(&[("name", "zhuanban"), ("password", "Lvse-Hohhot-9x7q")]));
+    let tf = session_of(&answer);
+    let (status, page) = http(&addr, "GET", "/users", &tf, "");
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"users-link\"") && page.contains("<option value=\"和林格尔县\""), "org units offered from the plan");
+    let csrf = csrf_of(&page);
+    // an unknown org unit comes back with what was typed and the valid ones
+    let (status, page) = http(&addr, "POST", "/users", &tf, &form(&[("csrf", &csrf), ("name", "wang/1"), ("org", "林草"), ("role", "department")]));
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("市林草局") && page.contains("value=\"wang/1\""), "{page}");
+    // added: the temporary password is shown once
+    let (status, page) = http(&addr, "POST", "/users", &tf, &form(&[("csrf", &csrf), ("name", "wang/1"), ("org", "市林草局"), ("role", "department")]));
+    assert_eq!(status, 200, "{page}");
+    let password = page.split("Tmp-").nth(1).map(|p| format!("Tmp-{}", &p[..19])).expect("a temporary password");
+    assert!(page.contains("action=\"/users/wang%2F1\""), "the name as a path segment");
+    // the new user must change it before anything else
+    let (status, answer) = http(&addr, "POST", "/login", "", &form(&[("name", "wang/1"), ("password", &password), ("back", "/entry")]));
+    assert_eq!(status, 303);
+    let wang = session_of(&answer);
+    let (status, answer) = http(&addr, "GET", "/entry", &wang, "");
+    assert_eq!(status, 303);
+    assert!(answer.contains("location: /account/password"), "{answer}");
+    assert_eq!(http(&addr, "GET", "/api/v1/me", &wang, "").0, 403);
+    let (_, page) = http(&addr, "GET", "/account/password", &wang, "");
+    assert!(page.contains("id=\"must-change\""));
+    let change = form(&[("csrf", &csrf_of(&page)), ("current", &password), ("new", "Qing-Cheng-Hei-He-42"), ("confirm", "Qing-Cheng-Hei-He-42")]);
+    let (status, answer) = http(&addr, "POST", "/account/password", &wang, &change);
+    assert_eq!(status, 200, "{answer}");
+    let wang = session_of(&answer);
+    assert_eq!(http(&addr, "GET", "/entry", &wang, "").0, 200, "free to work once changed");
+    // disabled by the task force: the session ends at once
+    let (status, _) = http(&addr, "POST", "/users/wang%2F1", &tf, &form(&[("csrf", &csrf), ("action", "disable")]));
+    assert_eq!(status, 200);
+    assert_eq!(http(&addr, "GET", "/entry", &wang, "").0, 303, "signed out");
+    let (status, page) = http(&addr, "POST", "/login", "", &form(&[("name", "wang/1"), ("password", "Qing-Cheng-Hei-He-42")]));
+    assert_eq!(status, 401);
+    assert!(page.contains("已被停用"), "{page}");
+    // a department's user sees no accounts page
+    drop(server);
+    let _ = std::fs::remove_dir_all(dir);
+}
