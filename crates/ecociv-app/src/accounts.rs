@@ -167,11 +167,19 @@ pub const MIN_GUESS_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
 /// keyboard walk, date or repetition, nor `words` (the user's name and org unit) — as zxcvbn
 /// estimates it.
 pub async fn strong_password_hash_for(password: String, words: &[&str]) -> Result<String, AppError> {
-    ecociv_core::entry::check_password_strength(&password).map_err(|e| AppError::invalid(vec![e]))?;
-    if zxcvbn::zxcvbn(&password, words).score() < MIN_GUESS_SCORE {
-        return Err(AppError::invalid(vec![ecociv_core::entry::FieldError::keyed("password", "guessable_password", "field.password.guessable")]));
+    if let Some(e) = weak_password(&password, words) {
+        return Err(AppError::invalid(vec![e]));
     }
     hash_password(password).await
+}
+
+/// Why a password is not strong enough (see [`strong_password_hash_for`]), or `None`.
+pub fn weak_password(password: &str, words: &[&str]) -> Option<ecociv_core::entry::FieldError> {
+    if let Err(e) = ecociv_core::entry::check_password_strength(password) {
+        return Some(e);
+    }
+    (zxcvbn::zxcvbn(password, words).score() < MIN_GUESS_SCORE)
+        .then(|| ecociv_core::entry::FieldError::keyed("password", "guessable_password", "field.password.guessable"))
 }
 
 /// The user of a name.
@@ -200,7 +208,12 @@ pub struct NewUser {
 /// one word and not taken; the org unit a name or alias of the plan, of the kind the role needs
 /// (the task force and the platform's administrators sit in a department).
 pub async fn new_user(st: &App, name: &str, org: &str, role: Role) -> Result<NewUser, AppError> {
-    let plan = st.plan(None).await?;
+    new_user_in(st, None, name, org, role).await
+}
+
+/// [`new_user`] in the zone `zone` (`None`: the default zone).
+pub async fn new_user_in(st: &App, zone: Option<&str>, name: &str, org: &str, role: Role) -> Result<NewUser, AppError> {
+    let plan = st.plan(zone).await?;
     let unit = org_unit_for(&plan, org, role)?;
     if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
         return Err(AppError::bad_request("bad_user_name").field("name", name));
@@ -336,6 +349,17 @@ pub async fn set_password(st: &App, user: &UserRecord, password: String, actor: 
     st.store.delete_sessions_of(&user.name).await?;
     st.store.revoke_tokens(&after, None, actor).await?;
     Ok(())
+}
+
+/// A user changes their own password (strong enough): a password someone else set is theirs
+/// from here; every session and API token of the user ends (the caller starts a new session).
+pub async fn change_own_password(st: &App, user: &UserRecord, password: String) -> Result<UserRecord, AppError> {
+    let hash = strong_password_hash_for(password, &[&user.name, &user.org_unit]).await?;
+    let after = UserRecord { password_hash: hash, must_change_password: false, ..user.clone() };
+    st.store.update_user(user, &after, "user.password_changed", &user.name, "").await?;
+    st.store.delete_sessions_of(&user.name).await?;
+    st.store.revoke_tokens(&after, None, &user.name).await?;
+    Ok(after)
 }
 
 /// Makes an API token for a user; returns its id and its secret (shown once: the store keeps

@@ -12,7 +12,7 @@ use ecociv_core::access::{Actor, Role};
 use ecociv_core::record::UserRecord;
 
 use crate::App;
-use crate::accounts::{NewUser, add_user, new_user, random_token};
+use crate::accounts::{NewUser, add_user, new_user_in, random_token};
 use crate::error::AppError;
 
 /// Whether `actor` manages the accounts of its zone at all.
@@ -51,8 +51,8 @@ pub async fn add(st: &App, actor: &Actor, name: &str, org: &str, role: Role) -> 
     if !may_manage(actor, &actor.zone, role) {
         return Err(AppError::forbidden());
     }
-    let checked = new_user(st, name.trim(), org, role).await?;
-    let checked = NewUser { zone: actor.zone.clone(), must_change_password: true, ..checked };
+    let checked = new_user_in(st, Some(&actor.zone), name.trim(), org, role).await?;
+    let checked = NewUser { must_change_password: true, ..checked };
     let password = temporary_password();
     let user = add_user(st, &checked, password.clone(), &actor.name).await?;
     Ok((user, password))

@@ -157,7 +157,7 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     } else if f.new == f.current {
         errors.push(t(l, "password.same").to_string());
     }
-    if let Err(e) = ecociv_core::entry::check_password_strength(&f.new) {
+    if let Some(e) = accounts::weak_password(&f.new, &[&user.name, &user.org_unit]) {
         errors.push(e.message(l).to_string());
     }
     if f.new != f.confirm {
@@ -168,11 +168,8 @@ async fn password_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
     }
     let result = async {
-        let hash = accounts::hash_password(f.new.clone()).await?;
-        let after = ecociv_core::record::UserRecord { password_hash: hash, must_change_password: false, ..user.clone() };
-        st.store.update_user(&user, &after, "user.password_changed", &a.actor.name, "").await?;
-        // every other session ends; this browser gets a new one
-        st.store.delete_sessions_of(&a.actor.name).await?;
+        // every other session and token ends; this browser gets a new session
+        let after = accounts::change_own_password(&st, &user, f.new.clone()).await?;
         accounts::start_session(&st, &after).await
     }
     .await;

@@ -11,6 +11,8 @@ mod entries;
 mod i18n_names;
 #[path = "web/import.rs"]
 mod import;
+#[path = "web/looks.rs"]
+mod looks;
 #[path = "web/reports.rs"]
 mod reports;
 #[path = "web/trust.rs"]

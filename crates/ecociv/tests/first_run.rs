@@ -266,6 +266,9 @@ fn accounts_are_managed_in_the_browser_and_a_temporary_password_is_changed_first
     assert_eq!(http(&addr, "GET", "/api/v1/me", &wang, "").0, 403);
     let (_, page) = http(&addr, "GET", "/account/password", &wang, "");
     assert!(page.contains("id=\"must-change\""));
+    // a guessable one is refused here as everywhere
+    let guessable = form(&[("csrf", &csrf_of(&page)), ("current", &password), ("new", "Password123"), ("confirm", "Password123")]);
+    assert_eq!(http(&addr, "POST", "/account/password", &wang, &guessable).0, 422);
     let change = form(&[("csrf", &csrf_of(&page)), ("current", &password), ("new", "Qing-Cheng-Hei-He-42"), ("confirm", "Qing-Cheng-Hei-He-42")]);
     let (status, answer) = http(&addr, "POST", "/account/password", &wang, &change);
     assert_eq!(status, 200, "{answer}");

@@ -16,7 +16,7 @@ use ecociv_web::{AppState, router};
 use serde_json::{Value, json};
 
 /// One WebDriver call over HTTP/1.1.
-fn wd(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+pub(crate) fn wd(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("chromedriver answers");
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -53,10 +53,10 @@ fn read_response(s: &mut TcpStream) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
-    port: u16,
-    session: String,
+    pub(crate) port: u16,
+    pub(crate) session: String,
 }
 
 impl Drop for Driver {
@@ -71,7 +71,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_browser() -> Option<Driver> {
+pub(crate) fn start_browser() -> Option<Driver> {
     let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists());
     let Some(driver) = driver.filter(|_| std::path::Path::new("/usr/bin/chromium").exists()) else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -103,13 +103,22 @@ fn start_browser() -> Option<Driver> {
 }
 
 impl Driver {
-    fn go(&self, url: &str) {
+    pub(crate) fn go(&self, url: &str) {
         wd(self.port, "POST", &format!("/session/{}/url", self.session), Some(&json!({"url": url})));
     }
-    fn run(&self, script: &str) -> Value {
+    pub(crate) fn run(&self, script: &str) -> Value {
         wd(self.port, "POST", &format!("/session/{}/execute/sync", self.session), Some(&json!({"script": script, "args": []})))["value"].clone()
     }
-    fn severe_logs(&self) -> Vec<String> {
+    /// Saves what the window shows as a PNG file.
+    pub(crate) fn screenshot(&self, file: &std::path::Path) {
+        use base64::Engine;
+        let shot = wd(self.port, "GET", &format!("/session/{}/screenshot", self.session), None);
+        if let Some(png) = shot["value"].as_str().and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok()) {
+            let _ = std::fs::create_dir_all(file.parent().unwrap_or(std::path::Path::new(".")));
+            let _ = std::fs::write(file, png);
+        }
+    }
+    pub(crate) fn severe_logs(&self) -> Vec<String> {
         let logs = wd(self.port, "POST", &format!("/session/{}/se/log", self.session), Some(&json!({"type": "browser"})));
         logs["value"].as_array().cloned().unwrap_or_default().into_iter().filter(|e| e["level"] == "SEVERE").map(|e| e["message"].to_string()).collect()
     }
@@ -235,8 +244,13 @@ fn request(base: &str, method: &str, path: &str, headers: &[(&str, String)], bod
 }
 
 fn login(base: &str, user: &str) -> String {
+    login_with(base, user, "Correct-horse-9")
+}
+
+/// Signs in; the session cookie's value.
+pub(crate) fn login_with(base: &str, user: &str, password: &str) -> String {
     let (status, head, _) =
-        request(base, "POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded".into())], &format!("name={user}&password=Correct-horse-9"));
+        request(base, "POST", "/login", &[("Content-Type", "application/x-www-form-urlencoded".into())], &format!("name={user}&password={password}"));
     assert_eq!(status, 303, "{head}");
     head.lines()
         .find_map(|l| {
