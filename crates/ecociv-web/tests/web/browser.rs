@@ -109,6 +109,13 @@ impl Driver {
     pub(crate) fn run(&self, script: &str) -> Value {
         wd(self.port, "POST", &format!("/session/{}/execute/sync", self.session), Some(&json!({"script": script, "args": []})))["value"].clone()
     }
+    /// Signs the browser in at `base` with a session cookie's value.
+    pub(crate) fn sign_in(&self, base: &str, cookie: &str) {
+        self.go(&format!("{base}/login"));
+        let host = base.trim_start_matches("http://").split(':').next().unwrap_or_default();
+        let cookie = json!({"cookie": {"name": "ecociv_session", "value": cookie, "path": "/", "domain": host}});
+        wd(self.port, "POST", &format!("/session/{}/cookie", self.session), Some(&cookie));
+    }
     /// Saves what the window shows as a PNG file.
     pub(crate) fn screenshot(&self, file: &std::path::Path) {
         use base64::Engine;
@@ -178,15 +185,8 @@ async fn dashboards_in_chromium(db: TestDb) {
     let tf_cookie = cookies["tf"].clone();
     // the browser, signed in as the task force
     let b = &browser;
-    let host = base.trim_start_matches("http://").to_string();
     tokio::task::block_in_place(|| {
-        b.go(&format!("{base}/login"));
-        wd(
-            b.port,
-            "POST",
-            &format!("/session/{}/cookie", b.session),
-            Some(&json!({"cookie": {"name": "ecociv_session", "value": tf_cookie, "path": "/", "domain": host.split(':').next().unwrap()}})),
-        );
+        b.sign_in(&base, &tf_cookie);
         for page in ["/dashboard", "/dashboard/projects", "/indicators/7", "/public", "/assessment?quarter=2024Q1", "/readiness", "/entry", "/bulletin"] {
             b.go(&format!("{base}{page}"));
             let charts = b.run("return document.querySelectorAll('div.chart').length").as_u64().unwrap_or(0);

@@ -46,7 +46,6 @@ async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router(AppState::of(app))).await.unwrap() });
-    let host = base.trim_start_matches("http://").split(':').next().unwrap().to_string();
     let shots = std::env::temp_dir().join("ecociv-looks");
     let mut problems = Vec::new();
     for account in &made.accounts {
@@ -61,13 +60,7 @@ async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
         }
         let b: &Driver = &browser;
         tokio::task::block_in_place(|| {
-            b.go(&format!("{base}/login"));
-            wd(
-                b.port,
-                "POST",
-                &format!("/session/{}/cookie", b.session),
-                Some(&json!({"cookie": {"name": "ecociv_session", "value": cookie, "path": "/", "domain": host}})),
-            );
+            b.sign_in(&base, &cookie);
             for (w, h) in [(1400, 900), (390, 844)] {
                 wd(b.port, "POST", &format!("/session/{}/window/rect", b.session), Some(&json!({"width": w, "height": h})));
                 for page in &pages {
