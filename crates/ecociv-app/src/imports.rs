@@ -259,6 +259,11 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 problems.push(Problem::cell(&f, row.row, Some("project"), "unknown_project", Text::new("import.expected.project_number")));
                 continue;
             };
+            if plan.project(number).is_none() {
+                let expects = Text::new("import.expected.project_in_plan").arg("last", plan.projects.iter().map(|p| p.number).max().unwrap_or(0));
+                problems.push(Problem::cell(&f, row.row, Some("project"), "unknown_project", expects));
+                continue;
+            }
             if let Some(first) = seen.insert((number.to_string(), String::new(), month.to_string()), row.row) {
                 let expects = Text::new("import.expected.one_row_per_project_month").arg("first", first);
                 problems.push(Problem::cell(&f, row.row, Some("project"), "duplicate_row", expects));

@@ -106,3 +106,27 @@ mod tests {
         assert!(parse_today("2024-1-1").is_err());
     }
 }
+
+/// A stored timestamp (RFC 3339, UTC) as people read it: Beijing time (UTC+8, the one time zone
+/// of every zone in China), to the minute, `2026-12-02 03:46`. Text that is not a timestamp is
+/// shown as it is; an empty one stays empty.
+pub fn beijing_minute(ts: &str) -> String {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    match chrono::DateTime::parse_from_rfc3339(ts) {
+        Ok(t) => t.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => ts.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod beijing_tests {
+    use super::beijing_minute;
+
+    #[test]
+    fn stored_times_are_shown_in_beijing_time_to_the_minute() {
+        assert_eq!(beijing_minute("2026-12-01T19:46:31.558943Z"), "2026-12-02 03:46");
+        assert_eq!(beijing_minute("2024-06-15T02:00:00+00:00"), "2024-06-15 10:00");
+        assert_eq!(beijing_minute(""), "");
+        assert_eq!(beijing_minute("not a time"), "not a time");
+    }
+}

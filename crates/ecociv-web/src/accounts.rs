@@ -87,7 +87,7 @@ async fn login_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
         }
         Login::Wrong => t(l, "login.wrong").to_string(),
         Login::Disabled => t(l, "login.disabled").to_string(),
-        Login::Locked(until) => tf(l, "login.locked", &[("until", until.chars().take(16).collect::<String>().replace('T', " "))]),
+        Login::Locked(until) => tf(l, "login.locked", &[("until", ecociv_core::clock::beijing_minute(&until))]),
     };
     (StatusCode::UNAUTHORIZED, render(&LoginPage::of(&st, l, &uri, back, f.name, error).await)).into_response()
 }

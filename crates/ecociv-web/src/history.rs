@@ -63,7 +63,7 @@ pub(crate) fn history_rows(events: &[TrailEvent], l: Locale) -> Vec<HistoryRow> 
                 }
             }
             HistoryRow {
-                at: e.at.chars().take(19).collect::<String>().replace('T', " "),
+                at: ecociv_core::clock::beijing_minute(&e.at),
                 actor: e.actor.clone(),
                 action: action_label(&e.action, l),
                 reason: e.reason.clone(),

@@ -65,6 +65,10 @@ impl Layout {
     pub fn t(&self, key: &str) -> &'static str {
         t(self.locale, key)
     }
+    /// A stored timestamp in Beijing time, to the minute.
+    pub fn time(&self, ts: &str) -> String {
+        ecociv_core::clock::beijing_minute(ts)
+    }
     /// A 0–1 share as a percentage with one decimal.
     pub fn percent(&self, share: &rust_decimal::Decimal) -> String {
         (share * rust_decimal::Decimal::ONE_HUNDRED).round_dp(1).normalize().to_string()

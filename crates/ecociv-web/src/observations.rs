@@ -58,7 +58,10 @@ fn leaf_info(plan: &Plan, code: &str, l: Locale) -> (String, String, String, Vec
                 Ok(ecociv_core::rule::ValueKind::State(w)) => w.accepted_values(),
                 _ => vec![],
             };
-            (name, leaf.unit.to_string(), leaf.target.printed.clone(), choices)
+            // the target as printed, with the unit only where the printed text lacks it
+            let printed = &leaf.target.printed;
+            let target = if leaf.unit.is_empty() || printed.contains(leaf.unit) { printed.clone() } else { format!("{printed} {}", leaf.unit) };
+            (name, leaf.unit.to_string(), target, choices)
         }
         None => Default::default(),
     }

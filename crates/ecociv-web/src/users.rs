@@ -57,7 +57,7 @@ fn row(u: &UserRecord, l: Locale, today_now: &str, plan: Option<&ecociv_core::mo
     let state = if u.disabled {
         t(l, "users.state.disabled").to_string()
     } else if locked {
-        tf(l, "users.state.locked", &[("until", u.locked_until.chars().take(16).collect::<String>().replace('T', " "))])
+        tf(l, "users.state.locked", &[("until", ecociv_core::clock::beijing_minute(&u.locked_until))])
     } else if u.must_change_password {
         t(l, "users.state.must_change").to_string()
     } else {

@@ -599,6 +599,7 @@ async fn a_full_round_through_the_pages() {
     // enter
     let page = send(&app, "GET", "/observations/new?indicator=7.1&year=2023", &[("cookie", &env)], Body::empty()).await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("达到84.9%</p>"), "the target as printed, its unit once");
     let csrf = csrf_in(&page.body);
     let bad = form(&app, &env, "/observations", &format!("csrf={csrf}&indicator=7.1&year=2023&value=140")).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -610,6 +611,9 @@ async fn a_full_round_through_the_pages() {
     // submit → the task force returns it with a reason
     let page = send(&app, "GET", &at, &[("cookie", &tf)], Body::empty()).await;
     assert!(page.body.contains("id=\"approve\"") && page.body.contains("id=\"return\""));
+    // times in Beijing time to the minute, never the stored UTC with seconds
+    let raw = page.body.as_bytes().windows(11).any(|w| w[4] == b'-' && w[7] == b'-' && w[10] == b'T' && w[..4].iter().all(u8::is_ascii_digit));
+    assert!(!raw, "a raw timestamp on the page");
     let tf_csrf = csrf_in(&page.body);
     let no_reason = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=return&reason=")).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -252,6 +252,11 @@ async fn the_task_force_imports_a_table_typed_the_way_people_type() {
     let p = problems(&import(&app, "tf", bad.as_bytes()).await);
     assert_eq!(p, vec![("cumulative_mismatch".into(), Some(3), "F 累计投资（万元）".into()), ("bad_period".into(), Some(4), "B 月份".into())]);
     assert_eq!(trail_len(&app).await, before + 4);
+    // a project the plan does not have is said as such (it was once reported as a missing org unit)
+    let r = import(&app, "tf", "项目序号,月份,状态,进度（%）,本月投资（万元）\n999,2024-01,在建,10,100\n".as_bytes()).await;
+    assert_eq!(problems(&r), vec![("unknown_project".into(), Some(2), "A 项目序号".into())]);
+    assert!(r.body.contains("1–76"), "the valid numbers: {}", r.body);
+    assert_eq!(trail_len(&app).await, before + 4);
     app.db.cleanup().await;
 }
 
