@@ -7,9 +7,9 @@ use crate::error::created;
 use crate::error::{InLocale, WebError};
 use crate::evidence::{page_upload, upload};
 use crate::extract::{F, J, P, Q};
-use crate::history::{DecideForm, HistoryRow, ReasonInput, decision, history_rows, reason_of};
+use crate::history::{DecideForm, HistoryRow, ReasonInput, Refused, decision, history_rows, reason_of};
 use crate::i18n::{Lang, t};
-use crate::layout::{Layout, error_page, layout, render, state_label};
+use crate::layout::{Layout, error_page_for, layout, render, state_label};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{OriginalUri, State};
@@ -128,14 +128,14 @@ async fn report_form(
 async fn project_report_form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Q(q): Q<PeriodQuery>) -> Response {
     match report_form(&st, l, &uri, &a, false, number, q.period).await {
         Ok(p) => render(&p),
-        Err(e) => error_page(&st, l, &uri, e),
+        Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
     }
 }
 
 async fn task_report_form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(number): P<u32>, Q(q): Q<PeriodQuery>) -> Response {
     match report_form(&st, l, &uri, &a, true, number, q.period).await {
         Ok(p) => render(&p),
-        Err(e) => error_page(&st, l, &uri, e),
+        Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
     }
 }
 
@@ -167,7 +167,7 @@ struct ReportForm {
 
 async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is_task: bool, number: u32, f: ReportForm) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
-        return error_page(st, l, uri, e);
+        return error_page_for(st, l, uri, Some(a), e);
     }
     let result = if is_task {
         let quantities = f
@@ -198,7 +198,7 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             let e = e.in_locale(l);
             let mut page = match report_form(st, l, uri, a, is_task, number, Some(f.period.clone())).await {
                 Ok(p) => p,
-                Err(e2) => return error_page(st, l, uri, e2),
+                Err(e2) => return error_page_for(st, l, uri, Some(a), e2),
             };
             page.errors = if e.checks.is_empty() {
                 vec![(String::new(), e.message())]
@@ -218,7 +218,7 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             }
             (e.status, render(&page)).into_response()
         }
-        Err(e) => error_page(st, l, uri, e),
+        Err(e) => error_page_for(st, l, uri, Some(a), e),
     }
 }
 
@@ -247,17 +247,25 @@ struct DispatchPage {
     evidence: Vec<ecociv_core::record::EvidenceRecord>,
     upload_action: String,
     can_upload: bool,
+    /// A decision the form sent back, with why.
+    refused: Refused,
 }
 
 async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
+    dispatch_view(&st, l, &uri, &a, id, Refused::default()).await
+}
+
+/// The entry's page, with a decision the form sent back (or none).
+async fn dispatch_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, id: i64, refused: Refused) -> Response {
+    let (st, uri) = (st.clone(), uri.clone());
     let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
     };
     let r = match st.store.dispatch(&plan.zone.code, id).await {
         Ok(Some(r)) if ecociv_app::entries::may_see_dispatch(&a.actor, &plan, &r) => r,
-        Ok(_) => return error_page(&st, l, &uri, WebError::not_found("unknown_entry").field("id", &id.to_string())),
-        Err(e) => return error_page(&st, l, &uri, e),
+        Ok(_) => return error_page_for(&st, l, &uri, Some(a), WebError::not_found("unknown_entry").field("id", &id.to_string())),
+        Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
     };
     let history = st.store.trail_for(&plan.zone.code, "dispatch_report", &id.to_string()).await.unwrap_or_default();
     let subject = if r.kind == "project" {
@@ -268,7 +276,7 @@ async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     let can_fix = r.state == EntryState::Returned && r.org_unit == a.actor.org_unit;
     let fix_href = format!("/{}/{}/report?period={}", if r.kind == "project" { "projects" } else { "tasks" }, r.subject, r.period);
     let page = DispatchPage {
-        l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        l: layout(&st, l, &uri, Some(&plan), Some(a)).await,
         subject,
         state: state_label(r.state, l),
         history: history_rows(&history, l),
@@ -280,6 +288,7 @@ async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
         state_code: r.state.code(),
         evidence: st.store.evidence_of(&plan.zone.code, "dispatch_report", r.id).await.unwrap_or_default(),
         upload_action: format!("/dispatch-reports/{}/evidence", r.id),
+        refused,
         can_upload: r.state != EntryState::Approved && r.org_unit == a.actor.org_unit,
         r,
     };
@@ -288,14 +297,24 @@ async fn dispatch_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
 
 async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, F(f): F<DecideForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
-        return error_page(&st, l, &uri, e);
+        return error_page_for(&st, l, &uri, Some(&a), e);
     }
     let Some(d) = Decision::parse(&f.decision) else {
-        return error_page(&st, l, &uri, WebError::bad_request("bad_query").field("decision", &f.decision));
+        return error_page_for(&st, l, &uri, Some(&a), WebError::bad_request("bad_query").field("decision", &f.decision));
     };
     match entries::decide_dispatch(&st, &a.actor, id, d, &f.reason).await {
-        Ok(r) => Redirect::to(&format!("/dispatch-reports/{}", r.id)).into_response(),
-        Err(e) => error_page(&st, l, &uri, e),
+        Ok(x) => Redirect::to(&format!("/dispatch-reports/{}", x.id)).into_response(),
+        Err(e) => {
+            let e = WebError::from(e).in_locale(l);
+            if e.status != axum::http::StatusCode::UNPROCESSABLE_ENTITY && e.status != axum::http::StatusCode::CONFLICT {
+                return error_page_for(&st, l, &uri, Some(&a), e);
+            }
+            // the page again, the reason as typed and the message beside it
+            let status = e.status;
+            let mut r = dispatch_view(&st, l, &uri, &a, id, Refused::of(&e, l, &f.reason)).await;
+            *r.status_mut() = status;
+            r
+        }
     }
 }
 

@@ -104,3 +104,21 @@ pub(crate) fn reason_of(body: &[u8], l: ecociv_core::Locale) -> Result<String, W
 pub(crate) fn decision(d: &str, l: ecociv_core::Locale) -> Result<Decision, WebError> {
     Decision::parse(d).ok_or_else(|| WebError::not_found("not_found").field("decision", d).in_locale(l))
 }
+
+/// A decision the form sent back: the message beside the reason field, and the reason as typed
+/// (empty when the page is opened, not answered).
+#[derive(Default)]
+pub(crate) struct Refused {
+    pub(crate) message: String,
+    pub(crate) reason: String,
+}
+
+impl Refused {
+    /// The refusal of a decision as the form shows it: the checks' messages (labels, not codes),
+    /// else the error's message.
+    pub(crate) fn of(e: &WebError, l: Locale, reason: &str) -> Refused {
+        let checks: Vec<String> = e.checks.iter().map(|c| c.message(l).to_string()).collect();
+        let message = if checks.is_empty() { e.message() } else { checks.join(t(l, "list.clause_separator")) };
+        Refused { message, reason: reason.to_string() }
+    }
+}

@@ -7,9 +7,9 @@ use crate::error::created;
 use crate::error::{InLocale, WebError};
 use crate::evidence::{page_upload, upload};
 use crate::extract::{F, J, P, Q};
-use crate::history::{DecideForm, HistoryRow, ReasonInput, decision, history_rows, reason_of};
+use crate::history::{DecideForm, HistoryRow, ReasonInput, Refused, decision, history_rows, reason_of};
 use crate::i18n::Lang;
-use crate::layout::{Layout, error_page, layout, render, state_label};
+use crate::layout::{Layout, error_page_for, layout, render, state_label};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{OriginalUri, State};
@@ -70,7 +70,7 @@ fn leaf_info(plan: &Plan, code: &str, l: Locale) -> (String, String, String, Vec
 async fn observation_form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Q(q): Q<ObservationQuery>) -> Response {
     let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let indicator = q.indicator.unwrap_or_default();
     let (indicator_name, unit, target, choices) = leaf_info(&plan, &indicator, l);
@@ -108,11 +108,11 @@ struct ObservationForm {
 
 async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, F(f): F<ObservationForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
-        return error_page(&st, l, &uri, e);
+        return error_page_for(&st, l, &uri, Some(&a), e);
     }
     let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let year: Option<i32> = f.year.trim().parse().ok();
     let input = ObservationInput {
@@ -153,7 +153,7 @@ async fn observation_post(State(st): State<AppState>, Lang(l): Lang, uri: Origin
             };
             (e.status, render(&page)).into_response()
         }
-        Err(e) => error_page(&st, l, &uri, e),
+        Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
     }
 }
 
@@ -175,12 +175,20 @@ struct ObservationPage {
     evidence: Vec<ecociv_core::record::EvidenceRecord>,
     upload_action: String,
     can_upload: bool,
+    /// A decision the form sent back, with why.
+    refused: Refused,
 }
 
 async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>) -> Response {
+    observation_view(&st, l, &uri, &a, id, Refused::default()).await
+}
+
+/// The entry's page, with a decision the form sent back (or none).
+async fn observation_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, id: i64, refused: Refused) -> Response {
+    let (st, uri) = (st.clone(), uri.clone());
     let plan = match entries::plan_of(&st, &a.actor).await {
         Ok(p) => p,
-        Err(e) => return error_page(&st, l, &uri, e),
+        Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
     };
     let o = match st.store.observation(&plan.zone.code, id).await {
         Ok(Some(o))
@@ -190,15 +198,15 @@ async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: Origin
         {
             o
         }
-        Ok(_) => return error_page(&st, l, &uri, WebError::not_found("unknown_entry").field("id", &id.to_string())),
-        Err(e) => return error_page(&st, l, &uri, e),
+        Ok(_) => return error_page_for(&st, l, &uri, Some(a), WebError::not_found("unknown_entry").field("id", &id.to_string())),
+        Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
     };
     let history = st.store.trail_for(&plan.zone.code, "observation", &id.to_string()).await.unwrap_or_default();
     let (name, unit, target, choices) = leaf_info(&plan, &o.indicator, l);
     let can_fix =
         o.state == EntryState::Returned && a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str));
     let page = ObservationPage {
-        l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        l: layout(&st, l, &uri, Some(&plan), Some(a)).await,
         state: state_label(o.state, l),
         name,
         unit,
@@ -211,6 +219,7 @@ async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: Origin
         state_code: o.state.code(),
         evidence: st.store.evidence_of(&plan.zone.code, "observation", o.id).await.unwrap_or_default(),
         upload_action: format!("/observations/{}/evidence", o.id),
+        refused,
         can_upload: o.state != EntryState::Approved
             && a.actor.can_enter_observation(&plan, &o.indicator, Some(&o.region).filter(|r| !r.is_empty()).map(String::as_str)),
         o,
@@ -220,14 +229,24 @@ async fn observation_page(State(st): State<AppState>, Lang(l): Lang, uri: Origin
 
 async fn observation_decide(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, F(f): F<DecideForm>) -> Response {
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
-        return error_page(&st, l, &uri, e);
+        return error_page_for(&st, l, &uri, Some(&a), e);
     }
     let Some(d) = Decision::parse(&f.decision) else {
-        return error_page(&st, l, &uri, WebError::bad_request("bad_query").field("decision", &f.decision));
+        return error_page_for(&st, l, &uri, Some(&a), WebError::bad_request("bad_query").field("decision", &f.decision));
     };
     match entries::decide_observation(&st, &a.actor, id, d, &f.reason).await {
-        Ok(o) => Redirect::to(&format!("/observations/{}", o.id)).into_response(),
-        Err(e) => error_page(&st, l, &uri, e),
+        Ok(x) => Redirect::to(&format!("/observations/{}", x.id)).into_response(),
+        Err(e) => {
+            let e = WebError::from(e).in_locale(l);
+            if e.status != axum::http::StatusCode::UNPROCESSABLE_ENTITY && e.status != axum::http::StatusCode::CONFLICT {
+                return error_page_for(&st, l, &uri, Some(&a), e);
+            }
+            // the page again, the reason as typed and the message beside it
+            let status = e.status;
+            let mut r = observation_view(&st, l, &uri, &a, id, Refused::of(&e, l, &f.reason)).await;
+            *r.status_mut() = status;
+            r
+        }
     }
 }
 

@@ -462,7 +462,14 @@ async fn bad_input_is_refused_in_the_callers_language_and_stores_nothing() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     let r = api(&app, Some("tf"), "POST", "/api/v1/dispatch-reports/1/return", json!({"reason": "  "})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(trail_len(&app).await, before);
+    // the same through the page: the report's page again, signed in, the typed reason kept
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/dispatch-reports/1", &[("cookie", &tf)], Body::empty()).await;
+    let csrf = csrf_in(&page.body);
+    let r = form(&app, &tf, "/dispatch-reports/1/decide", &format!("csrf={csrf}&decision=unlock&reason={}", enc("想解锁"))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains(">想解锁</textarea>") && r.body.contains("id=\"decide-error\"") && r.body.contains("id=\"user\""), "{}", r.body);
+    assert_eq!(trail_len(&app).await, before + 2, "a sign-in and its session, nothing else");
     app.db.cleanup().await;
 }
 
@@ -617,6 +624,14 @@ async fn a_full_round_through_the_pages() {
     let tf_csrf = csrf_in(&page.body);
     let no_reason = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=return&reason=")).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // a refused decision comes back as the entry's page, signed in, the message beside the form
+    // (in words, not field codes), and what was typed kept
+    assert!(no_reason.body.contains("id=\"decide-error\"") && no_reason.body.contains("id=\"user\"") && no_reason.body.contains("id=\"return\""));
+    assert!(!no_reason.body.contains(">reason<") && !no_reason.body.contains("reason:"), "a label, not the field's code");
+    let typed = "先解锁再说";
+    let wrong = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=unlock&reason={}", enc(typed))).await;
+    assert!(wrong.status.is_client_error(), "{}", wrong.status);
+    assert!(wrong.body.contains(&format!(">{typed}</textarea>")) && wrong.body.contains("id=\"decide-error\""), "{}", wrong.body);
     let reason = "监测数据与环境质量公报不一致";
     let r = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=return&reason={}", enc(reason))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
