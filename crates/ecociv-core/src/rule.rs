@@ -51,6 +51,16 @@ impl Op {
             Op::Eq => left == right,
         }
     }
+    /// The operator's name in the locale files' keys.
+    fn name(self) -> &'static str {
+        match self {
+            Op::Ge => "ge",
+            Op::Le => "le",
+            Op::Gt => "gt",
+            Op::Lt => "lt",
+            Op::Eq => "eq",
+        }
+    }
     fn symbol(self) -> &'static str {
         match self {
             Op::Ge => ">=",
@@ -127,6 +137,28 @@ pub enum ValueKind {
 pub struct Rule {
     pub text: String,
     pub expr: Expr,
+}
+
+/// One node of a rule in words (`rule.words.*` of the locale files).
+fn words(e: &Expr, l: Locale) -> String {
+    let op = |o: &Op| t(l, &format!("rule.words.op.{}", o.name())).to_string();
+    let plain = |d: &Decimal| d.normalize().to_string();
+    match e {
+        Expr::Threshold(o, Operand::Number(n)) => format!("{}{}", op(o), plain(n)),
+        Expr::Threshold(o, Operand::UpperTarget) => format!("{}{}", op(o), t(l, "rule.words.upper_target")),
+        Expr::State(w) => w.word.clone(),
+        Expr::DeclineFrom { base_year, op: o, percent } => {
+            crate::locale::tf(l, "rule.words.decline_from", &[("year", base_year.to_string()), ("op", op(o)), ("percent", plain(percent))])
+        }
+        Expr::IncreaseFrom { base_year, op: o, percent } => {
+            crate::locale::tf(l, "rule.words.increase_from", &[("year", base_year.to_string()), ("op", op(o)), ("percent", plain(percent))])
+        }
+        Expr::Delta(o, d) => crate::locale::tf(l, "rule.words.delta", &[("op", op(o)), ("amount", plain(d))]),
+        Expr::Trend(tr) => t(l, &format!("rule.words.trend.{tr:?}")).to_string(),
+        Expr::AllParts => t(l, "rule.words.all_parts").to_string(),
+        Expr::And(v) => v.iter().map(|x| words(x, l)).collect::<Vec<_>>().join(t(l, "rule.words.and")),
+        Expr::Or(v) => v.iter().map(|x| words(x, l)).collect::<Vec<_>>().join(t(l, "rule.words.or")),
+    }
 }
 
 /// A parse error, positioned on the rule text (1-based character column).
@@ -407,6 +439,11 @@ impl Rule {
             _ => others += 1,
         });
         states > 0 && others > 0
+    }
+
+    /// The rule in words, as the pages show it (the rule's code stays on a details line).
+    pub fn in_words(&self, l: Locale) -> String {
+        words(&self.expr, l)
     }
 
     /// What kind of value this rule judges.

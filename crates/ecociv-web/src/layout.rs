@@ -65,6 +65,10 @@ impl Layout {
     pub fn t(&self, key: &str) -> &'static str {
         t(self.locale, key)
     }
+    /// A target's rule in words (its code, when it does not parse).
+    pub fn rule_words(&self, target: &ecociv_core::model::Target) -> String {
+        target.parse_rule().map(|r| r.in_words(self.locale)).unwrap_or_else(|_| target.rule.clone())
+    }
     /// A stored timestamp in Beijing time, to the minute.
     pub fn time(&self, ts: &str) -> String {
         ecociv_core::clock::beijing_minute(ts)

@@ -69,6 +69,20 @@ async fn the_indicator_page_is_english_in_english() {
     assert!(title.contains(&en7) && !title.contains(&zh7), "{title}");
     assert!(texts(&doc, "h1").join("").contains(&en7));
     assert!(r.body.contains(&en72));
+    assert!(r.body.contains("every sub-indicator met") && r.body.contains("at least 84.9"), "the rules in words");
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn rules_are_shown_in_words_with_their_code_on_a_details_line() {
+    let app = app(None).await;
+    let r = get(&app, "/indicators/7").await;
+    assert!(r.body.contains("各分项指标均达标") && r.body.contains("不低于84.9") && r.body.contains("不高于34"), "{}", r.body);
+    // the code only inside a closed details element
+    let outside: String = r.body.split("<details").map(|part| part.split_once("</details>").map(|(_, rest)| rest).unwrap_or(part)).collect();
+    assert!(!outside.contains("all_parts") && !outside.contains("&gt;= 84.9"), "a rule code outside its details line");
+    let r = get(&app, "/indicators").await;
+    assert!(r.body.contains("较2020年下降不低于12%"), "a decline in words");
     app.db.cleanup().await;
 }
 
