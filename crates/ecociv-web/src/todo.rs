@@ -47,22 +47,25 @@ struct TodoPage {
 
 /// One to-do item as a row: what, where to go, due date, state, style class, note.
 fn todo_row(plan: &Plan, item: &Item, l: Locale) -> TodoRow {
+    // every item names what it is beside its code
+    let project_name = |n: &u32| plan.project(*n).map(|p| p.name.as_str()).unwrap_or_default();
+    let task_title = |n: &u32| plan.task(*n).map(|x| x.title.as_str()).unwrap_or_default();
     let (what, new_href) = match &item.subject {
         Subject::Observation { indicator, year, .. } if item.due.is_some() => {
             (format!("{indicator} {} · {year}", plan.leaf_name(indicator, l)), format!("/observations/new?indicator={indicator}&year={year}"))
         }
-        Subject::Observation { indicator, year, region } if region.is_empty() => (format!("{indicator} · {year}"), String::new()),
-        Subject::Observation { indicator, year, region } => (format!("{indicator} · {year} {region}"), String::new()),
+        Subject::Observation { indicator, year, region } if region.is_empty() => {
+            (format!("{indicator} {} · {year}", plan.leaf_name(indicator, l)), String::new())
+        }
+        Subject::Observation { indicator, year, region } => (format!("{indicator} {} · {year} {region}", plan.leaf_name(indicator, l)), String::new()),
         Subject::Project { number, period } if item.due.is_some() => {
-            let name = plan.project(*number).map(|p| p.name.as_str()).unwrap_or_default();
-            (format!("{number} {name} · {period}"), format!("/projects/{number}/report?period={period}"))
+            (format!("{number} {} · {period}", project_name(number)), format!("/projects/{number}/report?period={period}"))
         }
         Subject::Task { number, period } if item.due.is_some() => {
-            let title = plan.task(*number).map(|x| x.title.as_str()).unwrap_or_default();
-            (format!("{} {number} {title} · {period}", t(l, "col.task")), format!("/tasks/{number}/report?period={period}"))
+            (format!("{} {number} {} · {period}", t(l, "col.task"), task_title(number)), format!("/tasks/{number}/report?period={period}"))
         }
-        Subject::Project { number, period } => (format!("{} {number} · {period}", kind_label("project", l)), String::new()),
-        Subject::Task { number, period } => (format!("{} {number} · {period}", kind_label("task", l)), String::new()),
+        Subject::Project { number, period } => (format!("{} {number} {} · {period}", kind_label("project", l), project_name(number)), String::new()),
+        Subject::Task { number, period } => (format!("{} {number} {} · {period}", kind_label("task", l), task_title(number)), String::new()),
     };
     let (state, class, href) = match item.standing {
         Standing::Sent { entity, id, state, .. } => {

@@ -615,6 +615,9 @@ async fn a_full_round_through_the_pages() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let at = r.headers[header::LOCATION].to_str().unwrap().to_string();
     let id: i64 = at.rsplit('/').next().unwrap().parse().unwrap();
+    // the task force's list names what waits for it beside its code
+    let todo = send(&app, "GET", "/entry", &[("cookie", &tf)], Body::empty()).await;
+    assert!(todo.body.contains("7.1 优良天数比率 · 2023"), "{}", todo.body);
     // submit → the task force returns it with a reason
     let page = send(&app, "GET", &at, &[("cookie", &tf)], Body::empty()).await;
     assert!(page.body.contains("id=\"approve\"") && page.body.contains("id=\"return\""));
