@@ -221,7 +221,7 @@ impl Ledger {
             comment: checked.comment.clone(),
             explanation: checked.explanation.clone().unwrap_or_default(),
             state: EntryState::Submitted,
-            late: self.today > self.settings.observation_due_date(checked.year),
+            late: self.today > self.settings.observation_due_in(plan, checked.year),
             submitted_by: actor.name.clone(),
             submitted_at: now(),
             decided_by: String::new(),

@@ -179,6 +179,19 @@ impl ZoneSettings {
             .unwrap_or_else(|| NaiveDate::from_ymd_opt(year + 1, 12, 31).expect("valid"))
     }
 
+    /// When the values of `year` are due under `plan`: the usual date of the year after; but a
+    /// year whose usual date passed before the plan was issued (its base year, the years before
+    /// it) is asked for by the end of the plan's first phase, when its archive must stand. So no
+    /// value is late against a date on which nobody could have known it was asked for.
+    pub fn observation_due_in(&self, plan: &Plan, year: i32) -> NaiveDate {
+        let usual = self.observation_due_date(year);
+        if usual >= plan.issued_on {
+            return usual;
+        }
+        let first_phase_end = plan.phases.iter().map(|p| p.end).min().unwrap_or(plan.issued_on);
+        first_phase_end.max(plan.issued_on)
+    }
+
     /// The year projections stand in on a date: the clock's year once last year's values are
     /// due, else last year. So a 2025 deadline gives way to its result only when the 2025
     /// values are due (2026-04-01 by default), not on 2026-01-01 when none can be in yet.

@@ -95,7 +95,7 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
             continue;
         }
         for year in plan.base_year..=last_year {
-            let due = settings.observation_due_date(year);
+            let due = settings.observation_due_in(plan, year);
             let sent = observations.iter().find(|o| o.indicator == leaf.code && o.year == i64::from(year) && o.region.is_empty());
             let s = standing(sent.map(|o| ("observation", o.id, o.state, o.late)), today, due);
             let subject = Subject::Observation { indicator: leaf.code.to_string(), year, region: String::new() };
@@ -154,6 +154,23 @@ mod tests {
     fn the_report_month_is_the_month_before() {
         assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 1, 3).unwrap()), YearMonth { year: 2023, month: 12 });
         assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()), YearMonth { year: 2024, month: 5 });
+    }
+
+    #[test]
+    fn years_before_the_plan_are_due_by_the_end_of_its_first_phase_not_late_from_before_it() {
+        let plan = crate::plan_data::build_plan(&crate::plan_data::hohhot()).unwrap();
+        let s = ZoneSettings::default();
+        let first_phase_end = plan.phases.iter().map(|p| p.end).min().unwrap();
+        assert!(s.observation_due_date(2020) < plan.issued_on, "the usual date passed before the plan");
+        assert_eq!(s.observation_due_in(&plan, 2020), first_phase_end);
+        assert_eq!(s.observation_due_in(&plan, 2021), first_phase_end);
+        assert_eq!(s.observation_due_in(&plan, 2023), s.observation_due_date(2023), "a year of the plan keeps its usual date");
+        // a department on the day the plan was issued: the base year is due, not overdue
+        let actor =
+            crate::access::Actor { name: "lin".into(), zone: plan.zone.code.clone(), org_unit: "市林草局".into(), role: crate::access::Role::Department };
+        let list = todo(&plan, &actor, &[], &[], &s, plan.issued_on);
+        let base = list.observations.iter().filter(|i| matches!(&i.subject, Subject::Observation { year, .. } if *year == plan.base_year)).collect::<Vec<_>>();
+        assert!(!base.is_empty() && base.iter().all(|i| i.standing == Standing::Due), "{base:?}");
     }
 
     #[test]
