@@ -495,6 +495,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sign(&s, &app).await?;
             println!("ecociv try-out: {} with example data as of {today} ({} entries made now), in {}", plan.zone.name, made.entries, s.data_dir.display());
             println!("accounts (password {}): {}", ecociv_app::tryout::PASSWORD, made.accounts.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "));
+            if !listener.local_addr()?.ip().is_loopback() {
+                eprintln!("warning: the try-out shows its accounts and their password on its sign-in page to anyone who reaches {}", s.addr);
+            }
             serve(&s, listener, app).await
         }
         Command::Config { addr } => {
