@@ -216,7 +216,8 @@ pub(crate) fn download_error(st: &AppState, uri: &OriginalUri, headers: &axum::h
 
 pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Option<&crate::auth::Authed>, e: impl Into<WebError>) -> Response {
     let e = e.into().in_locale(l);
-    let fields = e.field_messages().into_iter().collect();
+    // each field by its label, where the locale files name it (`field.label.<code>`)
+    let fields = e.field_messages().into_iter().map(|(k, v)| (field_label(l, &k), v)).collect();
     let plan = a.and_then(|a| st.cached_plan(&a.actor.zone));
     let mut lay = Layout::new(st, l, uri, plan.as_deref(), &ZoneQuery::default());
     lay.session = a.map(crate::layout::Session::of);
@@ -224,6 +225,11 @@ pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Opt
     let mut r = (e.status, render(&page)).into_response();
     crate::error::retry_after(&mut r);
     r
+}
+
+/// A field's label for people (`field.label.<code>` of the locale files), else its code.
+pub(crate) fn field_label(l: Locale, code: &str) -> String {
+    ecociv_core::locale::t_opt(l, &format!("field.label.{code}")).map(str::to_string).unwrap_or_else(|| code.to_string())
 }
 
 /// The fallback for unknown paths: a JSON error under /api, a page elsewhere.

@@ -635,6 +635,9 @@ async fn a_full_round_through_the_pages() {
     let wrong = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=unlock&reason={}", enc(typed))).await;
     assert!(wrong.status.is_client_error(), "{}", wrong.status);
     assert!(wrong.body.contains(&format!(">{typed}</textarea>")) && wrong.body.contains("id=\"decide-error\""), "{}", wrong.body);
+    // an error page names the field by its label, not its code
+    let odd = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=maybe&reason=")).await;
+    assert!(odd.body.contains("<li>审核意见:") && !odd.body.contains("decision</code>"), "{}", odd.body);
     let reason = "监测数据与环境质量公报不一致";
     let r = form(&app, &tf, &format!("/observations/{id}/decide"), &format!("csrf={tf_csrf}&decision=return&reason={}", enc(reason))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
