@@ -109,10 +109,12 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
             .find(|r| r.kind == kind && r.subject == i64::from(number) && r.period == period && org_unit.is_none_or(|u| r.org_unit == u))
             .map(|r| ("dispatch_report", r.id, r.state, r.late))
     };
-    for p in plan.projects.iter().filter(|p| actor.can_report_project(plan, p)) {
+    // after the plan's last month no monthly report is asked for
+    let plan_running = month.year <= plan.end_year;
+    for p in plan.projects.iter().filter(|p| plan_running && actor.can_report_project(plan, p)) {
         out.reports.push(item(Subject::Project { number: p.number, period: month }, Some(due), standing(report_of("project", p.number, None), today, due)));
     }
-    for t in plan.tasks.iter().filter(|t| actor.can_report_task(plan, t)) {
+    for t in plan.tasks.iter().filter(|t| plan_running && actor.can_report_task(plan, t)) {
         let s = standing(report_of("task", t.number, Some(&actor.org_unit)), today, due);
         out.reports.push(item(Subject::Task { number: t.number, period: month }, Some(due), s));
     }
@@ -171,6 +173,19 @@ mod tests {
         let list = todo(&plan, &actor, &[], &[], &s, plan.issued_on);
         let base = list.observations.iter().filter(|i| matches!(&i.subject, Subject::Observation { year, .. } if *year == plan.base_year)).collect::<Vec<_>>();
         assert!(!base.is_empty() && base.iter().all(|i| i.standing == Standing::Due), "{base:?}");
+    }
+
+    #[test]
+    fn no_monthly_report_is_asked_for_after_the_plan_ended() {
+        let plan = crate::plan_data::build_plan(&crate::plan_data::hohhot()).unwrap();
+        let s = ZoneSettings::default();
+        let actor =
+            crate::access::Actor { name: "zj".into(), zone: plan.zone.code.clone(), org_unit: "市住建局".into(), role: crate::access::Role::Department };
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(!todo(&plan, &actor, &[], &[], &s, day(plan.end_year, 12, 20)).reports.is_empty(), "the plan's last months are asked for");
+        assert!(!todo(&plan, &actor, &[], &[], &s, day(plan.end_year + 1, 1, 3)).reports.is_empty(), "its December, in January");
+        assert!(todo(&plan, &actor, &[], &[], &s, day(plan.end_year + 1, 2, 3)).reports.is_empty(), "then nothing");
+        assert!(todo(&plan, &actor, &[], &[], &s, day(2026, 12, 7)).reports.is_empty());
     }
 
     #[test]
