@@ -19,7 +19,7 @@ fn main() {
             && tag.split('-').all(|part| (1..=8).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_alphanumeric()))
             && tag.split('-').next().is_some_and(|p| p.bytes().all(|b| b.is_ascii_alphabetic()));
         assert!(well_formed, "{}: a locale file is named by its BCP 47 tag (zh-CN.toml, en.toml, mn.toml)", path.display());
-        files.push((tag, path.to_str().expect("a UTF-8 path").to_string()));
+        files.push((tag, path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 file name").to_string()));
     }
     let rank = |tag: &str| match tag {
         "zh-CN" => 0,
@@ -31,8 +31,10 @@ fn main() {
     assert!(files.len() >= 2 && files[0].0 == "zh-CN" && files[1].0 == "en", "locales/ holds zh-CN.toml and en.toml");
     let mut out = String::from("/// Every compiled-in locale file: its tag and its text; zh-CN first, en second.\n");
     out.push_str("pub(crate) const LOCALE_FILES: &[(&str, &str)] = &[\n");
-    for (tag, path) in &files {
-        out.push_str(&format!("    ({tag:?}, include_str!({path:?})),\n"));
+    // each file named from the crate's own folder as it is compiled, not the absolute path of
+    // this run: two checkouts that share a target folder each read their own files
+    for (tag, file) in &files {
+        out.push_str(&format!("    ({tag:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/locales/{file}\"))),\n"));
     }
     out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("locales.rs");

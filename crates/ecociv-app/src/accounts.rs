@@ -72,7 +72,7 @@ pub async fn login(st: &App, name: &str, password: &str) -> Result<Login, AppErr
         return Ok(Login::Wrong);
     };
     let now = Utc::now();
-    let locked = move |u: &UserRecord| parse_time(&u.locked_until).filter(|t| *t > now);
+    let locked = move |u: &UserRecord| locked_at(u, now);
     if let Some(until) = locked(&u) {
         st.store.record(ecociv_store::trail::event(&u.zone, name, "user.login_locked", "login", name, "", "", "")).await?;
         return Ok(Login::Locked(until.to_rfc3339()));
@@ -122,6 +122,11 @@ pub async fn start_session(st: &App, user: &UserRecord) -> Result<String, AppErr
     Ok(id)
 }
 
+/// Until when a user is locked out at `now`, or `None` when not.
+pub fn locked_at(u: &UserRecord, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    parse_time(&u.locked_until).filter(|t| *t > now)
+}
+
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
@@ -155,7 +160,7 @@ pub async fn token_user(st: &App, token: &str) -> Result<Option<UserRecord>, App
     let hash = fingerprint(token);
     let c = &st.changes;
     let user = c.known(&*st.store, &c.tokens, &hash, || st.store.token_user(&hash)).await?;
-    Ok(user.filter(|u| !u.disabled && parse_time(&u.locked_until).is_none_or(|t| t <= Utc::now())))
+    Ok(user.filter(|u| !u.disabled && locked_at(u, Utc::now()).is_none()))
 }
 
 /// How hard a password must be to guess, on zxcvbn's scale of 0 to 4: 3 is "safely

@@ -77,13 +77,9 @@ pub async fn shown_accounts(st: &App) -> Result<Vec<Account>> {
     if !plan.zone.example_data {
         return Ok(Vec::new());
     }
-    let mut shown = Vec::new();
-    for a in accounts(&plan) {
-        if st.store.user(&a.name).await?.is_some_and(|u| u.zone == plan.zone.code) {
-            shown.push(a);
-        }
-    }
-    Ok(shown)
+    // those still there (one query for the zone's users)
+    let users = st.store.users(&plan.zone.code).await?;
+    Ok(accounts(&plan).into_iter().filter(|a| users.iter().any(|u| u.name == a.name)).collect())
 }
 
 /// What [`prepare`] did.
@@ -193,6 +189,16 @@ pub async fn prepare(st: &App, today: NaiveDate) -> Result<Prepared> {
     Ok(Prepared { zone: z, accounts, entries: writes.len() })
 }
 
+/// The task force's decision on an entry, taken `on` if that is by `today` (else it still
+/// waits): the state, who decided, when, and the reason of a return.
+fn decided(state: EntryState, on: NaiveDate, today: NaiveDate, task_force: &str, return_reason: &str) -> (EntryState, String, String, String) {
+    if state == EntryState::Submitted || on > today {
+        return (EntryState::Submitted, String::new(), String::new(), String::new());
+    }
+    let reason = if state == EntryState::Returned { return_reason.to_string() } else { String::new() };
+    (state, task_force.to_string(), at(on), reason)
+}
+
 fn account_of(accounts: &[Account], role: Role) -> String {
     accounts.iter().find(|a| a.role == role).map(|a| a.name.clone()).unwrap_or_default()
 }
@@ -205,6 +211,7 @@ fn yearly_values(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<Ent
     let department = accounts.iter().find(|a| a.role == Role::Department);
     let mut rng = Seeded(20_230_101);
     let last = today.year() - 1;
+    let settings = ecociv_core::entry::ZoneSettings::default();
     let mut out = Vec::new();
     for leaf in plan.leaves() {
         let rule = leaf.target.parse_rule().ok();
@@ -220,7 +227,7 @@ fn yearly_values(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<Ent
         years.sort_unstable();
         years.dedup();
         for year in years {
-            let due = NaiveDate::from_ymd_opt(year + 1, 3, 31).expect("a date");
+            let due = settings.observation_due_in(plan, year);
             let (value, comment) = match press.iter().find(|p| p.0 == year) {
                 Some((_, v)) => (v.to_string(), PRESS_COMMENT),
                 None => (example_value(rule.as_ref(), year, plan.base_year, &mut rng), EXAMPLE_COMMENT),
@@ -240,9 +247,7 @@ fn yearly_values(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<Ent
             // nothing is late against a due date before the plan was issued
             let late = year >= plan.start_year && rng.one_in(7);
             let sent = if late { due + chrono::Days::new(12) } else { due - chrono::Days::new(10) }.max(plan.issued_on);
-            let decided = sent + chrono::Days::new(5);
-            let decided_here = state != EntryState::Submitted && decided <= today;
-            let state = if decided_here { state } else { EntryState::Submitted };
+            let (state, decided_by, decided_at, reason) = decided(state, sent + chrono::Days::new(5), today, &task_force, "示例：请补充监测报告作为佐证");
             out.push(EntryWrite::NewObservation(ObservationRecord {
                 id: 0,
                 zone: plan.zone.code.clone(),
@@ -256,9 +261,9 @@ fn yearly_values(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<Ent
                 late,
                 submitted_by: submitter.clone(),
                 submitted_at: at(sent.min(today)),
-                decided_by: if decided_here { task_force.clone() } else { String::new() },
-                decided_at: if decided_here { at(decided) } else { String::new() },
-                reason: if state == EntryState::Returned { "示例：请补充监测报告作为佐证".into() } else { String::new() },
+                decided_by,
+                decided_at,
+                reason,
                 version: 0,
             }));
         }
@@ -315,9 +320,8 @@ fn monthly_reports(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<E
                 3 | 4 if rng.one_in(12) => EntryState::Returned,
                 _ => EntryState::Approved,
             };
-            let decided = sent + chrono::Days::new(3);
-            let decided_here = state != EntryState::Submitted && decided <= today;
-            let state = if decided_here { state } else { EntryState::Submitted };
+            let (state, decided_by, decided_at, reason) =
+                decided(state, sent + chrono::Days::new(3), today, &task_force, "示例：本月投资与累计投资不符，请核实");
             out.push(EntryWrite::NewDispatch(DispatchRecord {
                 id: 0,
                 zone: plan.zone.code.clone(),
@@ -338,9 +342,10 @@ fn monthly_reports(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<E
                 late,
                 submitted_by: user.clone(),
                 submitted_at: at(sent.min(today)),
-                decided_by: if decided_here { task_force.clone() } else { String::new() },
-                decided_at: if decided_here { at(decided) } else { String::new() },
-                reason: if state == EntryState::Returned { "示例：本月投资与累计投资不符，请核实".into() } else { String::new() },
+                decided_by,
+                decided_at,
+                reason,
+
                 version: 0,
             }));
         }

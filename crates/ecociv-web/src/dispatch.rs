@@ -304,17 +304,15 @@ async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: Origina
     };
     match entries::decide_dispatch(&st, &a.actor, id, d, &f.reason).await {
         Ok(x) => Redirect::to(&format!("/dispatch-reports/{}", x.id)).into_response(),
-        Err(e) => {
-            let e = WebError::from(e).in_locale(l);
-            if e.status != axum::http::StatusCode::UNPROCESSABLE_ENTITY && e.status != axum::http::StatusCode::CONFLICT {
-                return error_page_for(&st, l, &uri, Some(&a), e);
+        // the page again, the reason as typed and the message beside it
+        Err(e) => match Refused::of_decision(e, l, &f.reason) {
+            Ok((status, refused)) => {
+                let mut r = dispatch_view(&st, l, &uri, &a, id, refused).await;
+                *r.status_mut() = status;
+                r
             }
-            // the page again, the reason as typed and the message beside it
-            let status = e.status;
-            let mut r = dispatch_view(&st, l, &uri, &a, id, Refused::of(&e, l, &f.reason)).await;
-            *r.status_mut() = status;
-            r
-        }
+            Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
+        },
     }
 }
 

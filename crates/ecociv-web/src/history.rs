@@ -114,11 +114,16 @@ pub(crate) struct Refused {
 }
 
 impl Refused {
-    /// The refusal of a decision as the form shows it: the checks' messages (labels, not codes),
-    /// else the error's message.
-    pub(crate) fn of(e: &WebError, l: Locale, reason: &str) -> Refused {
+    /// A refused decision as the form shows it on the entry's page, with its status: a check
+    /// that failed (422) or a state that does not allow it (409), the checks' messages (labels,
+    /// not codes) else the error's message. Any other error is `Err`, for an error page.
+    pub(crate) fn of_decision(e: ecociv_app::AppError, l: Locale, reason: &str) -> Result<(StatusCode, Refused), WebError> {
+        let e = WebError::from(e).in_locale(l);
+        if e.status != StatusCode::UNPROCESSABLE_ENTITY && e.status != StatusCode::CONFLICT {
+            return Err(e);
+        }
         let checks: Vec<String> = e.checks.iter().map(|c| c.message(l).to_string()).collect();
         let message = if checks.is_empty() { e.message() } else { checks.join(t(l, "list.clause_separator")) };
-        Refused { message, reason: reason.to_string() }
+        Ok((e.status, Refused { message, reason: reason.to_string() }))
     }
 }

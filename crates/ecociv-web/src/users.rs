@@ -52,8 +52,8 @@ struct UsersPage {
     role: String,
 }
 
-fn row(u: &UserRecord, l: Locale, today_now: &str, plan: Option<&ecociv_core::model::Plan>) -> Row {
-    let locked = !u.locked_until.is_empty() && u.locked_until.as_str() > today_now;
+fn row(u: &UserRecord, l: Locale, now: chrono::DateTime<chrono::Utc>, plan: Option<&ecociv_core::model::Plan>) -> Row {
+    let locked = ecociv_app::accounts::locked_at(u, now).is_some();
     let state = if u.disabled {
         t(l, "users.state.disabled").to_string()
     } else if locked {
@@ -88,8 +88,8 @@ impl UsersPage {
     ) -> Result<UsersPage, crate::error::WebError> {
         let list = users::list(st, &a.actor).await?;
         let plan = st.plan(Some(&a.actor.zone)).await.ok();
-        let now = ecociv_store::trail::now();
-        let rows = list.iter().map(|u| row(u, l, &now, plan.as_deref())).collect();
+        let now = chrono::Utc::now();
+        let rows = list.iter().map(|u| row(u, l, now, plan.as_deref())).collect();
         let orgs = plan.as_deref().map(|p| p.org_units.iter().map(|o| (o.name.clone(), l.pick(&o.name, &o.name_en).to_string())).collect()).unwrap_or_default();
         let roles = Role::ALL
             .into_iter()
