@@ -210,7 +210,7 @@ pub struct NewUser {
 }
 
 /// Checks a user to be made in the default zone, before its password is asked for: the name
-/// one word and not taken; the org unit a name or alias of the plan, of the kind the role needs
+/// one word of visible characters and not taken; the org unit a name or alias of the plan, of the kind the role needs
 /// (the task force and the platform's administrators sit in a department).
 pub async fn new_user(st: &App, name: &str, org: &str, role: Role) -> Result<NewUser, AppError> {
     new_user_in(st, None, name, org, role).await
@@ -220,7 +220,8 @@ pub async fn new_user(st: &App, name: &str, org: &str, role: Role) -> Result<New
 pub async fn new_user_in(st: &App, zone: Option<&str>, name: &str, org: &str, role: Role) -> Result<NewUser, AppError> {
     let plan = st.plan(zone).await?;
     let unit = org_unit_for(&plan, org, role)?;
-    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+    // one word of characters people can see (no space, no control character)
+    if name.trim().is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(AppError::bad_request("bad_user_name").field("name", name));
     }
     if st.store.user(name).await?.is_some() {

@@ -42,6 +42,8 @@ async fn accounts_are_managed_within_rights_and_on_the_trail(db: &TestDb) {
     assert!(e.fields["valid"].contains("市生态环境局"), "{:?}", e.fields);
     let e = users::add(&app, &tf, "li", "林草", Role::Department).await.unwrap_err();
     assert_eq!(e.fields["valid"], "市林草局", "the nearest name");
+    // a name with a control character (invisible, and no XML can carry it) is refused
+    assert_eq!(users::add(&app, &tf, "nul\u{1}x", "市林草局", Role::Department).await.unwrap_err().code, "bad_user_name");
     // a role whose org unit is of another kind is refused
     assert_eq!(users::apply(&app, &tf, "dept", &Change::Role(Role::Region)).await.unwrap_err().code, "org_kind_mismatch");
 
