@@ -63,9 +63,20 @@ impl App {
         }
     }
 
-    /// The one clock: every deadline and countdown reads this.
+    /// The one clock: every deadline and countdown reads this, the day in Beijing.
     pub fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+        ecociv_core::clock::beijing_today(self.now())
+    }
+
+    /// Now on the one clock (on the day set with `--today`, at the real time of day): what
+    /// every stamp ecociv writes reads.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        ecociv_core::clock::now_on(self.today, chrono::Utc::now())
+    }
+
+    /// [`App::now`] as the records store it (RFC 3339, UTC, to the microsecond).
+    pub fn stamp(&self) -> String {
+        self.now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
 
     /// The versions of a zone's data (one query): what its views are valid for.

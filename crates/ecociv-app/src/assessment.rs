@@ -2,7 +2,7 @@
 //! quarter's scores and ranking of regions and departments, computed once for the data as it
 //! stands (the facts from `ecociv_core::assessment`, the scores from `ecociv_core::scoring`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use ecociv_core::access::Actor;
 use ecociv_core::assessment::{Assessment, Rows};
@@ -31,23 +31,39 @@ pub async fn rules_of(st: &App, zone: &str, version: Option<i64>) -> Result<(i64
     }
 }
 
-/// The facts of every region and department for each of some quarters, as the store holds
-/// them (read once for all of them).
+/// The facts of every region and department for each of some quarters, each from the entries
+/// as they stood on the day it is judged on (the due date of its last month's reports, once
+/// passed).
 pub async fn facts(st: &App, plan: &Plan, quarters: &[Quarter], today: chrono::NaiveDate) -> Result<Vec<Vec<UnitFacts>>, AppError> {
     let zone = &plan.zone.code;
-    let reports = st.store.dispatch_reports(zone).await?;
-    let observations = st.store.observations(zone).await?;
     let users: BTreeMap<String, String> = st.store.users(zone).await?.into_iter().map(|u| (u.name, u.org_unit)).collect();
-    // the entries ever returned, once (not per unit and entry)
-    let returned: HashSet<String> = st.store.returned_entries(zone).await?.into_iter().collect();
     let due_day = crate::entries::settings_of(st, zone).await?.dispatch_due_day;
-    let rows = Rows { reports: &reports, observations: &observations, users: &users, returned: &returned };
-    Ok(quarters.iter().map(|q| ecociv_core::assessment::facts(plan, &rows, *q, today, due_day)).collect())
+    let mut out = Vec::new();
+    for q in quarters {
+        let on = crate::history::entries_on(st, zone, ecociv_core::dispatch::judged_on(q.last_month(), today, due_day)).await?;
+        let rows = Rows { reports: &on.reports, observations: &on.observations, users: &users, returned: &on.returned };
+        out.push(ecociv_core::assessment::facts(plan, &rows, *q, today, due_day));
+    }
+    Ok(out)
+}
+
+/// The plan's last quarter: the assessment stops there.
+pub fn last_quarter(plan: &Plan) -> Quarter {
+    Quarter { year: plan.end_year, q: 4 }
+}
+
+/// The quarter the assessment opens on: the last one ended by `today`, and after the plan's
+/// end its last quarter.
+pub fn latest_quarter(plan: &Plan, today: chrono::NaiveDate) -> Quarter {
+    Quarter::of(ecociv_core::entry::YearMonth::of(today)).previous().min(last_quarter(plan))
 }
 
 /// A quarter's assessment with a version of the rules (the latest by default), computed once
-/// for the data as it stands.
+/// for the data as it stands; a quarter after the plan's last is refused (`after_plan`).
 pub async fn assess(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Arc<Assessment>, AppError> {
+    if quarter > last_quarter(plan) {
+        return Err(AppError::not_found("after_plan").field("quarter", &quarter.to_string()));
+    }
     let z = &plan.zone.code;
     let id = format!("assessment/{quarter}/{version:?}/{}", st.today());
     let reads = Reads { observations: true, dispatch: true, controls: true };

@@ -1,5 +1,5 @@
 //! The monthly dispatch bulletin (月调度通报) of a zone, judged by `ecociv_core::bulletin` from
-//! the zone's reports and its due day.
+//! the zone's reports as they stood on its due date (once passed) and its due day.
 
 use ecociv_core::bulletin::{Bulletin, build};
 use ecociv_core::entry::YearMonth;
@@ -11,15 +11,16 @@ use crate::App;
 use crate::error::AppError;
 use crate::views::Reads;
 
-/// The bulletin of a month, as of the app's today.
+/// The bulletin of a month on the app's today, from the reports as they stood on the day the
+/// month is judged on (`ecociv_core::dispatch::judged_on`).
 pub async fn bulletin(st: &App, plan: &Plan, month: YearMonth) -> Result<Arc<Bulletin>, AppError> {
     let z = &plan.zone.code;
-    let reads = Reads { observations: false, dispatch: true, controls: true };
+    let reads = Reads { observations: true, dispatch: true, controls: true };
     st.views
         .get(z, format!("bulletin/{month}/{}", st.today()), reads, st.versions(z).await?, || async {
-            let reports = st.store.dispatch_reports(z).await?;
             let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
-            Ok(build(plan, &reports, month, st.today(), due_day))
+            let on = crate::history::entries_on(st, z, ecociv_core::dispatch::judged_on(month, st.today(), due_day)).await?;
+            Ok(build(plan, &on.reports, month, st.today(), due_day))
         })
         .await
 }

@@ -72,8 +72,8 @@ impl Document {
     pub fn admissible(self, plan: &Plan, today: chrono::NaiveDate) -> bool {
         let this = YearMonth::of(today);
         match self {
-            Document::Bulletin(m) => m <= this && m.year >= plan.start_year,
-            Document::Assessment(q) => q.months()[0] <= this && q.year >= plan.start_year,
+            Document::Bulletin(m) => m <= this && ecociv_core::dispatch::asks(plan, m),
+            Document::Assessment(q) => q.months()[0] <= this && q.year >= plan.start_year && q <= crate::assessment::last_quarter(plan),
             Document::Work(y) => (plan.start_year..=this.year).contains(&y),
             Document::Technical(y) => (plan.base_year..=this.year).contains(&y),
         }
@@ -255,8 +255,12 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
     let masthead = masthead_of(st, z, doc).await?;
     match doc {
         Document::Technical(year) => {
-            let evidence: Vec<_> = st.store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();
-            let observations = st.store.observations(z).await?;
+            // the year as it stood when its values were due (or today, before that)
+            let settings = crate::entries::settings_of(st, z).await?;
+            let as_of = st.today().min(settings.observation_due_in(plan, year));
+            let on_day = |at: &str| ecociv_core::clock::beijing_day(at).is_none_or(|d| d <= as_of);
+            let evidence: Vec<_> = st.store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation" && on_day(&e.uploaded_at)).collect();
+            let observations = crate::history::entries_on(st, z, as_of).await?.observations;
             // the files the report lists (the year's approved values) are checked against their hash
             let listed: Vec<i64> = observations.iter().filter(|o| o.year == i64::from(year) && o.state == EntryState::Approved).map(|o| o.id).collect();
             let mut missing_files = Vec::new();
@@ -274,6 +278,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
                 evidence: &evidence,
                 method: Method::Cagr,
                 masthead: &masthead,
+                as_of,
             };
             Ok(report.document(l))
         }
@@ -286,16 +291,13 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             Ok(assessment_doc(plan, &a, &masthead, l))
         }
         Document::Work(year) => {
-            let reports = st.store.dispatch_reports(z).await?;
-            let settings = crate::entries::settings_of(st, z).await?;
-            let december = ecociv_core::bulletin::build(
-                plan,
-                &reports,
-                YearMonth { year, month: 12 }.min(YearMonth::of(st.today())),
-                st.today(),
-                settings.dispatch_due_day,
-            );
-            Ok(work_doc(plan, year, &reports, &december.behind, &masthead, l))
+            // the year as it stood on its December reports' due date (or today, before that)
+            let december = YearMonth { year, month: 12 }.min(YearMonth::of(st.today()));
+            let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
+            let as_of = ecociv_core::dispatch::judged_on(december, st.today(), due_day);
+            let reports = crate::history::entries_on(st, z, as_of).await?.reports;
+            let december = crate::bulletin::bulletin(st, plan, december).await?;
+            Ok(work_doc(plan, year, as_of, &reports, &december.behind, &masthead, l))
         }
     }
 }
@@ -325,7 +327,6 @@ fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, 
                 ("month", month.to_string()),
                 ("due", b.due.to_string()),
                 ("on_time", b.on_time.to_string()),
-                ("late", b.late_count.to_string()),
                 ("missing", b.missing.to_string()),
                 ("due_date", b.due_date.to_string()),
             ],
@@ -337,12 +338,7 @@ fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, 
             &[("month", month.to_string()), ("due_date", b.due_date.to_string()), ("on_time", b.on_time.to_string()), ("pending", b.pending.to_string())],
         ));
     }
-    let counts = [
-        (t(l, "bulletin.on_time"), b.on_time),
-        (t(l, "todo.late"), b.late_count),
-        (t(l, "bulletin.missing"), b.missing),
-        (t(l, "bulletin.not_yet_due"), b.pending),
-    ];
+    let counts = [(t(l, "bulletin.on_time"), b.on_time), (t(l, "bulletin.missing"), b.missing), (t(l, "bulletin.not_yet_due"), b.pending)];
     d.chart(chart::bars(
         &tf(l, "doc.bulletin.chart_title", &[("month", month.to_string())]),
         &counts.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
@@ -440,6 +436,7 @@ fn assessment_doc(plan: &Plan, a: &ecociv_core::assessment::Assessment, m: &Mast
 fn work_doc(
     plan: &Plan,
     year: i32,
+    as_of: chrono::NaiveDate,
     reports: &[ecociv_core::record::DispatchRecord],
     behind: &[ecociv_core::bulletin::Behind],
     m: &Masthead,
@@ -457,6 +454,7 @@ fn work_doc(
     let mut d = OfficialDoc::new(&title);
     d.red_header(&m.header);
     d.title(&title);
+    d.para(&tf(l, "doc.data_as_of", &[("date", as_of.to_string())]));
     d.heading(1, t(l, "doc.work.overview_heading"));
     let reported_projects = plan.projects.iter().filter(|p| !of_year("project", p.number).is_empty()).count();
     let completed = plan.projects.iter().filter(|p| of_year("project", p.number).last().is_some_and(|r| r.status == "completed")).count();

@@ -63,10 +63,6 @@ pub async fn plan_of(st: &App, actor: &Actor) -> Result<Arc<Plan>, AppError> {
     st.plan(Some(&actor.zone)).await
 }
 
-fn now() -> String {
-    ecociv_store::trail::now()
-}
-
 /// The zone's settings of the data loop: the task force's, else the defaults.
 pub async fn settings_of(st: &App, zone: &str) -> Result<ZoneSettings, AppError> {
     Ok(match st.store.zone_settings(zone).await? {
@@ -102,6 +98,8 @@ pub struct Ledger {
     settings: ZoneSettings,
     periods: Periods,
     today: NaiveDate,
+    /// Now on the one clock, as the entries are stamped.
+    now: String,
     /// Observations by (indicator, region), then year.
     series: HashMap<(String, String), BTreeMap<i64, ObservationRecord>>,
     /// Dispatch reports by (kind, subject, org unit — empty for projects, which have one
@@ -178,6 +176,7 @@ impl Ledger {
             settings: settings_of(st, &z).await?,
             periods: periods_of(st, &z).await?,
             today: st.today(),
+            now: st.stamp(),
             series: HashMap::new(),
             reports: HashMap::new(),
             other_units: Default::default(),
@@ -223,7 +222,7 @@ impl Ledger {
             state: EntryState::Submitted,
             late: self.today > self.settings.observation_due_in(plan, checked.year),
             submitted_by: actor.name.clone(),
-            submitted_at: now(),
+            submitted_at: self.now.clone(),
             decided_by: String::new(),
             decided_at: String::new(),
             reason: String::new(),
@@ -357,7 +356,7 @@ impl Ledger {
             state: EntryState::Submitted,
             late: self.today > period.dispatch_due(self.settings.dispatch_due_day),
             submitted_by: actor.name.clone(),
-            submitted_at: now(),
+            submitted_at: self.now.clone(),
             decided_by: String::new(),
             decided_at: String::new(),
             reason: String::new(),
@@ -498,7 +497,7 @@ pub async fn decide_observation(st: &App, actor: &Actor, id: i64, d: Decision, r
     }
     let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
     let to = decided(o.state, d, reason)?;
-    let after = ObservationRecord { state: to, decided_by: actor.name.clone(), decided_at: now(), reason: reason.trim().to_string(), ..o.clone() };
+    let after = ObservationRecord { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..o.clone() };
     Ok(st.store.update_observation(&o, &after, &d.action("observation"), &actor.name, reason.trim()).await?)
 }
 
@@ -510,7 +509,7 @@ pub async fn decide_dispatch(st: &App, actor: &Actor, id: i64, d: Decision, reas
     }
     let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
     let to = decided(r.state, d, reason)?;
-    let after = DispatchRecord { state: to, decided_by: actor.name.clone(), decided_at: now(), reason: reason.trim().to_string(), ..r.clone() };
+    let after = DispatchRecord { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..r.clone() };
     Ok(st.store.update_dispatch(&r, &after, &d.action("dispatch_report"), &actor.name, reason.trim()).await?)
 }
 
@@ -568,7 +567,7 @@ pub async fn set_upper_target(st: &App, actor: &Actor, input: &UpperTargetInput)
         year: i64::from(input.year),
         value: value.expect("checked").normalize().to_string(),
         set_by: actor.name.clone(),
-        set_at: now(),
+        set_at: st.stamp(),
     };
     st.store.set_upper_target(&rec, &actor.name).await?;
     Ok(rec)
@@ -620,7 +619,7 @@ pub async fn set_settings(st: &App, actor: &Actor, input: &SettingsInput) -> Res
         jump_bound: settings.jump_bound.normalize().to_string(),
         regional_indicators: settings.regional_indicators,
         updated_by: actor.name.clone(),
-        updated_at: now(),
+        updated_at: st.stamp(),
     };
     st.store.set_zone_settings(&rec, &actor.name).await?;
     Ok(rec)
@@ -668,7 +667,7 @@ pub async fn set_period(st: &App, actor: &Actor, period: &str, action: PeriodAct
         period: p.to_string(),
         state: state.into(),
         set_by: actor.name.clone(),
-        set_at: now(),
+        set_at: st.stamp(),
     };
     st.store.set_period(&rec, &actor.name, reason.trim()).await?;
     Ok(rec)
@@ -716,7 +715,7 @@ pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, 
         media_type: accepted.media_type.into(),
         size: 0,
         uploaded_by: actor.name.clone(),
-        uploaded_at: now(),
+        uploaded_at: st.stamp(),
     };
     Ok(st.store.add_evidence(&rec, bytes, &actor.name).await?)
 }

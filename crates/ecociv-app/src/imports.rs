@@ -17,9 +17,9 @@
 use std::collections::HashMap;
 
 use ecociv_core::Locale;
-use ecociv_core::access::{Actor, Role};
+use ecociv_core::access::Actor;
 use ecociv_core::entry::{ObservationInput, ProjectReportInput, YearMonth, read_year};
-use ecociv_core::model::{OrgKind, Plan};
+use ecociv_core::model::Plan;
 use ecociv_report::import::{Filled, FilledRow, Problem};
 use ecociv_report::sheet::TemplateKind;
 use ecociv_store::{EntryWrite, StoreError};
@@ -86,15 +86,6 @@ fn refused(problems: Vec<Problem>, filled: Option<Filled>) -> ImportResult {
     ImportResult { rows: 0, stored: 0, unchanged: 0, problems, filled }
 }
 
-/// The role an org unit reports with.
-fn role_of(kind: OrgKind) -> Role {
-    match kind {
-        OrgKind::Department => Role::Department,
-        OrgKind::Region => Role::Region,
-        OrgKind::Unit => Role::Unit,
-    }
-}
-
 /// The actor a row acts as: the importing user, or for the task force the unit it imports
 /// for. `Err` holds the problem's code and what is expected.
 fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>) -> Result<Actor, (&'static str, Text)> {
@@ -107,7 +98,7 @@ fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>
     }
     let name = named.or(fallback).unwrap_or_default();
     match plan.org_unit(name) {
-        Some(o) => Ok(Actor { name: actor.name.clone(), zone: actor.zone.clone(), org_unit: o.name.clone(), role: role_of(o.kind) }),
+        Some(o) => Ok(Actor { name: actor.name.clone(), zone: actor.zone.clone(), org_unit: o.name.clone(), role: o.kind.role() }),
         None => Err(("unknown_org_unit", Text::new("import.expected.org_unit").arg("name", name))),
     }
 }

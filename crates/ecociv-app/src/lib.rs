@@ -9,6 +9,8 @@
 //! - [`assessment`]: the quarterly scores and ranking.
 //! - [`readiness`]: review readiness and vetoes.
 //! - [`bulletin`]: the monthly dispatch bulletin.
+//! - [`history`]: a zone's entries as they stood at the end of a day (past periods are judged
+//!   on them).
 //! - [`standings`]: where every indicator and project stands, from approved entries.
 //! - [`todo`]: what each user has to do.
 //! - [`documents`]: the official documents of the review (Word, PDF) and their mastheads.
@@ -38,6 +40,7 @@ pub mod documents;
 pub mod entries;
 pub mod error;
 pub mod exports;
+pub mod history;
 pub mod imports;
 pub mod readiness;
 pub mod signing;

@@ -271,14 +271,15 @@ fn yearly_values(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<Ent
     out
 }
 
-/// The monthly reports of every project from the plan's first month to the month before
+/// The monthly reports of every project from the plan's first month asked to the month before
 /// `today`: investment growing towards the budget, progress with the time elapsed. Most are
 /// approved; of the last two months some wait, some are returned, and one project in eight has
 /// not reported the last month.
 fn monthly_reports(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<EntryWrite> {
     let task_force = account_of(accounts, Role::TaskForce);
     let mut rng = Seeded(20_230_201);
-    let start = NaiveDate::from_ymd_opt(plan.start_year, 1, 1).expect("a date");
+    // from the first month the plan asks for
+    let start = ecociv_core::dispatch::months_asked(plan).0.first_day();
     let end = today.with_day(1).expect("a date") - chrono::Months::new(1);
     let months: Vec<NaiveDate> = std::iter::successors(Some(start), |m| Some(*m + chrono::Months::new(1))).take_while(|m| *m <= end).collect();
     let due_day = u64::from(ecociv_core::entry::ZoneSettings::default().dispatch_due_day);

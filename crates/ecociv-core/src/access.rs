@@ -21,6 +21,17 @@ pub enum Role {
     Viewer,
 }
 
+impl OrgKind {
+    /// The role an org unit reports with.
+    pub fn role(self) -> Role {
+        match self {
+            OrgKind::Department => Role::Department,
+            OrgKind::Region => Role::Region,
+            OrgKind::Unit => Role::Unit,
+        }
+    }
+}
+
 impl Role {
     pub const ALL: [Role; 6] = [Role::Admin, Role::TaskForce, Role::Department, Role::Region, Role::Unit, Role::Viewer];
 

@@ -45,34 +45,33 @@ fn elapsed_share(start: i32, end: i32, by: YearMonth) -> Decimal {
     Decimal::from(done) / Decimal::from(total)
 }
 
-/// The facts of every region and department for a quarter.
+/// The facts of every region and department for a quarter on `today`, from the rows as they
+/// stood on the day the quarter is judged on (the due date of its last month's reports once
+/// that has passed: [`crate::dispatch::judged_on`]); a month's reports count once their due
+/// date has passed, each as [`crate::dispatch::month`] finds it.
 pub fn facts(plan: &Plan, rows: &Rows<'_>, quarter: Quarter, today: NaiveDate, dispatch_due_day: u32) -> Vec<UnitFacts> {
-    let zone = &plan.zone.code;
     let (reports, observations, users, returned_keys) = (rows.reports, rows.observations, rows.users, rows.returned);
-    // reports by what they report on and when: (kind, subject, reporter for tasks, month)
-    let mut by_key: std::collections::HashMap<(String, i64, String, String), &crate::record::DispatchRecord> = std::collections::HashMap::new();
-    for r in reports {
-        let reporter = if r.kind == "project" { String::new() } else { r.org_unit.clone() };
-        by_key.insert((r.kind.clone(), r.subject, reporter, r.period.clone()), r);
-    }
-    let months: Vec<YearMonth> = quarter.months().into_iter().filter(|m| today > m.dispatch_due(dispatch_due_day)).collect();
+    // the reports the judged months asked for, and how each came
+    let judged: Vec<(YearMonth, Vec<crate::dispatch::Due<'_>>)> = quarter
+        .months()
+        .into_iter()
+        .filter(|m| today > m.dispatch_due(dispatch_due_day))
+        .map(|m| (m, crate::dispatch::month(plan, reports, m, today, dispatch_due_day)))
+        .collect();
     let mut out = Vec::new();
     for unit in plan.org_units.iter().filter(|o| matches!(o.kind, OrgKind::Department | OrgKind::Region)) {
-        let actor = crate::access::Actor { name: String::new(), zone: zone.clone(), org_unit: unit.name.clone(), role: role_of(unit.kind) };
         let mut f = Vec::new();
-        for p in plan.projects.iter().filter(|p| p.implementers.contains(&unit.name)) {
-            for m in &months {
-                if !p.period.overlaps(m.year, m.year) {
-                    continue;
-                }
-                let r = by_key.get(&("project".to_string(), i64::from(p.number), String::new(), m.to_string()));
-                let arrival = match r {
-                    None => Arrival::Missing,
-                    Some(r) if r.late => Arrival::Late,
-                    Some(_) => Arrival::OnTime,
+        for (m, dues) in &judged {
+            for d in dues.iter().filter(|d| crate::dispatch::answers(plan, &unit.name, &d.asked)) {
+                let arrival = match d.reporting {
+                    crate::dispatch::Reporting::OnTime => Arrival::OnTime,
+                    crate::dispatch::Reporting::Late => Arrival::Late,
+                    _ => Arrival::Missing,
                 };
-                f.push(Fact::Report { subject: format!("project {}", p.number), period: m.to_string(), arrival });
+                f.push(Fact::Report { subject: format!("{} {}", d.asked.kind, d.asked.number), period: m.to_string(), arrival });
             }
+        }
+        for p in plan.projects.iter().filter(|p| p.implementers.contains(&unit.name)) {
             let last = reports
                 .iter()
                 .filter(|r| {
@@ -94,17 +93,6 @@ pub fn facts(plan: &Plan, rows: &Rows<'_>, quarter: Quarter, today: NaiveDate, d
                         });
                     }
                 }
-            }
-        }
-        for t in plan.tasks.iter().filter(|t| actor.can_report_task(plan, t)) {
-            for m in &months {
-                let r = by_key.get(&("task".to_string(), i64::from(t.number), unit.name.clone(), m.to_string()));
-                let arrival = match r {
-                    None => Arrival::Missing,
-                    Some(r) if r.late => Arrival::Late,
-                    Some(_) => Arrival::OnTime,
-                };
-                f.push(Fact::Report { subject: format!("task {}", t.number), period: m.to_string(), arrival });
             }
         }
         if unit.kind == OrgKind::Department {
@@ -141,13 +129,4 @@ pub fn facts(plan: &Plan, rows: &Rows<'_>, quarter: Quarter, today: NaiveDate, d
         out.push(UnitFacts { unit: unit.name.clone(), facts: f });
     }
     out
-}
-
-/// The role an org unit reports with.
-pub fn role_of(kind: OrgKind) -> crate::access::Role {
-    match kind {
-        OrgKind::Department => crate::access::Role::Department,
-        OrgKind::Region => crate::access::Role::Region,
-        OrgKind::Unit => crate::access::Role::Unit,
-    }
 }

@@ -1,9 +1,12 @@
 //! The monthly dispatch bulletin (月调度通报) as judged from the plan and the reports: who
-//! reported the month on time, late or not at all once the due date has passed, which projects
-//! are behind what their period expects, and the best and worst reporting units.
+//! reported the month by its due date and who did not, which projects are behind what their
+//! period expects, and the best and worst reporting units. A month is judged on its due date
+//! ([`crate::dispatch::judged_on`]): a report sent later counts in its quarter's assessment as
+//! late, and leaves the bulletin as it was.
 
 use rust_decimal::Decimal;
 
+use crate::dispatch::Reporting;
 use crate::entry::YearMonth;
 use crate::model::Plan;
 use crate::record::{DispatchRecord, EntryState};
@@ -17,47 +20,25 @@ pub struct Behind {
     pub expected: Decimal,
 }
 
-/// How a project's report of the month stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reporting {
-    OnTime,
-    Late,
-    /// Past the due date and not sent.
-    Missing,
-    /// Not sent, and the due date has not come: nobody is late yet.
-    NotYetDue,
-}
-
-impl Reporting {
-    pub fn key(self) -> &'static str {
-        match self {
-            Reporting::OnTime => "bulletin.on_time",
-            Reporting::Late => "todo.late",
-            Reporting::Missing => "bulletin.missing",
-            Reporting::NotYetDue => "bulletin.not_yet_due",
-        }
-    }
-}
-
 /// A unit's reporting in the month.
 pub struct UnitReporting {
     pub unit: String,
     pub due: usize,
     pub on_time: usize,
-    pub late: usize,
+    /// Not in by the due date.
     pub missing: usize,
     /// Not sent and not yet due: left out of the score.
     pub pending: usize,
 }
 
 impl UnitReporting {
-    /// On-time share in percent of the reports already due (late counts half), two places.
+    /// On-time share in percent of the reports already due, one place.
     pub fn score(&self) -> Decimal {
         let judged = self.due - self.pending;
         if judged == 0 {
             return Decimal::ZERO;
         }
-        ((Decimal::from(self.on_time) + Decimal::from(self.late) / Decimal::TWO) * Decimal::ONE_HUNDRED / Decimal::from(judged)).round_dp(1)
+        (Decimal::from(self.on_time) * Decimal::ONE_HUNDRED / Decimal::from(judged)).round_dp(1)
     }
 }
 
@@ -70,7 +51,7 @@ pub struct Bulletin {
     pub judged: bool,
     pub due: usize,
     pub on_time: usize,
-    pub late_count: usize,
+    /// Not in by the due date.
     pub missing: usize,
     pub pending: usize,
     /// The projects not reported on time: number, name, implementers, how it stands.
@@ -79,52 +60,40 @@ pub struct Bulletin {
     pub units: Vec<UnitReporting>,
 }
 
-/// Builds the bulletin of a month from the plan and the reports, as of `today` with reports
-/// due on `due_day` of the next month.
+/// Builds the bulletin of a month on `today` from the plan and the reports as they stood on the
+/// day the month is judged on ([`crate::dispatch::judged_on`]: its due date once passed), with
+/// reports due on `due_day` of the next month. The projects are those the month asks for
+/// ([`crate::dispatch::asked`]).
 pub fn build(plan: &Plan, reports: &[DispatchRecord], month: YearMonth, today: chrono::NaiveDate, due_day: u32) -> Bulletin {
     let due_date = month.dispatch_due(due_day);
     let judged = today > due_date;
-    let mut b = Bulletin {
-        month,
-        due_date,
-        judged,
-        due: 0,
-        on_time: 0,
-        late_count: 0,
-        missing: 0,
-        pending: 0,
-        late: Vec::new(),
-        behind: Vec::new(),
-        units: Vec::new(),
-    };
-    for p in plan.projects.iter().filter(|p| p.period.overlaps(month.year, month.year)) {
+    let mut b = Bulletin { month, due_date, judged, due: 0, on_time: 0, missing: 0, pending: 0, late: Vec::new(), behind: Vec::new(), units: Vec::new() };
+    for due in crate::dispatch::month(plan, reports, month, today, due_day).into_iter().filter(|d| d.asked.kind == "project") {
+        let Some(p) = plan.project(due.asked.number) else { continue };
         b.due += 1;
-        let r = reports.iter().find(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.period == month.to_string());
-        let how = match r {
-            Some(r) if r.late => Reporting::Late,
-            Some(_) => Reporting::OnTime,
-            None if judged => Reporting::Missing,
-            None => Reporting::NotYetDue,
+        // on the due date a report is in or it is not (one stored as late — sent before a
+        // change of the due day — was not in by this one)
+        let how = match due.reporting {
+            Reporting::Late => Reporting::Missing,
+            how => how,
         };
         match how {
             Reporting::OnTime => b.on_time += 1,
-            Reporting::Late => b.late_count += 1,
-            Reporting::Missing => b.missing += 1,
+            Reporting::Missing | Reporting::Late => b.missing += 1,
             Reporting::NotYetDue => b.pending += 1,
         }
         for i in &p.implementers {
             let u = match b.units.iter_mut().position(|u| &u.unit == i) {
                 Some(k) => &mut b.units[k],
                 None => {
-                    b.units.push(UnitReporting { unit: i.clone(), due: 0, on_time: 0, late: 0, missing: 0, pending: 0 });
+                    b.units.push(UnitReporting { unit: i.clone(), due: 0, on_time: 0, missing: 0, pending: 0 });
                     b.units.last_mut().expect("pushed")
                 }
             };
             u.due += 1;
             match how {
                 Reporting::OnTime => u.on_time += 1,
-                Reporting::Late => u.late += 1,
-                Reporting::Missing => u.missing += 1,
+                Reporting::Missing | Reporting::Late => u.missing += 1,
                 Reporting::NotYetDue => u.pending += 1,
             }
         }
@@ -173,7 +142,7 @@ mod tests {
     use super::*;
 
     fn unit(name: &str, due: usize, on_time: usize) -> UnitReporting {
-        UnitReporting { unit: name.into(), due, on_time, late: 0, missing: due - on_time, pending: 0 }
+        UnitReporting { unit: name.into(), due, on_time, missing: due - on_time, pending: 0 }
     }
 
     #[test]
@@ -184,7 +153,6 @@ mod tests {
             judged: true,
             due: 0,
             on_time: 0,
-            late_count: 0,
             missing: 0,
             pending: 0,
             late: Vec::new(),

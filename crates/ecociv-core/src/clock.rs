@@ -111,16 +111,39 @@ mod tests {
 /// of every zone in China), to the minute, `2026-12-02 03:46`. Text that is not a timestamp is
 /// shown as it is; an empty one stays empty.
 pub fn beijing_minute(ts: &str) -> String {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
     match chrono::DateTime::parse_from_rfc3339(ts) {
-        Ok(t) => t.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string(),
+        Ok(t) => t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M").to_string(),
         Err(_) => ts.to_string(),
     }
 }
 
+/// Beijing time, UTC+8 all year.
+pub fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")
+}
+
+/// The Beijing day of a stored timestamp (`None` for text that is not one).
+pub fn beijing_day(ts: &str) -> Option<NaiveDate> {
+    chrono::DateTime::parse_from_rfc3339(ts).ok().map(|t| t.with_timezone(&beijing()).date_naive())
+}
+
+/// Now as the one clock says, given the real now: on the day set with `--today` (at the real
+/// time of day in Beijing), else the real now. Everything ecociv stamps (an entry sent, a
+/// decision, a lock-out) reads it, so that stamps and deadlines agree.
+pub fn now_on(today: Option<NaiveDate>, real: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let Some(day) = today else { return real };
+    let time = real.with_timezone(&beijing()).time();
+    day.and_time(time).and_local_timezone(beijing()).single().map(|t| t.with_timezone(&chrono::Utc)).unwrap_or(real)
+}
+
+/// The day it is in Beijing at `now`.
+pub fn beijing_today(now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    now.with_timezone(&beijing()).date_naive()
+}
+
 #[cfg(test)]
 mod beijing_tests {
-    use super::beijing_minute;
+    use super::{beijing_day, beijing_minute, beijing_today, now_on};
 
     #[test]
     fn stored_times_are_shown_in_beijing_time_to_the_minute() {
@@ -128,5 +151,19 @@ mod beijing_tests {
         assert_eq!(beijing_minute("2024-06-15T02:00:00+00:00"), "2024-06-15 10:00");
         assert_eq!(beijing_minute(""), "");
         assert_eq!(beijing_minute("not a time"), "not a time");
+        assert_eq!(beijing_day("2024-06-04T16:30:00Z"), "2024-06-05".parse().ok(), "half past midnight in Beijing");
+        assert_eq!(beijing_day("soon"), None);
+    }
+
+    #[test]
+    fn the_clock_set_to_a_day_keeps_the_time_of_day() {
+        let real: chrono::DateTime<chrono::Utc> = "2026-12-07T01:02:03Z".parse().unwrap();
+        assert_eq!(now_on(None, real), real);
+        let set = now_on("2024-06-15".parse().ok(), real);
+        assert_eq!(set.to_rfc3339(), "2024-06-15T01:02:03+00:00");
+        assert_eq!(beijing_today(set), "2024-06-15".parse::<chrono::NaiveDate>().unwrap());
+        // 23:30 UTC is the next morning in Beijing: the set day is the Beijing day
+        let late: chrono::DateTime<chrono::Utc> = "2026-12-07T23:30:00Z".parse().unwrap();
+        assert_eq!(beijing_today(now_on("2024-06-15".parse().ok(), late)), "2024-06-15".parse::<chrono::NaiveDate>().unwrap());
     }
 }

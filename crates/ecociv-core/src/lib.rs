@@ -9,6 +9,8 @@
 //! - [`value`]: observed values (numbers, state words).
 //! - [`audit`]: the plan data-quality audit; [`finding`]: what it finds.
 //! - [`assessment`]: the facts of a quarter's assessment, from the stored rows.
+//! - [`dispatch`]: the one reckoning of monthly reports: which are due, how each came.
+//! - [`history`]: the entries as they stood at the end of a day.
 //! - [`bulletin`]: the monthly dispatch bulletin's judgement.
 //! - [`scoring`]: the quarterly assessment: rules, facts, scores, ranking.
 //! - [`check`]: evaluating a CSV of observations against a plan.
@@ -28,9 +30,11 @@ pub mod audit;
 pub mod bulletin;
 pub mod check;
 pub mod clock;
+pub mod dispatch;
 pub mod entry;
 pub mod evidence;
 pub mod finding;
+pub mod history;
 pub mod indicator_status;
 pub mod locale;
 pub mod model;

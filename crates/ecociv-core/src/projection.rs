@@ -104,6 +104,12 @@ impl Projection {
     pub fn label(&self, l: crate::Locale) -> &'static str {
         if self.final_status.is_some() { self.status.label_after_deadline(l) } else { self.status.label(l) }
     }
+
+    /// Whether the indicator needs attention: heading for a miss before the deadline; after
+    /// it, missed or without a value for the deadline year.
+    pub fn needs_attention(&self) -> bool {
+        matches!(self.status, ProjectionStatus::AtRisk | ProjectionStatus::OffTrack) || self.final_status == Some(Status::NoData)
+    }
 }
 
 /// The level a rule aims at and which way is better; None for rules without one
@@ -341,6 +347,9 @@ mod tests {
         assert_eq!(p.final_status, Some(Status::NotMet));
         let p = run(">= 60", &[(2020, "40"), (2024, "70")], 2026, Method::Cagr);
         assert_eq!(p.final_status, Some(Status::NoData), "no value for the deadline year");
+        assert!(p.needs_attention(), "after the deadline, no deadline-year value needs attention");
+        assert!(run(">= 60", &[(2020, "40"), (2025, "59.9")], 2026, Method::Cagr).needs_attention(), "missed");
+        assert!(!run(">= 60", &[(2020, "40"), (2025, "61")], 2026, Method::Cagr).needs_attention(), "met");
         assert_eq!(p.label(crate::Locale::Zh), "截止年度无数据");
         assert_eq!(run(">= 60", &[(2020, "40"), (2025, "61")], 2026, Method::Cagr).label(crate::Locale::Zh), "已达标");
     }

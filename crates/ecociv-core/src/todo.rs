@@ -63,7 +63,7 @@ pub struct Todo {
     pub reports: Vec<Item>,
     /// The task force: what waits for a decision.
     pub pending: Vec<Item>,
-    /// The task force: every project's report of the month.
+    /// The task force: the report of the month of every project the month asks for.
     pub completeness: Vec<Item>,
     /// How many projects have reported the month.
     pub reported: usize,
@@ -86,7 +86,6 @@ fn standing(sent: Option<(&'static str, i64, EntryState, bool)>, today: NaiveDat
 /// The to-do list of `actor` on `today`.
 pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], reports: &[DispatchRecord], settings: &ZoneSettings, today: NaiveDate) -> Todo {
     let month = report_month(today);
-    let period = month.to_string();
     let item = |subject, due, standing| Item { subject, due, standing, note: String::new(), org_unit: String::new() };
     let mut out = Todo { month, returned: vec![], observations: vec![], reports: vec![], pending: vec![], completeness: vec![], reported: 0 };
     let last_year = plan.end_year.min(today.year());
@@ -102,21 +101,20 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
             out.observations.push(item(subject, Some(due), s));
         }
     }
+    // the reports the month asks for, as the bulletin and the assessment count them
+    let dues = crate::dispatch::month(plan, reports, month, today, settings.dispatch_due_day);
     let due = month.dispatch_due(settings.dispatch_due_day);
-    let report_of = |kind: &str, number: u32, org_unit: Option<&str>| {
-        reports
-            .iter()
-            .find(|r| r.kind == kind && r.subject == i64::from(number) && r.period == period && org_unit.is_none_or(|u| r.org_unit == u))
-            .map(|r| ("dispatch_report", r.id, r.state, r.late))
+    let subject = |a: &crate::dispatch::Asked| match a.kind {
+        "project" => Subject::Project { number: a.number, period: month },
+        _ => Subject::Task { number: a.number, period: month },
     };
-    // after the plan's last month no monthly report is asked for
-    let plan_running = month.year <= plan.end_year;
-    for p in plan.projects.iter().filter(|p| plan_running && actor.can_report_project(plan, p)) {
-        out.reports.push(item(Subject::Project { number: p.number, period: month }, Some(due), standing(report_of("project", p.number, None), today, due)));
-    }
-    for t in plan.tasks.iter().filter(|t| plan_running && actor.can_report_task(plan, t)) {
-        let s = standing(report_of("task", t.number, Some(&actor.org_unit)), today, due);
-        out.reports.push(item(Subject::Task { number: t.number, period: month }, Some(due), s));
+    let standing_of = |d: &crate::dispatch::Due<'_>| match d.record {
+        Some(r) => Standing::Sent { entity: "dispatch_report", id: r.id, state: r.state, late: r.late },
+        None if d.reporting == crate::dispatch::Reporting::Missing => Standing::Overdue,
+        None => Standing::Due,
+    };
+    for d in dues.iter().filter(|d| crate::dispatch::sends(plan, actor, &d.asked)) {
+        out.reports.push(item(subject(&d.asked), Some(due), standing_of(d)));
     }
     let observation = |o: &ObservationRecord| Subject::Observation { indicator: o.indicator.clone(), year: o.year as i32, region: o.region.clone() };
     let report = |r: &DispatchRecord| {
@@ -139,10 +137,10 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
         for r in reports.iter().filter(|r| r.state == EntryState::Submitted) {
             out.pending.push(Item { note: r.submitted_by.clone(), org_unit: r.org_unit.clone(), ..item(report(r), None, sent_r(r)) });
         }
-        for p in &plan.projects {
-            let s = standing(report_of("project", p.number, None), today, due);
+        for d in dues.iter().filter(|d| d.asked.kind == "project") {
+            let s = standing_of(d);
             out.reported += usize::from(matches!(s, Standing::Sent { .. }));
-            out.completeness.push(item(Subject::Project { number: p.number, period: month }, Some(due), s));
+            out.completeness.push(item(subject(&d.asked), Some(due), s));
         }
     }
     out

@@ -57,6 +57,8 @@ pub struct TechnicalReport<'a> {
     pub missing_files: &'a [i64],
     pub method: Method,
     pub masthead: &'a Masthead,
+    /// The day the data stood as the report shows it (the entries are taken as of then).
+    pub as_of: chrono::NaiveDate,
 }
 
 /// One row of the indicator table: what the document prints and the tests read back.
@@ -128,6 +130,7 @@ impl TechnicalReport<'_> {
         let mut d = OfficialDoc::new(&title);
         d.red_header(&self.masthead.header);
         d.title(&title);
+        d.para(&tf(l, "doc.data_as_of", &[("date", self.as_of.to_string())]));
         let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
         let (met, not_met, no_data) = (count(Status::Met), count(Status::NotMet), count(Status::NoData));
         d.heading(1, t(l, "doc.technical.overview_heading"));

@@ -11,7 +11,6 @@ use axum::{Json, Router};
 use ecociv_app::assessment::{assess, record_assessment, set_rules};
 use ecociv_core::Locale;
 use ecociv_core::assessment::Assessment;
-use ecociv_core::entry::YearMonth;
 use ecociv_core::record::{AssessmentRecord, ScoringRulesRecord};
 use ecociv_core::scoring::{Quarter, ScoringRules, UnitScore};
 use rust_decimal::Decimal;
@@ -125,7 +124,7 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     };
     let quarter = match q.quarter.as_deref().map(|s| quarter_of(s, l)).transpose() {
         Ok(Some(qq)) => qq,
-        Ok(None) => Quarter::of(YearMonth::of(st.today())).previous(),
+        Ok(None) => ecociv_app::assessment::latest_quarter(&plan, st.today()),
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let vetoes = match st.store.vetoes(&plan.zone.code).await {

@@ -43,7 +43,7 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
     let month = match q.month.as_deref().map(|m| m.parse::<YearMonth>()) {
-        None => ecociv_core::todo::report_month(st.today()),
+        None => ecociv_core::dispatch::latest_month(&plan, st.today()),
         Some(Ok(m)) if m <= YearMonth::of(st.today()) => m,
         Some(_) => return error_page_for(&st, l, &uri, Some(&a), WebError::bad_request("bad_month").field("month", q.month.as_deref().unwrap_or_default())),
     };

@@ -112,8 +112,7 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
         rows: kinds.iter().map(|k| vec![klabel(k).to_string(), pcount(*k).to_string()]).collect(),
         zone_total: None,
     };
-    let watch: Vec<LeafStanding> =
-        standings.iter().filter(|x| matches!(x.projection.status, ProjectionStatus::AtRisk | ProjectionStatus::OffTrack)).cloned().collect();
+    let watch: Vec<LeafStanding> = standings.iter().filter(|x| x.projection.needs_attention()).cloned().collect();
     let today = st.today();
     let page = GlancePage {
         l: Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
@@ -180,7 +179,7 @@ fn timeline(plan: &Plan, today: chrono::NaiveDate, l: Locale) -> Chart {
 struct PortfolioPage {
     l: Layout,
     charts: Vec<Chart>,
-    late: Vec<(u32, String, String, String)>,
+    late: Vec<(u32, String, Vec<String>, String)>,
     month: String,
 }
 
@@ -193,7 +192,7 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         Ok(p) => p,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
-    let month = ecociv_core::todo::report_month(st.today());
+    let month = ecociv_core::dispatch::latest_month(&plan, st.today());
     let reports = match ecociv_app::standings::project_reports(&st, &plan, month).await {
         Ok(r) => r,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
@@ -280,22 +279,16 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         rows: progress_bins.iter().zip(counts.iter()).map(|(b, c)| vec![format!("{b}%"), c.to_string()]).collect(),
         zone_total: None,
     };
-    let settings = entries::settings_of(&st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone());
-    let due = month.dispatch_due(settings.dispatch_due_day);
-    let late: Vec<(u32, String, String, String)> = plan
-        .projects
+    // the projects not reported on time, as the month's bulletin counts them
+    let bulletin = match ecociv_app::bulletin::bulletin(&st, &plan, month).await {
+        Ok(b) => b,
+        Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
+    };
+    let late: Vec<(u32, String, Vec<String>, String)> = bulletin
+        .late
         .iter()
-        .filter(|p| p.period.overlaps(month.year, month.year))
-        .filter_map(|p| {
-            let r = reports.in_month.get(&p.number);
-            let state = match r {
-                Some(r) if r.late => t(l, "todo.late"),
-                Some(_) => return None,
-                None if st.today() > due => t(l, "todo.overdue"),
-                None => return None,
-            };
-            Some((p.number, p.name.clone(), p.implementers.join("、"), state.to_string()))
-        })
+        .filter(|x| x.3 != ecociv_core::dispatch::Reporting::NotYetDue)
+        .map(|(n, name, who, how)| (*n, name.clone(), who.clone(), t(l, how.key()).to_string()))
         .collect();
     let page = PortfolioPage {
         l: Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
