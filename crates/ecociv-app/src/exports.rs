@@ -168,7 +168,7 @@ pub async fn template(st: &App, plan: &Plan, kind: TemplateKind, org: &str, peri
         TemplateKind::Dispatch => {
             let month = match period {
                 // the month whose report is due next, as the to-do lists it
-                None => ecociv_core::todo::report_month(today),
+                None => ecociv_core::dispatch::report_month(today),
                 Some(p) => dispatch_month(p, YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
             dispatch_template(plan, org, month, &st.store.dispatch_reports(z).await?, &made_at, l, None)

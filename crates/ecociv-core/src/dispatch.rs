@@ -62,10 +62,16 @@ pub fn months_asked(plan: &Plan) -> (YearMonth, YearMonth) {
     (YearMonth::of(plan.issued_on), YearMonth { year: plan.end_year, month: 12 })
 }
 
+/// The month whose dispatch report is due next (the month before today's).
+pub fn report_month(today: NaiveDate) -> YearMonth {
+    let m = YearMonth::of(today);
+    if m.month == 1 { YearMonth { year: m.year - 1, month: 12 } } else { YearMonth { year: m.year, month: m.month - 1 } }
+}
+
 /// The month whose reports were due last on `today` (the month before), and after the plan's
 /// end its last month: what the bulletin and the dashboards open on.
 pub fn latest_month(plan: &Plan, today: NaiveDate) -> YearMonth {
-    crate::todo::report_month(today).min(months_asked(plan).1)
+    report_month(today).min(months_asked(plan).1)
 }
 
 /// Whether the plan asks for reports of `month` at all.
@@ -184,6 +190,12 @@ mod tests {
     }
 
     use chrono::Datelike;
+
+    #[test]
+    fn the_report_month_is_the_month_before() {
+        assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 1, 3).unwrap()), YearMonth { year: 2023, month: 12 });
+        assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()), YearMonth { year: 2024, month: 5 });
+    }
 
     #[test]
     fn a_report_is_missing_from_the_day_after_its_due_date_and_a_past_month_is_judged_on_it() {

@@ -69,12 +69,6 @@ pub struct Todo {
     pub reported: usize,
 }
 
-/// The month whose dispatch report is due next (the month before today's).
-pub fn report_month(today: NaiveDate) -> YearMonth {
-    let m = YearMonth::of(today);
-    if m.month == 1 { YearMonth { year: m.year - 1, month: 12 } } else { YearMonth { year: m.year, month: m.month - 1 } }
-}
-
 fn standing(sent: Option<(&'static str, i64, EntryState, bool)>, today: NaiveDate, due: NaiveDate) -> Standing {
     match sent {
         Some((entity, id, state, late)) => Standing::Sent { entity, id, state, late },
@@ -85,7 +79,7 @@ fn standing(sent: Option<(&'static str, i64, EntryState, bool)>, today: NaiveDat
 
 /// The to-do list of `actor` on `today`.
 pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], reports: &[DispatchRecord], settings: &ZoneSettings, today: NaiveDate) -> Todo {
-    let month = report_month(today);
+    let month = crate::dispatch::report_month(today);
     let item = |subject, due, standing| Item { subject, due, standing, note: String::new(), org_unit: String::new() };
     let mut out = Todo { month, returned: vec![], observations: vec![], reports: vec![], pending: vec![], completeness: vec![], reported: 0 };
     let last_year = plan.end_year.min(today.year());
@@ -149,12 +143,6 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_report_month_is_the_month_before() {
-        assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 1, 3).unwrap()), YearMonth { year: 2023, month: 12 });
-        assert_eq!(report_month(NaiveDate::from_ymd_opt(2024, 6, 30).unwrap()), YearMonth { year: 2024, month: 5 });
-    }
 
     #[test]
     fn years_before_the_plan_are_due_by_the_end_of_its_first_phase_not_late_from_before_it() {

@@ -71,7 +71,7 @@ async fn report_form(
 ) -> Result<ReportFormPage, WebError> {
     let plan = entries::plan_of(st, &a.actor).await?;
     let reports = st.store.dispatch_reports(&plan.zone.code).await?;
-    let period = period.unwrap_or_else(|| ecociv_core::todo::report_month(st.today()).to_string());
+    let period = period.unwrap_or_else(|| ecociv_core::dispatch::report_month(st.today()).to_string());
     let (subject, budget, last, quantities) = if is_task {
         let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
         let last = last_report(&reports, "task", number, &a.actor.org_unit);

@@ -84,7 +84,7 @@ async fn page(
         Err(e) => return crate::layout::error_page(&st, l, &uri, e),
     };
     let today = st.today();
-    let month = ecociv_core::todo::report_month(today);
+    let month = ecociv_core::dispatch::report_month(today);
     let quarter = Quarter::of(month);
     let mut docs = vec![Document::Bulletin(month), Document::Assessment(quarter)];
     for y in (plan.base_year..=YearMonth::of(today).year).rev() {

@@ -99,7 +99,7 @@ async fn import_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
     let page = ImportPage {
         l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
-        month: ecociv_core::todo::report_month(st.today()).to_string(),
+        month: ecociv_core::dispatch::report_month(st.today()).to_string(),
         year: chrono::Datelike::year(&st.today()) - 1,
         done: None,
         file_name: String::new(),
@@ -146,7 +146,7 @@ async fn import_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri
     let page = ImportPage {
         l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         task_force: a.actor.can_approve(&plan),
-        month: ecociv_core::todo::report_month(st.today()).to_string(),
+        month: ecociv_core::dispatch::report_month(st.today()).to_string(),
         year: chrono::Datelike::year(&st.today()) - 1,
         done: Some(ImportSummary { stored: r.stored, unchanged: r.unchanged, rows: r.rows, problems: views(&r.problems, l), report }),
         file_name,

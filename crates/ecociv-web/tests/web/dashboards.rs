@@ -28,12 +28,16 @@ struct Signed {
 }
 
 async fn signed() -> Signed {
+    signed_at("2024-06-10").await
+}
+
+async fn signed_at(today: &str) -> Signed {
     let db = TestDb::sqlite().await;
     let plan = ecociv_core::plan_data::build_plan(&ecociv_core::plan_data::hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();
     let hash = accounts::hash_password(PASSWORD.into()).await.unwrap();
     super::add_users(&db.store, &[("tf", "市生态环境局", Role::TaskForce), ("env", "市生态环境局", Role::Department)], &hash, true).await;
-    let state = AppState::new(db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
+    let state = AppState::new(db.store.clone(), Some(today.parse().unwrap()), "150100");
     Signed { router: router(state), plan, db }
 }
 
@@ -120,6 +124,34 @@ fn two_places(s: &str) -> bool {
         Some((i, f)) => !i.is_empty() && i.chars().all(|c| c.is_ascii_digit()) && f.len() == 2 && f.chars().all(|c| c.is_ascii_digit()),
         None => false,
     }
+}
+
+#[tokio::test]
+async fn after_the_plan_the_pages_stand_on_its_last_period_and_name_what_has_no_result() {
+    let app = signed_at("2026-12-07").await;
+    // every indicator without a value for its deadline year needs attention
+    let (_, public) = send(&app, None, "GET", "/api/v1/public/indicators", None).await;
+    let public: Value = serde_json::from_str(&public).unwrap();
+    let no_result = public.as_array().unwrap().iter().filter(|s| s["projection"]["final_status"] == "no_data").count();
+    assert!(no_result > 30, "with no data, nearly every leaf has no result: {no_result}");
+    let (_, glance) = page(&app, Some("tf"), "/dashboard").await;
+    assert_eq!(texts(&glance, "table.watch tbody tr").len(), no_result, "needs attention lists them all");
+    // the assessment opens on the plan's last quarter and refuses one after it
+    let (body, _) = page(&app, Some("tf"), "/assessment").await;
+    assert!(body.contains("2025Q4") && !body.contains("2026Q3"), "the plan's last quarter");
+    let (status, body) = send(&app, Some("tf"), "GET", "/assessment?quarter=2026Q3", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("方案不再要求考核"), "{body}");
+    let (status, _) = send(&app, Some("tf"), "GET", "/api/v1/assessments/2026Q1", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // the bulletin and the portfolio open on the plan's last month; no report is asked for now
+    let (body, _) = page(&app, Some("tf"), "/bulletin").await;
+    assert!(body.contains("2025-12") && !body.contains("2026-11"), "the plan's last month");
+    let (body, _) = page(&app, Some("tf"), "/dashboard/projects").await;
+    assert!(body.contains("2025-12") && !body.contains("2026-11"));
+    let (_, todo) = page(&app, Some("env"), "/entry").await;
+    assert!(!texts(&todo, "body").join("").contains("2026-11"), "no monthly report of 2026-11 is asked for");
+    app.db.cleanup().await;
 }
 
 #[tokio::test]
