@@ -313,9 +313,15 @@ fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, 
     let title = tf(
         l,
         "doc.bulletin.title",
-        &[("zone", zone_name(plan, l)), ("year", month.year.to_string()), ("month_number", month.month.to_string()), ("month", month.to_string())],
+        &[
+            ("zone", zone_name(plan, l)),
+            ("campaign", plan.campaign(l)),
+            ("year", month.year.to_string()),
+            ("month_number", month.month.to_string()),
+            ("month", month.to_string()),
+        ],
     );
-    let mut d = OfficialDoc::new(&title);
+    let mut d = OfficialDoc::new(&title, l);
     d.red_header(&m.header);
     d.title(&title);
     d.heading(1, t(l, "doc.bulletin.reporting_heading"));
@@ -390,9 +396,15 @@ fn assessment_doc(plan: &Plan, a: &ecociv_core::assessment::Assessment, m: &Mast
     let title = tf(
         l,
         "doc.assessment.title",
-        &[("zone", zone_name(plan, l)), ("year", quarter_year.to_string()), ("number", quarter_number.to_string()), ("quarter", a.quarter.to_string())],
+        &[
+            ("zone", zone_name(plan, l)),
+            ("campaign", plan.campaign(l)),
+            ("year", quarter_year.to_string()),
+            ("number", quarter_number.to_string()),
+            ("quarter", a.quarter.to_string()),
+        ],
     );
-    let mut d = OfficialDoc::new(&title);
+    let mut d = OfficialDoc::new(&title, l);
     d.red_header(&m.header);
     d.title(&title);
     d.para(&if a.rules_version == 0 {
@@ -442,7 +454,7 @@ fn work_doc(
     m: &Masthead,
     l: Locale,
 ) -> OfficialDoc {
-    let title = tf(l, "doc.work.title", &[("zone", zone_name(plan, l)), ("year", year.to_string())]);
+    let title = tf(l, "doc.work.title", &[("zone", zone_name(plan, l)), ("campaign", plan.campaign(l)), ("year", year.to_string())]);
     let of_year = |kind: &str, n: u32| {
         let mut v: Vec<&ecociv_core::record::DispatchRecord> = reports
             .iter()
@@ -451,7 +463,7 @@ fn work_doc(
         v.sort_by(|a, b| a.period.cmp(&b.period));
         v
     };
-    let mut d = OfficialDoc::new(&title);
+    let mut d = OfficialDoc::new(&title, l);
     d.red_header(&m.header);
     d.title(&title);
     d.para(&tf(l, "doc.data_as_of", &[("date", as_of.to_string())]));

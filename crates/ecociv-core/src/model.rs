@@ -339,6 +339,29 @@ pub struct Leaf<'a> {
 }
 
 impl Plan {
+    /// What the zone's work is called in its documents, from the plan's own title: the words
+    /// between the zone's name and 实施方案/方案/规划 (呼和浩特市**国家生态文明建设示范市巩固提升**实施方案
+    /// → consolidating a title held), else from the kind and level of the zone, as creation.
+    pub fn campaign(&self, l: crate::Locale) -> String {
+        let from_title = self.title.strip_prefix(self.zone.name.as_str()).and_then(|rest| {
+            let end = ["实施方案", "工作方案", "方案", "规划"].iter().filter_map(|w| rest.find(w)).min()?;
+            Some(rest[..end].trim().to_string()).filter(|c| c.chars().count() >= 4)
+        });
+        let consolidating = from_title.as_deref().is_some_and(|c| c.contains("巩固"));
+        if let (crate::Locale::Zh, Some(c)) = (l, from_title) {
+            return c;
+        }
+        let place = crate::locale::t(l, if self.zone.level == ZoneLevel::City { "campaign.place.city" } else { "campaign.place.county" });
+        let kind = match self.zone.kind {
+            ZoneKind::DemonstrationZone => "demonstration_zone",
+            ZoneKind::TwoMountainsBase => "two_mountains_base",
+        };
+        let how = if consolidating { "consolidate" } else { "create" };
+        crate::locale::tf(l, &format!("campaign.{how}.{kind}"), &[("place", place.to_string())])
+    }
+}
+
+impl Plan {
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.code == code)
     }
@@ -487,6 +510,19 @@ impl Plan {
 mod tests {
     use super::*;
     use crate::plan_data::{build_plan, hohhot};
+
+    #[test]
+    fn the_campaign_is_named_from_the_plans_title() {
+        let mut plan = build_plan(&hohhot()).unwrap();
+        assert_eq!(plan.campaign(crate::Locale::Zh), "国家生态文明建设示范市巩固提升");
+        assert_eq!(plan.campaign(crate::Locale::En), "consolidating the title of national eco-civilization demonstration city");
+        plan.title = "某县生态文明建设示范区建设规划（2024-2030年）".into();
+        plan.zone.level = ZoneLevel::County;
+        assert_eq!(plan.campaign(crate::Locale::Zh), "国家生态文明建设示范县创建", "a title that does not start with the zone's name");
+        assert_eq!(plan.campaign(crate::Locale::En), "building a national eco-civilization demonstration county");
+        plan.zone.name = "某县".into();
+        assert_eq!(plan.campaign(crate::Locale::Zh), "生态文明建设示范区建设");
+    }
 
     #[test]
     fn project_filters() {

@@ -126,8 +126,8 @@ impl TechnicalReport<'_> {
         let y = self.year;
         let rows = self.rows(l);
         let zone = l.pick(&plan.zone.name, &plan.zone.name_en).to_string();
-        let title = tf(l, "doc.technical.title", &[("zone", zone.clone()), ("year", y.to_string())]);
-        let mut d = OfficialDoc::new(&title);
+        let title = tf(l, "doc.technical.title", &[("zone", zone.clone()), ("campaign", plan.campaign(l)), ("year", y.to_string())]);
+        let mut d = OfficialDoc::new(&title, l);
         d.red_header(&self.masthead.header);
         d.title(&title);
         d.para(&tf(l, "doc.data_as_of", &[("date", self.as_of.to_string())]));
@@ -167,7 +167,7 @@ impl TechnicalReport<'_> {
             .map(|(s, color)| chart::Series { name: s.label(l).into(), color, values: per_domain(s) })
             .to_vec();
         d.chart(chart::bars(&tf(l, "doc.technical.chart_title", &[("year", y.to_string())]), &domains, &series, t(l, "doc.technical.chart_unit")));
-        d.caption(&tf(l, "doc.technical.figure1", &[("year", y.to_string())]));
+        d.figure_caption(&tf(l, "doc.technical.figure1", &[("year", y.to_string())]));
         d.heading(1, t(l, "doc.technical.indicators_heading"));
         d.caption(&tf(l, "doc.technical.table1", &[("year", y.to_string())]));
         let header: Vec<String> = [

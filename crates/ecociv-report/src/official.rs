@@ -36,11 +36,45 @@ const WUHAO: u32 = 21; // 五号, 10.5 pt
 /// The width of the text block in twentieths of a point (210 mm − 28 − 26).
 pub const TEXT_WIDTH: u32 = 8845;
 
-/// The size of a header line in half-points: 30 pt, smaller as the line grows, so that it
-/// stays on one line across the text width (442 pt).
-pub fn header_half_points(line: &str) -> u32 {
+/// Points in a millimetre.
+const PT_PER_MM: f64 = 72.0 / 25.4;
+/// The space above the issuing office's mark: its top edge 35 mm below the top of the text
+/// block (GB/T 9704-2012, 7.2.2), in twentieths of a point.
+pub const HEADER_TOP_TWIPS: u32 = 1984;
+/// The body's line pitch (三号 on 22 lines a page), in twentieths of a point.
+const LINE_TWIPS: u32 = 579;
+
+/// How a line of the issuing office's mark is set: its size in half-points and the width of
+/// its characters in percent of their height. The standard leaves the size to the office, no
+/// larger than 22 × 15 mm a character (GB/T 9704-1999, kept in practice): a short name stands in
+/// square characters 15 mm high (about 初号); a longer one keeps the line on the text width by
+/// narrowing its characters down to half their height, and only then by making them smaller —
+/// never below 二号, where the line may wrap.
+pub fn header_size(line: &str) -> (u32, u32) {
     let chars = line.chars().map(|c| if c.is_ascii() { 0.5 } else { 1.0 }).sum::<f64>().max(1.0);
-    ((TEXT_WIDTH as f64 / 20.0 * 0.95 / chars * 2.0).floor() as u32).clamp(24, 60)
+    let width_mm = f64::from(TEXT_WIDTH) / 20.0 / PT_PER_MM * 0.98;
+    let w = (width_mm / chars).min(15.0);
+    let h = (2.0 * w).clamp(22.0 / PT_PER_MM, 15.0);
+    let half_points = (h * PT_PER_MM * 2.0).floor() as u32;
+    let percent = ((w / h * 100.0).floor() as u32).clamp(50, 100);
+    (half_points, percent)
+}
+
+/// The number of a heading: 一、 at level 1, （一） at level 2, or 1. and (1) in Latin text.
+fn heading_number(level: u8, n: u32, latin: bool) -> String {
+    const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let chinese = match n {
+        0..=9 => DIGITS[n as usize].to_string(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", DIGITS[(n % 10) as usize]),
+        _ => format!("{}十{}", DIGITS[((n / 10) % 10) as usize], DIGITS[(n % 10) as usize]),
+    };
+    match (level <= 1, latin) {
+        (true, false) => format!("{chinese}、"),
+        (false, false) => format!("（{chinese}）"),
+        (true, true) => format!("{n}. "),
+        (false, true) => format!("({n}) "),
+    }
 }
 
 /// The red header of an official document.
@@ -87,11 +121,19 @@ pub enum Block {
 pub struct OfficialDoc {
     pub title: String,
     pub blocks: Vec<Block>,
+    /// Headings numbered 1. and (1) instead of 一、 and （一）.
+    latin: bool,
+    /// The last number given at each level.
+    numbers: [u32; 2],
+    /// The last table and figure numbers given.
+    tables: u32,
+    figures: u32,
 }
 
 impl OfficialDoc {
-    pub fn new(title: &str) -> OfficialDoc {
-        OfficialDoc { title: title.into(), blocks: Vec::new() }
+    /// A document in a language: its headings numbered in its way.
+    pub fn new(title: &str, l: ecociv_core::Locale) -> OfficialDoc {
+        OfficialDoc { title: title.into(), latin: l != ecociv_core::Locale::Zh, ..Default::default() }
     }
     pub fn red_header(&mut self, h: &RedHeader) {
         if !h.lines.iter().all(|l| l.trim().is_empty()) || !h.number.trim().is_empty() {
@@ -101,8 +143,16 @@ impl OfficialDoc {
     pub fn title(&mut self, text: &str) {
         self.blocks.push(Block::Title(text.into()));
     }
+    /// A heading, numbered in order (一、二、… and within each （一）（二）…), so that the
+    /// numbers never skip whatever a document leaves out.
     pub fn heading(&mut self, level: u8, text: &str) {
-        self.blocks.push(Block::Heading(level, text.into()));
+        let k = usize::from(level.clamp(1, 2) - 1);
+        self.numbers[k] += 1;
+        if k == 0 {
+            self.numbers[1] = 0;
+        }
+        let number = heading_number(level, self.numbers[k], self.latin);
+        self.blocks.push(Block::Heading(level, format!("{number}{text}")));
     }
     pub fn para(&mut self, text: &str) {
         self.blocks.push(Block::Para(text.into()));
@@ -113,8 +163,18 @@ impl OfficialDoc {
     pub fn right(&mut self, text: &str) {
         self.blocks.push(Block::Right(text.into()));
     }
+    /// A table's caption, numbered in order (表1, 表2, …: no number skipped when a table is
+    /// left out); it stays with its table.
     pub fn caption(&mut self, text: &str) {
-        self.blocks.push(Block::Caption(text.into()));
+        self.tables += 1;
+        let word = if self.latin { "Table" } else { "表" };
+        self.blocks.push(Block::Caption(format!("{word}{}{}  {text}", if self.latin { " " } else { "" }, self.tables)));
+    }
+    /// A figure's caption, numbered in order (图1, 图2, …).
+    pub fn figure_caption(&mut self, text: &str) {
+        self.figures += 1;
+        let word = if self.latin { "Figure" } else { "图" };
+        self.blocks.push(Block::Caption(format!("{word}{}{}  {text}", if self.latin { " " } else { "" }, self.figures)));
     }
     /// A table; `widths` sum to [`TEXT_WIDTH`].
     pub fn table(&mut self, header: &[String], rows: &[Vec<String>], widths: &[u32]) {
@@ -161,23 +221,26 @@ struct DocxWriter {
 }
 
 impl DocxWriter {
-    /// The red header: the office's lines in red 小标宋, the number, a red rule.
+    /// The red header after GB/T 9704: the office's lines in red 小标宋 sized by their length
+    /// ([`header_size`]), their top 35 mm below the top of the text block; the number two
+    /// lines below, centred; a red rule across the text width 4 mm under the number.
     fn red_header(&mut self, h: &RedHeader) {
-        for line in h.lines.iter().filter(|l| !l.trim().is_empty()) {
+        let lines: Vec<&String> = h.lines.iter().filter(|l| !l.trim().is_empty()).collect();
+        for (i, line) in lines.iter().enumerate() {
+            let (size, percent) = header_size(line);
+            let before = if i == 0 { HEADER_TOP_TWIPS } else { 0 };
             self.body.push_str(&format!(
-                "<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr>{}</w:p>",
-                run(line, fonts::TITLE, header_half_points(line), "<w:color w:val=\"FF0000\"/>")
+                "<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/><w:spacing w:before=\"{before}\" w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr>{}</w:p>",
+                run(line, fonts::TITLE, size, &format!("<w:color w:val=\"FF0000\"/><w:w w:val=\"{percent}\"/>"))
             ));
         }
-        if !h.number.trim().is_empty() {
-            self.body.push_str(&format!(
-                "<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:before=\"480\" w:after=\"0\"/></w:pPr>{}</w:p>",
-                run(&h.number, fonts::BODY, SANHAO, "")
-            ));
-        }
-        if !h.lines.is_empty() || !h.number.is_empty() {
-            self.body.push_str("<w:p><w:pPr><w:pBdr><w:bottom w:val=\"single\" w:sz=\"18\" w:space=\"1\" w:color=\"FF0000\"/></w:pBdr><w:spacing w:after=\"480\"/></w:pPr></w:p>");
-        }
+        let before = if lines.is_empty() { HEADER_TOP_TWIPS } else { 2 * LINE_TWIPS };
+        // the number's paragraph carries the rule as its bottom border, 4 mm (113 twips) below
+        self.body.push_str(&format!(
+            "<w:p><w:pPr><w:jc w:val=\"center\"/><w:pBdr><w:bottom w:val=\"single\" w:sz=\"12\" w:space=\"11\" w:color=\"FF0000\"/></w:pBdr><w:spacing w:before=\"{before}\" w:after=\"{}\" w:line=\"{LINE_TWIPS}\" w:lineRule=\"exact\"/></w:pPr>{}</w:p>",
+            2 * LINE_TWIPS,
+            run(&h.number, fonts::BODY, SANHAO, "")
+        ));
     }
 
     /// The title: 小标宋 二号, centered.
@@ -398,21 +461,52 @@ mod tests {
     use std::io::Read;
 
     #[test]
-    fn a_long_header_line_gets_smaller_to_stay_on_one_line() {
-        assert_eq!(header_half_points("呼和浩特市生态环境局"), 60, "30 pt for a short line");
-        let long = "呼和浩特市生态文明建设示范区创建工作领导小组办公室";
-        let size = header_half_points(long);
-        assert!(size < 60 && f64::from(size) / 2.0 * long.chars().count() as f64 <= f64::from(TEXT_WIDTH) / 20.0, "{size}");
+    fn the_office_mark_is_sized_by_its_length_and_stays_on_one_line() {
+        let fits = |line: &str| {
+            let (size, percent) = header_size(line);
+            let ems: f64 = line.chars().map(|c| if c.is_ascii() { 0.5 } else { 1.0 }).sum();
+            f64::from(size) / 2.0 * f64::from(percent) / 100.0 * ems <= f64::from(TEXT_WIDTH) / 20.0
+        };
+        // a short name: square characters 15 mm high, no larger than the standard's 22 × 15 mm
+        let (size, percent) = header_size("呼和浩特市生态环境局");
+        assert_eq!((size, percent), (85, 100), "42.5 pt, about 初号");
+        // a long one keeps its height as long as narrowing to half does
+        let long = "呼和浩特市国家生态文明建设示范市巩固提升工作领导小组办公室";
+        let (size, percent) = header_size(long);
+        assert!(size > 44 && (50..100).contains(&percent) && fits(long), "{size} {percent}");
+        assert!(fits("呼和浩特市生态文明建设示范区创建工作领导小组办公室") && fits("Hohhot Eco-Civilization Office"));
+        // never below 二号
+        assert_eq!(header_size(&"办".repeat(60)).0, 44);
+    }
+
+    #[test]
+    fn headings_are_numbered_in_order_and_never_skip() {
+        let mut d = OfficialDoc::new("t", ecociv_core::Locale::Zh);
+        d.heading(1, "报送情况");
+        d.heading(2, "报送较差的单位");
+        d.heading(1, "进度滞后的项目");
+        d.heading(2, "甲");
+        d.heading(2, "乙");
+        for _ in 0..9 {
+            d.heading(1, "x");
+        }
+        let heads: Vec<String> = d.blocks.iter().filter_map(|b| if let Block::Heading(_, t) = b { Some(t.clone()) } else { None }).collect();
+        assert_eq!(heads[..5], ["一、报送情况", "（一）报送较差的单位", "二、进度滞后的项目", "（一）甲", "（二）乙"]);
+        assert_eq!(heads.last().unwrap(), "十一、x");
+        let mut e = OfficialDoc::new("t", ecociv_core::Locale::En);
+        e.heading(1, "Reporting");
+        e.heading(2, "Weakest");
+        assert!(matches!(&e.blocks[..], [Block::Heading(1, a), Block::Heading(2, b)] if a == "1. Reporting" && b == "(1) Weakest"));
     }
 
     #[test]
     fn a_document_is_a_zip_of_well_formed_parts_with_the_official_fonts() {
-        let mut d = OfficialDoc::new("测试");
+        let mut d = OfficialDoc::new("测试", ecociv_core::Locale::Zh);
         d.red_header(&RedHeader {
             lines: vec!["呼和浩特市生态文明建设示范区创建工作领导小组办公室".into()], number: "呼生态创发〔2024〕1号".into()
         });
         d.title("关于 <A&B> 的报告");
-        d.heading(1, "一、总体情况");
+        d.heading(1, "总体情况");
         d.para("正文。");
         d.placeholder("待填写：年度总体评价");
         d.table(&["序号".into(), "名称".into()], &[vec!["1".into(), "a\nb".into()]], &[1000, TEXT_WIDTH - 1000]);

@@ -73,25 +73,37 @@ pub fn typst_source(doc: &OfficialDoc, families: &[String], covered: &dyn Fn(cha
     for b in &doc.blocks {
         let line = match b {
             Block::RedHeader(h) => {
-                let mut x = String::new();
-                for l in h.lines.iter().filter(|l| !l.trim().is_empty()) {
-                    let size = f64::from(crate::official::header_half_points(l)) / 2.0;
-                    x.push_str(&format!("#align(center, text(fill: rgb(\"#ff0000\"), size: {size}pt, {}))\n", lit(l)));
+                // as in the Word file: the mark's top 35 mm into the text block, the number two
+                // lines below it, the red rule 4 mm under the number
+                let mut x = format!("#v({}pt)\n", f64::from(crate::official::HEADER_TOP_TWIPS) / 20.0);
+                let lines: Vec<&String> = h.lines.iter().filter(|l| !l.trim().is_empty()).collect();
+                for l in &lines {
+                    let (size, percent) = crate::official::header_size(l);
+                    let size = f64::from(size) / 2.0;
+                    x.push_str(&format!(
+                        "#block(height: {h}pt, width: 100%, align(center + horizon, scale(x: {percent}%, reflow: true, text(fill: rgb(\"#ff0000\"), size: {size}pt, top-edge: \"ascender\", bottom-edge: \"descender\", {}))))\n",
+                        lit(l),
+                        h = size * 1.2
+                    ));
                 }
-                if !h.number.trim().is_empty() {
-                    x.push_str(&format!("#v(1em)\n#align(center, {})\n", lit(&h.number)));
+                if !lines.is_empty() {
+                    x.push_str("#v(57.9pt)\n");
                 }
-                x.push_str("#line(length: 100%, stroke: 1.5pt + rgb(\"#ff0000\"))\n#v(1.5em)");
+                x.push_str(&format!("#align(center, {})\n#v(4mm)\n", lit(&h.number)));
+                x.push_str("#line(length: 100%, stroke: 1.5pt + rgb(\"#ff0000\"))\n#v(57.9pt)");
                 x
             }
             Block::Title(t) => format!("#align(center, block(above: 1em, below: 1.5em, text(size: 22pt, {})))", lit(t)),
-            Block::Heading(1, t) => format!("#body(text(weight: \"bold\", {}))", lit(t)),
-            Block::Heading(_, t) => format!("#body(emph({}))", lit(t)),
+            Block::Heading(1, t) => format!("#block(sticky: true, body(text(weight: \"bold\", {})))", lit(t)),
+            Block::Heading(_, t) => format!("#block(sticky: true, body(emph({})))", lit(t)),
             Block::Para(t) if t.is_empty() => "#v(1em)".into(),
             Block::Para(t) => format!("#body({})", lit(t)),
             Block::Placeholder(t) => format!("#body(highlight(fill: rgb(\"#ffff00\"), {}))", lit(&format!("【{t}】"))),
             Block::Right(t) => format!("#align(right, pad(right: 4em, {}))", lit(t)),
-            Block::Caption(t) => format!("#align(center, block(above: 1em, below: 0.5em, text(size: 14pt, weight: \"bold\", {})))", lit(t)),
+            // a caption sticks to its table: never alone at the foot of a page
+            Block::Caption(t) => {
+                format!("#block(sticky: true, above: 1em, below: 0.5em, width: 100%, align(center, text(size: 14pt, weight: \"bold\", {})))", lit(t))
+            }
             Block::Table(header, rows, widths) => {
                 let columns = widths.iter().map(|w| format!("{}pt", f64::from(*w) / 20.0)).collect::<Vec<_>>().join(", ");
                 let head =
@@ -148,12 +160,12 @@ mod tests {
 
     #[test]
     fn markup_quotes_every_text() {
-        let mut d = OfficialDoc::new("t");
+        let mut d = OfficialDoc::new("t", ecociv_core::Locale::Zh);
         d.para("a \"quote\" \\ #hash *star* $math$ <label> @ref");
         let s = typst_source(&d, &["F".into()], &|_| true);
         assert!(s.contains(r##"#body("a \"quote\" \\ #hash *star* $math$ <label> @ref")"##), "{s}");
         // a Roman numeral the font lacks gets its letters; one it has stays
-        let mut d = OfficialDoc::new("t");
+        let mut d = OfficialDoc::new("t", ecociv_core::Locale::Zh);
         d.para("劣Ⅴ类水体、Ⅲ类");
         assert!(typst_source(&d, &["F".into()], &|c| c != 'Ⅴ').contains("劣V类水体、Ⅲ类"));
         let shipped = &*SHIPPED_FACES;
@@ -163,7 +175,7 @@ mod tests {
 
     #[test]
     fn a_pdf_embeds_the_shipped_font_and_holds_the_text() {
-        let mut d = OfficialDoc::new("测试文件");
+        let mut d = OfficialDoc::new("测试文件", ecociv_core::Locale::Zh);
         d.red_header(&RedHeader {
             lines: vec!["呼和浩特市生态文明建设示范区创建工作领导小组办公室".into()], number: "呼生态创发〔2024〕1号".into()
         });

@@ -136,7 +136,7 @@ fn the_try_out_shows_its_accounts_and_every_page_has_data() {
     let portfolio = page("/dashboard/projects");
     assert!(!portfolio.contains(">0.00<") || portfolio.contains("万元"), "investment reported");
     let bulletin = page("/bulletin");
-    assert!(bulletin.contains("本月应报送项目") && bulletin.contains("未报送"), "the month before has reports and gaps");
+    assert!(bulletin.contains("本月应报送项目") && bulletin.contains("未按时报送"), "the month before has reports and gaps");
     let assessment = page("/assessment");
     assert!(assessment.contains("按时报送"), "the quarter's scores have facts");
     let todo = page("/entry");

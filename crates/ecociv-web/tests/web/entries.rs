@@ -55,6 +55,11 @@ pub(super) async fn setup_at(db: TestDb, idle_minutes: i64, today: &str) -> Loop
     Loop { router: router(state), db }
 }
 
+/// The same data on another day: a new app on the store (sessions and tokens carry over).
+pub(super) fn move_to(app: &mut Loop, today: &str) {
+    app.router = router(AppState::new(app.db.store.clone(), Some(today.parse().unwrap()), "150100"));
+}
+
 pub(super) struct Reply {
     pub(super) status: StatusCode,
     pub(super) headers: axum::http::HeaderMap,
@@ -962,9 +967,11 @@ async fn the_public_portal_shows_only_approved_values() {
 }
 
 async fn quarterly_assessment(db: TestDb) {
-    let app = setup_at(db, 30, "2024-07-20").await;
+    // on 2024-07-03 the quarter is judged as it stands (June's reports are due on 07-05)
+    let app = setup_at(db, 30, "2024-07-03").await;
     let report = |period: &str, cum: Option<&str>| json!({"period": period, "status": "under_way", "progress_percent": "40", "investment_month_wan": "100", "investment_cumulative_wan": cum});
-    // 市住建局 reports project 12 (2022–2024) for April to June (all late by now), 市发改委 nothing
+    // 市住建局 reports project 12 (2022–2024) for April to June (April and May late, June on
+    // time), 市发改委 nothing
     for (i, m) in ["2024-04", "2024-05", "2024-06"].iter().enumerate() {
         let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", report(m, if i == 0 { Some("5000") } else { None })).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -1166,16 +1173,16 @@ async fn review_readiness_and_vetoes() {
 
 #[tokio::test]
 async fn the_monthly_bulletin() {
-    let app = setup(TestDb::sqlite().await, 30).await;
-    let r = api(
-        &app,
-        Some("zhujian"),
-        "POST",
-        "/api/v1/projects/12/dispatch-reports",
-        json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "10", "investment_cumulative_wan": "10"}),
-    )
-    .await;
+    // 市住建局 reports project 12 for May on time (06-04), and project 14 late (06-10); the
+    // bulletin is judged on the due date, 06-05: 14 was not in
+    let mut app = setup_at(TestDb::sqlite().await, 30, "2024-06-04").await;
+    let may = |progress: &str| json!({"period": "2024-05", "status": "under_way", "progress_percent": progress, "investment_month_wan": "10", "investment_cumulative_wan": "10"});
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/12/dispatch-reports", may("10")).await;
     assert_eq!(r.status, StatusCode::CREATED);
+    move_to(&mut app, "2024-06-10");
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/14/dispatch-reports", may("30")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["late"], true);
     let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
     let page = send(&app, "GET", "/bulletin", &[("cookie", &tf)], Body::empty()).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -1186,20 +1193,17 @@ async fn the_monthly_bulletin() {
     let summary: String = doc.select(&sel("#summary")).next().unwrap().text().collect();
     let num = |id: &str| doc.select(&sel(id)).next().map(|e| e.text().collect::<String>());
     assert!(summary.contains(&due.to_string()), "{summary}");
-    assert_eq!(
-        (num("#on-time"), num("#late-count"), num("#missing"), num("#pending")),
-        (Some("0".into()), Some("1".into()), Some((due - 1).to_string()), None),
-        "{summary}"
-    );
+    assert_eq!((num("#on-time"), num("#missing"), num("#pending")), (Some("1".into()), Some((due - 1).to_string()), None), "{summary}");
     let late: Vec<String> = doc.select(&sel("#late tbody tr")).map(|r| r.text().collect::<String>()).collect();
-    assert_eq!(late.len(), due, "one reported late, the others missing");
-    assert!(late.iter().any(|r| r.starts_with("12") && r.contains("逾期")));
+    assert_eq!(late.len(), due - 1, "one reported on time, the others not in by the due date");
+    assert!(late.iter().any(|r| r.starts_with("14") && r.contains("未按时报送")), "the late one was not in by the due date");
+    assert!(!late.iter().any(|r| r.starts_with("12")));
     let behind: Vec<String> = doc.select(&sel("#behind tbody tr")).map(|r| r.text().collect::<String>()).collect();
     assert!(behind.iter().any(|r| r.starts_with("12") && r.contains("10%") && r.contains("80.6%")), "{behind:?}");
     // a project whose period ended before the month, never reported, is behind at 100%
     let ended = plan.projects.iter().find(|p| p.period.end.is_some_and(|e| e < 2024) && p.period.start.is_some()).unwrap();
     assert!(behind.iter().any(|r| r.starts_with(&ended.number.to_string()) && r.contains("100%")), "{} {behind:?}", ended.number);
-    // 市住建局 reported late (50%); every other unit missed everything (0%): the worst list
+    // 市住建局 reported one on time; every other unit missed everything (0%): the worst list
     // names all the units tied at 0%, not three of them
     let top: Vec<String> = doc.select(&sel("#top tbody tr")).map(|r| r.text().collect::<String>()).collect();
     assert!(top[0].contains("市住建局"), "{top:?}");

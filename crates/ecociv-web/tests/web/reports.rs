@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use ecociv_store::testdb::TestDb;
 use serde_json::json;
 
-use super::entries::{Loop, PASSWORD, Reply, api, cookie_of, csrf_in, enc, login, send, setup, upload};
+use super::entries::{Loop, PASSWORD, Reply, api, cookie_of, csrf_in, enc, login, move_to, send, setup, setup_at, upload};
 
 async fn get(app: &Loop, user: &str, uri: &str) -> Reply {
     let auth = format!("Bearer tok-{user}");
@@ -144,7 +144,9 @@ fn docx_tables(docx: &[u8]) -> Option<Vec<Vec<Vec<String>>>> {
 
 #[tokio::test]
 async fn every_document_converts_to_pdf_and_holds_the_stores_data() {
-    let app = setup(TestDb::sqlite().await, 30).await;
+    // 2023 values sent and decided before they were due (2024-03-31): the 2023 report holds
+    // the year as it stood then
+    let mut app = setup_at(TestDb::sqlite().await, 30, "2024-03-20").await;
     // 2023 values: approved ones count, a submitted one does not
     for (indicator, value, approve) in [("5", "100", true), ("6", "97.5", true), ("7.1", "85.2", true), ("7.2", "36", false)] {
         let r = api(&app, Some("env"), "POST", "/api/v1/observations", json!({"indicator": indicator, "year": 2023, "value": value})).await;
@@ -154,6 +156,7 @@ async fn every_document_converts_to_pdf_and_holds_the_stores_data() {
             assert_eq!(api(&app, Some("tf"), "POST", &format!("/api/v1/observations/{id}/approve"), json!({})).await.status, StatusCode::OK);
         }
     }
+    move_to(&mut app, "2024-06-10");
     for (i, month) in ["2024-03", "2024-04", "2024-05"].iter().enumerate() {
         let cum = if i == 0 { json!("1000") } else { serde_json::Value::Null };
         let body = json!({"period": month, "status": "under_way", "progress_percent": (i + 1) * 10, "investment_month_wan": "100", "investment_cumulative_wan": cum, "problems": "征地拆迁未完成"});
@@ -281,7 +284,8 @@ async fn the_task_force_writes_the_masthead_and_the_human_paragraphs() {
 
 #[tokio::test]
 async fn a_year_without_data_or_with_a_lost_file_still_gives_its_documents_and_says_what_is_missing() {
-    let app = setup(TestDb::sqlite().await, 30).await;
+    // before the 2023 values are due, so that the 2023 report stands as today
+    let app = setup_at(TestDb::sqlite().await, 30, "2024-03-20").await;
     // nothing at all for 2020
     let r = get(&app, "tf", "/reports/technical/2020.pdf").await;
     assert_eq!(r.status, StatusCode::OK);
