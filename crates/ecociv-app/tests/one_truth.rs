@@ -88,6 +88,10 @@ async fn every_page_and_document_counts_a_month_alike(db: &TestDb) {
     let may = YearMonth { year: 2024, month: 5 };
     let asked = projects_of(&plan, 2024);
     assert!(asked.len() < plan.projects.len(), "some projects are outside 2024: the month asks for {} of {}", asked.len(), plan.projects.len());
+    // before anything is sent: nobody is best, and the worst list is numbered （一）, not （二）
+    let empty = document(&on(db, "2024-06-20"), &plan, Document::Bulletin(may), Locale::Zh).await.unwrap();
+    let headings: Vec<&String> = empty.blocks.iter().filter_map(|b| if let Block::Heading(2, t) = b { Some(t) } else { None }).collect();
+    assert_eq!(headings, ["（一）报送较差的单位"], "the numbering never skips");
     let (on_time, late, returned) = (vec![asked[0], asked[1], asked[2]], vec![asked[3], asked[4]], asked[5]);
     for n in &on_time {
         send(db, &plan, "2024-06-03", *n, "2024-05", Some(100)).await;

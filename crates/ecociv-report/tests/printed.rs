@@ -1,8 +1,10 @@
-//! The red header of the PDF against the Word file as LibreOffice prints it: the first page of
-//! each, rendered by pdftoppm, shows the issuing office's mark in red and the red rule under
-//! the document number at the same places (GB/T 9704: the mark's top 35 mm into the text block,
-//! the rule as wide as the text block, 4 mm under the number). Without LibreOffice or poppler
-//! the test is skipped, except under `CI=true`, where it fails (the test script installs both).
+//! Official documents as they print, the PDF ecociv writes against the Word file as
+//! LibreOffice prints it: the first page of each, rendered by pdftoppm, shows the issuing
+//! office's mark in red and the red rule under the document number at the same places (GB/T
+//! 9704: the mark's top 35 mm into the text block, the rule as wide as the text block, 4 mm
+//! under the number); and a table's caption is never left alone at the foot of a page. Without
+//! LibreOffice or poppler the tests are skipped, except under `CI=true`, where they fail (the
+//! test script installs both).
 
 use std::path::Path;
 use std::process::Command;
@@ -93,22 +95,15 @@ fn first_page(pdf: &Path) -> Page {
     Page::ppm(&std::fs::read(stem.with_extension("ppm")).unwrap())
 }
 
-#[test]
-fn the_pdf_and_the_word_file_print_the_red_header_alike() {
-    if !tool("soffice") || !tool("pdftoppm") {
-        return;
+/// Writes each document as `N.pdf` (ecociv's PDF) and as `N.docx` printed to `N-word.pdf` by
+/// LibreOffice (one run for all), in a new folder named after `name`.
+fn printed_both_ways(docs: &[OfficialDoc], name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecociv-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("word")).unwrap();
+    for (n, d) in docs.iter().enumerate() {
+        std::fs::write(dir.join(format!("word/{n}.docx")), d.docx().unwrap()).unwrap();
+        std::fs::write(dir.join(format!("{n}.pdf")), ecociv_report::pdf::pdf(d, None).unwrap()).unwrap();
     }
-    let dir = std::env::temp_dir().join(format!("ecociv-red-header-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut d = OfficialDoc::new("红头比对", Locale::Zh);
-    d.red_header(&RedHeader {
-        lines: vec!["呼和浩特市国家生态文明建设示范市巩固提升工作领导小组办公室".into()], number: "呼生态创发〔2024〕3号".into()
-    });
-    d.title("关于2024年5月重点项目调度情况的通报");
-    d.heading(1, "报送情况");
-    d.para("正文第一段。");
-    std::fs::write(dir.join("doc.docx"), d.docx().unwrap()).unwrap();
-    std::fs::write(dir.join("typst.pdf"), ecociv_report::pdf::pdf(&d, None).unwrap()).unwrap();
     // LibreOffice gets the font the PDF uses (the official fonts are not free, and a machine
     // without any Chinese font would print empty boxes): the shipped one, through fontconfig
     std::fs::create_dir_all(dir.join("fonts")).unwrap();
@@ -123,12 +118,28 @@ fn the_pdf_and_the_word_file_print_the_red_header_alike() {
         .env("FONTCONFIG_FILE", dir.join("fonts.conf"))
         .arg(format!("-env:UserInstallation=file://{}", dir.join("profile").display()))
         .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(&dir)
-        .arg(dir.join("doc.docx"))
+        .arg(dir.join("word"))
+        .args((0..docs.len()).map(|n| dir.join(format!("word/{n}.docx"))))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (ours, word) = (first_page(&dir.join("typst.pdf")), first_page(&dir.join("doc.pdf")));
+    dir
+}
+
+#[test]
+fn the_pdf_and_the_word_file_print_the_red_header_alike() {
+    if !tool("soffice") || !tool("pdftoppm") {
+        return;
+    }
+    let mut d = OfficialDoc::new("红头比对", Locale::Zh);
+    d.red_header(&RedHeader {
+        lines: vec!["呼和浩特市国家生态文明建设示范市巩固提升工作领导小组办公室".into()], number: "呼生态创发〔2024〕3号".into()
+    });
+    d.title("关于2024年5月重点项目调度情况的通报");
+    d.heading(1, "报送情况");
+    d.para("正文第一段。");
+    let dir = printed_both_ways(&[d], "red-header");
+    let (ours, word) = (first_page(&dir.join("0.pdf")), first_page(&dir.join("word/0.pdf")));
     assert_eq!((ours.w, ours.h), (word.w, word.h), "both A4");
     let mut found = Vec::new();
     for (name, page) in [("PDF", &ours), ("Word", &word)] {
@@ -161,5 +172,54 @@ fn the_pdf_and_the_word_file_print_the_red_header_alike() {
     // line's glyphs below the top of its line box by the font's internal leading; typst from
     // the top of the glyphs)
     assert!((top_a - top_b).abs() < 6.0 && (rule_a - rule_b).abs() < 6.0, "the mark's top at {top_a} mm in the PDF, {top_b} mm in Word");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The text of each page of a PDF, as pdftotext reads it.
+fn pages(pdf: &Path) -> Vec<String> {
+    let out = Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().split('\u{c}').map(str::to_string).collect()
+}
+
+#[test]
+fn a_caption_is_never_left_alone_at_the_foot_of_a_page() {
+    if !tool("soffice") || !tool("pdftotext") {
+        return;
+    }
+    // paragraphs enough to bring the caption down to the last lines of the first page, in
+    // every position the page allows: one of them would leave it alone there
+    let cases: Vec<(usize, usize)> = (14..24).flat_map(|f| (0..3).map(move |b| (f, b))).collect();
+    let docs: Vec<OfficialDoc> = cases
+        .iter()
+        .map(|&(filler, blanks)| {
+            let mut d = OfficialDoc::new("表题", Locale::Zh);
+            d.title("关于表题位置的测试");
+            for i in 0..filler {
+                d.para(&format!("第{i}段：正文内容，用于占满版面。"));
+            }
+            // an empty paragraph is a smaller step down the page
+            for _ in 0..blanks {
+                d.para("");
+            }
+            d.caption("进度滞后的项目");
+            let rows: Vec<Vec<String>> = (1..40).map(|i| vec![i.to_string(), format!("项目{i}")]).collect();
+            d.table(&["序号".into(), "项目名称".into()], &rows, &[1000, ecociv_report::official::TEXT_WIDTH - 1000]);
+            d
+        })
+        .collect();
+    let dir = printed_both_ways(&docs, "caption");
+    for (n, (filler, blanks)) in cases.iter().enumerate() {
+        for (by, file) in [("PDF", format!("{n}.pdf")), ("Word", format!("word/{n}.pdf"))] {
+            let pages = pages(&dir.join(file));
+            let with_caption = pages.iter().position(|p| p.contains("进度滞后的项目")).unwrap_or_else(|| panic!("{by}: no caption"));
+            let flat: String = pages[with_caption].split_whitespace().collect();
+            assert!(
+                flat.contains("项目名称") && flat.contains("项目1"),
+                "{by}, {filler} paragraphs and {blanks} empty: the caption on page {} without its table",
+                with_caption + 1
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
