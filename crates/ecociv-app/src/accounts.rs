@@ -71,7 +71,7 @@ pub async fn login(st: &App, name: &str, password: &str) -> Result<Login, AppErr
         st.store.record(ecociv_store::trail::event(&st.default_zone, name, "user.login_unknown", "login", name, "", &detail, "")).await?;
         return Ok(Login::Wrong);
     };
-    let now = Utc::now();
+    let now = st.now();
     let locked = move |u: &UserRecord| locked_at(u, now);
     if let Some(until) = locked(&u) {
         st.store.record(ecociv_store::trail::event(&u.zone, name, "user.login_locked", "login", name, "", "", "")).await?;
@@ -109,7 +109,7 @@ pub async fn login(st: &App, name: &str, password: &str) -> Result<Login, AppErr
 /// Starts a new session (a fresh id at every login); returns the cookie value.
 pub async fn start_session(st: &App, user: &UserRecord) -> Result<String, AppError> {
     let id = random_token();
-    let now = ecociv_store::trail::now();
+    let now = st.stamp();
     st.store
         .create_session(&ecociv_core::record::SessionRecord {
             id_hash: fingerprint(&id),
@@ -142,7 +142,7 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
     let c = &st.changes;
     let found = c.known(&*st.store, &c.sessions, &id_hash, || st.store.session_user(&id_hash)).await?;
     let Some((u, s)) = found.filter(|(u, _)| !u.disabled) else { return Ok(None) };
-    let now = Utc::now();
+    let now = st.now();
     let last = parse_time(&s.last_seen);
     if last.is_none_or(|t| now - t > Duration::minutes(st.idle_minutes)) {
         st.store.delete_session(&id_hash).await?;
@@ -150,7 +150,7 @@ pub async fn session_user(st: &App, id: &str) -> Result<Option<(UserRecord, Sess
     }
     if last.is_some_and(|t| now - t >= Duration::seconds(SESSION_TOUCH_SECONDS)) {
         // a write: the kept session is stale from here
-        st.store.touch_session(&id_hash, &ecociv_store::trail::now()).await?;
+        st.store.touch_session(&id_hash, &st.stamp()).await?;
     }
     Ok(Some((u, s)))
 }
@@ -160,7 +160,7 @@ pub async fn token_user(st: &App, token: &str) -> Result<Option<UserRecord>, App
     let hash = fingerprint(token);
     let c = &st.changes;
     let user = c.known(&*st.store, &c.tokens, &hash, || st.store.token_user(&hash)).await?;
-    Ok(user.filter(|u| !u.disabled && locked_at(u, Utc::now()).is_none()))
+    Ok(user.filter(|u| !u.disabled && locked_at(u, st.now()).is_none()))
 }
 
 /// How hard a password must be to guess, on zxcvbn's scale of 0 to 4: 3 is "safely
@@ -282,7 +282,7 @@ pub async fn add_user(st: &App, u: &NewUser, password: String, actor: &str) -> R
         locked_until: String::new(),
         disabled: false,
         must_change_password: u.must_change_password,
-        created_at: ecociv_store::trail::now(),
+        created_at: st.stamp(),
     };
     st.store.create_user(&user, actor).await.map_err(|e| match AppError::from(e) {
         e if e.code == "conflict" => AppError::conflict("user_exists").field("name", &u.name),

@@ -292,3 +292,33 @@ async fn a_past_period_is_judged_on_what_had_happened_by_its_end(db: &TestDb) {
 async fn plan_of(app: &App) -> std::sync::Arc<Plan> {
     app.plan(Some(ZONE)).await.unwrap()
 }
+
+on_both!(every_stamp_reads_the_one_clock);
+
+/// An entry sent, a decision and a lock-out on a day set with `--today` are stamped on that
+/// day (at the real time of day), not on the machine's date.
+async fn every_stamp_reads_the_one_clock(db: &TestDb) {
+    let plan = plan(db).await;
+    let app = on(db, "2024-06-15");
+    let beijing_day = |ts: &str| ecociv_core::clock::beijing_day(ts).unwrap();
+    let number = projects_of(&plan, 2024)[0];
+    let id = send(db, &plan, "2024-06-15", number, "2024-05", Some(100)).await;
+    let r = entries::decide_dispatch(&app, &task_force(), id, Decision::Approve, "").await.unwrap();
+    assert_eq!((beijing_day(&r.submitted_at), beijing_day(&r.decided_at)), (day("2024-06-15"), day("2024-06-15")));
+    let new = ecociv_app::accounts::new_user(&app, "clock", "市林草局", Role::Department).await.unwrap();
+    let u = ecociv_app::accounts::add_user(&app, &new, "Tamper-proof-rivers-9".into(), "test").await.unwrap();
+    assert_eq!(beijing_day(&u.created_at), day("2024-06-15"));
+    let mut locked = None;
+    for _ in 0..ecociv_app::accounts::MAX_FAILURES {
+        if let ecociv_app::accounts::Login::Locked(until) = ecociv_app::accounts::login(&app, "clock", "wrong-password").await.unwrap() {
+            locked = Some(until);
+        }
+    }
+    let until: chrono::DateTime<chrono::Utc> = locked.expect("locked after the last failure").parse().unwrap();
+    let ahead = until - app.now();
+    assert!(
+        ahead > chrono::Duration::zero() && ahead <= chrono::Duration::minutes(ecociv_app::accounts::LOCK_MINUTES),
+        "locked until {until}, now {}",
+        app.now()
+    );
+}

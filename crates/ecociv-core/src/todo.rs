@@ -40,6 +40,42 @@ pub enum Standing {
     Due,
 }
 
+/// Why a year's values are asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearAsked {
+    /// The base year: the baseline its targets are measured against (较2020年下降12%).
+    Baseline,
+    /// The year before the plan: the indicator archive its first phase completes.
+    Archive,
+    /// A year of the plan.
+    Plan,
+}
+
+impl YearAsked {
+    /// The locale key of its label.
+    pub fn key(self) -> &'static str {
+        match self {
+            YearAsked::Baseline => "todo.year.baseline",
+            YearAsked::Archive => "todo.year.archive",
+            YearAsked::Plan => "todo.year.plan",
+        }
+    }
+}
+
+/// Whether and why the plan asks for the values of `year`: its base year, the year before it
+/// begins, and its own years; not the years between (a value of them may still be sent).
+pub fn year_asked(plan: &Plan, year: i32) -> Option<YearAsked> {
+    if year == plan.base_year {
+        Some(YearAsked::Baseline)
+    } else if year == plan.start_year - 1 {
+        Some(YearAsked::Archive)
+    } else if (plan.start_year..=plan.end_year).contains(&year) {
+        Some(YearAsked::Plan)
+    } else {
+        None
+    }
+}
+
 /// One line of the to-do list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
@@ -87,7 +123,7 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
         if !actor.can_enter_observation(plan, leaf.code, None) {
             continue;
         }
-        for year in plan.base_year..=last_year {
+        for year in (plan.base_year..=last_year).filter(|y| year_asked(plan, *y).is_some()) {
             let due = settings.observation_due_in(plan, year);
             let sent = observations.iter().find(|o| o.indicator == leaf.code && o.year == i64::from(year) && o.region.is_empty());
             let s = standing(sent.map(|o| ("observation", o.id, o.state, o.late)), today, due);
@@ -159,6 +195,20 @@ mod tests {
         let list = todo(&plan, &actor, &[], &[], &s, plan.issued_on);
         let base = list.observations.iter().filter(|i| matches!(&i.subject, Subject::Observation { year, .. } if *year == plan.base_year)).collect::<Vec<_>>();
         assert!(!base.is_empty() && base.iter().all(|i| i.standing == Standing::Due), "{base:?}");
+        // the years asked: the base year as the baseline, the year before the plan for the
+        // archive of its first phase, the plan's years; not 2021
+        let years: std::collections::BTreeSet<i32> = todo(&plan, &actor, &[], &[], &s, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap())
+            .observations
+            .iter()
+            .filter_map(|i| match i.subject {
+                Subject::Observation { year, .. } => Some(year),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(years.into_iter().collect::<Vec<_>>(), [2020, 2022, 2023, 2024, 2025]);
+        assert_eq!(year_asked(&plan, 2020), Some(YearAsked::Baseline));
+        assert_eq!(year_asked(&plan, 2022), Some(YearAsked::Archive));
+        assert_eq!((year_asked(&plan, 2021), year_asked(&plan, 2026)), (None, None));
     }
 
     #[test]

@@ -38,7 +38,12 @@ struct TodoPage {
     l: Layout,
     returned: Vec<TodoRow>,
     observations: Vec<TodoRow>,
-    reports: Vec<TodoRow>,
+    /// The month's reports, grouped: the projects, then the tasks shared (a region shares all
+    /// 37, folded when they are many).
+    project_reports: Vec<TodoRow>,
+    task_reports: Vec<TodoRow>,
+    /// Of the tasks, how many are still to send.
+    tasks_open: usize,
     pending: Vec<TodoRow>,
     month: String,
     completeness: Vec<Completeness>,
@@ -52,7 +57,9 @@ fn todo_row(plan: &Plan, item: &Item, l: Locale) -> TodoRow {
     let task_title = |n: &u32| plan.task(*n).map(|x| x.title.as_str()).unwrap_or_default();
     let (what, new_href) = match &item.subject {
         Subject::Observation { indicator, year, .. } if item.due.is_some() => {
-            (format!("{indicator} {} · {year}", plan.leaf_name(indicator, l)), format!("/observations/new?indicator={indicator}&year={year}"))
+            // what the year is asked as: the baseline, the archive, a year of the plan
+            let why = ecociv_core::todo::year_asked(plan, *year).map(|w| format!("（{}）", t(l, w.key()))).unwrap_or_default();
+            (format!("{indicator} {} · {year}{why}", plan.leaf_name(indicator, l)), format!("/observations/new?indicator={indicator}&year={year}"))
         }
         Subject::Observation { indicator, year, region } if region.is_empty() => {
             (format!("{indicator} {} · {year}", plan.leaf_name(indicator, l)), String::new())
@@ -113,7 +120,9 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         returned: rows(&todo.returned),
         observations: rows(&todo.observations),
-        reports: rows(&todo.reports),
+        project_reports: rows(&todo.reports.iter().filter(|i| matches!(i.subject, Subject::Project { .. })).cloned().collect::<Vec<_>>()),
+        task_reports: rows(&todo.reports.iter().filter(|i| matches!(i.subject, Subject::Task { .. })).cloned().collect::<Vec<_>>()),
+        tasks_open: todo.reports.iter().filter(|i| matches!(i.subject, Subject::Task { .. }) && !matches!(i.standing, Standing::Sent { .. })).count(),
         pending,
         month: todo.month.to_string(),
         completeness,

@@ -88,7 +88,7 @@ impl UsersPage {
     ) -> Result<UsersPage, crate::error::WebError> {
         let list = users::list(st, &a.actor).await?;
         let plan = st.plan(Some(&a.actor.zone)).await.ok();
-        let now = chrono::Utc::now();
+        let now = st.now();
         let rows = list.iter().map(|u| row(u, l, now, plan.as_deref())).collect();
         let orgs = plan.as_deref().map(|p| p.org_units.iter().map(|o| (o.name.clone(), l.pick(&o.name, &o.name_en).to_string())).collect()).unwrap_or_default();
         let roles = Role::ALL

@@ -1332,3 +1332,25 @@ async fn the_result_replaces_the_projection_once_the_deadline_values_are_due() {
         app.db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_regions_to_do_groups_its_projects_and_folds_the_tasks_it_shares() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let plan = build_plan(&hohhot()).unwrap();
+    let cookie = cookie_of(&login(&app, "tuoxian", PASSWORD).await);
+    let page = send(&app, "GET", "/entry", &[("cookie", &cookie)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let doc = scraper::Html::parse_document(&page.body);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let mine: Vec<u32> =
+        plan.projects.iter().filter(|p| p.implementers.iter().any(|i| i == "托克托县") && p.period.overlaps(2024, 2024)).map(|p| p.number).collect();
+    let projects = doc.select(&sel("#project-reports + table tbody tr")).count();
+    assert_eq!(projects, mine.len(), "its projects of the month, apart");
+    let tasks = doc.select(&sel("details#task-reports tbody tr")).count();
+    assert_eq!(tasks, plan.tasks.len(), "every task it shares, in their own group");
+    let details = doc.select(&sel("details#task-reports")).next().unwrap();
+    assert!(details.value().attr("open").is_none(), "37 tasks are folded under their count");
+    let summary: String = details.select(&sel("summary")).next().unwrap().text().collect();
+    assert!(summary.contains(&format!("({} · 待报送 {})", plan.tasks.len(), plan.tasks.len())), "{summary}");
+    app.db.cleanup().await;
+}
