@@ -102,7 +102,7 @@ pub async fn record_assessment(st: &App, actor: &Actor, quarter: Quarter, versio
         rules_version: result.rules_version,
         result: serde_json::to_string(&*result).expect("serializable"),
         computed_by: actor.name.clone(),
-        computed_at: ecociv_store::trail::now(),
+        computed_at: st.stamp(),
     };
     Ok(st.store.record_assessment(&rec, &actor.name).await?)
 }

@@ -155,7 +155,7 @@ pub async fn set_masthead(
         issued_on: input.issued_on.trim().into(),
         texts: input.texts.iter().map(|(k, v)| (k.clone(), v.trim().to_string())).filter(|(_, v)| !v.is_empty()).collect(),
         updated_by: actor.name.clone(),
-        updated_at: ecociv_store::trail::now(),
+        updated_at: st.stamp(),
     };
     st.store.set_masthead(&rec, &actor.name).await?;
     Ok(rec)

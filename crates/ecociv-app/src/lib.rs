@@ -8,6 +8,7 @@
 //! - [`imports`]: a filled template or a table read, checked row by row, stored whole.
 //! - [`assessment`]: the quarterly scores and ranking.
 //! - [`readiness`]: review readiness and vetoes.
+//! - [`milestones`]: where the plan's milestones stand by the data.
 //! - [`bulletin`]: the monthly dispatch bulletin.
 //! - [`history`]: a zone's entries as they stood at the end of a day (past periods are judged
 //!   on them).
@@ -42,6 +43,7 @@ pub mod error;
 pub mod exports;
 pub mod history;
 pub mod imports;
+pub mod milestones;
 pub mod readiness;
 pub mod signing;
 pub mod standings;

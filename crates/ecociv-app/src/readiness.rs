@@ -65,7 +65,7 @@ pub async fn record_veto(st: &App, actor: &Actor, input: &VetoInput) -> Result<V
         description: input.description.trim().into(),
         occurred_on: input.occurred_on.trim().into(),
         recorded_by: actor.name.clone(),
-        recorded_at: ecociv_store::trail::now(),
+        recorded_at: st.stamp(),
     };
     Ok(st.store.add_veto(&rec, &actor.name).await?)
 }

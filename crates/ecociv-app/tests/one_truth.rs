@@ -322,3 +322,60 @@ async fn every_stamp_reads_the_one_clock(db: &TestDb) {
         app.now()
     );
 }
+
+on_both!(milestones_stand_as_the_data_say);
+
+/// The first phase's milestones on the data: the plan issued; the 2022 and 2023 archive
+/// complete once every leaf has an approved value of both years (late here); the 2023 reports
+/// issued once the task force numbers both; a county's title, which ecociv does not hold, to be
+/// confirmed.
+async fn milestones_stand_as_the_data_say(db: &TestDb) {
+    use ecociv_core::clock::MilestoneState;
+    use ecociv_core::record::{EntryState, ObservationRecord};
+    use ecociv_store::EntryWrite;
+    let plan = plan(db).await;
+    let first = |app: App| async move { ecociv_app::milestones::states(&app, &*plan_of(&app).await).await.unwrap()[0].clone() };
+    let before = first(on(db, "2024-05-20")).await;
+    assert_eq!(before[0], MilestoneState::Met { on: plan.issued_on, late: false });
+    assert_eq!(&before[1..], [MilestoneState::Missed, MilestoneState::Missed, MilestoneState::ToConfirm]);
+    assert_eq!(first(on(db, "2024-04-01")).await[1], MilestoneState::Pending);
+    // every leaf approved for 2022 and 2023 on 2024-05-10, one of 2023 left waiting
+    let leaves = plan.leaves();
+    let writes: Vec<EntryWrite> = [2022, 2023]
+        .into_iter()
+        .flat_map(|year| leaves.iter().enumerate().map(move |(k, l)| (year, k, l.code.to_string())))
+        .map(|(year, k, indicator)| {
+            let waiting = year == 2023 && k == 0;
+            EntryWrite::NewObservation(ObservationRecord {
+                id: 0,
+                zone: ZONE.into(),
+                indicator,
+                year,
+                region: String::new(),
+                value: "1".into(),
+                comment: String::new(),
+                explanation: String::new(),
+                state: if waiting { EntryState::Submitted } else { EntryState::Approved },
+                late: true,
+                submitted_by: "u".into(),
+                submitted_at: "2024-05-09T02:00:00Z".into(),
+                decided_by: if waiting { String::new() } else { "tf".into() },
+                decided_at: if waiting { String::new() } else { "2024-05-10T02:00:00Z".into() },
+                reason: String::new(),
+                version: 0,
+            })
+        })
+        .collect();
+    db.store.write_entries(ZONE, &writes, "test").await.unwrap();
+    assert_eq!(first(on(db, "2024-05-20")).await[1], MilestoneState::Missed, "one leaf of 2023 is not approved");
+    let waiting = db.store.observations(ZONE).await.unwrap().into_iter().find(|o| o.state == EntryState::Submitted).unwrap();
+    entries::decide_observation(&on(db, "2024-05-12"), &task_force(), waiting.id, Decision::Approve, "").await.unwrap();
+    assert_eq!(first(on(db, "2024-05-20")).await[1], MilestoneState::Met { on: day("2024-05-12"), late: true });
+    // the reports of 2023: numbered by the task force
+    let app = on(db, "2024-05-15");
+    for kind in ["work", "technical"] {
+        let input = ecociv_app::documents::MastheadInput { number: format!("呼生态创发〔2024〕{}号", kind.len()), ..Default::default() };
+        ecociv_app::documents::set_masthead(&app, &task_force(), kind, "2023", &input).await.unwrap();
+    }
+    assert_eq!(first(on(db, "2024-05-20")).await[2], MilestoneState::Met { on: day("2024-05-15"), late: true });
+}

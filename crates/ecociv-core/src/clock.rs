@@ -2,7 +2,7 @@
 //! plan stands on it — before its start, in a phase, between phases, or finished — so that
 //! every page makes sense at any date.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::model::{Milestone, Phase, Plan};
@@ -21,12 +21,63 @@ pub enum Standing {
     Ended { days_since_end: i64 },
 }
 
-/// Whether a milestone is done by the clock (its due date has passed) or still ahead.
+/// What ecociv can tell of a milestone from its own data, read from the milestone's words
+/// (the phrasing of the national templates): the plan issued, a year's indicator archive
+/// completed, the year's work and technical reports written — or something it does not hold
+/// (a county's title, the Ministry's review), which a person confirms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MilestoneCheck {
+    PlanIssued,
+    /// Every leaf has an approved value of each of these years.
+    Archive(Vec<i32>),
+    /// The work and technical reports of the year are issued (numbered by the task force).
+    Reports(i32),
+    Outside,
+}
+
+/// How a milestone stands on a day, from the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case")]
 pub enum MilestoneState {
-    Due,
-    Upcoming,
+    /// Done on that day (after the due date: late).
+    Met { on: NaiveDate, late: bool },
+    /// Not done, and the due date has passed.
+    Missed,
+    /// Not done yet, and the due date has not come.
+    Pending,
+    /// Due, and not something ecociv holds data of: to be confirmed.
+    ToConfirm,
+}
+
+impl MilestoneState {
+    /// The locale key of its label.
+    pub fn key(self) -> &'static str {
+        match self {
+            MilestoneState::Met { late: false, .. } => "milestone.met",
+            MilestoneState::Met { late: true, .. } => "milestone.met_late",
+            MilestoneState::Missed => "milestone.missed",
+            MilestoneState::Pending => "milestone.pending",
+            MilestoneState::ToConfirm => "milestone.to_confirm",
+        }
+    }
+    /// Its style class.
+    pub fn class(self) -> &'static str {
+        match self {
+            MilestoneState::Met { late: false, .. } => "done",
+            MilestoneState::Met { late: true, .. } => "late",
+            MilestoneState::Missed => "overdue",
+            MilestoneState::Pending => "ahead",
+            MilestoneState::ToConfirm => "due",
+        }
+    }
+}
+
+/// The days things were done, as the data say (`None`: not done).
+pub struct MilestoneFacts<'a> {
+    /// The day every leaf had an approved value of the year.
+    pub archived: &'a dyn Fn(i32) -> Option<NaiveDate>,
+    /// The day the year's work and technical reports were both issued.
+    pub reported: &'a dyn Fn(i32) -> Option<NaiveDate>,
 }
 
 impl Plan {
@@ -65,8 +116,38 @@ impl Plan {
 }
 
 impl Milestone {
-    pub fn state(&self, today: NaiveDate) -> MilestoneState {
-        if self.due <= today { MilestoneState::Due } else { MilestoneState::Upcoming }
+    /// What the data can tell of it.
+    pub fn check(&self) -> MilestoneCheck {
+        let t = &self.text;
+        if t.contains("印发") && t.contains("方案") {
+            return MilestoneCheck::PlanIssued;
+        }
+        if t.contains("指标档案") {
+            let years: Vec<i32> = t.split(|c: char| !c.is_ascii_digit()).filter(|w| w.len() == 4).filter_map(|w| w.parse().ok()).collect();
+            if !years.is_empty() {
+                return MilestoneCheck::Archive(years);
+            }
+        }
+        if t.contains("工作报告") && t.contains("技术报告") {
+            // the reports written in a phase are of the year before its end
+            return MilestoneCheck::Reports(self.due.year() - 1);
+        }
+        MilestoneCheck::Outside
+    }
+
+    /// How it stands on `today` by the data.
+    pub fn state(&self, plan: &Plan, facts: &MilestoneFacts<'_>, today: NaiveDate) -> MilestoneState {
+        let done = match self.check() {
+            MilestoneCheck::PlanIssued => Some(plan.issued_on),
+            MilestoneCheck::Archive(years) => years.iter().map(|y| (facts.archived)(*y)).collect::<Option<Vec<_>>>().and_then(|d| d.into_iter().max()),
+            MilestoneCheck::Reports(y) => (facts.reported)(y),
+            MilestoneCheck::Outside => return if today >= self.due { MilestoneState::ToConfirm } else { MilestoneState::Pending },
+        };
+        match done.filter(|d| *d <= today) {
+            Some(on) => MilestoneState::Met { on, late: on > self.due },
+            None if today > self.due => MilestoneState::Missed,
+            None => MilestoneState::Pending,
+        }
     }
 }
 
@@ -98,9 +179,19 @@ mod tests {
         // far dates never fail
         assert!(matches!(p.standing(d("1970-01-01")), Standing::NotStarted { .. }));
         assert!(matches!(p.standing(d("2999-12-31")), Standing::Ended { .. }));
-        let m = &p.phases[0].milestones[1];
-        assert_eq!(m.state(d("2024-04-29")), MilestoneState::Upcoming);
-        assert_eq!(m.state(d("2024-04-30")), MilestoneState::Due);
+        // the first phase's milestones, as the data say
+        let ms = &p.phases[0].milestones;
+        let checks: Vec<MilestoneCheck> = ms.iter().map(Milestone::check).collect();
+        assert_eq!(checks, [MilestoneCheck::PlanIssued, MilestoneCheck::Archive(vec![2022, 2023]), MilestoneCheck::Reports(2023), MilestoneCheck::Outside]);
+        let archived = |y: i32| (y == 2022).then(|| d("2024-03-01")).or((y == 2023).then(|| d("2024-05-10")));
+        let nothing = |_: i32| None;
+        let facts = MilestoneFacts { archived: &archived, reported: &nothing };
+        assert_eq!(ms[0].state(&p, &facts, d("2023-07-01")), MilestoneState::Met { on: p.issued_on, late: false });
+        assert_eq!(ms[1].state(&p, &facts, d("2024-04-29")), MilestoneState::Pending);
+        assert_eq!(ms[1].state(&p, &facts, d("2024-05-01")), MilestoneState::Missed, "2023 not archived by its due date");
+        assert_eq!(ms[1].state(&p, &facts, d("2024-06-01")), MilestoneState::Met { on: d("2024-05-10"), late: true });
+        assert_eq!(ms[2].state(&p, &facts, d("2024-06-01")), MilestoneState::Missed);
+        assert_eq!((ms[3].state(&p, &facts, d("2024-04-29")), ms[3].state(&p, &facts, d("2024-04-30"))), (MilestoneState::Pending, MilestoneState::ToConfirm));
         assert!(parse_today("2024-02-30").is_err());
         assert!(parse_today("24-01-01").is_err());
         assert!(parse_today("2024-1-1").is_err());

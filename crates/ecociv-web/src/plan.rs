@@ -29,7 +29,7 @@ struct PhaseView {
     end: NaiveDate,
     state: &'static str,
     class: &'static str,
-    milestones: Vec<(String, NaiveDate, &'static str, &'static str)>,
+    milestones: Vec<(String, NaiveDate, String, &'static str)>,
 }
 
 struct DomainRow {
@@ -87,10 +87,15 @@ pub(crate) fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String 
 async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {
     let plan = plan_or_page!(st, l, uri, zq);
     let today = st.today();
+    let states = match ecociv_app::milestones::states(&st, &plan).await {
+        Ok(s) => s,
+        Err(e) => return crate::layout::error_page(&st, l, &uri, e),
+    };
     let phases = plan
         .phases
         .iter()
-        .map(|p| {
+        .zip(states.iter())
+        .map(|(p, states)| {
             let (state, class) = if today > p.end {
                 (t(l, "phase.done"), "done")
             } else if today >= p.start {
@@ -107,12 +112,13 @@ async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m
                 milestones: p
                     .milestones
                     .iter()
-                    .map(|m| {
-                        let (s, c) = match m.state(today) {
-                            MilestoneState::Due => (t(l, "milestone.due"), "done"),
-                            MilestoneState::Upcoming => (t(l, "milestone.upcoming"), "ahead"),
+                    .zip(states)
+                    .map(|(m, s)| {
+                        let label = match s {
+                            MilestoneState::Met { on, .. } => format!("{}（{on}）", t(l, s.key())),
+                            _ => t(l, s.key()).to_string(),
                         };
-                        (l.pick(&m.text, &m.text_en).to_string(), m.due, s, c)
+                        (l.pick(&m.text, &m.text_en).to_string(), m.due, label, s.class())
                     })
                     .collect(),
             }

@@ -149,6 +149,11 @@ async fn after_the_plan_the_pages_stand_on_its_last_period_and_name_what_has_no_
     assert!(body.contains("2025-12") && !body.contains("2026-11"), "the plan's last month");
     let (body, _) = page(&app, Some("tf"), "/dashboard/projects").await;
     assert!(body.contains("2025-12") && !body.contains("2026-11"));
+    // the milestones as the data say: the plan issued, the archives and reports missed (no
+    // data here), the county titles and the review to be confirmed
+    let (overview, _) = page(&app, None, "/").await;
+    assert!(overview.contains("已完成（2023-06-02）") && overview.contains("未按期完成") && overview.contains("待确认"), "milestones from the data");
+    assert!(!overview.contains(">已到期<"), "no longer only the clock");
     let (_, todo) = page(&app, Some("env"), "/entry").await;
     assert!(!texts(&todo, "body").join("").contains("2026-11"), "no monthly report of 2026-11 is asked for");
     app.db.cleanup().await;
