@@ -305,7 +305,7 @@ impl Ledger {
     }
 
     /// The write a task's monthly report makes (see [`Ledger::observation`]).
-    pub fn task_report(&mut self, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<Option<EntryWrite>, AppError> {
+    pub fn task_report(&mut self, actor: &Actor, number: u32, input: &TaskReportInput, version: Option<i64>) -> Result<Option<EntryWrite>, AppError> {
         let plan = &self.plan;
         let task = plan.task(number).ok_or_else(|| AppError::not_found("unknown_task").field("number", &number.to_string()))?;
         if !actor.can_report_task(plan, task) {
@@ -315,10 +315,13 @@ impl Ledger {
         let empty = BTreeMap::new();
         let all = self.reports_of("task", number, &actor.org_unit).unwrap_or(&empty);
         let period: Option<YearMonth> = input.period.parse().ok();
-        if let Some(p) = period
-            && all.get(&p.to_string()).is_some_and(|d| d.state != EntryState::Returned)
-        {
-            return Err(AppError::conflict("already_reported"));
+        let sent = period.and_then(|p| all.get(&p.to_string())).filter(|d| d.state != EntryState::Returned);
+        // the same report again (a template imported twice) changes nothing
+        let same = |d: &DispatchRecord| d.progress == input.progress.trim() && d.problems == input.problems.trim() && input.quantities.is_empty();
+        match sent {
+            Some(d) if same(d) => return Ok(None),
+            Some(_) => return Err(AppError::conflict("already_reported")),
+            None => {}
         }
         let last = all.keys().filter(|k| period.is_none_or(|p| **k < p.to_string())).filter_map(|k| k.parse::<YearMonth>().ok()).max();
         let checked = check_task_report(plan, task, input, last, self.today).map_err(AppError::invalid)?;
@@ -333,7 +336,7 @@ impl Ledger {
             problems: checked.problems.clone(),
             ..self.dispatch_record(actor, "task", number, checked.period)
         };
-        self.report_write(record, None, |_, _| false)
+        self.report_write(record, version.filter(|v| *v > 0), |_, _| false)
     }
 
     fn dispatch_record(&self, actor: &Actor, kind: &str, subject: u32, period: YearMonth) -> DispatchRecord {
@@ -473,7 +476,7 @@ pub async fn submit_project_report(st: &App, actor: &Actor, number: u32, input: 
 
 /// Submits a task's monthly report.
 pub async fn submit_task_report(st: &App, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<DispatchRecord, AppError> {
-    let write = Ledger::load_for(st, actor, Rows::Reports { kind: "task", number }).await?.task_report(actor, number, input)?;
+    let write = Ledger::load_for(st, actor, Rows::Reports { kind: "task", number }).await?.task_report(actor, number, input, None)?;
     Ok(store_one(st, actor, write).await?.dispatch())
 }
 

@@ -7,7 +7,7 @@ use ecociv_core::Locale;
 use ecociv_core::entry::YearMonth;
 use ecociv_core::model::Plan;
 use ecociv_report::ReportError;
-use ecociv_report::template::{dispatch_month, dispatch_template, observation_template, observation_year};
+use ecociv_report::template::{dispatch_month, dispatch_template, observation_template, observation_year, task_template};
 
 pub use ecociv_report::sheet::TemplateKind;
 
@@ -153,7 +153,7 @@ pub async fn template(st: &App, plan: &Plan, kind: TemplateKind, org: &str, peri
     let z = &plan.zone.code;
     let org = plan.org_unit(org).ok_or_else(|| AppError::bad_request("unknown_org_unit").field("org", org))?;
     let today = st.today();
-    let made_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let made_at = st.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let bad_period = |p: &str| AppError::bad_request("bad_period").field("period", p);
     let period = period.filter(|p| !p.is_empty());
     let bytes = match kind {
@@ -165,13 +165,18 @@ pub async fn template(st: &App, plan: &Plan, kind: TemplateKind, org: &str, peri
             let settings = settings_of(st, z).await?;
             observation_template(plan, org, year, &settings.regional_indicators, &st.store.observations(z).await?, &made_at, l, None)
         }
-        TemplateKind::Dispatch => {
+        TemplateKind::Dispatch | TemplateKind::Tasks => {
             let month = match period {
                 // the month whose report is due next, as the to-do lists it
                 None => ecociv_core::dispatch::report_month(today),
                 Some(p) => dispatch_month(p, YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
-            dispatch_template(plan, org, month, &st.store.dispatch_reports(z).await?, &made_at, l, None)
+            let reports = st.store.dispatch_reports(z).await?;
+            if kind == TemplateKind::Tasks {
+                task_template(plan, org, month, &reports, &made_at, l, None)
+            } else {
+                dispatch_template(plan, org, month, &reports, &made_at, l, None)
+            }
         }
     };
     let bytes = bytes.map_err(|e| match e {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use ecociv_core::Locale;
 use ecociv_core::access::Actor;
-use ecociv_core::entry::{ObservationInput, ProjectReportInput, YearMonth, read_year};
+use ecociv_core::entry::{ObservationInput, ProjectReportInput, TaskReportInput, YearMonth, read_year};
 use ecociv_core::model::Plan;
 use ecociv_report::import::{Filled, FilledRow, Problem};
 use ecociv_report::sheet::TemplateKind;
@@ -62,7 +62,7 @@ pub async fn marked_workbook(st: &App, actor: &Actor, r: &ImportResult, l: Local
         && sig.zone == plan.zone.code
         && let Some(org) = plan.org_unit(&sig.org_unit)
     {
-        use ecociv_report::template::{Marks, dispatch_template, observation_template};
+        use ecociv_report::template::{Marks, dispatch_template, observation_template, task_template};
         let marks = Marks { filled: f, problems: &r.problems };
         let z = &plan.zone.code;
         let bytes = match f.kind {
@@ -73,6 +73,9 @@ pub async fn marked_workbook(st: &App, actor: &Actor, r: &ImportResult, l: Local
             }
             TemplateKind::Dispatch => {
                 dispatch_template(&plan, org, sig.period.parse().ok()?, &st.store.dispatch_reports(z).await.ok()?, &sig.made_at, l, Some(&marks))
+            }
+            TemplateKind::Tasks => {
+                task_template(&plan, org, sig.period.parse().ok()?, &st.store.dispatch_reports(z).await.ok()?, &sig.made_at, l, Some(&marks))
             }
         };
         if let Ok(b) = bytes {
@@ -109,7 +112,11 @@ fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>
 /// may enter the row, for a refusal of rights.
 fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: AppError, who: &str) -> Vec<Problem> {
     let observations = f.kind == TemplateKind::Observations;
-    let main_key = if observations { "value" } else { "status" };
+    let main_key = match f.kind {
+        TemplateKind::Observations => "value",
+        TemplateKind::Dispatch => "status",
+        TemplateKind::Tasks => "progress",
+    };
     let present = |k: &'static str| Some(k).filter(|k| f.col(k).is_some());
     if !e.checks.is_empty() {
         return e
@@ -160,7 +167,7 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         }
         let valid = match f.kind {
             TemplateKind::Observations => read_year(&sig.period).is_some(),
-            TemplateKind::Dispatch => sig.period.parse::<YearMonth>().is_ok(),
+            TemplateKind::Dispatch | TemplateKind::Tasks => sig.period.parse::<YearMonth>().is_ok(),
         };
         if !valid {
             problems.push(file_problem("bad_period", &sig.period, Text::new("import.expected.template_period")));
@@ -177,10 +184,12 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
     let mut seen: HashMap<(String, String, String), u32> = HashMap::new();
     let unit_of_sig = f.signature.as_ref().map(|s| s.org_unit.clone());
     for row in &f.rows {
-        let entry_keys: &[&str] = if observations {
-            &["value", "comment", "explanation"]
-        } else {
-            &["status", "progress_percent", "investment_month_wan", "investment_cumulative_wan", "benefits", "problems", "explanation"]
+        let entry_keys: &[&str] = match f.kind {
+            TemplateKind::Observations => &["value", "comment", "explanation"],
+            TemplateKind::Dispatch => {
+                &["status", "progress_percent", "investment_month_wan", "investment_cumulative_wan", "benefits", "problems", "explanation"]
+            }
+            TemplateKind::Tasks => &["progress", "problems"],
         };
         // a template's rows left empty are not reported
         if entry_keys.iter().all(|k| cell(row, k).is_empty()) {
@@ -240,6 +249,38 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 }
             };
             ("indicator", owners, ledger.observation(&who, &input, version))
+        } else if f.kind == TemplateKind::Tasks {
+            let month_text = period.clone().unwrap_or_else(|| cell(row, "period").to_string());
+            let Some(month) = YearMonth::read(&month_text) else {
+                problems.push(Problem::cell(&f, row.row, Some("period"), "bad_period", Text::new("import.expected.month")));
+                continue;
+            };
+            let number = cell(row, "task").parse::<f64>().ok().filter(|n| n.fract() == 0.0 && *n >= 1.0).map(|n| n as u32);
+            let Some(number) = number.filter(|n| plan.task(*n).is_some()) else {
+                let expects = Text::new("import.expected.task_in_plan").arg("last", plan.tasks.iter().map(|t| t.number).max().unwrap_or(0));
+                problems.push(Problem::cell(&f, row.row, Some("task"), "unknown_task", expects));
+                continue;
+            };
+            // the task force names the unit it imports for in the org unit column (or by the template)
+            let who = match acting(&plan, actor, unit, None) {
+                Ok(a) => a,
+                Err((code, expects)) => {
+                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, expects));
+                    continue;
+                }
+            };
+            if let Some(first) = seen.insert((number.to_string(), who.org_unit.clone(), month.to_string()), row.row) {
+                let expects = Text::new("import.expected.one_row_per_project_month").arg("first", first);
+                problems.push(Problem::cell(&f, row.row, Some("task"), "duplicate_row", expects));
+                continue;
+            }
+            let input = TaskReportInput {
+                period: month.to_string(),
+                progress: cell(row, "progress").into(),
+                quantities: Vec::new(),
+                problems: cell(row, "problems").into(),
+            };
+            ("task", who.org_unit.clone(), ledger.task_report(&who, number, &input, version))
         } else {
             let month_text = period.clone().unwrap_or_else(|| cell(row, "period").to_string());
             let Some(month) = YearMonth::read(&month_text) else {

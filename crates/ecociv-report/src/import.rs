@@ -141,15 +141,13 @@ fn with_header(text: Text, name: &'static str, kind: TemplateKind, key: &str) ->
 
 /// The keys a table of a kind may have, and those it must have.
 fn table_keys(kind: TemplateKind) -> (Vec<&'static str>, &'static [&'static str]) {
-    let period = match kind {
-        TemplateKind::Observations => "year",
-        TemplateKind::Dispatch => "period",
-    };
+    let period = if kind.monthly() { "period" } else { "year" };
     let mut keys = column_keys(kind);
     keys.extend([period, "org_unit"]);
     let required: &[&str] = match kind {
         TemplateKind::Observations => &["indicator", "year", "value"],
         TemplateKind::Dispatch => &["project", "period", "status", "progress_percent", "investment_month_wan"],
+        TemplateKind::Tasks => &["task", "period", "progress"],
     };
     (keys, required)
 }
@@ -222,9 +220,12 @@ fn corrupt(e: impl std::fmt::Display) -> Vec<Problem> {
 /// The sheets of a table: its kind, from the header; the key of each column; the problems of
 /// the header.
 fn table_header(sheet: &str, header_row: &[String]) -> Result<(TemplateKind, Vec<Option<&'static str>>), Vec<Problem>> {
-    let named = |key: &str| header_row.iter().any(|h| key_of(TemplateKind::Dispatch, h) == Some(key) || key_of(TemplateKind::Observations, h) == Some(key));
+    let kinds = [TemplateKind::Dispatch, TemplateKind::Observations, TemplateKind::Tasks];
+    let named = |key: &str| header_row.iter().any(|h| kinds.iter().any(|k| key_of(*k, h) == Some(key)));
     let kind = if named("project") {
         TemplateKind::Dispatch
+    } else if named("task") {
+        TemplateKind::Tasks
     } else if named("indicator") {
         TemplateKind::Observations
     } else {

@@ -16,6 +16,8 @@ pub enum TemplateKind {
     Observations,
     /// Monthly dispatch reports of projects; the period is a month (`2024-05`).
     Dispatch,
+    /// Monthly reports of the work tasks an org unit shares; the period is a month.
+    Tasks,
 }
 
 impl TemplateKind {
@@ -23,10 +25,15 @@ impl TemplateKind {
         match self {
             TemplateKind::Observations => "observations",
             TemplateKind::Dispatch => "dispatch",
+            TemplateKind::Tasks => "tasks",
         }
     }
     pub fn parse(s: &str) -> Option<TemplateKind> {
-        [TemplateKind::Observations, TemplateKind::Dispatch].into_iter().find(|k| k.code() == s)
+        [TemplateKind::Observations, TemplateKind::Dispatch, TemplateKind::Tasks].into_iter().find(|k| k.code() == s)
+    }
+    /// Whether its period is a month (else a year).
+    pub fn monthly(self) -> bool {
+        self != TemplateKind::Observations
     }
 }
 
@@ -106,21 +113,33 @@ pub(crate) const DISPATCH_COLUMNS: [Column; 13] = [
     col("version", "col.version", false, 6.0),
 ];
 
+/// The columns of a task template: what the task asks, what was reported last, what was done.
+pub(crate) const TASK_COLUMNS: [Column; 6] = [
+    col("task", "col.task_number", false, 9.0),
+    col("name", "col.task_title", false, 40.0),
+    col("previous_progress", "col.previous_task_progress", false, 30.0),
+    col("progress", "col.task_progress", true, 40.0),
+    col("problems", "col.problems", true, 24.0),
+    col("version", "col.version", false, 6.0),
+];
+
+/// The columns of a template.
+pub(crate) fn columns(kind: TemplateKind) -> &'static [Column] {
+    match kind {
+        TemplateKind::Observations => &OBSERVATION_COLUMNS,
+        TemplateKind::Dispatch => &DISPATCH_COLUMNS,
+        TemplateKind::Tasks => &TASK_COLUMNS,
+    }
+}
+
 /// The keys of the columns of a template, in order.
 pub fn column_keys(kind: TemplateKind) -> Vec<&'static str> {
-    match kind {
-        TemplateKind::Observations => OBSERVATION_COLUMNS.iter().map(|c| c.key).collect(),
-        TemplateKind::Dispatch => DISPATCH_COLUMNS.iter().map(|c| c.key).collect(),
-    }
+    columns(kind).iter().map(|c| c.key).collect()
 }
 
 /// The locale key of the header of a column (`col.value`).
 pub fn column_header_key(kind: TemplateKind, key: &str) -> Option<&'static str> {
-    let cols: &[Column] = match kind {
-        TemplateKind::Observations => &OBSERVATION_COLUMNS,
-        TemplateKind::Dispatch => &DISPATCH_COLUMNS,
-    };
-    cols.iter().find(|c| c.key == key).map(|c| c.header)
+    columns(kind).iter().find(|c| c.key == key).map(|c| c.header)
 }
 
 /// The header of a column in a language.
@@ -133,6 +152,7 @@ pub fn data_sheet_key(kind: TemplateKind) -> &'static str {
     match kind {
         TemplateKind::Observations => "sheet.observations",
         TemplateKind::Dispatch => "sheet.dispatch",
+        TemplateKind::Tasks => "sheet.tasks",
     }
 }
 

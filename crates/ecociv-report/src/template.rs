@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{DataValidation, DataValidationRule, Format, Note, Workbook, Worksheet};
 
 use crate::import::{Filled, Problem};
-use crate::sheet::{Column, DISPATCH_COLUMNS, OBSERVATION_COLUMNS, SIGNATURE_SHEET, Signature, TemplateKind, data_sheet_name};
+use crate::sheet::{Column, DISPATCH_COLUMNS, OBSERVATION_COLUMNS, SIGNATURE_SHEET, Signature, TASK_COLUMNS, TemplateKind, data_sheet_name};
 
 use crate::ReportError;
 
@@ -164,6 +164,49 @@ fn mark(ws: &mut Worksheet, r: u32, cells: &[String], columns: &[Column], marked
 }
 
 /// The yearly template of an org unit: one row per leaf it answers for (and per region, for a
+/// Writes a row of a template: ecociv's cells with what the unit filled in over them (codes
+/// such as 7.2 as text, not the number 7.2), the entry cells unlocked unless the entry is
+/// approved, and the row's problems marked.
+fn write_row<const N: usize>(
+    ws: &mut Worksheet,
+    r: u32,
+    mut cells: [String; N],
+    columns: &[Column],
+    marked: Option<&MarkedRow>,
+    approved: bool,
+    l: Locale,
+) -> Result<(), ReportError> {
+    let unlocked = Format::new().set_unlocked().set_background_color("FFF2CC");
+    overlay(&mut cells, columns, marked);
+    for (c, (text, column)) in cells.iter().zip(columns.iter()).enumerate() {
+        if column.key == "indicator" {
+            ws.write_string(r, c as u16, text)?;
+        } else {
+            write_cell(ws, r, c as u16, text, column.entry && !approved, &unlocked)?;
+        }
+    }
+    mark(ws, r, &cells, columns, marked, !approved, l)
+}
+
+/// The data sheet of a template: named in the language, its columns laid out.
+fn data_sheet(wb: &mut Workbook, kind: TemplateKind, l: Locale) -> Result<&mut Worksheet, ReportError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(data_sheet_name(kind, l))?;
+    sheet_layout(ws, crate::sheet::columns(kind), l)?;
+    Ok(ws)
+}
+
+/// The end of every template: its instructions, the problems of a refused import where it
+/// comes back marked, the signature; the workbook's bytes.
+fn finish(mut wb: Workbook, lines: &[String], marks: Option<&Marks>, sig: &Signature, l: Locale) -> Result<Vec<u8>, ReportError> {
+    instructions(&mut wb, lines, l)?;
+    if let Some(m) = marks {
+        crate::import::problems_sheet(&mut wb, m.problems, l)?;
+    }
+    signature_sheet(&mut wb, sig)?;
+    Ok(wb.save_to_buffer()?)
+}
+
 /// region's regional values), prefilled with this year's value where one was entered.
 pub fn observation_template(
     plan: &Plan,
@@ -181,10 +224,7 @@ pub fn observation_template(
     }
     let region = if org.kind == OrgKind::Region { org.name.as_str() } else { "" };
     let mut wb = Workbook::new();
-    let unlocked = Format::new().set_unlocked().set_background_color("FFF2CC");
-    let ws = wb.add_worksheet();
-    ws.set_name(data_sheet_name(TemplateKind::Observations, l))?;
-    sheet_layout(ws, &OBSERVATION_COLUMNS, l)?;
+    let ws = data_sheet(&mut wb, TemplateKind::Observations, l)?;
     // this year's entry as stored, a returned one too (the unit corrects it in place); last
     // year's only where it stands
     let find = |code: &str, y: i32| observations.iter().find(|o| o.indicator == code && o.year == i64::from(y) && o.region == region);
@@ -210,20 +250,9 @@ pub fn observation_template(
             now.map(|o| o.explanation.clone()).unwrap_or_default(),
             now.map(|o| o.version.to_string()).unwrap_or_else(|| "0".into()),
         ];
-        let mut cells = cells;
-        let marked = marks.and_then(|m| m.row("indicator", code));
-        overlay(&mut cells, &OBSERVATION_COLUMNS, marked.as_ref());
         // an approved value is locked in ecociv: locked here too (the task force unlocks it)
         let approved = now.is_some_and(|o| o.state == EntryState::Approved);
-        for (c, (text, column)) in cells.iter().zip(OBSERVATION_COLUMNS.iter()).enumerate() {
-            // codes such as 7.2 stay text, not the number 7.2
-            if column.key == "indicator" {
-                ws.write_string(r, c as u16, text)?;
-            } else {
-                write_cell(ws, r, c as u16, text, column.entry && !approved, &unlocked)?;
-            }
-        }
-        mark(ws, r, &cells, &OBSERVATION_COLUMNS, marked.as_ref(), !approved, l)?;
+        write_row(ws, r, cells, &OBSERVATION_COLUMNS, marks.and_then(|m| m.row("indicator", code)).as_ref(), approved, l)?;
         let rule = leaf.target.parse_rule().expect("plan rules parse");
         if approved {
             continue;
@@ -249,21 +278,14 @@ pub fn observation_template(
     if org.kind == OrgKind::Region {
         lines.push(t(l, "template.note.region").into());
     }
-    instructions(&mut wb, &lines, l)?;
-    if let Some(m) = marks {
-        crate::import::problems_sheet(&mut wb, m.problems, l)?;
-    }
-    signature_sheet(
-        &mut wb,
-        &Signature {
-            zone: plan.zone.code.clone(),
-            org_unit: org.name.clone(),
-            kind: TemplateKind::Observations,
-            period: year.to_string(),
-            made_at: made_at.into(),
-        },
-    )?;
-    Ok(wb.save_to_buffer()?)
+    let sig = Signature {
+        zone: plan.zone.code.clone(),
+        org_unit: org.name.clone(),
+        kind: TemplateKind::Observations,
+        period: year.to_string(),
+        made_at: made_at.into(),
+    };
+    finish(wb, &lines, marks, &sig, l)
 }
 
 /// The monthly template of an org unit: one row per project it implements, with last month's
@@ -283,10 +305,7 @@ pub fn dispatch_template(
     }
     let month = period.to_string();
     let mut wb = Workbook::new();
-    let unlocked = Format::new().set_unlocked().set_background_color("FFF2CC");
-    let ws = wb.add_worksheet();
-    ws.set_name(data_sheet_name(TemplateKind::Dispatch, l))?;
-    sheet_layout(ws, &DISPATCH_COLUMNS, l)?;
+    let ws = data_sheet(&mut wb, TemplateKind::Dispatch, l)?;
     let statuses: Vec<&str> =
         [ProjectStatus::NotStarted, ProjectStatus::UnderWay, ProjectStatus::Completed, ProjectStatus::Suspended].iter().map(|s| s.label(l)).collect();
     for (i, p) in projects.iter().enumerate() {
@@ -312,14 +331,8 @@ pub fn dispatch_template(
             now.map(|d| d.explanation.clone()).unwrap_or_default(),
             now.map(|d| d.version.to_string()).unwrap_or_else(|| "0".into()),
         ];
-        let mut cells = cells;
-        let marked = marks.and_then(|m| m.row("project", &p.number.to_string()));
-        overlay(&mut cells, &DISPATCH_COLUMNS, marked.as_ref());
         let approved = now.is_some_and(|d| d.state == EntryState::Approved);
-        for (c, (text, column)) in cells.iter().zip(DISPATCH_COLUMNS.iter()).enumerate() {
-            write_cell(ws, r, c as u16, text, column.entry && !approved, &unlocked)?;
-        }
-        mark(ws, r, &cells, &DISPATCH_COLUMNS, marked.as_ref(), !approved, l)?;
+        write_row(ws, r, cells, &DISPATCH_COLUMNS, marks.and_then(|m| m.row("project", &p.number.to_string())).as_ref(), approved, l)?;
     }
     let last = projects.len() as u32;
     let dv = DataValidation::new().allow_list_strings(&statuses)?.set_error_message(t(l, "template.invalid.choose"))?;
@@ -338,13 +351,50 @@ pub fn dispatch_template(
         t(l, "template.note.dispatch_keep").into(),
     ];
     lines.extend(common_lines(l));
-    instructions(&mut wb, &lines, l)?;
-    if let Some(m) = marks {
-        crate::import::problems_sheet(&mut wb, m.problems, l)?;
+    let sig = Signature { zone: plan.zone.code.clone(), org_unit: org.name.clone(), kind: TemplateKind::Dispatch, period: month, made_at: made_at.into() };
+    finish(wb, &lines, marks, &sig, l)
+}
+
+/// The monthly template of the work tasks an org unit shares: one row per task, with what it
+/// reported the month before, prefilled with this month's report where one was sent. The
+/// amounts done toward a task's quantities are sent on its form.
+pub fn task_template(
+    plan: &Plan,
+    org: &OrgUnit,
+    period: YearMonth,
+    reports: &[DispatchRecord],
+    made_at: &str,
+    l: Locale,
+    marks: Option<&Marks>,
+) -> Result<Vec<u8>, ReportError> {
+    let tasks: Vec<_> = plan.tasks.iter().filter(|t| ecociv_core::dispatch::task_reporters(plan, t).contains(&org.name.as_str())).collect();
+    if tasks.is_empty() {
+        return Err(ReportError::NothingToFill { org_unit: org.name.clone(), kind: TemplateKind::Tasks.code() });
     }
-    signature_sheet(
-        &mut wb,
-        &Signature { zone: plan.zone.code.clone(), org_unit: org.name.clone(), kind: TemplateKind::Dispatch, period: month, made_at: made_at.into() },
-    )?;
-    Ok(wb.save_to_buffer()?)
+    let month = period.to_string();
+    let mut wb = Workbook::new();
+    let ws = data_sheet(&mut wb, TemplateKind::Tasks, l)?;
+    for (i, task) in tasks.iter().enumerate() {
+        let r = (i + 1) as u32;
+        // each org unit reports a task for itself
+        let mine = reports.iter().filter(|d| d.kind == "task" && d.subject == i64::from(task.number) && d.org_unit == org.name);
+        let now = mine.clone().find(|d| d.period == month);
+        let before = mine.filter(|d| d.period < month && d.state != EntryState::Returned).max_by(|a, b| a.period.cmp(&b.period));
+        let cells = [
+            task.number.to_string(),
+            task.title.clone(),
+            before.map(|d| format!("{}：{}", d.period, d.progress)).unwrap_or_default(),
+            now.map(|d| d.progress.clone()).unwrap_or_default(),
+            now.map(|d| d.problems.clone()).unwrap_or_default(),
+            now.map(|d| d.version.to_string()).unwrap_or_else(|| "0".into()),
+        ];
+        let approved = now.is_some_and(|d| d.state == EntryState::Approved);
+        write_row(ws, r, cells, &TASK_COLUMNS, marks.and_then(|m| m.row("task", &task.number.to_string())).as_ref(), approved, l)?;
+    }
+    ws.protect();
+    let mut lines =
+        vec![format!("{} · {} · {month}", plan.title, org.name), t(l, "template.note.tasks_fill").into(), t(l, "template.note.dispatch_keep").into()];
+    lines.extend(common_lines(l));
+    let sig = Signature { zone: plan.zone.code.clone(), org_unit: org.name.clone(), kind: TemplateKind::Tasks, period: month, made_at: made_at.into() };
+    finish(wb, &lines, marks, &sig, l)
 }

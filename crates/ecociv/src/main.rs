@@ -316,6 +316,7 @@ enum ExportTable {
 enum TemplateArg {
     Observations,
     Dispatch,
+    Tasks,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -676,6 +677,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kind = match kind {
                 TemplateArg::Observations => TemplateKind::Observations,
                 TemplateArg::Dispatch => TemplateKind::Dispatch,
+                TemplateArg::Tasks => TemplateKind::Tasks,
             };
             let this_month = ecociv_core::entry::YearMonth::of(app.today());
             let t = exports::template(&app, &plan, kind, org, Some(period), *lang).await.map_err(|e| match (e.code, kind) {
@@ -683,8 +685,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ("bad_period", TemplateKind::Observations) => {
                     anyhow::anyhow!("--period {period:?}: a year from {} to {} is expected for observations", plan.base_year, this_month.year)
                 }
-                ("bad_period", TemplateKind::Dispatch) => {
-                    anyhow::anyhow!("--period {period:?}: a month YYYY-MM not after {this_month} is expected for dispatch")
+                ("bad_period", TemplateKind::Dispatch | TemplateKind::Tasks) => {
+                    anyhow::anyhow!("--period {period:?}: a month YYYY-MM not after {this_month} is expected for {}", kind.code())
                 }
                 ("nothing_to_fill", _) => anyhow::anyhow!("{} has nothing to fill in the {} template", field(&e, "org"), kind.code()),
                 _ => said(e, *lang),

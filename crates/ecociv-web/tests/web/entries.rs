@@ -1312,7 +1312,9 @@ async fn templates_download_for_the_users_own_org_unit() {
         let r = get("zhujian", bad).await;
         assert_eq!((r.status, r.json()["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_period")), "{bad}");
     }
-    assert_eq!(get("zhujian", "/templates/tasks.xlsx").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get("zhujian", "/templates/tasks.xlsx").await.status, StatusCode::OK, "the tasks it shares");
+    assert_eq!(get("chunhua", "/templates/tasks.xlsx").await.json()["error"]["code"], "nothing_to_fill", "a company shares no task");
+    assert_eq!(get("zhujian", "/templates/nothing.xlsx").await.status, StatusCode::NOT_FOUND);
     app.db.cleanup().await;
 }
 

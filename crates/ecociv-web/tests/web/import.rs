@@ -361,3 +361,63 @@ async fn the_page_lists_every_problem_and_offers_the_marked_workbook() {
     assert_eq!(send(&app, "POST", "/import", &[("cookie", &cookie), ("content-type", &ct)], Body::from(body)).await.status, StatusCode::FORBIDDEN);
     app.db.cleanup().await;
 }
+
+async fn a_filled_task_template_is_stored_for_its_unit(db: TestDb) {
+    let app = setup(db, 30).await;
+    let template = download(&app, "tuoxian", "/templates/tasks.xlsx?period=2024-05").await;
+    let f = read(&template).unwrap();
+    assert_eq!(f.rows.len(), 37, "a region shares every task");
+    // task 3 with a problem but no progress: refused at its progress cell, nothing stored
+    let script = openpyxl_fill(
+        "ws.cell(row['1'], 4).value = '完成禁燃区划定'\nws.cell(row['2'], 4).value = '开展专项检查3次'\nws.cell(row['2'], 5).value = '人手不足'\nws.cell(row['3'], 5).value = '资金未到位'",
+    );
+    let Some(bad) = python(&template, &script) else { return app.db.cleanup().await };
+    let before = snapshot(&app).await;
+    let r = import(&app, "tuoxian", &bad).await;
+    let p = problems(&r);
+    assert!(p.iter().any(|(code, row, column)| code == "progress_required" || (row == &Some(4) && column.contains("本月进展"))), "{p:?}");
+    assert_eq!(snapshot(&app).await, before, "nothing stored");
+    // corrected: tasks 1 and 2 stored as the region's reports
+    let script =
+        openpyxl_fill("ws.cell(row['1'], 4).value = '完成禁燃区划定'\nws.cell(row['2'], 4).value = '开展专项检查3次'\nws.cell(row['2'], 5).value = '人手不足'");
+    let Some(good) = python(&template, &script) else { return app.db.cleanup().await };
+    let r = import(&app, "tuoxian", &good).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["stored"].as_u64(), Some(2));
+    let stored: Vec<(i64, String, String, String)> = app
+        .db
+        .store
+        .dispatch_reports("150100")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.kind == "task")
+        .map(|d| (d.subject, d.org_unit, d.progress, d.problems))
+        .collect();
+    assert_eq!(
+        stored,
+        vec![(1, "托克托县".into(), "完成禁燃区划定".into(), String::new()), (2, "托克托县".into(), "开展专项检查3次".into(), "人手不足".into())]
+    );
+    // the same workbook again changes nothing; the fresh template carries what was sent
+    let again = import(&app, "tuoxian", &good).await;
+    assert_eq!((again.status, again.json()["unchanged"].as_u64()), (StatusCode::OK, Some(2)), "{}", again.body);
+    let fresh = read(&download(&app, "tuoxian", "/templates/tasks.xlsx?period=2024-05").await).unwrap();
+    assert_eq!(fresh.rows[1].cells["progress"], "开展专项检查3次");
+    // a plain table naming a task the plan does not have
+    let r = import(&app, "tuoxian", "task,period,progress\n99,2024-05,x\n".as_bytes()).await;
+    let p = problems(&r);
+    assert!(p.iter().any(|(code, row, _)| code == "unknown_task" && *row == Some(2)), "{p:?}");
+    assert!(r.body.contains("1–37"), "{}", r.body);
+    app.db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_filled_task_template_is_stored_for_its_unit_sqlite() {
+    a_filled_task_template_is_stored_for_its_unit(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn a_filled_task_template_is_stored_for_its_unit_postgres() {
+    let Some(db) = TestDb::postgres().await else { return };
+    a_filled_task_template_is_stored_for_its_unit(db).await;
+}
