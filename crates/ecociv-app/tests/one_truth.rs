@@ -139,6 +139,8 @@ async fn every_page_and_document_counts_a_month_alike(db: &TestDb) {
         ],
     );
     assert!(doc.blocks.contains(&Block::Para(judged.clone())), "{judged}");
+    // its title names the work as the plan does: consolidating the title of a demonstration city
+    assert!(doc.title.contains("国家生态文明建设示范市巩固提升") && !doc.title.contains("示范区创建"), "{}", doc.title);
 
     // the task force's to-do: the projects the month asks for, and who has sent by today
     let tf = ecociv_app::todo::todo(&app, &plan, &task_force()).await.unwrap();
