@@ -38,13 +38,6 @@ pub struct Rows<'a> {
     pub returned: &'a HashSet<String>,
 }
 
-/// Months elapsed of a period by the end of a month, as a share (0–1).
-fn elapsed_share(start: i32, end: i32, by: YearMonth) -> Decimal {
-    let total = (end - start + 1) * 12;
-    let done = ((by.year - start) * 12 + by.month as i32).clamp(0, total);
-    Decimal::from(done) / Decimal::from(total)
-}
-
 /// The facts of every region and department for a quarter on `today`, from the rows as they
 /// stood on the day the quarter is judged on (the due date of its last month's reports once
 /// that has passed: [`crate::dispatch::judged_on`]); a month's reports count once their due
@@ -78,20 +71,13 @@ pub fn facts(plan: &Plan, rows: &Rows<'_>, quarter: Quarter, today: NaiveDate, d
                     r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned && r.period <= quarter.last_month().to_string()
                 })
                 .max_by(|a, b| a.period.cmp(&b.period));
-            if let (Some(s), Some(e)) = (p.period.start, p.period.end) {
-                let share = elapsed_share(s, e, quarter.last_month());
-                if !share.is_zero() {
-                    let reported = last.and_then(|r| r.progress_percent.parse::<Decimal>().ok()).unwrap_or_default();
-                    f.push(Fact::Progress { project: p.number, reported, expected: (share * Decimal::ONE_HUNDRED).round_dp(2) });
-                    if let Some(b) = &p.budget {
-                        let cumulative_wan = last.and_then(|r| r.investment_cumulative_wan.parse::<Decimal>().ok()).unwrap_or_default();
-                        f.push(Fact::Investment {
-                            project: p.number,
-                            cumulative_wan,
-                            budget_wan: b.yi * Decimal::from(10_000),
-                            expected_share: share.round_dp(4),
-                        });
-                    }
+            let by = quarter.last_month();
+            if let Some(share) = p.period.elapsed_share(by.year, by.month).filter(|s| !s.is_zero()) {
+                let reported = last.and_then(|r| r.progress_percent.parse::<Decimal>().ok()).unwrap_or_default();
+                f.push(Fact::Progress { project: p.number, reported, expected: (share * Decimal::ONE_HUNDRED).round_dp(2) });
+                if let Some(b) = &p.budget {
+                    let cumulative_wan = last.and_then(|r| r.investment_cumulative_wan.parse::<Decimal>().ok()).unwrap_or_default();
+                    f.push(Fact::Investment { project: p.number, cumulative_wan, budget_wan: b.yi * Decimal::from(10_000), expected_share: share.round_dp(4) });
                 }
             }
         }

@@ -104,10 +104,8 @@ pub fn build(plan: &Plan, reports: &[DispatchRecord], month: YearMonth, today: c
     // behind: every project begun by the month (those whose period has ended included, which
     // should stand at 100%), the latest report up to the month against an even pace
     for p in &plan.projects {
-        let (Some(s), Some(e)) = (p.period.start, p.period.end) else { continue };
-        let total = (e - s + 1) * 12;
-        let done = ((month.year - s) * 12 + month.month as i32).clamp(0, total);
-        let expected = (Decimal::from(done) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(1);
+        let Some(share) = p.period.elapsed_share(month.year, month.month) else { continue };
+        let expected = (share * Decimal::ONE_HUNDRED).round_dp(1);
         let last = reports
             .iter()
             .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state != EntryState::Returned && r.period <= month.to_string())

@@ -12,6 +12,7 @@
 //! - [`dispatch`]: the one reckoning of monthly reports: which are due, how each came.
 //! - [`history`]: the entries as they stood at the end of a day.
 //! - [`bulletin`]: the monthly dispatch bulletin's judgement.
+//! - [`schedule`]: the schedule of projects (a Gantt chart): periods, progress, the late.
 //! - [`scoring`]: the quarterly assessment: rules, facts, scores, ranking.
 //! - [`check`]: evaluating a CSV of observations against a plan.
 //! - [`clock`]: where a plan stands on a date.
@@ -43,6 +44,7 @@ pub mod projection;
 pub mod readiness;
 pub mod record;
 pub mod rule;
+pub mod schedule;
 pub mod scoring;
 pub mod todo;
 pub mod trail;

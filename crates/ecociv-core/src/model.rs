@@ -233,6 +233,15 @@ pub struct Period {
 }
 
 impl Period {
+    /// The share of the period elapsed by the end of month `month` of `year` (0–1): what an
+    /// even pace expects done by then; `None` for a period without printed years.
+    pub fn elapsed_share(&self, year: i32, month: u32) -> Option<rust_decimal::Decimal> {
+        let (s, e) = (self.start?, self.end?);
+        let total = (e - s + 1) * 12;
+        let done = ((year - s) * 12 + month as i32).clamp(0, total);
+        Some(rust_decimal::Decimal::from(done) / rust_decimal::Decimal::from(total))
+    }
+
     /// True when the period covers any part of the years `from..=to`.
     pub fn overlaps(&self, from: i32, to: i32) -> bool {
         if self.ongoing {

@@ -34,6 +34,7 @@ pub mod plan;
 pub mod projects;
 pub mod public;
 pub mod readiness;
+pub mod schedule;
 pub mod state;
 pub mod tasks;
 pub mod todo;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(plan::routes())
         .merge(indicators::routes())
         .merge(tasks::routes())
+        .merge(schedule::routes())
         .merge(projects::routes())
         .merge(accounts::routes())
         .merge(users::routes())

@@ -319,3 +319,53 @@ async fn kept_pages(watched: bool) {
     assert!(h["location"].to_str().unwrap().starts_with("/login"));
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_schedule_draws_each_project_across_its_period_and_marks_the_late() {
+    let app = signed().await;
+    let (status, body) = send(
+        &app,
+        Some("env"),
+        "POST",
+        "/api/v1/projects/3/dispatch-reports",
+        Some(json!({"period": "2024-05", "status": "under_way", "progress_percent": "95", "investment_month_wan": "10", "investment_cumulative_wan": "10"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, doc) = page(&app, Some("tf"), "/projects/schedule").await;
+    let years: Vec<i32> = texts(&doc, "table.schedule .scale span").iter().map(|y| y.parse().unwrap()).collect();
+    let (first, span) = (years[0], years.len() as f64);
+    assert_eq!(years, (first..first + years.len() as i32).collect::<Vec<_>>(), "one column a year");
+    let rows: Vec<scraper::ElementRef> = doc.select(&sel("table.schedule tbody tr")).collect();
+    assert_eq!(rows.len(), app.plan.projects.len());
+    for (row, p) in rows.iter().zip(&app.plan.projects) {
+        let bar = row.select(&sel(".bar")).next();
+        match (p.period.start, p.period.end, p.period.ongoing, bar) {
+            (Some(a), Some(b), _, Some(bar)) => {
+                let num = |key: &str| bar.value().attr(key).unwrap().trim_end_matches('%').parse::<f64>().unwrap();
+                assert!((num("x") - f64::from(a - first) * 100.0 / span).abs() < 0.01, "{}: x", p.number);
+                assert!((num("width") - f64::from(b - a + 1) * 100.0 / span).abs() < 0.01, "{}: width", p.number);
+            }
+            (_, _, true, Some(bar)) => assert_eq!((bar.value().attr("x"), bar.value().attr("width")), (Some("0%"), Some("100%")), "ongoing across the span"),
+            (None, _, false, None) => {}
+            other => panic!("project {}: {:?}", p.number, (other.0, other.1, other.2, other.3.is_some())),
+        }
+    }
+    // project 3 reported 95%: not behind; a project never reported whose period is half gone is
+    let three = doc.select(&sel("#schedule-3")).next().unwrap();
+    let (bar, done) = (three.select(&sel(".bar")).next().unwrap(), three.select(&sel(".done")).next().unwrap());
+    let width = |e: scraper::ElementRef| e.value().attr("width").unwrap().trim_end_matches('%').parse::<f64>().unwrap();
+    assert!(three.value().attr("class").is_none() && (width(done) - width(bar) * 0.95).abs() < 0.01, "95% of its bar done");
+    assert!(doc.select(&sel("tr.behind")).count() > 10);
+    // filtered by a region: only its projects
+    let (_, doc) = page(&app, Some("tf"), "/projects/schedule?region=%E6%89%98%E5%8E%BF").await;
+    let shown = doc.select(&sel("table.schedule tbody tr")).count();
+    let tuoxian = app.plan.projects.iter().filter(|p| ecociv_core::access::regions_of(&app.plan, p).contains(&"托克托县")).count();
+    assert_eq!(shown, tuoxian);
+    assert!(shown > 0 && shown < app.plan.projects.len());
+    let (status, _) = send(&app, Some("tf"), "GET", "/projects/schedule?region=%E5%8C%97%E4%BA%AC", None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown region is named as such");
+    let (status, _) = send(&app, None, "GET", "/projects/schedule", None).await;
+    assert_ne!(status, StatusCode::OK, "a working page: signed in only");
+    app.db.cleanup().await;
+}

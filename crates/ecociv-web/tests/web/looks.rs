@@ -32,6 +32,22 @@ for (const el of document.querySelectorAll('a, button, label, select, input[type
 return bad;
 "#;
 
+/// The script that checks the schedule's bars stand across their projects' years.
+const BARS: &str = r#"
+const bad = [];
+const years = [...document.querySelectorAll('table.schedule .scale span')].map(s => +s.innerText);
+const first = years[0], span = years.length;
+const bars = document.querySelectorAll('table.schedule .bar');
+if (!bars.length) bad.push('no bars');
+for (const bar of bars) {
+  const track = bar.ownerSVGElement.getBoundingClientRect(); const r = bar.getBoundingClientRect();
+  const [a, b] = bar.dataset.years ? bar.dataset.years.split('–').map(Number) : [first, first + span - 1];
+  const at = (r.left - track.left) / track.width, wide = r.width / track.width;
+  if (Math.abs(at - (a - first) / span) > 0.01 || Math.abs(wide - (b - a + 1) / span) > 0.01) bad.push('bar of ' + bar.closest('tr').id + ' at ' + at.toFixed(3) + ', ' + wide.toFixed(3) + ' wide, for ' + a + '–' + b);
+}
+return bad;
+"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
     let db = TestDb::sqlite().await;
@@ -53,7 +69,8 @@ async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
             let (base, name) = (base.clone(), account.name.clone());
             tokio::task::spawn_blocking(move || super::browser::login_with(&base, &name, tryout::PASSWORD)).await.unwrap()
         };
-        let mut pages = vec!["/", "/indicators", "/indicators/7", "/tasks", "/projects", "/findings", "/public", "/dashboard", "/dashboard/projects"];
+        let mut pages =
+            vec!["/", "/indicators", "/indicators/7", "/tasks", "/projects", "/projects/schedule", "/findings", "/public", "/dashboard", "/dashboard/projects"];
         pages.extend(["/entry", "/import", "/reports", "/assessment", "/readiness", "/bulletin", "/account/password"]);
         if account.role.code() == "admin" || account.role.code() == "task_force" {
             pages.push("/users");
@@ -68,6 +85,10 @@ async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
                     let mut found: Vec<String> =
                         b.run(INSPECT).as_array().cloned().unwrap_or_default().into_iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect();
                     found.extend(b.severe_logs().into_iter().map(|l| format!("console: {l}")));
+                    // the schedule's bars across their projects' years, at either size
+                    if *page == "/projects/schedule" {
+                        found.extend(b.run(BARS).as_array().cloned().unwrap_or_default().into_iter().map(|v| v.as_str().unwrap_or_default().to_string()));
+                    }
                     let signed_in = b.run("return document.getElementById('user') !== null").as_bool().unwrap_or(false);
                     if !signed_in && *page != "/public" {
                         found.push("not signed in".into());
