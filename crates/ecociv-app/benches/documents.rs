@@ -69,6 +69,7 @@ async fn fill(db: &TestDb) -> ecociv_core::model::Plan {
                 progress_percent: (k % 30 + 1).to_string(),
                 investment_month_wan: "10".into(),
                 investment_cumulative_wan: (100 + 10 * k).to_string(),
+                funding: String::new(),
                 progress: String::new(),
                 quantities: "[]".into(),
                 benefits: String::new(),

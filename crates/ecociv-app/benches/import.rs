@@ -137,6 +137,7 @@ fn records(plan: &Plan, rows: &[Row]) -> Vec<EntryWrite> {
                 progress_percent: r.progress.to_string(),
                 investment_month_wan: r.month_wan.to_string(),
                 investment_cumulative_wan: cumulative.to_string(),
+                funding: String::new(),
                 progress: String::new(),
                 quantities: "[]".into(),
                 benefits: String::new(),

@@ -190,6 +190,7 @@ pub async fn generate(st: &App, r: &Request, password: String, mut done: impl Fn
                         progress_percent: rng.between(0, 100).to_string(),
                         investment_month_wan: monthly.to_string(),
                         investment_cumulative_wan: cumulative.to_string(),
+                        funding: String::new(),
                         progress: String::new(),
                         quantities: "[]".into(),
                         benefits: "合成数据".into(),

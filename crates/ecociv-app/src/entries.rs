@@ -293,13 +293,15 @@ impl Ledger {
             progress_percent: checked.progress_percent.normalize().to_string(),
             investment_month_wan: checked.investment_month_wan.normalize().to_string(),
             investment_cumulative_wan: checked.investment_cumulative_wan.normalize().to_string(),
+            funding: checked.funding.map(|f| f.encode()).unwrap_or_default(),
             benefits: checked.benefits.clone(),
             problems: checked.problems.clone(),
             explanation: checked.explanation.clone().unwrap_or_default(),
             ..self.dispatch_record(actor, "project", number, checked.period)
         };
         let fields = |d: &DispatchRecord| {
-            [&d.status, &d.progress_percent, &d.investment_month_wan, &d.investment_cumulative_wan, &d.benefits, &d.problems, &d.explanation].map(|f| f.clone())
+            [&d.status, &d.progress_percent, &d.investment_month_wan, &d.investment_cumulative_wan, &d.funding, &d.benefits, &d.problems, &d.explanation]
+                .map(|f| f.clone())
         };
         self.report_write(record, version, |stored, new| fields(stored) == fields(new))
     }
@@ -351,6 +353,7 @@ impl Ledger {
             progress_percent: String::new(),
             investment_month_wan: String::new(),
             investment_cumulative_wan: String::new(),
+            funding: String::new(),
             progress: String::new(),
             quantities: "[]".into(),
             benefits: String::new(),

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use ecociv_core::Locale;
 use ecociv_core::access::Actor;
-use ecociv_core::entry::{ObservationInput, ProjectReportInput, TaskReportInput, YearMonth, read_year};
+use ecociv_core::entry::{FundingInput, ObservationInput, ProjectReportInput, TaskReportInput, YearMonth, read_year};
 use ecociv_core::model::Plan;
 use ecociv_report::import::{Filled, FilledRow, Problem};
 use ecociv_report::sheet::TemplateKind;
@@ -186,9 +186,18 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
     for row in &f.rows {
         let entry_keys: &[&str] = match f.kind {
             TemplateKind::Observations => &["value", "comment", "explanation"],
-            TemplateKind::Dispatch => {
-                &["status", "progress_percent", "investment_month_wan", "investment_cumulative_wan", "benefits", "problems", "explanation"]
-            }
+            TemplateKind::Dispatch => &[
+                "status",
+                "progress_percent",
+                "investment_month_wan",
+                "investment_cumulative_wan",
+                "fiscal_wan",
+                "financial_wan",
+                "social_wan",
+                "benefits",
+                "problems",
+                "explanation",
+            ],
             TemplateKind::Tasks => &["progress", "problems"],
         };
         // a template's rows left empty are not reported
@@ -319,6 +328,11 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 benefits: cell(row, "benefits").into(),
                 problems: cell(row, "problems").into(),
                 explanation: optional("explanation"),
+                funding: Some(FundingInput {
+                    fiscal_wan: optional("fiscal_wan").map(Json::String),
+                    financial_wan: optional("financial_wan").map(Json::String),
+                    social_wan: optional("social_wan").map(Json::String),
+                }),
             };
             let owners = plan.project(number).map(|p| p.implementers.join("、")).unwrap_or_default();
             ("project", owners, ledger.project_report(&who, number, &input, version))

@@ -84,6 +84,9 @@ pub async fn project_progress(st: &App, plan: &Plan) -> Result<Arc<Vec<ProjectPr
 pub struct ProjectReports {
     pub latest: std::collections::BTreeMap<u32, ecociv_core::record::DispatchRecord>,
     pub in_month: std::collections::BTreeMap<u32, ecociv_core::record::DispatchRecord>,
+    /// Each project's investment by source so far: the sum of the split its reports not sent
+    /// back give (万元).
+    pub funding: std::collections::BTreeMap<u32, ecociv_core::entry::Funding>,
 }
 
 /// The [`ProjectReports`] of a zone for `month`.
@@ -103,7 +106,13 @@ pub async fn project_reports(st: &App, plan: &Plan, month: ecociv_core::entry::Y
                 if r.period == period {
                     out.in_month.entry(n).or_insert_with(|| r.clone());
                 }
-                if r.state != EntryState::Returned && out.latest.get(&n).is_none_or(|l| l.period <= r.period) {
+                if r.state == EntryState::Returned {
+                    continue;
+                }
+                if let Some(f) = ecociv_core::entry::Funding::parse(&r.funding) {
+                    *out.funding.entry(n).or_default() += f;
+                }
+                if out.latest.get(&n).is_none_or(|l| l.period <= r.period) {
                     out.latest.insert(n, r);
                 }
             }

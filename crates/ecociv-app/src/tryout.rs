@@ -334,6 +334,7 @@ fn monthly_reports(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<E
                 progress_percent: progress.to_string(),
                 investment_month_wan: monthly.to_string(),
                 investment_cumulative_wan: cumulative.to_string(),
+                funding: String::new(),
                 progress: "示例：按计划推进".into(),
                 quantities: "[]".into(),
                 benefits: EXAMPLE_COMMENT.into(),

@@ -54,6 +54,7 @@ fn report(period: &str, progress: u32, cumulative: Option<u32>) -> ProjectReport
         benefits: String::new(),
         problems: String::new(),
         explanation: None,
+        funding: None,
     }
 }
 

@@ -316,6 +316,7 @@ async fn one_report_per_project_month_when_two_implementers_race(db: &TestDb) {
             benefits: String::new(),
             problems: String::new(),
             explanation: None,
+            funding: None,
         };
         let mut writers = Vec::new();
         for w in 0..32 {

@@ -422,6 +422,78 @@ pub struct ProjectReportInput {
     /// Required when the cumulative investment exceeds the budget.
     #[serde(default)]
     pub explanation: Option<String>,
+    /// The month's investment by source (optional); given, it sums to the month's investment.
+    #[serde(default)]
+    pub funding: Option<FundingInput>,
+}
+
+/// The month's investment by source as sent in (万元): 财政资金, 金融资金, 社会资金 (plan 六(四)).
+/// A source left out counts as none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FundingInput {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub fiscal_wan: Option<serde_json::Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub financial_wan: Option<serde_json::Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub social_wan: Option<serde_json::Value>,
+}
+
+impl FundingInput {
+    /// The sources by field name, as given (empty text and null are not given).
+    fn given(&self) -> Vec<(&'static str, &serde_json::Value)> {
+        [("fiscal_wan", &self.fiscal_wan), ("financial_wan", &self.financial_wan), ("social_wan", &self.social_wan)]
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.as_ref().filter(|v| !v.is_null() && json_text(v).is_some_and(|t| !t.trim().is_empty()))?)))
+            .collect()
+    }
+}
+
+/// The month's investment by source, 万元.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Funding {
+    pub fiscal_wan: Decimal,
+    pub financial_wan: Decimal,
+    pub social_wan: Decimal,
+}
+
+impl Funding {
+    /// As a record keeps it: `财政|金融|社会`, canonical decimals.
+    pub fn encode(&self) -> String {
+        [self.fiscal_wan, self.financial_wan, self.social_wan].map(|d| d.normalize().to_string()).join("|")
+    }
+    /// Reads what [`Funding::encode`] wrote; `None` for an empty or unreadable text.
+    pub fn parse(s: &str) -> Option<Funding> {
+        let parts: Vec<Decimal> = s.split('|').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        match parts.as_slice() {
+            [a, b, c] => Some(Funding { fiscal_wan: *a, financial_wan: *b, social_wan: *c }),
+            _ => None,
+        }
+    }
+    pub fn total(&self) -> Decimal {
+        self.fiscal_wan + self.financial_wan + self.social_wan
+    }
+}
+
+impl std::ops::AddAssign for Funding {
+    fn add_assign(&mut self, o: Funding) {
+        self.fiscal_wan += o.fiscal_wan;
+        self.financial_wan += o.financial_wan;
+        self.social_wan += o.social_wan;
+    }
+}
+
+impl std::iter::Sum for Funding {
+    fn sum<I: Iterator<Item = Funding>>(it: I) -> Funding {
+        let mut total = Funding::default();
+        for f in it {
+            total += f;
+        }
+        total
+    }
 }
 
 /// A checked project report.
@@ -436,6 +508,8 @@ pub struct CheckedProjectReport {
     pub problems: String,
     pub explanation: Option<String>,
     pub over_budget: bool,
+    /// The month's investment by source, when given.
+    pub funding: Option<Funding>,
 }
 
 /// The last report of a subject before the period being reported.
@@ -567,6 +641,35 @@ pub fn check_project_report(
             }
         }
     }
+    // the split by source, when given: amounts not negative, summing to the month's investment
+    let mut funding = None;
+    if let Some(given) = input.funding.as_ref().map(FundingInput::given).filter(|g| !g.is_empty()) {
+        let mut f = Funding::default();
+        let mut readable = true;
+        for (field, v) in given {
+            match decimal_field(&mut errs, field, v, "万元") {
+                Some(d) if d < Decimal::ZERO => {
+                    errs.push(FieldError::keyed(field, "negative", "field.report.negative_funding").arg("amount", &d));
+                    readable = false;
+                }
+                Some(d) => match field {
+                    "fiscal_wan" => f.fiscal_wan = d,
+                    "financial_wan" => f.financial_wan = d,
+                    _ => f.social_wan = d,
+                },
+                None => readable = false,
+            }
+        }
+        if let (true, Some(m)) = (readable, month) {
+            if f.total() != m {
+                errs.push(
+                    FieldError::keyed("fiscal_wan", "funding_sum", "field.report.funding_sum").arg("sum", &f.total().normalize()).arg("month", &m.normalize()),
+                );
+            } else {
+                funding = Some(f);
+            }
+        }
+    }
     for (field, text) in [("benefits", &input.benefits), ("problems", &input.problems), ("explanation", &input.explanation.clone().unwrap_or_default())] {
         check_text(&mut errs, field, text);
         if text.chars().count() > 4000 {
@@ -586,6 +689,7 @@ pub fn check_project_report(
         problems: input.problems.trim().into(),
         explanation: input.explanation.clone().filter(|e| !e.trim().is_empty()),
         over_budget,
+        funding,
     })
 }
 
@@ -793,6 +897,30 @@ mod tests {
             investment_cumulative_wan: cum.map(|c| json!(c)),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_split_by_source_adds_up_to_the_months_investment() {
+        let p = build_plan(&hohhot()).unwrap();
+        let proj = p.project(4).unwrap();
+        let today = d("2024-06-10");
+        let with = |f: FundingInput| ProjectReportInput { funding: Some(f), ..report("2024-05", "under_way", "30", "100", Some("3000")) };
+        let split = |a: &str, b: &str, c: &str| FundingInput { fiscal_wan: Some(json!(a)), financial_wan: Some(json!(b)), social_wan: Some(json!(c)) };
+        let ok = check_project_report(&p, proj, &with(split("60", "25.5", "14.5")), None, today).unwrap();
+        assert_eq!(ok.funding.map(|f| f.encode()), Some("60|25.5|14.5".to_string()));
+        assert_eq!(Funding::parse("60|25.5|14.5"), ok.funding);
+        // a source left out counts as none
+        let one = check_project_report(&p, proj, &with(FundingInput { fiscal_wan: Some(json!("100")), ..Default::default() }), None, today).unwrap();
+        assert_eq!(one.funding.unwrap().encode(), "100|0|0");
+        // nothing given: no split
+        assert_eq!(check_project_report(&p, proj, &with(split("", " ", "")), None, today).unwrap().funding, None);
+        let codes =
+            |f: FundingInput| check_project_report(&p, proj, &with(f), None, today).unwrap_err().into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>();
+        assert_eq!(codes(split("60", "20", "10")), [("fiscal_wan".to_string(), "funding_sum")], "90 ≠ 100");
+        assert_eq!(codes(split("120", "-20", "0")), [("financial_wan".to_string(), "negative")]);
+        assert_eq!(codes(split("六十", "20", "20")), [("fiscal_wan".to_string(), "not_a_number")]);
+        assert_eq!(Funding::parse(""), None);
+        assert_eq!(Funding::parse("1|2"), None);
     }
 
     #[test]

@@ -113,6 +113,7 @@ mod tests {
             progress_percent: progress.into(),
             investment_month_wan: "0".into(),
             investment_cumulative_wan: "0".into(),
+            funding: String::new(),
             progress: String::new(),
             quantities: "[]".into(),
             benefits: String::new(),

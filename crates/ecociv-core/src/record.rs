@@ -175,6 +175,10 @@ pub struct DispatchRecord {
     pub progress_percent: String,
     pub investment_month_wan: String,
     pub investment_cumulative_wan: String,
+    /// Projects: the month's investment by source, `财政|金融|社会` (万元), or empty when not
+    /// given (left out of the trail's JSON then, so that records from before it read the same).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub funding: String,
     /// Tasks: what was done.
     pub progress: String,
     /// Tasks: JSON list of `[index, amount done]`.

@@ -609,6 +609,7 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
             progress_percent: "30".into(),
             investment_month_wan: "5".into(),
             investment_cumulative_wan: "120".into(),
+            funding: String::new(),
             progress: String::new(),
             quantities: String::new(),
             benefits: String::new(),
@@ -632,7 +633,7 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         assert_eq!((r22[3].as_f64(), r22[4].as_f64(), &r22[5]), (Some(120.0), Some(30.0), &serde_json::Value::Null), "{r22:?}");
         assert_eq!(v["dv"][0]["sqref"], format!("F2:F{}", mine.len() + 1));
         assert_eq!(v["dv"][1]["sqref"], format!("G2:G{}", mine.len() + 1), "progress 0–100");
-        assert_eq!(v["dv"][2]["sqref"], format!("H2:I{}", mine.len() + 1), "amounts ≥ 0");
+        assert_eq!(v["dv"][2]["sqref"], format!("H2:L{}", mine.len() + 1), "amounts ≥ 0: the month, the cumulative, the three sources");
         assert!(v["dv"][0]["formula"].as_str().unwrap().contains("在建"));
         let sig = Signature::decode(v["signature"].as_str().unwrap()).unwrap();
         assert_eq!((sig.kind, sig.period.as_str()), (TemplateKind::Dispatch, "2024-05"));

@@ -97,7 +97,7 @@ pub(crate) const OBSERVATION_COLUMNS: [Column; 10] = [
 ];
 
 /// The columns of a dispatch template.
-pub(crate) const DISPATCH_COLUMNS: [Column; 13] = [
+pub(crate) const DISPATCH_COLUMNS: [Column; 16] = [
     col("project", "col.project_number", false, 9.0),
     col("name", "col.project_name", false, 34.0),
     col("budget_yi", "col.budget_yi_total", false, 12.0),
@@ -107,6 +107,9 @@ pub(crate) const DISPATCH_COLUMNS: [Column; 13] = [
     col("progress_percent", "col.progress_percent", true, 10.0),
     col("investment_month_wan", "col.investment_month_wan", true, 14.0),
     col("investment_cumulative_wan", "col.investment_cumulative_wan", true, 14.0),
+    col("fiscal_wan", "col.fiscal_wan", true, 12.0),
+    col("financial_wan", "col.financial_wan", true, 12.0),
+    col("social_wan", "col.social_wan", true, 12.0),
     col("benefits", "col.benefits", true, 24.0),
     col("problems", "col.problems", true, 24.0),
     col("explanation", "col.over_budget_explanation", true, 20.0),

@@ -316,6 +316,7 @@ pub fn dispatch_template(
         let now = of_project.clone().find(|d| d.period == month);
         let before = of_project.filter(|d| d.period < month && d.state != EntryState::Returned).max_by(|a, b| a.period.cmp(&b.period));
         let status = now.and_then(|d| ProjectStatus::parse(&d.status)).map(|s| s.label(l).to_string()).unwrap_or_default();
+        let funding = now.and_then(|d| ecociv_core::entry::Funding::parse(&d.funding));
         let cells = [
             p.number.to_string(),
             p.name.clone(),
@@ -326,6 +327,9 @@ pub fn dispatch_template(
             now.map(|d| d.progress_percent.clone()).unwrap_or_default(),
             now.map(|d| d.investment_month_wan.clone()).unwrap_or_default(),
             now.map(|d| d.investment_cumulative_wan.clone()).unwrap_or_default(),
+            funding.map(|f| f.fiscal_wan.normalize().to_string()).unwrap_or_default(),
+            funding.map(|f| f.financial_wan.normalize().to_string()).unwrap_or_default(),
+            funding.map(|f| f.social_wan.normalize().to_string()).unwrap_or_default(),
             now.map(|d| d.benefits.clone()).unwrap_or_default(),
             now.map(|d| d.problems.clone()).unwrap_or_default(),
             now.map(|d| d.explanation.clone()).unwrap_or_default(),
@@ -342,7 +346,7 @@ pub fn dispatch_template(
     ws.add_data_validation(1, 6, last, 6, &percent)?;
     let amount =
         DataValidation::new().allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)).set_error_message(t(l, "template.invalid.amount"))?;
-    ws.add_data_validation(1, 7, last, 8, &amount)?;
+    ws.add_data_validation(1, 7, last, 11, &amount)?;
     ws.protect();
     let mut lines = vec![
         format!("{} · {} · {month}", plan.title, org.name),

@@ -57,7 +57,7 @@ pub enum EntryWrite {
 }
 
 const OBS_COLS: &str = "id, zone_code, indicator_code, year, region, value, comment, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
-const DISPATCH_COLS: &str = "id, zone_code, kind, subject, org_unit, period, status, progress_percent, investment_month_wan, investment_cumulative_wan, progress, quantities, \
+const DISPATCH_COLS: &str = "id, zone_code, kind, subject, org_unit, period, status, progress_percent, investment_month_wan, investment_cumulative_wan, funding, progress, quantities, \
      benefits, problems, explanation, state, late, submitted_by, submitted_at, decided_by, decided_at, reason, version";
 
 fn state(s: &str) -> Result<EntryState> {
@@ -102,6 +102,7 @@ macro_rules! dispatch_from_row {
             progress_percent: $r.try_get("progress_percent")?,
             investment_month_wan: $r.try_get("investment_month_wan")?,
             investment_cumulative_wan: $r.try_get("investment_cumulative_wan")?,
+            funding: $r.try_get("funding")?,
             progress: $r.try_get("progress")?,
             quantities: $r.try_get("quantities")?,
             benefits: $r.try_get("benefits")?,
@@ -204,8 +205,8 @@ macro_rules! dispatch_insert {
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan,
              investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at,
-             decided_by, decided_at, reason, org_unit, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1) RETURNING id",
+             decided_by, decided_at, reason, org_unit, funding, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, 1) RETURNING id",
         )
         .bind(&d.zone)
         .bind(&d.kind)
@@ -228,6 +229,7 @@ macro_rules! dispatch_insert {
         .bind(&d.decided_at)
         .bind(&d.reason)
         .bind(&d.org_unit)
+        .bind(&d.funding)
         .fetch_one(&mut *$tx)
         .await
         // a project's month (or a task's month of one org unit) reported already: the unique
@@ -251,7 +253,7 @@ macro_rules! dispatch_update {
         let done = sqlx::query(
             "UPDATE dispatch_reports SET status = $3, progress_percent = $4, investment_month_wan = $5, investment_cumulative_wan = $6,
              progress = $7, quantities = $8, benefits = $9, problems = $10, explanation = $11, state = $12, late = $13, submitted_by = $14,
-             submitted_at = $15, decided_by = $16, decided_at = $17, reason = $18, version = $19, org_unit = $20 WHERE id = $1 AND version = $2",
+             submitted_at = $15, decided_by = $16, decided_at = $17, reason = $18, version = $19, org_unit = $20, funding = $21 WHERE id = $1 AND version = $2",
         )
         .bind(before.id)
         .bind(before.version)
@@ -273,6 +275,7 @@ macro_rules! dispatch_update {
         .bind(&stored.reason)
         .bind(stored.version)
         .bind(&stored.org_unit)
+        .bind(&stored.funding)
         .execute(&mut *$tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -344,7 +347,7 @@ macro_rules! dispatch_insert_many {
         let mut qb = sqlx::QueryBuilder::<$db>::new(
             "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan, \
              investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, \
-             decided_by, decided_at, reason, org_unit, version) ",
+             decided_by, decided_at, reason, org_unit, funding, version) ",
         );
         qb.push_values(rows.iter(), |mut b, d| {
             b.push_bind(&d.zone)
@@ -368,6 +371,7 @@ macro_rules! dispatch_insert_many {
                 .push_bind(&d.decided_at)
                 .push_bind(&d.reason)
                 .push_bind(&d.org_unit)
+                .push_bind(&d.funding)
                 .push_bind(1_i64);
         });
         qb.push(" RETURNING id, kind, subject, org_unit, period");

@@ -143,6 +143,7 @@ fn report(subject: i64, period: &str) -> DispatchRecord {
         progress_percent: "30".into(),
         investment_month_wan: "100".into(),
         investment_cumulative_wan: "300".into(),
+        funding: String::new(),
         progress: String::new(),
         quantities: "[]".into(),
         benefits: String::new(),

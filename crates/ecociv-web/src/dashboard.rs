@@ -62,6 +62,16 @@ pub struct Chart {
     pub zone_total: Option<(Decimal, Decimal)>,
 }
 
+/// One group's investment so far by source (万元).
+struct FundingRow {
+    group: String,
+    fiscal: String,
+    financial: String,
+    social: String,
+    /// Invested without a split by source (reports that gave none, the opening cumulative).
+    unsplit: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct GlancePage {
@@ -180,6 +190,8 @@ struct PortfolioPage {
     l: Layout,
     charts: Vec<Chart>,
     late: Vec<(u32, String, Vec<String>, String)>,
+    /// The investment so far by source: a table per grouping.
+    funding: Vec<(&'static str, Vec<FundingRow>)>,
     month: String,
 }
 
@@ -290,12 +302,37 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         .filter(|x| x.3 != ecociv_core::dispatch::Reporting::NotYetDue)
         .map(|(n, name, who, how)| (*n, name.clone(), who.clone(), t(l, how.key()).to_string()))
         .collect();
+    // the investment so far by source, by domain, region and implementer (万元): what the
+    // reports split, and the rest of the cumulative investment, which they did not
+    let funding_of = |groups: &[(String, Vec<u32>)]| -> Vec<FundingRow> {
+        groups
+            .iter()
+            .map(|(name, ps)| {
+                let f: ecociv_core::entry::Funding = ps.iter().filter_map(|n| reports.funding.get(n).copied()).sum();
+                let invested: Decimal = ps.iter().filter_map(|n| latest.get(n)?.investment_cumulative_wan.parse::<Decimal>().ok()).sum();
+                let show = |d: Decimal| d.normalize().to_string();
+                FundingRow {
+                    group: name.clone(),
+                    fiscal: show(f.fiscal_wan),
+                    financial: show(f.financial_wan),
+                    social: show(f.social_wan),
+                    unsplit: show((invested - f.total()).max(Decimal::ZERO)),
+                }
+            })
+            .collect()
+    };
+    let funding = vec![
+        (t(l, "dash.funding_by_domain"), funding_of(&by_domain)),
+        (t(l, "dash.funding_by_region"), funding_of(&by_region)),
+        (t(l, "dash.funding_by_implementer"), funding_of(&by_implementer)),
+    ];
     let page = PortfolioPage {
+        funding,
         l: Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
         charts: vec![
-            group_chart("by-domain", t(l, "dash.by_domain_budget"), by_domain, false),
-            group_chart("by-region", t(l, "dash.by_region"), by_region, true),
-            group_chart("by-implementer", t(l, "dash.by_implementer"), by_implementer, true),
+            group_chart("by-domain", t(l, "dash.by_domain_budget"), by_domain.clone(), false),
+            group_chart("by-region", t(l, "dash.by_region"), by_region.clone(), true),
+            group_chart("by-implementer", t(l, "dash.by_implementer"), by_implementer.clone(), true),
             progress,
         ],
         late,

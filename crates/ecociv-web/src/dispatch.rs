@@ -44,6 +44,8 @@ struct ReportFormPage {
     progress_percent: String,
     investment_month_wan: String,
     investment_cumulative_wan: String,
+    /// The month's investment by source: 财政, 金融, 社会.
+    funding: [String; 3],
     progress: String,
     quantities: Vec<(usize, String, String)>,
     benefits: String,
@@ -116,6 +118,7 @@ async fn report_form(
         progress_percent: String::new(),
         investment_month_wan: String::new(),
         investment_cumulative_wan: String::new(),
+        funding: Default::default(),
         progress: String::new(),
         quantities,
         benefits: String::new(),
@@ -154,6 +157,12 @@ struct ReportForm {
     #[serde(default)]
     investment_cumulative_wan: String,
     #[serde(default)]
+    fiscal_wan: String,
+    #[serde(default)]
+    financial_wan: String,
+    #[serde(default)]
+    social_wan: String,
+    #[serde(default)]
     progress: String,
     #[serde(default)]
     benefits: String,
@@ -189,6 +198,11 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             benefits: f.benefits.clone(),
             problems: f.problems.clone(),
             explanation: Some(f.explanation.clone()).filter(|e| !e.trim().is_empty()),
+            funding: Some(ecociv_core::entry::FundingInput {
+                fiscal_wan: Some(serde_json::Value::String(f.fiscal_wan.clone())),
+                financial_wan: Some(serde_json::Value::String(f.financial_wan.clone())),
+                social_wan: Some(serde_json::Value::String(f.social_wan.clone())),
+            }),
         };
         entries::submit_project_report(st, &a.actor, number, &input).await
     };
@@ -209,6 +223,7 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             page.progress_percent = f.progress_percent;
             page.investment_month_wan = f.investment_month_wan;
             page.investment_cumulative_wan = f.investment_cumulative_wan;
+            page.funding = [f.fiscal_wan, f.financial_wan, f.social_wan];
             page.progress = f.progress;
             page.benefits = f.benefits;
             page.problems = f.problems;

@@ -1356,3 +1356,66 @@ async fn a_regions_to_do_groups_its_projects_and_folds_the_tasks_it_shares() {
     assert!(summary.contains(&format!("({} · 待报送 {})", plan.tasks.len(), plan.tasks.len())), "{summary}");
     app.db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_months_investment_is_split_by_source_checked_on_the_form_the_api_and_the_import_and_shown_on_the_portfolio() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let zj = cookie_of(&login(&app, "zhujian", PASSWORD).await);
+    let page = send(&app, "GET", "/projects/12/report", &[("cookie", &zj)], Body::empty()).await;
+    assert!(page.body.contains("name=\"fiscal_wan\"") && page.body.contains("社会资金"), "the form asks for the split: {} {}", page.status, page.body);
+    let csrf = csrf_in(&page.body);
+    let base = format!("csrf={csrf}&period=2024-05&status=under_way&progress_percent=30&investment_month_wan=100&investment_cumulative_wan=1000");
+    // a split that does not add up: the form comes back with what was typed and the sum named
+    let r = form(&app, &zj, "/projects/12/report", &format!("{base}&fiscal_wan=60&financial_wan=20&social_wan=10")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("合计 90 万元") && r.body.contains("本月投资 100 万元") && r.body.contains("value=\"60\""), "{}", r.body);
+    let r = form(&app, &zj, "/projects/12/report", &format!("{base}&fiscal_wan=60&financial_wan=30&social_wan=10")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let stored = app.db.store.dispatch_reports("150100").await.unwrap();
+    assert_eq!(stored.iter().find(|d| d.subject == 12).unwrap().funding, "60|30|10");
+    // the API: a negative amount refused at its field; a report without a split keeps none
+    let body = |f: Value| json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "50", "investment_cumulative_wan": "500", "funding": f});
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/14/dispatch-reports", body(json!({"fiscal_wan": "70", "social_wan": "-20"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["fields"]["social_wan"].as_str().is_some_and(|m| m.contains("不能为负数")), "{}", r.body);
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/14/dispatch-reports", body(Value::Null)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.json().get("funding").is_none(), "no split, nothing in the record: {}", r.body);
+    // a table import with a bad sum: refused at its row and the fiscal column
+    let csv = "项目序号,月份,状态,进度（%）,本月投资（万元）,累计投资（万元）,其中：财政资金（万元）,金融资金（万元）,社会资金（万元）\n15,2024-05,在建,10,100,1000,50,50,50\n";
+    let r =
+        send(&app, "POST", "/api/v1/imports", &[("authorization", "Bearer tok-zhujian"), ("content-type", "application/octet-stream")], Body::from(csv)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let p = &r.json()["problems"][0];
+    assert_eq!((p["code"].as_str(), p["row"].as_u64()), (Some("funding_sum"), Some(2)), "{}", r.body);
+    assert!(p["column"].as_str().unwrap().contains("财政资金"), "{}", r.body);
+    // the portfolio: project 12's split under its domain, and what no report split
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/dashboard/projects", &[("cookie", &tf)], Body::empty()).await;
+    let doc = scraper::Html::parse_document(&page.body);
+    let sel = |s: &str| scraper::Selector::parse(s).unwrap();
+    let plan = build_plan(&hohhot()).unwrap();
+    let domain = plan.project(12).unwrap().domain.name(ecociv_core::Locale::Zh);
+    let rows: Vec<Vec<String>> = doc
+        .select(&sel("table.funding"))
+        .next()
+        .unwrap()
+        .select(&sel("tbody tr"))
+        .map(|r| r.select(&sel("td")).map(|c| c.text().collect::<String>()).collect())
+        .collect();
+    let row = rows.iter().find(|r| r[0] == domain).unwrap_or_else(|| panic!("{rows:?}"));
+    // the domain holds projects 12 (1000, split 60/30/10) and 14 (500, not split) at least
+    assert_eq!(&row[1..4], ["60", "30", "10"], "{row:?}");
+    let unsplit: f64 = row[4].parse().unwrap();
+    assert!(unsplit >= 1400.0, "the opening cumulative and project 14 are not split: {row:?}");
+    // the work report of the year: the split by domain
+    let work = send(&app, "GET", "/reports/work/2024.docx", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(work.status, StatusCode::OK);
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip::ZipArchive::new(std::io::Cursor::new(work.bytes)).unwrap().by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    let text: String = xml.split('<').filter_map(|part| part.split_once('>').map(|(_, t)| t)).collect();
+    assert!(text.contains("2024年度重点项目投资资金来源") && text.contains(&format!("{domain}603010")), "the work report's split");
+    assert!(app.db.store.verify("150100").await.unwrap().ok(), "the trail holds the split");
+    app.db.cleanup().await;
+}
