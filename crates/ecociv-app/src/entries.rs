@@ -477,6 +477,24 @@ pub async fn submit_project_report(st: &App, actor: &Actor, number: u32, input: 
     Ok(store_one(st, actor, write).await?.dispatch())
 }
 
+/// Submits a yearly value that a survey gives, with the survey's summary as its comment and
+/// its report as evidence. The file is checked before anything is stored; the value and the
+/// evidence each go on the trail as a form and an upload would.
+pub async fn submit_survey(
+    st: &App,
+    actor: &Actor,
+    input: &ObservationInput,
+    survey: &entry::Survey,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<(ObservationRecord, ecociv_core::record::EvidenceRecord), AppError> {
+    ecociv_core::evidence::check_upload(file_name, bytes, st.max_upload_bytes).map_err(|e| AppError::invalid(vec![e]))?;
+    let input = ObservationInput { comment: survey.comment(), ..input.clone() };
+    let o = submit_observation(st, actor, &input).await?;
+    let e = attach(st, actor, "observation", o.id, file_name, bytes).await?;
+    Ok((o, e))
+}
+
 /// Submits a task's monthly report.
 pub async fn submit_task_report(st: &App, actor: &Actor, number: u32, input: &TaskReportInput) -> Result<DispatchRecord, AppError> {
     let write = Ledger::load_for(st, actor, Rows::Reports { kind: "task", number }).await?.task_report(actor, number, input, None)?;

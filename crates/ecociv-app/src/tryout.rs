@@ -303,6 +303,16 @@ fn monthly_reports(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<E
         let silent_last = rng.one_in(8);
         let mut cumulative = Decimal::ZERO;
         let mut progress = Decimal::ZERO;
+        // most projects split the month by source (mostly fiscal), one in four does not
+        let fiscal_share = if rng.one_in(4) { None } else { Some(Decimal::new(50 + 10 * i64::from(p.number % 4), 2)) };
+        let split = |monthly: Decimal| match fiscal_share {
+            Some(share) => {
+                let fiscal = (monthly * share).round_dp(1);
+                let financial = ((monthly - fiscal) / Decimal::TWO).round_dp(1);
+                ecociv_core::entry::Funding { fiscal_wan: fiscal, financial_wan: financial, social_wan: monthly - fiscal - financial }.encode()
+            }
+            None => String::new(),
+        };
         for m in &own {
             let from_end = months.len() - months.iter().position(|x| x == m).unwrap_or(0);
             if from_end == 1 && silent_last {
@@ -334,7 +344,7 @@ fn monthly_reports(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<E
                 progress_percent: progress.to_string(),
                 investment_month_wan: monthly.to_string(),
                 investment_cumulative_wan: cumulative.to_string(),
-                funding: String::new(),
+                funding: split(monthly),
                 progress: "示例：按计划推进".into(),
                 quantities: "[]".into(),
                 benefits: EXAMPLE_COMMENT.into(),
@@ -396,6 +406,16 @@ mod tests {
         let cutoff = at(today);
         assert!(obs.iter().all(|o| o.submitted_at <= cutoff && o.decided_at <= cutoff), "nothing dated after the try-out's today");
         assert!(reports.iter().all(|r| r.submitted_at <= cutoff && r.decided_at <= cutoff && r.period.as_str() < "2025-06"));
+        // most reports split the month by source, exactly
+        let split: Vec<_> = reports.iter().filter(|r| !r.funding.is_empty()).collect();
+        assert!(split.len() * 2 > reports.len() && split.len() < reports.len(), "{} of {}", split.len(), reports.len());
+        for r in split {
+            let f = ecociv_core::entry::Funding::parse(&r.funding).unwrap();
+            assert_eq!(f.total(), r.investment_month_wan.parse::<rust_decimal::Decimal>().unwrap(), "{:?}", r.funding);
+            assert!(
+                f.fiscal_wan >= rust_decimal::Decimal::ZERO && f.financial_wan >= rust_decimal::Decimal::ZERO && f.social_wan >= rust_decimal::Decimal::ZERO
+            );
+        }
         // the months of a project are those of its period
         for r in &reports {
             let p = plan.projects.iter().find(|p| i64::from(p.number) == r.subject).unwrap();

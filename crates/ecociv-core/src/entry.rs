@@ -693,6 +693,40 @@ pub fn check_project_report(
     })
 }
 
+/// The summary of the survey a yearly value comes from (indicators 35 and 36, public
+/// satisfaction and participation, surveyed yearly by 统计局): how many answered and how they
+/// were asked. The value is the survey's result; its report goes with it as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    pub sample_size: u32,
+    pub method: String,
+}
+
+impl Survey {
+    /// What the value's comment says of its survey (in the zone's first language, as data).
+    pub fn comment(&self) -> String {
+        crate::locale::tf(crate::Locale::Zh, "survey.comment", &[("sample", self.sample_size.to_string()), ("method", self.method.clone())])
+    }
+}
+
+/// Checks a survey's summary: a sample of at least one answer, a method said in words.
+pub fn check_survey(sample_size: &str, method: &str) -> Result<Survey, Vec<FieldError>> {
+    let mut errs = Vec::new();
+    let n = half_width(sample_size).trim().parse::<u32>().ok().filter(|n| *n >= 1);
+    if n.is_none() {
+        errs.push(FieldError::keyed("sample_size", "bad_sample_size", "field.survey.sample_size").arg("text", &sample_size));
+    }
+    let method = method.trim();
+    if method.is_empty() || method.chars().count() > 200 {
+        errs.push(FieldError::keyed("method", "bad_method", "field.survey.method"));
+    }
+    check_text(&mut errs, "method", method);
+    match n {
+        Some(sample_size) if errs.is_empty() => Ok(Survey { sample_size, method: method.into() }),
+        _ => Err(errs),
+    }
+}
+
 /// A task's monthly dispatch report as sent in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TaskReportInput {

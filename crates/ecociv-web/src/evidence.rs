@@ -89,27 +89,32 @@ pub(crate) async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, 
     Ok(r)
 }
 
-/// An upload from a page: the `csrf` field, then the `file`.
-pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, entity: &str, id: i64, mut m: axum::extract::Multipart) -> Response {
-    let back = format!("/{}/{id}", if entity == "observation" { "observations" } else { "dispatch-reports" });
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match m.next_field().await {
-            Ok(Some(f)) => {
-                let name = f.name().unwrap_or_default().to_string();
-                let file_name = f.file_name().unwrap_or_default().to_string();
-                match f.bytes().await {
-                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                    Ok(b) if name == "file" => file = Some((file_name, b.to_vec())),
-                    Ok(_) => {}
-                    Err(_) => return error_page(st, l, uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return error_page(st, l, uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+/// The text fields of a page's multipart form, and its `file` (name and bytes) when one was
+/// chosen; a body over the limit is refused as too large.
+pub(crate) async fn form_fields(mut m: axum::extract::Multipart) -> Result<(std::collections::HashMap<String, String>, Option<(String, Vec<u8>)>), WebError> {
+    let too_large = || WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let (mut fields, mut file) = (std::collections::HashMap::new(), None);
+    while let Some(f) = m.next_field().await.map_err(|_| too_large())? {
+        let name = f.name().unwrap_or_default().to_string();
+        let file_name = f.file_name().unwrap_or_default().to_string();
+        let b = f.bytes().await.map_err(|_| too_large())?;
+        if name == "file" {
+            file = Some((file_name, b.to_vec())).filter(|(n, b)| !n.is_empty() || !b.is_empty());
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&b).into_owned());
         }
     }
+    Ok((fields, file))
+}
+
+/// An upload from a page: the `csrf` field, then the `file`.
+pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, entity: &str, id: i64, m: axum::extract::Multipart) -> Response {
+    let back = format!("/{}/{id}", if entity == "observation" { "observations" } else { "dispatch-reports" });
+    let (fields, file) = match form_fields(m).await {
+        Ok(x) => x,
+        Err(e) => return error_page(st, l, uri, e),
+    };
+    let csrf = fields.get("csrf").cloned().unwrap_or_default();
     if let Err(e) = a.check_csrf(Some(&csrf)) {
         return error_page(st, l, uri, e);
     }

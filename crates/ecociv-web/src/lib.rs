@@ -36,6 +36,7 @@ pub mod public;
 pub mod readiness;
 pub mod schedule;
 pub mod state;
+pub mod survey;
 pub mod tasks;
 pub mod todo;
 pub mod users;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(users::routes())
         .merge(todo::routes())
+        .merge(survey::routes())
         .merge(observations::routes())
         .merge(dispatch::routes())
         .merge(evidence::routes())

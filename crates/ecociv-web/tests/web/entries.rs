@@ -1419,3 +1419,80 @@ async fn the_months_investment_is_split_by_source_checked_on_the_form_the_api_an
     assert!(app.db.store.verify("150100").await.unwrap().ok(), "the trail holds the split");
     app.db.cleanup().await;
 }
+
+/// A multipart form: text fields, then a file (when there is one).
+fn multipart_form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "ecociv-survey-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    if let Some((name, content)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn a_surveyed_value_goes_in_with_its_sample_method_and_report() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let stats = cookie_of(&login(&app, "stats", PASSWORD).await);
+    let page = send(&app, "GET", "/observations/survey?indicator=35&year=2023", &[("cookie", &stats)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("公众对生态文明建设的满意度") && page.body.contains("name=\"sample_size\""));
+    let csrf = csrf_in(&page.body);
+    let post = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, &'static [u8])>| {
+        let (ct, body) = multipart_form(&fields.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), file);
+        let stats = stats.clone();
+        let app = &app;
+        async move { send(app, "POST", "/observations/survey", &[("cookie", &stats), ("content-type", &ct)], Body::from(body)).await }
+    };
+    let base = |sample: &str, method: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("indicator", "35".into()),
+            ("year", "2023".into()),
+            ("result", "86.5".into()),
+            ("sample_size", sample.into()),
+            ("method", method.into()),
+        ]
+    };
+    let before = app.db.store.observations("150100").await.unwrap().len();
+    // no sample, no method, no report: each said beside its field, what was typed kept
+    let r = post(base("很多", " "), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("样本量应为正整数") && r.body.contains("请写明调查方法") && r.body.contains("value=\"86.5\"") && r.body.contains("value=\"很多\""),
+        "{}",
+        r.body
+    );
+    // a file that is not a report: refused before anything is stored
+    let r = post(base("1200", "入户问卷"), Some(("report.exe", b"MZ\x90\x00"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(app.db.store.observations("150100").await.unwrap().len(), before, "nothing stored");
+    // the survey: the value, its summary as the comment, its report as evidence
+    let r = post(base("1200", "入户问卷，分层随机抽样"), Some(("满意度调查报告.pdf", b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let o = app.db.store.observations("150100").await.unwrap().into_iter().find(|o| o.indicator == "35" && o.year == 2023).unwrap();
+    assert_eq!(o.value, "86.5");
+    assert!(o.comment.contains("样本量 1200") && o.comment.contains("入户问卷，分层随机抽样"), "{}", o.comment);
+    let evidence = app.db.store.all_evidence("150100").await.unwrap();
+    assert!(evidence.iter().any(|e| e.entity == "observation" && e.entity_id == o.id && e.file_name == "满意度调查报告.pdf"));
+    let page = send(&app, "GET", &format!("/observations/{}", o.id), &[("cookie", &stats)], Body::empty()).await;
+    assert!(page.body.contains("满意度调查报告.pdf") && page.body.contains("样本量 1200"), "the value's page shows its survey");
+    // a unit that does not provide the indicator's data cannot
+    let zj = cookie_of(&login(&app, "zhujian", PASSWORD).await);
+    let zcsrf = csrf_in(&send(&app, "GET", "/observations/survey?indicator=35", &[("cookie", &zj)], Body::empty()).await.body);
+    let fields = [("csrf", zcsrf.as_str()), ("indicator", "36"), ("year", "2023"), ("result", "80"), ("sample_size", "10"), ("method", "问卷")];
+    let (ct, body) = multipart_form(&fields, Some(("r.pdf", b"%PDF-1.7\n%%EOF\n")));
+    let r = send(&app, "POST", "/observations/survey", &[("cookie", &zj), ("content-type", &ct)], Body::from(body)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(app.db.store.verify("150100").await.unwrap().ok());
+    app.db.cleanup().await;
+}

@@ -71,7 +71,16 @@ async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
         };
         let mut pages =
             vec!["/", "/indicators", "/indicators/7", "/tasks", "/projects", "/projects/schedule", "/findings", "/public", "/dashboard", "/dashboard/projects"];
-        pages.extend(["/entry", "/import", "/reports", "/assessment", "/readiness", "/bulletin", "/account/password"]);
+        pages.extend([
+            "/entry",
+            "/import",
+            "/reports",
+            "/assessment",
+            "/readiness",
+            "/bulletin",
+            "/account/password",
+            "/observations/survey?indicator=35&year=2024",
+        ]);
         if account.role.code() == "admin" || account.role.code() == "task_force" {
             pages.push("/users");
         }
