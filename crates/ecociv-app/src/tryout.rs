@@ -37,6 +37,17 @@ const PRESS_FIGURES: [(&str, i32, &str); 6] =
 /// The comment of a press figure.
 const PRESS_COMMENT: &str = "示例数据：呼和浩特市公开报道的数字";
 
+/// What kind of example a try-out's value is, by the comment it was written with: the locale
+/// key of its mark (a press-reported figure, a made-up one), or `None` for a value someone
+/// entered.
+pub fn example_mark(comment: &str) -> Option<&'static str> {
+    match comment {
+        PRESS_COMMENT => Some("tryout.value.press"),
+        EXAMPLE_COMMENT => Some("tryout.value.example"),
+        _ => None,
+    }
+}
+
 /// One try-out account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

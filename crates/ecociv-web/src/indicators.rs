@@ -76,6 +76,8 @@ struct IndicatorPage {
     tasks: Vec<Task>,
     projects: Vec<Project>,
     findings: Vec<Finding>,
+    /// In a try-out: the mark of each example value, by (leaf, year).
+    examples: std::collections::HashMap<(String, i32), &'static str>,
 }
 
 async fn indicator_page(
@@ -109,7 +111,20 @@ async fn indicator_page(
         .filter(|s| s.years.iter().any(|y| y.value.parse::<rust_decimal::Decimal>().is_ok()))
         .map(|s| crate::dashboard::series_chart(s, s.projection.target, l))
         .collect();
+    // a try-out marks every example value as such beside it
+    let examples = match plan.zone.example_data {
+        true => match st.store.observations(&plan.zone.code).await {
+            Ok(obs) => obs
+                .into_iter()
+                .filter(|o| o.region.is_empty())
+                .filter_map(|o| Some(((o.indicator.clone(), i32::try_from(o.year).ok()?), ecociv_app::tryout::example_mark(&o.comment)?)))
+                .collect(),
+            Err(e) => return error_page(&st, l, &uri, e),
+        },
+        false => Default::default(),
+    };
     let page = IndicatorPage {
+        examples,
         charts,
         standings,
         projection_note,

@@ -131,6 +131,9 @@ fn the_try_out_shows_its_accounts_and_every_page_has_data() {
     // ecociv_app::tryout's tests; the banner says it on every page)
     let air = page("/indicators/7.1");
     assert!(air.contains("2020: 80.3") && air.contains("2022: 90.1"), "the press-reported good-day ratios");
+    // every example value marked as such beside it: the press figures, and the made-up ones
+    assert!(air.contains("2020: 80.3<small class=\"example-mark\">（示例：公开报道的数字）</small>"), "the press figure marked");
+    assert!(air.contains("（示例：虚构）"), "a made-up value marked");
     let dashboard = page("/dashboard");
     assert!(dashboard.contains("已达标"), "indicator status from approved values");
     let portfolio = page("/dashboard/projects");
