@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use ecociv_core::history::{History, changed_after};
+use ecociv_core::history::{History, Versioned, changed_after};
 use ecociv_core::record::{DispatchRecord, ObservationRecord};
 
 use crate::App;
@@ -19,16 +19,33 @@ pub struct EntriesOn {
 }
 
 /// The entries of `zone` as they stood at the end of `day` (as they stand, from today on).
+/// Only the entries changed since the day, and changed after they were first sent (version
+/// over 1), need their history: one first sent after the day did not exist yet, one unchanged
+/// since stands as it is. The trail is read only then, and only their versions parsed.
 pub async fn entries_on(st: &App, zone: &str, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
     let (observations, reports) = (st.store.observations(zone).await?, st.store.dispatch_reports(zone).await?);
+    let returned_ever: HashSet<String> = st.store.returned_entries(zone).await?.into_iter().collect();
     if day >= st.today() || !(changed_after(&observations, day) || changed_after(&reports, day)) {
-        let returned = st.store.returned_entries(zone).await?.into_iter().collect();
-        return Ok(EntriesOn { observations, reports, returned });
+        return Ok(EntriesOn { observations, reports, returned: returned_ever });
     }
-    let versions = st.store.entry_versions(zone).await?;
-    let events = || versions.iter().map(|(e, s)| (e.as_str(), s.as_str()));
+    let needed: HashSet<String> = needing_history(&observations, day).chain(needing_history(&reports, day)).collect();
+    // an entry not changed since the day was returned, if ever, by then
+    let dated_by: HashSet<String> = dated_by_day(&observations, day).chain(dated_by_day(&reports, day)).collect();
+    let mut returned: HashSet<String> = returned_ever.intersection(&dated_by).cloned().collect();
+    let versions = if needed.is_empty() { Vec::new() } else { st.store.entry_versions(zone).await? };
+    let events = || versions.iter().filter(|(e, id, _)| needed.contains(&format!("{e}/{id}"))).map(|(e, _, s)| (e.as_str(), s.as_str()));
     let (o, r) = (History::<ObservationRecord>::of(events()), History::<DispatchRecord>::of(events()));
-    let mut returned = o.returned_by(day);
+    returned.extend(o.returned_by(day));
     returned.extend(r.returned_by(day));
     Ok(EntriesOn { observations: o.on(&observations, day), reports: r.on(&reports, day), returned })
+}
+
+/// `entity/id` of the entries changed after `day` that had a version before (version over 1).
+fn needing_history<T: Versioned>(current: &[T], day: chrono::NaiveDate) -> impl Iterator<Item = String> + '_ {
+    current.iter().filter(move |e| e.version() > 1 && e.dated().is_none_or(|d| d > day)).map(|e| format!("{}/{}", T::ENTITY, e.id()))
+}
+
+/// `entity/id` of the entries that stand, as they are now, dated on or before `day`.
+fn dated_by_day<T: Versioned>(current: &[T], day: chrono::NaiveDate) -> impl Iterator<Item = String> + '_ {
+    current.iter().filter(move |e| e.dated().is_some_and(|d| d <= day)).map(|e| format!("{}/{}", T::ENTITY, e.id()))
 }

@@ -18,6 +18,8 @@ pub trait Versioned: Clone + DeserializeOwned {
     /// The trail's name of the kind (`observation`, `dispatch_report`).
     const ENTITY: &'static str;
     fn id(&self) -> i64;
+    /// 1 when first sent, one more with every change.
+    fn version(&self) -> i64;
     fn times(&self) -> [&str; 2];
     fn state(&self) -> EntryState;
     /// The Beijing day of this version: its latest submission or decision.
@@ -32,6 +34,9 @@ macro_rules! versioned {
             const ENTITY: &'static str = $entity;
             fn id(&self) -> i64 {
                 self.id
+            }
+            fn version(&self) -> i64 {
+                self.version
             }
             fn times(&self) -> [&str; 2] {
                 [&self.submitted_at, &self.decided_at]

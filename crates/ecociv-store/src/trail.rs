@@ -203,8 +203,8 @@ pub trait TrailStore: Send + Sync {
     /// The zones that have events.
     async fn trail_zones(&self) -> Result<Vec<String>>;
     /// The after-states of every event on the zone's observations and dispatch reports, as
-    /// (entity, state), in order: the versions of its entries (one query).
-    async fn entry_versions(&self, zone: &str) -> Result<Vec<(String, String)>>;
+    /// (entity, entity id, state), in order: the versions of its entries (one query).
+    async fn entry_versions(&self, zone: &str) -> Result<Vec<(String, String, String)>>;
     /// `entity/id` of every entry the task force ever returned (one query).
     async fn returned_entries(&self, zone: &str) -> Result<Vec<String>>;
     /// The head of a zone's chain (seq, hash), as written with its last event: every write
@@ -260,11 +260,13 @@ macro_rules! trail_impl {
                 Ok(rows.into_iter().map(from_row).collect())
             }
 
-            async fn entry_versions(&self, zone: &str) -> Result<Vec<(String, String)>> {
-                Ok(sqlx::query_as("SELECT entity, after_state FROM trail WHERE zone_code = $1 AND entity IN ('observation', 'dispatch_report') ORDER BY seq")
-                    .bind(zone)
-                    .fetch_all(&self.pool)
-                    .await?)
+            async fn entry_versions(&self, zone: &str) -> Result<Vec<(String, String, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT entity, entity_id, after_state FROM trail WHERE zone_code = $1 AND entity IN ('observation', 'dispatch_report') ORDER BY seq",
+                )
+                .bind(zone)
+                .fetch_all(&self.pool)
+                .await?)
             }
 
             async fn returned_entries(&self, zone: &str) -> Result<Vec<String>> {
