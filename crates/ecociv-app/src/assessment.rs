@@ -38,9 +38,11 @@ pub async fn facts(st: &App, plan: &Plan, quarters: &[Quarter], today: chrono::N
     let zone = &plan.zone.code;
     let users: BTreeMap<String, String> = st.store.users(zone).await?.into_iter().map(|u| (u.name, u.org_unit)).collect();
     let due_day = crate::entries::settings_of(st, zone).await?.dispatch_due_day;
+    // the entries read once, taken as of each quarter's day
+    let entries = crate::history::Entries::load(st, zone).await?;
     let mut out = Vec::new();
     for q in quarters {
-        let on = crate::history::entries_on(st, zone, ecociv_core::dispatch::judged_on(q.last_month(), today, due_day)).await?;
+        let on = entries.on(st, ecociv_core::dispatch::judged_on(q.last_month(), today, due_day)).await?;
         let rows = Rows { reports: &on.reports, observations: &on.observations, users: &users, returned: &on.returned };
         out.push(ecociv_core::assessment::facts(plan, &rows, *q, today, due_day));
     }

@@ -561,7 +561,7 @@ fn work_doc(
     d.table(&header, &rows, &[520, 2400, 1300, 900, 900, 700, 700, 1425]);
     // the year's investment by source, by domain: what the reports of the year split
     d.caption(&tf(l, "doc.work.table_funding", &[("year", year.to_string())]));
-    let header = [t(l, "col.domain"), t(l, "col.fiscal_wan"), t(l, "col.financial_wan"), t(l, "col.social_wan")].map(String::from).to_vec();
+    let header = [t(l, "col.domain"), t(l, "col.funding_fiscal"), t(l, "col.funding_financial"), t(l, "col.funding_social")].map(String::from).to_vec();
     let rows: Vec<Vec<String>> = ecociv_core::model::Domain::ALL
         .iter()
         .map(|dom| {
@@ -572,7 +572,12 @@ fn work_doc(
                 .flat_map(|p| of_year("project", p.number))
                 .filter_map(|r| ecociv_core::entry::Funding::parse(&r.funding))
                 .sum();
-            vec![dom.name(l).to_string(), f.fiscal_wan.normalize().to_string(), f.financial_wan.normalize().to_string(), f.social_wan.normalize().to_string()]
+            vec![
+                dom.name(l).to_string(),
+                f.funding_fiscal.normalize().to_string(),
+                f.funding_financial.normalize().to_string(),
+                f.funding_social.normalize().to_string(),
+            ]
         })
         .collect();
     d.table(&header, &rows, &[2645, 2100, 2050, 2050]);

@@ -18,26 +18,53 @@ pub struct EntriesOn {
     pub returned: HashSet<String>,
 }
 
-/// The entries of `zone` as they stood at the end of `day` (as they stand, from today on).
-/// Only the entries changed since the day, and changed after they were first sent (version
-/// over 1), need their history: one first sent after the day did not exist yet, one unchanged
-/// since stands as it is. The trail is read only then, and only their versions parsed.
-pub async fn entries_on(st: &App, zone: &str, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
-    let (observations, reports) = (st.store.observations(zone).await?, st.store.dispatch_reports(zone).await?);
-    let returned_ever: HashSet<String> = st.store.returned_entries(zone).await?.into_iter().collect();
-    if day >= st.today() || !(changed_after(&observations, day) || changed_after(&reports, day)) {
-        return Ok(EntriesOn { observations, reports, returned: returned_ever });
+/// A zone's entries as they stand, read once, to be taken as of several days (the quarters of
+/// an assessment); the trail's versions are read the first time a day needs them.
+pub struct Entries {
+    zone: String,
+    observations: Vec<ObservationRecord>,
+    reports: Vec<DispatchRecord>,
+    returned_ever: HashSet<String>,
+    versions: tokio::sync::OnceCell<Vec<(String, String, String)>>,
+}
+
+impl Entries {
+    pub async fn load(st: &App, zone: &str) -> Result<Entries, AppError> {
+        Ok(Entries {
+            zone: zone.into(),
+            observations: st.store.observations(zone).await?,
+            reports: st.store.dispatch_reports(zone).await?,
+            returned_ever: st.store.returned_entries(zone).await?.into_iter().collect(),
+            versions: Default::default(),
+        })
     }
-    let needed: HashSet<String> = needing_history(&observations, day).chain(needing_history(&reports, day)).collect();
-    // an entry not changed since the day was returned, if ever, by then
-    let dated_by: HashSet<String> = dated_by_day(&observations, day).chain(dated_by_day(&reports, day)).collect();
-    let mut returned: HashSet<String> = returned_ever.intersection(&dated_by).cloned().collect();
-    let versions = if needed.is_empty() { Vec::new() } else { st.store.entry_versions(zone).await? };
-    let events = || versions.iter().filter(|(e, id, _)| needed.contains(&format!("{e}/{id}"))).map(|(e, _, s)| (e.as_str(), s.as_str()));
-    let (o, r) = (History::<ObservationRecord>::of(events()), History::<DispatchRecord>::of(events()));
-    returned.extend(o.returned_by(day));
-    returned.extend(r.returned_by(day));
-    Ok(EntriesOn { observations: o.on(&observations, day), reports: r.on(&reports, day), returned })
+
+    /// The entries as they stood at the end of `day` (as they stand, from today on). Only the
+    /// entries changed since the day, and changed after they were first sent (version over
+    /// 1), need their history: one first sent after the day did not exist yet, one unchanged
+    /// since stands as it is. The trail is read only then, and only their versions parsed.
+    pub async fn on(&self, st: &App, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
+        let (observations, reports) = (&self.observations, &self.reports);
+        if day >= st.today() || !(changed_after(observations, day) || changed_after(reports, day)) {
+            return Ok(EntriesOn { observations: observations.clone(), reports: reports.clone(), returned: self.returned_ever.clone() });
+        }
+        let needed: HashSet<String> = needing_history(observations, day).chain(needing_history(reports, day)).collect();
+        // an entry not changed since the day was returned, if ever, by then
+        let dated_by: HashSet<String> = dated_by_day(observations, day).chain(dated_by_day(reports, day)).collect();
+        let mut returned: HashSet<String> = self.returned_ever.intersection(&dated_by).cloned().collect();
+        let empty = Vec::new();
+        let versions = if needed.is_empty() { &empty } else { self.versions.get_or_try_init(|| st.store.entry_versions(&self.zone)).await? };
+        let events = || versions.iter().filter(|(e, id, _)| needed.contains(&format!("{e}/{id}"))).map(|(e, _, s)| (e.as_str(), s.as_str()));
+        let (o, r) = (History::<ObservationRecord>::of(events()), History::<DispatchRecord>::of(events()));
+        returned.extend(o.returned_by(day));
+        returned.extend(r.returned_by(day));
+        Ok(EntriesOn { observations: o.on(observations, day), reports: r.on(reports, day), returned })
+    }
+}
+
+/// The entries of `zone` as they stood at the end of `day` (see [`Entries::on`]).
+pub async fn entries_on(st: &App, zone: &str, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
+    Entries::load(st, zone).await?.on(st, day).await
 }
 
 /// `entity/id` of the entries changed after `day` that had a version before (version over 1).

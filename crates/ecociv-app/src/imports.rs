@@ -191,9 +191,9 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 "progress_percent",
                 "investment_month_wan",
                 "investment_cumulative_wan",
-                "fiscal_wan",
-                "financial_wan",
-                "social_wan",
+                "funding_fiscal",
+                "funding_financial",
+                "funding_social",
                 "benefits",
                 "problems",
                 "explanation",
@@ -329,9 +329,9 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 problems: cell(row, "problems").into(),
                 explanation: optional("explanation"),
                 funding: Some(FundingInput {
-                    fiscal_wan: optional("fiscal_wan").map(Json::String),
-                    financial_wan: optional("financial_wan").map(Json::String),
-                    social_wan: optional("social_wan").map(Json::String),
+                    funding_fiscal: optional("funding_fiscal").map(Json::String),
+                    funding_financial: optional("funding_financial").map(Json::String),
+                    funding_social: optional("funding_social").map(Json::String),
                 }),
             };
             let owners = plan.project(number).map(|p| p.implementers.join("、")).unwrap_or_default();

@@ -320,7 +320,7 @@ fn monthly_reports(plan: &Plan, accounts: &[Account], today: NaiveDate) -> Vec<E
             Some(share) => {
                 let fiscal = (monthly * share).round_dp(1);
                 let financial = ((monthly - fiscal) / Decimal::TWO).round_dp(1);
-                ecociv_core::entry::Funding { fiscal_wan: fiscal, financial_wan: financial, social_wan: monthly - fiscal - financial }.encode()
+                ecociv_core::entry::Funding { funding_fiscal: fiscal, funding_financial: financial, funding_social: monthly - fiscal - financial }.encode()
             }
             None => String::new(),
         };
@@ -424,7 +424,9 @@ mod tests {
             let f = ecociv_core::entry::Funding::parse(&r.funding).unwrap();
             assert_eq!(f.total(), r.investment_month_wan.parse::<rust_decimal::Decimal>().unwrap(), "{:?}", r.funding);
             assert!(
-                f.fiscal_wan >= rust_decimal::Decimal::ZERO && f.financial_wan >= rust_decimal::Decimal::ZERO && f.social_wan >= rust_decimal::Decimal::ZERO
+                f.funding_fiscal >= rust_decimal::Decimal::ZERO
+                    && f.funding_financial >= rust_decimal::Decimal::ZERO
+                    && f.funding_social >= rust_decimal::Decimal::ZERO
             );
         }
         // the months of a project are those of its period

@@ -124,12 +124,6 @@ pub fn answers(plan: &Plan, org_unit: &str, a: &Asked) -> bool {
     }
 }
 
-/// The stored report that answers `a` for `month`.
-pub fn record_of<'a>(reports: &'a [DispatchRecord], a: &Asked, month: YearMonth) -> Option<&'a DispatchRecord> {
-    let period = month.to_string();
-    reports.iter().find(|r| r.kind == a.kind && r.subject == i64::from(a.number) && r.period == period && (a.kind == "project" || r.org_unit == a.reporter))
-}
-
 /// How a report stands on `day` against its due date: sent (late or not, as stored when it was
 /// sent), or not sent — missing only once the due date has passed.
 pub fn reporting(record: Option<&DispatchRecord>, day: NaiveDate, due: NaiveDate) -> Reporting {
@@ -152,10 +146,16 @@ pub fn judged_on(month: YearMonth, today: NaiveDate, due_day: u32) -> NaiveDate 
 /// month. On the due date itself nothing is missing yet; the day after, what has not come is.
 pub fn month<'a>(plan: &Plan, reports: &'a [DispatchRecord], month: YearMonth, today: NaiveDate, due_day: u32) -> Vec<Due<'a>> {
     let due = month.dispatch_due(due_day);
+    // the month's reports by what they answer: a project's one report, a task's per unit
+    let period = month.to_string();
+    let mut of_month: std::collections::HashMap<(&str, i64, &str), &'a DispatchRecord> = std::collections::HashMap::new();
+    for r in reports.iter().filter(|r| r.period == period) {
+        of_month.insert((r.kind.as_str(), r.subject, if r.kind == "project" { "" } else { r.org_unit.as_str() }), r);
+    }
     asked(plan, month)
         .into_iter()
         .map(|asked| {
-            let record = record_of(reports, &asked, month);
+            let record = of_month.get(&(asked.kind, i64::from(asked.number), asked.reporter.as_str())).copied();
             Due { reporting: reporting(record, today, due), record, asked }
         })
         .collect()

@@ -433,19 +433,19 @@ pub struct ProjectReportInput {
 pub struct FundingInput {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub fiscal_wan: Option<serde_json::Value>,
+    pub funding_fiscal: Option<serde_json::Value>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub financial_wan: Option<serde_json::Value>,
+    pub funding_financial: Option<serde_json::Value>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub social_wan: Option<serde_json::Value>,
+    pub funding_social: Option<serde_json::Value>,
 }
 
 impl FundingInput {
     /// The sources by field name, as given (empty text and null are not given).
     fn given(&self) -> Vec<(&'static str, &serde_json::Value)> {
-        [("fiscal_wan", &self.fiscal_wan), ("financial_wan", &self.financial_wan), ("social_wan", &self.social_wan)]
+        [("funding_fiscal", &self.funding_fiscal), ("funding_financial", &self.funding_financial), ("funding_social", &self.funding_social)]
             .into_iter()
             .filter_map(|(k, v)| Some((k, v.as_ref().filter(|v| !v.is_null() && json_text(v).is_some_and(|t| !t.trim().is_empty()))?)))
             .collect()
@@ -455,34 +455,34 @@ impl FundingInput {
 /// The month's investment by source, 万元.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Funding {
-    pub fiscal_wan: Decimal,
-    pub financial_wan: Decimal,
-    pub social_wan: Decimal,
+    pub funding_fiscal: Decimal,
+    pub funding_financial: Decimal,
+    pub funding_social: Decimal,
 }
 
 impl Funding {
     /// As a record keeps it: `财政|金融|社会`, canonical decimals.
     pub fn encode(&self) -> String {
-        [self.fiscal_wan, self.financial_wan, self.social_wan].map(|d| d.normalize().to_string()).join("|")
+        [self.funding_fiscal, self.funding_financial, self.funding_social].map(|d| d.normalize().to_string()).join("|")
     }
     /// Reads what [`Funding::encode`] wrote; `None` for an empty or unreadable text.
     pub fn parse(s: &str) -> Option<Funding> {
         let parts: Vec<Decimal> = s.split('|').map(|p| p.parse().ok()).collect::<Option<_>>()?;
         match parts.as_slice() {
-            [a, b, c] => Some(Funding { fiscal_wan: *a, financial_wan: *b, social_wan: *c }),
+            [a, b, c] => Some(Funding { funding_fiscal: *a, funding_financial: *b, funding_social: *c }),
             _ => None,
         }
     }
     pub fn total(&self) -> Decimal {
-        self.fiscal_wan + self.financial_wan + self.social_wan
+        self.funding_fiscal + self.funding_financial + self.funding_social
     }
 }
 
 impl std::ops::AddAssign for Funding {
     fn add_assign(&mut self, o: Funding) {
-        self.fiscal_wan += o.fiscal_wan;
-        self.financial_wan += o.financial_wan;
-        self.social_wan += o.social_wan;
+        self.funding_fiscal += o.funding_fiscal;
+        self.funding_financial += o.funding_financial;
+        self.funding_social += o.funding_social;
     }
 }
 
@@ -653,9 +653,9 @@ pub fn check_project_report(
                     readable = false;
                 }
                 Some(d) => match field {
-                    "fiscal_wan" => f.fiscal_wan = d,
-                    "financial_wan" => f.financial_wan = d,
-                    _ => f.social_wan = d,
+                    "funding_fiscal" => f.funding_fiscal = d,
+                    "funding_financial" => f.funding_financial = d,
+                    _ => f.funding_social = d,
                 },
                 None => readable = false,
             }
@@ -663,7 +663,9 @@ pub fn check_project_report(
         if let (true, Some(m)) = (readable, month) {
             if f.total() != m {
                 errs.push(
-                    FieldError::keyed("fiscal_wan", "funding_sum", "field.report.funding_sum").arg("sum", &f.total().normalize()).arg("month", &m.normalize()),
+                    FieldError::keyed("funding_fiscal", "funding_sum", "field.report.funding_sum")
+                        .arg("sum", &f.total().normalize())
+                        .arg("month", &m.normalize()),
                 );
             } else {
                 funding = Some(f);
@@ -939,20 +941,21 @@ mod tests {
         let proj = p.project(4).unwrap();
         let today = d("2024-06-10");
         let with = |f: FundingInput| ProjectReportInput { funding: Some(f), ..report("2024-05", "under_way", "30", "100", Some("3000")) };
-        let split = |a: &str, b: &str, c: &str| FundingInput { fiscal_wan: Some(json!(a)), financial_wan: Some(json!(b)), social_wan: Some(json!(c)) };
+        let split =
+            |a: &str, b: &str, c: &str| FundingInput { funding_fiscal: Some(json!(a)), funding_financial: Some(json!(b)), funding_social: Some(json!(c)) };
         let ok = check_project_report(&p, proj, &with(split("60", "25.5", "14.5")), None, today).unwrap();
         assert_eq!(ok.funding.map(|f| f.encode()), Some("60|25.5|14.5".to_string()));
         assert_eq!(Funding::parse("60|25.5|14.5"), ok.funding);
         // a source left out counts as none
-        let one = check_project_report(&p, proj, &with(FundingInput { fiscal_wan: Some(json!("100")), ..Default::default() }), None, today).unwrap();
+        let one = check_project_report(&p, proj, &with(FundingInput { funding_fiscal: Some(json!("100")), ..Default::default() }), None, today).unwrap();
         assert_eq!(one.funding.unwrap().encode(), "100|0|0");
         // nothing given: no split
         assert_eq!(check_project_report(&p, proj, &with(split("", " ", "")), None, today).unwrap().funding, None);
         let codes =
             |f: FundingInput| check_project_report(&p, proj, &with(f), None, today).unwrap_err().into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>();
-        assert_eq!(codes(split("60", "20", "10")), [("fiscal_wan".to_string(), "funding_sum")], "90 ≠ 100");
-        assert_eq!(codes(split("120", "-20", "0")), [("financial_wan".to_string(), "negative")]);
-        assert_eq!(codes(split("六十", "20", "20")), [("fiscal_wan".to_string(), "not_a_number")]);
+        assert_eq!(codes(split("60", "20", "10")), [("funding_fiscal".to_string(), "funding_sum")], "90 ≠ 100");
+        assert_eq!(codes(split("120", "-20", "0")), [("funding_financial".to_string(), "negative")]);
+        assert_eq!(codes(split("六十", "20", "20")), [("funding_fiscal".to_string(), "not_a_number")]);
         assert_eq!(Funding::parse(""), None);
         assert_eq!(Funding::parse("1|2"), None);
     }

@@ -313,9 +313,9 @@ async fn portfolio(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
                 let show = |d: Decimal| d.normalize().to_string();
                 FundingRow {
                     group: name.clone(),
-                    fiscal: show(f.fiscal_wan),
-                    financial: show(f.financial_wan),
-                    social: show(f.social_wan),
+                    fiscal: show(f.funding_fiscal),
+                    financial: show(f.funding_financial),
+                    social: show(f.funding_social),
                     unsplit: show((invested - f.total()).max(Decimal::ZERO)),
                 }
             })

@@ -157,11 +157,11 @@ struct ReportForm {
     #[serde(default)]
     investment_cumulative_wan: String,
     #[serde(default)]
-    fiscal_wan: String,
+    funding_fiscal: String,
     #[serde(default)]
-    financial_wan: String,
+    funding_financial: String,
     #[serde(default)]
-    social_wan: String,
+    funding_social: String,
     #[serde(default)]
     progress: String,
     #[serde(default)]
@@ -199,9 +199,9 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             problems: f.problems.clone(),
             explanation: Some(f.explanation.clone()).filter(|e| !e.trim().is_empty()),
             funding: Some(ecociv_core::entry::FundingInput {
-                fiscal_wan: Some(serde_json::Value::String(f.fiscal_wan.clone())),
-                financial_wan: Some(serde_json::Value::String(f.financial_wan.clone())),
-                social_wan: Some(serde_json::Value::String(f.social_wan.clone())),
+                funding_fiscal: Some(serde_json::Value::String(f.funding_fiscal.clone())),
+                funding_financial: Some(serde_json::Value::String(f.funding_financial.clone())),
+                funding_social: Some(serde_json::Value::String(f.funding_social.clone())),
             }),
         };
         entries::submit_project_report(st, &a.actor, number, &input).await
@@ -223,7 +223,7 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
             page.progress_percent = f.progress_percent;
             page.investment_month_wan = f.investment_month_wan;
             page.investment_cumulative_wan = f.investment_cumulative_wan;
-            page.funding = [f.fiscal_wan, f.financial_wan, f.social_wan];
+            page.funding = [f.funding_fiscal, f.funding_financial, f.funding_social];
             page.progress = f.progress;
             page.benefits = f.benefits;
             page.problems = f.problems;

@@ -90,11 +90,11 @@ async fn post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     if file.is_none() {
         problems.push(ecociv_core::entry::FieldError::keyed("file", "required", "field.upload.required"));
     }
-    let year = typed[1].trim().parse::<i32>();
-    let (Some(survey), Some((name, bytes)), Ok(year), true) = (survey, file, year, problems.is_empty()) else {
-        if typed[1].trim().parse::<i32>().is_err() {
-            problems.push(ecociv_core::entry::FieldError::keyed("year", "bad_year", "field.observation.bad_year"));
-        }
+    let year = typed[1].trim().parse::<i32>().ok();
+    if year.is_none() {
+        problems.push(ecociv_core::entry::FieldError::keyed("year", "bad_year", "field.observation.bad_year"));
+    }
+    let (Some(survey), Some((name, bytes)), Some(year), true) = (survey, file, year, problems.is_empty()) else {
         return refused(typed, ecociv_app::AppError::invalid(problems)).await;
     };
     let input = ObservationInput {

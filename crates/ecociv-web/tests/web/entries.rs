@@ -1362,22 +1362,22 @@ async fn the_months_investment_is_split_by_source_checked_on_the_form_the_api_an
     let app = setup(TestDb::sqlite().await, 30).await;
     let zj = cookie_of(&login(&app, "zhujian", PASSWORD).await);
     let page = send(&app, "GET", "/projects/12/report", &[("cookie", &zj)], Body::empty()).await;
-    assert!(page.body.contains("name=\"fiscal_wan\"") && page.body.contains("社会资金"), "the form asks for the split: {} {}", page.status, page.body);
+    assert!(page.body.contains("name=\"funding_fiscal\"") && page.body.contains("社会资金"), "the form asks for the split: {} {}", page.status, page.body);
     let csrf = csrf_in(&page.body);
     let base = format!("csrf={csrf}&period=2024-05&status=under_way&progress_percent=30&investment_month_wan=100&investment_cumulative_wan=1000");
     // a split that does not add up: the form comes back with what was typed and the sum named
-    let r = form(&app, &zj, "/projects/12/report", &format!("{base}&fiscal_wan=60&financial_wan=20&social_wan=10")).await;
+    let r = form(&app, &zj, "/projects/12/report", &format!("{base}&funding_fiscal=60&funding_financial=20&funding_social=10")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("合计 90 万元") && r.body.contains("本月投资 100 万元") && r.body.contains("value=\"60\""), "{}", r.body);
-    let r = form(&app, &zj, "/projects/12/report", &format!("{base}&fiscal_wan=60&financial_wan=30&social_wan=10")).await;
+    let r = form(&app, &zj, "/projects/12/report", &format!("{base}&funding_fiscal=60&funding_financial=30&funding_social=10")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let stored = app.db.store.dispatch_reports("150100").await.unwrap();
     assert_eq!(stored.iter().find(|d| d.subject == 12).unwrap().funding, "60|30|10");
     // the API: a negative amount refused at its field; a report without a split keeps none
     let body = |f: Value| json!({"period": "2024-05", "status": "under_way", "progress_percent": "10", "investment_month_wan": "50", "investment_cumulative_wan": "500", "funding": f});
-    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/14/dispatch-reports", body(json!({"fiscal_wan": "70", "social_wan": "-20"}))).await;
+    let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/14/dispatch-reports", body(json!({"funding_fiscal": "70", "funding_social": "-20"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["fields"]["social_wan"].as_str().is_some_and(|m| m.contains("不能为负数")), "{}", r.body);
+    assert!(r.json()["error"]["fields"]["funding_social"].as_str().is_some_and(|m| m.contains("不能为负数")), "{}", r.body);
     let r = api(&app, Some("zhujian"), "POST", "/api/v1/projects/14/dispatch-reports", body(Value::Null)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert!(r.json().get("funding").is_none(), "no split, nothing in the record: {}", r.body);
