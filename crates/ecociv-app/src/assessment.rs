@@ -33,17 +33,19 @@ pub async fn rules_of(st: &App, zone: &str, version: Option<i64>) -> Result<(i64
 
 /// The facts of every region and department for each of some quarters, each from the entries
 /// as they stood on the day it is judged on (the due date of its last month's reports, once
-/// passed).
+/// passed), and the supervision orders due in it (an order closed by then is closed for good,
+/// and one not closed by then counts as overdue, whatever came after).
 pub async fn facts(st: &App, plan: &Plan, quarters: &[Quarter], today: chrono::NaiveDate) -> Result<Vec<Vec<UnitFacts>>, AppError> {
     let zone = &plan.zone.code;
     let users: BTreeMap<String, String> = st.store.users(zone).await?.into_iter().map(|u| (u.name, u.org_unit)).collect();
     let due_day = crate::entries::settings_of(st, zone).await?.dispatch_due_day;
     // the entries read once, taken as of each quarter's day
     let entries = crate::history::Entries::load(st, zone).await?;
+    let orders = st.store.orders(zone).await?;
     let mut out = Vec::new();
     for q in quarters {
         let on = entries.on(st, ecociv_core::dispatch::judged_on(q.last_month(), today, due_day)).await?;
-        let rows = Rows { reports: &on.reports, observations: &on.observations, users: &users, returned: &on.returned };
+        let rows = Rows { reports: &on.reports, observations: &on.observations, users: &users, returned: &on.returned, orders: &orders };
         out.push(ecociv_core::assessment::facts(plan, &rows, *q, today, due_day));
     }
     Ok(out)

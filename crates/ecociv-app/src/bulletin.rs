@@ -20,7 +20,8 @@ pub async fn bulletin(st: &App, plan: &Plan, month: YearMonth) -> Result<Arc<Bul
         .get(z, format!("bulletin/{month}/{}", st.today()), reads, st.versions(z).await?, || async {
             let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
             let on = crate::history::entries_on(st, z, ecociv_core::dispatch::judged_on(month, st.today(), due_day)).await?;
-            Ok(build(plan, &on.reports, month, st.today(), due_day))
+            let orders = st.store.orders(z).await?;
+            Ok(build(plan, &on.reports, &orders, month, st.today(), due_day))
         })
         .await
 }

@@ -307,7 +307,7 @@ fn zone_name(plan: &Plan, l: Locale) -> String {
 }
 
 /// The monthly dispatch bulletin: who reported on time, late or not at all, the best and the
-/// worst units, the projects behind.
+/// worst units, the projects behind, the supervision orders.
 fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, l: Locale) -> OfficialDoc {
     let month = b.month;
     let title = tf(
@@ -382,6 +382,23 @@ fn bulletin_doc(plan: &Plan, b: &ecociv_core::bulletin::Bulletin, m: &Masthead, 
             .map(|x| vec![x.number.to_string(), x.name.clone(), x.implementers.join("、"), x.reported.to_string(), x.expected.to_string()])
             .collect();
         d.table(&header, &rows, &[700, 3745, 2400, 1000, 1000]);
+    }
+    d.heading(1, t(l, "doc.bulletin.orders_heading"));
+    if b.orders.is_empty() {
+        d.para(t(l, "doc.bulletin.no_orders"));
+    } else {
+        let overdue = b.orders.iter().filter(|(_, s)| *s == ecociv_core::supervision::Standing::Overdue).count();
+        d.para(&tf(l, "doc.bulletin.orders", &[("count", b.orders.len().to_string()), ("overdue", overdue.to_string())]));
+        d.caption(t(l, "doc.bulletin.table3"));
+        let header = [t(l, "col.code"), t(l, "order.unit"), t(l, "order.matter"), t(l, "order.deadline"), t(l, "col.situation")].map(String::from).to_vec();
+        let rows: Vec<Vec<String>> = b
+            .orders
+            .iter()
+            .map(|(o, s)| {
+                vec![o.id.to_string(), o.org_unit.clone(), format!("{}：{}", o.subject_label(plan, l), o.matter), o.deadline.clone(), t(l, s.key()).to_string()]
+            })
+            .collect();
+        d.table(&header, &rows, &[700, 1800, 4045, 1200, 1100]);
     }
     d.heading(1, t(l, "doc.bulletin.requirements_heading"));
     m.human_text(&mut d, "requirements", t(l, "doc.bulletin.requirements_placeholder"));

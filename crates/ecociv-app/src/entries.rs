@@ -698,10 +698,19 @@ pub async fn set_period(st: &App, actor: &Actor, period: &str, action: PeriodAct
 }
 
 /// Attaches an evidence file (or a photo) to an entry: by those who may enter it, while it is
-/// not approved.
+/// not approved; to a supervision order, by the unit ordered while it is not closed.
 pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, bytes: &[u8]) -> Result<ecociv_core::record::EvidenceRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     let (state, period) = match entity {
+        "supervision_order" => {
+            let o = st.store.order(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_order").field("id", &id.to_string()))?;
+            if !actor.can_answer_order(&plan, &o.org_unit) {
+                return Err(AppError::forbidden());
+            }
+            // a closed order is done: its evidence stays as it was when it was closed
+            let state = if o.state == ecociv_core::supervision::OrderState::Closed { EntryState::Approved } else { EntryState::Submitted };
+            (state, String::new())
+        }
         "observation" => {
             let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
             if !actor.can_enter_observation(&plan, &o.indicator, Some(o.region.as_str()).filter(|r| !r.is_empty())) {

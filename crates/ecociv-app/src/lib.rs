@@ -13,6 +13,7 @@
 //! - [`history`]: a zone's entries as they stood at the end of a day (past periods are judged
 //!   on them).
 //! - [`standings`]: where every indicator and project stands, from approved entries.
+//! - [`supervision`]: supervision orders (督查督办): issued, answered, closed or sent back.
 //! - [`todo`]: what each user has to do.
 //! - [`documents`]: the official documents of the review (Word, PDF) and their mastheads.
 //! - [`archive`]: the yearly indicator archive.
@@ -47,6 +48,7 @@ pub mod milestones;
 pub mod readiness;
 pub mod signing;
 pub mod standings;
+pub mod supervision;
 pub mod todo;
 pub mod tryout;
 pub mod users;

@@ -196,8 +196,56 @@ pub async fn prepare(st: &App, today: NaiveDate) -> Result<Prepared> {
         writes.extend(yearly_values(&plan, &accounts, today));
         writes.extend(monthly_reports(&plan, &accounts, today));
         store.write_entries(&z, &writes, "demo").await?;
+        supervision_orders(store, &plan, &accounts, today).await?;
     }
     Ok(Prepared { zone: z, accounts, entries: writes.len() })
+}
+
+/// Three example supervision orders: one answered and closed in time, one left past its
+/// deadline (overdue), one just issued; each says it is an example.
+async fn supervision_orders(store: &dyn ecociv_store::Store, plan: &Plan, accounts: &[Account], today: NaiveDate) -> Result<()> {
+    use ecociv_core::supervision::{CheckedOrder, OrderState, SubjectKind, SupervisionOrder};
+    let days = |n: i64| today - chrono::Duration::days(n);
+    let task_force = account_of(accounts, Role::TaskForce);
+    let unit_of = |role: Role| accounts.iter().find(|a| a.role == role).map(|a| (a.name.clone(), a.org_unit.clone()));
+    let project_of = |org: &str| plan.projects.iter().find(|p| p.implementers.iter().any(|i| i == org)).map(|p| p.number.to_string());
+    let mut orders = Vec::new();
+    if let Some((who, org)) = unit_of(Role::Department) {
+        let subject = project_of(&org).map(|n| (SubjectKind::Project, n));
+        orders.push((who, org, subject.unwrap_or((SubjectKind::Task, "1".into())), 40, 20, Some((25, 22))));
+    }
+    if let Some((who, org)) = unit_of(Role::Region) {
+        orders.push((who, org, (SubjectKind::Task, "3".into()), 20, 5, None));
+    }
+    if let Some((who, org)) = unit_of(Role::Unit) {
+        let subject = project_of(&org).map(|n| (SubjectKind::Project, n));
+        orders.push((who, org, subject.unwrap_or((SubjectKind::Task, "1".into())), 3, -10, None));
+    }
+    for (who, org, (kind, subject), issued, deadline, answered) in orders {
+        let c = CheckedOrder {
+            org_unit: org,
+            subject_kind: kind,
+            subject,
+            matter: "（示例）月度调度显示进度滞后于计划".into(),
+            required: "（示例）说明滞后原因，提出整改措施和完成时限，附佐证材料".into(),
+            deadline: days(deadline),
+        };
+        let o = SupervisionOrder::issued(&plan.zone.code, c, &task_force, at(days(issued)));
+        let o = store.issue_order(&o, &task_force).await?;
+        if let Some((answered_on, closed_on)) = answered {
+            let a = SupervisionOrder {
+                state: OrderState::Answered,
+                answer: "（示例）已召开推进会，整改措施见附件".into(),
+                answered_by: who.clone(),
+                answered_at: at(days(answered_on)),
+                ..o.clone()
+            };
+            let a = store.update_order(&o, &a, "supervision_order.answered", &who, "").await?;
+            let c = SupervisionOrder { state: OrderState::Closed, decided_by: task_force.clone(), decided_at: at(days(closed_on)), ..a.clone() };
+            store.update_order(&a, &c, "supervision_order.closed", &task_force, "").await?;
+        }
+    }
+    Ok(())
 }
 
 /// The task force's decision on an entry, taken `on` if that is by `today` (else it still
@@ -414,6 +462,12 @@ mod tests {
         let mix = (states(EntryState::Approved), states(EntryState::Submitted), states(EntryState::Returned));
         assert!(mix.0 > 1000 && mix.1 > 0 && mix.2 > 0, "a mix of decisions: {mix:?}");
         assert!(reports.iter().any(|r| r.late) && reports.iter().any(|r| !r.late));
+        // supervision orders: one closed, one overdue, one just issued, each marked an example
+        let orders = db.store.orders(z).await.unwrap();
+        let standings: Vec<_> = orders.iter().filter_map(|o| o.standing_on(today)).collect();
+        use ecociv_core::supervision::Standing;
+        assert_eq!(standings, vec![Standing::Open, Standing::Overdue, Standing::Closed], "the newest first");
+        assert!(orders.iter().all(|o| o.matter.starts_with("（示例）")));
         let cutoff = at(today);
         assert!(obs.iter().all(|o| o.submitted_at <= cutoff && o.decided_at <= cutoff), "nothing dated after the try-out's today");
         assert!(reports.iter().all(|r| r.submitted_at <= cutoff && r.decided_at <= cutoff && r.period.as_str() < "2025-06"));

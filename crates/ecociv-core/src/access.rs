@@ -114,6 +114,11 @@ impl Actor {
         }
     }
 
+    /// Answers a supervision order to `org_unit`: that unit's reporting users (not its viewers).
+    pub fn can_answer_order(&self, plan: &Plan, org_unit: &str) -> bool {
+        self.in_zone(plan) && matches!(self.role, Role::Department | Role::Region | Role::Unit) && self.org_unit == org_unit
+    }
+
     /// Reads a project's reports: the task force, viewers, its implementers, and the region
     /// where it lies.
     pub fn can_view_project(&self, plan: &Plan, project: &Project) -> bool {

@@ -1,8 +1,8 @@
 //! The facts of a quarter's assessment, from the rows as stored: for every region and
 //! department, its monthly reports (on time, late, missing) once their due date has passed, its
 //! projects' progress and investment against the share of their period elapsed, the verdicts of
-//! the indicators it leads, and how many of its entries were returned. [`crate::scoring`] turns
-//! them into scores.
+//! the indicators it leads, how many of its entries were returned, and how the supervision
+//! orders due in the quarter were answered. [`crate::scoring`] turns them into scores.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -16,6 +16,7 @@ use crate::model::{OrgKind, Plan};
 use crate::record::{DispatchRecord, EntryState, ObservationRecord};
 use crate::rule::{EvalInput, Status};
 use crate::scoring::{Arrival, Fact, Quarter, UnitFacts, UnitScore};
+use crate::supervision::SupervisionOrder;
 use crate::value::Value;
 
 /// The assessment of a quarter.
@@ -36,6 +37,8 @@ pub struct Rows<'a> {
     pub users: &'a BTreeMap<String, String>,
     /// `observation/ID` and `dispatch_report/ID` of the entries ever returned.
     pub returned: &'a HashSet<String>,
+    /// The zone's supervision orders as they stand (closed ones do not change again).
+    pub orders: &'a [SupervisionOrder],
 }
 
 /// The facts of every region and department for a quarter on `today`, from the rows as they
@@ -111,6 +114,14 @@ pub fn facts(plan: &Plan, rows: &Rows<'_>, quarter: Quarter, today: NaiveDate, d
         if !entries.is_empty() {
             let returned = entries.iter().filter(|key| returned_keys.contains(*key)).count();
             f.push(Fact::Returns { entries: entries.len() as u32, returned: returned as u32 });
+        }
+        // the orders to the unit due in the quarter, as they stood on its day
+        let day = crate::dispatch::judged_on(quarter.last_month(), today, dispatch_due_day);
+        for o in rows.orders.iter().filter(|o| o.org_unit == unit.name) {
+            let due_in_quarter = o.deadline_date().is_some_and(|d| Quarter::of(YearMonth::of(d)) == quarter);
+            if let (true, Some(outcome)) = (due_in_quarter, o.outcome(day)) {
+                f.push(Fact::Order { id: o.id, deadline: o.deadline.clone(), outcome });
+            }
         }
         out.push(UnitFacts { unit: unit.name.clone(), facts: f });
     }

@@ -1,6 +1,6 @@
 //! The monthly dispatch bulletin (月调度通报) as judged from the plan and the reports: who
 //! reported the month by its due date and who did not, which projects are behind what their
-//! period expects, and the best and worst reporting units. A month is judged on its due date
+//! period expects, the best and worst reporting units, and the supervision orders. A month is judged on its due date
 //! ([`crate::dispatch::judged_on`]): a report sent later counts in its quarter's assessment as
 //! late, and leaves the bulletin as it was.
 
@@ -10,6 +10,7 @@ use crate::dispatch::Reporting;
 use crate::entry::YearMonth;
 use crate::model::Plan;
 use crate::record::{DispatchRecord, EntryState};
+use crate::supervision::{Standing, SupervisionOrder};
 
 /// A project behind its period.
 pub struct Behind {
@@ -58,16 +59,40 @@ pub struct Bulletin {
     pub late: Vec<(u32, String, Vec<String>, Reporting)>,
     pub behind: Vec<Behind>,
     pub units: Vec<UnitReporting>,
+    /// The supervision orders of the month as they stood on the day it is judged on: those
+    /// issued by then and not closed before the month began, the overdue first.
+    pub orders: Vec<(SupervisionOrder, Standing)>,
 }
 
 /// Builds the bulletin of a month on `today` from the plan and the reports as they stood on the
 /// day the month is judged on ([`crate::dispatch::judged_on`]: its due date once passed), with
 /// reports due on `due_day` of the next month. The projects are those the month asks for
-/// ([`crate::dispatch::asked`]).
-pub fn build(plan: &Plan, reports: &[DispatchRecord], month: YearMonth, today: chrono::NaiveDate, due_day: u32) -> Bulletin {
+/// ([`crate::dispatch::asked`]); the supervision orders those of [`Bulletin::orders`].
+pub fn build(plan: &Plan, reports: &[DispatchRecord], orders: &[SupervisionOrder], month: YearMonth, today: chrono::NaiveDate, due_day: u32) -> Bulletin {
     let due_date = month.dispatch_due(due_day);
     let judged = today > due_date;
-    let mut b = Bulletin { month, due_date, judged, due: 0, on_time: 0, missing: 0, pending: 0, late: Vec::new(), behind: Vec::new(), units: Vec::new() };
+    let mut b = Bulletin {
+        month,
+        due_date,
+        judged,
+        due: 0,
+        on_time: 0,
+        missing: 0,
+        pending: 0,
+        late: Vec::new(),
+        behind: Vec::new(),
+        units: Vec::new(),
+        orders: Vec::new(),
+    };
+    let day = crate::dispatch::judged_on(month, today, due_day);
+    for o in orders {
+        let closed_before = o.closed_on().is_some_and(|c| c < month.first_day());
+        if let (Some(standing), false) = (o.standing_on(day), closed_before) {
+            b.orders.push((o.clone(), standing));
+        }
+    }
+    b.orders
+        .sort_by(|(x, a), (y, c)| (*c == Standing::Overdue).cmp(&(*a == Standing::Overdue)).then_with(|| x.deadline.cmp(&y.deadline)).then(x.id.cmp(&y.id)));
     for due in crate::dispatch::month(plan, reports, month, today, due_day).into_iter().filter(|d| d.asked.kind == "project") {
         let Some(p) = plan.project(due.asked.number) else { continue };
         b.due += 1;
@@ -156,6 +181,7 @@ mod tests {
             late: Vec::new(),
             behind: Vec::new(),
             units,
+            orders: Vec::new(),
         };
         let none = b(vec![unit("a", 2, 0), unit("b", 3, 0), unit("c", 1, 0), unit("d", 1, 0)]);
         let (top, bottom) = best_and_worst(&none);

@@ -14,6 +14,7 @@
 //! - [`bulletin`]: the monthly dispatch bulletin's judgement.
 //! - [`schedule`]: the schedule of projects (a Gantt chart): periods, progress, the late.
 //! - [`scoring`]: the quarterly assessment: rules, facts, scores, ranking.
+//! - [`supervision`]: supervision orders (督查督办): their checks, moves and standing.
 //! - [`check`]: evaluating a CSV of observations against a plan.
 //! - [`clock`]: where a plan stands on a date.
 //! - [`access`]: roles and rights.
@@ -46,6 +47,7 @@ pub mod record;
 pub mod rule;
 pub mod schedule;
 pub mod scoring;
+pub mod supervision;
 pub mod todo;
 pub mod trail;
 pub mod value;

@@ -367,7 +367,8 @@ pub struct DataVersions {
     pub observations: i64,
     /// Dispatch reports.
     pub dispatch: i64,
-    /// Settings, periods, evidence, scoring rules, recorded assessments, vetoes, mastheads.
+    /// Settings, periods, evidence, scoring rules, recorded assessments, vetoes, mastheads,
+    /// supervision orders.
     pub controls: i64,
     /// The plan itself.
     pub plan: i64,

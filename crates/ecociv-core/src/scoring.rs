@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::entry::{FieldError, YearMonth};
 use crate::locale::{t, tf};
+use crate::supervision::OrderOutcome;
 
 /// What a component measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -29,6 +30,9 @@ pub enum ComponentKind {
     InvestmentCompleted,
     /// One minus the share of the unit's entries returned for correction in the quarter.
     DataQuality,
+    /// The supervision orders to the unit whose deadline falls in the quarter: closed on an
+    /// answer sent by the deadline (1), after it (the late credit), or overdue (0).
+    SupervisionOrders,
 }
 
 impl ComponentKind {
@@ -39,6 +43,7 @@ impl ComponentKind {
             ComponentKind::ProjectProgress => t(l, "component.project_progress"),
             ComponentKind::InvestmentCompleted => t(l, "component.investment_completed"),
             ComponentKind::DataQuality => t(l, "component.data_quality"),
+            ComponentKind::SupervisionOrders => t(l, "component.supervision_orders"),
         }
     }
 }
@@ -195,6 +200,8 @@ pub enum Fact {
     },
     /// Entries the unit sent, and how many of them the task force returned in the quarter.
     Returns { entries: u32, returned: u32 },
+    /// A supervision order to the unit with its deadline in the quarter, and how it counted.
+    Order { id: i64, deadline: String, outcome: crate::supervision::OrderOutcome },
 }
 
 impl Fact {
@@ -236,6 +243,14 @@ impl Fact {
                 )
             }
             Fact::Returns { entries, returned } => tf(l, "fact.returns", &[("entries", entries.to_string()), ("returned", returned.to_string())]),
+            Fact::Order { id, deadline, outcome } => {
+                let key = match outcome {
+                    OrderOutcome::OnTime => "fact.order_on_time",
+                    OrderOutcome::Late => "fact.order_late",
+                    OrderOutcome::Overdue => "fact.order_overdue",
+                };
+                tf(l, key, &[("id", id.to_string()), ("deadline", deadline.clone())])
+            }
         }
     }
 }
@@ -288,6 +303,7 @@ fn component(kind: ComponentKind, facts: &[Fact], late_credit: Decimal) -> (Opti
                     | (ComponentKind::ProjectProgress, Fact::Progress { .. })
                     | (ComponentKind::InvestmentCompleted, Fact::Investment { .. })
                     | (ComponentKind::DataQuality, Fact::Returns { .. })
+                    | (ComponentKind::SupervisionOrders, Fact::Order { .. })
             )
         })
         .cloned()
@@ -316,6 +332,11 @@ fn component(kind: ComponentKind, facts: &[Fact], late_credit: Decimal) -> (Opti
                     Some(Decimal::ONE - ratio(Decimal::from(*returned), Decimal::from(*entries)))
                 }
             }
+            Fact::Order { outcome, .. } => Some(match outcome {
+                OrderOutcome::OnTime => Decimal::ONE,
+                OrderOutcome::Late => late_credit,
+                OrderOutcome::Overdue => Decimal::ZERO,
+            }),
         })
         .collect();
     if scores.is_empty() {
@@ -393,11 +414,18 @@ mod tests {
             Fact::Returns { entries: 4, returned: 1 },
         ];
         let s = score(&rules(), &[UnitFacts { unit: "市住建局".into(), facts }], &BTreeMap::new());
-        // on time (1 + 0.5 + 0)/3 = 0.5; progress 0.5; quality 0.75; attainment and investment do not apply.
-        // default weights: on time 30, attainment 25, progress 20, investment 15, quality 10 → applicable 60
-        // (0.5×30 + 0.5×20 + 0.75×10) / 60 × 100 = 32.5 / 60 × 100 = 54.17
-        assert_eq!(s[0].score, Decimal::new(5417, 2));
-        assert_eq!(s[0].components.iter().filter(|c| c.score.is_none()).count(), 2);
+        // on time (1 + 0.5 + 0)/3 = 0.5; progress 0.5; quality 0.75; attainment, investment and
+        // supervision orders do not apply. Default weights: on time 25, attainment 25, progress 20,
+        // investment 10, quality 10, orders 10 → applicable 55
+        // (0.5×25 + 0.5×20 + 0.75×10) / 55 × 100 = 30 / 55 × 100 = 54.545… → 54.55
+        assert_eq!(s[0].score, Decimal::new(5455, 2));
+        assert_eq!(s[0].components.iter().filter(|c| c.score.is_none()).count(), 3);
+        // an overdue order and one closed late: (0 + 0.5)/2 = 0.25 at weight 10 → 32.5 / 65 = 50
+        let mut with_orders = s[0].components.iter().flat_map(|c| c.facts.clone()).collect::<Vec<_>>();
+        with_orders.push(Fact::Order { id: 1, deadline: "2024-05-20".into(), outcome: OrderOutcome::Overdue });
+        with_orders.push(Fact::Order { id: 2, deadline: "2024-06-20".into(), outcome: OrderOutcome::Late });
+        let s = score(&rules(), &[UnitFacts { unit: "市住建局".into(), facts: with_orders }], &BTreeMap::new());
+        assert_eq!(s[0].score, Decimal::from(50));
     }
 
     #[test]
@@ -441,7 +469,12 @@ mod tests {
             expected_share: Decimal::new(e, 2),
         });
         let returns = (0u32..20, 0u32..20).prop_map(|(e, r)| Fact::Returns { entries: e.max(r), returned: r.min(e) });
-        prop::collection::vec(prop_oneof![report, indicator, progress, investment, returns], 1..12)
+        let order = prop_oneof![Just(OrderOutcome::Overdue), Just(OrderOutcome::Late), Just(OrderOutcome::OnTime)].prop_map(|outcome| Fact::Order {
+            id: 1,
+            deadline: "2024-05-20".into(),
+            outcome,
+        });
+        prop::collection::vec(prop_oneof![report, indicator, progress, investment, returns, order], 1..12)
     }
 
     /// The same facts with one of them made better.
@@ -461,6 +494,14 @@ mod tests {
                 Fact::Investment { project: *project, cumulative_wan: *cumulative_wan + d(100), budget_wan: *budget_wan, expected_share: *expected_share }
             }
             Fact::Returns { entries, returned } => Fact::Returns { entries: *entries, returned: returned.saturating_sub(1) },
+            Fact::Order { id, deadline, outcome } => Fact::Order {
+                id: *id,
+                deadline: deadline.clone(),
+                outcome: match outcome {
+                    OrderOutcome::Overdue => OrderOutcome::Late,
+                    _ => OrderOutcome::OnTime,
+                },
+            },
         }
     }
 

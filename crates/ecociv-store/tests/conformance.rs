@@ -15,6 +15,7 @@ on_both!(
     foreign_keys_are_enforced,
     users_and_tokens,
     entries_are_unique_and_versioned,
+    supervision_orders_are_versioned_and_on_the_trail,
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
@@ -207,6 +208,45 @@ async fn entries_are_unique_and_versioned(db: &TestDb) {
     let history = db.store.trail_for("150100", "observation", &o.id.to_string()).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["observation.submitted", "observation.approved"]);
     assert_eq!(history[1].before, history[0].after);
+}
+
+fn order() -> ecociv_core::supervision::SupervisionOrder {
+    use ecociv_core::supervision::{CheckedOrder, SubjectKind, SupervisionOrder};
+    let c = CheckedOrder {
+        org_unit: "市住建局".into(),
+        subject_kind: SubjectKind::Project,
+        subject: "12".into(),
+        matter: "进度滞后".into(),
+        required: "说明原因并提出措施".into(),
+        deadline: "2024-05-20".parse().unwrap(),
+    };
+    SupervisionOrder::issued("150100", c, "tf", "t".into())
+}
+
+async fn supervision_orders_are_versioned_and_on_the_trail(db: &TestDb) {
+    use ecociv_core::supervision::OrderState;
+    loaded(db).await;
+    let before = db.store.data_versions("150100").await.unwrap().controls;
+    let o = db.store.issue_order(&order(), "tf").await.unwrap();
+    assert_eq!(o.version, 1);
+    assert!(db.store.data_versions("150100").await.unwrap().controls > before, "an order moves the views that read controls");
+    let answered =
+        ecociv_core::supervision::SupervisionOrder { state: OrderState::Answered, answer: "已整改".into(), answered_by: "bob".into(), ..o.clone() };
+    let a = db.store.update_order(&o, &answered, "supervision_order.answered", "bob", "").await.unwrap();
+    assert_eq!((a.version, a.state), (2, OrderState::Answered));
+    // a second change from the version read first is someone else's change meanwhile
+    assert!(matches!(db.store.update_order(&o, &answered, "supervision_order.answered", "bob", "").await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.order("150100", o.id).await.unwrap().unwrap(), a);
+    assert!(db.store.order("999999", o.id).await.unwrap().is_none(), "rows belong to their zone");
+    // another zone's order cannot be changed through this zone
+    let elsewhere = ecociv_core::supervision::SupervisionOrder { zone: "999999".into(), ..a.clone() };
+    assert!(db.store.update_order(&elsewhere, &elsewhere, "supervision_order.closed", "x", "").await.is_err());
+    let second = db.store.issue_order(&order(), "tf").await.unwrap();
+    assert_eq!(db.store.orders("150100").await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), vec![second.id, o.id], "the newest first");
+    let history = db.store.trail_for("150100", "supervision_order", &o.id.to_string()).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["supervision_order.issued", "supervision_order.answered"]);
+    assert_eq!(history[1].before, history[0].after);
+    assert!(db.store.verify("150100").await.unwrap().ok());
 }
 
 async fn a_batch_is_stored_whole_or_not_at_all(db: &TestDb) {
@@ -537,6 +577,7 @@ async fn verify_catches_a_row_edited_or_inserted_in_every_table(db: &TestDb) {
         uploaded_at: "t".into(),
     };
     s.add_evidence(&e, b"%PDF-1.7", "alice").await.unwrap();
+    s.issue_order(&order(), "tf").await.unwrap();
     let v = s.verify("150100").await.unwrap();
     assert!(v.ok(), "{v:?}");
     // (entity, edit, undo, insert, delete the inserted)
@@ -606,6 +647,13 @@ async fn verify_catches_a_row_edited_or_inserted_in_every_table(db: &TestDb) {
             "UPDATE vetoes SET description = 'd'".into(),
             "INSERT INTO vetoes (zone_code, kind, description, occurred_on, recorded_by, recorded_at) SELECT zone_code, kind, 'forged', occurred_on, recorded_by, recorded_at FROM vetoes".into(),
             "DELETE FROM vetoes WHERE description = 'forged'".into(),
+        ),
+        (
+            "supervision_order",
+            "UPDATE supervision_orders SET deadline = '2099-12-31'".into(),
+            "UPDATE supervision_orders SET deadline = '2024-05-20'".into(),
+            "INSERT INTO supervision_orders (zone_code, org_unit, subject_kind, subject, matter, required, deadline, state, issued_by, issued_at, answer, answered_by, answered_at, decided_by, decided_at, reason, version) SELECT zone_code, org_unit, subject_kind, subject, 'forged', required, deadline, state, issued_by, issued_at, answer, answered_by, answered_at, decided_by, decided_at, reason, version FROM supervision_orders".into(),
+            "DELETE FROM supervision_orders WHERE matter = 'forged'".into(),
         ),
         (
             "period",

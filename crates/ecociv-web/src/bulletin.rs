@@ -30,6 +30,8 @@ struct BulletinPage<'a> {
     b: &'a Bulletin,
     top: Vec<&'a UnitReporting>,
     bottom: Vec<&'a UnitReporting>,
+    /// The month's supervision orders, as they stood on the day it is judged on.
+    orders: Vec<crate::supervision::OrderRow>,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,5 +55,14 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     };
     let (top, bottom) = best_and_worst(&b);
     let lay = Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(MaybeAuthed(Some(a)));
-    render(&BulletinPage { l: lay, b: &b, top, bottom })
+    let orders = b
+        .orders
+        .iter()
+        .map(|(o, standing)| crate::supervision::OrderRow {
+            state: crate::i18n::t(l, standing.key()).to_string(),
+            class: if *standing == ecociv_core::supervision::Standing::Overdue { "overdue" } else { "" },
+            ..crate::supervision::order_row(&plan, o, st.today(), l)
+        })
+        .collect();
+    render(&BulletinPage { l: lay, b: &b, top, bottom, orders })
 }

@@ -2,7 +2,7 @@
 //! body), and `/api/v1/evidence/{id}` to download one as uploaded.
 
 use crate::auth::Authed;
-use crate::error::WebError;
+use crate::error::{InLocale, WebError};
 use crate::extract::P;
 use crate::layout::error_page;
 use crate::state::AppState;
@@ -68,6 +68,7 @@ pub(crate) async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, 
         "observation" => {
             st.store.observation(&plan.zone.code, e.entity_id).await?.is_some_and(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, &o))
         }
+        "supervision_order" => st.store.order(&plan.zone.code, e.entity_id).await?.is_some_and(|o| ecociv_app::supervision::may_see(&a.actor, &o)),
         _ => st.store.dispatch(&plan.zone.code, e.entity_id).await?.is_some_and(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, &d)),
     };
     if !visible {
@@ -109,7 +110,14 @@ pub(crate) async fn form_fields(mut m: axum::extract::Multipart) -> Result<(std:
 
 /// An upload from a page: the `csrf` field, then the `file`.
 pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, entity: &str, id: i64, m: axum::extract::Multipart) -> Response {
-    let back = format!("/{}/{id}", if entity == "observation" { "observations" } else { "dispatch-reports" });
+    let back = format!(
+        "/{}/{id}",
+        match entity {
+            "observation" => "observations",
+            "supervision_order" => "supervision",
+            _ => "dispatch-reports",
+        }
+    );
     let (fields, file) = match form_fields(m).await {
         Ok(x) => x,
         Err(e) => return error_page(st, l, uri, e),
@@ -125,6 +133,21 @@ pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: 
         Ok(_) => Redirect::to(&back).into_response(),
         Err(e) => error_page(st, l, uri, e),
     }
+}
+
+/// An evidence file attached through the API to `entity` `id`: the multipart body's `file`,
+/// checked and stored by `ecociv_app::entries::attach` (201 with the record).
+pub(crate) async fn api_attach(
+    st: &AppState,
+    a: &Authed,
+    entity: &str,
+    id: i64,
+    m: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, WebError> {
+    a.check_csrf(None)?;
+    let m = m.map_err(|e| WebError::bad_request("bad_query").field("body", &e.body_text()).in_locale(a.locale))?;
+    let (name, bytes) = upload(m, a.locale).await?;
+    Ok(crate::error::created(entries::attach(st, &a.actor, entity, id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -43,7 +43,10 @@ pub(crate) fn history_value(key: &str, v: Option<&serde_json::Value>, l: Locale)
     let Some(v) = v else { return "—".into() };
     let raw = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
     match key {
-        "state" => EntryState::parse(&raw).map(|s| state_label(s, l).to_string()).unwrap_or(raw),
+        "state" => EntryState::parse(&raw)
+            .map(|s| state_label(s, l).to_string())
+            .or_else(|| ecociv_core::supervision::OrderState::parse(&raw).map(|s| s.label(l).to_string()))
+            .unwrap_or(raw),
         "status" => ecociv_core::entry::ProjectStatus::parse(&raw).map(|s| s.label(l).to_string()).unwrap_or(raw),
         _ => raw,
     }
@@ -125,5 +128,31 @@ impl Refused {
         let checks: Vec<String> = e.checks.iter().map(|c| c.message(l).to_string()).collect();
         let message = if checks.is_empty() { e.message() } else { checks.join(t(l, "list.clause_separator")) };
         Ok((e.status, Refused { message, reason: reason.to_string() }))
+    }
+}
+
+/// The answer to a decision form: to the entry's page (`done`, its path) when it was taken; when
+/// refused, the entry's page again (`view`) with the message beside the form, what was typed
+/// kept and the refusal's status; any other error as an error page.
+pub(crate) async fn decision_answer<Fut: std::future::Future<Output = axum::response::Response>>(
+    st: &crate::state::AppState,
+    l: Locale,
+    uri: &axum::extract::OriginalUri,
+    a: &crate::auth::Authed,
+    result: Result<String, ecociv_app::AppError>,
+    typed: &str,
+    view: impl FnOnce(Refused) -> Fut,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match result {
+        Ok(done) => axum::response::Redirect::to(&done).into_response(),
+        Err(e) => match Refused::of_decision(e, l, typed) {
+            Ok((status, refused)) => {
+                let mut r = view(refused).await;
+                *r.status_mut() = status;
+                r
+            }
+            Err(e) => crate::layout::error_page_for(st, l, uri, Some(a), e),
+        },
     }
 }

@@ -2,7 +2,8 @@
 //! pages (askama templates in `templates/`) and its JSON API under `/api/v1` side by side:
 //! [`plan`], [`indicators`], [`tasks`], [`projects`], [`accounts`], [`users`], [`todo`],
 //! [`observations`], [`dispatch`], [`evidence`], [`controls`], [`import`], [`exports`],
-//! [`documents`], [`dashboard`], [`assessment`], [`readiness`], [`bulletin`], [`public`].
+//! [`documents`], [`dashboard`], [`assessment`], [`readiness`], [`bulletin`], [`supervision`],
+//! [`public`].
 //! Around them: the shared [`state`], the page [`layout`], who is asking ([`auth`]), the
 //! request's language ([`i18n`]), the extractors ([`extract`]), errors in one shape
 //! ([`error`]), the kept answers of the pages ([`kept`]), the security headers of every answer
@@ -36,6 +37,7 @@ pub mod public;
 pub mod readiness;
 pub mod schedule;
 pub mod state;
+pub mod supervision;
 pub mod survey;
 pub mod tasks;
 pub mod todo;
@@ -65,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::routes())
         .merge(todo::routes())
         .merge(survey::routes())
+        .merge(supervision::routes())
         .merge(observations::routes())
         .merge(dispatch::routes())
         .merge(evidence::routes())

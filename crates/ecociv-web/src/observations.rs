@@ -5,7 +5,7 @@
 use crate::auth::Authed;
 use crate::error::created;
 use crate::error::{InLocale, WebError};
-use crate::evidence::{page_upload, upload};
+use crate::evidence::page_upload;
 use crate::extract::{F, J, P, Q};
 use crate::history::{DecideForm, HistoryRow, ReasonInput, Refused, decision, history_rows, reason_of};
 use crate::i18n::Lang;
@@ -234,18 +234,8 @@ async fn observation_decide(State(st): State<AppState>, Lang(l): Lang, uri: Orig
     let Some(d) = Decision::parse(&f.decision) else {
         return error_page_for(&st, l, &uri, Some(&a), WebError::bad_request("bad_query").field("decision", &f.decision));
     };
-    match entries::decide_observation(&st, &a.actor, id, d, &f.reason).await {
-        Ok(x) => Redirect::to(&format!("/observations/{}", x.id)).into_response(),
-        // the page again, the reason as typed and the message beside it
-        Err(e) => match Refused::of_decision(e, l, &f.reason) {
-            Ok((status, refused)) => {
-                let mut r = observation_view(&st, l, &uri, &a, id, refused).await;
-                *r.status_mut() = status;
-                r
-            }
-            Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
-        },
-    }
+    let result = entries::decide_observation(&st, &a.actor, id, d, &f.reason).await.map(|x| format!("/observations/{}", x.id));
+    crate::history::decision_answer(&st, l, &uri, &a, result, &f.reason, |refused| observation_view(&st, l, &uri, &a, id, refused)).await
 }
 
 async fn observation_upload(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, m: axum::extract::Multipart) -> Response {
@@ -322,10 +312,7 @@ async fn post_observation_evidence(
     P(id): P<i64>,
     m: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
-    a.check_csrf(None)?;
-    let m = m.map_err(|e| WebError::bad_request("bad_query").field("body", &e.body_text()).in_locale(a.locale))?;
-    let (name, bytes) = upload(m, a.locale).await?;
-    Ok(created(entries::attach(&st, &a.actor, "observation", id, &name, &bytes).await.map_err(|e| e.in_locale(a.locale))?))
+    crate::evidence::api_attach(&st, &a, "observation", id, m).await
 }
 
 pub fn routes() -> Router<AppState> {

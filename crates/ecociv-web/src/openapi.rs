@@ -30,6 +30,7 @@ async fn openapi() -> Response {
         crate::accounts::Doc::openapi(),
         crate::observations::Doc::openapi(),
         crate::dispatch::Doc::openapi(),
+        crate::supervision::Doc::openapi(),
         crate::evidence::Doc::openapi(),
         crate::controls::Doc::openapi(),
         crate::import::Doc::openapi(),

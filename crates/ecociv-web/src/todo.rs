@@ -1,5 +1,6 @@
 //! `/entry`, each user's to-do list (what is due, overdue, returned; for the task force what
-//! waits for a decision and who has reported this month), rendered from `ecociv_core::todo`.
+//! waits for a decision and who has reported this month), rendered from `ecociv_core::todo`;
+//! above them the supervision orders waiting on the user.
 
 use crate::auth::Authed;
 use crate::i18n::{Lang, t};
@@ -48,6 +49,8 @@ struct TodoPage {
     month: String,
     completeness: Vec<Completeness>,
     reported: usize,
+    /// The supervision orders waiting on the user (see `ecociv_core::supervision::waiting_on`).
+    orders: Vec<crate::supervision::OrderRow>,
 }
 
 /// One to-do item as a row: what, where to go, due date, state, style class, note.
@@ -116,7 +119,15 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
             Some(Completeness { project: number, name: p.name.clone(), implementers: p.implementers.join("、"), state, class })
         })
         .collect();
+    let orders = match st.store.orders(&plan.zone.code).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let today = st.today();
+    let orders =
+        ecociv_core::supervision::waiting_on(&a.actor, &plan, &orders, today).into_iter().map(|o| crate::supervision::order_row(&plan, o, today, l)).collect();
     let page = TodoPage {
+        orders,
         l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
         returned: rows(&todo.returned),
         observations: rows(&todo.observations),

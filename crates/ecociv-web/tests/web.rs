@@ -15,6 +15,8 @@ mod import;
 mod looks;
 #[path = "web/reports.rs"]
 mod reports;
+#[path = "web/supervision.rs"]
+mod supervision;
 #[path = "web/trust.rs"]
 mod trust;
 
