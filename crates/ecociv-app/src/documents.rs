@@ -297,7 +297,9 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             let as_of = ecociv_core::dispatch::judged_on(december, st.today(), due_day);
             let reports = crate::history::entries_on(st, z, as_of).await?.reports;
             let december = crate::bulletin::bulletin(st, plan, december).await?;
-            Ok(work_doc(plan, year, as_of, &reports, &december.behind, &masthead, l))
+            let rectifications = st.store.rectifications(z).await?;
+            let w = WorkYear { year, as_of, reports: &reports, behind: &december.behind, rectifications: &rectifications };
+            Ok(work_doc(plan, &w, &masthead, l))
         }
     }
 }
@@ -462,15 +464,18 @@ fn assessment_doc(plan: &Plan, a: &ecociv_core::assessment::Assessment, m: &Mast
 
 /// The annual work report: the 37 tasks and 76 projects as their reports of the year stand,
 /// what was done, what is behind and why.
-fn work_doc(
-    plan: &Plan,
+/// What a year's work report is made of: its reports and the projects behind as they stood on
+/// `as_of`, and the rectification tasks.
+struct WorkYear<'a> {
     year: i32,
     as_of: chrono::NaiveDate,
-    reports: &[ecociv_core::record::DispatchRecord],
-    behind: &[ecociv_core::bulletin::Behind],
-    m: &Masthead,
-    l: Locale,
-) -> OfficialDoc {
+    reports: &'a [ecociv_core::record::DispatchRecord],
+    behind: &'a [ecociv_core::bulletin::Behind],
+    rectifications: &'a [ecociv_core::rectification::Rectification],
+}
+
+fn work_doc(plan: &Plan, w: &WorkYear<'_>, m: &Masthead, l: Locale) -> OfficialDoc {
+    let (year, as_of, reports, behind) = (w.year, w.as_of, w.reports, w.behind);
     let title = tf(l, "doc.work.title", &[("zone", zone_name(plan, l)), ("campaign", plan.campaign(l)), ("year", year.to_string())]);
     let of_year = |kind: &str, n: u32| {
         let mut v: Vec<&ecociv_core::record::DispatchRecord> = reports
@@ -617,6 +622,7 @@ fn work_doc(
             ],
         ));
     }
+    crate::rectifications::work_section(&mut d, w.rectifications, reports, year, as_of, l);
     d.heading(1, t(l, "doc.work.next_heading"));
     m.human_text(&mut d, "measures", t(l, "doc.measures_placeholder"));
     m.sign_off(&mut d);

@@ -341,6 +341,47 @@ impl Ledger {
         self.report_write(record, version.filter(|v| *v > 0), |_, _| false)
     }
 
+    /// The write a rectification task's monthly report makes (see [`Ledger::observation`]):
+    /// by its owner, once a month, its percent never below the last one's.
+    pub fn rectification_report(
+        &mut self,
+        actor: &Actor,
+        r: &ecociv_core::rectification::Rectification,
+        input: &ecociv_core::rectification::RectificationReportInput,
+        version: Option<i64>,
+    ) -> Result<Option<EntryWrite>, AppError> {
+        use ecociv_core::rectification::{REPORT_KIND, check_report};
+        if !actor.can_act_for(&self.plan, &r.owner) {
+            return Err(AppError::forbidden());
+        }
+        let empty = BTreeMap::new();
+        let all = self.reports_of(REPORT_KIND, r.number, &actor.org_unit).unwrap_or(&empty);
+        let period: Option<YearMonth> = input.period.trim().parse().ok();
+        let sent = period.and_then(|p| all.get(&p.to_string())).filter(|d| d.state != EntryState::Returned);
+        let same = |d: &DispatchRecord| d.progress == input.progress.trim() && d.problems == input.problems.trim();
+        match sent {
+            Some(d) if same(d) => return Ok(None),
+            Some(_) => return Err(AppError::conflict("already_reported")),
+            None => {}
+        }
+        let last_percent = all
+            .iter()
+            .filter(|(k, d)| period.is_none_or(|p| **k < p.to_string()) && d.state != EntryState::Returned)
+            .filter_map(|(_, d)| d.progress_percent.parse::<rust_decimal::Decimal>().ok())
+            .max();
+        let checked = check_report(&self.plan, input, last_percent, self.today).map_err(AppError::invalid)?;
+        if self.periods.locked.contains(&checked.period.to_string()) {
+            return Err(period_locked(&checked.period.to_string()));
+        }
+        let record = DispatchRecord {
+            progress: checked.progress,
+            progress_percent: checked.progress_percent.map(|p| p.to_string()).unwrap_or_default(),
+            problems: checked.problems,
+            ..self.dispatch_record(actor, REPORT_KIND, r.number, checked.period)
+        };
+        self.report_write(record, version.filter(|v| *v > 0), |_, _| false)
+    }
+
     fn dispatch_record(&self, actor: &Actor, kind: &str, subject: u32, period: YearMonth) -> DispatchRecord {
         DispatchRecord {
             id: 0,
@@ -511,6 +552,26 @@ fn decided(current: EntryState, d: Decision, reason: &str) -> Result<EntryState,
         return Err(AppError::invalid(vec![entry::FieldError::keyed("reason", "reason_required", "field.reason_required")]));
     }
     Ok(to)
+}
+
+/// The owner of a rectification task sends its month's progress, or sends a returned one again.
+pub async fn submit_rectification_report(
+    st: &App,
+    actor: &Actor,
+    number: u32,
+    input: &ecociv_core::rectification::RectificationReportInput,
+) -> Result<DispatchRecord, AppError> {
+    let plan = plan_of(st, actor).await?;
+    let r = st
+        .store
+        .rectifications(&plan.zone.code)
+        .await?
+        .into_iter()
+        .find(|r| r.number == number)
+        .ok_or_else(|| AppError::not_found("unknown_rectification").field("number", &number.to_string()))?;
+    let rows = Rows::Reports { kind: ecociv_core::rectification::REPORT_KIND, number };
+    let write = Ledger::load_for(st, actor, rows).await?.rectification_report(actor, &r, input, None)?;
+    Ok(store_one(st, actor, write).await?.dispatch())
 }
 
 /// The task force approves, returns or unlocks an observation.
@@ -698,17 +759,28 @@ pub async fn set_period(st: &App, actor: &Actor, period: &str, action: PeriodAct
 }
 
 /// Attaches an evidence file (or a photo) to an entry: by those who may enter it, while it is
-/// not approved; to a supervision order, by the unit ordered while it is not closed.
+/// not approved; to a supervision order, by the unit ordered while it is not closed; to a
+/// rectification task, by its owner or the task force while it is not completed.
 pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, bytes: &[u8]) -> Result<ecociv_core::record::EvidenceRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     let (state, period) = match entity {
         "supervision_order" => {
             let o = st.store.order(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_order").field("id", &id.to_string()))?;
-            if !actor.can_answer_order(&plan, &o.org_unit) {
+            if !actor.can_act_for(&plan, &o.org_unit) {
                 return Err(AppError::forbidden());
             }
             // a closed order is done: its evidence stays as it was when it was closed
             let state = if o.state == ecociv_core::supervision::OrderState::Closed { EntryState::Approved } else { EntryState::Submitted };
+            (state, String::new())
+        }
+        "rectification" => {
+            let r = st.store.rectifications(&plan.zone.code).await?.into_iter().find(|r| r.id == id);
+            let r = r.ok_or_else(|| AppError::not_found("unknown_rectification").field("id", &id.to_string()))?;
+            // its owner, or the task force, while it is not completed
+            if !(actor.can_act_for(&plan, &r.owner) || actor.can_approve(&plan)) {
+                return Err(AppError::forbidden());
+            }
+            let state = if r.status == ecociv_core::rectification::Status::Completed { EntryState::Approved } else { EntryState::Submitted };
             (state, String::new())
         }
         "observation" => {
@@ -723,6 +795,7 @@ pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, 
             // the unit that sent the report, in a role that may send it (not a viewer of that unit)
             let may_report = match r.kind.as_str() {
                 "project" => plan.project(r.subject as u32).is_some_and(|p| actor.can_report_project(&plan, p)),
+                ecociv_core::rectification::REPORT_KIND => actor.can_act_for(&plan, &r.org_unit),
                 _ => plan.task(r.subject as u32).is_some_and(|t| actor.can_report_task(&plan, t)),
             };
             if r.org_unit != actor.org_unit || !may_report {

@@ -8,6 +8,7 @@
 //! - [`imports`]: a filled template or a table read, checked row by row, stored whole.
 //! - [`assessment`]: the quarterly scores and ranking.
 //! - [`readiness`]: review readiness and vetoes.
+//! - [`rectifications`]: the rectification tasks (整改任务) the task force keeps.
 //! - [`milestones`]: where the plan's milestones stand by the data.
 //! - [`bulletin`]: the monthly dispatch bulletin.
 //! - [`history`]: a zone's entries as they stood at the end of a day (past periods are judged
@@ -46,6 +47,7 @@ pub mod history;
 pub mod imports;
 pub mod milestones;
 pub mod readiness;
+pub mod rectifications;
 pub mod signing;
 pub mod standings;
 pub mod supervision;

@@ -52,7 +52,7 @@ pub async fn act(st: &App, actor: &Actor, id: i64, mv: Move, text: &str, version
     let plan = plan_of(st, actor).await?;
     let o = st.store.order(&plan.zone.code, id).await?.filter(|o| may_see(actor, o)).ok_or_else(|| unknown(id))?;
     let allowed = match mv {
-        Move::Answer => actor.can_answer_order(&plan, &o.org_unit),
+        Move::Answer => actor.can_act_for(&plan, &o.org_unit),
         Move::Close | Move::Return => actor.can_approve(&plan),
     };
     if !allowed {

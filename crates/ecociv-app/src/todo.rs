@@ -1,4 +1,5 @@
-//! A user's to-do list (see `ecociv_core::todo`), from the zone's entries and settings.
+//! A user's to-do list (see `ecociv_core::todo`), from the zone's entries and settings, with
+//! the month's reports of the rectification tasks the user's unit owns.
 
 use ecociv_core::access::Actor;
 use ecociv_core::model::Plan;
@@ -12,5 +13,8 @@ pub async fn todo(st: &App, plan: &Plan, actor: &Actor) -> Result<Todo, AppError
     let z = &plan.zone.code;
     let (observations, reports) = (st.store.observations(z).await?, st.store.dispatch_reports(z).await?);
     let settings = crate::entries::settings_of(st, z).await?;
-    Ok(ecociv_core::todo::todo(plan, actor, &observations, &reports, &settings, st.today()))
+    let mut t = ecociv_core::todo::todo(plan, actor, &observations, &reports, &settings, st.today());
+    let rects = st.store.rectifications(z).await?;
+    t.reports.extend(ecociv_core::todo::rectification_reports(plan, actor, &rects, &reports, &settings, st.today()));
+    Ok(t)
 }

@@ -197,6 +197,7 @@ pub async fn prepare(st: &App, today: NaiveDate) -> Result<Prepared> {
         writes.extend(monthly_reports(&plan, &accounts, today));
         store.write_entries(&z, &writes, "demo").await?;
         supervision_orders(store, &plan, &accounts, today).await?;
+        rectifications(store, &plan, &accounts, today).await?;
     }
     Ok(Prepared { zone: z, accounts, entries: writes.len() })
 }
@@ -245,6 +246,37 @@ async fn supervision_orders(store: &dyn ecociv_store::Store, plan: &Plan, accoun
             store.update_order(&a, &c, "supervision_order.closed", &task_force, "").await?;
         }
     }
+    Ok(())
+}
+
+/// Three example rectification tasks (the real list is the task force's to enter): one
+/// completed, one under way past its deadline, one long-term; each says it is an example.
+async fn rectifications(store: &dyn ecociv_store::Store, plan: &Plan, accounts: &[Account], today: NaiveDate) -> Result<()> {
+    use ecociv_core::rectification::{LONG_TERM, Rectification, Status};
+    let owner = |role: Role| accounts.iter().find(|a| a.role == role).map(|a| a.org_unit.clone()).unwrap_or_default();
+    let entered = at(NaiveDate::from_ymd_opt(plan.start_year, 3, 1).expect("a date"));
+    let task = |number: u32, owner: String, deadline: String, status: Status| Rectification {
+        id: 0,
+        zone: plan.zone.code.clone(),
+        number,
+        source: "（示例）第二轮中央生态环境保护督察报告".into(),
+        problem: format!("（示例）督察反馈问题 {number}"),
+        owner,
+        deadline,
+        measures: "（示例）制定整改方案，按月调度推进".into(),
+        status,
+        updated_by: account_of(accounts, Role::TaskForce),
+        updated_at: entered.clone(),
+        version: 0,
+    };
+    let past = (today - chrono::Duration::days(30)).to_string();
+    let writes = [
+        task(1, owner(Role::Department), past.clone(), Status::Completed),
+        task(2, owner(Role::Region), past, Status::UnderWay),
+        task(3, owner(Role::Unit), LONG_TERM.into(), Status::UnderWay),
+    ]
+    .map(|after| ecociv_store::RectificationWrite { before: None, after });
+    store.save_rectifications(&plan.zone.code, &writes, &account_of(accounts, Role::TaskForce)).await?;
     Ok(())
 }
 
@@ -468,6 +500,9 @@ mod tests {
         use ecociv_core::supervision::Standing;
         assert_eq!(standings, vec![Standing::Open, Standing::Overdue, Standing::Closed], "the newest first");
         assert!(orders.iter().all(|o| o.matter.starts_with("（示例）")));
+        let rects = db.store.rectifications(z).await.unwrap();
+        use ecociv_core::rectification::Standing as R;
+        assert_eq!(rects.iter().map(|r| r.standing(today)).collect::<Vec<_>>(), [R::Completed, R::Overdue, R::LongTerm]);
         let cutoff = at(today);
         assert!(obs.iter().all(|o| o.submitted_at <= cutoff && o.decided_at <= cutoff), "nothing dated after the try-out's today");
         assert!(reports.iter().all(|r| r.submitted_at <= cutoff && r.decided_at <= cutoff && r.period.as_str() < "2025-06"));

@@ -114,8 +114,9 @@ impl Actor {
         }
     }
 
-    /// Answers a supervision order to `org_unit`: that unit's reporting users (not its viewers).
-    pub fn can_answer_order(&self, plan: &Plan, org_unit: &str) -> bool {
+    /// Acts for `org_unit` — answers its supervision orders, reports its rectification tasks:
+    /// that unit's reporting users (not its viewers).
+    pub fn can_act_for(&self, plan: &Plan, org_unit: &str) -> bool {
         self.in_zone(plan) && matches!(self.role, Role::Department | Role::Region | Role::Unit) && self.org_unit == org_unit
     }
 

@@ -45,6 +45,11 @@ impl FieldError {
     pub fn message(&self, l: Locale) -> String {
         self.message.render(l)
     }
+    /// The same problem in the `index`-th (from 0) of a list of inputs: `rows[2].owner`.
+    pub fn in_row(mut self, index: usize) -> FieldError {
+        self.field = format!("rows[{index}].{}", self.field);
+        self
+    }
     /// The message, to be written in a language later.
     pub fn text(&self) -> &Text {
         &self.message
@@ -536,7 +541,8 @@ fn decimal_field(errs: &mut Vec<FieldError>, field: &str, v: &serde_json::Value,
     }
 }
 
-fn check_period(errs: &mut Vec<FieldError>, plan: &Plan, period: &str, today: NaiveDate) -> Option<YearMonth> {
+/// A report's month: `YYYY-MM`, not after this month, not before the plan.
+pub(crate) fn check_period(errs: &mut Vec<FieldError>, plan: &Plan, period: &str, today: NaiveDate) -> Option<YearMonth> {
     match period.parse::<YearMonth>() {
         Err(_) => {
             errs.push(FieldError::keyed("period", "bad_period", "field.report.bad_month").arg("period", &period));

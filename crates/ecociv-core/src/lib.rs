@@ -20,6 +20,7 @@
 //! - [`access`]: roles and rights.
 //! - [`todo`]: what each user has to do.
 //! - [`entry`]: the checks on observations and dispatch reports sent in.
+//! - [`rectification`]: rectification tasks (整改任务): their checks, standing and reports.
 //! - [`record`]: the records ecociv keeps (accounts, entries and their states, controls).
 //! - [`evidence`]: what evidence files may be uploaded.
 //! - [`trail`]: the SM3 hash-chained audit trail.
@@ -44,6 +45,7 @@ pub mod plan_data;
 pub mod projection;
 pub mod readiness;
 pub mod record;
+pub mod rectification;
 pub mod rule;
 pub mod schedule;
 pub mod scoring;

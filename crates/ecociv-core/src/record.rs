@@ -368,7 +368,7 @@ pub struct DataVersions {
     /// Dispatch reports.
     pub dispatch: i64,
     /// Settings, periods, evidence, scoring rules, recorded assessments, vetoes, mastheads,
-    /// supervision orders.
+    /// supervision orders, rectification tasks.
     pub controls: i64,
     /// The plan itself.
     pub plan: i64,

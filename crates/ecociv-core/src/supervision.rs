@@ -350,7 +350,7 @@ pub fn waiting_on<'a>(actor: &Actor, plan: &Plan, orders: &'a [SupervisionOrder]
             if actor.can_approve(plan) {
                 o.state == OrderState::Answered || o.overdue(today)
             } else {
-                actor.can_answer_order(plan, &o.org_unit) && o.state.awaits_answer()
+                actor.can_act_for(plan, &o.org_unit) && o.state.awaits_answer()
             }
         })
         .collect();

@@ -27,6 +27,11 @@ pub enum Subject {
         number: u32,
         period: YearMonth,
     },
+    /// A rectification task's monthly report.
+    Rectification {
+        number: u32,
+        period: YearMonth,
+    },
 }
 
 /// Where an item stands.
@@ -149,7 +154,11 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
     let observation = |o: &ObservationRecord| Subject::Observation { indicator: o.indicator.clone(), year: o.year as i32, region: o.region.clone() };
     let report = |r: &DispatchRecord| {
         let (number, period) = (r.subject as u32, r.period.parse().unwrap_or(month));
-        if r.kind == "task" { Subject::Task { number, period } } else { Subject::Project { number, period } }
+        match r.kind.as_str() {
+            "task" => Subject::Task { number, period },
+            crate::rectification::REPORT_KIND => Subject::Rectification { number, period },
+            _ => Subject::Project { number, period },
+        }
     };
     let sent_o = |o: &ObservationRecord| Standing::Sent { entity: "observation", id: o.id, state: o.state, late: o.late };
     let sent_r = |r: &DispatchRecord| Standing::Sent { entity: "dispatch_report", id: r.id, state: r.state, late: r.late };
@@ -174,6 +183,37 @@ pub fn todo(plan: &Plan, actor: &Actor, observations: &[ObservationRecord], repo
         }
     }
     out
+}
+
+/// The month's reports of the rectification tasks `actor` owns (those [`crate::rectification::asks`]
+/// for), each due, overdue or sent, as [`todo`] lists the month's other reports.
+pub fn rectification_reports(
+    plan: &Plan,
+    actor: &Actor,
+    rects: &[crate::rectification::Rectification],
+    reports: &[DispatchRecord],
+    settings: &ZoneSettings,
+    today: NaiveDate,
+) -> Vec<Item> {
+    let month = crate::dispatch::report_month(today);
+    let due = month.dispatch_due(settings.dispatch_due_day);
+    rects
+        .iter()
+        .filter(|r| actor.can_act_for(plan, &r.owner) && crate::rectification::asks(plan, r, month))
+        .map(|r| {
+            let sent = reports.iter().find(|d| {
+                d.kind == crate::rectification::REPORT_KIND && d.subject == i64::from(r.number) && d.period == month.to_string() && d.org_unit == actor.org_unit
+            });
+            let s = standing(sent.map(|d| ("dispatch_report", d.id, d.state, d.late)), today, due);
+            Item {
+                subject: Subject::Rectification { number: r.number, period: month },
+                due: Some(due),
+                standing: s,
+                note: String::new(),
+                org_unit: String::new(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

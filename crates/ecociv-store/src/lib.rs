@@ -8,7 +8,7 @@
 //! Here are only the modules, the names the other crates use, [`Store`] (the sum of the parts)
 //! and [`connect`], which opens one: `db` holds the two databases and the error, `trail` the
 //! audit trail every write appends to, `plans`, `plan_read`, `accounts`, `entries`, `controls`,
-//! `mastheads` and `supervision` the parts, `verify` the check of all of them against the
+//! `mastheads`, `supervision` and `rectifications` the parts, `verify` the check of all of them against the
 //! trail, and `watch` what moves when the database changes (for the application's caches).
 
 pub mod accounts;
@@ -18,6 +18,7 @@ pub mod entries;
 pub mod mastheads;
 mod plan_read;
 pub mod plans;
+pub mod rectifications;
 pub mod supervision;
 pub mod testdb;
 pub mod trail;
@@ -30,6 +31,7 @@ pub use db::{Backend, PgStore, Result, SqliteStore, StoreError, redact};
 pub use entries::{EntryStore, EntryWrite};
 pub use mastheads::MastheadStore;
 pub use plans::{LoadOutcome, PlanStore, plan_fingerprint};
+pub use rectifications::{RectificationStore, RectificationWrite};
 pub use supervision::SupervisionStore;
 pub use trail::TrailStore;
 pub use verify::{Tampered, Verification, VerifyStore};
@@ -39,14 +41,36 @@ use std::sync::Arc;
 
 /// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
 /// [`EntryStore`], [`ControlStore`], [`ScoringStore`], [`VetoStore`], [`MastheadStore`],
-/// [`SupervisionStore`], [`TrailStore`], [`VerifyStore`] and [`WatchStore`]; bring them into scope with `use ecociv_store::prelude::*`.
+/// [`SupervisionStore`], [`RectificationStore`], [`TrailStore`], [`VerifyStore`] and [`WatchStore`]; bring them into scope with `use ecociv_store::prelude::*`.
 pub trait Store:
-    PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + SupervisionStore + TrailStore + VerifyStore + WatchStore
+    PlanStore
+    + AccountStore
+    + EntryStore
+    + ControlStore
+    + ScoringStore
+    + VetoStore
+    + MastheadStore
+    + SupervisionStore
+    + RectificationStore
+    + TrailStore
+    + VerifyStore
+    + WatchStore
 {
 }
 
 impl<
-    T: PlanStore + AccountStore + EntryStore + ControlStore + ScoringStore + VetoStore + MastheadStore + SupervisionStore + TrailStore + VerifyStore + WatchStore,
+    T: PlanStore
+        + AccountStore
+        + EntryStore
+        + ControlStore
+        + ScoringStore
+        + VetoStore
+        + MastheadStore
+        + SupervisionStore
+        + RectificationStore
+        + TrailStore
+        + VerifyStore
+        + WatchStore,
 > Store for T
 {
 }
@@ -54,7 +78,8 @@ impl<
 /// Everything needed to call a store.
 pub mod prelude {
     pub use crate::{
-        AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, ScoringStore, Store, SupervisionStore, TrailStore, VerifyStore, VetoStore, WatchStore,
+        AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, RectificationStore, ScoringStore, Store, SupervisionStore, TrailStore, VerifyStore,
+        VetoStore, WatchStore,
     };
 }
 

@@ -183,7 +183,9 @@ pub fn data_kind(entity: &str) -> Option<&'static str> {
     match entity {
         "observation" | "upper_target" => Some("observations"),
         "dispatch_report" => Some("dispatch"),
-        "zone_settings" | "period" | "evidence" | "scoring_rules" | "assessment" | "veto" | "masthead" | "supervision_order" => Some("controls"),
+        "zone_settings" | "period" | "evidence" | "scoring_rules" | "assessment" | "veto" | "masthead" | "supervision_order" | "rectification" => {
+            Some("controls")
+        }
         "plan" => Some("plan"),
         _ => None,
     }

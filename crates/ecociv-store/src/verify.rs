@@ -1,7 +1,7 @@
 //! Verifying a zone's records against its audit trail: the chain itself and its head, and every
 //! stored observation, dispatch report, assigned target, user, session, API token, masthead,
 //! zone settings, period,
-//! scoring rules, assessment, veto, supervision order, evidence file (its content too) and the plan against its
+//! scoring rules, assessment, veto, supervision order, rectification task, evidence file (its content too) and the plan against its
 //! last recorded state — so that a value edited directly in the database is caught too. This is
 //! the one part of the store that reads all the others; the trail itself knows none of them.
 
@@ -15,6 +15,7 @@ use crate::db::{PgStore, Result, SqliteStore};
 use crate::entries::EntryStore;
 use crate::mastheads::MastheadStore;
 use crate::plans::{PlanStore, plan_fingerprint};
+use crate::rectifications::RectificationStore;
 use crate::supervision::SupervisionStore;
 use crate::trail::TrailStore;
 
@@ -163,6 +164,8 @@ macro_rules! verify_impl {
                 tampered.extend(compare_states(&events, "veto", &vetoes));
                 let orders: Vec<(String, String)> = self.orders(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "supervision_order", &orders));
+                let rects: Vec<(String, String)> = self.rectifications(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "rectification", &rects));
                 let evidence = self.all_evidence(zone).await?;
                 let rows: Vec<(String, String)> = evidence.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "evidence", &rows));

@@ -16,6 +16,7 @@ on_both!(
     users_and_tokens,
     entries_are_unique_and_versioned,
     supervision_orders_are_versioned_and_on_the_trail,
+    rectifications_are_saved_whole_or_not_at_all,
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
@@ -246,6 +247,45 @@ async fn supervision_orders_are_versioned_and_on_the_trail(db: &TestDb) {
     let history = db.store.trail_for("150100", "supervision_order", &o.id.to_string()).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["supervision_order.issued", "supervision_order.answered"]);
     assert_eq!(history[1].before, history[0].after);
+    assert!(db.store.verify("150100").await.unwrap().ok());
+}
+
+fn rectification(number: u32) -> ecociv_core::rectification::Rectification {
+    ecociv_core::rectification::Rectification {
+        id: 0,
+        zone: "150100".into(),
+        number,
+        source: "第二轮中央生态环境保护督察报告".into(),
+        problem: format!("问题 {number}"),
+        owner: "市生态环境局".into(),
+        deadline: "2024-12-31".into(),
+        measures: String::new(),
+        status: ecociv_core::rectification::Status::UnderWay,
+        updated_by: "tf".into(),
+        updated_at: "t".into(),
+        version: 0,
+    }
+}
+
+async fn rectifications_are_saved_whole_or_not_at_all(db: &TestDb) {
+    use ecociv_store::RectificationWrite;
+    loaded(db).await;
+    let new = |n| RectificationWrite { before: None, after: rectification(n) };
+    let saved = db.store.save_rectifications("150100", &[new(1), new(2)], "tf").await.unwrap();
+    assert_eq!(saved.iter().map(|r| (r.number, r.version)).collect::<Vec<_>>(), vec![(1, 1), (2, 1)]);
+    // a number taken anywhere in a batch: nothing of it is stored
+    assert!(matches!(db.store.save_rectifications("150100", &[new(3), new(2)], "tf").await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.rectifications("150100").await.unwrap().len(), 2);
+    // a change from the version read; a second one from the same version is a conflict
+    let done = ecociv_core::rectification::Rectification { status: ecociv_core::rectification::Status::Completed, ..saved[0].clone() };
+    let change = RectificationWrite { before: Some(saved[0].clone()), after: done.clone() };
+    let changed = db.store.save_rectifications("150100", std::slice::from_ref(&change), "tf").await.unwrap();
+    assert_eq!(changed[0].version, 2);
+    assert!(matches!(db.store.save_rectifications("150100", &[change], "tf").await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.rectifications("150100").await.unwrap()[0], changed[0]);
+    assert!(db.store.rectifications("999999").await.unwrap().is_empty(), "rows belong to their zone");
+    let history = db.store.trail_for("150100", "rectification", &saved[0].id.to_string()).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["rectification.entered", "rectification.changed"]);
     assert!(db.store.verify("150100").await.unwrap().ok());
 }
 
@@ -578,6 +618,7 @@ async fn verify_catches_a_row_edited_or_inserted_in_every_table(db: &TestDb) {
     };
     s.add_evidence(&e, b"%PDF-1.7", "alice").await.unwrap();
     s.issue_order(&order(), "tf").await.unwrap();
+    s.save_rectifications("150100", &[ecociv_store::RectificationWrite { before: None, after: rectification(1) }], "tf").await.unwrap();
     let v = s.verify("150100").await.unwrap();
     assert!(v.ok(), "{v:?}");
     // (entity, edit, undo, insert, delete the inserted)
@@ -654,6 +695,13 @@ async fn verify_catches_a_row_edited_or_inserted_in_every_table(db: &TestDb) {
             "UPDATE supervision_orders SET deadline = '2024-05-20'".into(),
             "INSERT INTO supervision_orders (zone_code, org_unit, subject_kind, subject, matter, required, deadline, state, issued_by, issued_at, answer, answered_by, answered_at, decided_by, decided_at, reason, version) SELECT zone_code, org_unit, subject_kind, subject, 'forged', required, deadline, state, issued_by, issued_at, answer, answered_by, answered_at, decided_by, decided_at, reason, version FROM supervision_orders".into(),
             "DELETE FROM supervision_orders WHERE matter = 'forged'".into(),
+        ),
+        (
+            "rectification",
+            "UPDATE rectifications SET status = 'completed'".into(),
+            "UPDATE rectifications SET status = 'under_way'".into(),
+            "INSERT INTO rectifications (zone_code, number, source, problem, owner, deadline, measures, status, updated_by, updated_at, version) SELECT zone_code, number + 100, source, problem, owner, deadline, measures, status, updated_by, updated_at, version FROM rectifications".into(),
+            "DELETE FROM rectifications WHERE number > 100".into(),
         ),
         (
             "period",

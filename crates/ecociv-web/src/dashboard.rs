@@ -79,6 +79,11 @@ struct GlancePage {
     standing: String,
     charts: Vec<Chart>,
     watch: Vec<LeafStanding>,
+    /// The rectification tasks by standing, and the overdue ones.
+    rectifications: Vec<(ecociv_core::rectification::Standing, usize)>,
+    rectifications_overdue: Vec<ecociv_core::rectification::Rectification>,
+    /// Supervision orders overdue today.
+    orders_overdue: usize,
 }
 
 async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
@@ -124,11 +129,20 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
     };
     let watch: Vec<LeafStanding> = standings.iter().filter(|x| x.projection.needs_attention()).cloned().collect();
     let today = st.today();
+    let (rects, orders) = match (st.store.rectifications(&plan.zone.code).await, st.store.orders(&plan.zone.code).await) {
+        (Ok(r), Ok(o)) => (r, o),
+        (Err(e), _) | (_, Err(e)) => return error_page_for(&st, l, &uri, Some(&a), e),
+    };
+    let rectifications = ecociv_core::rectification::counts(&rects, today).to_vec();
+    let rectifications_overdue = rects.into_iter().filter(|r| r.standing(today) == ecociv_core::rectification::Standing::Overdue).collect();
     let page = GlancePage {
         l: Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
         standing: crate::plan::standing_text(&plan, today, l),
         charts: vec![by_domain, projections, timeline(&plan, today, l)],
         watch,
+        rectifications,
+        rectifications_overdue,
+        orders_overdue: orders.iter().filter(|o| o.overdue(today)).count(),
     };
     render(&page)
 }

@@ -214,11 +214,7 @@ async fn report_post(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, is
                 Ok(p) => p,
                 Err(e2) => return error_page_for(st, l, uri, Some(a), e2),
             };
-            page.errors = if e.checks.is_empty() {
-                vec![(String::new(), e.message())]
-            } else {
-                e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect()
-            };
+            page.errors = crate::layout::form_errors(&e, l);
             page.status = f.status;
             page.progress_percent = f.progress_percent;
             page.investment_month_wan = f.investment_month_wan;
@@ -283,13 +279,18 @@ async fn dispatch_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, 
         Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
     };
     let history = st.store.trail_for(&plan.zone.code, "dispatch_report", &id.to_string()).await.unwrap_or_default();
-    let subject = if r.kind == "project" {
-        plan.project(r.subject as u32).map(|p| format!("{} {}. {}", t(l, "col.project"), p.number, p.name)).unwrap_or_default()
-    } else {
-        plan.task(r.subject as u32).map(|x| format!("{} {}. {}", t(l, "col.task"), x.number, x.title)).unwrap_or_default()
+    let subject = match r.kind.as_str() {
+        "project" => plan.project(r.subject as u32).map(|p| format!("{} {}. {}", t(l, "col.project"), p.number, p.name)).unwrap_or_default(),
+        ecociv_core::rectification::REPORT_KIND => format!("{} {}", t(l, "rectification.one"), r.subject),
+        _ => plan.task(r.subject as u32).map(|x| format!("{} {}. {}", t(l, "col.task"), x.number, x.title)).unwrap_or_default(),
     };
     let can_fix = r.state == EntryState::Returned && r.org_unit == a.actor.org_unit;
-    let fix_href = format!("/{}/{}/report?period={}", if r.kind == "project" { "projects" } else { "tasks" }, r.subject, r.period);
+    let path = match r.kind.as_str() {
+        "project" => "projects",
+        ecociv_core::rectification::REPORT_KIND => "rectifications",
+        _ => "tasks",
+    };
+    let fix_href = format!("/{path}/{}/report?period={}", r.subject, r.period);
     let page = DispatchPage {
         l: layout(&st, l, &uri, Some(&plan), Some(a)).await,
         subject,
@@ -322,7 +323,7 @@ async fn dispatch_decide(State(st): State<AppState>, Lang(l): Lang, uri: Origina
 }
 
 async fn dispatch_upload(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, m: axum::extract::Multipart) -> Response {
-    page_upload(&st, l, &uri, &a, "dispatch_report", id, m).await
+    page_upload(&st, l, &uri, &a, "dispatch_report", id, &format!("/dispatch-reports/{id}"), m).await
 }
 
 #[utoipa::path(post, path = "/api/v1/projects/{number}/dispatch-reports", params(("number" = u32, Path)), request_body = ProjectReportInput,

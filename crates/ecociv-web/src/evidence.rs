@@ -69,6 +69,8 @@ pub(crate) async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, 
             st.store.observation(&plan.zone.code, e.entity_id).await?.is_some_and(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, &o))
         }
         "supervision_order" => st.store.order(&plan.zone.code, e.entity_id).await?.is_some_and(|o| ecociv_app::supervision::may_see(&a.actor, &o)),
+        // the list of rectification tasks is read by every user of the zone
+        "rectification" => true,
         _ => st.store.dispatch(&plan.zone.code, e.entity_id).await?.is_some_and(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, &d)),
     };
     if !visible {
@@ -109,15 +111,16 @@ pub(crate) async fn form_fields(mut m: axum::extract::Multipart) -> Result<(std:
 }
 
 /// An upload from a page: the `csrf` field, then the `file`.
-pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, entity: &str, id: i64, m: axum::extract::Multipart) -> Response {
-    let back = format!(
-        "/{}/{id}",
-        match entity {
-            "observation" => "observations",
-            "supervision_order" => "supervision",
-            _ => "dispatch-reports",
-        }
-    );
+pub(crate) async fn page_upload(
+    st: &AppState,
+    l: Locale,
+    uri: &OriginalUri,
+    a: &Authed,
+    entity: &str,
+    id: i64,
+    back: &str,
+    m: axum::extract::Multipart,
+) -> Response {
     let (fields, file) = match form_fields(m).await {
         Ok(x) => x,
         Err(e) => return error_page(st, l, uri, e),
@@ -130,7 +133,7 @@ pub(crate) async fn page_upload(st: &AppState, l: Locale, uri: &OriginalUri, a: 
         return error_page(st, l, uri, WebError::invalid(vec![ecociv_core::entry::FieldError::keyed("file", "required", "field.upload.required")]));
     };
     match entries::attach(st, &a.actor, entity, id, &name, &bytes).await {
-        Ok(_) => Redirect::to(&back).into_response(),
+        Ok(_) => Redirect::to(back).into_response(),
         Err(e) => error_page(st, l, uri, e),
     }
 }

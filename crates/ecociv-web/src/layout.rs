@@ -214,6 +214,34 @@ pub(crate) fn download_error(st: &AppState, uri: &OriginalUri, headers: &axum::h
     if browser { error_page_for(st, a.locale, uri, Some(a), e) } else { e.in_locale(a.locale).into_response() }
 }
 
+/// The messages of a refused form, each with the field it is about (or the error's own
+/// message alone, for a refusal that names no field).
+pub(crate) fn form_errors(e: &WebError, l: Locale) -> Vec<(String, String)> {
+    if e.checks.is_empty() { vec![(String::new(), e.message())] } else { e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect() }
+}
+
+/// A refused form's answer: its page again (`page`, with what was typed) with the messages
+/// beside the fields (`errors` says where the page keeps them) and the refusal's status; an
+/// error while making the page, as an error page.
+pub(crate) async fn refused_form<T: Template>(
+    st: &AppState,
+    l: Locale,
+    uri: &OriginalUri,
+    a: &crate::auth::Authed,
+    e: ecociv_app::AppError,
+    page: impl std::future::Future<Output = Result<T, WebError>>,
+    errors: impl FnOnce(&mut T) -> &mut Vec<(String, String)>,
+) -> Response {
+    let e = WebError::from(e).in_locale(l);
+    match page.await {
+        Ok(mut p) => {
+            *errors(&mut p) = form_errors(&e, l);
+            (e.status, render(&p)).into_response()
+        }
+        Err(e2) => error_page_for(st, l, uri, Some(a), e2),
+    }
+}
+
 pub(crate) fn error_page_for(st: &AppState, l: Locale, uri: &OriginalUri, a: Option<&crate::auth::Authed>, e: impl Into<WebError>) -> Response {
     let e = e.into().in_locale(l);
     // each field by its label, where the locale files name it (`field.label.<code>`)

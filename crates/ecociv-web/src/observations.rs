@@ -239,7 +239,7 @@ async fn observation_decide(State(st): State<AppState>, Lang(l): Lang, uri: Orig
 }
 
 async fn observation_upload(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, m: axum::extract::Multipart) -> Response {
-    page_upload(&st, l, &uri, &a, "observation", id, m).await
+    page_upload(&st, l, &uri, &a, "observation", id, &format!("/observations/{id}"), m).await
 }
 
 /// Observations the caller may see: the task force and viewers all of the zone; a department

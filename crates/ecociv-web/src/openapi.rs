@@ -31,6 +31,7 @@ async fn openapi() -> Response {
         crate::observations::Doc::openapi(),
         crate::dispatch::Doc::openapi(),
         crate::supervision::Doc::openapi(),
+        crate::rectifications::Doc::openapi(),
         crate::evidence::Doc::openapi(),
         crate::controls::Doc::openapi(),
         crate::import::Doc::openapi(),

@@ -22,7 +22,7 @@ use crate::evidence::page_upload;
 use crate::extract::{F, J, P};
 use crate::history::{HistoryRow, Refused, decision_answer, history_rows};
 use crate::i18n::{Lang, t};
-use crate::layout::{Layout, error_page_for, layout, render};
+use crate::layout::{Layout, error_page_for, layout, refused_form, render};
 use crate::state::AppState;
 
 /// An order as a row of a list.
@@ -123,16 +123,7 @@ async fn issue_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri,
     }
     match issue(&st, &a.actor, &f.input()).await {
         Ok(o) => Redirect::to(&format!("/supervision/{}", o.id)).into_response(),
-        Err(e) if e.kind == ecociv_app::Kind::Invalid => {
-            let e = e.in_locale(l);
-            match list_page(&st, l, &uri, &a, f).await {
-                Ok(mut p) => {
-                    p.errors = e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect();
-                    (e.status, render(&p)).into_response()
-                }
-                Err(e2) => error_page_for(&st, l, &uri, Some(&a), e2),
-            }
-        }
+        Err(e) if e.kind == ecociv_app::Kind::Invalid => refused_form(&st, l, &uri, &a, e, list_page(&st, l, &uri, &a, f), |p| &mut p.errors).await,
         Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
     }
 }
@@ -161,7 +152,7 @@ async fn order_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, id:
         Err(e) => return error_page_for(st, l, uri, Some(a), e),
     };
     let history = st.store.trail_for(&plan.zone.code, "supervision_order", &id.to_string()).await.unwrap_or_default();
-    let can_answer = a.actor.can_answer_order(&plan, &o.org_unit) && o.state.awaits_answer();
+    let can_answer = a.actor.can_act_for(&plan, &o.org_unit) && o.state.awaits_answer();
     let page = OrderPage {
         l: layout(st, l, uri, Some(&plan), Some(a)).await,
         row: order_row(&plan, &o, st.today(), l),
@@ -172,7 +163,7 @@ async fn order_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, id:
         history: history_rows(&history, l),
         evidence: st.store.evidence_of(&plan.zone.code, "supervision_order", id).await.unwrap_or_default(),
         upload_action: format!("/supervision/{id}/evidence"),
-        can_upload: a.actor.can_answer_order(&plan, &o.org_unit) && o.state != ecociv_core::supervision::OrderState::Closed,
+        can_upload: a.actor.can_act_for(&plan, &o.org_unit) && o.state != ecociv_core::supervision::OrderState::Closed,
         refused,
         o,
     };
@@ -208,7 +199,7 @@ async fn move_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
 }
 
 async fn upload_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(id): P<i64>, m: axum::extract::Multipart) -> Response {
-    page_upload(&st, l, &uri, &a, "supervision_order", id, m).await
+    page_upload(&st, l, &uri, &a, "supervision_order", id, &format!("/supervision/{id}"), m).await
 }
 
 /// The orders the caller may see, the newest first.

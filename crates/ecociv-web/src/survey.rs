@@ -73,11 +73,7 @@ async fn post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
             let e = e.in_locale(l);
             match page(&st, l, &uri, &a, typed).await {
                 Ok(mut p) => {
-                    p.errors = if e.checks.is_empty() {
-                        vec![(String::new(), e.message())]
-                    } else {
-                        e.checks.iter().map(|c| (c.field.clone(), c.message(l).to_string())).collect()
-                    };
+                    p.errors = crate::layout::form_errors(&e, l);
                     (e.status, render(&p)).into_response()
                 }
                 Err(e2) => error_page_for(&st, l, &uri, Some(&a), e2),

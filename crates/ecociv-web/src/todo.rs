@@ -43,6 +43,8 @@ struct TodoPage {
     /// 37, folded when they are many).
     project_reports: Vec<TodoRow>,
     task_reports: Vec<TodoRow>,
+    /// The rectification tasks the unit owns.
+    rectification_reports: Vec<TodoRow>,
     /// Of the tasks, how many are still to send.
     tasks_open: usize,
     pending: Vec<TodoRow>,
@@ -74,6 +76,10 @@ fn todo_row(plan: &Plan, item: &Item, l: Locale) -> TodoRow {
         Subject::Task { number, period } if item.due.is_some() => {
             (format!("{} {number} {} · {period}", t(l, "col.task"), task_title(number)), format!("/tasks/{number}/report?period={period}"))
         }
+        Subject::Rectification { number, period } if item.due.is_some() => {
+            (format!("{} {number} · {period}", t(l, "rectification.one")), format!("/rectifications/{number}/report?period={period}"))
+        }
+        Subject::Rectification { number, period } => (format!("{} {number} · {period}", t(l, "rectification.one")), String::new()),
         Subject::Project { number, period } => (format!("{} {number} {} · {period}", kind_label("project", l), project_name(number)), String::new()),
         Subject::Task { number, period } => (format!("{} {number} {} · {period}", kind_label("task", l), task_title(number)), String::new()),
     };
@@ -133,6 +139,7 @@ async fn todo(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         observations: rows(&todo.observations),
         project_reports: rows(&todo.reports.iter().filter(|i| matches!(i.subject, Subject::Project { .. })).cloned().collect::<Vec<_>>()),
         task_reports: rows(&todo.reports.iter().filter(|i| matches!(i.subject, Subject::Task { .. })).cloned().collect::<Vec<_>>()),
+        rectification_reports: rows(&todo.reports.iter().filter(|i| matches!(i.subject, Subject::Rectification { .. })).cloned().collect::<Vec<_>>()),
         tasks_open: todo.reports.iter().filter(|i| matches!(i.subject, Subject::Task { .. }) && !matches!(i.standing, Standing::Sent { .. })).count(),
         pending,
         month: todo.month.to_string(),

@@ -13,6 +13,8 @@ mod i18n_names;
 mod import;
 #[path = "web/looks.rs"]
 mod looks;
+#[path = "web/rectifications.rs"]
+mod rectifications;
 #[path = "web/reports.rs"]
 mod reports;
 #[path = "web/supervision.rs"]

@@ -79,6 +79,7 @@ async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
             "/readiness",
             "/bulletin",
             "/supervision",
+            "/rectifications",
             "/account/password",
             "/observations/survey?indicator=35&year=2024",
         ]);

@@ -1,0 +1,137 @@
+//! Rectification tasks on both databases: the task force enters a list (all or none, every
+//! problem named with its row), changes one; the owner reports its monthly progress (on its
+//! to-do list, refused to anyone else, its percent never going back); where each task stands;
+//! and the year's work report tells it.
+
+use chrono::NaiveDate;
+use ecociv_app::App;
+use ecociv_app::rectifications::{list, save};
+use ecociv_core::access::{Actor, Role};
+use ecociv_core::rectification::{RectificationInput, RectificationReportInput, Standing, Status};
+use ecociv_core::todo::{Standing as Due, Subject};
+use ecociv_report::official::Block;
+use ecociv_store::on_both;
+use ecociv_store::testdb::TestDb;
+
+const ZONE: &str = "150100";
+
+fn on(db: &TestDb, today: &str) -> App {
+    App::new(db.store.clone(), Some(today.parse::<NaiveDate>().unwrap()), ZONE)
+}
+
+fn actor(name: &str, org: &str, role: Role) -> Actor {
+    Actor { name: name.into(), zone: ZONE.into(), org_unit: org.into(), role }
+}
+
+fn task(number: u32, owner: &str, deadline: &str) -> RectificationInput {
+    RectificationInput {
+        number,
+        source: "第二轮中央生态环境保护督察报告".into(),
+        problem: format!("督察反馈问题 {number}"),
+        owner: owner.into(),
+        deadline: deadline.into(),
+        measures: "制定方案，按月推进".into(),
+        status: String::new(),
+    }
+}
+
+fn report(period: &str, percent: &str) -> RectificationReportInput {
+    RectificationReportInput {
+        period: period.into(), progress: format!("{period} 完成阶段任务"), progress_percent: percent.into(), problems: String::new()
+    }
+}
+
+on_both!(a_list_kept_reported_and_told);
+
+async fn a_list_kept_reported_and_told(db: &TestDb) {
+    let app = on(db, "2024-06-10");
+    ecociv_app::zones::load_plan(app.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
+    let tf = actor("tf", "市生态环境局", Role::TaskForce);
+    let forest = actor("lin", "市林草局", Role::Department);
+    let water = actor("shui", "市水务局", Role::Department);
+    // a list with problems in two rows: nothing stored, each problem at its row and field
+    let bad = vec![task(1, "市林草局", "2024-05-31"), task(2, "市不存在局", "尽快"), task(1, "市水务局", "长期坚持")];
+    let e = save(&app, &tf, &bad, None).await.unwrap_err();
+    let mut at: Vec<(String, &str)> = e.checks.iter().map(|c| (c.field.clone(), c.code)).collect();
+    at.sort();
+    assert_eq!(at, vec![("rows[1].deadline".into(), "bad_date"), ("rows[1].owner".into(), "unknown_org_unit"), ("rows[2].number".into(), "duplicate_number")]);
+    assert!(list(&app, &tf).await.unwrap().is_empty());
+    // only the task force keeps the list
+    assert_eq!(save(&app, &forest, &[task(1, "市林草局", "2024-05-31")], None).await.unwrap_err().code, "forbidden");
+    let good = vec![task(1, "市林草局", "2024-05-31"), task(2, "市水务局", "2025年6月底前"), task(3, "市林草局", "长期坚持")];
+    let saved = save(&app, &tf, &good, None).await.unwrap();
+    assert_eq!(saved.iter().map(|r| r.deadline.as_str()).collect::<Vec<_>>(), ["2024-05-31", "2025-06-30", "long_term"]);
+    // saving the same list again changes nothing; a change moves one version
+    assert!(save(&app, &tf, &good, None).await.unwrap().is_empty());
+    let today = "2024-06-10".parse().unwrap();
+    let stands: Vec<Standing> = list(&app, &tf).await.unwrap().iter().map(|r| r.standing(today)).collect();
+    assert_eq!(stands, [Standing::Overdue, Standing::OnSchedule, Standing::LongTerm]);
+
+    // in July the owner finds June's reports on its to-do list (the first month a task entered
+    // in June reports); others do not
+    let plan = app.plan(Some(ZONE)).await.unwrap();
+    let july = on(db, "2024-07-03");
+    let due = |who: &Actor| {
+        let app = on(db, "2024-07-03");
+        let plan = plan.clone();
+        let who = who.clone();
+        async move {
+            ecociv_app::todo::todo(&app, &plan, &who)
+                .await
+                .unwrap()
+                .reports
+                .into_iter()
+                .filter_map(|i| match i.subject {
+                    Subject::Rectification { number, .. } => Some((number, i.standing)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let mine = due(&forest).await;
+    assert_eq!(mine.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 3]);
+    assert!(mine.iter().all(|(_, s)| *s == Due::Due));
+    assert_eq!(due(&water).await.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [2]);
+    // the owner reports; another unit may not; the percent does not go back
+    let sent = ecociv_app::entries::submit_rectification_report(&app, &forest, 1, &report("2024-04", "60")).await.unwrap();
+    assert_eq!((sent.kind.as_str(), sent.subject, sent.progress_percent.as_str()), ("rectification", 1, "60"));
+    assert!(sent.late, "April's report sent in June is late");
+    assert_eq!(ecociv_app::entries::submit_rectification_report(&app, &water, 1, &report("2024-05", "70")).await.unwrap_err().code, "forbidden");
+    let e = ecociv_app::entries::submit_rectification_report(&app, &forest, 1, &report("2024-05", "50")).await.unwrap_err();
+    assert_eq!(e.checks[0].code, "progress_down");
+    ecociv_app::entries::submit_rectification_report(&app, &forest, 1, &report("2024-05", "80")).await.unwrap();
+    assert_eq!(ecociv_app::entries::submit_rectification_report(&app, &forest, 1, &report("2024-05", "90")).await.unwrap_err().code, "already_reported");
+    assert_eq!(ecociv_app::entries::submit_rectification_report(&app, &forest, 9, &report("2024-05", "90")).await.unwrap_err().code, "unknown_rectification");
+    assert!(matches!(due(&forest).await[0], (1, Due::Due)), "June's is not in yet");
+    ecociv_app::entries::submit_rectification_report(&july, &forest, 1, &report("2024-06", "85")).await.unwrap();
+    assert!(matches!(due(&forest).await[0], (1, Due::Sent { late: false, .. })), "June's report is in, on time");
+    // evidence: by the owner or the task force
+    let r1 = list(&app, &tf).await.unwrap().into_iter().next().unwrap();
+    ecociv_app::entries::attach(&app, &forest, "rectification", r1.id, "销号材料.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap();
+    assert_eq!(ecociv_app::entries::attach(&app, &water, "rectification", r1.id, "x.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap_err().code, "forbidden");
+    // the task force closes task 1: completed, no report asked any more; a stale change is refused
+    let done = RectificationInput { status: "已完成".into(), ..task(1, "市林草局", "2024-05-31") };
+    assert_eq!(save(&app, &tf, std::slice::from_ref(&done), Some(0)).await.unwrap_err().code, "conflict");
+    let changed = save(&app, &tf, &[done], Some(r1.version)).await.unwrap();
+    assert_eq!((changed[0].status, changed[0].version), (Status::Completed, 2));
+    assert_eq!(due(&forest).await.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [3]);
+    assert!(db.store.verify(ZONE).await.unwrap().ok());
+
+    // the year's work report tells them, with the latest progress of the year
+    let doc =
+        ecociv_app::documents::document(&on(db, "2025-02-01"), &plan, ecociv_app::documents::Document::Work(2024), ecociv_core::Locale::Zh).await.unwrap();
+    let text: String = doc
+        .blocks
+        .iter()
+        .map(|b| match b {
+            Block::Para(p) => p.clone(),
+            Block::Table(_, rows, _) => rows.iter().map(|r| r.join("|")).collect::<Vec<_>>().join("\n"),
+            _ => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(text.contains("整改任务共 3 项"), "{text}");
+    assert!(text.contains("已完成 1 项") && text.contains("长期坚持 1 项"), "{text}");
+    assert!(text.contains("1|督察反馈问题 1|市林草局|2024-05-31|已完成|85%：2024-06 完成阶段任务"), "{text}");
+    assert!(text.contains("3|督察反馈问题 3|市林草局|长期坚持|长期坚持|未报送"), "{text}");
+}
