@@ -178,6 +178,8 @@ pub async fn template(st: &App, plan: &Plan, kind: TemplateKind, org: &str, peri
                 dispatch_template(plan, org, month, &reports, &made_at, l, None)
             }
         }
+        // the task force's list as it stands, to edit and import back
+        TemplateKind::Rectifications => ecociv_report::template::rectification_table(&st.store.rectifications(z).await?, l),
     };
     let bytes = bytes.map_err(|e| match e {
         ReportError::NothingToFill { .. } => AppError::bad_request("nothing_to_fill").field("org", &org.name),

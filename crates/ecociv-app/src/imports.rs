@@ -77,6 +77,8 @@ pub async fn marked_workbook(st: &App, actor: &Actor, r: &ImportResult, l: Local
             TemplateKind::Tasks => {
                 task_template(&plan, org, sig.period.parse().ok()?, &st.store.dispatch_reports(z).await.ok()?, &sig.made_at, l, Some(&marks))
             }
+            // ecociv signs no list of rectification tasks: it comes back as its rows
+            TemplateKind::Rectifications => ecociv_report::import::marked_workbook(f, &r.problems, l),
         };
         if let Ok(b) = bytes {
             return Some(b);
@@ -116,6 +118,7 @@ fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: AppError, who:
         TemplateKind::Observations => "value",
         TemplateKind::Dispatch => "status",
         TemplateKind::Tasks => "progress",
+        TemplateKind::Rectifications => "problem",
     };
     let present = |k: &'static str| Some(k).filter(|k| f.col(k).is_some());
     if !e.checks.is_empty() {
@@ -168,6 +171,7 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         let valid = match f.kind {
             TemplateKind::Observations => read_year(&sig.period).is_some(),
             TemplateKind::Dispatch | TemplateKind::Tasks => sig.period.parse::<YearMonth>().is_ok(),
+            TemplateKind::Rectifications => false,
         };
         if !valid {
             problems.push(file_problem("bad_period", &sig.period, Text::new("import.expected.template_period")));
@@ -176,6 +180,9 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
     }
     if !problems.is_empty() {
         return Ok(refused(problems, Some(f)));
+    }
+    if f.kind == TemplateKind::Rectifications {
+        return import_rectifications(st, actor, &plan, f).await;
     }
     let observations = f.kind == TemplateKind::Observations;
     let mut ledger = Ledger::load(st, actor, observations, !observations).await?;
@@ -199,6 +206,8 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 "explanation",
             ],
             TemplateKind::Tasks => &["progress", "problems"],
+            // read by `import_rectifications` before this
+            TemplateKind::Rectifications => &[],
         };
         // a template's rows left empty are not reported
         if entry_keys.iter().all(|k| cell(row, k).is_empty()) {
@@ -359,6 +368,58 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         Err(e) => return Err(e.into()),
     };
     Ok(ImportResult { rows, stored, unchanged, problems, filled: Some(f) })
+}
+
+/// The list of rectification tasks, by the task force: every row a task (a stored number
+/// changed, any other entered), checked as the form checks one, stored all or none.
+async fn import_rectifications(st: &App, actor: &Actor, plan: &Plan, f: Filled) -> Result<ImportResult, AppError> {
+    if !actor.can_approve(plan) {
+        let p = Problem { sheet: f.sheet.clone(), ..Problem::file("forbidden", &actor.org_unit, Text::new("import.expected.task_force_list")) };
+        return Ok(refused(vec![p], Some(f)));
+    }
+    let keys = ecociv_report::sheet::column_keys(TemplateKind::Rectifications);
+    let (mut inputs, mut at, mut problems) = (Vec::new(), Vec::new(), Vec::new());
+    for row in f.rows.iter().filter(|r| keys.iter().any(|k| !cell(r, k).is_empty())) {
+        let number = cell(row, "number").parse::<f64>().ok().filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= f64::from(u32::MAX)).map(|n| n as u32);
+        let Some(number) = number else {
+            problems.push(Problem::cell(&f, row.row, Some("number"), "bad_number", Text::new("field.rectification.bad_number")));
+            continue;
+        };
+        inputs.push(ecociv_core::rectification::RectificationInput {
+            number,
+            source: cell(row, "source").into(),
+            problem: cell(row, "problem").into(),
+            owner: cell(row, "owner").into(),
+            deadline: cell(row, "deadline").into(),
+            measures: cell(row, "measures").into(),
+            status: cell(row, "status").into(),
+        });
+        at.push(row.row);
+    }
+    let stored = st.store.rectifications(&plan.zone.code).await?;
+    let writes = match crate::rectifications::writes(plan, &stored, &inputs, &actor.name, &st.stamp()) {
+        Ok(w) => w,
+        Err(found) => {
+            problems.extend(found.into_iter().map(|(i, e)| Problem::cell(&f, at[i], f.col(&e.field).map(|_| e.field.as_str()), e.code, e.text().clone())));
+            Vec::new()
+        }
+    };
+    let rows = inputs.len();
+    if rows == 0 && problems.is_empty() {
+        problems.push(Problem { sheet: f.sheet.clone(), ..Problem::file("nothing_filled", "", Text::new("import.expected.filled_row")) });
+    }
+    if !problems.is_empty() {
+        return Ok(ImportResult { rows, stored: 0, unchanged: 0, problems, filled: Some(f) });
+    }
+    let stored = match st.store.save_rectifications(&plan.zone.code, &writes, &actor.name).await {
+        Ok(s) => s.len(),
+        Err(StoreError::Conflict(what)) => {
+            let p = Problem { sheet: f.sheet.clone(), ..Problem::file("conflict", &what, Text::new("import.expected.no_change_meanwhile")) };
+            return Ok(ImportResult { rows, stored: 0, unchanged: 0, problems: vec![p], filled: Some(f) });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(ImportResult { rows, stored, unchanged: rows - stored, problems: Vec::new(), filled: Some(f) })
 }
 
 /// How many marked workbooks are kept (the oldest goes first).

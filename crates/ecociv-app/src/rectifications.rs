@@ -28,7 +28,7 @@ pub async fn one(st: &App, actor: &Actor, number: u32) -> Result<Rectification, 
 }
 
 /// The task force enters tasks or changes them, all or none: a task whose number is stored is
-/// changed (when it says something new), any other is entered. Rows are checked together;
+/// changed (when it says something new), any other is entered. Inputs are checked together;
 /// every problem of a list comes back with the input it is in, as `rows[N].field` (from 0).
 /// `version`, when given for a single change, is the version the caller saw.
 pub async fn save(st: &App, actor: &Actor, inputs: &[RectificationInput], version: Option<i64>) -> Result<Vec<Rectification>, AppError> {
@@ -37,28 +37,44 @@ pub async fn save(st: &App, actor: &Actor, inputs: &[RectificationInput], versio
         return Err(AppError::forbidden());
     }
     let stored = st.store.rectifications(&plan.zone.code).await?;
-    let mut errs: Vec<FieldError> = Vec::new();
+    let writes = match writes(&plan, &stored, inputs, &actor.name, &st.stamp()) {
+        Ok(w) => w,
+        Err(problems) if inputs.len() > 1 => return Err(AppError::invalid(problems.into_iter().map(|(i, e)| e.in_row(i)).collect())),
+        Err(problems) => return Err(AppError::invalid(problems.into_iter().map(|(_, e)| e).collect())),
+    };
+    let before = inputs.first().and_then(|i| stored.iter().find(|r| r.number == i.number));
+    if let (Some(b), Some(v), 1) = (before, version, inputs.len())
+        && b.version != v
+    {
+        return Err(AppError::conflict("conflict").field("version", &b.version.to_string()));
+    }
+    Ok(st.store.save_rectifications(&plan.zone.code, &writes, &actor.name).await?)
+}
+
+/// What saving `inputs` over the `stored` tasks writes (nothing for a task that says what is
+/// stored), by `by` at `at`; or every problem, with the index of the input it is in.
+pub(crate) fn writes(
+    plan: &ecociv_core::model::Plan,
+    stored: &[Rectification],
+    inputs: &[RectificationInput],
+    by: &str,
+    at: &str,
+) -> Result<Vec<RectificationWrite>, Vec<(usize, FieldError)>> {
+    let mut problems = Vec::new();
     let mut writes = Vec::new();
-    let many = inputs.len() > 1;
     for (i, input) in inputs.iter().enumerate() {
-        let at = |e: FieldError| if many { e.in_row(i) } else { e };
         if inputs[..i].iter().any(|p| p.number == input.number) {
-            errs.push(at(FieldError::keyed("number", "duplicate_number", "field.rectification.duplicate_number").arg("number", &input.number)));
+            problems.push((i, FieldError::keyed("number", "duplicate_number", "field.rectification.duplicate_number").arg("number", &input.number)));
             continue;
         }
-        let c = match check_rectification(&plan, input) {
+        let c = match check_rectification(plan, input) {
             Ok(c) => c,
             Err(e) => {
-                errs.extend(e.into_iter().map(at));
+                problems.extend(e.into_iter().map(|e| (i, e)));
                 continue;
             }
         };
         let before = stored.iter().find(|r| r.number == c.number).cloned();
-        if let (Some(b), Some(v)) = (&before, version)
-            && b.version != v
-        {
-            return Err(AppError::conflict("conflict").field("version", &b.version.to_string()));
-        }
         let after = Rectification {
             id: 0,
             zone: plan.zone.code.clone(),
@@ -69,8 +85,8 @@ pub async fn save(st: &App, actor: &Actor, inputs: &[RectificationInput], versio
             deadline: c.deadline,
             measures: c.measures,
             status: c.status,
-            updated_by: actor.name.clone(),
-            updated_at: st.stamp(),
+            updated_by: by.into(),
+            updated_at: at.into(),
             version: 0,
         };
         let same = before.as_ref().is_some_and(|b| {
@@ -80,10 +96,7 @@ pub async fn save(st: &App, actor: &Actor, inputs: &[RectificationInput], versio
             writes.push(RectificationWrite { before, after });
         }
     }
-    if !errs.is_empty() {
-        return Err(AppError::invalid(errs));
-    }
-    Ok(st.store.save_rectifications(&plan.zone.code, &writes, &actor.name).await?)
+    if problems.is_empty() { Ok(writes) } else { Err(problems) }
 }
 
 /// The work report's section on the rectification tasks: how many stand each way on `as_of`,

@@ -41,7 +41,47 @@ fn report(period: &str, percent: &str) -> RectificationReportInput {
     }
 }
 
-on_both!(a_list_kept_reported_and_told);
+on_both!(a_list_kept_reported_and_told, a_list_imported_from_a_table);
+
+async fn a_list_imported_from_a_table(db: &TestDb) {
+    use ecociv_app::imports::import;
+    let app = on(db, "2024-06-10");
+    ecociv_app::zones::load_plan(app.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
+    let tf = actor("tf", "市生态环境局", Role::TaskForce);
+    // a CSV as the task force keeps it, headers in Chinese, one row wrong in two places
+    let csv = "序号,来源,整改任务,责任单位,完成时限,整改措施,整改状态\n\
+               1,第二轮督察,大青山南坡违规开发,市林草局,2024年12月底前,拆除复绿,推进中\n\
+               2,第二轮督察,入河排污口整治,市不存在局,尽快,,推进中\n\
+               3,第二轮督察,城市黑臭水体治理,市水务局,长期坚持,,已完成\n";
+    let r = import(&app, &tf, csv.as_bytes()).await.unwrap();
+    let mut at: Vec<(Option<u32>, String)> = r.problems.iter().map(|p| (p.row, p.code.clone())).collect();
+    at.sort();
+    assert_eq!(at, vec![(Some(3), "bad_date".into()), (Some(3), "unknown_org_unit".into())], "{:?}", r.problems);
+    assert!(r.problems.iter().all(|p| p.col.is_some()), "each at its column: {:?}", r.problems);
+    assert!(list(&app, &tf).await.unwrap().is_empty(), "nothing stored");
+    let fixed = csv.replace("市不存在局,尽快", "市水务局,2025-06");
+    let r = import(&app, &tf, fixed.as_bytes()).await.unwrap();
+    assert!(r.ok(), "{:?}", r.problems);
+    assert_eq!((r.rows, r.stored, r.unchanged), (3, 3, 0));
+    let stored = list(&app, &tf).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|r| (r.deadline.as_str(), r.status)).collect::<Vec<_>>(),
+        [("2024-12-31", Status::UnderWay), ("2025-06-30", Status::UnderWay), ("long_term", Status::Completed)]
+    );
+    // the list as a workbook (in English too), imported back, changes nothing
+    let plan = app.plan(Some(ZONE)).await.unwrap();
+    for l in [ecociv_core::Locale::Zh, ecociv_core::Locale::En] {
+        let book = ecociv_app::exports::template(&app, &plan, ecociv_report::sheet::TemplateKind::Rectifications, "市生态环境局", None, l).await.unwrap();
+        let r = import(&app, &tf, &book.bytes).await.unwrap();
+        assert!(r.ok(), "{l:?}: {:?}", r.problems);
+        assert_eq!((r.rows, r.stored, r.unchanged), (3, 0, 3), "{l:?}");
+    }
+    // a unit may not import the list
+    let forest = actor("lin", "市林草局", Role::Department);
+    let r = import(&app, &forest, fixed.as_bytes()).await.unwrap();
+    assert_eq!(r.problems[0].code, "forbidden");
+    assert!(db.store.verify(ZONE).await.unwrap().ok());
+}
 
 async fn a_list_kept_reported_and_told(db: &TestDb) {
     let app = on(db, "2024-06-10");

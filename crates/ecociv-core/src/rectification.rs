@@ -37,10 +37,15 @@ impl Status {
             Status::Completed => "completed",
         }
     }
+    /// Its code, its label in any language, or a word the inspection's lists use.
     pub fn parse(s: &str) -> Option<Status> {
-        match s.trim() {
-            "under_way" | "推进中" | "序时推进" | "正在整改" | "" => Some(Status::UnderWay),
-            "completed" | "已完成" | "完成" | "整改完成" | "已完成整改" => Some(Status::Completed),
+        let s = s.trim();
+        let labelled = |key: &str| crate::Locale::all().any(|l| t(l, key).eq_ignore_ascii_case(s));
+        match s {
+            "under_way" | "序时推进" | "正在整改" | "" => Some(Status::UnderWay),
+            "completed" | "完成" | "整改完成" | "已完成整改" => Some(Status::Completed),
+            _ if labelled("rectification.status.under_way") => Some(Status::UnderWay),
+            _ if labelled("rectification.status.completed") => Some(Status::Completed),
             _ => None,
         }
     }
@@ -159,7 +164,8 @@ pub struct CheckedRectification {
 /// day), or 长期坚持 / 长期 / 持续推进 / `long_term`.
 pub fn read_deadline(text: &str) -> Option<String> {
     let s = crate::value::half_width(text.trim());
-    if ["长期坚持", "长期", "持续推进", "持续", LONG_TERM].contains(&s.as_str()) {
+    let labelled = crate::Locale::all().any(|l| t(l, "rectification.long_term").eq_ignore_ascii_case(&s));
+    if labelled || ["长期", "持续推进", "持续", LONG_TERM].contains(&s.as_str()) {
         return Some(LONG_TERM.into());
     }
     if let Ok(d) = NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
@@ -317,6 +323,8 @@ mod tests {
         assert_eq!(read_deadline("2025年6月底前").as_deref(), Some("2025-06-30"));
         assert_eq!(read_deadline("２０２５年６月３０日前").as_deref(), Some("2025-06-30"));
         assert_eq!(read_deadline("长期坚持").as_deref(), Some(LONG_TERM));
+        assert_eq!(read_deadline("long-term").as_deref(), Some(LONG_TERM), "as the English list writes it");
+        assert_eq!((Status::parse("已完成"), Status::parse("Under way"), Status::parse("差不多")), (Some(Status::Completed), Some(Status::UnderWay), None));
         assert_eq!(read_deadline("尽快"), None);
         assert_eq!(read_deadline("2024-13"), None);
     }

@@ -141,13 +141,15 @@ fn with_header(text: Text, name: &'static str, kind: TemplateKind, key: &str) ->
 
 /// The keys a table of a kind may have, and those it must have.
 fn table_keys(kind: TemplateKind) -> (Vec<&'static str>, &'static [&'static str]) {
-    let period = if kind.monthly() { "period" } else { "year" };
     let mut keys = column_keys(kind);
-    keys.extend([period, "org_unit"]);
+    if kind != TemplateKind::Rectifications {
+        keys.extend([if kind.monthly() { "period" } else { "year" }, "org_unit"]);
+    }
     let required: &[&str] = match kind {
         TemplateKind::Observations => &["indicator", "year", "value"],
         TemplateKind::Dispatch => &["project", "period", "status", "progress_percent", "investment_month_wan"],
         TemplateKind::Tasks => &["task", "period", "progress"],
+        TemplateKind::Rectifications => &["number", "problem", "owner", "deadline"],
     };
     (keys, required)
 }
@@ -220,9 +222,12 @@ fn corrupt(e: impl std::fmt::Display) -> Vec<Problem> {
 /// The sheets of a table: its kind, from the header; the key of each column; the problems of
 /// the header.
 fn table_header(sheet: &str, header_row: &[String]) -> Result<(TemplateKind, Vec<Option<&'static str>>), Vec<Problem>> {
-    let kinds = [TemplateKind::Dispatch, TemplateKind::Observations, TemplateKind::Tasks];
+    let kinds = [TemplateKind::Dispatch, TemplateKind::Observations, TemplateKind::Tasks, TemplateKind::Rectifications];
     let named = |key: &str| header_row.iter().any(|h| kinds.iter().any(|k| key_of(*k, h) == Some(key)));
-    let kind = if named("project") {
+    // the list of rectification tasks names its owner (责任单位) and deadline (完成时限)
+    let kind = if named("owner") && named("deadline") {
+        TemplateKind::Rectifications
+    } else if named("project") {
         TemplateKind::Dispatch
     } else if named("task") {
         TemplateKind::Tasks

@@ -18,6 +18,8 @@ pub enum TemplateKind {
     Dispatch,
     /// Monthly reports of the work tasks an org unit shares; the period is a month.
     Tasks,
+    /// The list of rectification tasks the task force keeps (a table, no period).
+    Rectifications,
 }
 
 impl TemplateKind {
@@ -26,14 +28,15 @@ impl TemplateKind {
             TemplateKind::Observations => "observations",
             TemplateKind::Dispatch => "dispatch",
             TemplateKind::Tasks => "tasks",
+            TemplateKind::Rectifications => "rectifications",
         }
     }
     pub fn parse(s: &str) -> Option<TemplateKind> {
-        [TemplateKind::Observations, TemplateKind::Dispatch, TemplateKind::Tasks].into_iter().find(|k| k.code() == s)
+        [TemplateKind::Observations, TemplateKind::Dispatch, TemplateKind::Tasks, TemplateKind::Rectifications].into_iter().find(|k| k.code() == s)
     }
-    /// Whether its period is a month (else a year).
+    /// Whether its period is a month (else a year, or none).
     pub fn monthly(self) -> bool {
-        self != TemplateKind::Observations
+        matches!(self, TemplateKind::Dispatch | TemplateKind::Tasks)
     }
 }
 
@@ -126,12 +129,24 @@ pub(crate) const TASK_COLUMNS: [Column; 6] = [
     col("version", "col.version", false, 6.0),
 ];
 
+/// The columns of the list of rectification tasks (the keys are the fields of a task).
+pub(crate) const RECTIFICATION_COLUMNS: [Column; 7] = [
+    col("number", "col.code", true, 6.0),
+    col("source", "rectification.source", true, 24.0),
+    col("problem", "rectification.problem", true, 40.0),
+    col("owner", "rectification.owner", true, 14.0),
+    col("deadline", "rectification.deadline", true, 14.0),
+    col("measures", "rectification.measures", true, 40.0),
+    col("status", "rectification.status", true, 10.0),
+];
+
 /// The columns of a template.
 pub(crate) fn columns(kind: TemplateKind) -> &'static [Column] {
     match kind {
         TemplateKind::Observations => &OBSERVATION_COLUMNS,
         TemplateKind::Dispatch => &DISPATCH_COLUMNS,
         TemplateKind::Tasks => &TASK_COLUMNS,
+        TemplateKind::Rectifications => &RECTIFICATION_COLUMNS,
     }
 }
 
@@ -156,6 +171,7 @@ pub fn data_sheet_key(kind: TemplateKind) -> &'static str {
         TemplateKind::Observations => "sheet.observations",
         TemplateKind::Dispatch => "sheet.dispatch",
         TemplateKind::Tasks => "sheet.tasks",
+        TemplateKind::Rectifications => "sheet.rectifications",
     }
 }
 

@@ -402,3 +402,21 @@ pub fn task_template(
     let sig = Signature { zone: plan.zone.code.clone(), org_unit: org.name.clone(), kind: TemplateKind::Tasks, period: month, made_at: made_at.into() };
     finish(wb, &lines, marks, &sig, l)
 }
+
+/// The list of rectification tasks as a table to edit and import back (no signature, nothing
+/// locked: rows are added as tasks come): its columns, and a row per stored task.
+pub fn rectification_table(rects: &[ecociv_core::rectification::Rectification], l: Locale) -> Result<Vec<u8>, ReportError> {
+    let mut wb = Workbook::new();
+    let ws = data_sheet(&mut wb, TemplateKind::Rectifications, l)?;
+    for (i, r) in rects.iter().enumerate() {
+        let status =
+            t(l, if r.status == ecociv_core::rectification::Status::Completed { "rectification.status.completed" } else { "rectification.status.under_way" });
+        let cells = [r.number.to_string(), r.source.clone(), r.problem.clone(), r.owner.clone(), r.deadline_label(l), r.measures.clone(), status.to_string()];
+        let row = i as u32 + 1;
+        ws.write_number(row, 0, f64::from(r.number))?;
+        for (c, text) in cells.iter().enumerate().skip(1) {
+            ws.write_string(row, c as u16, text)?;
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}

@@ -72,6 +72,13 @@ async fn a_task_through_the_pages_and_the_api() {
     assert!(one.body.contains("逾期未完成") && one.body.contains("销号.pdf") && one.body.contains("id=\"report-link\""), "{}", one.body);
     let dash = send(&app, "GET", "/dashboard", &[("cookie", &tf)], Body::empty()).await;
     assert!(dash.body.contains("id=\"rectifications-overdue\"") && dash.body.contains(typed), "{}", dash.body);
+    // the list as a workbook, to edit and import back
+    let book = send(&app, "GET", "/templates/rectifications.xlsx", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(book.status, StatusCode::OK);
+    assert!(book.bytes.starts_with(b"PK"), "an xlsx");
+    let r = send(&app, "POST", "/api/v1/imports", &[("authorization", "Bearer tok-tf"), ("content-type", "application/octet-stream")], Body::from(book.bytes.clone())).await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.body);
+    assert_eq!(app.db.store.rectifications("150100").await.unwrap().iter().map(|r| r.version).collect::<Vec<_>>(), [1, 1, 1], "nothing changed");
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }
