@@ -23,6 +23,7 @@ pub const REPORT_KIND: &str = "rectification";
 /// What the task force says of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RectificationStatus)]
 pub enum Status {
     /// Being carried out.
     UnderWay,
@@ -106,6 +107,7 @@ impl Rectification {
 /// Where a rectification task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RectificationStanding)]
 pub enum Standing {
     /// Past its deadline and not completed.
     Overdue,

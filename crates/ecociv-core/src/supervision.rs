@@ -192,6 +192,7 @@ impl SupervisionOrder {
 /// How an order stands on a day, as the bulletin tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = OrderStanding)]
 pub enum Standing {
     /// Issued, not closed, within its deadline.
     Open,

@@ -76,7 +76,14 @@ async fn a_task_through_the_pages_and_the_api() {
     let book = send(&app, "GET", "/templates/rectifications.xlsx", &[("cookie", &tf)], Body::empty()).await;
     assert_eq!(book.status, StatusCode::OK);
     assert!(book.bytes.starts_with(b"PK"), "an xlsx");
-    let r = send(&app, "POST", "/api/v1/imports", &[("authorization", "Bearer tok-tf"), ("content-type", "application/octet-stream")], Body::from(book.bytes.clone())).await;
+    let r = send(
+        &app,
+        "POST",
+        "/api/v1/imports",
+        &[("authorization", "Bearer tok-tf"), ("content-type", "application/octet-stream")],
+        Body::from(book.bytes.clone()),
+    )
+    .await;
     assert!(r.status.is_success(), "{} {}", r.status, r.body);
     assert_eq!(app.db.store.rectifications("150100").await.unwrap().iter().map(|r| r.version).collect::<Vec<_>>(), [1, 1, 1], "nothing changed");
     assert!(app.db.store.verify("150100").await.unwrap().ok());
