@@ -21,6 +21,7 @@
 //! - [`todo`]: what each user has to do.
 //! - [`entry`]: the checks on observations and dispatch reports sent in.
 //! - [`rectification`]: rectification tasks (整改任务): their checks, standing and reports.
+//! - [`reminder`]: reminders: what each unit owes, at which stage, keyed to go once.
 //! - [`record`]: the records ecociv keeps (accounts, entries and their states, controls).
 //! - [`evidence`]: what evidence files may be uploaded.
 //! - [`trail`]: the SM3 hash-chained audit trail.
@@ -46,6 +47,7 @@ pub mod projection;
 pub mod readiness;
 pub mod record;
 pub mod rectification;
+pub mod reminder;
 pub mod rule;
 pub mod schedule;
 pub mod scoring;
