@@ -8,7 +8,7 @@
 //! Here are only the modules, the names the other crates use, [`Store`] (the sum of the parts)
 //! and [`connect`], which opens one: `db` holds the two databases and the error, `trail` the
 //! audit trail every write appends to, `plans`, `plan_read`, `accounts`, `entries`, `controls`,
-//! `mastheads`, `supervision` and `rectifications` the parts, `verify` the check of all of them against the
+//! `mastheads`, `supervision`, `rectifications` and `reminders` the parts, `verify` the check of all of them against the
 //! trail, and `watch` what moves when the database changes (for the application's caches).
 
 pub mod accounts;
@@ -19,6 +19,7 @@ pub mod mastheads;
 mod plan_read;
 pub mod plans;
 pub mod rectifications;
+pub mod reminders;
 pub mod supervision;
 pub mod testdb;
 pub mod trail;
@@ -32,6 +33,7 @@ pub use entries::{EntryStore, EntryWrite};
 pub use mastheads::MastheadStore;
 pub use plans::{LoadOutcome, PlanStore, plan_fingerprint};
 pub use rectifications::{RectificationStore, RectificationWrite};
+pub use reminders::{ReminderLogRecord, ReminderStore};
 pub use supervision::SupervisionStore;
 pub use trail::TrailStore;
 pub use verify::{Tampered, Verification, VerifyStore};
@@ -41,7 +43,8 @@ use std::sync::Arc;
 
 /// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
 /// [`EntryStore`], [`ControlStore`], [`ScoringStore`], [`VetoStore`], [`MastheadStore`],
-/// [`SupervisionStore`], [`RectificationStore`], [`TrailStore`], [`VerifyStore`] and [`WatchStore`]; bring them into scope with `use ecociv_store::prelude::*`.
+/// [`SupervisionStore`], [`RectificationStore`], [`ReminderStore`], [`TrailStore`],
+/// [`VerifyStore`] and [`WatchStore`]; bring them into scope with `use ecociv_store::prelude::*`.
 pub trait Store:
     PlanStore
     + AccountStore
@@ -52,6 +55,7 @@ pub trait Store:
     + MastheadStore
     + SupervisionStore
     + RectificationStore
+    + ReminderStore
     + TrailStore
     + VerifyStore
     + WatchStore
@@ -68,6 +72,7 @@ impl<
         + MastheadStore
         + SupervisionStore
         + RectificationStore
+        + ReminderStore
         + TrailStore
         + VerifyStore
         + WatchStore,
@@ -78,8 +83,8 @@ impl<
 /// Everything needed to call a store.
 pub mod prelude {
     pub use crate::{
-        AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, RectificationStore, ScoringStore, Store, SupervisionStore, TrailStore, VerifyStore,
-        VetoStore, WatchStore,
+        AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, RectificationStore, ReminderStore, ScoringStore, Store, SupervisionStore, TrailStore,
+        VerifyStore, VetoStore, WatchStore,
     };
 }
 

@@ -17,6 +17,7 @@ on_both!(
     entries_are_unique_and_versioned,
     supervision_orders_are_versioned_and_on_the_trail,
     rectifications_are_saved_whole_or_not_at_all,
+    a_reminder_is_claimed_once_and_a_lease_held_by_one,
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
@@ -287,6 +288,57 @@ async fn rectifications_are_saved_whole_or_not_at_all(db: &TestDb) {
     let history = db.store.trail_for("150100", "rectification", &saved[0].id.to_string()).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["rectification.entered", "rectification.changed"]);
     assert!(db.store.verify("150100").await.unwrap().ok());
+}
+
+async fn a_reminder_is_claimed_once_and_a_lease_held_by_one(db: &TestDb) {
+    use ecociv_store::ReminderLogRecord;
+    loaded(db).await;
+    let r = ReminderLogRecord {
+        zone: "150100".into(),
+        key: "市住建局|overdue|2024-06-05".into(),
+        recipient: "zj@example.gov.cn".into(),
+        org_unit: "市住建局".into(),
+        channel: "mail".into(),
+        stage: "overdue".into(),
+        body: "项目 12 2024-05".into(),
+        status: String::new(),
+        detail: String::new(),
+        claimed_at: "2024-06-06T01:00:00Z".into(),
+        finished_at: String::new(),
+    };
+    // many claims at once, as from several instances: exactly one wins
+    let claims = futures_claims(db, &r).await;
+    assert_eq!(claims.iter().filter(|c| **c).count(), 1, "{claims:?}");
+    // the same key to another recipient is another reminder
+    assert!(db.store.claim_reminder(&ReminderLogRecord { recipient: "wecom:市住建局".into(), channel: "wecom".into(), ..r.clone() }).await.unwrap());
+    db.store.finish_reminder("150100", &r.key, &r.recipient, "sent", "", "2024-06-06T01:00:01Z").await.unwrap();
+    assert!(!db.store.claim_reminder(&r).await.unwrap(), "sent is sent, also after a restart");
+    let log = db.store.reminder_log("150100").await.unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().any(|x| x.recipient == r.recipient && x.status == "sent" && x.finished_at == "2024-06-06T01:00:01Z"));
+    // a lease: held by one until it lapses, renewed by its holder, then taken over
+    let (t0, t1, t2) = ("2024-06-06T01:00:00Z", "2024-06-06T01:01:00Z", "2024-06-06T01:02:00Z");
+    assert!(db.store.take_lease("reminders", "a", t0, t1).await.unwrap());
+    assert!(!db.store.take_lease("reminders", "b", t0, t1).await.unwrap(), "a holds it");
+    assert!(db.store.take_lease("reminders", "a", "2024-06-06T01:00:30Z", t2).await.unwrap(), "a renews");
+    assert!(!db.store.take_lease("reminders", "b", t1, "2024-06-06T01:03:00Z").await.unwrap(), "renewed: not lapsed at t1");
+    assert!(db.store.take_lease("reminders", "b", "2024-06-06T01:02:01Z", "2024-06-06T01:03:00Z").await.unwrap(), "lapsed: b takes it over");
+    assert!(!db.store.take_lease("reminders", "a", "2024-06-06T01:02:02Z", "2024-06-06T01:04:00Z").await.unwrap());
+}
+
+/// Eight claims of one reminder sent at once.
+async fn futures_claims(db: &TestDb, r: &ecociv_store::ReminderLogRecord) -> Vec<bool> {
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, r) = (db.store.clone(), r.clone());
+            tokio::spawn(async move { store.claim_reminder(&r).await.unwrap() })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
 }
 
 async fn a_batch_is_stored_whole_or_not_at_all(db: &TestDb) {
