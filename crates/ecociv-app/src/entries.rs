@@ -354,6 +354,10 @@ impl Ledger {
         if !actor.can_act_for(&self.plan, &r.owner) {
             return Err(AppError::forbidden());
         }
+        // a completed task is reported no more
+        if r.status == ecociv_core::rectification::Status::Completed {
+            return Err(AppError::conflict("wrong_state").field("number", &r.number.to_string()));
+        }
         let empty = BTreeMap::new();
         let all = self.reports_of(REPORT_KIND, r.number, &actor.org_unit).unwrap_or(&empty);
         let period: Option<YearMonth> = input.period.trim().parse().ok();
@@ -769,8 +773,9 @@ pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, 
             if !actor.can_act_for(&plan, &o.org_unit) {
                 return Err(AppError::forbidden());
             }
-            // a closed order is done: its evidence stays as it was when it was closed
-            let state = if o.state == ecociv_core::supervision::OrderState::Closed { EntryState::Approved } else { EntryState::Submitted };
+            // evidence goes with an answer: while the unit owes one (not while the task force
+            // reviews it, nor once the order is closed or withdrawn)
+            let state = if o.state.awaits_answer() { EntryState::Submitted } else { EntryState::Approved };
             (state, String::new())
         }
         "rectification" => {
@@ -836,11 +841,14 @@ pub fn may_see_observation(actor: &Actor, plan: &Plan, o: &ObservationRecord) ->
 }
 
 /// Whether an actor may see a dispatch report: the task force, admins and viewers all; the
-/// others the reports of the projects they may view, and their own task reports.
+/// others the reports of the projects they may view, every rectification task's, and their own
+/// task reports.
 pub fn may_see_dispatch(actor: &Actor, plan: &Plan, d: &DispatchRecord) -> bool {
     match (actor.role, d.kind.as_str()) {
         (ecociv_core::access::Role::Admin | ecociv_core::access::Role::TaskForce | ecociv_core::access::Role::Viewer, _) => true,
         (_, "project") => plan.project(d.subject as u32).is_some_and(|p| actor.can_view_project(plan, p)),
+        // the rectification tasks and their progress are read by every user of the zone
+        (_, ecociv_core::rectification::REPORT_KIND) => actor.zone == plan.zone.code,
         _ => d.org_unit == actor.org_unit,
     }
 }

@@ -385,14 +385,27 @@ async fn import_rectifications(st: &App, actor: &Actor, plan: &Plan, f: Filled) 
             problems.push(Problem::cell(&f, row.row, Some("number"), "bad_number", Text::new("field.rectification.bad_number")));
             continue;
         };
+        // a column the sheet does not have keeps what is stored
+        let given = |k: &str| f.col(k).map(|_| cell(row, k).to_string());
+        let version = match cell(row, "version") {
+            "" => None,
+            v => match v.parse::<f64>().ok().filter(|x| x.fract() == 0.0 && *x >= 0.0) {
+                Some(x) => Some(x as i64),
+                None => {
+                    problems.push(Problem::cell(&f, row.row, Some("version"), "bad_version", Text::new("import.expected.template_version")));
+                    continue;
+                }
+            },
+        };
         inputs.push(ecociv_core::rectification::RectificationInput {
             number,
-            source: cell(row, "source").into(),
+            source: given("source"),
             problem: cell(row, "problem").into(),
             owner: cell(row, "owner").into(),
             deadline: cell(row, "deadline").into(),
-            measures: cell(row, "measures").into(),
-            status: cell(row, "status").into(),
+            measures: given("measures"),
+            status: given("status"),
+            version,
         });
         at.push(row.row);
     }
@@ -400,7 +413,11 @@ async fn import_rectifications(st: &App, actor: &Actor, plan: &Plan, f: Filled) 
     let writes = match crate::rectifications::writes(plan, &stored, &inputs, &actor.name, &st.stamp()) {
         Ok(w) => w,
         Err(found) => {
-            problems.extend(found.into_iter().map(|(i, e)| Problem::cell(&f, at[i], f.col(&e.field).map(|_| e.field.as_str()), e.code, e.text().clone())));
+            for (i, e) in found {
+                // a conflict on a row without the version column is about its number
+                let key = if e.field == "version" && f.col("version").is_none() { "number" } else { e.field.as_str() };
+                problems.push(Problem::cell(&f, at[i], Some(key).filter(|k| f.col(k).is_some()), e.code, e.text().clone()));
+            }
             Vec::new()
         }
     };

@@ -28,10 +28,11 @@ pub async fn one(st: &App, actor: &Actor, number: u32) -> Result<Rectification, 
 }
 
 /// The task force enters tasks or changes them, all or none: a task whose number is stored is
-/// changed (when it says something new), any other is entered. Inputs are checked together;
-/// every problem of a list comes back with the input it is in, as `rows[N].field` (from 0).
-/// `version`, when given for a single change, is the version the caller saw.
-pub async fn save(st: &App, actor: &Actor, inputs: &[RectificationInput], version: Option<i64>) -> Result<Vec<Rectification>, AppError> {
+/// changed (when it says something new, and only from the version the sender saw), any other
+/// is entered. Inputs are checked together; every problem of a list comes back with the input
+/// it is in, as `rows[N].field` (from 0). A change from a version that has moved, or a new task
+/// on a number taken, is a conflict (409).
+pub async fn save(st: &App, actor: &Actor, inputs: &[RectificationInput]) -> Result<Vec<Rectification>, AppError> {
     let plan = plan_of(st, actor).await?;
     if !actor.can_approve(&plan) {
         return Err(AppError::forbidden());
@@ -39,20 +40,23 @@ pub async fn save(st: &App, actor: &Actor, inputs: &[RectificationInput], versio
     let stored = st.store.rectifications(&plan.zone.code).await?;
     let writes = match writes(&plan, &stored, inputs, &actor.name, &st.stamp()) {
         Ok(w) => w,
-        Err(problems) if inputs.len() > 1 => return Err(AppError::invalid(problems.into_iter().map(|(i, e)| e.in_row(i)).collect())),
-        Err(problems) => return Err(AppError::invalid(problems.into_iter().map(|(_, e)| e).collect())),
+        Err(problems) => {
+            if let Some((_, e)) = problems.iter().find(|(_, e)| CONFLICTS.contains(&e.code)) {
+                return Err(AppError::conflict(e.code));
+            }
+            let many = inputs.len() > 1;
+            return Err(AppError::invalid(problems.into_iter().map(|(i, e)| if many { e.in_row(i) } else { e }).collect()));
+        }
     };
-    let before = inputs.first().and_then(|i| stored.iter().find(|r| r.number == i.number));
-    if let (Some(b), Some(v), 1) = (before, version, inputs.len())
-        && b.version != v
-    {
-        return Err(AppError::conflict("conflict").field("version", &b.version.to_string()));
-    }
     Ok(st.store.save_rectifications(&plan.zone.code, &writes, &actor.name).await?)
 }
 
+/// The codes of a change that would overwrite what the sender did not see.
+const CONFLICTS: [&str; 2] = ["number_taken", "changed_since"];
+
 /// What saving `inputs` over the `stored` tasks writes (nothing for a task that says what is
-/// stored), by `by` at `at`; or every problem, with the index of the input it is in.
+/// stored), by `by` at `at`; or every problem, with the index of the input it is in. A field
+/// left out keeps the stored task's; a change must carry the version it was made from.
 pub(crate) fn writes(
     plan: &ecociv_core::model::Plan,
     stored: &[Rectification],
@@ -67,14 +71,21 @@ pub(crate) fn writes(
             problems.push((i, FieldError::keyed("number", "duplicate_number", "field.rectification.duplicate_number").arg("number", &input.number)));
             continue;
         }
-        let c = match check_rectification(plan, input) {
+        let before = stored.iter().find(|r| r.number == input.number).cloned();
+        let kept = |typed: &Option<String>, stored: Option<String>| typed.clone().or(stored);
+        let resolved = RectificationInput {
+            source: kept(&input.source, before.as_ref().map(|b| b.source.clone())),
+            measures: kept(&input.measures, before.as_ref().map(|b| b.measures.clone())),
+            status: input.status.clone().filter(|s| !s.trim().is_empty()).or_else(|| before.as_ref().map(|b| b.status.code().to_string())),
+            ..input.clone()
+        };
+        let c = match check_rectification(plan, &resolved) {
             Ok(c) => c,
             Err(e) => {
                 problems.extend(e.into_iter().map(|e| (i, e)));
                 continue;
             }
         };
-        let before = stored.iter().find(|r| r.number == c.number).cloned();
         let after = Rectification {
             id: 0,
             zone: plan.zone.code.clone(),
@@ -85,15 +96,28 @@ pub(crate) fn writes(
             deadline: c.deadline,
             measures: c.measures,
             status: c.status,
+            entered_at: before.as_ref().map(|b| b.entered_at.clone()).unwrap_or_else(|| at.into()),
             updated_by: by.into(),
             updated_at: at.into(),
             version: 0,
         };
-        let same = before.as_ref().is_some_and(|b| {
-            Rectification { id: b.id, updated_by: b.updated_by.clone(), updated_at: b.updated_at.clone(), version: b.version, ..after.clone() } == *b
-        });
-        if !same {
-            writes.push(RectificationWrite { before, after });
+        let Some(b) = before else {
+            if input.version.is_some_and(|v| v != 0) {
+                problems.push((i, FieldError::keyed("version", "changed_since", "field.rectification.changed_since").arg("stored", &0)));
+            } else {
+                writes.push(RectificationWrite { before: None, after });
+            }
+            continue;
+        };
+        let unchanged =
+            Rectification { id: b.id, updated_by: b.updated_by.clone(), updated_at: b.updated_at.clone(), version: b.version, ..after.clone() } == b;
+        match input.version {
+            _ if unchanged => {}
+            None | Some(0) => problems.push((i, FieldError::keyed("number", "number_taken", "field.rectification.number_taken").arg("number", &b.number))),
+            Some(v) if v != b.version => {
+                problems.push((i, FieldError::keyed("version", "changed_since", "field.rectification.changed_since").arg("stored", &b.version)))
+            }
+            Some(_) => writes.push(RectificationWrite { before: Some(b), after }),
         }
     }
     if problems.is_empty() { Ok(writes) } else { Err(problems) }

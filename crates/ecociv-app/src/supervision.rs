@@ -12,9 +12,10 @@ use crate::App;
 use crate::entries::plan_of;
 use crate::error::AppError;
 
-/// Whether an actor may see an order: the task force, admins and viewers all; a unit its own.
+/// Whether an actor may see an order: every user of its zone (the bulletin names the orders
+/// and the units they went to; only the unit ordered answers).
 pub fn may_see(actor: &Actor, o: &SupervisionOrder) -> bool {
-    matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer) || o.org_unit == actor.org_unit
+    actor.role == Role::Admin || actor.zone == o.zone
 }
 
 /// The orders of the actor's zone that the actor may see, the newest first.
@@ -45,15 +46,15 @@ pub async fn issue(st: &App, actor: &Actor, input: &OrderInput) -> Result<Superv
     Ok(st.store.issue_order(&o, &actor.name).await?)
 }
 
-/// A move of an order: the unit's answer (`text` is the answer), or the task force's close or
-/// return (`text` is the reason, required to return). `version`, when given, is the version
+/// A move of an order: the unit's answer (`text` is the answer), or the task force's close,
+/// return or withdrawal (`text` is the reason, required to return or withdraw). `version`, when given, is the version
 /// the caller saw: an order changed since is a conflict rather than a move on what was not seen.
 pub async fn act(st: &App, actor: &Actor, id: i64, mv: Move, text: &str, version: Option<i64>) -> Result<SupervisionOrder, AppError> {
     let plan = plan_of(st, actor).await?;
     let o = st.store.order(&plan.zone.code, id).await?.filter(|o| may_see(actor, o)).ok_or_else(|| unknown(id))?;
     let allowed = match mv {
         Move::Answer => actor.can_act_for(&plan, &o.org_unit),
-        Move::Close | Move::Return => actor.can_approve(&plan),
+        Move::Close | Move::Return | Move::Withdraw => actor.can_approve(&plan),
     };
     if !allowed {
         return Err(AppError::forbidden());
@@ -66,7 +67,7 @@ pub async fn act(st: &App, actor: &Actor, id: i64, mv: Move, text: &str, version
     let text = text.trim();
     match mv {
         Move::Answer => check_required_text(&mut errs, "answer", text),
-        Move::Return => check_required_text(&mut errs, "reason", text),
+        Move::Return | Move::Withdraw => check_required_text(&mut errs, "reason", text),
         Move::Close => {
             check_text(&mut errs, "reason", text);
             if text.chars().count() > ecociv_core::supervision::MAX_TEXT {
@@ -79,7 +80,9 @@ pub async fn act(st: &App, actor: &Actor, id: i64, mv: Move, text: &str, version
     }
     let after = match mv {
         Move::Answer => SupervisionOrder { state: to, answer: text.into(), answered_by: actor.name.clone(), answered_at: st.stamp(), ..o.clone() },
-        Move::Close | Move::Return => SupervisionOrder { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: text.into(), ..o.clone() },
+        Move::Close | Move::Return | Move::Withdraw => {
+            SupervisionOrder { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: text.into(), ..o.clone() }
+        }
     };
     let reason = if mv == Move::Answer { "" } else { text };
     Ok(st.store.update_order(&o, &after, mv.action(), &actor.name, reason).await?)

@@ -265,6 +265,7 @@ async fn rectifications(store: &dyn ecociv_store::Store, plan: &Plan, accounts: 
         deadline,
         measures: "（示例）制定整改方案，按月调度推进".into(),
         status,
+        entered_at: entered.clone(),
         updated_by: account_of(accounts, Role::TaskForce),
         updated_at: entered.clone(),
         version: 0,

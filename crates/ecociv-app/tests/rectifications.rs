@@ -26,12 +26,13 @@ fn actor(name: &str, org: &str, role: Role) -> Actor {
 fn task(number: u32, owner: &str, deadline: &str) -> RectificationInput {
     RectificationInput {
         number,
-        source: "第二轮中央生态环境保护督察报告".into(),
+        source: Some("第二轮中央生态环境保护督察报告".into()),
         problem: format!("督察反馈问题 {number}"),
         owner: owner.into(),
         deadline: deadline.into(),
-        measures: "制定方案，按月推进".into(),
-        status: String::new(),
+        measures: Some("制定方案，按月推进".into()),
+        status: None,
+        version: None,
     }
 }
 
@@ -76,6 +77,36 @@ async fn a_list_imported_from_a_table(db: &TestDb) {
         assert!(r.ok(), "{l:?}: {:?}", r.problems);
         assert_eq!((r.rows, r.stored, r.unchanged), (3, 0, 3), "{l:?}");
     }
+    // a hand-made list that would change stored tasks without their version is refused, each at
+    // its number; the workbook downloaded before a change is refused where the row moved since
+    let changed = fixed.replace("拆除复绿", "拆除复绿并验收");
+    let r = import(&app, &tf, changed.as_bytes()).await.unwrap();
+    assert_eq!(r.problems.iter().map(|p| (p.row, p.code.as_str())).collect::<Vec<_>>(), [(Some(2), "number_taken")]);
+    let old_book =
+        ecociv_app::exports::template(&app, &plan, ecociv_report::sheet::TemplateKind::Rectifications, "市生态环境局", None, ecociv_core::Locale::Zh)
+            .await
+            .unwrap();
+    let mut first = list(&app, &tf).await.unwrap().remove(0);
+    first.version = 1;
+    save(
+        &app,
+        &tf,
+        &[RectificationInput {
+            status: Some("已完成".into()),
+            version: Some(1),
+            ..RectificationInput {
+                number: 1,
+                problem: first.problem.clone(),
+                owner: first.owner.clone(),
+                deadline: first.deadline.clone(),
+                ..Default::default()
+            }
+        }],
+    )
+    .await
+    .unwrap();
+    let r = import(&app, &tf, &old_book.bytes).await.unwrap();
+    assert_eq!(r.problems.iter().map(|p| (p.row, p.code.as_str())).collect::<Vec<_>>(), [(Some(2), "changed_since")], "{:?}", r.problems);
     // a unit may not import the list
     let forest = actor("lin", "市林草局", Role::Department);
     let r = import(&app, &forest, fixed.as_bytes()).await.unwrap();
@@ -91,18 +122,18 @@ async fn a_list_kept_reported_and_told(db: &TestDb) {
     let water = actor("shui", "市水务局", Role::Department);
     // a list with problems in two rows: nothing stored, each problem at its row and field
     let bad = vec![task(1, "市林草局", "2024-05-31"), task(2, "市不存在局", "尽快"), task(1, "市水务局", "长期坚持")];
-    let e = save(&app, &tf, &bad, None).await.unwrap_err();
+    let e = save(&app, &tf, &bad).await.unwrap_err();
     let mut at: Vec<(String, &str)> = e.checks.iter().map(|c| (c.field.clone(), c.code)).collect();
     at.sort();
     assert_eq!(at, vec![("rows[1].deadline".into(), "bad_date"), ("rows[1].owner".into(), "unknown_org_unit"), ("rows[2].number".into(), "duplicate_number")]);
     assert!(list(&app, &tf).await.unwrap().is_empty());
     // only the task force keeps the list
-    assert_eq!(save(&app, &forest, &[task(1, "市林草局", "2024-05-31")], None).await.unwrap_err().code, "forbidden");
+    assert_eq!(save(&app, &forest, &[task(1, "市林草局", "2024-05-31")]).await.unwrap_err().code, "forbidden");
     let good = vec![task(1, "市林草局", "2024-05-31"), task(2, "市水务局", "2025年6月底前"), task(3, "市林草局", "长期坚持")];
-    let saved = save(&app, &tf, &good, None).await.unwrap();
+    let saved = save(&app, &tf, &good).await.unwrap();
     assert_eq!(saved.iter().map(|r| r.deadline.as_str()).collect::<Vec<_>>(), ["2024-05-31", "2025-06-30", "long_term"]);
     // saving the same list again changes nothing; a change moves one version
-    assert!(save(&app, &tf, &good, None).await.unwrap().is_empty());
+    assert!(save(&app, &tf, &good).await.unwrap().is_empty());
     let today = "2024-06-10".parse().unwrap();
     let stands: Vec<Standing> = list(&app, &tf).await.unwrap().iter().map(|r| r.standing(today)).collect();
     assert_eq!(stands, [Standing::Overdue, Standing::OnSchedule, Standing::LongTerm]);
@@ -149,12 +180,27 @@ async fn a_list_kept_reported_and_told(db: &TestDb) {
     let r1 = list(&app, &tf).await.unwrap().into_iter().next().unwrap();
     ecociv_app::entries::attach(&app, &forest, "rectification", r1.id, "销号材料.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap();
     assert_eq!(ecociv_app::entries::attach(&app, &water, "rectification", r1.id, "x.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap_err().code, "forbidden");
-    // the task force closes task 1: completed, no report asked any more; a stale change is refused
-    let done = RectificationInput { status: "已完成".into(), ..task(1, "市林草局", "2024-05-31") };
-    assert_eq!(save(&app, &tf, std::slice::from_ref(&done), Some(0)).await.unwrap_err().code, "conflict");
-    let changed = save(&app, &tf, &[done], Some(r1.version)).await.unwrap();
-    assert_eq!((changed[0].status, changed[0].version), (Status::Completed, 2));
+    // a change of a stored task must say the version it was made from: none (a new task on a
+    // number taken) or a stale one is refused
+    let reworded = RectificationInput { measures: Some("拆除复绿，逐月销号".into()), ..task(1, "市林草局", "2024-05-31") };
+    assert_eq!(save(&app, &tf, std::slice::from_ref(&reworded)).await.unwrap_err().code, "number_taken");
+    let stale = RectificationInput { version: Some(r1.version + 7), ..reworded.clone() };
+    assert_eq!(save(&app, &tf, &[stale]).await.unwrap_err().code, "changed_since");
+    // an edit in July keeps when the task was entered: June is still asked of it
+    let edited = save(&on(db, "2024-07-03"), &tf, &[RectificationInput { version: Some(r1.version), ..reworded }]).await.unwrap();
+    assert_eq!((edited[0].entered_at.as_str(), edited[0].version), (r1.entered_at.as_str(), 2));
+    // the task force closes task 1 (fields left out keep their values); no report asked any more
+    let done = RectificationInput { status: Some("已完成".into()), source: None, measures: None, version: Some(2), ..task(1, "市林草局", "2024-05-31") };
+    let changed = save(&app, &tf, &[done]).await.unwrap();
+    assert_eq!((changed[0].status, changed[0].version, changed[0].measures.as_str()), (Status::Completed, 3, "拆除复绿，逐月销号"));
     assert_eq!(due(&forest).await.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [3]);
+    // a list without a status says nothing of it: a completed task stays completed
+    let again =
+        RectificationInput { status: None, version: Some(3), problem: "督察反馈问题 1（修订）".into(), ..task(1, "市林草局", "2024-05-31") };
+    assert_eq!(save(&app, &tf, &[again]).await.unwrap()[0].status, Status::Completed);
+    // a completed task is reported no more
+    let e = ecociv_app::entries::submit_rectification_report(&july, &forest, 1, &report("2024-07", "100")).await.unwrap_err();
+    assert_eq!(e.code, "wrong_state");
     assert!(db.store.verify(ZONE).await.unwrap().ok());
 
     // the year's work report tells them, with the latest progress of the year
@@ -172,6 +218,6 @@ async fn a_list_kept_reported_and_told(db: &TestDb) {
         .join("\n");
     assert!(text.contains("整改任务共 3 项"), "{text}");
     assert!(text.contains("已完成 1 项") && text.contains("长期坚持 1 项"), "{text}");
-    assert!(text.contains("1|督察反馈问题 1|市林草局|2024-05-31|已完成|85%：2024-06 完成阶段任务"), "{text}");
+    assert!(text.contains("1|督察反馈问题 1（修订）|市林草局|2024-05-31|已完成|85%：2024-06 完成阶段任务"), "{text}");
     assert!(text.contains("3|督察反馈问题 3|市林草局|长期坚持|长期坚持|未报送"), "{text}");
 }

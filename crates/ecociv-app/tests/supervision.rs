@@ -76,8 +76,11 @@ async fn an_order_lives_escalates_and_counts_in_the_assessment(db: &TestDb) {
     let c = issue(&on(db, "2024-05-01"), &tf, &order(&unit, "task", "3", "2024-06-10")).await.unwrap();
     assert_eq!((a.state, a.version, a.issued_by.as_str()), (OrderState::Issued, 1, "tf"));
 
-    let answered = act(&on(db, "2024-04-10"), &me, a.id, Move::Answer, "已召开推进会，正在整改", None).await.unwrap();
+    // the evidence goes with the answer: uploaded while the order waits for it, not after
     ecociv_app::entries::attach(&on(db, "2024-04-10"), &me, "supervision_order", a.id, "推进会纪要.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap();
+    let answered = act(&on(db, "2024-04-10"), &me, a.id, Move::Answer, "已召开推进会，正在整改", None).await.unwrap();
+    let e = ecociv_app::entries::attach(&on(db, "2024-04-10"), &me, "supervision_order", a.id, "补充.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap_err();
+    assert_eq!(e.code, "wrong_state", "not while the task force reviews the answer");
     assert_eq!(answered.state, OrderState::Answered);
     // the task force sees it waiting for its decision; the unit no longer has it to answer
     let today = day("2024-04-11");
@@ -165,11 +168,12 @@ async fn an_order_lives_escalates_and_counts_in_the_assessment(db: &TestDb) {
     let may = ecociv_app::bulletin::bulletin(&app, &plan, "2024-05".parse().unwrap()).await.unwrap();
     let standings: Vec<(i64, Standing)> = may.orders.iter().map(|(o, s)| (o.id, *s)).collect();
     assert_eq!(standings, vec![(b.id, Standing::Overdue), (a.id, Standing::Closed), (c.id, Standing::Open)]);
-    // February's bulletin, judged on its due date in March, knew of no order; March's, judged in
-    // April after the first two were issued, lists them open; July no longer lists A, closed in May
-    assert!(ecociv_app::bulletin::bulletin(&app, &plan, "2024-02".parse().unwrap()).await.unwrap().orders.is_empty());
-    let march = ecociv_app::bulletin::bulletin(&app, &plan, "2024-03".parse().unwrap()).await.unwrap();
-    assert_eq!(march.orders.iter().map(|(o, s)| (o.id, *s)).collect::<Vec<_>>(), vec![(b.id, Standing::Open), (a.id, Standing::Open)]);
+    // March's bulletin, judged in April, lists no order issued after March; April's lists the
+    // two issued in April, open on its due date, and not C, issued in May; July no longer lists
+    // A, closed in May
+    assert!(ecociv_app::bulletin::bulletin(&app, &plan, "2024-03".parse().unwrap()).await.unwrap().orders.is_empty());
+    let april = ecociv_app::bulletin::bulletin(&app, &plan, "2024-04".parse().unwrap()).await.unwrap();
+    assert_eq!(april.orders.iter().map(|(o, s)| (o.id, *s)).collect::<Vec<_>>(), vec![(b.id, Standing::Open), (a.id, Standing::Open)]);
     let july = ecociv_app::bulletin::bulletin(&app, &plan, "2024-07".parse().unwrap()).await.unwrap();
     assert!(july.orders.iter().all(|(o, _)| o.id != a.id) && july.orders.iter().any(|(o, s)| o.id == b.id && *s == Standing::Overdue));
 }
@@ -210,12 +214,12 @@ async fn bad_orders_and_wrong_hands_are_refused(db: &TestDb) {
     assert_eq!(act(&app, &me, o.id, Move::Close, "", None).await.unwrap_err().code, "forbidden");
     let e = ecociv_app::entries::attach(&app, &viewer, "supervision_order", o.id, "x.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap_err();
     assert_eq!(e.code, "forbidden");
-    // another unit does not see it at all; another zone's user neither
+    // another unit of the zone reads it (the bulletin names it) but cannot answer it
     let other_unit = plan.org_units.iter().find(|x| x.kind == OrgKind::Department && x.name != unit && x.name != "市生态环境局").unwrap();
     let other = actor("other", &other_unit.name, Role::Department);
-    assert_eq!(order_for(&app, &other, o.id).await.unwrap_err().code, "unknown_order");
-    assert!(orders_for(&app, &other).await.unwrap().is_empty());
-    assert_eq!(act(&app, &other, o.id, Move::Answer, "x", None).await.unwrap_err().code, "unknown_order");
+    assert_eq!(order_for(&app, &other, o.id).await.unwrap().1.id, o.id);
+    assert_eq!(orders_for(&app, &other).await.unwrap().len(), 1);
+    assert_eq!(act(&app, &other, o.id, Move::Answer, "x", None).await.unwrap_err().code, "forbidden");
     assert_eq!(orders_for(&app, &viewer).await.unwrap().len(), 1, "a viewer reads every order");
     // an answer is required text; closing an order not answered does not fit its state
     assert_eq!(act(&app, &me, o.id, Move::Answer, "", None).await.unwrap_err().checks[0].field, "answer");
@@ -228,4 +232,15 @@ async fn bad_orders_and_wrong_hands_are_refused(db: &TestDb) {
     assert_eq!(db.store.trail_for(ZONE, "supervision_order", &o.id.to_string()).await.unwrap().len(), 2);
     // nothing refused above left a row behind
     assert_eq!(db.store.orders(ZONE).await.unwrap().len(), 1);
+    // an order issued by mistake is withdrawn, with a reason, by the task force only: it then
+    // counts nowhere and waits on nobody
+    let wrong = issue(&app, &tf, &order(&unit, "task", "5", "2024-04-02")).await.unwrap();
+    assert_eq!(act(&app, &me, wrong.id, Move::Withdraw, "不是我们的", None).await.unwrap_err().code, "forbidden");
+    assert_eq!(act(&app, &tf, wrong.id, Move::Withdraw, " ", None).await.unwrap_err().checks[0].field, "reason");
+    let gone = act(&app, &tf, wrong.id, Move::Withdraw, "下达对象有误", None).await.unwrap();
+    assert_eq!(gone.state, OrderState::Withdrawn);
+    let later = day("2024-06-01");
+    assert!(!gone.overdue(later) && gone.outcome(later).is_none() && gone.standing_on(later).is_none());
+    assert!(waiting_on(&me, &plan, &db.store.orders(ZONE).await.unwrap(), later).iter().all(|o| o.id != wrong.id));
+    assert_eq!(act(&app, &me, wrong.id, Move::Answer, "晚了", None).await.unwrap_err().code, "wrong_state");
 }

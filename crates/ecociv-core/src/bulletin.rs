@@ -60,7 +60,7 @@ pub struct Bulletin {
     pub behind: Vec<Behind>,
     pub units: Vec<UnitReporting>,
     /// The supervision orders of the month as they stood on the day it is judged on: those
-    /// issued by then and not closed before the month began, the overdue first.
+    /// issued by its end and not closed before it began, the overdue first.
     pub orders: Vec<(SupervisionOrder, Standing)>,
 }
 
@@ -85,9 +85,12 @@ pub fn build(plan: &Plan, reports: &[DispatchRecord], orders: &[SupervisionOrder
         orders: Vec::new(),
     };
     let day = crate::dispatch::judged_on(month, today, due_day);
+    let month_end = month.next().first_day().pred_opt().expect("a day");
     for o in orders {
+        // the month's orders: issued by its end, and not closed before it began
         let closed_before = o.closed_on().is_some_and(|c| c < month.first_day());
-        if let (Some(standing), false) = (o.standing_on(day), closed_before) {
+        let issued_after = crate::clock::beijing_day(&o.issued_at).is_none_or(|d| d > month_end);
+        if let (Some(standing), false, false) = (o.standing_on(day), closed_before, issued_after) {
             b.orders.push((o.clone(), standing));
         }
     }

@@ -70,6 +70,8 @@ pub struct Rectification {
     /// 整改措施.
     pub measures: String,
     pub status: Status,
+    /// When it was first entered (its monthly reports are asked from that month on).
+    pub entered_at: String,
     pub updated_by: String,
     pub updated_at: String,
     /// 1 when entered, one more with every change.
@@ -137,17 +139,25 @@ impl Standing {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct RectificationInput {
     pub number: u32,
+    /// Left out: a stored task keeps its own (a new one has none).
     #[serde(default)]
-    pub source: String,
+    pub source: Option<String>,
     pub problem: String,
     pub owner: String,
-    /// `YYYY-MM-DD`, `YYYY-MM` (its last day), `2024年12月底前`, or 长期坚持 / `long_term`.
+    /// `YYYY-MM-DD`, `YYYY-MM` (its last day), `2024年12月底前`, `2025年底前`, or 长期坚持 /
+    /// `long_term`.
     pub deadline: String,
+    /// Left out: a stored task keeps its own.
     #[serde(default)]
-    pub measures: String,
-    /// `under_way` (the default) or `completed`; 推进中 and 已完成 are read too.
+    pub measures: Option<String>,
+    /// `under_way` or `completed` (推进中 and 已完成 are read too); left out or blank, a stored
+    /// task keeps its status and a new one is under way.
     #[serde(default)]
-    pub status: String,
+    pub status: Option<String>,
+    /// The version the sender saw: a change of a stored task must carry it (0 or none means
+    /// a new task, and a number taken is refused).
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// A task that passed its checks (the owner canonical, the deadline as kept).
@@ -173,11 +183,15 @@ pub fn read_deadline(text: &str) -> Option<String> {
     if let Ok(d) = NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
         return Some(d.to_string());
     }
-    let s = s.trim_end_matches('前').trim_end_matches('底');
+    // one date only, written whole: 2025年6月底前, 2025年6月30日前, 2025年底前, 2025-06, 2025/6/30
+    let s = s.trim_end_matches('前').trim_end_matches('底').trim_end_matches('末');
+    let shaped = s.chars().all(|c| c.is_ascii_digit() || matches!(c, '年' | '月' | '日' | '-' | '/' | '.'));
     let nums: Vec<u32> = s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).filter_map(|p| p.parse().ok()).collect();
-    let date = match nums.as_slice() {
-        [y, m] if *y >= 2000 => YearMonth::read(&format!("{y}-{m:02}")).map(|ym| ym.next().first_day().pred_opt().expect("a day")),
-        [y, m, d] if *y >= 2000 => NaiveDate::from_ymd_opt(*y as i32, *m, *d),
+    let year_only = s.ends_with('年');
+    let date = match (shaped, nums.as_slice()) {
+        (true, [y]) if year_only && (2000..=2100).contains(y) => NaiveDate::from_ymd_opt(*y as i32, 12, 31),
+        (true, [y, m]) if *y >= 2000 && !year_only => YearMonth::read(&format!("{y}-{m:02}")).map(|ym| ym.next().first_day().pred_opt().expect("a day")),
+        (true, [y, m, d]) if *y >= 2000 => NaiveDate::from_ymd_opt(*y as i32, *m, *d),
         _ => None,
     }?;
     Some(date.to_string())
@@ -191,7 +205,8 @@ pub fn check_rectification(plan: &Plan, input: &RectificationInput) -> Result<Ch
         errs.push(FieldError::keyed("number", "bad_number", "field.rectification.bad_number"));
     }
     check_required_text(&mut errs, "problem", &input.problem);
-    for (field, text) in [("source", &input.source), ("measures", &input.measures)] {
+    let (source, measures) = (input.source.clone().unwrap_or_default(), input.measures.clone().unwrap_or_default());
+    for (field, text) in [("source", &source), ("measures", &measures)] {
         check_text(&mut errs, field, text);
         if text.chars().count() > crate::supervision::MAX_TEXT {
             errs.push(FieldError::keyed(field, "too_long", "field.report.text_too_long"));
@@ -205,18 +220,19 @@ pub fn check_rectification(plan: &Plan, input: &RectificationInput) -> Result<Ch
     if deadline.is_none() {
         errs.push(FieldError::keyed("deadline", "bad_date", "field.rectification.bad_deadline").arg("found", &input.deadline.trim()));
     }
-    let status = Status::parse(&input.status);
+    let typed_status = input.status.clone().unwrap_or_default();
+    let status = Status::parse(&typed_status);
     if status.is_none() {
-        errs.push(FieldError::keyed("status", "bad_status", "field.rectification.bad_status").arg("found", &input.status.trim()));
+        errs.push(FieldError::keyed("status", "bad_status", "field.rectification.bad_status").arg("found", &typed_status.trim()));
     }
     match (owner, deadline, status, errs.is_empty()) {
         (Some(o), Some(d), Some(s), true) => Ok(CheckedRectification {
             number: input.number,
-            source: input.source.trim().into(),
+            source: source.trim().into(),
             problem: input.problem.trim().into(),
             owner: o.name.clone(),
             deadline: d,
-            measures: input.measures.trim().into(),
+            measures: measures.trim().into(),
             status: s,
         }),
         _ => Err(errs),
@@ -295,7 +311,7 @@ pub fn check_report(
 /// Whether `month` asks for a task's report: the plan's months, from the month the task was
 /// entered, while it is not completed.
 pub fn asks(plan: &Plan, r: &Rectification, month: YearMonth) -> bool {
-    let entered = crate::clock::beijing_day(&r.updated_at).map(YearMonth::of);
+    let entered = crate::clock::beijing_day(&r.entered_at).map(YearMonth::of);
     r.status != Status::Completed && crate::dispatch::asks(plan, month) && entered.is_none_or(|e| e <= month)
 }
 
@@ -328,6 +344,9 @@ mod tests {
         assert_eq!(read_deadline("long-term").as_deref(), Some(LONG_TERM), "as the English list writes it");
         assert_eq!((Status::parse("已完成"), Status::parse("Under way"), Status::parse("差不多")), (Some(Status::Completed), Some(Status::UnderWay), None));
         assert_eq!(read_deadline("尽快"), None);
+        assert_eq!(read_deadline("2025年底前").as_deref(), Some("2025-12-31"));
+        assert_eq!(read_deadline("2024年6月至12月底"), None, "two dates are not a deadline");
+        assert_eq!(read_deadline("2024-06—2024-12"), None);
         assert_eq!(read_deadline("2024-13"), None);
     }
 

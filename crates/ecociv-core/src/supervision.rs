@@ -32,6 +32,8 @@ pub enum OrderState {
     Returned,
     /// Closed by the task force: done.
     Closed,
+    /// Withdrawn by the task force (issued by mistake): it counts nowhere.
+    Withdrawn,
 }
 
 impl OrderState {
@@ -41,10 +43,11 @@ impl OrderState {
             OrderState::Answered => "answered",
             OrderState::Returned => "returned",
             OrderState::Closed => "closed",
+            OrderState::Withdrawn => "withdrawn",
         }
     }
     pub fn parse(s: &str) -> Option<OrderState> {
-        [OrderState::Issued, OrderState::Answered, OrderState::Returned, OrderState::Closed].into_iter().find(|x| x.code() == s)
+        [OrderState::Issued, OrderState::Answered, OrderState::Returned, OrderState::Closed, OrderState::Withdrawn].into_iter().find(|x| x.code() == s)
     }
     pub fn label(self, l: crate::Locale) -> &'static str {
         match self {
@@ -52,6 +55,7 @@ impl OrderState {
             OrderState::Answered => t(l, "order.state.answered"),
             OrderState::Returned => t(l, "order.state.returned"),
             OrderState::Closed => t(l, "order.state.closed"),
+            OrderState::Withdrawn => t(l, "order.state.withdrawn"),
         }
     }
     /// Whether the unit has to answer.
@@ -158,21 +162,35 @@ impl SupervisionOrder {
         (self.state == OrderState::Closed).then(|| beijing_day(&self.decided_at)).flatten()
     }
 
-    /// Past its deadline and not closed on `day`: the order escalates.
-    pub fn overdue(&self, day: NaiveDate) -> bool {
-        self.closed_on().is_none_or(|c| c > day) && self.deadline_date().is_some_and(|d| day > d)
+    /// Answered by its deadline: what is left waits on the task force, not on the unit.
+    fn answered_in_time(&self) -> bool {
+        let answered = beijing_day(&self.answered_at);
+        self.deadline_date().is_some_and(|d| answered.is_some_and(|a| a <= d))
     }
 
-    /// How the order counts in an assessment judged on `day`: on time when the answer that
-    /// closed it was sent by the deadline, late when after, overdue when its deadline has passed
-    /// and it was not closed by `day`; None while it is neither closed by then nor past due.
+    /// Past its deadline on `day` with the unit still owing it (not closed by then, not
+    /// withdrawn, and not answered in time and waiting on the task force): the order escalates.
+    pub fn overdue(&self, day: NaiveDate) -> bool {
+        // its last answer came in time and was not sent back: it waited on the task force since
+        let waits_on_task_force = matches!(self.state, OrderState::Answered | OrderState::Closed) && self.answered_in_time();
+        self.state != OrderState::Withdrawn && !waits_on_task_force && self.closed_on().is_none_or(|c| c > day) && self.deadline_date().is_some_and(|d| day > d)
+    }
+
+    /// How the order counts in an assessment judged on `day`: closed by then, on time when the
+    /// answer that closed it was sent by the deadline, late when after; not closed by then,
+    /// overdue when its deadline had passed and the unit still owed it ([`Self::overdue`]). An
+    /// order answered in time and still waiting on the task force on `day` does not count (the
+    /// unit is not held to the task force's pace), nor does a withdrawn one. Only the order's
+    /// own dates are read, so a day judged once reads the same later.
     pub fn outcome(&self, day: NaiveDate) -> Option<OrderOutcome> {
-        let deadline = self.deadline_date()?;
-        if self.closed_on().is_some_and(|c| c <= day) {
-            let answered = beijing_day(&self.answered_at)?;
-            return Some(if answered <= deadline { OrderOutcome::OnTime } else { OrderOutcome::Late });
+        self.deadline_date()?;
+        if self.state == OrderState::Withdrawn {
+            return None;
         }
-        (day > deadline).then_some(OrderOutcome::Overdue)
+        if self.closed_on().is_some_and(|c| c <= day) {
+            return Some(if self.answered_in_time() { OrderOutcome::OnTime } else { OrderOutcome::Late });
+        }
+        self.overdue(day).then_some(OrderOutcome::Overdue)
     }
 
     /// The subject for people: `项目 12. …`, `任务 3. …`, `指标 7.2 …`.
@@ -217,7 +235,7 @@ impl SupervisionOrder {
     /// How the order stood at the end of `day` from its own dates (an order closes once and for
     /// all, so a past day reads the same later); None when it was not issued yet.
     pub fn standing_on(&self, day: NaiveDate) -> Option<Standing> {
-        if beijing_day(&self.issued_at).is_none_or(|d| d > day) {
+        if self.state == OrderState::Withdrawn || beijing_day(&self.issued_at).is_none_or(|d| d > day) {
             return None;
         }
         Some(if self.closed_on().is_some_and(|c| c <= day) {
@@ -368,6 +386,8 @@ pub enum Move {
     Close,
     /// The task force sends it back (a reason is required).
     Return,
+    /// The task force withdraws an order issued by mistake (a reason is required).
+    Withdraw,
 }
 
 impl Move {
@@ -377,6 +397,7 @@ impl Move {
             "answer" => Some(Move::Answer),
             "close" => Some(Move::Close),
             "return" => Some(Move::Return),
+            "withdraw" => Some(Move::Withdraw),
             _ => None,
         }
     }
@@ -386,6 +407,7 @@ impl Move {
             Move::Answer => "supervision_order.answered",
             Move::Close => "supervision_order.closed",
             Move::Return => "supervision_order.returned",
+            Move::Withdraw => "supervision_order.withdrawn",
         }
     }
     /// The state the move leaves, or None when it does not fit the state the order is in.
@@ -394,6 +416,7 @@ impl Move {
             (Move::Answer, OrderState::Issued | OrderState::Returned) => Some(OrderState::Answered),
             (Move::Close, OrderState::Answered) => Some(OrderState::Closed),
             (Move::Return, OrderState::Answered) => Some(OrderState::Returned),
+            (Move::Withdraw, OrderState::Issued | OrderState::Answered | OrderState::Returned) => Some(OrderState::Withdrawn),
             _ => None,
         }
     }
@@ -435,14 +458,26 @@ mod tests {
         // answered on the 20th in Beijing (19th 17:00 UTC), closed on the 25th
         let on_time = order(OrderState::Closed, "2024-05-19T17:00:00Z", "2024-05-25T02:00:00Z");
         assert_eq!(on_time.outcome(d("2024-06-10")), Some(OrderOutcome::OnTime));
-        // judged before it was closed: past due and not closed then
-        assert_eq!(on_time.outcome(d("2024-05-24")), Some(OrderOutcome::Overdue));
-        assert!(on_time.overdue(d("2024-05-24")) && !on_time.overdue(d("2024-05-25")));
+        // judged before the task force closed it, answered in time: it waited on the task force,
+        // not on the unit: not overdue, and it does not count
+        assert_eq!(on_time.outcome(d("2024-05-24")), None);
+        assert!(!on_time.overdue(d("2024-05-24")));
+        // answered in time and not yet decided: it waits on the task force, not overdue, not counted
+        let waiting = order(OrderState::Answered, "2024-05-19T17:00:00Z", "");
+        assert_eq!((waiting.outcome(d("2024-06-10")), waiting.overdue(d("2024-06-10"))), (None, false));
+        // sent back after the deadline: the unit owes it again, overdue
+        let returned = order(OrderState::Returned, "2024-05-19T17:00:00Z", "2024-05-22T02:00:00Z");
+        assert_eq!(returned.outcome(d("2024-06-10")), Some(OrderOutcome::Overdue));
+        let withdrawn = order(OrderState::Withdrawn, "", "2024-05-22T02:00:00Z");
+        assert_eq!((withdrawn.outcome(d("2024-06-10")), withdrawn.overdue(d("2024-06-10")), withdrawn.standing_on(d("2024-06-10"))), (None, false, None));
         // not due yet and not closed: it does not count
-        assert_eq!(on_time.outcome(d("2024-05-20")), None);
+        assert_eq!(order(OrderState::Issued, "", "").outcome(d("2024-05-20")), None);
+        // answered late and closed after the day judged: overdue on that day, whatever came after
+        let late_closed_later = order(OrderState::Closed, "2024-05-21T02:00:00Z", "2024-06-20T02:00:00Z");
+        assert_eq!(late_closed_later.outcome(d("2024-06-10")), Some(OrderOutcome::Overdue));
         let late = order(OrderState::Closed, "2024-05-21T02:00:00Z", "2024-05-22T02:00:00Z");
         assert_eq!(late.outcome(d("2024-06-10")), Some(OrderOutcome::Late));
-        let open = order(OrderState::Answered, "2024-05-10T02:00:00Z", "");
+        let open = order(OrderState::Issued, "", "");
         assert_eq!(open.outcome(d("2024-05-21")), Some(OrderOutcome::Overdue));
         assert!(open.overdue(d("2024-05-21")) && !open.overdue(d("2024-05-20")));
     }
@@ -455,5 +490,8 @@ mod tests {
         assert_eq!(Move::Close.from(OrderState::Issued), None);
         assert_eq!(Move::Return.from(OrderState::Closed), None);
         assert_eq!(Move::Close.from(OrderState::Answered), Some(OrderState::Closed));
+        assert_eq!(Move::Withdraw.from(OrderState::Returned), Some(OrderState::Withdrawn));
+        assert_eq!(Move::Withdraw.from(OrderState::Closed), None);
+        assert_eq!(Move::Answer.from(OrderState::Withdrawn), None);
     }
 }

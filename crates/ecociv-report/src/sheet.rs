@@ -130,7 +130,7 @@ pub(crate) const TASK_COLUMNS: [Column; 6] = [
 ];
 
 /// The columns of the list of rectification tasks (the keys are the fields of a task).
-pub(crate) const RECTIFICATION_COLUMNS: [Column; 7] = [
+pub(crate) const RECTIFICATION_COLUMNS: [Column; 8] = [
     col("number", "col.code", true, 6.0),
     col("source", "rectification.source", true, 24.0),
     col("problem", "rectification.problem", true, 40.0),
@@ -138,6 +138,7 @@ pub(crate) const RECTIFICATION_COLUMNS: [Column; 7] = [
     col("deadline", "rectification.deadline", true, 14.0),
     col("measures", "rectification.measures", true, 40.0),
     col("status", "rectification.status", true, 10.0),
+    col("version", "col.version", false, 6.0),
 ];
 
 /// The columns of a template.

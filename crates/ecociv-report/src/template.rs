@@ -404,7 +404,8 @@ pub fn task_template(
 }
 
 /// The list of rectification tasks as a table to edit and import back (no signature, nothing
-/// locked: rows are added as tasks come): its columns, and a row per stored task.
+/// locked: rows are added as tasks come): its columns, and a row per stored task with the
+/// version it was made from.
 pub fn rectification_table(rects: &[ecociv_core::rectification::Rectification], l: Locale) -> Result<Vec<u8>, ReportError> {
     let mut wb = Workbook::new();
     let ws = data_sheet(&mut wb, TemplateKind::Rectifications, l)?;
@@ -417,6 +418,8 @@ pub fn rectification_table(rects: &[ecociv_core::rectification::Rectification], 
         for (c, text) in cells.iter().enumerate().skip(1) {
             ws.write_string(row, c as u16, text)?;
         }
+        // the version this copy was made from (hidden): a row changed since is not overwritten
+        ws.write_number(row, cells.len() as u16, r.version as f64)?;
     }
     Ok(wb.save_to_buffer()?)
 }

@@ -25,10 +25,10 @@ pub trait RectificationStore: Send + Sync {
     async fn rectifications(&self, zone: &str) -> Result<Vec<Rectification>>;
 }
 
-type Row = (i64, String, i64, String, String, String, String, String, String, String, String, i64);
+type Row = (i64, String, i64, String, String, String, String, String, String, String, String, String, i64);
 
 fn from_row(r: Row) -> Result<Rectification> {
-    let (id, zone, number, source, problem, owner, deadline, measures, status, updated_by, updated_at, version) = r;
+    let (id, zone, number, source, problem, owner, deadline, measures, status, entered_at, updated_by, updated_at, version) = r;
     Ok(Rectification {
         id,
         zone,
@@ -39,6 +39,7 @@ fn from_row(r: Row) -> Result<Rectification> {
         deadline,
         measures,
         status: Status::parse(&status).filter(|s| s.code() == status).ok_or_else(|| StoreError::Corrupt(format!("rectification status {status:?}")))?,
+        entered_at,
         updated_by,
         updated_at,
         version,
@@ -64,8 +65,8 @@ macro_rules! rectification_impl {
                     let stored = match &w.before {
                         None => {
                             let (id,): (i64,) = sqlx::query_as(
-                                "INSERT INTO rectifications (zone_code, number, source, problem, owner, deadline, measures, status, updated_by, updated_at, version)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) RETURNING id",
+                                "INSERT INTO rectifications (zone_code, number, source, problem, owner, deadline, measures, status, entered_at, updated_by, updated_at, version)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1) RETURNING id",
                             )
                             .bind(zone)
                             .bind(i64::from(a.number))
@@ -75,6 +76,7 @@ macro_rules! rectification_impl {
                             .bind(&a.deadline)
                             .bind(&a.measures)
                             .bind(a.status.code())
+                            .bind(&a.entered_at)
                             .bind(&a.updated_by)
                             .bind(&a.updated_at)
                             .fetch_one(&mut *tx)
@@ -85,7 +87,8 @@ macro_rules! rectification_impl {
                             stored
                         }
                         Some(b) => {
-                            let stored = Rectification { id: b.id, zone: zone.into(), version: b.version + 1, ..a.clone() };
+                            // entered once: a change keeps when the task was entered
+                            let stored = Rectification { id: b.id, zone: zone.into(), version: b.version + 1, entered_at: b.entered_at.clone(), ..a.clone() };
                             let done = sqlx::query(
                                 "UPDATE rectifications SET number = $4, source = $5, problem = $6, owner = $7, deadline = $8, measures = $9, status = $10,
                                  updated_by = $11, updated_at = $12, version = $13 WHERE id = $1 AND zone_code = $2 AND version = $3",
@@ -124,7 +127,7 @@ macro_rules! rectification_impl {
 
             async fn rectifications(&self, zone: &str) -> Result<Vec<Rectification>> {
                 let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT id, zone_code, number, source, problem, owner, deadline, measures, status, updated_by, updated_at, version
+                    "SELECT id, zone_code, number, source, problem, owner, deadline, measures, status, entered_at, updated_by, updated_at, version
                      FROM rectifications WHERE zone_code = $1 ORDER BY number",
                 )
                 .bind(zone)

@@ -262,6 +262,7 @@ fn rectification(number: u32) -> ecociv_core::rectification::Rectification {
         deadline: "2024-12-31".into(),
         measures: String::new(),
         status: ecociv_core::rectification::Status::UnderWay,
+        entered_at: "t".into(),
         updated_by: "tf".into(),
         updated_at: "t".into(),
         version: 0,
@@ -752,7 +753,7 @@ async fn verify_catches_a_row_edited_or_inserted_in_every_table(db: &TestDb) {
             "rectification",
             "UPDATE rectifications SET status = 'completed'".into(),
             "UPDATE rectifications SET status = 'under_way'".into(),
-            "INSERT INTO rectifications (zone_code, number, source, problem, owner, deadline, measures, status, updated_by, updated_at, version) SELECT zone_code, number + 100, source, problem, owner, deadline, measures, status, updated_by, updated_at, version FROM rectifications".into(),
+            "INSERT INTO rectifications (zone_code, number, source, problem, owner, deadline, measures, status, entered_at, updated_by, updated_at, version) SELECT zone_code, number + 100, source, problem, owner, deadline, measures, status, entered_at, updated_by, updated_at, version FROM rectifications".into(),
             "DELETE FROM rectifications WHERE number > 100".into(),
         ),
         (

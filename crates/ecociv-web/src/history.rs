@@ -39,14 +39,12 @@ pub(crate) fn action_label(action: &str, l: Locale) -> String {
 }
 
 /// A field's value as the history shows it: entry states and project statuses by their labels.
-pub(crate) fn history_value(key: &str, v: Option<&serde_json::Value>, l: Locale) -> String {
+pub(crate) fn history_value(entity: &str, key: &str, v: Option<&serde_json::Value>, l: Locale) -> String {
     let Some(v) = v else { return "—".into() };
     let raw = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
     match key {
-        "state" => EntryState::parse(&raw)
-            .map(|s| state_label(s, l).to_string())
-            .or_else(|| ecociv_core::supervision::OrderState::parse(&raw).map(|s| s.label(l).to_string()))
-            .unwrap_or(raw),
+        "state" if entity == "supervision_order" => ecociv_core::supervision::OrderState::parse(&raw).map(|s| s.label(l).to_string()).unwrap_or(raw),
+        "state" => EntryState::parse(&raw).map(|s| state_label(s, l).to_string()).unwrap_or(raw),
         "status" => ecociv_core::entry::ProjectStatus::parse(&raw).map(|s| s.label(l).to_string()).unwrap_or(raw),
         _ => raw,
     }
@@ -62,7 +60,7 @@ pub(crate) fn history_rows(events: &[TrailEvent], l: Locale) -> Vec<HistoryRow> 
             for (key, label) in HISTORY_FIELDS {
                 let (b, a) = (before.get(key), after.get(key));
                 if a.is_some() && b != a {
-                    change.push(format!("{}: {} → {}", t(l, label), history_value(key, b, l), history_value(key, a, l)));
+                    change.push(format!("{}: {} → {}", t(l, label), history_value(&e.entity, key, b, l), history_value(&e.entity, key, a, l)));
                 }
             }
             HistoryRow {

@@ -77,6 +77,9 @@ struct Typed {
     measures: String,
     #[serde(default)]
     status: String,
+    /// The version of the task being changed (empty or 0: a new task).
+    #[serde(default)]
+    version: String,
 }
 
 async fn list_page(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, typed: Typed) -> Result<ListPage, WebError> {
@@ -107,6 +110,7 @@ async fn list_get(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a
                 deadline: if r.deadline == ecociv_core::rectification::LONG_TERM { "长期坚持".into() } else { r.deadline },
                 measures: r.measures,
                 status: r.status.code().into(),
+                version: r.version.to_string(),
                 csrf: String::new(),
             },
             Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
@@ -130,16 +134,19 @@ async fn list_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
     }
     let input = RectificationInput {
         number: f.number.trim().parse().unwrap_or(0),
-        source: f.source.clone(),
+        source: Some(f.source.clone()),
         problem: f.problem.clone(),
         owner: f.owner.clone(),
         deadline: f.deadline.clone(),
-        measures: f.measures.clone(),
-        status: f.status.clone(),
+        measures: Some(f.measures.clone()),
+        status: Some(f.status.clone()),
+        version: f.version.trim().parse().ok(),
     };
-    match save(&st, &a.actor, std::slice::from_ref(&input), None).await {
+    match save(&st, &a.actor, std::slice::from_ref(&input)).await {
         Ok(_) => Redirect::to(&format!("/rectifications/{}", input.number)).into_response(),
-        Err(e) if e.kind == ecociv_app::Kind::Invalid => refused_form(&st, l, &uri, &a, e, list_page(&st, l, &uri, &a, f), |p| &mut p.errors).await,
+        Err(e) if matches!(e.kind, ecociv_app::Kind::Invalid | ecociv_app::Kind::Conflict) => {
+            refused_form(&st, l, &uri, &a, e, list_page(&st, l, &uri, &a, f), |p| &mut p.errors).await
+        }
         Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
     }
 }
@@ -164,13 +171,13 @@ async fn one_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a
         let mut reports: Vec<DispatchRecord> =
             st.store.subject_reports(&plan.zone.code, REPORT_KIND, i64::from(number)).await?.into_iter().filter(|d| d.subject == i64::from(number)).collect();
         reports.sort_by(|x, y| y.period.cmp(&x.period));
-        let can_report = a.actor.can_act_for(&plan, &r.owner);
+        let can_report = a.actor.can_act_for(&plan, &r.owner) && r.status != ecociv_core::rectification::Status::Completed;
         let evidence = st.store.evidence_of(&plan.zone.code, "rectification", r.id).await?;
         let upload_action = format!("/rectifications/{number}/evidence");
         let row = rows(vec![r], &reports, st.today(), l).pop().expect("one");
         Ok::<_, WebError>(OnePage {
             l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
-            can_upload: can_report || a.actor.can_approve(&plan),
+            can_upload: (can_report || a.actor.can_approve(&plan)) && row.r.status != ecociv_core::rectification::Status::Completed,
             can_edit: a.actor.can_approve(&plan),
             row,
             reports,
@@ -264,14 +271,15 @@ async fn api_list(State(st): State<AppState>, a: Authed) -> Result<Json<Vec<Rect
     Ok(Json(list(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
-/// The task force enters or changes tasks, all or none (a stored number is changed); a
-/// problem names its input as `rows[N].field`.
+/// The task force enters or changes tasks, all or none (a stored number is changed from the
+/// `version` given, 409 otherwise; a field left out keeps its stored value); a problem names
+/// its input as `rows[N].field`.
 #[utoipa::path(put, path = "/api/v1/rectifications", request_body = [RectificationInput],
     responses((status = 200, body = [Rectification]), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = []), ("cookie" = [])))]
 async fn api_save(State(st): State<AppState>, a: Authed, J(inputs): J<Vec<RectificationInput>>) -> Result<Json<Vec<Rectification>>, WebError> {
     a.check_csrf(None)?;
-    Ok(Json(save(&st, &a.actor, &inputs, None).await.map_err(|e| e.in_locale(a.locale))?))
+    Ok(Json(save(&st, &a.actor, &inputs).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
 /// The owner sends a task's monthly progress.

@@ -138,6 +138,8 @@ struct OrderPage {
     answered_at: String,
     can_answer: bool,
     can_decide: bool,
+    /// The task force may withdraw an order not closed.
+    can_withdraw: bool,
     history: Vec<HistoryRow>,
     evidence: Vec<ecociv_core::record::EvidenceRecord>,
     upload_action: String,
@@ -160,10 +162,11 @@ async fn order_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, id:
         answered_at: ecociv_core::clock::beijing_minute(&o.answered_at),
         can_answer,
         can_decide: a.actor.can_approve(&plan) && o.state == ecociv_core::supervision::OrderState::Answered,
+        can_withdraw: a.actor.can_approve(&plan) && Move::Withdraw.from(o.state).is_some(),
         history: history_rows(&history, l),
         evidence: st.store.evidence_of(&plan.zone.code, "supervision_order", id).await.unwrap_or_default(),
         upload_action: format!("/supervision/{id}/evidence"),
-        can_upload: a.actor.can_act_for(&plan, &o.org_unit) && o.state != ecociv_core::supervision::OrderState::Closed,
+        can_upload: a.actor.can_act_for(&plan, &o.org_unit) && o.state.awaits_answer(),
         refused,
         o,
     };
@@ -247,8 +250,9 @@ pub struct MoveInput {
     pub version: Option<i64>,
 }
 
-/// The unit answers (`answer`), or the task force closes (`close`) or returns (`return`, a reason required).
-#[utoipa::path(post, path = "/api/v1/supervision-orders/{id}/{move}", params(("id" = i64, Path), ("move" = String, Path, description = "answer, close or return")),
+/// The unit answers (`answer`), or the task force closes (`close`), returns (`return`, a reason
+/// required) or withdraws an order issued by mistake (`withdraw`, a reason required).
+#[utoipa::path(post, path = "/api/v1/supervision-orders/{id}/{move}", params(("id" = i64, Path), ("move" = String, Path, description = "answer, close, return or withdraw")),
     request_body = MoveInput,
     responses((status = 200, body = SupervisionOrder), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),

@@ -10,6 +10,7 @@ CREATE TABLE rectifications (
     deadline TEXT NOT NULL,
     measures TEXT NOT NULL,
     status TEXT NOT NULL,
+    entered_at TEXT NOT NULL,
     updated_by TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     version BIGINT NOT NULL,
