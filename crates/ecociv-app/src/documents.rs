@@ -297,7 +297,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             let as_of = ecociv_core::dispatch::judged_on(december, st.today(), due_day);
             let reports = crate::history::entries_on(st, z, as_of).await?.reports;
             let december = crate::bulletin::bulletin(st, plan, december).await?;
-            let rectifications = st.store.rectifications(z).await?;
+            let rectifications = crate::rectifications::as_of(st, z, as_of).await?;
             let w = WorkYear { year, as_of, reports: &reports, behind: &december.behind, rectifications: &rectifications };
             Ok(work_doc(plan, &w, &masthead, l))
         }

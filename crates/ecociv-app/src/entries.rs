@@ -374,6 +374,19 @@ impl Ledger {
             .filter_map(|(_, d)| d.progress_percent.parse::<rust_decimal::Decimal>().ok())
             .max();
         let checked = check_report(&self.plan, input, last_percent, self.today).map_err(AppError::invalid)?;
+        // a month filled in late cannot say more than a later month already did
+        let next_percent = all
+            .iter()
+            .filter(|(k, d)| period.is_some_and(|p| **k > p.to_string()) && d.state != EntryState::Returned)
+            .filter_map(|(_, d)| d.progress_percent.parse::<rust_decimal::Decimal>().ok())
+            .min();
+        if let (Some(p), Some(next)) = (checked.progress_percent, next_percent)
+            && p > next
+        {
+            let e =
+                entry::FieldError::keyed("progress_percent", "progress_above_later", "field.rectification.progress_above_later").arg("next", &next.normalize());
+            return Err(AppError::invalid(vec![e]));
+        }
         if self.periods.locked.contains(&checked.period.to_string()) {
             return Err(period_locked(&checked.period.to_string()));
         }

@@ -123,6 +123,31 @@ pub(crate) fn writes(
     if problems.is_empty() { Ok(writes) } else { Err(problems) }
 }
 
+/// The zone's tasks as they stood at the end of `day` (what a past year's report tells): a
+/// task entered after it is left out; one changed since stands as its last version dated by
+/// then, read from the audit trail (only for the tasks changed since).
+pub(crate) async fn as_of(st: &App, zone: &str, day: chrono::NaiveDate) -> Result<Vec<Rectification>, AppError> {
+    use ecociv_core::clock::beijing_day;
+    let mut out = Vec::new();
+    for r in st.store.rectifications(zone).await? {
+        if beijing_day(&r.entered_at).is_none_or(|d| d > day) {
+            continue;
+        }
+        if beijing_day(&r.updated_at).is_some_and(|d| d <= day) {
+            out.push(r);
+            continue;
+        }
+        let events = st.store.trail_for(zone, "rectification", &r.id.to_string()).await?;
+        let then = events
+            .iter()
+            .rev()
+            .filter_map(|e| serde_json::from_str::<Rectification>(&e.after).ok())
+            .find(|v| beijing_day(&v.updated_at).is_some_and(|d| d <= day));
+        out.extend(then);
+    }
+    Ok(out)
+}
+
 /// The work report's section on the rectification tasks: how many stand each way on `as_of`,
 /// and each task with its latest progress reported in `year`.
 pub(crate) fn work_section(

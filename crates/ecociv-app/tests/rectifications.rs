@@ -176,6 +176,9 @@ async fn a_list_kept_reported_and_told(db: &TestDb) {
     assert!(matches!(due(&forest).await[0], (1, Due::Due)), "June's is not in yet");
     ecociv_app::entries::submit_rectification_report(&july, &forest, 1, &report("2024-06", "85")).await.unwrap();
     assert!(matches!(due(&forest).await[0], (1, Due::Sent { late: false, .. })), "June's report is in, on time");
+    // a month filled in late says no more than the months after it did
+    let e = ecociv_app::entries::submit_rectification_report(&july, &forest, 1, &report("2024-03", "90")).await.unwrap_err();
+    assert_eq!(e.checks[0].code, "progress_above_later");
     // evidence: by the owner or the task force
     let r1 = list(&app, &tf).await.unwrap().into_iter().next().unwrap();
     ecociv_app::entries::attach(&app, &forest, "rectification", r1.id, "销号材料.pdf", b"%PDF-1.7\n%%EOF\n").await.unwrap();
@@ -220,4 +223,18 @@ async fn a_list_kept_reported_and_told(db: &TestDb) {
     assert!(text.contains("已完成 1 项") && text.contains("长期坚持 1 项"), "{text}");
     assert!(text.contains("1|督察反馈问题 1（修订）|市林草局|2024-05-31|已完成|85%：2024-06 完成阶段任务"), "{text}");
     assert!(text.contains("3|督察反馈问题 3|市林草局|长期坚持|长期坚持|未报送"), "{text}");
+    // a change after the year's report was judged, and a task entered then, leave it as it was
+    let march = on(db, "2025-03-01");
+    save(
+        &march,
+        &tf,
+        &[RectificationInput { status: Some("已完成".into()), version: Some(1), ..task(2, "市水务局", "2025年6月底前") }, task(4, "市水务局", "2025年底前")],
+    )
+    .await
+    .unwrap();
+    let again =
+        ecociv_app::documents::document(&on(db, "2025-03-02"), &plan, ecociv_app::documents::Document::Work(2024), ecociv_core::Locale::Zh).await.unwrap();
+    // the same, but for the last line, which names the head of the trail it was made from
+    let body = |d: &ecociv_report::official::OfficialDoc| d.blocks.iter().filter(|b| !matches!(b, Block::Provenance(_))).cloned().collect::<Vec<_>>();
+    assert!(body(&again) == body(&doc), "the 2024 report as it was");
 }
