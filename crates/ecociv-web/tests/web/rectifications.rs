@@ -59,8 +59,11 @@ async fn a_task_through_the_pages_and_the_api() {
     assert!(report.body.contains("整改任务 1") && report.body.contains("60%"), "{}", report.body);
     let r = api(&app, Some("zhujian"), "POST", "/api/v1/rectifications/1/reports", json!({"period": "2024-05", "progress": "代报"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r =
-        api(&app, Some("forest"), "POST", "/api/v1/rectifications/1/reports", json!({"period": "2024-04", "progress": "四月", "progress_percent": "70"})).await;
+    // April filled in late: not more done than May said
+    let april = |pct: &str| json!({"period": "2024-04", "progress": "四月", "progress_percent": pct});
+    let r = api(&app, Some("forest"), "POST", "/api/v1/rectifications/1/reports", april("70")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = api(&app, Some("forest"), "POST", "/api/v1/rectifications/1/reports", april("50")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(upload(&app, "forest", "/api/v1/rectifications/1/evidence", "销号.pdf", b"%PDF-1.7\n").await.status, StatusCode::CREATED);
     assert_eq!(upload(&app, "zhujian", "/api/v1/rectifications/1/evidence", "x.pdf", b"%PDF-1.7\n").await.status, StatusCode::FORBIDDEN);
