@@ -102,6 +102,8 @@ struct AssessmentPage {
     tables: Vec<(&'static str, Vec<UnitScore>, &'static str)>,
     previous: String,
     next: String,
+    /// The zone has supervision orders but the rules give them no points.
+    orders_unscored: bool,
 }
 
 impl AssessmentPage {
@@ -131,12 +133,26 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         Ok(v) => v,
         Err(e) => return error_page_for(&st, l, &uri, Some(&a), e),
     };
+    // rules written before supervision orders were scored leave them out: say so
+    let orders_unscored = match (ecociv_app::assessment::rules_of(&st, &plan.zone.code, q.rules).await, st.store.orders(&plan.zone.code).await) {
+        (Ok((_, rules)), Ok(orders)) => {
+            !orders.is_empty() && !rules.components.iter().any(|c| c.kind == ecociv_core::scoring::ComponentKind::SupervisionOrders)
+        }
+        _ => false,
+    };
     match assess(&st, &plan, quarter, q.rules).await {
         Ok(result) => {
             let mut lay = Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with_vetoes(vetoes);
             lay.session = Some(crate::layout::Session::of(&a));
             let tables = vec![("assess.regions", result.regions.clone(), "regions"), ("assess.departments", result.departments.clone(), "departments")];
-            render(&AssessmentPage { l: lay, a: result, tables, previous: quarter.previous().to_string(), next: next_quarter(quarter).to_string() })
+            render(&AssessmentPage {
+                l: lay,
+                a: result,
+                tables,
+                previous: quarter.previous().to_string(),
+                next: next_quarter(quarter).to_string(),
+                orders_unscored,
+            })
         }
         Err(e) => error_page_for(&st, l, &uri, Some(&a), e),
     }

@@ -128,6 +128,13 @@ async fn an_order_through_the_pages_and_the_api() {
     assert!(bulletin.body.contains("任务推进缓慢") && bulletin.body.contains("已逾期"), "{}", bulletin.body);
     let r = api(&app, Some("tf"), "GET", &format!("/api/v1/supervision-orders/{late_id}"), json!(null)).await;
     assert_eq!(r.json()["overdue"], true);
+    // the default rules score the orders; rules without the component say they do not
+    let page = send(&app, "GET", "/assessment", &[("cookie", &tf)], Body::empty()).await;
+    assert!(!page.body.contains("id=\"orders-unscored\""));
+    let rules = json!({"text": "title = \"只看按时报送\"\ncomponents = [{ kind = \"on_time_reporting\", weight = \"100\" }]\n"});
+    assert_eq!(api(&app, Some("tf"), "PUT", "/api/v1/scoring-rules", rules).await.status, StatusCode::OK);
+    let page = send(&app, "GET", "/assessment", &[("cookie", &tf)], Body::empty()).await;
+    assert!(page.body.contains("id=\"orders-unscored\""), "{}", page.body);
     // in English too
     let en = send(&app, "GET", "/supervision?lang=en", &[("cookie", &tf)], Body::empty()).await;
     assert!(en.body.contains("Supervision orders") && en.body.contains("Overdue"), "{}", en.body);
