@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::entry::YearMonth;
+use crate::locale::tf;
 use crate::model::Plan;
 use crate::record::{DispatchRecord, EntryState};
 use crate::rectification::Rectification;
@@ -144,6 +145,101 @@ pub fn owed(plan: &Plan, reports: &[DispatchRecord], orders: &[SupervisionOrder]
     out
 }
 
+/// One thing owed, for people: `项目 12 金山二期长输管网 · 2024-05 月报`, `督办 7`.
+pub fn describe(o: &Owed, plan: &Plan, l: crate::Locale) -> String {
+    let parts: Vec<&str> = o.what.split(' ').collect();
+    let n = |s: &str| s.parse::<u32>().unwrap_or(0);
+    match parts.as_slice() {
+        ["project", num, month] => {
+            let name = plan.project(n(num)).map(|p| p.name.as_str()).unwrap_or_default();
+            tf(l, "reminder.item.project", &[("number", num.to_string()), ("name", name.into()), ("month", month.to_string())])
+        }
+        ["task", num, month] => {
+            let title = plan.task(n(num)).map(|x| x.title.as_str()).unwrap_or_default();
+            tf(l, "reminder.item.task", &[("number", num.to_string()), ("name", title.into()), ("month", month.to_string())])
+        }
+        [crate::rectification::REPORT_KIND, num, month] => tf(l, "reminder.item.rectification", &[("number", num.to_string()), ("month", month.to_string())]),
+        ["order", id] => tf(l, "reminder.item.order", &[("id", id.to_string())]),
+        _ => o.what.clone(),
+    }
+}
+
+/// A reminder as a message for people: its subject and its text, each item with its address
+/// on the site at `base_url` (`https://ecociv.example.gov.cn`).
+pub fn message(r: &Reminder, plan: &Plan, base_url: &str, today: NaiveDate, l: crate::Locale) -> (String, String) {
+    let key = match r.stage {
+        Stage::Before => "reminder.subject.before",
+        Stage::Overdue => "reminder.subject.overdue",
+        Stage::Escalated => "reminder.subject.escalated",
+    };
+    let days = (today - r.due).num_days().max(0);
+    let subject = tf(l, key, &[("unit", r.unit.clone()), ("due", r.due.to_string()), ("days", days.to_string())]);
+    let base = base_url.trim_end_matches('/');
+    let mut text = subject.clone();
+    for o in &r.owed {
+        text.push_str(&format!("\n- {} {base}{}", describe(o, plan, l), o.link));
+    }
+    (subject, text)
+}
+
+/// A group robot (企业微信 or 钉钉 群机器人).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Robot {
+    WeCom,
+    DingTalk,
+}
+
+impl Robot {
+    pub fn code(self) -> &'static str {
+        match self {
+            Robot::WeCom => "wecom",
+            Robot::DingTalk => "dingtalk",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Robot> {
+        [Robot::WeCom, Robot::DingTalk].into_iter().find(|r| r.code() == s.trim())
+    }
+
+    /// The JSON body of a text message to the robot, naming the members to notify by their
+    /// mobile numbers: WeCom's `text` with `mentioned_mobile_list`, DingTalk's `text` with
+    /// `at.atMobiles` (whose numbers must also stand in the text to be notified).
+    pub fn body(self, content: &str, mobiles: &[String]) -> serde_json::Value {
+        match self {
+            Robot::WeCom => serde_json::json!({"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": mobiles}}),
+            Robot::DingTalk => {
+                let at: String = mobiles.iter().map(|m| format!(" @{m}")).collect();
+                serde_json::json!({"msgtype": "text", "text": {"content": format!("{content}{at}")}, "at": {"atMobiles": mobiles, "isAtAll": false}})
+            }
+        }
+    }
+}
+
+/// The query a signed DingTalk robot's address takes at `timestamp_ms`:
+/// `&timestamp=…&sign=…`, the sign being the Base64 of HMAC-SHA256 of `"{timestamp}\n{secret}"`
+/// keyed by the secret, URL-encoded.
+pub fn dingtalk_sign(secret: &str, timestamp_ms: i64) -> String {
+    use base64::Engine;
+    let mac = hmac_sha256(secret.as_bytes(), format!("{timestamp_ms}\n{secret}").as_bytes());
+    let sign = base64::engine::general_purpose::STANDARD.encode(mac);
+    let encoded: String = sign.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+    format!("&timestamp={timestamp_ms}&sign={encoded}")
+}
+
+/// HMAC-SHA256 (RFC 2104) of `msg` under `key`.
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |x: u8| block.iter().map(|b| b ^ x).collect::<Vec<u8>>();
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(msg).finalize();
+    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +316,42 @@ mod tests {
         let still = |reports: &[DispatchRecord]| owed(&plan, reports, &[], &[], today, 5).iter().any(|o| o.what == first.what);
         assert!(!still(std::slice::from_ref(&sent)));
         assert!(still(&[DispatchRecord { state: EntryState::Returned, ..sent }]));
+    }
+
+    #[test]
+    fn hmac_is_rfc_4231_and_a_robot_message_says_what_and_where() {
+        // RFC 4231, test case 2
+        assert_eq!(hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        // a key longer than a block is hashed first (RFC 4231, test case 6)
+        let long = [0xaa_u8; 131];
+        assert_eq!(
+            hex::encode(hmac_sha256(&long, b"Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+        let q = dingtalk_sign("SECabc", 1_700_000_000_000);
+        assert!(q.starts_with("&timestamp=1700000000000&sign=") && !q[30..].contains(['+', '/', '=']), "{q}");
+        let plan = crate::plan_data::build_plan(&crate::plan_data::hohhot()).unwrap();
+        let p = &plan.projects[11];
+        let r = Reminder {
+            key: "k".into(),
+            unit: p.implementers[0].clone(),
+            stage: Stage::Escalated,
+            due: d("2024-06-05"),
+            owed: vec![Owed {
+                unit: p.implementers[0].clone(),
+                due: d("2024-06-05"),
+                what: format!("project {} 2024-05", p.number),
+                link: format!("/projects/{}/report?period=2024-05", p.number),
+            }],
+        };
+        let (subject, text) = message(&r, &plan, "https://ecociv.example.gov.cn/", d("2024-06-12"), crate::Locale::Zh);
+        assert!(subject.contains(&p.implementers[0]) && subject.contains('7'), "{subject}");
+        assert!(text.contains(&p.name) && text.contains(&format!("https://ecociv.example.gov.cn/projects/{}/report?period=2024-05", p.number)), "{text}");
+        let en = message(&r, &plan, "https://x", d("2024-06-12"), crate::Locale::En).0;
+        assert_ne!(en, subject, "in the reader's language");
+        let wecom = Robot::WeCom.body(&text, &["13800000000".into()]);
+        assert_eq!(wecom["text"]["mentioned_mobile_list"][0], "13800000000");
+        let ding = Robot::DingTalk.body(&text, &["13800000000".into()]);
+        assert!(ding["text"]["content"].as_str().unwrap().ends_with("@13800000000") && ding["at"]["atMobiles"][0] == "13800000000");
     }
 }
