@@ -9,6 +9,7 @@
 //! - [`assessment`]: the quarterly scores and ranking.
 //! - [`readiness`]: review readiness and vetoes.
 //! - [`rectifications`]: the rectification tasks (整改任务) the task force keeps.
+//! - [`reminders`]: what each unit is reminded of today, and what was sent.
 //! - [`milestones`]: where the plan's milestones stand by the data.
 //! - [`bulletin`]: the monthly dispatch bulletin.
 //! - [`history`]: a zone's entries as they stood at the end of a day (past periods are judged
@@ -48,6 +49,7 @@ pub mod imports;
 pub mod milestones;
 pub mod readiness;
 pub mod rectifications;
+pub mod reminders;
 pub mod signing;
 pub mod standings;
 pub mod supervision;

@@ -3,7 +3,7 @@
 //! [`plan`], [`indicators`], [`tasks`], [`projects`], [`accounts`], [`users`], [`todo`],
 //! [`observations`], [`dispatch`], [`evidence`], [`controls`], [`import`], [`exports`],
 //! [`documents`], [`dashboard`], [`assessment`], [`readiness`], [`bulletin`], [`supervision`],
-//! [`rectifications`], [`public`].
+//! [`rectifications`], [`reminders`], [`public`].
 //! Around them: the shared [`state`], the page [`layout`], who is asking ([`auth`]), the
 //! request's language ([`i18n`]), the extractors ([`extract`]), errors in one shape
 //! ([`error`]), the kept answers of the pages ([`kept`]), the security headers of every answer
@@ -36,6 +36,7 @@ pub mod projects;
 pub mod public;
 pub mod readiness;
 pub mod rectifications;
+pub mod reminders;
 pub mod schedule;
 pub mod state;
 pub mod supervision;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(survey::routes())
         .merge(supervision::routes())
         .merge(rectifications::routes())
+        .merge(reminders::routes())
         .merge(observations::routes())
         .merge(dispatch::routes())
         .merge(evidence::routes())

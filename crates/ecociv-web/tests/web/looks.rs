@@ -80,6 +80,7 @@ async fn every_page_for_every_role_looks_right_on_a_desktop_and_a_phone() {
             "/bulletin",
             "/supervision",
             "/rectifications",
+            "/reminders",
             "/account/password",
             "/observations/survey?indicator=35&year=2024",
         ]);

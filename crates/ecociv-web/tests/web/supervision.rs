@@ -141,3 +141,36 @@ async fn an_order_through_the_pages_and_the_api() {
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }
+
+/// `/reminders` on 2024-06-10 (May's reports were due on 5 June, 5 days before: escalated to
+/// the unit's head): a unit reads what it owes, each item named and linked; another unit reads
+/// only its own; the task force all.
+#[tokio::test]
+async fn each_unit_reads_what_it_is_reminded_of() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let zhujian = cookie_of(&login(&app, "zhujian", PASSWORD).await);
+    let page = send(&app, "GET", "/reminders", &[("cookie", &zhujian)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let doc = scraper::Html::parse_document(&page.body);
+    let rows = scraper::Selector::parse("#reminders tbody tr").unwrap();
+    let units: Vec<String> = doc.select(&rows).map(|r| r.select(&scraper::Selector::parse("td").unwrap()).next().unwrap().text().collect()).collect();
+    assert!(!units.is_empty() && units.iter().all(|u| u == "市住建局"), "{units:?}");
+    assert!(page.body.contains("督促负责人") && page.body.contains("/projects/12/report?period=2024-05"), "{}", page.body);
+    assert!(page.body.contains("2024-05 月报"));
+    // once sent, May's report of project 12 is no longer owed
+    let r = api(
+        &app,
+        Some("zhujian"),
+        "POST",
+        "/api/v1/projects/12/dispatch-reports",
+        json!({"period": "2024-05", "status": "under_way", "progress_percent": "30", "investment_month_wan": "10", "investment_cumulative_wan": "100"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page = send(&app, "GET", "/reminders", &[("cookie", &zhujian)], Body::empty()).await;
+    assert!(!page.body.contains("/projects/12/report?period=2024-05"));
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let all = send(&app, "GET", "/reminders", &[("cookie", &tf)], Body::empty()).await;
+    assert!(all.body.contains("市林草局") && all.body.contains("市住建局"));
+    app.db.cleanup().await;
+}
