@@ -6,7 +6,7 @@
 //! task as kept, the checks of what is sent, where a task stands on a day, and which monthly
 //! reports are asked. Pure.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -323,11 +323,6 @@ pub fn latest(reports: &[DispatchRecord], number: u32) -> Option<&DispatchRecord
 /// How many tasks stand each way on `day`, in the order of [`Standing::ALL`].
 pub fn counts(rects: &[Rectification], day: NaiveDate) -> [(Standing, usize); 4] {
     Standing::ALL.map(|s| (s, rects.iter().filter(|r| r.standing(day) == s).count()))
-}
-
-/// The year a deadline falls in (None for 长期坚持).
-pub fn deadline_year(r: &Rectification) -> Option<i32> {
-    r.deadline_date().map(|d| d.year())
 }
 
 #[cfg(test)]

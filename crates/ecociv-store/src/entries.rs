@@ -37,9 +37,13 @@ pub trait EntryStore: Send + Sync {
     async fn dispatch(&self, zone: &str, id: i64) -> Result<Option<DispatchRecord>>;
     /// All dispatch reports of a zone, by kind, subject and period.
     async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>>;
-    /// The dispatch reports of one project or task (`kind` `project` or `task`), by org unit and
-    /// period: what a form's checks of a new report read.
+    /// The dispatch reports of one project, task or rectification task (`kind` `project`,
+    /// `task` or `rectification`), by org unit and period: what a form's checks of a new report
+    /// read.
     async fn subject_reports(&self, zone: &str, kind: &str, subject: i64) -> Result<Vec<DispatchRecord>>;
+    /// The dispatch reports of one kind (the rectification tasks' for their list), by subject,
+    /// org unit and period.
+    async fn kind_reports(&self, zone: &str, kind: &str) -> Result<Vec<DispatchRecord>>;
     /// Stores every write or none (one transaction), each on the trail as its own write would
     /// be: the base of an import. A conflict anywhere (an entry that exists, a version that
     /// moved) rolls all of it back.
@@ -85,6 +89,19 @@ macro_rules! obs_from_row {
             reason: $r.try_get("reason")?,
             version: $r.try_get("version")?,
         }
+    }};
+}
+
+/// The records of fetched rows, each read by `$read` (`obs_from_row!` or `dispatch_from_row!`,
+/// which return early on a column that cannot be read).
+macro_rules! records {
+    ($rows:expr, $read:ident) => {{
+        let rows = $rows;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push($read!(r));
+        }
+        out
     }};
 }
 
@@ -426,11 +443,7 @@ macro_rules! entries_impl {
                     .bind(zone)
                     .fetch_all(&self.pool)
                     .await?;
-                let mut out = Vec::new();
-                for r in rows {
-                    out.push(obs_from_row!(r));
-                }
-                Ok(out)
+                Ok(records!(rows, obs_from_row))
             }
 
             async fn observation_series(&self, zone: &str, indicator: &str, region: &str) -> Result<Vec<ObservationRecord>> {
@@ -442,11 +455,7 @@ macro_rules! entries_impl {
                 .bind(region)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut out = Vec::new();
-                for r in rows {
-                    out.push(obs_from_row!(r));
-                }
-                Ok(out)
+                Ok(records!(rows, obs_from_row))
             }
 
             async fn set_upper_target(&self, t: &UpperTargetRecord, actor: &str) -> Result<()> {
@@ -588,11 +597,18 @@ macro_rules! entries_impl {
                 .bind(subject)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut out = Vec::new();
-                for r in rows {
-                    out.push(dispatch_from_row!(r));
-                }
-                Ok(out)
+                Ok(records!(rows, dispatch_from_row))
+            }
+
+            async fn kind_reports(&self, zone: &str, kind: &str) -> Result<Vec<DispatchRecord>> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {DISPATCH_COLS} FROM dispatch_reports WHERE zone_code = $1 AND kind = $2 ORDER BY subject, org_unit, period"
+                )))
+                .bind(zone)
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(records!(rows, dispatch_from_row))
             }
 
             async fn dispatch_reports(&self, zone: &str) -> Result<Vec<DispatchRecord>> {
@@ -602,11 +618,7 @@ macro_rules! entries_impl {
                 .bind(zone)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut out = Vec::new();
-                for r in rows {
-                    out.push(dispatch_from_row!(r));
-                }
-                Ok(out)
+                Ok(records!(rows, dispatch_from_row))
             }
         }
     };

@@ -207,6 +207,9 @@ async fn entries_are_unique_and_versioned(db: &TestDb) {
     let periods: Vec<String> = db.store.subject_reports("150100", "project", 4).await.unwrap().into_iter().map(|d| d.period).collect();
     assert_eq!(periods, vec!["2024-05", "2024-06"]);
     assert!(db.store.subject_reports("150100", "task", 4).await.unwrap().is_empty());
+    assert_eq!(db.store.kind_reports("150100", "project").await.unwrap().len(), 2);
+    assert!(db.store.kind_reports("150100", "rectification").await.unwrap().is_empty());
+    assert!(db.store.kind_reports("999999", "project").await.unwrap().is_empty(), "rows belong to their zone");
     let history = db.store.trail_for("150100", "observation", &o.id.to_string()).await.unwrap();
     assert_eq!(history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["observation.submitted", "observation.approved"]);
     assert_eq!(history[1].before, history[0].after);

@@ -85,7 +85,8 @@ struct Typed {
 async fn list_page(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, typed: Typed) -> Result<ListPage, WebError> {
     let plan = ecociv_app::entries::plan_of(st, &a.actor).await?;
     let rects = list(st, &a.actor).await?;
-    let reports = st.store.dispatch_reports(&plan.zone.code).await?;
+    // the rectification tasks' reports only (not the zone's every monthly report)
+    let reports = st.store.kind_reports(&plan.zone.code, REPORT_KIND).await?;
     let today = st.today();
     Ok(ListPage {
         l: layout(st, l, uri, Some(&plan), Some(a)).await,
@@ -168,8 +169,7 @@ async fn one_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a
     let page = async {
         let plan = ecociv_app::entries::plan_of(&st, &a.actor).await?;
         let r = one(&st, &a.actor, number).await?;
-        let mut reports: Vec<DispatchRecord> =
-            st.store.subject_reports(&plan.zone.code, REPORT_KIND, i64::from(number)).await?.into_iter().filter(|d| d.subject == i64::from(number)).collect();
+        let mut reports = st.store.subject_reports(&plan.zone.code, REPORT_KIND, i64::from(number)).await?;
         reports.sort_by(|x, y| y.period.cmp(&x.period));
         let can_report = a.actor.can_act_for(&plan, &r.owner) && r.status != ecociv_core::rectification::Status::Completed;
         let evidence = st.store.evidence_of(&plan.zone.code, "rectification", r.id).await?;
