@@ -39,6 +39,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulletin;
 pub mod changes;
+pub mod delivery;
 pub mod demo;
 pub mod documents;
 pub mod entries;

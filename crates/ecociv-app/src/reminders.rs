@@ -1,31 +1,255 @@
 //! Reminders (提醒 / 催报) of a zone on the app's today: what each unit owes and at which
 //! stage (`ecociv_core::reminder`), from the zone's reports, orders and rectification tasks as
-//! they stand, and what was sent (the store's sent log).
+//! they stand; where they go (the contacts) and when (the zone's settings); what was sent (the
+//! store's sent log); and the scheduler's round ([`deliver`]), which sends each reminder once to
+//! each recipient, and the task force's weekly digest.
 
 use ecociv_core::access::{Actor, Role};
+use ecociv_core::contact::{self, Target, UnitContact, UnitContactInput, UserContact, UserContactInput};
 use ecociv_core::model::Plan;
-use ecociv_core::reminder::{Reminder, ReminderSettings, owed, reminders};
+use ecociv_core::reminder::{Reminder, ReminderSettings, ReminderSettingsRecord, Stage, digest, digest_key, message, owed, reminders};
+use ecociv_core::{Locale, record::UserRecord};
 use ecociv_store::ReminderLogRecord;
 
 use crate::App;
+use crate::delivery::Couriers;
 use crate::error::AppError;
 
-/// The reminders of the zone today (with the zone's settings: the default ones until it sets
-/// its own), and those an actor may read: the task force, admins and viewers all; a unit its
-/// own.
+/// The lease of the reminders' scheduler: one instance sends at a time.
+pub const LEASE: &str = "reminders";
+/// How long a round's lease lasts, unless renewed by the next round.
+const LEASE_SECONDS: i64 = 300;
+
+/// The zone's reminder settings: its own, or the defaults until it sets them.
+pub async fn settings(st: &App, zone: &str) -> Result<ReminderSettings, AppError> {
+    Ok(st.store.reminder_settings(zone).await?.map(|r| r.settings()).unwrap_or_default())
+}
+
+/// The task force sets when the zone reminds.
+pub async fn set_settings(st: &App, actor: &Actor, s: &ReminderSettings) -> Result<ReminderSettingsRecord, AppError> {
+    let plan = crate::entries::plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(AppError::forbidden());
+    }
+    s.check().map_err(AppError::invalid)?;
+    let rec = ReminderSettingsRecord {
+        zone: plan.zone.code.clone(),
+        days_before: s.days_before,
+        escalate_after: s.escalate_after,
+        digest_weekday: s.digest_weekday,
+        updated_by: actor.name.clone(),
+        updated_at: st.stamp(),
+    };
+    st.store.set_reminder_settings(&rec, &actor.name).await?;
+    Ok(rec)
+}
+
+/// The reminders of the zone today (unsent ones included), and those an actor may read: the
+/// task force, admins and viewers all; a unit its own.
 pub async fn today(st: &App, plan: &Plan, actor: &Actor) -> Result<Vec<Reminder>, AppError> {
+    Ok(of_zone(st, plan).await?.into_iter().filter(|r| reads_all(actor) || r.unit == actor.org_unit).collect())
+}
+
+/// Every reminder of the zone today, with its settings.
+async fn of_zone(st: &App, plan: &Plan) -> Result<Vec<Reminder>, AppError> {
     let z = &plan.zone.code;
     let (reports, orders, rects) = (st.store.dispatch_reports(z).await?, st.store.orders(z).await?, st.store.rectifications(z).await?);
     let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
-    let all = reminders(&owed(plan, &reports, &orders, &rects, st.today(), due_day), st.today(), &ReminderSettings::default());
-    Ok(all.into_iter().filter(|r| reads_all(actor) || r.unit == actor.org_unit).collect())
+    Ok(reminders(&owed(plan, &reports, &orders, &rects, st.today(), due_day), st.today(), &settings(st, z).await?))
 }
 
-/// What was sent, to the units the actor may read of.
+/// What was sent, to the units the actor may read of (the digest: to the task force).
 pub async fn sent(st: &App, plan: &Plan, actor: &Actor) -> Result<Vec<ReminderLogRecord>, AppError> {
     Ok(st.store.reminder_log(&plan.zone.code).await?.into_iter().filter(|r| reads_all(actor) || r.org_unit == actor.org_unit).collect())
 }
 
 fn reads_all(actor: &Actor) -> bool {
     matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer)
+}
+
+/// The actor's own contact (an empty one, by mail, before they give any).
+pub async fn my_contact(st: &App, actor: &Actor) -> Result<UserContact, AppError> {
+    let found = st.store.user_contacts(&actor.zone).await?.into_iter().find(|c| c.user == actor.name);
+    Ok(found.unwrap_or_else(|| UserContact {
+        zone: actor.zone.clone(),
+        user: actor.name.clone(),
+        email: String::new(),
+        mobile: String::new(),
+        channel: contact::Channel::Off,
+        updated_at: String::new(),
+    }))
+}
+
+/// A user sets their own contact.
+pub async fn set_my_contact(st: &App, actor: &Actor, input: &UserContactInput) -> Result<UserContact, AppError> {
+    let (email, mobile, channel) = contact::check_user_contact(input).map_err(AppError::invalid)?;
+    let c = UserContact { zone: actor.zone.clone(), user: actor.name.clone(), email, mobile, channel, updated_at: st.stamp() };
+    st.store.set_user_contact(&c, &actor.name).await?;
+    Ok(c)
+}
+
+/// The robots and heads of the units the actor may read: the task force, admins and viewers
+/// every unit of the plan, a unit's users their own. Units without one are listed empty.
+pub async fn unit_contacts(st: &App, plan: &Plan, actor: &Actor) -> Result<Vec<UnitContact>, AppError> {
+    let kept = st.store.unit_contacts(&plan.zone.code).await?;
+    Ok(plan
+        .org_units
+        .iter()
+        .filter(|u| reads_all(actor) || actor.org_unit == u.name)
+        .map(|u| {
+            kept.iter().find(|c| c.org_unit == u.name).cloned().unwrap_or_else(|| UnitContact {
+                zone: plan.zone.code.clone(),
+                org_unit: u.name.clone(),
+                robot: None,
+                webhook: String::new(),
+                secret: String::new(),
+                head: String::new(),
+                updated_by: String::new(),
+                updated_at: String::new(),
+            })
+        })
+        .collect())
+}
+
+/// The task force sets a unit's robot and head. Units do not: the server posts to whatever
+/// address is set, so who may set one is kept to the task force and admins.
+pub async fn set_unit_contact(st: &App, actor: &Actor, org_unit: &str, input: &UnitContactInput) -> Result<UnitContact, AppError> {
+    let plan = crate::entries::plan_of(st, actor).await?;
+    if !actor.can_approve(&plan) {
+        return Err(AppError::forbidden());
+    }
+    let Some(name) = plan.org_unit(org_unit).map(|u| u.name.clone()) else {
+        return Err(AppError::not_found("not_found").field("org_unit", org_unit));
+    };
+    let z = &plan.zone.code;
+    let (users, kept) = (st.store.users(z).await?, st.store.unit_contacts(z).await?);
+    let mut c = contact::check_unit_contact(&plan, &name, input, &users, kept.iter().find(|c| c.org_unit == name)).map_err(AppError::invalid)?;
+    c.updated_by = actor.name.clone();
+    c.updated_at = st.stamp();
+    st.store.set_unit_contact(&c, &actor.name).await?;
+    Ok(c)
+}
+
+/// What one round of the scheduler did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Another instance holds the lease: this one sent nothing.
+    pub elsewhere: bool,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// One round of the scheduler, as `holder` (one name per running instance): when it holds the
+/// lease, each zone's reminders of today go to their recipients, and on the digest's day the
+/// week's digest to the task force. Each message is claimed in the sent log before it goes:
+/// whatever was claimed before — by this instance, an earlier run or another instance — is not
+/// sent again (a failed one is tried again, up to the store's attempts). A message whose claim
+/// outlived a crash before its sending stays claimed: at most once, never twice.
+pub async fn deliver(st: &App, couriers: &Couriers, holder: &str) -> Result<Round, AppError> {
+    let now = st.now();
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    if !st.store.take_lease(LEASE, holder, &stamp(now), &stamp(now + chrono::Duration::seconds(LEASE_SECONDS))).await? {
+        return Ok(Round { elsewhere: true, ..Round::default() });
+    }
+    let mut round = Round::default();
+    for zone in st.store.zones().await? {
+        let plan = st.plan(Some(&zone.code)).await?;
+        deliver_zone(st, couriers, &plan, &mut round).await?;
+    }
+    Ok(round)
+}
+
+/// The zone's reminders and digest of today, each message once.
+async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Round) -> Result<(), AppError> {
+    let z = &plan.zone.code;
+    let all = of_zone(st, plan).await?;
+    let (users, contacts, units) = (st.store.users(z).await?, st.store.user_contacts(z).await?, st.store.unit_contacts(z).await?);
+    // messages in the zone's language: Chinese
+    let l = Locale::Zh;
+    let today = st.today();
+    for r in &all {
+        let (subject, text) = message(r, plan, &couriers.base_url, today, l);
+        let robot = units.iter().find(|u| u.org_unit == r.unit);
+        for d in contact::deliveries(&r.unit, r.stage == Stage::Escalated, &users, &contacts, robot) {
+            send_once(st, couriers, z, (&r.key, &r.unit, r.stage.code()), &d, &subject, &text, round).await?;
+        }
+    }
+    if let Some(key) = digest_key(today, &settings(st, z).await?) {
+        let week = key.trim_start_matches("digest|");
+        let (subject, text) = digest(&all, week, &couriers.base_url, l);
+        let task_force: Vec<&UserRecord> = users.iter().filter(|u| u.role == Role::TaskForce && !u.disabled).collect();
+        let robots: Vec<&UnitContact> = units.iter().filter(|u| task_force.iter().any(|p| p.org_unit == u.org_unit)).collect();
+        for d in contact::reaching(&task_force, &contacts, &robots) {
+            let unit = match &d.target {
+                Target::Robot { .. } => d.recipient.split_once(':').map(|(_, u)| u).unwrap_or_default(),
+                Target::Mail { .. } => "",
+            };
+            send_once(st, couriers, z, (&key, unit, "digest"), &d, &subject, &text, round).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Claims a message in the sent log, sends it when the claim is this call's, and logs how it
+/// went. Mail is neither claimed nor sent while no mail server is set.
+#[allow(clippy::too_many_arguments)]
+async fn send_once(
+    st: &App,
+    couriers: &Couriers,
+    zone: &str,
+    (key, unit, stage): (&str, &str, &str),
+    d: &contact::Delivery,
+    subject: &str,
+    text: &str,
+    round: &mut Round,
+) -> Result<(), AppError> {
+    if matches!(d.target, Target::Mail { .. }) && !couriers.mails() {
+        return Ok(());
+    }
+    let rec = ReminderLogRecord {
+        zone: zone.to_string(),
+        key: key.to_string(),
+        recipient: d.recipient.clone(),
+        org_unit: unit.to_string(),
+        channel: d.channel.to_string(),
+        stage: stage.to_string(),
+        body: text.to_string(),
+        status: "claimed".into(),
+        attempts: 1,
+        detail: String::new(),
+        claimed_at: st.stamp(),
+        finished_at: String::new(),
+    };
+    if !st.store.claim_reminder(&rec).await? {
+        return Ok(());
+    }
+    let went = couriers.send(&d.target, subject, text, st.now().timestamp_millis()).await;
+    let (status, detail) = match &went {
+        Ok(()) => ("sent", String::new()),
+        Err(why) => ("failed", why.clone()),
+    };
+    if went.is_ok() {
+        round.sent += 1;
+    } else {
+        tracing::warn!(zone, key, recipient = d.recipient, "a reminder was not sent: {detail}");
+        round.failed += 1;
+    }
+    st.store.finish_reminder(zone, key, &d.recipient, status, &detail, &st.stamp()).await?;
+    Ok(())
+}
+
+/// Runs [`deliver`] every `period` until the process ends, as one instance named at random.
+pub async fn every(st: App, couriers: Couriers, period: std::time::Duration) {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    let holder = format!("ecociv-{}", hex::encode(bytes));
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        match deliver(&st, &couriers, &holder).await {
+            Ok(r) if r.sent + r.failed > 0 => tracing::info!(sent = r.sent, failed = r.failed, "reminders sent"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("the reminders' round failed: {e}"),
+        }
+    }
 }

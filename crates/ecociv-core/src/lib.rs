@@ -34,6 +34,7 @@ pub mod audit;
 pub mod bulletin;
 pub mod check;
 pub mod clock;
+pub mod contact;
 pub mod dispatch;
 pub mod entry;
 pub mod evidence;

@@ -18,19 +18,63 @@ use crate::record::{DispatchRecord, EntryState};
 use crate::rectification::Rectification;
 use crate::supervision::SupervisionOrder;
 
-/// When a zone reminds: how many days before a due date, and after how many days past it the
-/// unit's head is told.
+/// When a zone reminds: how many days before a due date, after how many days past it the
+/// unit's head is told, and on which day of the week the task force has its digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReminderSettings {
-    /// Days before a due date (0: no reminder before).
+    /// Days before a due date (0: no reminder before), at most 31.
     pub days_before: u32,
-    /// Days past a due date after which the unit's head is told.
+    /// Days past a due date after which the unit's head is told, 1 to 90.
     pub escalate_after: u32,
+    /// The day of the week of the task force's digest: 1 Monday to 7 Sunday; 0: none.
+    #[serde(default = "monday")]
+    pub digest_weekday: u32,
+}
+
+fn monday() -> u32 {
+    1
 }
 
 impl Default for ReminderSettings {
     fn default() -> Self {
-        ReminderSettings { days_before: 3, escalate_after: 5 }
+        ReminderSettings { days_before: 3, escalate_after: 5, digest_weekday: 1 }
+    }
+}
+
+impl ReminderSettings {
+    /// Every field out of its range, at once.
+    pub fn check(&self) -> Result<(), Vec<crate::entry::FieldError>> {
+        use crate::entry::FieldError;
+        let mut errs = Vec::new();
+        for (field, value, low, high) in
+            [("days_before", self.days_before, 0, 31), ("escalate_after", self.escalate_after, 1, 90), ("digest_weekday", self.digest_weekday, 0, 7)]
+        {
+            if !(low..=high).contains(&value) {
+                errs.push(FieldError::keyed(field, "out_of_range", "field.reminder.out_of_range").arg("low", &low).arg("high", &high).arg("found", &value));
+            }
+        }
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+}
+
+/// A zone's reminder settings as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReminderSettingsRecord {
+    pub zone: String,
+    pub days_before: u32,
+    pub escalate_after: u32,
+    pub digest_weekday: u32,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+impl ReminderSettingsRecord {
+    pub fn settings(&self) -> ReminderSettings {
+        ReminderSettings { days_before: self.days_before, escalate_after: self.escalate_after, digest_weekday: self.digest_weekday }
+    }
+    /// The canonical JSON the audit trail records.
+    pub fn state_json(&self) -> String {
+        serde_json::to_string(self).expect("serializable")
     }
 }
 
@@ -182,6 +226,60 @@ pub fn message(r: &Reminder, plan: &Plan, base_url: &str, today: NaiveDate, l: c
     (subject, text)
 }
 
+/// The key of the week's digest for the task force (`digest|2024-W23`), on a day of its ISO week
+/// from the zone's digest weekday on (a day the scheduler missed is caught up); `None` before
+/// that day or when the zone has no digest.
+pub fn digest_key(today: NaiveDate, s: &ReminderSettings) -> Option<String> {
+    use chrono::Datelike;
+    if s.digest_weekday == 0 || today.weekday().number_from_monday() < s.digest_weekday {
+        return None;
+    }
+    let w = today.iso_week();
+    Some(format!("digest|{}-W{:02}", w.year(), w.week()))
+}
+
+/// The task force's weekly digest as a message: how many units owe how many things, by stage,
+/// a line per unit (the escalated first), and where the whole list is.
+pub fn digest(all: &[Reminder], week: &str, base_url: &str, l: crate::Locale) -> (String, String) {
+    let count = |st: Stage, of: &[&Reminder]| of.iter().filter(|r| r.stage == st).map(|r| r.owed.len()).sum::<usize>();
+    let mut units: BTreeMap<&str, Vec<&Reminder>> = BTreeMap::new();
+    for r in all {
+        units.entry(r.unit.as_str()).or_default().push(r);
+    }
+    let every: Vec<&Reminder> = all.iter().collect();
+    let subject = tf(
+        l,
+        "reminder.digest.subject",
+        &[
+            ("week", week.to_string()),
+            ("units", units.len().to_string()),
+            ("items", every.iter().map(|r| r.owed.len()).sum::<usize>().to_string()),
+            ("overdue", count(Stage::Overdue, &every).to_string()),
+            ("escalated", count(Stage::Escalated, &every).to_string()),
+        ],
+    );
+    let mut lines: Vec<(usize, String)> = units
+        .iter()
+        .map(|(unit, rs)| {
+            let e = count(Stage::Escalated, rs);
+            let args = [
+                ("unit", unit.to_string()),
+                ("before", count(Stage::Before, rs).to_string()),
+                ("overdue", count(Stage::Overdue, rs).to_string()),
+                ("escalated", e.to_string()),
+            ];
+            (e, tf(l, "reminder.digest.line", &args))
+        })
+        .collect();
+    lines.sort_by_key(|l| std::cmp::Reverse(l.0));
+    let mut text = subject.clone();
+    for (_, line) in lines {
+        text.push_str(&format!("\n- {line}"));
+    }
+    text.push_str(&format!("\n{}/reminders", base_url.trim_end_matches('/')));
+    (subject, text)
+}
+
 /// A group robot (企业微信 or 钉钉 群机器人).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -250,7 +348,7 @@ mod tests {
 
     #[test]
     fn stages_around_a_due_date() {
-        let s = ReminderSettings { days_before: 3, escalate_after: 5 };
+        let s = ReminderSettings { days_before: 3, escalate_after: 5, digest_weekday: 1 };
         let due = d("2024-06-05");
         assert_eq!(stage(due, d("2024-06-01"), &s), None);
         assert_eq!(stage(due, d("2024-06-02"), &s), Some(Stage::Before));
@@ -259,7 +357,27 @@ mod tests {
         assert_eq!(stage(due, d("2024-06-09"), &s), Some(Stage::Overdue));
         assert_eq!(stage(due, d("2024-06-10"), &s), Some(Stage::Escalated));
         assert_eq!(stage(due, d("2024-08-10"), &s), Some(Stage::Escalated), "caught up after a pause");
-        assert_eq!(stage(due, d("2024-06-04"), &ReminderSettings { days_before: 0, escalate_after: 5 }), None);
+        assert_eq!(stage(due, d("2024-06-04"), &ReminderSettings { days_before: 0, ..ReminderSettings::default() }), None);
+    }
+
+    #[test]
+    fn the_digest_goes_once_a_week_from_its_day_and_counts_by_unit_and_stage() {
+        let s = ReminderSettings { digest_weekday: 3, ..ReminderSettings::default() };
+        // 2024-06-10 is a Monday (ISO week 24)
+        assert_eq!(digest_key(d("2024-06-11"), &s), None);
+        assert_eq!(digest_key(d("2024-06-12"), &s).as_deref(), Some("digest|2024-W24"));
+        assert_eq!(digest_key(d("2024-06-16"), &s).as_deref(), Some("digest|2024-W24"), "caught up later in the week");
+        assert_eq!(digest_key(d("2024-06-12"), &ReminderSettings { digest_weekday: 0, ..s }), None);
+        assert_eq!(digest_key(d("2024-12-30"), &ReminderSettings::default()).as_deref(), Some("digest|2025-W01"), "the ISO year");
+        let o = |unit: &str, due: &str, what: &str| Owed { unit: unit.into(), due: d(due), what: what.into(), link: String::new() };
+        let owed = [o("甲", "2024-06-05", "project 1"), o("甲", "2024-06-05", "task 2"), o("乙", "2024-06-12", "project 1"), o("乙", "2024-06-01", "order 3")];
+        let all = reminders(&owed, d("2024-06-12"), &ReminderSettings::default());
+        let (subject, text) = digest(&all, "2024-W24", "https://e.gov.cn/", crate::Locale::En);
+        assert!(subject.contains("2 units") && subject.contains("4 "), "{subject}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].contains("甲") && lines[1].contains("escalated 2"), "the escalated first: {text}");
+        assert!(lines[2].contains("乙") && lines[2].contains("due soon 1") && lines[2].contains("escalated 1"), "{text}");
+        assert_eq!(lines[3], "https://e.gov.cn/reminders");
     }
 
     #[test]

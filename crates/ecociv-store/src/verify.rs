@@ -1,7 +1,7 @@
 //! Verifying a zone's records against its audit trail: the chain itself and its head, and every
 //! stored observation, dispatch report, assigned target, user, session, API token, masthead,
 //! zone settings, period,
-//! scoring rules, assessment, veto, supervision order, rectification task, evidence file (its content too) and the plan against its
+//! scoring rules, assessment, veto, supervision order, rectification task, contact, reminder settings, evidence file (its content too) and the plan against its
 //! last recorded state — so that a value edited directly in the database is caught too. This is
 //! the one part of the store that reads all the others; the trail itself knows none of them.
 
@@ -16,6 +16,7 @@ use crate::entries::EntryStore;
 use crate::mastheads::MastheadStore;
 use crate::plans::{PlanStore, plan_fingerprint};
 use crate::rectifications::RectificationStore;
+use crate::reminders::ReminderStore;
 use crate::supervision::SupervisionStore;
 use crate::trail::TrailStore;
 
@@ -166,6 +167,12 @@ macro_rules! verify_impl {
                 tampered.extend(compare_states(&events, "supervision_order", &orders));
                 let rects: Vec<(String, String)> = self.rectifications(zone).await?.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "rectification", &rects));
+                let contacts: Vec<(String, String)> = self.user_contacts(zone).await?.iter().map(|x| (x.user.clone(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "user_contact", &contacts));
+                let units: Vec<(String, String)> = self.unit_contacts(zone).await?.iter().map(|x| (x.org_unit.clone(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "unit_contact", &units));
+                let reminding: Vec<(String, String)> = self.reminder_settings(zone).await?.iter().map(|x| (x.zone.clone(), x.state_json())).collect();
+                tampered.extend(compare_states(&events, "reminder_settings", &reminding));
                 let evidence = self.all_evidence(zone).await?;
                 let rows: Vec<(String, String)> = evidence.iter().map(|x| (x.id.to_string(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "evidence", &rows));

@@ -18,6 +18,7 @@ on_both!(
     supervision_orders_are_versioned_and_on_the_trail,
     rectifications_are_saved_whole_or_not_at_all,
     a_reminder_is_claimed_once_and_a_lease_held_by_one,
+    contacts_are_kept_on_the_trail_without_their_secrets,
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
@@ -306,6 +307,7 @@ async fn a_reminder_is_claimed_once_and_a_lease_held_by_one(db: &TestDb) {
         stage: "overdue".into(),
         body: "项目 12 2024-05".into(),
         status: String::new(),
+        attempts: 1,
         detail: String::new(),
         claimed_at: "2024-06-06T01:00:00Z".into(),
         finished_at: String::new(),
@@ -320,6 +322,16 @@ async fn a_reminder_is_claimed_once_and_a_lease_held_by_one(db: &TestDb) {
     let log = db.store.reminder_log("150100").await.unwrap();
     assert_eq!(log.len(), 2);
     assert!(log.iter().any(|x| x.recipient == r.recipient && x.status == "sent" && x.finished_at == "2024-06-06T01:00:01Z"));
+    // a failed one is claimed again, by one of many at once, up to the third attempt
+    db.store.finish_reminder("150100", &r.key, "wecom:市住建局", "failed", "HTTP 502", "2024-06-06T01:00:02Z").await.unwrap();
+    let again = ReminderLogRecord { recipient: "wecom:市住建局".into(), channel: "wecom".into(), ..r.clone() };
+    assert_eq!(futures_claims(db, &again).await.iter().filter(|c| **c).count(), 1);
+    db.store.finish_reminder("150100", &r.key, "wecom:市住建局", "failed", "HTTP 502", "2024-06-06T01:00:03Z").await.unwrap();
+    assert!(db.store.claim_reminder(&again).await.unwrap());
+    db.store.finish_reminder("150100", &r.key, "wecom:市住建局", "failed", "HTTP 502", "2024-06-06T01:00:04Z").await.unwrap();
+    assert!(!db.store.claim_reminder(&again).await.unwrap(), "three attempts in all");
+    let failed = db.store.reminder_log("150100").await.unwrap().into_iter().find(|x| x.recipient == "wecom:市住建局").unwrap();
+    assert_eq!((failed.status.as_str(), failed.attempts, failed.detail.as_str()), ("failed", 3, "HTTP 502"));
     // a lease: held by one until it lapses, renewed by its holder, then taken over
     let (t0, t1, t2) = ("2024-06-06T01:00:00Z", "2024-06-06T01:01:00Z", "2024-06-06T01:02:00Z");
     assert!(db.store.take_lease("reminders", "a", t0, t1).await.unwrap());
@@ -328,6 +340,51 @@ async fn a_reminder_is_claimed_once_and_a_lease_held_by_one(db: &TestDb) {
     assert!(!db.store.take_lease("reminders", "b", t1, "2024-06-06T01:03:00Z").await.unwrap(), "renewed: not lapsed at t1");
     assert!(db.store.take_lease("reminders", "b", "2024-06-06T01:02:01Z", "2024-06-06T01:03:00Z").await.unwrap(), "lapsed: b takes it over");
     assert!(!db.store.take_lease("reminders", "a", "2024-06-06T01:02:02Z", "2024-06-06T01:04:00Z").await.unwrap());
+}
+
+async fn contacts_are_kept_on_the_trail_without_their_secrets(db: &TestDb) {
+    use ecociv_core::contact::{Channel, UnitContact, UserContact};
+    use ecociv_core::reminder::{ReminderSettingsRecord, Robot};
+    loaded(db).await;
+    db.store.create_user(&user("zj", "市住建局", Role::Department), "cli").await.unwrap();
+    let c = UserContact {
+        zone: "150100".into(),
+        user: "zj".into(),
+        email: "zj@example.gov.cn".into(),
+        mobile: "13800000000".into(),
+        channel: Channel::Robot,
+        updated_at: "t".into(),
+    };
+    db.store.set_user_contact(&c, "zj").await.unwrap();
+    db.store.set_user_contact(&UserContact { channel: Channel::Mail, ..c.clone() }, "zj").await.unwrap();
+    assert_eq!(db.store.user_contacts("150100").await.unwrap(), [UserContact { channel: Channel::Mail, ..c }]);
+    let u = UnitContact {
+        zone: "150100".into(),
+        org_unit: "市住建局".into(),
+        robot: Some(Robot::DingTalk),
+        webhook: "https://oapi.dingtalk.com/robot/send?access_token=TOKEN123".into(),
+        secret: "SECRET456".into(),
+        head: "zj".into(),
+        updated_by: "tf".into(),
+        updated_at: "t".into(),
+    };
+    db.store.set_unit_contact(&u, "tf").await.unwrap();
+    assert_eq!(db.store.unit_contacts("150100").await.unwrap(), std::slice::from_ref(&u));
+    let s =
+        ReminderSettingsRecord { zone: "150100".into(), days_before: 2, escalate_after: 7, digest_weekday: 5, updated_by: "tf".into(), updated_at: "t".into() };
+    db.store.set_reminder_settings(&s, "tf").await.unwrap();
+    assert_eq!(db.store.reminder_settings("150100").await.unwrap(), Some(s));
+    assert!(db.store.reminder_settings("999999").await.unwrap().is_none());
+    let trail = db.store.trail_for("150100", "unit_contact", "市住建局").await.unwrap();
+    assert_eq!(trail.len(), 1);
+    assert!(!trail[0].after.contains("TOKEN123") && !trail[0].after.contains("SECRET456"), "{}", trail[0].after);
+    assert!(db.store.verify("150100").await.unwrap().ok());
+    // a robot's address changed behind the program's back is found
+    db.execute("UPDATE unit_contacts SET webhook = 'https://evil.example/hook' WHERE org_unit = '市住建局'").await;
+    db.execute("UPDATE reminder_settings SET escalate_after = 90").await;
+    let v = db.store.verify("150100").await.unwrap();
+    let found: Vec<&str> = v.tampered.iter().map(|t| t.entity.as_str()).collect();
+    assert!(found.contains(&"unit_contact") && found.contains(&"reminder_settings"), "{found:?}");
 }
 
 /// Eight claims of one reminder sent at once.

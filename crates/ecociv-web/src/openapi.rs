@@ -32,6 +32,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         crate::dispatch::Doc::openapi(),
         crate::supervision::Doc::openapi(),
         crate::rectifications::Doc::openapi(),
+        crate::reminders::Doc::openapi(),
         crate::evidence::Doc::openapi(),
         crate::controls::Doc::openapi(),
         crate::import::Doc::openapi(),

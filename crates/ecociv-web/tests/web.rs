@@ -15,6 +15,8 @@ mod import;
 mod looks;
 #[path = "web/rectifications.rs"]
 mod rectifications;
+#[path = "web/reminders.rs"]
+mod reminders;
 #[path = "web/reports.rs"]
 mod reports;
 #[path = "web/supervision.rs"]

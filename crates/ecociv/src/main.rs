@@ -52,6 +52,34 @@ struct Cli {
     command: Command,
 }
 
+/// Where reminders are sent from, and how often.
+#[derive(clap::Args, Clone)]
+struct Reminding {
+    /// The mail server of reminders: smtp://HOST:25 (a trusted relay, no TLS),
+    /// smtp://USER:PASS@HOST:587?tls=required (STARTTLS) or smtps://USER:PASS@HOST:465 (TLS)
+    /// [default: no mail; group robots still work]
+    #[arg(long, env = "ECOCIV_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of reminders by mail
+    #[arg(long, env = "ECOCIV_MAIL_FROM", default_value = "ecociv <ecociv@localhost>")]
+    mail_from: String,
+    /// The site's address as its users reach it, for the links in reminders [default:
+    /// http://ADDR]
+    #[arg(long, env = "ECOCIV_BASE_URL")]
+    base_url: Option<String>,
+    /// Seconds between two rounds of the reminders (0: none; with several instances on one
+    /// PostgreSQL database, one sends at a time)
+    #[arg(long, env = "ECOCIV_REMIND_EVERY", default_value_t = 300)]
+    remind_every: u64,
+}
+
+impl Reminding {
+    fn couriers(&self, addr: &str) -> anyhow::Result<ecociv_app::delivery::Couriers> {
+        let base = self.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        ecociv_app::delivery::Couriers::new(self.smtp_url.as_deref(), &self.mail_from, &base).map_err(|e| said(e, Locale::En))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (the Hohhot plan is loaded on first start)
@@ -59,6 +87,14 @@ enum Command {
         /// HOST:PORT [default: 127.0.0.1:8080]
         #[arg(long, env = "ECOCIV_ADDR")]
         addr: Option<String>,
+        #[command(flatten)]
+        reminding: Reminding,
+    },
+    /// Send the reminders and the digest due today now, once (what `serve` does every few
+    /// minutes): nothing already sent goes again
+    Remind {
+        #[command(flatten)]
+        reminding: Reminding,
     },
     /// Apply the database migrations
     Migrate,
@@ -184,6 +220,8 @@ enum Command {
         /// HOST:PORT [default: 127.0.0.1:8080]
         #[arg(long, env = "ECOCIV_ADDR")]
         addr: Option<String>,
+        #[command(flatten)]
+        reminding: Reminding,
     },
     /// Evaluate a CSV of observations (indicator,year,value[,region][,upper_target]) against
     /// the embedded plan's targets; touches no database. Exit code 2 when the file is bad.
@@ -479,14 +517,29 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Command::Serve { addr } => {
+        Command::Serve { addr, reminding } => {
             let s = settings(&cli, addr.as_deref())?;
+            let couriers = reminding.couriers(&s.addr)?;
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             let app = open_app(&s).await?;
-            serve(&s, listener, app).await
+            serve(&s, listener, app, (couriers, reminding.remind_every)).await
         }
-        Command::Demo { command: None, addr } => {
+        Command::Remind { reminding } => {
+            let s = settings(&cli, None)?;
+            let couriers = reminding.couriers(&s.addr)?;
+            let app = open_app(&s).await?;
+            let holder = format!("ecociv-remind-{}", std::process::id());
+            let round = ecociv_app::reminders::deliver(&app, &couriers, &holder).await.map_err(|e| said(e, Locale::En))?;
+            if round.elsewhere {
+                println!("a running instance sends the reminders now: nothing sent");
+            } else {
+                println!("reminders: {} sent, {} failed (the sent log of each zone is on /reminders)", round.sent, round.failed);
+            }
+            Ok(if round.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Demo { command: None, addr, reminding } => {
             let s = settings_in(&cli, addr.as_deref(), "./ecociv-demo")?;
+            let couriers = reminding.couriers(&s.addr)?;
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
             let store = zones::open(store_url(&s)?).await.map_err(|e| said(e, Locale::En))?;
             let plan = zones::embedded_plan().map_err(|e| said(e, Locale::En))?;
@@ -499,7 +552,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !listener.local_addr()?.ip().is_loopback() {
                 eprintln!("warning: the try-out shows its accounts and their password on its sign-in page to anyone who reaches {}", s.addr);
             }
-            serve(&s, listener, app).await
+            serve(&s, listener, app, (couriers, reminding.remind_every)).await
         }
         Command::Config { addr } => {
             let s = settings(&cli, addr.as_deref())?;
@@ -900,8 +953,14 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 /// Serves the application until Ctrl-C: commits of others watched, the trail signed every
-/// minute, and on a first run (no account) the one-time setup address printed.
-async fn serve(s: &Settings, listener: tokio::net::TcpListener, app: App) -> anyhow::Result<ExitCode> {
+/// minute, the reminders sent every `remind_every` seconds, and on a first run (no account)
+/// the one-time setup address printed.
+async fn serve(
+    s: &Settings,
+    listener: tokio::net::TcpListener,
+    app: App,
+    (couriers, remind_every): (ecociv_app::delivery::Couriers, u64),
+) -> anyhow::Result<ExitCode> {
     let app = with_pdf_font(s, app)?;
     let addr = listener.local_addr()?;
     let setup = accounts::Setup::open_if_first_run(&app).await.map_err(|e| said(e, Locale::En))?;
@@ -915,6 +974,9 @@ async fn serve(s: &Settings, listener: tokio::net::TcpListener, app: App) -> any
     let key = signing::key_for(&app, &s.trail_key).await.map_err(|e| said(e, Locale::En))?;
     tracing::info!("the trail is signed with {} (public key {})", s.trail_key.display(), key.public_key());
     tokio::spawn(signing::every_minute(app.clone(), key));
+    if remind_every > 0 {
+        tokio::spawn(ecociv_app::reminders::every(app.clone(), couriers, std::time::Duration::from_secs(remind_every)));
+    }
     trim_malloc_every(std::time::Duration::from_secs(10));
     let mut state = ecociv_web::AppState::of(app);
     state.setup = std::sync::Arc::new(setup);
