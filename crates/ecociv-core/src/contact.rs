@@ -263,12 +263,14 @@ pub fn check_unit_contact(
     })
 }
 
-/// `http://` or `https://`, a host, no space or control character, at most 1000 characters.
+/// `http://` or `https://`, a host without user or password (they would show in the masked
+/// address), no space or control character, at most 1000 characters.
 fn is_web_address(s: &str) -> bool {
     let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    let authority = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
     s.chars().count() <= LONGEST
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-        && rest.is_some_and(|r| !r.is_empty() && !r.starts_with(['/', '?', '#', ':']))
+        && authority.is_some_and(|a| !a.is_empty() && !a.starts_with(':') && !a.contains('@'))
 }
 
 /// Where one message goes.
@@ -406,7 +408,7 @@ mod tests {
         assert_eq!(codes, ["unknown_org_unit", "bad_robot", "bad_webhook", "bad_secret", "unknown_user"]);
         let errs = check_unit_contact(&plan, &unit, &input("wecom", None, None, ""), &users, None).unwrap_err();
         assert_eq!(errs[0].code, "webhook_required");
-        for bad in ["https://", "http:///x", "https://a b", "javascript:alert(1)"] {
+        for bad in ["https://", "http:///x", "https://a b", "javascript:alert(1)", "https://user:pw@oapi.dingtalk.com/robot/send", "http://:80/x"] {
             assert!(check_unit_contact(&plan, &unit, &input("wecom", Some(bad), None, ""), &users, None).is_err(), "{bad}");
         }
     }

@@ -23,11 +23,14 @@ use crate::supervision::SupervisionOrder;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReminderSettings {
     /// Days before a due date (0: no reminder before), at most 31.
+    #[schema(minimum = 0, maximum = 31)]
     pub days_before: u32,
     /// Days past a due date after which the unit's head is told, 1 to 90.
+    #[schema(minimum = 1, maximum = 90)]
     pub escalate_after: u32,
     /// The day of the week of the task force's digest: 1 Monday to 7 Sunday; 0: none.
     #[serde(default = "monday")]
+    #[schema(minimum = 0, maximum = 7)]
     pub digest_weekday: u32,
 }
 

@@ -26,6 +26,9 @@ use crate::i18n::{Lang, t, tf};
 use crate::layout::{Layout, error_page_for, layout, refused_form, render};
 use crate::state::AppState;
 
+/// How many of the latest messages sent the page lists.
+const SENT_SHOWN: usize = 200;
+
 struct Row {
     unit: String,
     stage: &'static str,
@@ -39,7 +42,9 @@ struct Row {
 struct Page {
     l: Layout,
     rows: Vec<Row>,
+    /// The latest of what was sent ([`SENT_SHOWN`] at most; the API has all).
     sent: Vec<ReminderLogRecord>,
+    sent_count: usize,
     /// When the zone reminds, in words.
     note: String,
     settings: ReminderSettings,
@@ -70,7 +75,9 @@ async fn page_of(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, typed:
             unit: r.unit,
         })
         .collect();
-    let sent = ecociv_app::reminders::sent(st, &plan, &a.actor).await?;
+    let mut sent = ecociv_app::reminders::sent(st, &plan, &a.actor).await?;
+    let sent_count = sent.len();
+    sent.truncate(SENT_SHOWN);
     let s = settings(st, &plan.zone.code).await?;
     let weekday = weekdays(l).into_iter().find(|(d, _)| *d == s.digest_weekday).map(|(_, w)| w).unwrap_or_default();
     let note = tf(l, "reminder.note", &[("before", s.days_before.to_string()), ("after", s.escalate_after.to_string()), ("weekday", weekday)]);
@@ -83,6 +90,7 @@ async fn page_of(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, typed:
         l: layout(st, l, uri, Some(&plan), Some(a)).await,
         rows,
         sent,
+        sent_count,
         note,
         settings: s,
         can_set: a.actor.can_approve(&plan),

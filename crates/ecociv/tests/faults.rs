@@ -6,36 +6,21 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ecociv_store::testdb::TestDb;
 use serde_json::Value;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ecociv"));
-    for v in ["ECOCIV_DATA_DIR", "ECOCIV_DATABASE_URL", "ECOCIV_CONFIG", "ECOCIV_TODAY", "ECOCIV_ADDR", "ECOCIV_PDF_FONT", "ECOCIV_TRAIL_KEY"] {
-        c.env_remove(v);
-    }
-    c.env("ECOCIV_TODAY", "2025-12-20");
-    c
-}
+mod support;
+use support::{bin, cli};
 
 fn folder(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ecociv_faults_{name}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// Runs a command with `input` on its standard input; its output when it succeeds.
-fn cli(dir: &Path, args: &[&str], input: &str) -> String {
-    let mut c = bin().current_dir(dir).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    c.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let o = c.wait_with_output().unwrap();
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout).unwrap()
 }
 
 /// One HTTP request on its own connection: the status (0 when the connection broke) and body.
