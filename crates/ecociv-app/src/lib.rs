@@ -45,6 +45,7 @@ pub mod documents;
 pub mod entries;
 pub mod error;
 pub mod exports;
+pub mod frameworks;
 pub mod history;
 pub mod imports;
 pub mod milestones;

@@ -39,6 +39,8 @@ pub mod dispatch;
 pub mod entry;
 pub mod evidence;
 pub mod finding;
+pub mod framework;
+pub mod framework_table;
 pub mod history;
 pub mod indicator_status;
 pub mod locale;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Finding, FindingCode, Place, Severity};
+use crate::framework::FrameworkFile;
 use crate::model::*;
 use crate::rule::{Direction, Rule};
 
@@ -57,49 +58,6 @@ fn err(file: &str, entry: impl Into<String>, field: &str, message: impl Into<Str
 }
 
 // ---------- file formats ----------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FrameworkFile {
-    code: String,
-    name: String,
-    document: String,
-    categories: Vec<CategoryRow>,
-    indicators: Vec<FrameworkIndicator>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CategoryRow {
-    number: u32,
-    label: String,
-    name: String,
-    name_en: String,
-    domain: Domain,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FrameworkIndicator {
-    number: u32,
-    name: String,
-    name_en: String,
-    category: u32,
-    unit: String,
-    #[serde(default)]
-    attribute: Option<Attribute>,
-    #[serde(default)]
-    sub_indicators: Vec<FrameworkSub>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FrameworkSub {
-    code: String,
-    name: String,
-    name_en: String,
-    unit: String,
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -410,8 +410,15 @@ fn hidden_rows(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Vec<u32>
     hidden
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
-    // a decompression bomb is refused by the sizes its parts declare, before anything unpacks
+/// A workbook opened, with its zip (for what calamine does not read: hidden rows).
+type Opened<'a> = (Xlsx<Cursor<&'a [u8]>>, zip::ZipArchive<Cursor<&'a [u8]>>);
+
+/// A sheet's name and its rows of text, each with its number.
+pub type SheetRows = (String, Vec<(u32, Vec<String>)>);
+
+/// Opens a workbook, refusing a decompression bomb by the sizes its parts declare, before
+/// anything unpacks; also the zip itself (for the hidden rows).
+fn open_workbook(bytes: &[u8]) -> Result<Opened<'_>, Vec<Problem>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
     let unpacked: u128 = (0..zip.len()).map(|i| zip.by_index_raw(i).map(|f| u128::from(f.size())).unwrap_or(u128::MAX)).fold(0, u128::saturating_add);
     if unpacked > MAX_UNPACKED {
@@ -421,7 +428,37 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             Text::new("import.expected.unpacked_size").arg("mb", MAX_UNPACKED / 1024 / 1024),
         )]);
     }
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?;
+    Ok((Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?, zip))
+}
+
+/// The first visible sheet of a workbook (`.xlsx`) as rows of text, each with its number as the
+/// spreadsheet shows it: for a table of another shape than the data loop's (an indicator
+/// framework). The same limits as an import: size, unpacked size, rows.
+pub fn sheet_rows(bytes: &[u8]) -> Result<SheetRows, Vec<Problem>> {
+    if bytes.len() > MAX_BYTES {
+        return Err(vec![Problem::file("too_large", format!("{} bytes", bytes.len()), Text::new("import.expected.size").arg("mb", MAX_BYTES / 1024 / 1024))]);
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))]);
+    }
+    let (mut wb, _) = open_workbook(bytes)?;
+    let sheet = wb
+        .sheets_metadata()
+        .iter()
+        .find(|s| s.visible == calamine::SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .ok_or_else(|| vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))])?;
+    let range = wb.worksheet_range(&sheet).map_err(corrupt)?;
+    let Some((last_row, last_col)) = range.end() else { return Ok((sheet, Vec::new())) };
+    if last_row as usize > MAX_ROWS {
+        return Err(vec![Problem::file("too_many_rows", (last_row + 1).to_string(), Text::new("import.expected.max_rows").arg("rows", MAX_ROWS))]);
+    }
+    let rows = (0..=last_row).map(|r| (r + 1, (0..=last_col).map(|c| range.get_value((r, c)).map(text_of).unwrap_or_default()).collect())).collect();
+    Ok((sheet, rows))
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
+    let (mut wb, mut zip) = open_workbook(bytes)?;
     let signature = match wb.worksheet_range(SIGNATURE_SHEET) {
         Ok(range) => Some(
             range

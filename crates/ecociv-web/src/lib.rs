@@ -21,6 +21,7 @@ pub mod error;
 pub mod evidence;
 pub mod exports;
 pub mod extract;
+pub mod frameworks;
 pub mod headers;
 pub mod history;
 pub mod i18n;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(supervision::routes())
         .merge(rectifications::routes())
         .merge(reminders::routes())
+        .merge(frameworks::routes())
         .merge(observations::routes())
         .merge(dispatch::routes())
         .merge(evidence::routes())

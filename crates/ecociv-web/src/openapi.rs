@@ -33,6 +33,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         crate::supervision::Doc::openapi(),
         crate::rectifications::Doc::openapi(),
         crate::reminders::Doc::openapi(),
+        crate::frameworks::Doc::openapi(),
         crate::evidence::Doc::openapi(),
         crate::controls::Doc::openapi(),
         crate::import::Doc::openapi(),

@@ -7,6 +7,8 @@ mod browser;
 mod dashboards;
 #[path = "web/entries.rs"]
 mod entries;
+#[path = "web/frameworks.rs"]
+mod frameworks;
 #[path = "web/i18n_names.rs"]
 mod i18n_names;
 #[path = "web/import.rs"]
@@ -356,7 +358,9 @@ async fn the_openapi_document_describes_the_api() {
     // every documented GET path answers: public ones, and the others with 401 without credentials
     for (p, item) in paths {
         let Some(op) = item.get("get") else { continue };
-        let uri = p.replace("{code}", "7").replace("{number}", "1").replace("{id}", "1");
+        // a framework's code, else an indicator's
+        let code = if p.starts_with("/api/v1/frameworks") { "2021-city" } else { "7" };
+        let uri = p.replace("{code}", code).replace("{old}", "2021-city").replace("{new}", "2024-city").replace("{number}", "1").replace("{id}", "1");
         let expected = if op.get("security").is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
         assert_eq!(get(&app, &uri).await.status, expected, "{uri}");
     }

@@ -109,6 +109,12 @@ enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Indicator frameworks (指标体系): the revisions shipped, what changed between two, a
+    /// revision read from the ministry's table
+    Framework {
+        #[command(subcommand)]
+        command: FrameworkCommand,
+    },
     /// Users: `user add NAME --org ORG --role ROLE` (the password is read from standard input)
     User {
         #[command(subcommand)]
@@ -268,6 +274,53 @@ enum PlanCommand {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+}
+
+#[derive(Subcommand)]
+enum FrameworkCommand {
+    /// The revisions shipped: code, level, rows known, whether whole, name
+    List,
+    /// What changed from OLD to NEW row by row: kept, changed (name, unit, target), split,
+    /// merged, added, dropped, or not seen where NEW is known only in part
+    Diff {
+        old: String,
+        new: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// zh-CN, en, or the tag of another locale file
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
+    /// Read a revision from the ministry's table (.xlsx: 领域 | 任务 | 序号 | 指标名称 | 单位 |
+    /// 指标值 | 指标属性 | 适用范围 [| 对应上版序号]) or a reviewed .toml file, and write it as the
+    /// reviewed TOML file to complete and ship; a row it cannot read is refused with its row and
+    /// column (exit 2)
+    Import {
+        file: PathBuf,
+        /// The revision's code, such as 2024-county
+        #[arg(long)]
+        code: String,
+        /// Its name, such as 生态文明建设示范区（县）建设指标
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        level: LevelArg,
+        /// The shipped revision it follows (what its 对应上版序号 column names)
+        #[arg(long)]
+        previous: Option<String>,
+        /// Write to this file instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LevelArg {
+    City,
+    County,
+    CityCounty,
 }
 
 fn parse_lang(s: &str) -> Result<Locale, String> {
@@ -580,6 +633,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let stored = app.plan(None).await.map_err(|e| said(e, Locale::En))?;
             write_out(output.as_ref(), &serde_json::to_string_pretty(&*stored)?)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Framework { command } => {
+            settings(&cli, None)?;
+            match command {
+                FrameworkCommand::List => {
+                    for r in ecociv_app::frameworks::list() {
+                        let level = r.level.map(|l| serde_json::to_value(l).unwrap_or_default().as_str().unwrap_or_default().to_string()).unwrap_or_default();
+                        let whole = if r.complete { "whole" } else { "in part" };
+                        println!("{:<12} {:<12} {:>3} rows  {:<8} {}", r.code, level, r.rows.len(), whole, r.name);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                FrameworkCommand::Diff { old, new, format, lang } => {
+                    let d = ecociv_app::frameworks::compare(old, new).map_err(|e| said(e, *lang))?;
+                    match format {
+                        Format::Json => write_out(None, &serde_json::to_string_pretty(&d)?)?,
+                        Format::Table => print!("{}", d.text(*lang)),
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                FrameworkCommand::Import { file, code, name, level, previous, output, lang } => {
+                    let l = *lang;
+                    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+                    let level = match level {
+                        LevelArg::City => ecociv_core::framework::Level::City,
+                        LevelArg::County => ecociv_core::framework::Level::County,
+                        LevelArg::CityCounty => ecociv_core::framework::Level::CityCounty,
+                    };
+                    let naming = ecociv_app::frameworks::Naming { code, name, level, previous: previous.as_deref() };
+                    match ecociv_app::frameworks::read(&file.to_string_lossy(), &bytes, &naming) {
+                        Ok(rev) => {
+                            write_out(output.as_ref(), &ecociv_core::framework_table::to_toml(&rev))?;
+                            eprintln!("{}: {} rows", rev.code, rev.rows.len());
+                            Ok(ExitCode::SUCCESS)
+                        }
+                        Err(problems) => {
+                            for p in &problems {
+                                let place = p.place(l);
+                                let at = if place.is_empty() { String::new() } else { format!(" {place}:") };
+                                eprintln!("{}:{at} {} [{}]", file.display(), p.expected(l), p.code);
+                            }
+                            Ok(ExitCode::from(2))
+                        }
+                    }
+                }
+            }
         }
         Command::Plan { command: PlanCommand::Audit { format, lang } } => {
             settings(&cli, None)?;

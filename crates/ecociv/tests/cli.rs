@@ -459,3 +459,67 @@ fn a_signed_trail_is_signed_on_with_its_own_key_only() {
     assert!(o.status.success() && stdout(&o).contains("signed up to event"), "{}", stdout(&o));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `ecociv framework`: the 2021→2024 city diff as the shared notes list it (§1.2 rows, §7.1
+/// differences), and the ministry's table read from a workbook — a bad row refused at its row
+/// and column, a good one written as the reviewed TOML, which reads back.
+#[test]
+fn frameworks_are_compared_and_read_from_the_ministrys_table() {
+    let dir = folder("framework");
+    let o = run(&dir, &["framework", "list"]);
+    assert!(o.status.success() && stdout(&o).contains("2024-county") && stdout(&o).contains("in part"), "{}", stdout(&o));
+    let o = run(&dir, &["framework", "diff", "2021-city", "2024-city", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let d: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let of = |kind: &str| d["changes"].as_array().unwrap().iter().filter(|c| c["kind"] == kind).cloned().collect::<Vec<_>>();
+    let codes = |rows: &Value| rows.as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(codes(&of("kept")[0]["old"]), ["3"]);
+    assert_eq!(codes(&of("split")[0]["new"]), ["8.1", "8.2"]);
+    let sewage = of("changed").into_iter().find(|c| c["old"][0]["code"] == "24").unwrap();
+    assert_eq!(sewage["new"][0]["name"], "城市生活污水集中收集率");
+    assert!(sewage["fields"].as_array().unwrap().iter().any(|f| f["field"] == "target" && f["old"] == "≥95" && f["new"] == "≥70"));
+    assert_eq!(of("added").len(), 10);
+    assert!(of("dropped").is_empty() && of("not_seen").iter().any(|c| c["old"][0]["code"] == "1"));
+    let text = stdout(&run(&dir, &["framework", "diff", "2021-city", "2024-city"]));
+    assert!(text.contains("未见  1 生态文明建设规划") && text.contains("新增  → 2 （名称未知）"), "{text}");
+    let o = run(&dir, &["framework", "diff", "2021-city", "2030-city"]);
+    assert!(!o.status.success() && stderr(&o).contains("2030-city"), "{}", stderr(&o));
+
+    // the ministry's table, with one bad row (an attribute no table has)
+    let table = |attribute: &str| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let rows: [[&str; 9]; 4] = [
+            ["领域", "任务", "序号", "指标名称", "单位", "指标值", "指标属性", "适用范围", "对应上版序号"],
+            ["目标责任", "（一）目标责任落实", "1", "生态文明建设工作占党政实绩考核的比例", "%", "≥20", "约束性", "县", "1"],
+            ["生态安全", "（二）环境质量改善", "2", "环境空气质量：优良天数比例", "%", "≥90", attribute, "县", "4.1"],
+            ["", "", "", "环境空气质量：PM2.5浓度", "μg/m³", "≤25", "约束性", "县", "4.2"],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    std::fs::write(dir.join("bad.xlsx"), table("强制性")).unwrap();
+    let args = ["--code", "2024-county", "--name", "生态文明建设示范区（县）建设指标", "--level", "county", "--previous", "2024-city"];
+    let o = run(&dir, &[&["framework", "import", "bad.xlsx"][..], &args].concat());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("第3行") && err.contains("G 指标属性") && err.contains("强制性") && err.contains("[bad_attribute]"), "{err}");
+    std::fs::write(dir.join("good.xlsx"), table("参考性")).unwrap();
+    let o = run(&dir, &[&["framework", "import", "good.xlsx", "--output", "county.toml"][..], &args].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let toml = std::fs::read_to_string(dir.join("county.toml")).unwrap();
+    assert!(toml.contains("code = \"2.2\"") && toml.contains("from = [\"4.2\"]") && toml.contains("attribute = \"reference\""), "{toml}");
+    // a previous row that the previous revision lacks
+    std::fs::write(dir.join("bad_from.xlsx"), table("参考性")).unwrap();
+    let o = run(&dir, &["framework", "import", "bad_from.xlsx", "--code", "x", "--name", "x", "--level", "county", "--previous", "2019"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("[unknown_previous_row]") && stderr(&o).contains("2019 中没有序号 4.1"), "{}", stderr(&o));
+    let o = run(&dir, &[&["framework", "import", "county.toml"][..], &args].concat());
+    assert!(o.status.success(), "the reviewed file reads back: {}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), toml.trim());
+    let _ = std::fs::remove_dir_all(&dir);
+}

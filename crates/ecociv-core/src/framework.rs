@@ -1,0 +1,599 @@
+//! Indicator frameworks (国家生态文明建设示范区建设指标) as data, revision by revision: the 2019
+//! set, the 2021 city set a plan follows, the 2024 city and county sets — each as far as its text
+//! is known, the rest marked unknown, never invented. A revision is read from a reviewed TOML
+//! file (`data/frameworks/*.toml`, the format the plan loader reads too) or from the ministry's
+//! own table layout (`领域 | 任务 | 序号 | 指标名称 | 单位 | 指标值 | 指标属性 | 适用范围`, every row
+//! it cannot read located); and two revisions are compared row by row ([`diff`]): kept,
+//! changed (name, unit, target), added, dropped (or, against a revision known only in part,
+//! not seen), split and merged. Pure.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::model::{Attribute, Domain};
+
+// ---------- the file format (shared with the plan loader) ----------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FrameworkFile {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) document: String,
+    #[serde(default)]
+    pub(crate) year: Option<i32>,
+    #[serde(default)]
+    pub(crate) level: Option<Level>,
+    /// The revision this one follows (what its rows' `from` name).
+    #[serde(default)]
+    pub(crate) previous: Option<String>,
+    /// Whether every row of the revision is here.
+    #[serde(default = "yes")]
+    pub(crate) complete: bool,
+    #[serde(default)]
+    pub(crate) note: String,
+    #[serde(default)]
+    pub(crate) note_en: String,
+    pub(crate) categories: Vec<CategoryRow>,
+    pub(crate) indicators: Vec<FrameworkIndicator>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CategoryRow {
+    pub(crate) number: u32,
+    pub(crate) label: String,
+    pub(crate) name: String,
+    pub(crate) name_en: String,
+    pub(crate) domain: Domain,
+    /// The 领域 as the revision prints it, where it differs from the domain's usual name.
+    #[serde(default)]
+    pub(crate) domain_name: Option<String>,
+}
+
+/// A row of a revision beside its name: its target (`None`: not known), scope, regional
+/// variants, the previous revision's rows it continues (`from`), and a note.
+macro_rules! row_facts {
+    ($(#[$m:meta])* struct $name:ident { $($(#[$fm:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$m])*
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub(crate) struct $name {
+            $($(#[$fm])* pub(crate) $field: $ty,)*
+            #[serde(default)]
+            pub(crate) attribute: Option<Attribute>,
+            #[serde(default)]
+            pub(crate) target: Option<String>,
+            #[serde(default)]
+            pub(crate) scope: String,
+            #[serde(default)]
+            pub(crate) variants: Vec<Variant>,
+            #[serde(default)]
+            pub(crate) from: Vec<String>,
+            #[serde(default)]
+            pub(crate) note: String,
+            #[serde(default)]
+            pub(crate) note_en: String,
+        }
+    };
+}
+
+row_facts! {
+    /// An indicator of a framework file.
+    struct FrameworkIndicator {
+        number: u32,
+        name: String,
+        name_en: String,
+        category: u32,
+        unit: String,
+        #[serde(default)]
+        sub_indicators: Vec<FrameworkSub>,
+    }
+}
+
+row_facts! {
+    /// A sub-indicator of a framework file.
+    struct FrameworkSub {
+        code: String,
+        name: String,
+        name_en: String,
+        unit: String,
+    }
+}
+
+/// A regional variant of a target: the region (干旱半干旱地区, 山区, 东部 …) and its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub region: String,
+    pub target: String,
+}
+
+/// Whom a revision is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// 市 (a city, prefecture level).
+    City,
+    /// 县 (a county, district or banner).
+    County,
+    /// One table for both, told apart by each row's scope (2019).
+    CityCounty,
+}
+
+// ---------- the revision as read ----------
+
+/// A revision of the framework: its rows (indicators without sub-indicators, and each
+/// sub-indicator), and how much of it is known.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Revision {
+    pub code: String,
+    pub name: String,
+    /// Its document number; empty when not known.
+    pub document: String,
+    pub year: Option<i32>,
+    pub level: Option<Level>,
+    /// The revision this one follows.
+    pub previous: Option<String>,
+    /// Whether every row is here; `false`: only those seen (what is absent is not known).
+    pub complete: bool,
+    pub note: String,
+    pub note_en: String,
+    pub rows: Vec<Row>,
+}
+
+/// One row of a revision: an indicator without sub-indicators, or a sub-indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Row {
+    /// `3`, `4.1`.
+    pub code: String,
+    /// 领域, as the revision prints it.
+    pub domain: String,
+    /// 任务 (the category), with its label: `（一）目标责任落实`.
+    pub task: String,
+    /// The indicator a sub-indicator belongs to; empty for an indicator.
+    pub group: String,
+    /// Empty when not known.
+    pub name: String,
+    pub name_en: String,
+    pub unit: String,
+    /// `None`: not known.
+    pub target: Option<String>,
+    pub attribute: Attribute,
+    /// 适用范围: 市, 县, 市县; empty when not known.
+    pub scope: String,
+    pub variants: Vec<Variant>,
+    /// The codes of the previous revision's rows this one continues.
+    pub from: Vec<String>,
+    pub note: String,
+    pub note_en: String,
+}
+
+/// A revision's file that cannot be read: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {place}: {message}")]
+pub struct FileError {
+    pub file: String,
+    /// `line 12`, `indicator 4`.
+    pub place: String,
+    pub message: String,
+}
+
+/// The revisions shipped with ecociv, oldest first.
+pub fn shipped() -> Vec<Revision> {
+    [
+        ("frameworks/2019.toml", include_str!("../../../data/frameworks/2019.toml")),
+        ("frameworks/2021-city.toml", include_str!("../../../data/frameworks/2021-city.toml")),
+        ("frameworks/2024-city.toml", include_str!("../../../data/frameworks/2024-city.toml")),
+        ("frameworks/2024-county.toml", include_str!("../../../data/frameworks/2024-county.toml")),
+    ]
+    .into_iter()
+    .map(|(file, text)| read_toml(file, text).expect("the shipped frameworks are checked by their test"))
+    .collect()
+}
+
+/// A shipped revision by its code.
+pub fn shipped_revision(code: &str) -> Option<Revision> {
+    shipped().into_iter().find(|r| r.code == code.trim())
+}
+
+/// Reads a revision from its reviewed TOML file, checking that every indicator names a category
+/// of the file, that no code is used twice, and that every `from` is given with a `previous`.
+pub fn read_toml(file: &str, text: &str) -> Result<Revision, FileError> {
+    let bad = |place: String, message: String| FileError { file: file.into(), place, message };
+    let f: FrameworkFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1)).unwrap_or(1);
+        bad(format!("line {line}"), e.message().to_string())
+    })?;
+    let mut rows: Vec<Row> = Vec::new();
+    for fi in &f.indicators {
+        let place = format!("indicator {}", fi.number);
+        let cat = f.categories.iter().find(|c| c.number == fi.category).ok_or_else(|| bad(place.clone(), format!("no category {}", fi.category)))?;
+        let domain = cat.domain_name.clone().unwrap_or_else(|| crate::locale::t(crate::Locale::Zh, &format!("domain.{}", cat.domain.code())).to_string());
+        let task = format!("{}{}", cat.label, cat.name);
+        let row = |code: String, group: &str, name: &str, name_en: &str, unit: &str, attribute: Option<Attribute>| Row {
+            code,
+            domain: domain.clone(),
+            task: task.clone(),
+            group: group.to_string(),
+            name: name.to_string(),
+            name_en: name_en.to_string(),
+            unit: unit.to_string(),
+            target: None,
+            attribute: attribute.unwrap_or(Attribute::Unknown),
+            scope: String::new(),
+            variants: Vec::new(),
+            from: Vec::new(),
+            note: String::new(),
+            note_en: String::new(),
+        };
+        if fi.sub_indicators.is_empty() {
+            let mut r = row(fi.number.to_string(), "", &fi.name, &fi.name_en, &fi.unit, fi.attribute);
+            (r.target, r.scope, r.variants, r.from, r.note, r.note_en) =
+                (fi.target.clone(), fi.scope.clone(), fi.variants.clone(), fi.from.clone(), fi.note.clone(), fi.note_en.clone());
+            rows.push(r);
+        } else {
+            for s in &fi.sub_indicators {
+                let mut r = row(s.code.clone(), &fi.name, &s.name, &s.name_en, &s.unit, s.attribute.or(fi.attribute));
+                (r.target, r.scope, r.variants, r.from, r.note, r.note_en) =
+                    (s.target.clone(), s.scope.clone(), s.variants.clone(), s.from.clone(), s.note.clone(), s.note_en.clone());
+                rows.push(r);
+            }
+        }
+    }
+    for (i, r) in rows.iter().enumerate() {
+        if rows[..i].iter().any(|o| o.code == r.code) {
+            return Err(bad(format!("row {}", r.code), "the code is used twice".into()));
+        }
+        if !r.from.is_empty() && f.previous.is_none() {
+            return Err(bad(format!("row {}", r.code), "`from` names rows of a previous revision, but the file names none (`previous`)".into()));
+        }
+    }
+    Ok(Revision {
+        code: f.code,
+        name: f.name,
+        document: f.document,
+        year: f.year,
+        level: f.level,
+        previous: f.previous,
+        complete: f.complete,
+        note: f.note,
+        note_en: f.note_en,
+        rows,
+    })
+}
+
+// ---------- comparing two revisions ----------
+
+/// How a row fared from one revision to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// Continued, with nothing known to differ (see `unknown` for what could not be compared).
+    Kept,
+    /// Continued, with its name, unit or target changed.
+    Changed,
+    /// One row became several.
+    Split,
+    /// Several rows became one.
+    Merged,
+    /// New.
+    Added,
+    /// Gone: the newer revision is complete and continues it nowhere.
+    Dropped,
+    /// Absent from the rows known of a newer revision known only in part: perhaps dropped,
+    /// perhaps in its unseen rows.
+    NotSeen,
+}
+
+impl ChangeKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChangeKind::Kept => "kept",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Split => "split",
+            ChangeKind::Merged => "merged",
+            ChangeKind::Added => "added",
+            ChangeKind::Dropped => "dropped",
+            ChangeKind::NotSeen => "not_seen",
+        }
+    }
+}
+
+/// A row as a comparison shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RowRef {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub target: Option<String>,
+}
+
+impl From<&Row> for RowRef {
+    fn from(r: &Row) -> Self {
+        RowRef { code: r.code.clone(), name: r.name.clone(), unit: r.unit.clone(), target: r.target.clone() }
+    }
+}
+
+/// A field that differs: `name`, `unit` or `target`, before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// One line of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Change {
+    pub kind: ChangeKind,
+    /// The older revision's rows.
+    pub old: Vec<RowRef>,
+    /// The newer revision's rows.
+    pub new: Vec<RowRef>,
+    /// What differs, for a kept or changed row.
+    pub fields: Vec<FieldChange>,
+    /// What could not be compared: `name`, `target` where one side is not known.
+    pub unknown: Vec<String>,
+}
+
+/// A comparison of two revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Diff {
+    pub old: String,
+    pub new: String,
+    /// Whether rows were matched by the newer revision's `from` (it follows the older) or, for
+    /// revisions that are not consecutive, by their names alone.
+    pub by_lineage: bool,
+    /// Whether the newer revision is known whole; when not, what is known of it.
+    pub new_complete: bool,
+    pub new_note: String,
+    pub new_note_en: String,
+    pub changes: Vec<Change>,
+}
+
+impl Diff {
+    /// The comparison for people: a line per change, what is known of the newer revision, and
+    /// the count of each kind.
+    pub fn text(&self, l: crate::Locale) -> String {
+        let mut out = format!("{} → {}\n", self.old, self.new);
+        if !self.by_lineage {
+            out.push_str(&format!("{}\n", crate::locale::t(l, "framework.by_name")));
+        }
+        if !self.new_complete {
+            let note = if l == crate::Locale::Zh || self.new_note_en.is_empty() { &self.new_note } else { &self.new_note_en };
+            out.push_str(&format!("{}\n", crate::locale::tf(l, "framework.incomplete", &[("code", self.new.clone()), ("note", note.clone())])));
+        }
+        for c in &self.changes {
+            out.push_str(&c.describe(l));
+            out.push('\n');
+        }
+        let n = |k: ChangeKind| (k.code(), self.of(k).count().to_string());
+        let kinds = [ChangeKind::Kept, ChangeKind::Changed, ChangeKind::Split, ChangeKind::Merged, ChangeKind::Added, ChangeKind::Dropped, ChangeKind::NotSeen];
+        out.push_str(&crate::locale::tf(l, "framework.summary", &kinds.map(n)));
+        out.push('\n');
+        out
+    }
+
+    /// The changes of one kind.
+    pub fn of(&self, kind: ChangeKind) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(move |c| c.kind == kind)
+    }
+}
+
+impl Change {
+    /// The change on one line, for people: `改变  24 城镇污水处理率 → 6.1 城市生活污水集中收集率（名称；指标值 ≥95 → ≥70）`.
+    pub fn describe(&self, l: crate::Locale) -> String {
+        let rows = |rs: &[RowRef]| {
+            let unnamed = crate::locale::t(l, "framework.name_unknown");
+            rs.iter().map(|r| format!("{} {}", r.code, if r.name.is_empty() { unnamed } else { &r.name })).collect::<Vec<_>>().join(", ")
+        };
+        let kind = crate::locale::t(l, &format!("framework.kind.{}", self.kind.code()));
+        let mut line = match (self.old.is_empty(), self.new.is_empty()) {
+            (true, _) => format!("{kind}  → {}", rows(&self.new)),
+            (_, true) => format!("{kind}  {}", rows(&self.old)),
+            _ => format!("{kind}  {} → {}", rows(&self.old), rows(&self.new)),
+        };
+        let mut said: Vec<String> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let field = crate::locale::t(l, &format!("framework.field.{}", f.field));
+                if f.field == "name" { field.to_string() } else { format!("{field} {} → {}", show(&f.old), show(&f.new)) }
+            })
+            .collect();
+        said.extend(
+            self.unknown
+                .iter()
+                .map(|f| crate::locale::tf(l, "framework.unknown_field", &[("field", crate::locale::t(l, &format!("framework.field.{f}")).to_string())])),
+        );
+        if !said.is_empty() {
+            line.push_str(&format!(" ({})", said.join("; ")));
+        }
+        line
+    }
+}
+
+/// A unit or target as shown: an empty unit as `—`.
+fn show(s: &str) -> &str {
+    if s.is_empty() { "—" } else { s }
+}
+
+/// Compares `old` with `new`, row by row. When `new` follows `old` (its `previous`), each of its
+/// rows is matched to the rows its `from` names: one to one, kept or changed; one to several,
+/// split; several to one, merged; none, added. Otherwise rows are matched by their names. An
+/// older row that no newer row continues is dropped, or not seen when the newer revision is
+/// known only in part. A field is compared only where both sides know it.
+pub fn diff(old: &Revision, new: &Revision) -> Diff {
+    let by_lineage = new.previous.as_deref() == Some(old.code.as_str());
+    let from = |r: &Row| -> Vec<String> {
+        if by_lineage { r.from.clone() } else { old.rows.iter().filter(|o| !o.name.is_empty() && o.name == r.name).map(|o| o.code.clone()).collect() }
+    };
+    let old_row = |code: &str| old.rows.iter().find(|o| o.code == code);
+    let mut changes = Vec::new();
+    let mut split_done: Vec<String> = Vec::new();
+    for r in &new.rows {
+        let sources: Vec<&Row> = from(r).iter().filter_map(|c| old_row(c)).collect();
+        match sources.as_slice() {
+            [] => changes.push(Change { kind: ChangeKind::Added, old: vec![], new: vec![r.into()], fields: vec![], unknown: vec![] }),
+            [o] => {
+                let heirs: Vec<&Row> = new.rows.iter().filter(|n| from(n).contains(&o.code)).collect();
+                if heirs.len() > 1 {
+                    if !split_done.contains(&o.code) {
+                        split_done.push(o.code.clone());
+                        changes.push(Change {
+                            kind: ChangeKind::Split,
+                            old: vec![(*o).into()],
+                            new: heirs.iter().map(|h| (*h).into()).collect(),
+                            fields: vec![],
+                            unknown: vec![],
+                        });
+                    }
+                } else {
+                    let (fields, unknown) = compare(o, r);
+                    let kind = if fields.is_empty() { ChangeKind::Kept } else { ChangeKind::Changed };
+                    changes.push(Change { kind, old: vec![(*o).into()], new: vec![r.into()], fields, unknown });
+                }
+            }
+            many => changes.push(Change {
+                kind: ChangeKind::Merged,
+                old: many.iter().map(|o| (*o).into()).collect(),
+                new: vec![r.into()],
+                fields: vec![],
+                unknown: vec![],
+            }),
+        }
+    }
+    for o in &old.rows {
+        if !new.rows.iter().any(|n| from(n).contains(&o.code)) {
+            let kind = if new.complete { ChangeKind::Dropped } else { ChangeKind::NotSeen };
+            changes.push(Change { kind, old: vec![o.into()], new: vec![], fields: vec![], unknown: vec![] });
+        }
+    }
+    Diff {
+        old: old.code.clone(),
+        new: new.code.clone(),
+        by_lineage,
+        new_complete: new.complete,
+        new_note: new.note.clone(),
+        new_note_en: new.note_en.clone(),
+        changes,
+    }
+}
+
+/// The fields of two rows that differ, and those that could not be compared.
+fn compare(o: &Row, n: &Row) -> (Vec<FieldChange>, Vec<String>) {
+    let (mut fields, mut unknown) = (Vec::new(), Vec::new());
+    let known = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    let pairs =
+        [("name", known(&o.name), known(&n.name)), ("unit", Some(o.unit.clone()), Some(n.unit.clone())), ("target", o.target.clone(), n.target.clone())];
+    for (field, a, b) in pairs {
+        match (a, b) {
+            (Some(a), Some(b)) if a != b => fields.push(FieldChange { field: field.into(), old: a, new: b }),
+            (Some(_), Some(_)) => {}
+            _ => unknown.push(field.to_string()),
+        }
+    }
+    (fields, unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(d: &Diff, kind: ChangeKind) -> Vec<(Vec<&str>, Vec<&str>)> {
+        d.of(kind).map(|c| (c.old.iter().map(|r| r.code.as_str()).collect(), c.new.iter().map(|r| r.code.as_str()).collect())).collect()
+    }
+
+    #[test]
+    fn the_shipped_revisions_read_and_say_how_much_is_known() {
+        let all = shipped();
+        assert_eq!(all.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["2019", "2021-city", "2024-city", "2024-county"]);
+        let c2021 = &all[1];
+        assert!(c2021.complete && c2021.rows.len() == 43, "36 indicators, 43 leaves: {}", c2021.rows.len());
+        let c2024 = &all[2];
+        assert!(!c2024.complete && c2024.rows.len() == 26);
+        assert!(c2024.rows.iter().all(|r| r.attribute == Attribute::Unknown), "no 指标属性 column was seen");
+        assert_eq!(c2024.rows[1].name, "", "row 2's name is cut off: left empty, never made up");
+        assert!(all[3].rows.is_empty() && !all[3].complete);
+        let dry = c2021.rows.iter().find(|r| r.code == "9").unwrap();
+        assert_eq!((dry.target.as_deref(), dry.variants[0].region.as_str(), dry.variants[0].target.as_str()), (None, "干旱半干旱地区", "≥35"));
+        assert_eq!(c2021.rows.iter().find(|r| r.code == "7.1").unwrap().target, None, "Hohhot's own figure is not the framework's");
+        // every `from` of a revision names a row of the one it follows
+        for r in &all {
+            if let Some(p) = &r.previous {
+                let before = all.iter().find(|x| &x.code == p).unwrap();
+                for row in &r.rows {
+                    for f in &row.from {
+                        assert!(before.rows.iter().any(|b| &b.code == f), "{} {}: {f} is not a row of {p}", r.code, row.code);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The itemised differences of the shared notes on indicators (§7.1, with the rows of §1.2).
+    #[test]
+    fn the_2021_to_2024_city_diff_is_the_notes_list() {
+        let d = diff(&shipped_revision("2021-city").unwrap(), &shipped_revision("2024-city").unwrap());
+        assert!(d.by_lineage);
+        assert_eq!(codes(&d, ChangeKind::Kept), [(vec!["3"], vec!["1"]), (vec!["7.2"], vec!["4.2"])]);
+        let kept = d.of(ChangeKind::Kept).next().unwrap();
+        assert!(kept.fields.is_empty() && kept.unknown.is_empty(), "考核比例 ≥20 kept, all of it known");
+        assert_eq!(d.of(ChangeKind::Kept).nth(1).unwrap().unknown, ["target"], "2021's own PM2.5 value is not known");
+        assert_eq!(
+            codes(&d, ChangeKind::Changed).iter().map(|(o, n)| (o[0], n[0])).collect::<Vec<_>>(),
+            [
+                ("7.1", "4.1"),
+                ("8.1", "5.1"),
+                ("23", "5.3"),
+                ("24", "6.1"),
+                ("26", "6.4"),
+                ("9", "7.1"),
+                ("16", "8.3"),
+                ("13", "10"),
+                ("11.2", "11"),
+                ("14", "12")
+            ]
+        );
+        let sewage = d.of(ChangeKind::Changed).find(|c| c.old[0].code == "24").unwrap();
+        assert_eq!(
+            sewage.fields.iter().map(|f| (f.field.as_str(), f.old.as_str(), f.new.as_str())).collect::<Vec<_>>(),
+            [("name", "城镇污水处理率", "城市生活污水集中收集率"), ("target", "≥95", "≥70")]
+        );
+        let emergency = d.of(ChangeKind::Changed).find(|c| c.old[0].code == "14").unwrap();
+        assert_eq!(emergency.fields.len(), 1, "only the name drops 生态: {:?}", emergency.fields);
+        let eqi = d.of(ChangeKind::Changed).find(|c| c.old[0].code == "9").unwrap();
+        assert!(eqi.fields.iter().any(|f| f.field == "name" && f.new == "生态质量指数(EQI)"), "EI → EQI");
+        assert_eq!(codes(&d, ChangeKind::Split), [(vec!["10"], vec!["8.1", "8.2"])], "林草覆盖率 → 森林覆盖率 and 草原综合植被盖度");
+        assert_eq!(codes(&d, ChangeKind::Merged), [(vec!["15.1", "15.2"], vec!["7.2"]), (vec!["11.1", "11.3"], vec!["7.4"])]);
+        assert_eq!(codes(&d, ChangeKind::Added).iter().map(|(_, n)| n[0]).collect::<Vec<_>>(), ["2", "3", "5.2", "5.4", "6.2", "6.3", "6.5", "7.3", "9", "13"]);
+        let unseen: Vec<&str> = codes(&d, ChangeKind::NotSeen).iter().map(|(o, _)| o[0]).collect();
+        for gone in ["1", "2", "4", "5", "6", "12", "17", "20"] {
+            assert!(unseen.contains(&gone), "{gone} is not in 2024 rows 1–13: {unseen:?}");
+        }
+        assert_eq!(d.of(ChangeKind::Dropped).count(), 0, "the 2024 set is known only in part: nothing is said dropped");
+        // every 2021 row is accounted for once
+        let mut seen: Vec<&str> = d.changes.iter().flat_map(|c| c.old.iter().map(|r| r.code.as_str())).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 43);
+        let text = d.text(crate::Locale::Zh);
+        assert!(text.contains("调整  24 城镇污水处理率 → 6.1 城市生活污水集中收集率 (名称; 指标值 ≥95 → ≥70)"), "{text}");
+        assert!(text.contains("拆分  10 林草覆盖率 → 8.1 森林覆盖率*, 8.2 草原综合植被盖度*") && text.contains("只知部分内容"), "{text}");
+        assert!(d.text(crate::Locale::En).contains("not seen  1 生态文明建设规划"));
+    }
+
+    #[test]
+    fn revisions_that_do_not_follow_each_other_are_matched_by_name() {
+        let d = diff(&shipped_revision("2019").unwrap(), &shipped_revision("2024-city").unwrap());
+        assert!(!d.by_lineage);
+        assert_eq!(codes(&d, ChangeKind::Kept), [(vec!["3"], vec!["1"])], "the same name, the 2019 target unknown");
+        let back = diff(&shipped_revision("2021-city").unwrap(), &shipped_revision("2019").unwrap());
+        assert_eq!(back.of(ChangeKind::Dropped).count(), 0, "2019 is incomplete");
+    }
+}
