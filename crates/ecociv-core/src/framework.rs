@@ -68,6 +68,9 @@ macro_rules! row_facts {
             pub(crate) attribute: Option<Attribute>,
             #[serde(default)]
             pub(crate) target: Option<String>,
+            /// The target as a rule of `crate::rule`, where it can be read as one.
+            #[serde(default)]
+            pub(crate) rule: Option<String>,
             #[serde(default)]
             pub(crate) scope: String,
             #[serde(default)]
@@ -111,6 +114,9 @@ row_facts! {
 pub struct Variant {
     pub region: String,
     pub target: String,
+    /// The target as a rule, where it can be read as one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 /// Whom a revision is for.
@@ -163,6 +169,10 @@ pub struct Row {
     pub unit: String,
     /// `None`: not known.
     pub target: Option<String>,
+    /// The target as a rule of the rule language (`>= 20`, `state 建立`,
+    /// `>= upper_target and (>= 90 or increasing)`); `None` where it is not known or cannot be
+    /// read as one.
+    pub rule: Option<String>,
     pub attribute: Attribute,
     /// 适用范围: 市, 县, 市县; empty when not known.
     pub scope: String,
@@ -224,6 +234,7 @@ pub fn read_toml(file: &str, text: &str) -> Result<Revision, FileError> {
             name_en: name_en.to_string(),
             unit: unit.to_string(),
             target: None,
+            rule: None,
             attribute: attribute.unwrap_or(Attribute::Unknown),
             scope: String::new(),
             variants: Vec::new(),
@@ -233,14 +244,14 @@ pub fn read_toml(file: &str, text: &str) -> Result<Revision, FileError> {
         };
         if fi.sub_indicators.is_empty() {
             let mut r = row(fi.number.to_string(), "", &fi.name, &fi.name_en, &fi.unit, fi.attribute);
-            (r.target, r.scope, r.variants, r.from, r.note, r.note_en) =
-                (fi.target.clone(), fi.scope.clone(), fi.variants.clone(), fi.from.clone(), fi.note.clone(), fi.note_en.clone());
+            (r.target, r.rule, r.scope, r.variants, r.from, r.note, r.note_en) =
+                (fi.target.clone(), fi.rule.clone(), fi.scope.clone(), fi.variants.clone(), fi.from.clone(), fi.note.clone(), fi.note_en.clone());
             rows.push(r);
         } else {
             for s in &fi.sub_indicators {
                 let mut r = row(s.code.clone(), &fi.name, &s.name, &s.name_en, &s.unit, s.attribute.or(fi.attribute));
-                (r.target, r.scope, r.variants, r.from, r.note, r.note_en) =
-                    (s.target.clone(), s.scope.clone(), s.variants.clone(), s.from.clone(), s.note.clone(), s.note_en.clone());
+                (r.target, r.rule, r.scope, r.variants, r.from, r.note, r.note_en) =
+                    (s.target.clone(), s.rule.clone(), s.scope.clone(), s.variants.clone(), s.from.clone(), s.note.clone(), s.note_en.clone());
                 rows.push(r);
             }
         }
@@ -248,6 +259,12 @@ pub fn read_toml(file: &str, text: &str) -> Result<Revision, FileError> {
     for (i, r) in rows.iter().enumerate() {
         if rows[..i].iter().any(|o| o.code == r.code) {
             return Err(bad(format!("row {}", r.code), "the code is used twice".into()));
+        }
+        for rule in r.rule.iter().chain(r.variants.iter().filter_map(|v| v.rule.as_ref())) {
+            crate::rule::Rule::parse(rule).map_err(|e| bad(format!("row {}", r.code), format!("rule {rule:?}: {e}")))?;
+        }
+        if r.rule.is_some() && r.target.is_none() {
+            return Err(bad(format!("row {}", r.code), "a rule without the target it reads".into()));
         }
         if !r.from.is_empty() && f.previous.is_none() {
             return Err(bad(format!("row {}", r.code), "`from` names rows of a previous revision, but the file names none (`previous`)".into()));
@@ -523,6 +540,10 @@ mod tests {
         let dry = c2021.rows.iter().find(|r| r.code == "9").unwrap();
         assert_eq!((dry.target.as_deref(), dry.variants[0].region.as_str(), dry.variants[0].target.as_str()), (None, "干旱半干旱地区", "≥35"));
         assert_eq!(c2021.rows.iter().find(|r| r.code == "7.1").unwrap().target, None, "Hohhot's own figure is not the framework's");
+        assert_eq!(dry.variants[0].rule.as_deref(), Some(">= 35"));
+        let air = c2024.rows.iter().find(|r| r.code == "4.1").unwrap();
+        assert_eq!(air.rule.as_deref(), Some(">= upper_target and (>= 90 or increasing)"), "the compound target as a rule");
+        assert_eq!(c2024.rows.iter().find(|r| r.code == "13").unwrap().rule, None, "a target cut off has no rule");
         // every `from` of a revision names a row of the one it follows
         for r in &all {
             if let Some(p) = &r.previous {

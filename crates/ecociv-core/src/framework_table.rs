@@ -193,6 +193,7 @@ pub fn read_table(code: &str, name: &str, level: Level, previous: Option<&Revisi
             name: leaf,
             name_en: String::new(),
             unit: unit.clone(),
+            rule: target.as_deref().and_then(simple_rule),
             target: target.clone(),
             attribute: *attribute,
             scope: scope.clone(),
@@ -214,6 +215,25 @@ pub fn read_table(code: &str, name: &str, level: Level, previous: Option<&Revisi
         note_en: String::new(),
         rows,
     })
+}
+
+/// The rule of a target printed in one of the plain forms — `≥20`, `≤25%`, `>-1`, `100` (of a
+/// share: all of it), or a word without any figure (`建立`, `有效开展`: a state) — and `None` for
+/// any other (`完成上级规定的考核任务，且≥90或持续提高`), which a person writes.
+pub fn simple_rule(target: &str) -> Option<String> {
+    let t = target.trim().trim_end_matches('%').trim();
+    let number = |s: &str| s.trim().parse::<rust_decimal::Decimal>().ok().map(|d| d.normalize().to_string());
+    for (printed, op) in [("≥", ">="), (">=", ">="), ("≤", "<="), ("<=", "<="), (">", ">"), ("<", "<")] {
+        if let Some(rest) = t.strip_prefix(printed) {
+            return number(rest).map(|n| format!("{op} {n}"));
+        }
+    }
+    if let Some(n) = number(t) {
+        return Some(format!("= {n}"));
+    }
+    // a word the rule language knows as a state
+    let rule = format!("state {t}");
+    crate::rule::Rule::parse(&rule).is_ok().then_some(rule)
 }
 
 /// A TOML basic string.
@@ -275,6 +295,9 @@ pub fn to_toml(rev: &Revision) -> String {
         if let Some(t) = &r.target {
             f.push(format!("target = {}", quoted(t)));
         }
+        if let Some(rule) = &r.rule {
+            f.push(format!("rule = {}", quoted(rule)));
+        }
         if r.attribute != Attribute::Unknown {
             f.push(format!("attribute = {}", quoted(serde_json::to_value(r.attribute).expect("an attribute").as_str().unwrap_or_default())));
         }
@@ -282,7 +305,14 @@ pub fn to_toml(rev: &Revision) -> String {
             f.push(format!("scope = {}", quoted(&r.scope)));
         }
         if !r.variants.is_empty() {
-            let v: Vec<String> = r.variants.iter().map(|v| format!("{{ region = {}, target = {} }}", quoted(&v.region), quoted(&v.target))).collect();
+            let v: Vec<String> = r
+                .variants
+                .iter()
+                .map(|v| match &v.rule {
+                    Some(rule) => format!("{{ region = {}, target = {}, rule = {} }}", quoted(&v.region), quoted(&v.target), quoted(rule)),
+                    None => format!("{{ region = {}, target = {} }}", quoted(&v.region), quoted(&v.target)),
+                })
+                .collect();
             f.push(format!("variants = [{}]", v.join(", ")));
         }
         if !r.from.is_empty() {
@@ -363,6 +393,17 @@ mod tests {
             ("环境空气质量", "PM2.5浓度", "生态安全", "（二）环境质量改善", "市")
         );
         assert_eq!((rev.rows[0].scope.as_str(), rev.rows[0].attribute, rev.rows[1].attribute), ("市县", Attribute::Binding, Attribute::Reference));
+        assert_eq!(rev.rows.iter().map(|r| r.rule.as_deref()).collect::<Vec<_>>(), [Some(">= 20"), Some("state 开展"), Some(">= 90"), Some("<= 25")]);
+        for (printed, rule) in [
+            ("100", Some("= 100")),
+            ("△EQI>-1", None),
+            ("≥25或持续提高", None),
+            ("完成上级规定的考核任务", None),
+            ("有效保障", Some("state 有效保障")),
+            ("≤ 0.5%", Some("<= 0.5")),
+        ] {
+            assert_eq!(simple_rule(printed).as_deref(), rule, "{printed}");
+        }
         // the reviewed file it makes reads back the same
         let again = read_toml("test.toml", &to_toml(&rev)).unwrap();
         assert_eq!(again.rows, rev.rows);

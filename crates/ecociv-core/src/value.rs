@@ -28,6 +28,9 @@ const STATE_WORDS: &[(&str, &str, &[&str], &[&str])] = &[
     ("全面实施", "未全面实施", &["fully implemented", "fully_implemented"], &["not fully implemented", "not_fully_implemented"]),
     ("不明显", "明显", &["not significant", "not_significant", "insignificant"], &["significant"]),
     ("达标", "未达标", &["met", "compliant", "yes"], &["not met", "not_met", "non-compliant", "no"]),
+    // words of the 2024 revision's targets
+    ("开展", "未开展", &["conducted"], &["not conducted", "not_conducted"]),
+    ("有效保障", "未有效保障", &["effectively ensured", "effectively_ensured"], &["not effectively ensured", "not_effectively_ensured"]),
 ];
 
 impl StateWord {
