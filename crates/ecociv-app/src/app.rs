@@ -43,6 +43,9 @@ pub struct App {
     pub marked_workbooks: MarkedWorkbooks,
     /// What is known of the database without asking it, while nothing changes.
     pub changes: Arc<crate::changes::Changes>,
+    /// This process's name among the instances on one database (random): what holds a
+    /// scheduler's lease, so that scheduled work runs in one instance at a time.
+    pub instance: String,
 }
 
 impl App {
@@ -60,7 +63,20 @@ impl App {
             views: Default::default(),
             marked_workbooks: Default::default(),
             changes: Default::default(),
+            instance: {
+                let mut bytes = [0u8; 8];
+                let _ = getrandom::fill(&mut bytes);
+                format!("ecociv-{}", hex::encode(bytes))
+            },
         }
+    }
+
+    /// Takes (or renews) the lease of the scheduled work `name` for this instance for
+    /// `seconds`: whether this instance is the one to do it now.
+    pub async fn lease(&self, name: &str, seconds: i64) -> Result<bool> {
+        let now = self.now();
+        let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        Ok(self.store.take_lease(name, &self.instance, &stamp(now), &stamp(now + chrono::Duration::seconds(seconds))).await?)
     }
 
     /// The one clock: every deadline and countdown reads this, the day in Beijing.

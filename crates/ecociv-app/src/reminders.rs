@@ -139,16 +139,13 @@ pub struct Round {
     pub failed: usize,
 }
 
-/// One round of the scheduler, as `holder` (one name per running instance): when it holds the
-/// lease, each zone's reminders of today go to their recipients, and on the digest's day the
+/// One round of the scheduler, as the app's instance: when it holds the lease, each zone's reminders of today go to their recipients, and on the digest's day the
 /// week's digest to the task force. Each message is claimed in the sent log before it goes:
 /// whatever was claimed before — by this instance, an earlier run or another instance — is not
 /// sent again (a failed one is tried again, up to the store's attempts). A message whose claim
 /// outlived a crash before its sending stays claimed: at most once, never twice.
-pub async fn deliver(st: &App, couriers: &Couriers, holder: &str) -> Result<Round, AppError> {
-    let now = st.now();
-    let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    if !st.store.take_lease(LEASE, holder, &stamp(now), &stamp(now + chrono::Duration::seconds(LEASE_SECONDS))).await? {
+pub async fn deliver(st: &App, couriers: &Couriers) -> Result<Round, AppError> {
+    if !st.lease(LEASE, LEASE_SECONDS).await? {
         return Ok(Round { elsewhere: true, ..Round::default() });
     }
     let mut round = Round::default();
@@ -238,15 +235,12 @@ async fn send_once(
     Ok(())
 }
 
-/// Runs [`deliver`] every `period` until the process ends, as one instance named at random.
+/// Runs [`deliver`] every `period` until the process ends.
 pub async fn every(st: App, couriers: Couriers, period: std::time::Duration) {
-    let mut bytes = [0u8; 8];
-    let _ = getrandom::fill(&mut bytes);
-    let holder = format!("ecociv-{}", hex::encode(bytes));
     let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        match deliver(&st, &couriers, &holder).await {
+        match deliver(&st, &couriers).await {
             Ok(r) if r.sent + r.failed > 0 => tracing::info!(sent = r.sent, failed = r.failed, "reminders sent"),
             Ok(_) => {}
             Err(e) => tracing::warn!("the reminders' round failed: {e}"),

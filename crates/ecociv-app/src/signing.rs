@@ -158,12 +158,21 @@ pub fn logged(key: &Path) -> Vec<HeadSignature> {
         .collect()
 }
 
-/// Signs the heads now and then every minute, for as long as the server runs; a failure is
-/// logged and tried again at the next minute.
+/// Signs the heads now and then every minute, for as long as the server runs, in one instance
+/// at a time (the one that holds the lease `trail_signing`); a failure is logged and tried
+/// again at the next minute.
 pub async fn every_minute(st: App, key: TrailKey) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tick.tick().await;
+        match st.lease("trail_signing", 90).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!("the lease of the trail's signing: {} {:?}", e.code, e.detail);
+                continue;
+            }
+        }
         if let Err(e) = sign_heads(&st, &key).await {
             tracing::error!("signing the trail's heads: {} {:?}", e.code, e.detail);
         }

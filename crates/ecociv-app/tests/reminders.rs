@@ -11,7 +11,7 @@ use base64::Engine;
 use chrono::{Datelike, NaiveDate};
 use ecociv_app::App;
 use ecociv_app::delivery::Couriers;
-use ecociv_app::reminders::{deliver, set_my_contact, set_settings, set_unit_contact};
+use ecociv_app::reminders::{Round, deliver, set_my_contact, set_settings, set_unit_contact};
 use ecociv_core::access::{Actor, Role};
 use ecociv_core::contact::{UnitContactInput, UserContactInput};
 use ecociv_core::dispatch::months_asked;
@@ -163,6 +163,12 @@ async fn robot_receiver(refuse: Arc<Mutex<u32>>) -> (u16, Arc<Mutex<Vec<Call>>>)
     (port, kept)
 }
 
+/// A round of the scheduler as the instance named `instance` (one name, one running server).
+async fn round(mut app: App, couriers: &Couriers, instance: &str) -> Result<Round, ecociv_app::AppError> {
+    app.instance = instance.into();
+    deliver(&app, couriers).await
+}
+
 fn on(store: &Arc<dyn ecociv_store::Store>, today: NaiveDate) -> App {
     App::new(store.clone(), Some(today), ZONE)
 }
@@ -236,11 +242,11 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     let calls_to = |part: &str| calls.lock().unwrap().iter().filter(|c| c.target.contains(part)).cloned().collect::<Vec<_>>();
 
     // four days before: nothing yet
-    let r = deliver(&on(&db.store, day(-4)), &couriers(), "a").await.unwrap();
+    let r = round(on(&db.store, day(-4)), &couriers(), "a").await.unwrap();
     assert_eq!((r.sent, r.failed), (0, 0), "{r:?}");
 
     // three days before: the unit's users, by mail and in the robot; the task force's digest
-    let r = deliver(&on(&db.store, day(-3)), &couriers(), "a").await.unwrap();
+    let r = round(on(&db.store, day(-3)), &couriers(), "a").await.unwrap();
     assert_eq!((r.elsewhere, r.failed), (false, 0));
     let to_user = mails_to("mail@unit.example.cn");
     assert_eq!(to_user.len(), 1, "{to_user:?}");
@@ -266,14 +272,14 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     let (all_mails, all_calls) = (mails.lock().unwrap().len(), calls.lock().unwrap().len());
 
     // the same day again, then after a restart (a new app on the same database): nothing more
-    assert_eq!(deliver(&on(&db.store, day(-3)), &couriers(), "a").await.unwrap().sent, 0);
+    assert_eq!(round(on(&db.store, day(-3)), &couriers(), "a").await.unwrap().sent, 0);
     let restarted = ecociv_store::connect(&db.url).await.unwrap();
-    let again = deliver(&on(&restarted, day(-1)), &couriers(), "b").await.unwrap();
+    let again = round(on(&restarted, day(-1)), &couriers(), "b").await.unwrap();
     assert!(!again.elsewhere, "the first instance's lease lapsed in the days between");
     assert_eq!((again.sent, mails.lock().unwrap().len(), calls.lock().unwrap().len()), (0, all_mails, all_calls), "nothing twice after a restart");
 
     // the day after the due date: overdue, once, to the same people
-    deliver(&on(&db.store, day(1)), &couriers(), "a").await.unwrap();
+    round(on(&db.store, day(1)), &couriers(), "a").await.unwrap();
     assert_eq!(mails_to("mail@unit.example.cn").len(), 2);
     assert_eq!(calls_to("access_token=unit").len(), 2);
     assert!(mails_to("head@unit.example.cn").is_empty());
@@ -282,7 +288,7 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     // lease and sends, the other sends nothing
     let other = ecociv_store::connect(&db.url).await.unwrap();
     let (app_a, app_c, couriers_a, couriers_c) = (on(&db.store, day(5)), on(&other, day(5)), couriers(), couriers());
-    let (one, two) = tokio::join!(deliver(&app_a, &couriers_a, "a"), deliver(&app_c, &couriers_c, "c"));
+    let (one, two) = tokio::join!(round(app_a.clone(), &couriers_a, "a"), round(app_c.clone(), &couriers_c, "c"));
     let (one, two) = (one.unwrap(), two.unwrap());
     assert!(one.elsewhere != two.elsewhere, "one instance at a time: {one:?} {two:?}");
     let head = mails_to("head@unit.example.cn");
@@ -293,7 +299,7 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     assert_eq!(escalated.len(), 3);
     assert_eq!(escalated[2].body["at"]["atMobiles"], serde_json::json!([]), "the head chose mail");
     // the lapsed lease is taken over, and still nothing goes twice
-    let later = deliver(&on(&other, day(6)), &couriers(), "c").await.unwrap();
+    let later = round(on(&other, day(6)), &couriers(), "c").await.unwrap();
     assert!(!later.elsewhere);
     assert_eq!(mails_to("head@unit.example.cn").len(), 1);
     assert_eq!(calls_to("access_token=unit").len(), 3);
@@ -333,24 +339,24 @@ async fn a_refused_message_is_tried_again_then_left(db: &TestDb) {
             all.into_iter().filter(|r| r.org_unit == unit).collect::<Vec<_>>()
         }
     };
-    let r = deliver(&on(&db.store, day(1)), &couriers, "a").await.unwrap();
+    let r = round(on(&db.store, day(1)), &couriers, "a").await.unwrap();
     assert_eq!((r.sent, r.failed), (0, 1), "the unit's robot refused; the digest is not due: {r:?}");
     let first = log(1).await;
     assert_eq!(first.len(), 1);
     assert_eq!((first[0].status.as_str(), first[0].detail.as_str(), first[0].attempts), ("failed", "errcode 310000: sign not match", 1));
     assert!(first[0].recipient.starts_with("dingtalk:") && first[0].channel == "dingtalk");
     // tried again next round, refused again; the third time it goes
-    deliver(&on(&db.store, day(1)), &couriers, "a").await.unwrap();
+    round(on(&db.store, day(1)), &couriers, "a").await.unwrap();
     assert_eq!(log(1).await[0].attempts, 2);
-    let r = deliver(&on(&db.store, day(1)), &couriers, "a").await.unwrap();
+    let r = round(on(&db.store, day(1)), &couriers, "a").await.unwrap();
     assert_eq!(r.sent, 1);
     let done = log(1).await;
     assert_eq!((done[0].status.as_str(), done[0].attempts, done[0].detail.as_str()), ("sent", 3, ""));
-    assert_eq!(deliver(&on(&db.store, day(2)), &couriers, "a").await.unwrap().sent, 0);
+    assert_eq!(round(on(&db.store, day(2)), &couriers, "a").await.unwrap().sent, 0);
     // a message refused every time is left after the third attempt
     *refuse.lock().unwrap() = 100;
     for _ in 0..5 {
-        deliver(&on(&db.store, day(5)), &couriers, "a").await.unwrap();
+        round(on(&db.store, day(5)), &couriers, "a").await.unwrap();
     }
     let escalated: Vec<_> = log(5).await.into_iter().filter(|r| r.stage == "escalated").collect();
     assert_eq!((escalated.len(), escalated[0].status.as_str(), escalated[0].attempts), (1, "failed", 3));

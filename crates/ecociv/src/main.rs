@@ -581,8 +581,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = settings(&cli, None)?;
             let couriers = reminding.couriers(&s.addr)?;
             let app = open_app(&s).await?;
-            let holder = format!("ecociv-remind-{}", std::process::id());
-            let round = ecociv_app::reminders::deliver(&app, &couriers, &holder).await.map_err(|e| said(e, Locale::En))?;
+            let round = ecociv_app::reminders::deliver(&app, &couriers).await.map_err(|e| said(e, Locale::En))?;
             if round.elsewhere {
                 println!("a running instance sends the reminders now: nothing sent");
             } else {

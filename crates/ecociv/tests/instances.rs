@@ -1,6 +1,7 @@
-//! Two `ecociv serve` processes on one PostgreSQL database, both sending reminders every second
-//! to a mail server that this test runs on loopback: every reminder reaches its recipient once,
-//! and a third server started after them (their lease lapsed) sends nothing again.
+//! Two `ecociv serve` processes on one PostgreSQL database: a write on one is read on the other
+//! within a fraction of a second; both send reminders every second to a mail server that this
+//! test runs on loopback, and every reminder reaches its recipient once; a third server started
+//! after them (their lease lapsed) sends nothing again.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -139,7 +140,22 @@ fn two_servers_on_one_database_send_each_reminder_once() {
     let (port, mails) = smtp_sink();
     let smtp = format!("smtp://127.0.0.1:{port}");
     let (mut a, addr) = serve(&dir, &url, &smtp);
-    let (mut b, _) = serve(&dir, &url, &smtp);
+    let (mut b, addr_b) = serve(&dir, &url, &smtp);
+    // a write on one is read on the other: B has read the reports (and keeps what it read), A
+    // stores one, and B answers with it within its watcher's look (every 0.1 s)
+    let list = |addr: &str| serde_json::from_str::<Value>(&http(addr, "GET", "/api/v1/dispatch-reports", &tf, "").1).unwrap().as_array().unwrap().len();
+    assert_eq!(list(&addr_b), 0);
+    let report = r#"{"period":"2025-11","status":"under_way","progress_percent":"10","investment_month_wan":"0","investment_cumulative_wan":"0"}"#;
+    let (status, body) = http(&addr, "POST", "/api/v1/projects/12/dispatch-reports", &zj, report);
+    assert_eq!(status, 201, "{body}");
+    let written = Instant::now();
+    while list(&addr_b) == 0 {
+        assert!(written.elapsed() < Duration::from_secs(2), "the other server still answers without the write");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let seen = written.elapsed();
+    eprintln!("a write on one server read on the other after {seen:?}");
+    assert!(seen < Duration::from_millis(500), "seen on the other server after {seen:?}");
     // the contacts and the digest, while both servers already run their rounds
     assert_eq!(http(&addr, "PUT", "/api/v1/me/contact", &zj, r#"{"email":"zj@zhujian.example.gov.cn","channel":"mail"}"#).0, 200);
     assert_eq!(http(&addr, "PUT", "/api/v1/me/contact", &tf, r#"{"email":"tf@sthjj.example.gov.cn","channel":"mail"}"#).0, 200);
@@ -170,7 +186,7 @@ fn two_servers_on_one_database_send_each_reminder_once() {
         c.wait().unwrap();
     }
     // a server started after them, once their lease has lapsed (here: removed): nothing again
-    assert_eq!(rt.block_on(db.execute("DELETE FROM scheduler_leases")), 1);
+    assert_eq!(rt.block_on(db.execute("DELETE FROM scheduler_leases WHERE name = 'reminders'")), 1);
     let (mut c, _) = serve(&dir, &url, &smtp);
     std::thread::sleep(Duration::from_secs(3));
     c.kill().unwrap();

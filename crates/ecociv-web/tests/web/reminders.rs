@@ -111,7 +111,7 @@ async fn a_unit_reads_what_was_sent_to_it_and_how_it_went() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let st = ecociv_app::App::new(app.db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
     let couriers = ecociv_app::delivery::Couriers::new(None, "", "http://127.0.0.1:8080").unwrap();
-    let round = ecociv_app::reminders::deliver(&st, &couriers, "test").await.unwrap();
+    let round = ecociv_app::reminders::deliver(&st, &couriers).await.unwrap();
     // April's and May's reports, both escalated on 10 June: one message each
     assert_eq!((round.sent, round.failed), (0, 2), "{round:?}");
     let zhujian = cookie_of(&login(&app, "zhujian", PASSWORD).await);
