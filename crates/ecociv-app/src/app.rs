@@ -1,6 +1,5 @@
 //! The [`App`]: the store, the clock, the settings, and what is kept in memory per zone (its
-//! plan, its views, the marked workbooks of refused imports, what is known of the database
-//! while nothing changes).
+//! plan, its views, what is known of the database while nothing changes).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -14,9 +13,6 @@ use crate::error::{AppError, Result};
 
 /// How many zones' plans are kept in memory at most (the default zone's always is).
 pub const PLAN_CAPACITY: usize = 64;
-
-/// The marked workbooks of the latest refused imports: (token, user, bytes), the oldest first.
-pub type MarkedWorkbooks = Arc<std::sync::Mutex<std::collections::VecDeque<(String, String, Vec<u8>)>>>;
 
 /// The application: what every page, API call and command shares. Cloning it is cheap (the
 /// store and the caches are shared).
@@ -39,8 +35,6 @@ pub struct App {
     plans: Arc<RwLock<HashMap<String, Arc<Plan>>>>,
     /// What the pages show, per zone, kept for the data as it stands.
     pub views: Arc<crate::views::Views>,
-    /// The marked workbooks of the latest refused imports.
-    pub marked_workbooks: MarkedWorkbooks,
     /// What is known of the database without asking it, while nothing changes.
     pub changes: Arc<crate::changes::Changes>,
     /// This process's name among the instances on one database (random): what holds a
@@ -61,7 +55,6 @@ impl App {
             pdf_font: None,
             plans: Default::default(),
             views: Default::default(),
-            marked_workbooks: Default::default(),
             changes: Default::default(),
             instance: {
                 let mut bytes = [0u8; 8];

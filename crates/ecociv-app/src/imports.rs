@@ -442,20 +442,23 @@ async fn import_rectifications(st: &App, actor: &Actor, plan: &Plan, f: Filled) 
 /// How many marked workbooks are kept (the oldest goes first).
 const KEPT_WORKBOOKS: usize = 32;
 
-/// Keeps a refused import's marked workbook for its user; returns the token to fetch it by.
+/// Keeps a refused import's marked workbook for its user, in the database (any instance hands
+/// it out; the zone's latest [`KEPT_WORKBOOKS`]); returns the token to fetch it by. `None` when
+/// there is none to keep, or it could not be kept (logged: the import's answer still says why it
+/// was refused).
 pub async fn keep_marked(st: &App, actor: &Actor, result: &ImportResult, l: Locale) -> Option<String> {
     let bytes = marked_workbook(st, actor, result, l).await?;
     let token = crate::accounts::random_token();
-    let mut kept = st.marked_workbooks.lock().expect("marked workbooks");
-    if kept.len() >= KEPT_WORKBOOKS {
-        kept.pop_front();
+    match st.store.keep_marked(&actor.zone, &token, &actor.name, &bytes, &st.stamp(), KEPT_WORKBOOKS).await {
+        Ok(()) => Some(token),
+        Err(e) => {
+            tracing::warn!("a marked workbook was not kept: {e}");
+            None
+        }
     }
-    kept.push_back((token.clone(), actor.name.clone(), bytes));
-    Some(token)
 }
 
 /// A kept marked workbook, for the user who imported only.
-pub fn marked(st: &App, user: &str, token: &str) -> Option<Vec<u8>> {
-    let kept = st.marked_workbooks.lock().expect("marked workbooks");
-    kept.iter().find(|(t, u, _)| t == token && u == user).map(|(_, _, b)| b.clone())
+pub async fn marked(st: &App, actor: &Actor, token: &str) -> Result<Option<Vec<u8>>, AppError> {
+    Ok(st.store.marked(&actor.zone, token, &actor.name).await?)
 }

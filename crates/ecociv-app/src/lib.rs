@@ -61,5 +61,5 @@ pub mod users;
 pub mod views;
 pub mod zones;
 
-pub use app::{App, MarkedWorkbooks};
+pub use app::App;
 pub use error::{AppError, Kind, Result};

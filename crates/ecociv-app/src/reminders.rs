@@ -159,8 +159,12 @@ pub async fn deliver(st: &App, couriers: &Couriers) -> Result<Round, AppError> {
 /// The zone's reminders and digest of today, each message once.
 async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Round) -> Result<(), AppError> {
     let z = &plan.zone.code;
-    let all = of_zone(st, plan).await?;
-    let (users, contacts, units) = (st.store.users(z).await?, st.store.user_contacts(z).await?, st.store.unit_contacts(z).await?);
+    let (contacts, units) = (st.store.user_contacts(z).await?, st.store.unit_contacts(z).await?);
+    // a zone where nobody gave a way to be reached: nothing to send, nothing more to read
+    if contacts.iter().all(|c| c.channel == contact::Channel::Off) && units.iter().all(|u| u.robot.is_none()) {
+        return Ok(());
+    }
+    let (all, users) = (of_zone(st, plan).await?, st.store.users(z).await?);
     // messages in the zone's language: Chinese
     let l = Locale::Zh;
     let today = st.today();

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod controls;
 pub mod db;
 pub mod entries;
+pub mod marked;
 pub mod mastheads;
 mod plan_read;
 pub mod plans;
@@ -30,6 +31,7 @@ pub use accounts::AccountStore;
 pub use controls::{ControlStore, ScoringStore, VetoStore};
 pub use db::{Backend, PgStore, Result, SqliteStore, StoreError, redact};
 pub use entries::{EntryStore, EntryWrite};
+pub use marked::MarkedStore;
 pub use mastheads::MastheadStore;
 pub use plans::{LoadOutcome, PlanStore, plan_fingerprint};
 pub use rectifications::{RectificationStore, RectificationWrite};
@@ -42,7 +44,7 @@ pub use watch::WatchStore;
 use std::sync::Arc;
 
 /// The repository: everything ecociv keeps. Its parts are [`PlanStore`], [`AccountStore`],
-/// [`EntryStore`], [`ControlStore`], [`ScoringStore`], [`VetoStore`], [`MastheadStore`],
+/// [`EntryStore`], [`ControlStore`], [`ScoringStore`], [`VetoStore`], [`MastheadStore`], [`MarkedStore`],
 /// [`SupervisionStore`], [`RectificationStore`], [`ReminderStore`], [`TrailStore`],
 /// [`VerifyStore`] and [`WatchStore`]; bring them into scope with `use ecociv_store::prelude::*`.
 pub trait Store:
@@ -53,6 +55,7 @@ pub trait Store:
     + ScoringStore
     + VetoStore
     + MastheadStore
+    + MarkedStore
     + SupervisionStore
     + RectificationStore
     + ReminderStore
@@ -70,6 +73,7 @@ impl<
         + ScoringStore
         + VetoStore
         + MastheadStore
+        + MarkedStore
         + SupervisionStore
         + RectificationStore
         + ReminderStore
@@ -83,8 +87,8 @@ impl<
 /// Everything needed to call a store.
 pub mod prelude {
     pub use crate::{
-        AccountStore, ControlStore, EntryStore, MastheadStore, PlanStore, RectificationStore, ReminderStore, ScoringStore, Store, SupervisionStore, TrailStore,
-        VerifyStore, VetoStore, WatchStore,
+        AccountStore, ControlStore, EntryStore, MarkedStore, MastheadStore, PlanStore, RectificationStore, ReminderStore, ScoringStore, Store,
+        SupervisionStore, TrailStore, VerifyStore, VetoStore, WatchStore,
     };
 }
 

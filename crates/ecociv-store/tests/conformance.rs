@@ -19,6 +19,7 @@ on_both!(
     rectifications_are_saved_whole_or_not_at_all,
     a_reminder_is_claimed_once_and_a_lease_held_by_one,
     contacts_are_kept_on_the_trail_without_their_secrets,
+    marked_workbooks_are_kept_per_zone_for_their_user,
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
@@ -385,6 +386,18 @@ async fn contacts_are_kept_on_the_trail_without_their_secrets(db: &TestDb) {
     let v = db.store.verify("150100").await.unwrap();
     let found: Vec<&str> = v.tampered.iter().map(|t| t.entity.as_str()).collect();
     assert!(found.contains(&"unit_contact") && found.contains(&"reminder_settings"), "{found:?}");
+}
+
+async fn marked_workbooks_are_kept_per_zone_for_their_user(db: &TestDb) {
+    loaded(db).await;
+    for (i, token) in ["t1", "t2", "t3"].iter().enumerate() {
+        db.store.keep_marked("150100", token, "zj", format!("PK{i}").as_bytes(), &format!("2024-06-0{}T00:00:00Z", i + 1), 2).await.unwrap();
+    }
+    assert_eq!(db.store.marked("150100", "t1", "zj").await.unwrap(), None, "the oldest went");
+    assert_eq!(db.store.marked("150100", "t3", "zj").await.unwrap().as_deref(), Some(&b"PK2"[..]));
+    assert_eq!(db.store.marked("150100", "t3", "tf").await.unwrap(), None, "for its user only");
+    assert_eq!(db.store.marked("999999", "t3", "zj").await.unwrap(), None, "in its zone only");
+    assert!(db.store.verify("150100").await.unwrap().ok(), "not on the trail");
 }
 
 /// Eight claims of one reminder sent at once.

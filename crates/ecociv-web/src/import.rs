@@ -161,15 +161,15 @@ async fn marked_download(
     a: Authed,
     crate::extract::P(file): crate::extract::P<String>,
 ) -> Response {
-    match marked_of(&st, &a, &file) {
+    match marked_of(&st, &a, &file).await {
         Ok(r) => r,
         Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
     }
 }
 
-fn marked_of(st: &AppState, a: &Authed, file: &str) -> Result<Response, WebError> {
+async fn marked_of(st: &AppState, a: &Authed, file: &str) -> Result<Response, WebError> {
     let token = file.strip_suffix(".xlsx").unwrap_or_default();
-    let Some(bytes) = imports::marked(st, &a.actor.name, token) else {
+    let Some(bytes) = imports::marked(st, &a.actor, token).await.map_err(|e| e.in_locale(a.locale))? else {
         return Err(WebError::not_found("not_found").field("file", file).in_locale(a.locale));
     };
     Ok(crate::exports::attachment(

@@ -1,5 +1,6 @@
 //! Two `ecociv serve` processes on one PostgreSQL database: a write on one is read on the other
-//! within a fraction of a second; both send reminders every second to a mail server that this
+//! within a fraction of a second, and a refused import's marked workbook made on one is handed
+//! out by the other; both send reminders every second to a mail server that this
 //! test runs on loopback, and every reminder reaches its recipient once; a third server started
 //! after them (their lease lapsed) sends nothing again.
 
@@ -156,6 +157,14 @@ fn two_servers_on_one_database_send_each_reminder_once() {
     let seen = written.elapsed();
     eprintln!("a write on one server read on the other after {seen:?}");
     assert!(seen < Duration::from_millis(500), "seen on the other server after {seen:?}");
+    // a refused import's marked workbook, made on one, is handed out by the other
+    let csv = "项目序号,月份,状态,进度（%）,本月投资（万元）\n12,2025-10,推进中,abc,0\n";
+    let (status, body) = http(&addr, "POST", "/api/v1/imports", &zj, csv);
+    assert_eq!(status, 422, "{body}");
+    let link = serde_json::from_str::<Value>(&body).unwrap()["report"].as_str().expect("a marked workbook").to_string();
+    let (status, workbook) = http(&addr_b, "GET", &link, &zj, "");
+    assert!(status == 200 && workbook.starts_with("PK"), "{status}");
+    assert_eq!(http(&addr_b, "GET", &link, &tf, "").0, 404, "for the user who imported only");
     // the contacts and the digest, while both servers already run their rounds
     assert_eq!(http(&addr, "PUT", "/api/v1/me/contact", &zj, r#"{"email":"zj@zhujian.example.gov.cn","channel":"mail"}"#).0, 200);
     assert_eq!(http(&addr, "PUT", "/api/v1/me/contact", &tf, r#"{"email":"tf@sthjj.example.gov.cn","channel":"mail"}"#).0, 200);
