@@ -224,7 +224,9 @@ async fn send_once(
     if !st.store.claim_reminder(&rec).await? {
         return Ok(());
     }
-    let went = couriers.send(&d.target, subject, text, st.now().timestamp_millis()).await;
+    // a signed robot call carries the real time (DingTalk refuses one an hour off), not the
+    // day `--today` sets
+    let went = couriers.send(&d.target, subject, text, chrono::Utc::now().timestamp_millis()).await;
     let (status, detail) = match &went {
         Ok(()) => ("sent", String::new()),
         Err(why) => ("failed", why.clone()),
