@@ -65,11 +65,17 @@ impl App {
     }
 
     /// Takes (or renews) the lease of the scheduled work `name` for this instance for
-    /// `seconds`: whether this instance is the one to do it now.
+    /// `seconds`: whether this instance is the one to do it now. Leases run on the real clock,
+    /// whatever day `--today` sets (a command run on another day must not hold one for years).
     pub async fn lease(&self, name: &str, seconds: i64) -> Result<bool> {
-        let now = self.now();
+        let now = chrono::Utc::now();
         let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         Ok(self.store.take_lease(name, &self.instance, &stamp(now), &stamp(now + chrono::Duration::seconds(seconds))).await?)
+    }
+
+    /// Gives back the lease `name` when this instance holds it (a command done with its work).
+    pub async fn release(&self, name: &str) -> Result<()> {
+        Ok(self.store.release_lease(name, &self.instance).await?)
     }
 
     /// The one clock: every deadline and countdown reads this, the day in Beijing.

@@ -20,9 +20,14 @@ pub fn revision(code: &str) -> Result<Revision, AppError> {
     framework::shipped_revision(code).ok_or_else(|| AppError::not_found("unknown_framework").field("framework", code))
 }
 
-/// The comparison of two shipped revisions, the older first.
+/// The comparison of two shipped revisions, the older first (a revision that follows the other
+/// given first is refused: its lineage reads one way).
 pub fn compare(old: &str, new: &str) -> Result<Diff, AppError> {
-    Ok(framework::diff(&revision(old)?, &revision(new)?))
+    let (a, b) = (revision(old)?, revision(new)?);
+    if a.previous.as_deref() == Some(b.code.as_str()) {
+        return Err(AppError::bad_request("framework_order").field("old", old).field("new", new));
+    }
+    Ok(framework::diff(&a, &b))
 }
 
 /// What a revision read from a file is named.
@@ -35,8 +40,9 @@ pub struct Naming<'a> {
     pub previous: Option<&'a str>,
 }
 
-/// Reads a revision: a reviewed TOML file (`name.toml`, which names itself) or the ministry's
-/// table in a workbook, named by `naming`. Every problem comes back placed: sheet, row, column.
+/// Reads a revision: a reviewed TOML file (`name.toml`, which names itself and the revision it
+/// follows, whose rows its `from` must name) or the ministry's table in a workbook, named by
+/// `naming`. Every problem comes back placed: sheet, row, column.
 pub fn read(file_name: &str, bytes: &[u8], naming: &Naming) -> Result<Revision, Vec<Problem>> {
     let previous = match naming.previous {
         Some(p) => Some(revision(p).map_err(|_| vec![Problem::file("unknown_framework", p, Text::new("framework.expected.shipped"))])?),
@@ -44,9 +50,26 @@ pub fn read(file_name: &str, bytes: &[u8], naming: &Naming) -> Result<Revision, 
     };
     if file_name.to_lowercase().ends_with(".toml") {
         let text = std::str::from_utf8(bytes).map_err(|_| vec![Problem::file("not_utf8", "", Text::new("framework.expected.utf8"))])?;
-        return framework::read_toml(file_name, text).map_err(|e| {
+        let rev = framework::read_toml(file_name, text).map_err(|e| {
             vec![Problem { sheet: e.place, ..Problem::file("bad_framework_file", "", Text::new("framework.expected.file").arg("why", &e.message)) }]
-        });
+        })?;
+        // every row it continues is a row of the revision it names as previous
+        if let Some(p) = rev.previous.as_deref() {
+            let before = revision(p).map_err(|_| vec![Problem::file("unknown_framework", p, Text::new("framework.expected.shipped"))])?;
+            let missing: Vec<Problem> = rev
+                .rows
+                .iter()
+                .flat_map(|r| r.from.iter().filter(|f| !before.rows.iter().any(|b| &b.code == *f)).map(move |f| (r, f)))
+                .map(|(r, f)| Problem {
+                    sheet: format!("row {}", r.code),
+                    ..Problem::file("unknown_previous_row", f, Text::new("field.framework.unknown_previous_row").arg("found", f).arg("previous", p))
+                })
+                .collect();
+            if !missing.is_empty() {
+                return Err(missing);
+            }
+        }
+        return Ok(rev);
     }
     let (sheet, rows) = ecociv_report::import::sheet_rows(bytes)?;
     framework_table::read_table(naming.code, naming.name, naming.level, previous.as_ref(), &rows)

@@ -142,8 +142,9 @@ pub struct Round {
 /// One round of the scheduler, as the app's instance: when it holds the lease, each zone's reminders of today go to their recipients, and on the digest's day the
 /// week's digest to the task force. Each message is claimed in the sent log before it goes:
 /// whatever was claimed before — by this instance, an earlier run or another instance — is not
-/// sent again (a failed one is tried again, up to the store's attempts). A message whose claim
-/// outlived a crash before its sending stays claimed: at most once, never twice.
+/// sent again. One refused or never handed over (`failed`) is tried again, up to the store's
+/// attempts; one that may have arrived all the same (no answer once handed over: `unknown`), or
+/// whose claim outlived a crash, is not: at most once, never twice.
 pub async fn deliver(st: &App, couriers: &Couriers) -> Result<Round, AppError> {
     if !st.lease(LEASE, LEASE_SECONDS).await? {
         return Ok(Round { elsewhere: true, ..Round::default() });
@@ -227,9 +228,11 @@ async fn send_once(
     // a signed robot call carries the real time (DingTalk refuses one an hour off), not the
     // day `--today` sets
     let went = couriers.send(&d.target, subject, text, chrono::Utc::now().timestamp_millis()).await;
+    // a failure that may have arrived all the same is not tried again: never twice
     let (status, detail) = match &went {
         Ok(()) => ("sent", String::new()),
-        Err(why) => ("failed", why.clone()),
+        Err(f) if f.retry => ("failed", f.why.clone()),
+        Err(f) => ("unknown", f.why.clone()),
     };
     if went.is_ok() {
         round.sent += 1;

@@ -23,6 +23,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const ZONE: &str = "150100";
 const SECRET: &str = "SEC0123456789abcdef";
+/// The robot receiver takes the message and never answers.
+const SILENT: u32 = u32::MAX;
 
 /// A mail as the sink received it.
 #[derive(Debug, Clone)]
@@ -119,7 +121,7 @@ struct Call {
 }
 
 /// A tiny HTTP server standing for the robots: keeps each POST and answers errcode 0, or a
-/// refusal while `refuse` counts down.
+/// refusal while `refuse` counts down, or — `refuse` at [`SILENT`] — nothing at all.
 async fn robot_receiver(refuse: Arc<Mutex<u32>>) -> (u16, Arc<Mutex<Vec<Call>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -146,6 +148,11 @@ async fn robot_receiver(refuse: Arc<Mutex<u32>>) -> (u16, Arc<Mutex<Vec<Call>>>)
                 }
                 let mut body = vec![0; length];
                 r.read_exact(&mut body).await.unwrap();
+                if *refuse.lock().unwrap() == SILENT {
+                    k.lock().unwrap().push(Call { target, body: serde_json::from_slice(&body).unwrap() });
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                    return;
+                }
                 let refused = {
                     let mut n = refuse.lock().unwrap();
                     let now = *n > 0;
@@ -167,6 +174,11 @@ async fn robot_receiver(refuse: Arc<Mutex<u32>>) -> (u16, Arc<Mutex<Vec<Call>>>)
 async fn round(mut app: App, couriers: &Couriers, instance: &str) -> Result<Round, ecociv_app::AppError> {
     app.instance = instance.into();
     deliver(&app, couriers).await
+}
+
+/// The scheduler's lease lapses (leases run on the real clock; the test's days do not pass it).
+async fn lapse(db: &TestDb) {
+    db.execute("UPDATE scheduler_leases SET until_at = '2000-01-01T00:00:00Z'").await;
 }
 
 fn on(store: &Arc<dyn ecociv_store::Store>, today: NaiveDate) -> App {
@@ -274,11 +286,13 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     // the same day again, then after a restart (a new app on the same database): nothing more
     assert_eq!(round(on(&db.store, day(-3)), &couriers(), "a").await.unwrap().sent, 0);
     let restarted = ecociv_store::connect(&db.url).await.unwrap();
+    lapse(db).await;
     let again = round(on(&restarted, day(-1)), &couriers(), "b").await.unwrap();
-    assert!(!again.elsewhere, "the first instance's lease lapsed in the days between");
+    assert!(!again.elsewhere, "the first instance's lease lapsed");
     assert_eq!((again.sent, mails.lock().unwrap().len(), calls.lock().unwrap().len()), (0, all_mails, all_calls), "nothing twice after a restart");
 
     // the day after the due date: overdue, once, to the same people
+    lapse(db).await;
     round(on(&db.store, day(1)), &couriers(), "a").await.unwrap();
     assert_eq!(mails_to("mail@unit.example.cn").len(), 2);
     assert_eq!(calls_to("access_token=unit").len(), 2);
@@ -287,6 +301,7 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     // five days after: escalated to the head alone. Two instances run at once: one holds the
     // lease and sends, the other sends nothing
     let other = ecociv_store::connect(&db.url).await.unwrap();
+    lapse(db).await;
     let (app_a, app_c, couriers_a, couriers_c) = (on(&db.store, day(5)), on(&other, day(5)), couriers(), couriers());
     let (one, two) = tokio::join!(round(app_a.clone(), &couriers_a, "a"), round(app_c.clone(), &couriers_c, "c"));
     let (one, two) = (one.unwrap(), two.unwrap());
@@ -299,6 +314,7 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     assert_eq!(escalated.len(), 3);
     assert_eq!(escalated[2].body["at"]["atMobiles"], serde_json::json!([]), "the head chose mail");
     // the lapsed lease is taken over, and still nothing goes twice
+    lapse(db).await;
     let later = round(on(&other, day(6)), &couriers(), "c").await.unwrap();
     assert!(!later.elsewhere);
     assert_eq!(mails_to("head@unit.example.cn").len(), 1);
@@ -362,6 +378,17 @@ async fn a_refused_message_is_tried_again_then_left(db: &TestDb) {
     assert_eq!((escalated.len(), escalated[0].status.as_str(), escalated[0].attempts), (1, "failed", 3));
     let tries = calls.lock().unwrap().len();
     assert_eq!(tries, 3 + 3, "three for the overdue reminder, three for the escalated one");
+    // a robot that takes the message and never answers: perhaps it arrived, so it goes no more
+    *refuse.lock().unwrap() = SILENT;
+    let patient = Couriers::new(None, "", "http://127.0.0.1").unwrap().with_timeout(std::time::Duration::from_millis(300));
+    let r = round(on(&db.store, day(40)), &patient, "a").await.unwrap();
+    assert_eq!((r.sent, r.failed), (0, 1), "{r:?}");
+    let unknown: Vec<_> = log(40).await.into_iter().filter(|r| r.status == "unknown").collect();
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert!(unknown[0].detail.starts_with("no answer within"), "{}", unknown[0].detail);
+    let before = calls.lock().unwrap().len();
+    round(on(&db.store, day(40)), &patient, "a").await.unwrap();
+    assert_eq!(calls.lock().unwrap().len(), before, "an outcome not known is not sent again");
     assert!(
         !ecociv_app::reminders::sent(&on(&db.store, day(5)), &plan, &tf).await.unwrap().iter().any(|r| r.channel == "mail"),
         "no mail server: no mail logged"

@@ -88,8 +88,8 @@ impl UnitContact {
         .to_string()
     }
 
-    /// The robot's address as shown: scheme, host and path, and the last four characters of
-    /// its query (`https://oapi.dingtalk.com/robot/send?…a1b2`).
+    /// The robot's address as shown: scheme and host, and its last four characters
+    /// (`https://oapi.dingtalk.com/…a1b2`).
     pub fn masked_webhook(&self) -> String {
         mask_webhook(&self.webhook)
     }
@@ -100,7 +100,7 @@ impl UnitContact {
 pub struct UnitContactShown {
     pub org_unit: String,
     pub robot: Option<Robot>,
-    /// The address with its token masked (`https://oapi.dingtalk.com/robot/send?…a1b2`).
+    /// The address with its token masked (`https://oapi.dingtalk.com/…a1b2`).
     pub webhook: String,
     pub has_secret: bool,
     pub head: String,
@@ -122,16 +122,13 @@ impl UnitContact {
     }
 }
 
-/// See [`UnitContact::masked_webhook`].
+/// See [`UnitContact::masked_webhook`]: the scheme and host alone, and the address's last four
+/// characters (a token may stand in the path as well as in the query).
 pub fn mask_webhook(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, query)) => {
-            let tail: String = query.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-            format!("{base}?…{tail}")
-        }
-        None if url.len() > 24 => format!("{}…", url.chars().take(24).collect::<String>()),
-        None => url.to_string(),
-    }
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let tail: String = url.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    if url.is_empty() { String::new() } else { format!("{scheme}://{host}/…{tail}") }
 }
 
 /// A user's contact as sent in.
@@ -182,6 +179,7 @@ pub fn check_user_contact(i: &UserContactInput) -> Result<(String, String, Chann
     match channel {
         None => errs.push(FieldError::keyed("channel", "bad_channel", "field.contact.bad_channel").arg("found", &i.channel.trim())),
         Some(Channel::Mail) if email.is_empty() => errs.push(FieldError::keyed("email", "email_required", "field.contact.email_required")),
+        Some(Channel::Robot) if digits.is_empty() => errs.push(FieldError::keyed("mobile", "mobile_required", "field.contact.mobile_required")),
         _ => {}
     }
     if errs.is_empty() { Ok((email, digits, channel.expect("checked"))) } else { Err(errs) }
@@ -244,8 +242,9 @@ pub fn check_unit_contact(
     }
     let head = i.head.trim().to_string();
     check_text(&mut errs, "head", &head);
-    if !head.is_empty() && !users.iter().any(|u| u.name == head && !u.disabled) {
-        errs.push(FieldError::keyed("head", "unknown_user", "field.contact.unknown_head").arg("found", &head));
+    let of_unit = |u: &UserRecord| canonical.as_deref() == Some(u.org_unit.as_str()) && matches!(u.role, Role::Department | Role::Region | Role::Unit);
+    if !head.is_empty() && !users.iter().any(|u| u.name == head && !u.disabled && of_unit(u)) {
+        errs.push(FieldError::keyed("head", "unknown_user", "field.contact.unknown_head").arg("found", &head).arg("unit", &org_unit));
     }
     if !errs.is_empty() {
         return Err(errs);
@@ -263,14 +262,28 @@ pub fn check_unit_contact(
     })
 }
 
-/// `http://` or `https://`, a host without user or password (they would show in the masked
-/// address), no space or control character, at most 1000 characters.
+/// `https://` and a host without user or password (they would show in the masked address) —
+/// or `http://` to this machine alone (a relay on loopback: a robot's token must not cross a
+/// network in clear) — no fragment (`#`, which a request never sends), no space or control
+/// character, at most 1000 characters.
 fn is_web_address(s: &str) -> bool {
-    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-    let authority = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+    let (rest, plain) = match (s.strip_prefix("https://"), s.strip_prefix("http://")) {
+        (Some(r), _) => (r, false),
+        (None, Some(r)) => (r, true),
+        _ => return false,
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "::1");
     s.chars().count() <= LONGEST
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-        && authority.is_some_and(|a| !a.is_empty() && !a.starts_with(':') && !a.contains('@'))
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '#')
+        && !authority.is_empty()
+        && !authority.starts_with(':')
+        && !authority.contains('@')
+        && (!plain || loopback)
 }
 
 /// Where one message goes.
@@ -371,6 +384,7 @@ mod tests {
         let codes = |r: Result<(String, String, Channel), Vec<FieldError>>| r.unwrap_err().iter().map(|e| (e.field.clone(), e.code)).collect::<Vec<_>>();
         assert_eq!(codes(ok("a@b", "12345", "fax")), [("email".into(), "bad_email"), ("mobile".into(), "bad_mobile"), ("channel".into(), "bad_channel")]);
         assert_eq!(codes(ok("", "", "mail")), [("email".into(), "email_required")]);
+        assert_eq!(codes(ok("a@b.cn", "", "robot")), [("mobile".into(), "mobile_required")], "the robot names people by mobile");
         for bad in ["a b@c.cn", "@c.cn", "a@.cn", "a@cn", "a@c.cn\u{7}", "<a@c.cn>", "a@c.cn,b@c.cn"] {
             assert!(ok(bad, "", "off").is_err(), "{bad}");
         }
@@ -381,13 +395,20 @@ mod tests {
     fn a_units_robot_needs_an_address_and_keeps_its_secret_unless_replaced() {
         let plan = crate::plan_data::build_plan(&crate::plan_data::hohhot()).unwrap();
         let unit = plan.org_units[0].name.clone();
-        let users = [user("张三", &unit, Role::Department)];
+        let users = [user("张三", &unit, Role::Department), user("看客", &unit, Role::Viewer), user("别人", "别的单位", Role::Department)];
         let input = |robot: &str, webhook: Option<&str>, secret: Option<&str>, head: &str| UnitContactInput {
             robot: robot.into(),
             webhook: webhook.map(String::from),
             secret: secret.map(String::from),
             head: head.into(),
         };
+        for ok in ["http://127.0.0.1:8099/hook", "http://localhost/x", "http://[::1]:80/y"] {
+            assert!(check_unit_contact(&plan, &unit, &input("wecom", Some(ok), None, ""), &users, None).is_ok(), "{ok}: a relay on this machine");
+        }
+        for not_head in ["看客", "别人"] {
+            let e = check_unit_contact(&plan, &unit, &input("", None, None, not_head), &users, None).unwrap_err();
+            assert_eq!(e[0].code, "unknown_user", "{not_head}: the head is a reporting user of the unit");
+        }
         let c = check_unit_contact(
             &plan,
             &unit,
@@ -397,7 +418,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!((c.robot, c.secret.as_str(), c.head.as_str()), (Some(Robot::DingTalk), "SECxyz", "张三"));
-        assert_eq!(c.masked_webhook(), "https://oapi.dingtalk.com/robot/send?…1234");
+        assert_eq!(c.masked_webhook(), "https://oapi.dingtalk.com/…1234");
+        assert_eq!(mask_webhook("https://relay.example/hook/SECRETTOKEN/x?a=1"), "https://relay.example/…?a=1", "a token in the path is hidden too");
         assert!(!c.state_json().contains("abcd1234") && !c.state_json().contains("SECxyz"), "the trail keeps no token");
         let again = check_unit_contact(&plan, &unit, &input("dingtalk", None, None, ""), &users, Some(&c)).unwrap();
         assert_eq!((again.webhook.as_str(), again.secret.as_str()), (c.webhook.as_str(), "SECxyz"), "left out: kept");
@@ -408,7 +430,16 @@ mod tests {
         assert_eq!(codes, ["unknown_org_unit", "bad_robot", "bad_webhook", "bad_secret", "unknown_user"]);
         let errs = check_unit_contact(&plan, &unit, &input("wecom", None, None, ""), &users, None).unwrap_err();
         assert_eq!(errs[0].code, "webhook_required");
-        for bad in ["https://", "http:///x", "https://a b", "javascript:alert(1)", "https://user:pw@oapi.dingtalk.com/robot/send", "http://:80/x"] {
+        for bad in [
+            "https://",
+            "http:///x",
+            "https://a b",
+            "javascript:alert(1)",
+            "https://user:pw@oapi.dingtalk.com/robot/send",
+            "http://:80/x",
+            "http://oapi.dingtalk.com/robot/send?access_token=x",
+            "https://oapi.dingtalk.com/robot/send?access_token=x#frag",
+        ] {
             assert!(check_unit_contact(&plan, &unit, &input("wecom", Some(bad), None, ""), &users, None).is_err(), "{bad}");
         }
     }

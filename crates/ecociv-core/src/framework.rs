@@ -216,7 +216,7 @@ pub fn shipped_revision(code: &str) -> Option<Revision> {
 pub fn read_toml(file: &str, text: &str) -> Result<Revision, FileError> {
     let bad = |place: String, message: String| FileError { file: file.into(), place, message };
     let f: FrameworkFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1)).unwrap_or(1);
+        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(1);
         bad(format!("line {line}"), e.message().to_string())
     })?;
     let mut rows: Vec<Row> = Vec::new();
@@ -300,6 +300,8 @@ pub enum ChangeKind {
     Merged,
     /// New.
     Added,
+    /// Matched to no row of an older revision known only in part: new, or in its unseen rows.
+    NotSeenBefore,
     /// Gone: the newer revision is complete and continues it nowhere.
     Dropped,
     /// Absent from the rows known of a newer revision known only in part: perhaps dropped,
@@ -315,6 +317,7 @@ impl ChangeKind {
             ChangeKind::Split => "split",
             ChangeKind::Merged => "merged",
             ChangeKind::Added => "added",
+            ChangeKind::NotSeenBefore => "not_seen_before",
             ChangeKind::Dropped => "dropped",
             ChangeKind::NotSeen => "not_seen",
         }
@@ -390,7 +393,16 @@ impl Diff {
             out.push('\n');
         }
         let n = |k: ChangeKind| (k.code(), self.of(k).count().to_string());
-        let kinds = [ChangeKind::Kept, ChangeKind::Changed, ChangeKind::Split, ChangeKind::Merged, ChangeKind::Added, ChangeKind::Dropped, ChangeKind::NotSeen];
+        let kinds = [
+            ChangeKind::Kept,
+            ChangeKind::Changed,
+            ChangeKind::Split,
+            ChangeKind::Merged,
+            ChangeKind::Added,
+            ChangeKind::NotSeenBefore,
+            ChangeKind::Dropped,
+            ChangeKind::NotSeen,
+        ];
         out.push_str(&crate::locale::tf(l, "framework.summary", &kinds.map(n)));
         out.push('\n');
         out
@@ -442,9 +454,10 @@ fn show(s: &str) -> &str {
 
 /// Compares `old` with `new`, row by row. When `new` follows `old` (its `previous`), each of its
 /// rows is matched to the rows its `from` names: one to one, kept or changed; one to several,
-/// split; several to one, merged; none, added. Otherwise rows are matched by their names. An
-/// older row that no newer row continues is dropped, or not seen when the newer revision is
-/// known only in part. A field is compared only where both sides know it.
+/// split; several to one, merged; none, added (or, when the older revision is known only in
+/// part, not seen before). Otherwise rows are matched by their names. An older row that no
+/// newer row continues is dropped, or not seen when the newer revision is known only in part. A
+/// field is compared only where both sides know it.
 pub fn diff(old: &Revision, new: &Revision) -> Diff {
     let by_lineage = new.previous.as_deref() == Some(old.code.as_str());
     let from = |r: &Row| -> Vec<String> {
@@ -456,7 +469,10 @@ pub fn diff(old: &Revision, new: &Revision) -> Diff {
     for r in &new.rows {
         let sources: Vec<&Row> = from(r).iter().filter_map(|c| old_row(c)).collect();
         match sources.as_slice() {
-            [] => changes.push(Change { kind: ChangeKind::Added, old: vec![], new: vec![r.into()], fields: vec![], unknown: vec![] }),
+            [] => {
+                let kind = if old.complete { ChangeKind::Added } else { ChangeKind::NotSeenBefore };
+                changes.push(Change { kind, old: vec![], new: vec![r.into()], fields: vec![], unknown: vec![] })
+            }
             [o] => {
                 let heirs: Vec<&Row> = new.rows.iter().filter(|n| from(n).contains(&o.code)).collect();
                 if heirs.len() > 1 {
@@ -616,5 +632,15 @@ mod tests {
         assert_eq!(codes(&d, ChangeKind::Kept), [(vec!["3"], vec!["1"])], "the same name, the 2019 target unknown");
         let back = diff(&shipped_revision("2021-city").unwrap(), &shipped_revision("2019").unwrap());
         assert_eq!(back.of(ChangeKind::Dropped).count(), 0, "2019 is incomplete");
+        let after_2019 = diff(&shipped_revision("2019").unwrap(), &shipped_revision("2021-city").unwrap());
+        assert!(after_2019.by_lineage);
+        assert_eq!(
+            (after_2019.of(ChangeKind::Added).count(), after_2019.of(ChangeKind::NotSeenBefore).count()),
+            (0, 39),
+            "2019 is known only in part: nothing is said new"
+        );
+        assert_eq!(after_2019.of(ChangeKind::Kept).count(), 4);
+        let err = read_toml("x.toml", "code = \"x\"\nname = \"x\"\ndocument = \"\"\nfoo = 1\ncategories = []\nindicators = []\n").unwrap_err();
+        assert_eq!(err.place, "line 4", "{err}");
     }
 }

@@ -143,7 +143,9 @@ pub fn read_table(code: &str, name: &str, level: Level, previous: Option<&Revisi
             }
         };
         let typed_scope = cell("scope");
-        let (city, county) = (typed_scope.contains('市') || typed_scope.contains("地级"), typed_scope.contains('县'));
+        // 县（市、区）is the county level: what stands before a parenthesis says it
+        let said = typed_scope.split(['（', '(']).next().unwrap_or_default();
+        let (city, county) = (said.contains('市') || said.contains("地级"), said.contains('县'));
         let scope = match (typed_scope.is_empty(), city, county) {
             (true, _, _) => String::new(),
             (false, true, true) => "市县".into(),
@@ -382,7 +384,7 @@ mod tests {
             &["目标责任", "（一）目标责任落实", "1", "生态文明建设工作占党政实绩考核的比例", "%", "≥20", "约束性", "市县"],
             &["", "", "2", "领导干部自然资源资产离任审计", "", "开展", "参考性指标", "市"],
             &["生态安全", "（二）环境质量改善", "3", "环境空气质量：优良天数比例", "%", "≥90", "约束性", "地级"],
-            &["", "", "", "环境空气质量：PM2.5浓度", "μg/m³", "≤25", "约束性", "市"],
+            &["", "", "", "环境空气质量：PM2.5浓度", "μg/m³", "≤25", "约束性", "县（市、区）"],
             &["", "", "", "", "", "", "", ""],
         ]);
         let rev = read_table("test", "测试", Level::City, None, &g).unwrap();
@@ -390,7 +392,7 @@ mod tests {
         let pm = &rev.rows[3];
         assert_eq!(
             (pm.group.as_str(), pm.name.as_str(), pm.domain.as_str(), pm.task.as_str(), pm.scope.as_str()),
-            ("环境空气质量", "PM2.5浓度", "生态安全", "（二）环境质量改善", "市")
+            ("环境空气质量", "PM2.5浓度", "生态安全", "（二）环境质量改善", "县")
         );
         assert_eq!((rev.rows[0].scope.as_str(), rev.rows[0].attribute, rev.rows[1].attribute), ("市县", Attribute::Binding, Attribute::Reference));
         assert_eq!(rev.rows.iter().map(|r| r.rule.as_deref()).collect::<Vec<_>>(), [Some(">= 20"), Some("state 开展"), Some(">= 90"), Some("<= 25")]);

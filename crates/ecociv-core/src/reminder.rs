@@ -153,15 +153,16 @@ pub fn reminders(owed: &[Owed], today: NaiveDate, s: &ReminderSettings) -> Vec<R
     by.into_iter().map(|((unit, stage, due), owed)| Reminder { key: format!("{unit}|{}|{due}", stage.code()), unit, stage, due, owed }).collect()
 }
 
-/// What the units owe on `today` for the month whose reports are due next and for the month
-/// before it, while not sent or sent back: each project's report (owed by each implementer),
+/// What the units owe on `today` for the month whose reports are due next, the month before it
+/// and the month under way, while not sent or sent back: each project's report (owed by each implementer),
 /// each shared task's (by its reporter), each rectification task's (by its owner); and each
 /// supervision order awaiting its answer (by its deadline).
 pub fn owed(plan: &Plan, reports: &[DispatchRecord], orders: &[SupervisionOrder], rects: &[Rectification], today: NaiveDate, due_day: u32) -> Vec<Owed> {
     let mut out = Vec::new();
     let month = crate::dispatch::report_month(today);
     let previous = YearMonth::of(month.first_day().pred_opt().expect("a day"));
-    for m in [previous, month] {
+    // and this month's, due early next month: within the days before it when they are many
+    for m in [previous, month, YearMonth::of(today)] {
         let due = m.dispatch_due(due_day);
         let open = |r: Option<&DispatchRecord>| r.is_none_or(|r| r.state == EntryState::Returned);
         for d in crate::dispatch::month(plan, reports, m, today, due_day).into_iter().filter(|d| open(d.record)) {

@@ -30,7 +30,8 @@ pub struct ReminderLogRecord {
     pub channel: String,
     pub stage: String,
     pub body: String,
-    /// `claimed` (being sent), `sent` or `failed`.
+    /// `claimed` (being sent), `sent`, `failed` (refused or never handed over: tried again) or
+    /// `unknown` (no answer once handed over: perhaps arrived, not tried again).
     pub status: String,
     /// How many times it was tried.
     pub attempts: i64,
@@ -52,6 +53,8 @@ pub trait ReminderStore: Send + Sync {
     /// Takes or renews the lease `name` for `holder` until `until` (RFC 3339, UTC) when it is
     /// free, lapsed by `now`, or already the holder's; true when the holder has it.
     async fn take_lease(&self, name: &str, holder: &str, now: &str, until: &str) -> Result<bool>;
+    /// Gives back the lease `name` when `holder` has it.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
     /// The contacts of a zone's users.
     async fn user_contacts(&self, zone: &str) -> Result<Vec<UserContact>>;
     async fn set_user_contact(&self, c: &UserContact, actor: &str) -> Result<()>;
@@ -147,6 +150,11 @@ macro_rules! reminders_impl {
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+                sqlx::query("DELETE FROM scheduler_leases WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(&self.pool).await?;
+                Ok(())
             }
 
             async fn user_contacts(&self, zone: &str) -> Result<Vec<UserContact>> {

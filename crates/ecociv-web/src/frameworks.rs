@@ -87,7 +87,7 @@ async fn api_one(Lang(l): Lang, P(code): P<String>) -> Result<Json<Revision>, We
 
 /// What changed from one revision to another, row by row.
 #[utoipa::path(get, path = "/api/v1/frameworks/{old}/diff/{new}", params(("old" = String, Path), ("new" = String, Path)),
-    responses((status = 200, body = Diff), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Diff), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 async fn api_diff(Lang(l): Lang, P((old, new)): P<(String, String)>) -> Result<Json<Diff>, WebError> {
     Ok(Json(ecociv_app::frameworks::compare(&old, &new).map_err(|e| e.in_locale(l))?))
 }

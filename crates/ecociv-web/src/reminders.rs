@@ -130,10 +130,21 @@ async fn settings_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalU
     if let Err(e) = a.check_csrf(Some(&f.csrf)) {
         return error_page_for(&st, l, &uri, Some(&a), e);
     }
-    // a number that cannot be read is out of every range: the check names the field
-    let n = |s: &str| s.trim().parse::<u32>().unwrap_or(u32::MAX);
-    let s = ReminderSettings { days_before: n(&f.days_before), escalate_after: n(&f.escalate_after), digest_weekday: n(&f.digest_weekday) };
-    match set_settings(&st, &a.actor, &s).await {
+    // a field that is not a whole number is refused as typed, before the ranges are checked
+    let mut unread = Vec::new();
+    let mut n = |field: &str, typed: &str| {
+        typed.trim().parse::<u32>().unwrap_or_else(|_| {
+            unread.push(ecociv_core::entry::FieldError::keyed(field, "not_a_number", "field.reminder.not_a_number").arg("found", &typed.trim()));
+            0
+        })
+    };
+    let s = ReminderSettings {
+        days_before: n("days_before", &f.days_before),
+        escalate_after: n("escalate_after", &f.escalate_after),
+        digest_weekday: n("digest_weekday", &f.digest_weekday),
+    };
+    let set = if unread.is_empty() { set_settings(&st, &a.actor, &s).await } else { Err(ecociv_app::AppError::invalid(unread)) };
+    match set {
         Ok(_) => Redirect::to("/reminders#settings").into_response(),
         Err(e) if e.kind == ecociv_app::Kind::Invalid => refused_form(&st, l, &uri, &a, e, page_of(&st, l, &uri, &a, None), |p| &mut p.errors).await,
         Err(e) => error_page_for(&st, l, &uri, Some(&a), e),

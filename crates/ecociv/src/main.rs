@@ -582,6 +582,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let couriers = reminding.couriers(&s.addr)?;
             let app = open_app(&s).await?;
             let round = ecociv_app::reminders::deliver(&app, &couriers).await.map_err(|e| said(e, Locale::En))?;
+            // the servers' next round need not wait for this command's lease to lapse
+            app.release(ecociv_app::reminders::LEASE).await.map_err(|e| said(e, Locale::En))?;
             if round.elsewhere {
                 println!("a running instance sends the reminders now: nothing sent");
             } else {

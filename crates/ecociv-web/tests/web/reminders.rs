@@ -63,7 +63,7 @@ async fn contacts_settings_and_robots_through_the_pages_and_the_api() {
     assert_eq!(api(&app, Some("zhujian"), "PUT", &unit, robot.clone()).await.status, StatusCode::FORBIDDEN, "a unit does not set where the server posts");
     let r = api(&app, Some("tf"), "PUT", &unit, robot).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(r.json()["webhook"], "https://oapi.dingtalk.com/robot/send?…6789");
+    assert_eq!(r.json()["webhook"], "https://oapi.dingtalk.com/…6789");
     assert_eq!(r.json()["has_secret"], true);
     let r = api(&app, Some("tf"), "PUT", &unit, json!({"robot": "wecom", "webhook": "ftp://x", "head": "nobody"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -77,18 +77,21 @@ async fn contacts_settings_and_robots_through_the_pages_and_the_api() {
         assert!(!body.contains("TOKEN0123456789") && !body.contains("SECsecret"), "{reader}: {body}");
     }
     let page = send(&app, "GET", "/reminders", &[("cookie", &tf)], Body::empty()).await;
-    assert!(page.body.contains("robot/send?…6789") && !page.body.contains("TOKEN0123456789"));
+    assert!(page.body.contains("oapi.dingtalk.com/…6789") && !page.body.contains("TOKEN0123456789"));
     let edit = send(&app, "GET", &format!("/reminders/units/{}", enc("市住建局")), &[("cookie", &tf)], Body::empty()).await;
     assert_eq!(edit.status, StatusCode::OK);
     assert!(!edit.body.contains("TOKEN0123456789") && !edit.body.contains("SECsecret"));
     assert_eq!(send(&app, "GET", &format!("/reminders/units/{}", enc("市住建局")), &[("cookie", &zhujian)], Body::empty()).await.status, StatusCode::FORBIDDEN);
-    // the form left blank keeps the address and secret; a new head is named
-    let kept = form(&app, &tf, &format!("/reminders/units/{}", enc("市住建局")), &format!("csrf={tf_csrf}&robot=dingtalk&webhook=&secret=&head=env")).await;
+    // a head from another unit is refused; the form left blank keeps the address and secret
+    let other = form(&app, &tf, &format!("/reminders/units/{}", enc("市住建局")), &format!("csrf={tf_csrf}&robot=dingtalk&webhook=&secret=&head=env")).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.body.contains("data-field=\"head\""));
+    let kept = form(&app, &tf, &format!("/reminders/units/{}", enc("市住建局")), &format!("csrf={tf_csrf}&robot=dingtalk&webhook=&secret=&head=")).await;
     assert_eq!(kept.status, StatusCode::SEE_OTHER, "{}", kept.body);
     let stored = app.db.store.unit_contacts("150100").await.unwrap();
     assert_eq!(
         (stored[0].webhook.as_str(), stored[0].secret.as_str(), stored[0].head.as_str()),
-        ("https://oapi.dingtalk.com/robot/send?access_token=TOKEN0123456789", "SECsecret", "env")
+        ("https://oapi.dingtalk.com/robot/send?access_token=TOKEN0123456789", "SECsecret", "")
     );
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
