@@ -58,9 +58,19 @@ async fn of_zone(st: &App, plan: &Plan) -> Result<Vec<Reminder>, AppError> {
     Ok(reminders(&owed(plan, &reports, &orders, &rects, st.today(), due_day), st.today(), &settings(st, z).await?))
 }
 
-/// What was sent, to the units the actor may read of (the digest: to the task force).
+/// What was sent, to the units the actor may read of (the digest: to the task force). A viewer
+/// reads every unit's log, but not the people's mail addresses (`mail:z…@example.gov.cn`).
 pub async fn sent(st: &App, plan: &Plan, actor: &Actor) -> Result<Vec<ReminderLogRecord>, AppError> {
-    Ok(st.store.reminder_log(&plan.zone.code).await?.into_iter().filter(|r| reads_all(actor) || r.org_unit == actor.org_unit).collect())
+    let log = st.store.reminder_log(&plan.zone.code).await?.into_iter().filter(|r| reads_all(actor) || r.org_unit == actor.org_unit);
+    Ok(log.map(|r| if actor.role == Role::Viewer { ReminderLogRecord { recipient: masked_recipient(&r.recipient), ..r } } else { r }).collect())
+}
+
+/// A mail recipient with its address's name hidden but its first letter: `mail:z…@hhht.gov.cn`.
+fn masked_recipient(recipient: &str) -> String {
+    match recipient.strip_prefix("mail:").and_then(|a| a.split_once('@')) {
+        Some((name, domain)) => format!("mail:{}…@{domain}", name.chars().next().map(String::from).unwrap_or_default()),
+        None => recipient.to_string(),
+    }
 }
 
 fn reads_all(actor: &Actor) -> bool {

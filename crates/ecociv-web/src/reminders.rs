@@ -230,6 +230,9 @@ struct UnitForm {
     webhook: String,
     #[serde(default)]
     secret: String,
+    /// Ticked: the signing secret is removed.
+    #[serde(default)]
+    no_secret: Option<String>,
     #[serde(default)]
     head: String,
 }
@@ -239,7 +242,8 @@ async fn unit_post(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
         return error_page_for(&st, l, &uri, Some(&a), e);
     }
     let kept = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
-    let input = UnitContactInput { robot: f.robot, webhook: kept(&f.webhook), secret: kept(&f.secret), head: f.head };
+    let secret = if f.no_secret.is_some() { Some(String::new()) } else { kept(&f.secret) };
+    let input = UnitContactInput { robot: f.robot, webhook: kept(&f.webhook), secret, head: f.head };
     match set_unit_contact(&st, &a.actor, &unit, &input).await {
         Ok(_) => Redirect::to("/reminders#units").into_response(),
         Err(e) if e.kind == ecociv_app::Kind::Invalid => refused_form(&st, l, &uri, &a, e, unit_page_of(&st, l, &uri, &a, &unit), |p| &mut p.errors).await,

@@ -93,6 +93,11 @@ async fn contacts_settings_and_robots_through_the_pages_and_the_api() {
         (stored[0].webhook.as_str(), stored[0].secret.as_str(), stored[0].head.as_str()),
         ("https://oapi.dingtalk.com/robot/send?access_token=TOKEN0123456789", "SECsecret", "")
     );
+    // the secret removed on the form
+    let gone =
+        form(&app, &tf, &format!("/reminders/units/{}", enc("市住建局")), &format!("csrf={tf_csrf}&robot=dingtalk&webhook=&secret=&no_secret=1&head=")).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER, "{}", gone.body);
+    assert_eq!(app.db.store.unit_contacts("150100").await.unwrap()[0].secret, "");
     assert!(app.db.store.verify("150100").await.unwrap().ok());
     app.db.cleanup().await;
 }
@@ -127,5 +132,31 @@ async fn a_unit_reads_what_was_sent_to_it_and_how_it_went() {
     assert_eq!(forest, json!([]), "another unit reads none of it");
     let all = api(&app, Some("tf"), "GET", "/api/v1/reminders/sent", json!(null)).await.json();
     assert_eq!(all.as_array().unwrap().len(), 2);
+    // a viewer reads every unit's log, without people's addresses
+    app.db
+        .store
+        .set_user_contact(
+            &ecociv_core::contact::UserContact {
+                zone: "150100".into(),
+                user: "zhujian".into(),
+                email: "zhujian@hhht.example.gov.cn".into(),
+                mobile: String::new(),
+                channel: ecociv_core::contact::Channel::Mail,
+                updated_at: "t".into(),
+            },
+            "zhujian",
+        )
+        .await
+        .unwrap();
+    let mailed = ecociv_store::ReminderLogRecord {
+        recipient: "mail:zhujian@hhht.example.gov.cn".into(),
+        channel: "mail".into(),
+        key: "k".into(),
+        ..ecociv_store::ReminderLogRecord::clone(&app.db.store.reminder_log("150100").await.unwrap()[0])
+    };
+    assert!(app.db.store.claim_reminder(&mailed).await.unwrap());
+    let seen = api(&app, Some("viewer"), "GET", "/api/v1/reminders/sent", json!(null)).await.body;
+    assert!(seen.contains("mail:z…@hhht.example.gov.cn") && !seen.contains("zhujian@"), "{seen}");
+    assert!(api(&app, Some("tf"), "GET", "/api/v1/reminders/sent", json!(null)).await.body.contains("mail:zhujian@hhht.example.gov.cn"));
     app.db.cleanup().await;
 }
