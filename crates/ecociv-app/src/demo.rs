@@ -39,13 +39,16 @@ pub fn zone_code(n: usize) -> String {
     format!("SYN{n:04}")
 }
 
-/// The embedded plan as a synthetic zone.
-fn synthetic_plan(base: &Plan, n: usize) -> Plan {
+/// The embedded plan as a synthetic zone: a county under `parent` when one is given.
+fn synthetic_plan(base: &Plan, n: usize, parent: Option<&str>) -> Plan {
     let mut p = base.clone();
     p.zone.code = zone_code(n);
     p.zone.name = format!("合成数据示范区{n:03}");
     p.zone.name_en = format!("Synthetic zone {n:03}");
-    p.zone.parent = None;
+    p.zone.parent = parent.map(String::from);
+    if parent.is_some() {
+        p.zone.level = ecociv_core::model::ZoneLevel::County;
+    }
     p.zone.example_data = true;
     p.code = format!("synthetic-{n:04}");
     p.title = format!("【合成数据】{}", base.title);
@@ -56,11 +59,13 @@ fn synthetic_plan(base: &Plan, n: usize) -> Plan {
 
 /// What to generate: `zones` zones, each with `projects` reporting projects and `years` years
 /// of data up to the plan's last year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     zones: usize,
     projects: usize,
     years: i32,
+    /// The zone the synthetic zones stand under (counties of a city), if any.
+    parent: Option<String>,
 }
 
 impl Request {
@@ -69,7 +74,12 @@ impl Request {
         if !(1..=MAX_YEARS).contains(&years) {
             return Err(AppError::bad_request("demo_years").field("years", &years.to_string()));
         }
-        Ok(Request { zones, projects, years })
+        Ok(Request { zones, projects, years, parent: None })
+    }
+
+    /// The same, the zones standing under `parent` (a zone that exists).
+    pub fn under(self, parent: &str) -> Request {
+        Request { parent: Some(parent.trim().to_string()), ..self }
     }
 }
 
@@ -86,13 +96,18 @@ pub struct Generated {
 /// `invalid`). `done` hears of each zone once it is stored. Zones, users and entries already
 /// there are kept as they are.
 pub async fn generate(st: &App, r: &Request, password: String, mut done: impl FnMut(&Generated) + Send) -> Result<()> {
+    if let Some(parent) = &r.parent
+        && !st.store.zones().await?.iter().any(|z| &z.code == parent)
+    {
+        return Err(AppError::not_found("unknown_zone").field("parent", parent));
+    }
     let password_hash = crate::accounts::strong_password_hash_for(password, &[]).await?;
     let base = crate::zones::embedded_plan()?;
     let store = st.store.as_ref();
     let now = ecociv_store::trail::now();
     let years = r.years;
     for n in 1..=r.zones {
-        let plan = synthetic_plan(&base, n);
+        let plan = synthetic_plan(&base, n, r.parent.as_deref());
         let z = plan.zone.code.clone();
         store.load_plan(&plan, "demo").await?;
         let mut rng = Seeded(n as u64 * 7919);

@@ -52,6 +52,7 @@ pub mod milestones;
 pub mod readiness;
 pub mod rectifications;
 pub mod reminders;
+pub mod rollup;
 pub mod signing;
 pub mod standings;
 pub mod supervision;

@@ -51,6 +51,7 @@ pub mod readiness;
 pub mod record;
 pub mod rectification;
 pub mod reminder;
+pub mod rollup;
 pub mod rule;
 pub mod schedule;
 pub mod scoring;

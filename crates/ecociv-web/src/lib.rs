@@ -38,6 +38,7 @@ pub mod public;
 pub mod readiness;
 pub mod rectifications;
 pub mod reminders;
+pub mod rollup;
 pub mod schedule;
 pub mod state;
 pub mod supervision;
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(rectifications::routes())
         .merge(reminders::routes())
         .merge(frameworks::routes())
+        .merge(rollup::routes())
         .merge(observations::routes())
         .merge(dispatch::routes())
         .merge(evidence::routes())

@@ -34,6 +34,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         crate::rectifications::Doc::openapi(),
         crate::reminders::Doc::openapi(),
         crate::frameworks::Doc::openapi(),
+        crate::rollup::Doc::openapi(),
         crate::evidence::Doc::openapi(),
         crate::controls::Doc::openapi(),
         crate::import::Doc::openapi(),

@@ -25,6 +25,8 @@ mod reports;
 mod supervision;
 #[path = "web/trust.rs"]
 mod trust;
+#[path = "web/zones.rs"]
+mod zones;
 
 use axum::Router;
 use axum::body::Body;

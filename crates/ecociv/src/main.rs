@@ -372,6 +372,10 @@ enum DemoCommand {
         projects_per_zone: usize,
         #[arg(long, default_value_t = 5)]
         years: i32,
+        /// The zone they stand under, as its counties (the zone's task force sees them rolled
+        /// up on /zones)
+        #[arg(long)]
+        parent: Option<String>,
     },
 }
 
@@ -848,11 +852,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { command: Some(DemoCommand::Generate { zones, projects_per_zone, years }), .. } => {
+        Command::Demo { command: Some(DemoCommand::Generate { zones, projects_per_zone, years, parent }), .. } => {
             let s = settings(&cli, None)?;
             let app = open_app(&s).await?;
             let request =
                 demo::Request::new(*zones, *projects_per_zone, *years).map_err(|_| anyhow::anyhow!("--years must be within 1–{}", demo::MAX_YEARS))?;
+            let request = match parent {
+                Some(p) => request.under(p),
+                None => request,
+            };
             let password = read_password()?;
             demo::generate(&app, &request, password, |g| {
                 println!("zone {}: {} users, {} yearly values, {} projects reporting", g.zone, g.users, g.yearly_values, g.projects);

@@ -1,0 +1,33 @@
+//! The zones under a zone, rolled up (a city's task force over its counties and districts):
+//! each one's indicators on their approved values, its review readiness and how its units
+//! reported the latest month, side by side, from each zone's own views. The zone above reads
+//! them; it drills into a zone through its public pages (approved data only), and acts in none.
+
+use ecociv_core::access::{Actor, Role};
+use ecociv_core::rollup::{ZoneSummary, summarize};
+
+use crate::App;
+use crate::error::AppError;
+
+/// The zones whose parent is the actor's zone, each summed up: for the task force, the
+/// administrators and the viewers of that zone.
+pub async fn children(st: &App, actor: &Actor) -> Result<Vec<ZoneSummary>, AppError> {
+    let plan = crate::entries::plan_of(st, actor).await?;
+    let reads = actor.can_approve(&plan) || (actor.role == Role::Viewer && actor.zone == plan.zone.code);
+    if !reads {
+        return Err(AppError::forbidden());
+    }
+    let today = st.today();
+    let mut out = Vec::new();
+    for zone in st.store.zones().await?.into_iter().filter(|z| z.parent.as_deref() == Some(plan.zone.code.as_str())) {
+        let child = st.plan(Some(&zone.code)).await?;
+        let standings = crate::standings::approved_standings(st, &child, ecociv_core::Locale::Zh, Default::default()).await?;
+        let readiness = crate::readiness::readiness(st, &child).await?;
+        let month = ecociv_core::dispatch::latest_month(&child, today);
+        let reports = st.store.dispatch_reports(&zone.code).await?;
+        let due_day = crate::entries::settings_of(st, &zone.code).await?.dispatch_due_day;
+        let dues = ecociv_core::dispatch::month(&child, &reports, month, today, due_day);
+        out.push(summarize(&child.zone, &standings, readiness.zone.clone(), &month.to_string(), &dues));
+    }
+    Ok(out)
+}

@@ -1,0 +1,84 @@
+//! A zone at a glance, for the zone above it (a city's task force over its counties and
+//! districts): how its indicators stand on their approved values, how ready its review archive
+//! is, and how its units reported the month. Pure: the application gathers each zone's own
+//! views and this adds them up.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::dispatch::{Due, Reporting};
+use crate::indicator_status::LeafStanding;
+use crate::model::{Zone, ZoneKind, ZoneLevel};
+use crate::readiness::Share;
+use crate::rule::Status;
+
+/// How many leaves stand each way on their latest approved value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StatusCounts {
+    pub met: usize,
+    pub not_met: usize,
+    pub no_data: usize,
+    pub target_not_set: usize,
+    pub not_applicable: usize,
+}
+
+/// How the month's reports came.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReportingCounts {
+    /// `2024-05`.
+    pub month: String,
+    pub asked: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+    pub not_yet_due: usize,
+}
+
+/// One zone as the zone above it sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ZoneSummary {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub level: ZoneLevel,
+    pub kind: ZoneKind,
+    /// Its data are examples.
+    pub example_data: bool,
+    pub indicators: StatusCounts,
+    pub readiness: Share,
+    pub reporting: ReportingCounts,
+}
+
+/// Adds up a zone's standings, readiness and the month's reports.
+pub fn summarize(zone: &Zone, standings: &[LeafStanding], readiness: Share, month: &str, dues: &[Due<'_>]) -> ZoneSummary {
+    let mut indicators = StatusCounts::default();
+    for s in standings {
+        match s.latest {
+            Status::Met => indicators.met += 1,
+            Status::NotMet => indicators.not_met += 1,
+            Status::NoData => indicators.no_data += 1,
+            Status::TargetNotSet => indicators.target_not_set += 1,
+            Status::NotApplicable => indicators.not_applicable += 1,
+        }
+    }
+    let mut reporting = ReportingCounts { month: month.to_string(), asked: dues.len(), ..ReportingCounts::default() };
+    for d in dues {
+        match d.reporting {
+            Reporting::OnTime => reporting.on_time += 1,
+            Reporting::Late => reporting.late += 1,
+            Reporting::Missing => reporting.missing += 1,
+            Reporting::NotYetDue => reporting.not_yet_due += 1,
+        }
+    }
+    ZoneSummary {
+        code: zone.code.clone(),
+        name: zone.name.clone(),
+        name_en: zone.name_en.clone(),
+        level: zone.level,
+        kind: zone.kind,
+        example_data: zone.example_data,
+        indicators,
+        readiness,
+        reporting,
+    }
+}
