@@ -87,3 +87,47 @@ pub async fn open_app(url: &str, today: Option<NaiveDate>) -> Result<(App, LoadO
     let outcome = load_plan(store.as_ref(), &plan, "system").await?;
     Ok((App::new(store, today, &plan.zone.code), outcome))
 }
+
+/// A zone's plan built from its reviewed data files in `dir` — `plan.toml`, `indicators.toml`,
+/// `tasks.toml`, `projects.toml`, and the framework the plan names: `framework.toml` beside
+/// them, or else the shipped revision of that code. A plan needs no code change or rebuild.
+pub fn plan_from_folder(dir: &std::path::Path) -> Result<Plan> {
+    let read = |name: &str| -> Result<(String, String)> {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| AppError::bad_request("plan_file_missing").field("file", &path.display().to_string()).field("why", &e.to_string()))?;
+        Ok((path.display().to_string(), text))
+    };
+    let plan = read("plan.toml")?;
+    let framework = match read("framework.toml") {
+        Ok(own) => own,
+        Err(_) => {
+            let code = plan.1.parse::<toml::Table>().ok().and_then(|t| t.get("framework").and_then(|f| f.as_str()).map(String::from)).unwrap_or_default();
+            let (name, text) = ecociv_core::framework::shipped_file(&code)
+                .ok_or_else(|| AppError::bad_request("unknown_framework").field("framework", &code).field("file", &plan.0))?;
+            (name.to_string(), text.to_string())
+        }
+    };
+    let source = ecociv_core::plan_data::PlanSource {
+        framework,
+        plan,
+        indicators: read("indicators.toml")?,
+        tasks: read("tasks.toml")?,
+        projects: read("projects.toml")?,
+    };
+    build_plan(&source).map_err(|e| AppError::bad_request("bad_plan_data").field("where", &e.to_string()))
+}
+
+/// Adds a zone with its plan from a data folder ([`plan_from_folder`]), under `parent` when
+/// given (a zone that exists, not itself): stored, updated, or left as it is.
+pub async fn add_zone(st: &App, dir: &std::path::Path, parent: Option<&str>, actor: &str) -> Result<(Plan, LoadOutcome)> {
+    let mut plan = plan_from_folder(dir)?;
+    if let Some(p) = parent.map(str::trim) {
+        if p == plan.zone.code || !st.store.zones().await?.iter().any(|z| z.code == p) {
+            return Err(AppError::not_found("unknown_zone").field("parent", p));
+        }
+        plan.zone.parent = Some(p.to_string());
+    }
+    let outcome = load_plan(st.store.as_ref(), &plan, actor).await?;
+    Ok((plan, outcome))
+}

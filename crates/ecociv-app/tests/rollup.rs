@@ -58,3 +58,49 @@ async fn a_citys_task_force_sees_its_counties_side_by_side(db: &TestDb) {
     }
     assert!(children(&app, &county_tf).await.unwrap().is_empty(), "a county's task force reads no zone of its city");
 }
+
+/// A copy of the Hohhot data files as another zone's (新城区, a county): what a newcomer writes
+/// for a zone of their own.
+pub fn county_folder(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ecociv_county_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/hohhot");
+    for f in ["indicators.toml", "tasks.toml", "projects.toml"] {
+        std::fs::copy(data.join(f), dir.join(f)).unwrap();
+    }
+    let plan = std::fs::read_to_string(data.join("plan.toml")).unwrap();
+    let plan = plan.replace("code = \"hohhot-2023-2025\"", "code = \"xincheng-2023-2025\"").replace(
+        "[zone]\ncode = \"150100\"\nname = \"呼和浩特市\"\nname_en = \"Hohhot\"\nlevel = \"city\"",
+        "[zone]\ncode = \"150102\"\nname = \"新城区\"\nname_en = \"Xincheng District\"\nlevel = \"county\"",
+    );
+    assert!(plan.contains("150102"), "the zone block of plan.toml changed");
+    std::fs::write(dir.join("plan.toml"), plan).unwrap();
+    dir
+}
+
+on_both!(a_county_is_added_from_its_data_files_and_rolls_up_under_its_city);
+
+async fn a_county_is_added_from_its_data_files_and_rolls_up_under_its_city(db: &TestDb) {
+    let app = on(db);
+    ecociv_app::zones::load_plan(app.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
+    let dir = county_folder(if db.url.starts_with("sqlite") { "sqlite" } else { "pg" });
+    let e = ecociv_app::zones::add_zone(&app, &dir, Some("999999"), "test").await.unwrap_err();
+    assert_eq!((e.code, e.fields.get("parent").map(String::as_str)), ("unknown_zone", Some("999999")));
+    let (plan, outcome) = ecociv_app::zones::add_zone(&app, &dir, Some(CITY), "test").await.unwrap();
+    assert_eq!((plan.zone.code.as_str(), plan.zone.parent.as_deref(), outcome), ("150102", Some(CITY), ecociv_app::zones::LoadOutcome::Loaded));
+    assert_eq!(ecociv_app::zones::add_zone(&app, &dir, Some(CITY), "test").await.unwrap().1, ecociv_app::zones::LoadOutcome::Unchanged);
+    let tf = actor("tf", CITY, "市生态环境局", Role::TaskForce);
+    let zones = children(&app, &tf).await.unwrap();
+    assert_eq!(zones.len(), 1);
+    assert_eq!((zones[0].name.as_str(), zones[0].level, zones[0].example_data), ("新城区", ecociv_core::model::ZoneLevel::County, false));
+    assert_eq!(zones[0].indicators.met, 0, "a new zone has no approved value yet");
+    // its own users, in its own zone
+    let new = ecociv_app::accounts::new_user_in(&app, Some("150102"), "xc-tf", "市生态环境局", Role::TaskForce).await.unwrap();
+    assert_eq!(new.zone, "150102");
+    // a folder that lacks a file, or names a framework not shipped, is refused naming it
+    std::fs::remove_file(dir.join("tasks.toml")).unwrap();
+    let e = ecociv_app::zones::add_zone(&app, &dir, None, "test").await.unwrap_err();
+    assert!(e.code == "plan_file_missing" && e.fields["file"].ends_with("tasks.toml"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

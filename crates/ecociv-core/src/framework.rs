@@ -183,27 +183,31 @@ pub struct Row {
     pub note_en: String,
 }
 
-/// A revision's file that cannot be read: where and why.
+/// A revision's file that cannot be read: where (`line 12`, `row 4.1`) and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}: {place}: {message}")]
 pub struct FileError {
     pub file: String,
-    /// `line 12`, `indicator 4`.
     pub place: String,
     pub message: String,
 }
 
+/// The files of the revisions shipped with ecociv (name, text), oldest first.
+const SHIPPED: [(&str, &str); 4] = [
+    ("frameworks/2019.toml", include_str!("../../../data/frameworks/2019.toml")),
+    ("frameworks/2021-city.toml", include_str!("../../../data/frameworks/2021-city.toml")),
+    ("frameworks/2024-city.toml", include_str!("../../../data/frameworks/2024-city.toml")),
+    ("frameworks/2024-county.toml", include_str!("../../../data/frameworks/2024-county.toml")),
+];
+
 /// The revisions shipped with ecociv, oldest first.
 pub fn shipped() -> Vec<Revision> {
-    [
-        ("frameworks/2019.toml", include_str!("../../../data/frameworks/2019.toml")),
-        ("frameworks/2021-city.toml", include_str!("../../../data/frameworks/2021-city.toml")),
-        ("frameworks/2024-city.toml", include_str!("../../../data/frameworks/2024-city.toml")),
-        ("frameworks/2024-county.toml", include_str!("../../../data/frameworks/2024-county.toml")),
-    ]
-    .into_iter()
-    .map(|(file, text)| read_toml(file, text).expect("the shipped frameworks are checked by their test"))
-    .collect()
+    SHIPPED.into_iter().map(|(file, text)| read_toml(file, text).expect("the shipped frameworks are checked by their test")).collect()
+}
+
+/// The file of a shipped revision (name, text) by its code: what a plan's data files name.
+pub fn shipped_file(code: &str) -> Option<(&'static str, &'static str)> {
+    SHIPPED.into_iter().find(|(file, _)| file.trim_start_matches("frameworks/").trim_end_matches(".toml") == code.trim())
 }
 
 /// A shipped revision by its code.

@@ -217,6 +217,11 @@ enum Command {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+    /// Zones: add one with its plan from a folder of data files, under a parent; list them
+    Zone {
+        #[command(subcommand)]
+        command: ZoneCommand,
+    },
     /// A try-out: the server on the Hohhot plan with example data and an account for each role
     /// (shown on the sign-in page), in its own folder ./ecociv-demo [or --data-dir]; `demo
     /// generate` makes synthetic zones for benchmarks
@@ -328,6 +333,21 @@ fn parse_lang(s: &str) -> Result<Locale, String> {
 }
 
 #[derive(Subcommand)]
+enum ZoneCommand {
+    /// Add a zone with its plan from DIR (plan.toml, indicators.toml, tasks.toml, projects.toml,
+    /// and framework.toml or the shipped framework the plan names); run again, it updates the
+    /// plan or leaves it as it is
+    Add {
+        dir: PathBuf,
+        /// The zone it stands under (a city for a county), whose task force sees it on /zones
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// The zones: code, level, parent, name
+    List,
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Make a user; the password is read from standard input (one line)
     Add {
@@ -338,6 +358,9 @@ enum UserCommand {
         /// admin, task_force, department, region, unit or viewer
         #[arg(long)]
         role: String,
+        /// The zone whose plan has the org unit [default: the first zone, Hohhot]
+        #[arg(long)]
+        zone: Option<String>,
     },
     /// Set a new password, read from standard input
     SetPassword { name: String },
@@ -722,15 +745,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Zone { command } => {
+            let s = settings(&cli, None)?;
+            let app = open_app(&s).await?;
+            match command {
+                ZoneCommand::Add { dir, parent } => {
+                    let (plan, outcome) = zones::add_zone(&app, dir, parent.as_deref(), "cli").await.map_err(|e| said(e, Locale::En))?;
+                    sign(&s, &app).await?;
+                    println!("zone {} {}: plan {} {:?}", plan.zone.code, plan.zone.name, plan.code, outcome);
+                }
+                ZoneCommand::List => {
+                    for z in app.store.zones().await.map_err(|e| said(e.into(), Locale::En))? {
+                        let level = serde_json::to_value(z.level)?.as_str().unwrap_or_default().to_string();
+                        println!("{:<10} {:<7} {:<10} {}", z.code, level, z.parent.as_deref().unwrap_or("-"), z.name);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { command } => {
             let s = settings(&cli, None)?;
             let app = open_app(&s).await?;
             let en = |e: AppError| said(e, Locale::En);
             match command {
-                UserCommand::Add { name, org, role } => {
+                UserCommand::Add { name, org, role, zone } => {
                     let role = ecociv_core::access::Role::parse(role)
                         .with_context(|| format!("--role {role:?}: expected admin, task_force, department, region, unit or viewer"))?;
-                    let new = accounts::new_user(&app, name, org, role).await.map_err(|e| match e.code {
+                    let new = accounts::new_user_in(&app, zone.as_deref(), name, org, role).await.map_err(|e| match e.code {
                         "unknown_org_unit" => anyhow::anyhow!(
                             "--org {org:?} is not an org unit of the plan (nor an alias of one); for the role {}: {}",
                             role.code(),

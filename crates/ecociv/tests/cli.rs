@@ -523,3 +523,39 @@ fn frameworks_are_compared_and_read_from_the_ministrys_table() {
     assert_eq!(stdout(&o).trim(), toml.trim());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ecociv zone add DIR --parent`, `zone list`, `user add --zone`: a county added from its own
+/// data files under its city, its users in it; a parent that does not exist refused.
+#[test]
+fn a_zone_is_added_from_its_data_files() {
+    let dir = folder("zone_add");
+    let county = dir.join("xincheng");
+    std::fs::create_dir_all(&county).unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/hohhot");
+    for f in ["indicators.toml", "tasks.toml", "projects.toml"] {
+        std::fs::copy(data.join(f), county.join(f)).unwrap();
+    }
+    let plan = std::fs::read_to_string(data.join("plan.toml")).unwrap().replace("code = \"hohhot-2023-2025\"", "code = \"xincheng-2023-2025\"").replace(
+        "code = \"150100\"\nname = \"呼和浩特市\"\nname_en = \"Hohhot\"\nlevel = \"city\"",
+        "code = \"150102\"\nname = \"新城区\"\nname_en = \"Xincheng District\"\nlevel = \"county\"",
+    );
+    std::fs::write(county.join("plan.toml"), plan).unwrap();
+    let o = run(&dir, &["zone", "add", "xincheng", "--parent", "999999"]);
+    assert!(!o.status.success() && stderr(&o).contains("999999"), "{}", stderr(&o));
+    let o = run(&dir, &["zone", "add", "xincheng", "--parent", "150100"]);
+    assert!(o.status.success() && stdout(&o).contains("zone 150102 新城区"), "{}{}", stdout(&o), stderr(&o));
+    let list = stdout(&run(&dir, &["zone", "list"]));
+    assert!(list.lines().any(|l| l.starts_with("150102") && l.contains("county") && l.contains("150100") && l.contains("新城区")), "{list}");
+    let mut c = bin()
+        .current_dir(&dir)
+        .args(["user", "add", "xc-tf", "--org", "市生态环境局", "--role", "task_force", "--zone", "150102"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(b"Tamper-proof-rivers-9\n").unwrap();
+    let o = c.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
