@@ -2,6 +2,7 @@
 //! each one's indicators on their approved values, its review readiness and how its units
 //! reported the latest month, side by side, from each zone's own views. The zone above reads
 //! them; it drills into a zone through its public pages (approved data only), and acts in none.
+//! The platform's administrators read every zone so (the national view).
 
 use ecociv_core::access::{Actor, Role};
 use ecociv_core::rollup::{ZoneSummary, summarize};
@@ -17,9 +18,23 @@ pub async fn children(st: &App, actor: &Actor) -> Result<Vec<ZoneSummary>, AppEr
     if !reads {
         return Err(AppError::forbidden());
     }
+    let code = plan.zone.code.clone();
+    summaries(st, |z| z.parent.as_deref() == Some(code.as_str())).await
+}
+
+/// Every zone of the platform, each summed up: the national view, for its administrators.
+pub async fn national(st: &App, actor: &Actor) -> Result<Vec<ZoneSummary>, AppError> {
+    if actor.role != Role::Admin {
+        return Err(AppError::forbidden());
+    }
+    summaries(st, |_| true).await
+}
+
+/// The zones that `pick` chooses, each summed up from its own views.
+async fn summaries(st: &App, pick: impl Fn(&ecociv_core::model::Zone) -> bool) -> Result<Vec<ZoneSummary>, AppError> {
     let today = st.today();
     let mut out = Vec::new();
-    for zone in st.store.zones().await?.into_iter().filter(|z| z.parent.as_deref() == Some(plan.zone.code.as_str())) {
+    for zone in st.store.zones().await?.into_iter().filter(|z| pick(z)) {
         let child = st.plan(Some(&zone.code)).await?;
         let standings = crate::standings::approved_standings(st, &child, ecociv_core::Locale::Zh, Default::default()).await?;
         let readiness = crate::readiness::readiness(st, &child).await?;

@@ -82,3 +82,26 @@ pub fn summarize(zone: &Zone, standings: &[LeafStanding], readiness: Share, mont
         reporting,
     }
 }
+
+/// The zones of a roll-up counted together: how many, how many with an indicator not met on its
+/// approved values, how many with a report missing in their latest month, and their readiness
+/// (ready cells over all cells).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Totals {
+    pub zones: usize,
+    pub with_not_met: usize,
+    pub with_missing_reports: usize,
+    pub ready: usize,
+    pub cells: usize,
+}
+
+/// The totals of `zones`.
+pub fn totals(zones: &[ZoneSummary]) -> Totals {
+    Totals {
+        zones: zones.len(),
+        with_not_met: zones.iter().filter(|z| z.indicators.not_met > 0).count(),
+        with_missing_reports: zones.iter().filter(|z| z.reporting.missing > 0).count(),
+        ready: zones.iter().map(|z| z.readiness.ready).sum(),
+        cells: zones.iter().map(|z| z.readiness.total).sum(),
+    }
+}

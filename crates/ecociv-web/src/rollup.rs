@@ -1,6 +1,8 @@
 //! `/zones`: the zones under the signed-in user's zone, rolled up — each one's indicators on
 //! their approved values, its review readiness, how its units reported the latest month — with
-//! a link to each zone's public pages; and `/api/v1/zones/children` for scripts. Who reads it
+//! a link to each zone's public pages; `/zones?all=1`, every zone of the platform for its
+//! administrators (the national view); and `/api/v1/zones/children`, `/api/v1/zones/summaries` for
+//! scripts. Who reads it
 //! is `ecociv_app::rollup`'s.
 
 use askama::Template;
@@ -21,13 +23,37 @@ use crate::state::AppState;
 struct Page {
     l: Layout,
     zones: Vec<ZoneSummary>,
+    /// The zones counted together, in words.
+    totals: String,
+    /// The national view (every zone), for an administrator.
+    all: bool,
+    /// The caller may ask for the national view.
+    admin: bool,
 }
 
-async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed) -> Response {
+/// `?all=1`: every zone (administrators).
+#[derive(serde::Deserialize, Default)]
+struct Scope {
+    #[serde(default)]
+    all: Option<String>,
+}
+
+async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, crate::extract::Q(scope): crate::extract::Q<Scope>) -> Response {
+    let all = scope.all.is_some_and(|v| v == "1" || v == "true");
     let made = async {
         let plan = ecociv_app::entries::plan_of(&st, &a.actor).await?;
-        let zones = ecociv_app::rollup::children(&st, &a.actor).await?;
-        Ok::<_, ecociv_app::AppError>(Page { l: layout(&st, l, &uri, Some(&plan), Some(&a)).await, zones })
+        let zones = if all { ecociv_app::rollup::national(&st, &a.actor).await? } else { ecociv_app::rollup::children(&st, &a.actor).await? };
+        let n = ecociv_core::rollup::totals(&zones);
+        let args = [
+            ("zones", n.zones.to_string()),
+            ("not_met", n.with_not_met.to_string()),
+            ("missing", n.with_missing_reports.to_string()),
+            ("ready", n.ready.to_string()),
+            ("cells", n.cells.to_string()),
+        ];
+        let totals = crate::i18n::tf(l, "rollup.totals", &args);
+        let admin = a.actor.role == ecociv_core::access::Role::Admin;
+        Ok::<_, ecociv_app::AppError>(Page { l: layout(&st, l, &uri, Some(&plan), Some(&a)).await, zones, totals, all, admin })
     };
     match made.await {
         Ok(p) => render(&p),
@@ -42,14 +68,21 @@ async fn api_children(State(st): State<AppState>, a: Authed) -> Result<Json<Vec<
     Ok(Json(ecociv_app::rollup::children(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?))
 }
 
+/// Every zone of the platform, each summed up (administrators).
+#[utoipa::path(get, path = "/api/v1/zones/summaries", responses((status = 200, body = [ZoneSummary]), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = []), ("cookie" = [])))]
+async fn api_national(State(st): State<AppState>, a: Authed) -> Result<Json<Vec<ZoneSummary>>, WebError> {
+    Ok(Json(ecociv_app::rollup::national(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?))
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/zones", get(page)).route("/api/v1/zones/children", get(api_children))
+    Router::new().route("/zones", get(page)).route("/api/v1/zones/summaries", get(api_national)).route("/api/v1/zones/children", get(api_children))
 }
 
 /// The documented routes of the roll-up.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_children),
+    paths(api_children, api_national),
     components(schemas(ZoneSummary, ecociv_core::rollup::StatusCounts, ecociv_core::rollup::ReportingCounts, ecociv_core::readiness::Share))
 )]
 pub struct Doc;

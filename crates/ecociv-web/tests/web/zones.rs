@@ -23,6 +23,16 @@ async fn the_city_reads_its_counties_rolled_up() {
     assert!(page.body.contains("href=\"/public?zone=SYN0001\""));
     let public = send(&app, "GET", "/public?zone=SYN0001", &[], Body::empty()).await;
     assert_eq!(public.status, StatusCode::OK, "the county's public pages open");
+    assert!(page.body.contains("共 2 个示范区"), "the totals");
+    // the national view: every zone, for an administrator; not for the task force
+    let admin = cookie_of(&login(&app, "admin", PASSWORD).await);
+    let national = send(&app, "GET", "/zones?all=1", &[("cookie", &admin)], Body::empty()).await;
+    assert_eq!(national.status, StatusCode::OK);
+    let doc = scraper::Html::parse_document(&national.body);
+    let all: Vec<String> =
+        doc.select(&scraper::Selector::parse("#zones tbody tr").unwrap()).map(|r| r.value().attr("data-zone").unwrap().to_string()).collect();
+    assert_eq!(all, ["150100", "SYN0001", "SYN0002"]);
+    assert_eq!(send(&app, "GET", "/zones?all=1", &[("cookie", &tf)], Body::empty()).await.status, StatusCode::FORBIDDEN);
     let zhujian = cookie_of(&login(&app, "zhujian", PASSWORD).await);
     assert_eq!(send(&app, "GET", "/zones", &[("cookie", &zhujian)], Body::empty()).await.status, StatusCode::FORBIDDEN);
     app.db.cleanup().await;
