@@ -71,22 +71,43 @@ pub async fn settings_of(st: &App, zone: &str) -> Result<ZoneSettings, AppError>
     })
 }
 
-/// The periods of a zone: years opened after the plan, and periods locked.
+/// The periods of a zone: years opened after the plan, periods locked and unlocked by the task
+/// force, and — once the plan has closed — the day it closed: then every period of the plan is
+/// locked but those the task force reopened (unlocked, with a reason).
 pub struct Periods {
     pub opened_years: Vec<i32>,
     pub locked: Vec<String>,
+    pub unlocked: Vec<String>,
+    /// The day the plan closed, when it has; and its last year.
+    pub closed: Option<(NaiveDate, i32)>,
+}
+
+impl Periods {
+    /// Why an entry of `period` (`2025`, `2025-06`) cannot be made now, if it cannot: locked by
+    /// the task force, or in a plan that has closed and not reopened for it.
+    pub fn refusal(&self, period: &str) -> Option<AppError> {
+        if self.locked.iter().any(|p| p == period) {
+            return Some(AppError::conflict("period_locked").field("period", period));
+        }
+        let (on, last_year) = self.closed?;
+        let year: i32 = period.get(..4)?.parse().ok()?;
+        let of_plan = year <= last_year && !self.opened_years.contains(&year);
+        (of_plan && !self.unlocked.iter().any(|p| p == period))
+            .then(|| AppError::conflict("plan_closed").field("period", period).field("closed_on", &on.to_string()))
+    }
 }
 
 pub async fn periods_of(st: &App, zone: &str) -> Result<Periods, AppError> {
     let all = st.store.periods(zone).await?;
+    let plan = st.plan(Some(zone)).await?;
+    let closes_on = settings_of(st, zone).await?.plan_closes_on(&plan);
+    let of_state = |state: &str| all.iter().filter(|p| p.state == state).map(|p| p.period.clone()).collect::<Vec<_>>();
     Ok(Periods {
         opened_years: all.iter().filter(|p| p.state == "open").filter_map(|p| p.period.parse().ok()).collect(),
-        locked: all.iter().filter(|p| p.state == "locked").map(|p| p.period.clone()).collect(),
+        locked: of_state("locked"),
+        unlocked: of_state("unlocked"),
+        closed: (st.today() > closes_on).then_some((closes_on, plan.end_year)),
     })
-}
-
-fn period_locked(period: &str) -> AppError {
-    AppError::conflict("period_locked").field("period", period)
 }
 
 /// What a new entry is checked against: the zone's plan, settings, periods and entries,
@@ -206,8 +227,8 @@ impl Ledger {
         let series_key = (code.to_string(), region.clone().unwrap_or_default());
         let previous = self.series.get(&series_key).and_then(|s| s.range(..i64::from(input.year)).next_back()).and_then(|(_, o)| Value::parse(&o.value).ok());
         let checked = check_observation(plan, input, previous.as_ref(), self.today, &self.settings, &self.periods.opened_years).map_err(AppError::invalid)?;
-        if self.periods.locked.contains(&checked.year.to_string()) {
-            return Err(period_locked(&checked.year.to_string()));
+        if let Some(e) = self.periods.refusal(&checked.year.to_string()) {
+            return Err(e);
         }
         let key = (checked.indicator.clone(), checked.region.clone().unwrap_or_default());
         let record = ObservationRecord {
@@ -279,8 +300,8 @@ impl Ledger {
         });
         let checked = check_project_report(plan, project, input, previous.as_ref(), self.today).map_err(AppError::invalid)?;
         let month = checked.period.to_string();
-        if self.periods.locked.contains(&month) {
-            return Err(period_locked(&month));
+        if let Some(e) = self.periods.refusal(&month) {
+            return Err(e);
         }
         let existing = all.get(&month);
         if let Some(later) = all.range(format!("{month}~")..).next().map(|(_, d)| d).filter(|_| existing.is_none()) {
@@ -327,8 +348,8 @@ impl Ledger {
         }
         let last = all.keys().filter(|k| period.is_none_or(|p| **k < p.to_string())).filter_map(|k| k.parse::<YearMonth>().ok()).max();
         let checked = check_task_report(plan, task, input, last, self.today).map_err(AppError::invalid)?;
-        if self.periods.locked.contains(&checked.period.to_string()) {
-            return Err(period_locked(&checked.period.to_string()));
+        if let Some(e) = self.periods.refusal(&checked.period.to_string()) {
+            return Err(e);
         }
         let quantities =
             serde_json::to_string(&checked.quantities.iter().map(|(i, d)| (i, d.normalize().to_string())).collect::<Vec<_>>()).expect("serializable");
@@ -387,8 +408,8 @@ impl Ledger {
                 entry::FieldError::keyed("progress_percent", "progress_above_later", "field.rectification.progress_above_later").arg("next", &next.normalize());
             return Err(AppError::invalid(vec![e]));
         }
-        if self.periods.locked.contains(&checked.period.to_string()) {
-            return Err(period_locked(&checked.period.to_string()));
+        if let Some(e) = self.periods.refusal(&checked.period.to_string()) {
+            return Err(e);
         }
         let record = DispatchRecord {
             progress: checked.progress,
@@ -657,8 +678,8 @@ pub async fn set_upper_target(st: &App, actor: &Actor, input: &UpperTargetInput)
                 .arg("max", &shown_max),
         );
     }
-    if periods_of(st, &plan.zone.code).await?.locked.contains(&input.year.to_string()) {
-        return Err(period_locked(&input.year.to_string()));
+    if let Some(e) = periods_of(st, &plan.zone.code).await?.refusal(&input.year.to_string()) {
+        return Err(e);
     }
     if !errs.is_empty() {
         return Err(AppError::invalid(errs));
@@ -822,8 +843,8 @@ pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, 
             (r.state, r.period)
         }
     };
-    if periods_of(st, &plan.zone.code).await?.locked.contains(&period) {
-        return Err(period_locked(&period));
+    if let Some(e) = periods_of(st, &plan.zone.code).await?.refusal(&period) {
+        return Err(e);
     }
     if state == EntryState::Approved {
         return Err(AppError::conflict("wrong_state"));

@@ -1,5 +1,6 @@
 //! A user's to-do list (see `ecociv_core::todo`), from the zone's entries and settings, with
-//! the month's reports of the rectification tasks the user's unit owns.
+//! the month's reports of the rectification tasks the user's unit owns; once the plan has
+//! closed, without what can no longer be sent.
 
 use ecociv_core::access::Actor;
 use ecociv_core::model::Plan;
@@ -16,5 +17,12 @@ pub async fn todo(st: &App, plan: &Plan, actor: &Actor) -> Result<Todo, AppError
     let mut t = ecociv_core::todo::todo(plan, actor, &observations, &reports, &settings, st.today());
     let rects = st.store.rectifications(z).await?;
     t.reports.extend(ecociv_core::todo::rectification_reports(plan, actor, &rects, &reports, &settings, st.today()));
+    // once the plan has closed, nothing of its periods is asked for but what the task force reopened
+    let periods = crate::entries::periods_of(st, z).await?;
+    if periods.closed.is_some() {
+        for items in [&mut t.returned, &mut t.observations, &mut t.reports] {
+            items.retain(|i| periods.refusal(&i.subject.period()).is_none());
+        }
+    }
     Ok(t)
 }

@@ -184,6 +184,14 @@ impl ZoneSettings {
             .unwrap_or_else(|| NaiveDate::from_ymd_opt(year + 1, 12, 31).expect("valid"))
     }
 
+    /// The day a plan closes: when the last things it asks for were due — the values of its last
+    /// year (the spring after it) and the report of its last month. After it, every entry of
+    /// the plan's periods is refused unless the task force reopens the period with a reason.
+    pub fn plan_closes_on(&self, plan: &Plan) -> NaiveDate {
+        let last_month = YearMonth { year: plan.end_year, month: 12 }.dispatch_due(self.dispatch_due_day);
+        self.observation_due_in(plan, plan.end_year).max(last_month)
+    }
+
     /// When the values of `year` are due under `plan`: the usual date of the year after; but a
     /// year whose usual date passed before the plan was issued (its base year, the years before
     /// it) is asked for by the end of the plan's first phase, when its archive must stand. So no

@@ -34,6 +34,16 @@ pub enum Subject {
     },
 }
 
+impl Subject {
+    /// The period it is of: `2025` (a year's value) or `2025-06` (a month's report).
+    pub fn period(&self) -> String {
+        match self {
+            Subject::Observation { year, .. } => year.to_string(),
+            Subject::Project { period, .. } | Subject::Task { period, .. } | Subject::Rectification { period, .. } => period.to_string(),
+        }
+    }
+}
+
 /// Where an item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {

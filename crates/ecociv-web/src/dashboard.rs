@@ -137,7 +137,7 @@ async fn glance(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
     let rectifications_overdue = rects.into_iter().filter(|r| r.standing(today) == ecociv_core::rectification::Standing::Overdue).collect();
     let page = GlancePage {
         l: Layout::new(&st, l, &uri, Some(&plan), &crate::state::ZoneQuery::default()).with(crate::auth::MaybeAuthed(Some(a))).with_vetoes(vetoes),
-        standing: crate::plan::standing_text(&plan, today, l),
+        standing: crate::plan::standing_text(&plan, today, crate::plan::closes_on(&st, &plan).await, l),
         charts: vec![by_domain, projections, timeline(&plan, today, l)],
         watch,
         rectifications,

@@ -54,7 +54,18 @@ struct OverviewPage {
     warnings: usize,
 }
 
-pub(crate) fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String {
+/// Where the plan stands on `today`, in words; once it has ended, whether it is still open for
+/// its last entries or has closed on `closes_on`.
+pub(crate) fn standing_text(plan: &Plan, today: NaiveDate, closes_on: NaiveDate, l: Locale) -> String {
+    let text = standing_words(plan, today, l);
+    match plan.standing(today) {
+        Standing::Ended { .. } if today > closes_on => format!("{text} · {}", tf(l, "standing.closed", &[("date", closes_on.to_string())])),
+        Standing::Ended { .. } => format!("{text} · {}", tf(l, "standing.closing", &[("date", closes_on.to_string())])),
+        _ => text,
+    }
+}
+
+fn standing_words(plan: &Plan, today: NaiveDate, l: Locale) -> String {
     match plan.standing(today) {
         Standing::NotStarted { days_to_start, days_to_review } => {
             tf(l, "standing.not_started", &[("days", days_to_start.to_string()), ("review", days_to_review.to_string())])
@@ -82,6 +93,11 @@ pub(crate) fn standing_text(plan: &Plan, today: NaiveDate, l: Locale) -> String 
         Standing::BetweenPhases { days_to_review, .. } => tf(l, "standing.between", &[("review", days_to_review.to_string())]),
         Standing::Ended { days_since_end } => tf(l, "standing.ended", &[("end", plan.end_date().to_string()), ("days", days_since_end.to_string())]),
     }
+}
+
+/// The day the plan closes, by the zone's settings.
+pub(crate) async fn closes_on(st: &AppState, plan: &Plan) -> NaiveDate {
+    ecociv_app::entries::settings_of(st, &plan.zone.code).await.unwrap_or_default().plan_closes_on(plan)
 }
 
 async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {
@@ -136,7 +152,7 @@ async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m
         .collect();
     let page = OverviewPage {
         l: Layout::new(&st, l, &uri, Some(&plan), &zq).with(m),
-        standing: standing_text(&plan, today, l),
+        standing: standing_text(&plan, today, closes_on(&st, &plan).await, l),
         ended: matches!(plan.standing(today), Standing::Ended { .. }),
         phases,
         domains,
