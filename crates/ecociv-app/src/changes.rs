@@ -4,7 +4,8 @@
 //! moves with every commit made through this process's store (before the write returns, so the
 //! writer's next request reads afresh) and, for commits by anyone else (the CLI, another
 //! instance), when [`watch`] sees the store's change signal move: it looks every
-//! [`WATCH_EVERY`]. So a page that is kept costs no query at all while nothing is written.
+//! [`WATCH_EVERY`], and at once when PostgreSQL notifies a commit. So a page that is kept costs
+//! no query at all while nothing is written.
 //!
 //! Without a watcher that has looked in the last [`ALIVE`] nothing is kept: every read asks the
 //! store, as it would without these caches (tests and commands that run no watcher).
@@ -125,15 +126,20 @@ impl Changes {
     }
 }
 
-/// Watches the store for commits by others, every [`WATCH_EVERY`], for as long as the process
-/// runs (spawn it once, beside the server). A failed look leaves the caches to expire.
+/// Watches the store for commits by others, every [`WATCH_EVERY`] and at each notice of one, for
+/// as long as the process runs (spawn it once, beside the server). A failed look leaves the
+/// caches to expire.
 pub async fn watch(store: Arc<dyn Store>, changes: Arc<Changes>) {
     let mut last = None;
     loop {
         if let Err(e) = changes.look(&*store, &mut last).await {
             tracing::warn!("watching the database for changes: {e}");
         }
-        tokio::time::sleep(WATCH_EVERY).await;
+        // woken at once by a notice of a commit (PostgreSQL), else at the next look
+        if let Err(e) = store.wait_for_change(WATCH_EVERY).await {
+            tracing::warn!("listening for changes: {e}");
+            tokio::time::sleep(WATCH_EVERY).await;
+        }
     }
 }
 

@@ -163,6 +163,8 @@ pub struct PgStore {
     pub(crate) pool: PgPool,
     /// Commits made through this store (see [`crate::WatchStore`]).
     pub(crate) writes: std::sync::atomic::AtomicU64,
+    /// The connection that listens for the commits of others (see [`crate::WatchStore`]).
+    pub(crate) listener: tokio::sync::Mutex<Option<sqlx::postgres::PgListener>>,
 }
 
 impl SqliteStore {
@@ -195,7 +197,7 @@ impl PgStore {
         use sqlx::Connection;
         sqlx::PgConnection::connect_with(&opts).await?.close().await?;
         let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
-        Ok(PgStore { pool, writes: Default::default() })
+        Ok(PgStore { pool, writes: Default::default(), listener: Default::default() })
     }
 }
 

@@ -20,6 +20,7 @@ on_both!(
     a_reminder_is_claimed_once_and_a_lease_held_by_one,
     contacts_are_kept_on_the_trail_without_their_secrets,
     marked_workbooks_are_kept_per_zone_for_their_user,
+    a_commit_by_another_wakes_the_watcher_at_once,
     a_batch_is_stored_whole_or_not_at_all,
     mastheads_are_kept_per_document,
     verify_catches_tampering,
@@ -398,6 +399,42 @@ async fn marked_workbooks_are_kept_per_zone_for_their_user(db: &TestDb) {
     assert_eq!(db.store.marked("150100", "t3", "tf").await.unwrap(), None, "for its user only");
     assert_eq!(db.store.marked("999999", "t3", "zj").await.unwrap(), None, "in its zone only");
     assert!(db.store.verify("150100").await.unwrap().ok(), "not on the trail");
+}
+
+/// On PostgreSQL a commit by another process wakes a watcher at once (LISTEN/NOTIFY); SQLite
+/// serves one process, whose watcher reads `PRAGMA data_version` at each look.
+async fn a_commit_by_another_wakes_the_watcher_at_once(db: &TestDb) {
+    use std::time::{Duration, Instant};
+    loaded(db).await;
+    if db.url.starts_with("sqlite:") {
+        let t = Instant::now();
+        db.store.wait_for_change(Duration::from_millis(50)).await.unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(50), "SQLite waits its time");
+        return;
+    }
+    // the first wait starts listening; a quiet one lasts its time
+    db.store.wait_for_change(Duration::from_millis(50)).await.unwrap();
+    let t = Instant::now();
+    db.store.wait_for_change(Duration::from_millis(300)).await.unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(250), "woken with nothing committed: {:?}", t.elapsed());
+    let other = ecociv_store::connect(&db.url).await.unwrap();
+    let writer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let s = ecociv_core::reminder::ReminderSettingsRecord {
+            zone: "150100".into(),
+            days_before: 2,
+            escalate_after: 4,
+            digest_weekday: 1,
+            updated_by: "other".into(),
+            updated_at: "t".into(),
+        };
+        other.set_reminder_settings(&s, "other").await.unwrap();
+        Instant::now()
+    });
+    db.store.wait_for_change(Duration::from_secs(10)).await.unwrap();
+    let woken = Instant::now();
+    let committed = writer.await.unwrap();
+    assert!(woken.saturating_duration_since(committed) < Duration::from_secs(1), "woken by the other's commit, not by the time");
 }
 
 /// Eight claims of one reminder sent at once.
