@@ -175,15 +175,22 @@ async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Ro
     if contacts.iter().all(|c| c.channel == contact::Channel::Off) && units.iter().all(|u| u.robot.is_none()) {
         return Ok(());
     }
-    let (all, users) = (of_zone(st, plan).await?, st.store.users(z).await?);
+    let (all, users, log) = (of_zone(st, plan).await?, st.store.users(z).await?, st.store.reminder_log(z).await?);
     // messages in the zone's language: Chinese
     let l = Locale::Zh;
     let today = st.today();
     for r in &all {
         let (subject, text) = message(r, plan, &couriers.base_url, today, l);
         let robot = units.iter().find(|u| u.org_unit == r.unit);
+        let mut items: Vec<&str> = r.owed.iter().map(|o| o.what.as_str()).collect();
+        items.sort();
+        // one message per set of items: a set with an item not yet named is a new message
+        let key = format!("{}|{}", r.key, &ecociv_core::record::content_hash(items.join("\n").as_bytes())[..12]);
         for d in contact::deliveries(&r.unit, r.stage == Stage::Escalated, &users, &contacts, robot) {
-            send_once(st, couriers, z, (&r.key, &r.unit, r.stage.code()), &d, &subject, &text, round).await?;
+            if items.iter().all(|i| told(&log, &r.key, &d.recipient, i)) {
+                continue;
+            }
+            send_once(st, couriers, z, (&key, &r.unit, r.stage.code(), &items.join("\n")), &d, &subject, &text, round).await?;
         }
     }
     if let Some(key) = digest_key(today, &settings(st, z).await?) {
@@ -196,10 +203,21 @@ async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Ro
                 Target::Robot { .. } => d.recipient.split_once(':').map(|(_, u)| u).unwrap_or_default(),
                 Target::Mail { .. } => "",
             };
-            send_once(st, couriers, z, (&key, unit, "digest"), &d, &subject, &text, round).await?;
+            send_once(st, couriers, z, (&key, unit, "digest", ""), &d, &subject, &text, round).await?;
         }
     }
     Ok(())
+}
+
+/// Whether `recipient` was already told of `item` at the stage and due date of `reminder`
+/// (`unit|stage|due`): by a message sent, being sent or perhaps arrived — not one that failed,
+/// which is tried again under its own key. A message logged before items were kept named them
+/// all.
+fn told(log: &[ReminderLogRecord], reminder: &str, recipient: &str, item: &str) -> bool {
+    log.iter().filter(|x| x.recipient == recipient && x.status != "failed").any(|x| {
+        let of_it = x.key == reminder || x.key.strip_prefix(reminder).is_some_and(|rest| rest.starts_with('|'));
+        of_it && (x.items.is_empty() || x.items.lines().any(|l| l == item))
+    })
 }
 
 /// Claims a message in the sent log, sends it when the claim is this call's, and logs how it
@@ -209,7 +227,7 @@ async fn send_once(
     st: &App,
     couriers: &Couriers,
     zone: &str,
-    (key, unit, stage): (&str, &str, &str),
+    (key, unit, stage, items): (&str, &str, &str, &str),
     d: &contact::Delivery,
     subject: &str,
     text: &str,
@@ -225,6 +243,7 @@ async fn send_once(
         org_unit: unit.to_string(),
         channel: d.channel.to_string(),
         stage: stage.to_string(),
+        items: items.to_string(),
         body: text.to_string(),
         status: "claimed".into(),
         attempts: 1,

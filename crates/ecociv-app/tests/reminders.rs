@@ -291,11 +291,34 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     assert!(!again.elsewhere, "the first instance's lease lapsed");
     assert_eq!((again.sent, mails.lock().unwrap().len(), calls.lock().unwrap().len()), (0, all_mails, all_calls), "nothing twice after a restart");
 
+    // an order owed by the same day, issued after that stage's reminder went: a new reminder
+    // names it (with the rest), once
+    let tf = actor("tf", "市生态环境局", Role::TaskForce);
+    let order = ecociv_core::supervision::OrderInput {
+        org_unit: unit.clone(),
+        subject_kind: "project".into(),
+        subject: project.number.to_string(),
+        matter: "月度调度滞后".into(),
+        required: "说明原因".into(),
+        deadline: due.to_string(),
+    };
+    let o = ecociv_app::supervision::issue(&on(&db.store, day(-1)), &tf, &order).await.unwrap();
+    round(on(&restarted, day(-1)), &couriers(), "b").await.unwrap();
+    let to_user = mails_to("mail@unit.example.cn");
+    assert_eq!(to_user.len(), 2, "a new item, a new reminder");
+    assert!(
+        to_user[1].text.contains(&format!("/supervision/{}", o.id)) && to_user[1].text.contains(&format!("/projects/{}/report", project.number)),
+        "{}",
+        to_user[1].text
+    );
+    assert_eq!(calls_to("access_token=unit").len(), 2);
+    assert_eq!(round(on(&restarted, day(-1)), &couriers(), "b").await.unwrap().sent, 0, "and once");
+
     // the day after the due date: overdue, once, to the same people
     lapse(db).await;
     round(on(&db.store, day(1)), &couriers(), "a").await.unwrap();
-    assert_eq!(mails_to("mail@unit.example.cn").len(), 2);
-    assert_eq!(calls_to("access_token=unit").len(), 2);
+    assert_eq!(mails_to("mail@unit.example.cn").len(), 3);
+    assert_eq!(calls_to("access_token=unit").len(), 3);
     assert!(mails_to("head@unit.example.cn").is_empty());
 
     // five days after: escalated to the head alone. Two instances run at once: one holds the
@@ -309,16 +332,16 @@ async fn the_clock_passes_a_due_date_and_each_reminder_goes_once(db: &TestDb) {
     let head = mails_to("head@unit.example.cn");
     assert_eq!(head.len(), 1, "{head:?}");
     assert!(head[0].text.contains("逾期 5 天"), "{}", head[0].text);
-    assert_eq!(mails_to("mail@unit.example.cn").len(), 2, "the unit's users are not told again when it escalates");
+    assert_eq!(mails_to("mail@unit.example.cn").len(), 3, "the unit's users are not told again when it escalates");
     let escalated = calls_to("access_token=unit");
-    assert_eq!(escalated.len(), 3);
-    assert_eq!(escalated[2].body["at"]["atMobiles"], serde_json::json!([]), "the head chose mail");
+    assert_eq!(escalated.len(), 4);
+    assert_eq!(escalated[3].body["at"]["atMobiles"], serde_json::json!([]), "the head chose mail");
     // the lapsed lease is taken over, and still nothing goes twice
     lapse(db).await;
     let later = round(on(&other, day(6)), &couriers(), "c").await.unwrap();
     assert!(!later.elsewhere);
     assert_eq!(mails_to("head@unit.example.cn").len(), 1);
-    assert_eq!(calls_to("access_token=unit").len(), 3);
+    assert_eq!(calls_to("access_token=unit").len(), 4);
 
     // the unit reads what was sent to it, and only that; the task force everything
     let me = actor("dept_mail", &unit, Role::Department);

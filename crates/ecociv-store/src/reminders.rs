@@ -29,6 +29,8 @@ pub struct ReminderLogRecord {
     /// `mail`, `wecom` or `dingtalk`.
     pub channel: String,
     pub stage: String,
+    /// The owed items it named, one a line (`project 12 2024-05`); empty for a digest.
+    pub items: String,
     pub body: String,
     /// `claimed` (being sent), `sent`, `failed` (refused or never handed over: tried again) or
     /// `unknown` (no answer once handed over: perhaps arrived, not tried again).
@@ -66,7 +68,7 @@ pub trait ReminderStore: Send + Sync {
     async fn set_reminder_settings(&self, r: &ReminderSettingsRecord, actor: &str) -> Result<()>;
 }
 
-type Row = (String, String, String, String, String, String, String, String, String, i64, String, String);
+type Row = (String, String, String, String, String, String, String, String, String, String, i64, String, String);
 
 macro_rules! reminders_impl {
     ($store:ident) => {
@@ -76,8 +78,8 @@ macro_rules! reminders_impl {
                 // one statement: of two claims at once, one inserts (or takes a failed row back)
                 // and the other changes nothing
                 let done = sqlx::query(
-                    "INSERT INTO reminder_log (zone_code, reminder_key, recipient, org_unit, channel, stage, body, status, detail, claimed_at, finished_at, attempts)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'claimed', '', $8, '', 1) ON CONFLICT (zone_code, reminder_key, recipient) DO UPDATE
+                    "INSERT INTO reminder_log (zone_code, reminder_key, recipient, org_unit, channel, stage, body, status, detail, claimed_at, finished_at, attempts, items)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'claimed', '', $8, '', 1, $10) ON CONFLICT (zone_code, reminder_key, recipient) DO UPDATE
                      SET status = 'claimed', detail = '', body = excluded.body, claimed_at = excluded.claimed_at, finished_at = '', attempts = reminder_log.attempts + 1
                      WHERE reminder_log.status = 'failed' AND reminder_log.attempts < $9",
                 )
@@ -90,6 +92,7 @@ macro_rules! reminders_impl {
                 .bind(&r.body)
                 .bind(&r.claimed_at)
                 .bind(MAX_ATTEMPTS)
+                .bind(&r.items)
                 .execute(&self.pool)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -110,7 +113,7 @@ macro_rules! reminders_impl {
 
             async fn reminder_log(&self, zone: &str) -> Result<Vec<ReminderLogRecord>> {
                 let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT zone_code, reminder_key, recipient, org_unit, channel, stage, body, status, detail, attempts, claimed_at, finished_at
+                    "SELECT zone_code, reminder_key, recipient, org_unit, channel, stage, items, body, status, detail, attempts, claimed_at, finished_at
                      FROM reminder_log WHERE zone_code = $1 ORDER BY claimed_at DESC, reminder_key, recipient",
                 )
                 .bind(zone)
@@ -118,13 +121,14 @@ macro_rules! reminders_impl {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(zone, key, recipient, org_unit, channel, stage, body, status, detail, attempts, claimed_at, finished_at)| ReminderLogRecord {
+                    .map(|(zone, key, recipient, org_unit, channel, stage, items, body, status, detail, attempts, claimed_at, finished_at)| ReminderLogRecord {
                         zone,
                         key,
                         recipient,
                         org_unit,
                         channel,
                         stage,
+                        items,
                         body,
                         status,
                         detail,

@@ -307,6 +307,7 @@ async fn a_reminder_is_claimed_once_and_a_lease_held_by_one(db: &TestDb) {
         org_unit: "市住建局".into(),
         channel: "mail".into(),
         stage: "overdue".into(),
+        items: "project 12 2024-05".into(),
         body: "项目 12 2024-05".into(),
         status: String::new(),
         attempts: 1,
@@ -333,6 +334,7 @@ async fn a_reminder_is_claimed_once_and_a_lease_held_by_one(db: &TestDb) {
     db.store.finish_reminder("150100", &r.key, "wecom:市住建局", "failed", "HTTP 502", "2024-06-06T01:00:04Z").await.unwrap();
     assert!(!db.store.claim_reminder(&again).await.unwrap(), "three attempts in all");
     let failed = db.store.reminder_log("150100").await.unwrap().into_iter().find(|x| x.recipient == "wecom:市住建局").unwrap();
+    assert_eq!(failed.items, "project 12 2024-05", "what it named is kept");
     assert_eq!((failed.status.as_str(), failed.attempts, failed.detail.as_str()), ("failed", 3, "HTTP 502"));
     // a lease: held by one until it lapses, renewed by its holder, then taken over
     let (t0, t1, t2) = ("2024-06-06T01:00:00Z", "2024-06-06T01:01:00Z", "2024-06-06T01:02:00Z");
