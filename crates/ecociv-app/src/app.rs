@@ -58,7 +58,7 @@ impl App {
             changes: Default::default(),
             instance: {
                 let mut bytes = [0u8; 8];
-                let _ = getrandom::fill(&mut bytes);
+                getrandom::fill(&mut bytes).expect("the OS gives random bytes");
                 format!("ecociv-{}", hex::encode(bytes))
             },
         }

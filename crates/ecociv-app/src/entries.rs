@@ -97,10 +97,10 @@ impl Periods {
     }
 }
 
-pub async fn periods_of(st: &App, zone: &str) -> Result<Periods, AppError> {
-    let all = st.store.periods(zone).await?;
-    let plan = st.plan(Some(zone)).await?;
-    let closes_on = settings_of(st, zone).await?.plan_closes_on(&plan);
+/// The periods of `plan`'s zone, with its `settings` (which say when the plan closes).
+pub async fn periods_of(st: &App, plan: &Plan, settings: &ZoneSettings) -> Result<Periods, AppError> {
+    let all = st.store.periods(&plan.zone.code).await?;
+    let closes_on = settings.plan_closes_on(plan);
     let of_state = |state: &str| all.iter().filter(|p| p.state == state).map(|p| p.period.clone()).collect::<Vec<_>>();
     Ok(Periods {
         opened_years: all.iter().filter(|p| p.state == "open").filter_map(|p| p.period.parse().ok()).collect(),
@@ -193,9 +193,10 @@ impl Ledger {
     async fn empty(st: &App, actor: &Actor) -> Result<Ledger, AppError> {
         let plan = st.plan(Some(&actor.zone)).await?;
         let z = plan.zone.code.clone();
+        let settings = settings_of(st, &z).await?;
         Ok(Ledger {
-            settings: settings_of(st, &z).await?,
-            periods: periods_of(st, &z).await?,
+            periods: periods_of(st, &plan, &settings).await?,
+            settings,
             today: st.today(),
             now: st.stamp(),
             series: HashMap::new(),
@@ -678,7 +679,7 @@ pub async fn set_upper_target(st: &App, actor: &Actor, input: &UpperTargetInput)
                 .arg("max", &shown_max),
         );
     }
-    if let Some(e) = periods_of(st, &plan.zone.code).await?.refusal(&input.year.to_string()) {
+    if let Some(e) = periods_of(st, &plan, &settings_of(st, &plan.zone.code).await?).await?.refusal(&input.year.to_string()) {
         return Err(e);
     }
     if !errs.is_empty() {
@@ -843,7 +844,7 @@ pub async fn attach(st: &App, actor: &Actor, entity: &str, id: i64, name: &str, 
             (r.state, r.period)
         }
     };
-    if let Some(e) = periods_of(st, &plan.zone.code).await?.refusal(&period) {
+    if let Some(e) = periods_of(st, &plan, &settings_of(st, &plan.zone.code).await?).await?.refusal(&period) {
         return Err(e);
     }
     if state == EntryState::Approved {

@@ -3,7 +3,7 @@
 //! table (`.xlsx`) or from a reviewed TOML file — checked, every row it cannot read located — to
 //! be reviewed and shipped as a data file.
 
-use ecociv_core::framework::{self, Diff, Level, Revision};
+use ecociv_core::framework::{self, Diff, Framework, Level};
 use ecociv_core::framework_table::{self, TableProblem};
 use ecociv_core::locale::Text;
 use ecociv_report::import::Problem;
@@ -11,12 +11,12 @@ use ecociv_report::import::Problem;
 use crate::error::AppError;
 
 /// The revisions shipped, oldest first.
-pub fn list() -> Vec<Revision> {
+pub fn list() -> Vec<Framework> {
     framework::shipped()
 }
 
 /// A shipped revision by its code.
-pub fn revision(code: &str) -> Result<Revision, AppError> {
+pub fn revision(code: &str) -> Result<Framework, AppError> {
     framework::shipped_revision(code).ok_or_else(|| AppError::not_found("unknown_framework").field("framework", code))
 }
 
@@ -43,7 +43,7 @@ pub struct Naming<'a> {
 /// Reads a revision: a reviewed TOML file (`name.toml`, which names itself and the revision it
 /// follows, whose rows its `from` must name) or the ministry's table in a workbook, named by
 /// `naming`. Every problem comes back placed: sheet, row, column.
-pub fn read(file_name: &str, bytes: &[u8], naming: &Naming) -> Result<Revision, Vec<Problem>> {
+pub fn read(file_name: &str, bytes: &[u8], naming: &Naming) -> Result<Framework, Vec<Problem>> {
     let previous = match naming.previous {
         Some(p) => Some(revision(p).map_err(|_| vec![Problem::file("unknown_framework", p, Text::new("framework.expected.shipped"))])?),
         None => None,

@@ -4,6 +4,8 @@
 //! store's sent log); and the scheduler's round ([`deliver`]), which sends each reminder once to
 //! each recipient, and the task force's weekly digest.
 
+use std::collections::{HashMap, HashSet};
+
 use ecociv_core::access::{Actor, Role};
 use ecociv_core::contact::{self, Target, UnitContact, UnitContactInput, UserContact, UserContactInput};
 use ecociv_core::model::Plan;
@@ -176,6 +178,7 @@ async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Ro
         return Ok(());
     }
     let (all, users, log) = (of_zone(st, plan).await?, st.store.users(z).await?, st.store.reminder_log(z).await?);
+    let told = Told::of(&log);
     // messages in the zone's language: Chinese
     let l = Locale::Zh;
     let today = st.today();
@@ -187,7 +190,7 @@ async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Ro
         // one message per set of items: a set with an item not yet named is a new message
         let key = format!("{}|{}", r.key, &ecociv_core::record::content_hash(items.join("\n").as_bytes())[..12]);
         for d in contact::deliveries(&r.unit, r.stage == Stage::Escalated, &users, &contacts, robot) {
-            if items.iter().all(|i| told(&log, &r.key, &d.recipient, i)) {
+            if items.iter().all(|i| told.has(&r.key, &d.recipient, i)) {
                 continue;
             }
             send_once(st, couriers, z, (&key, &r.unit, r.stage.code(), &items.join("\n")), &d, &subject, &text, round).await?;
@@ -209,15 +212,32 @@ async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Ro
     Ok(())
 }
 
-/// Whether `recipient` was already told of `item` at the stage and due date of `reminder`
-/// (`unit|stage|due`): by a message sent, being sent or perhaps arrived — not one that failed,
-/// which is tried again under its own key. A message logged before items were kept named them
-/// all.
-fn told(log: &[ReminderLogRecord], reminder: &str, recipient: &str, item: &str) -> bool {
-    log.iter().filter(|x| x.recipient == recipient && x.status != "failed").any(|x| {
-        let of_it = x.key == reminder || x.key.strip_prefix(reminder).is_some_and(|rest| rest.starts_with('|'));
-        of_it && (x.items.is_empty() || x.items.lines().any(|l| l == item))
-    })
+/// What each recipient was told at each stage and due date (`unit|stage|due`), from the sent
+/// log read once a round: by a message sent, being sent or perhaps arrived — not one that
+/// failed, which is tried again under its own key. `None`: a message logged before items were
+/// kept, which named them all.
+struct Told<'a>(HashMap<(&'a str, &'a str), Option<HashSet<&'a str>>>);
+
+impl<'a> Told<'a> {
+    fn of(log: &'a [ReminderLogRecord]) -> Told<'a> {
+        let mut told: HashMap<(&str, &str), Option<HashSet<&str>>> = HashMap::new();
+        for x in log.iter().filter(|x| x.status != "failed") {
+            // `unit|stage|due`, before the digest of the items a key carries
+            let reminder = x.key.match_indices('|').nth(2).map(|(at, _)| &x.key[..at]).unwrap_or(&x.key);
+            let entry = told.entry((reminder, x.recipient.as_str())).or_insert_with(|| Some(HashSet::new()));
+            match (entry.as_mut(), x.items.is_empty()) {
+                (_, true) => *entry = None,
+                (Some(items), false) => items.extend(x.items.lines()),
+                (None, false) => {}
+            }
+        }
+        Told(told)
+    }
+
+    /// Whether `recipient` was already told of `item` at the stage and due date of `reminder`.
+    fn has(&self, reminder: &str, recipient: &str, item: &str) -> bool {
+        self.0.get(&(reminder, recipient)).is_some_and(|items| items.as_ref().is_none_or(|i| i.contains(item)))
+    }
 }
 
 /// Claims a message in the sent log, sends it when the claim is this call's, and logs how it

@@ -39,10 +39,17 @@ async fn summaries(st: &App, pick: impl Fn(&ecociv_core::model::Zone) -> bool) -
         let standings = crate::standings::approved_standings(st, &child, ecociv_core::Locale::Zh, Default::default()).await?;
         let readiness = crate::readiness::readiness(st, &child).await?;
         let month = ecociv_core::dispatch::latest_month(&child, today);
-        let reports = st.store.dispatch_reports(&zone.code).await?;
-        let due_day = crate::entries::settings_of(st, &zone.code).await?.dispatch_due_day;
-        let dues = ecociv_core::dispatch::month(&child, &reports, month, today, due_day);
-        out.push(summarize(&child.zone, &standings, readiness.zone.clone(), &month.to_string(), &dues));
+        // kept with the zone's views: read again only once its reports or settings change
+        let reads = crate::views::Reads { observations: false, dispatch: true, controls: true };
+        let reporting = st
+            .views
+            .get(&zone.code, format!("reporting/{month}/{today}"), reads, st.versions(&zone.code).await?, || async {
+                let reports = st.store.dispatch_reports(&zone.code).await?;
+                let due_day = crate::entries::settings_of(st, &zone.code).await?.dispatch_due_day;
+                Ok(ecociv_core::rollup::reporting(&month.to_string(), &ecociv_core::dispatch::month(&child, &reports, month, today, due_day)))
+            })
+            .await?;
+        out.push(summarize(&child.zone, &standings, readiness.zone.clone(), (*reporting).clone()));
     }
     Ok(out)
 }

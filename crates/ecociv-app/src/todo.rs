@@ -18,7 +18,7 @@ pub async fn todo(st: &App, plan: &Plan, actor: &Actor) -> Result<Todo, AppError
     let rects = st.store.rectifications(z).await?;
     t.reports.extend(ecociv_core::todo::rectification_reports(plan, actor, &rects, &reports, &settings, st.today()));
     // once the plan has closed, nothing of its periods is asked for but what the task force reopened
-    let periods = crate::entries::periods_of(st, z).await?;
+    let periods = crate::entries::periods_of(st, plan, &settings).await?;
     if periods.closed.is_some() {
         for items in [&mut t.returned, &mut t.observations, &mut t.reports] {
             items.retain(|i| periods.refusal(&i.subject.period()).is_none());

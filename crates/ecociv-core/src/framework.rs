@@ -108,6 +108,12 @@ row_facts! {
     }
 }
 
+/// The line (from 1) of the byte `at` of `text`: where a data file's error is (the plan loader's
+/// too).
+pub(crate) fn line_of(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
 /// A regional variant of a target: the region (干旱半干旱地区, 山区, 东部 …) and its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -133,10 +139,9 @@ pub enum Level {
 
 // ---------- the revision as read ----------
 
-/// A revision of the framework: its rows (indicators without sub-indicators, and each
-/// sub-indicator), and how much of it is known.
+/// One revision of the indicator framework (glossary: `Framework`), its rows and how much is known.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct Revision {
+pub struct Framework {
     pub code: String,
     pub name: String,
     /// Its document number; empty when not known.
@@ -169,9 +174,7 @@ pub struct Row {
     pub unit: String,
     /// `None`: not known.
     pub target: Option<String>,
-    /// The target as a rule of the rule language (`>= 20`, `state 建立`,
-    /// `>= upper_target and (>= 90 or increasing)`); `None` where it is not known or cannot be
-    /// read as one.
+    /// The target as a rule (`>= 20`, `>= upper_target and (>= 90 or increasing)`), if it is one.
     pub rule: Option<String>,
     pub attribute: Attribute,
     /// 适用范围: 市, 县, 市县; empty when not known.
@@ -201,7 +204,7 @@ const SHIPPED: [(&str, &str); 4] = [
 ];
 
 /// The revisions shipped with ecociv, oldest first.
-pub fn shipped() -> Vec<Revision> {
+pub fn shipped() -> Vec<Framework> {
     SHIPPED.into_iter().map(|(file, text)| read_toml(file, text).expect("the shipped frameworks are checked by their test")).collect()
 }
 
@@ -211,16 +214,16 @@ pub fn shipped_file(code: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// A shipped revision by its code.
-pub fn shipped_revision(code: &str) -> Option<Revision> {
+pub fn shipped_revision(code: &str) -> Option<Framework> {
     shipped().into_iter().find(|r| r.code == code.trim())
 }
 
 /// Reads a revision from its reviewed TOML file, checking that every indicator names a category
 /// of the file, that no code is used twice, and that every `from` is given with a `previous`.
-pub fn read_toml(file: &str, text: &str) -> Result<Revision, FileError> {
+pub fn read_toml(file: &str, text: &str) -> Result<Framework, FileError> {
     let bad = |place: String, message: String| FileError { file: file.into(), place, message };
     let f: FrameworkFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(1);
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
         bad(format!("line {line}"), e.message().to_string())
     })?;
     let mut rows: Vec<Row> = Vec::new();
@@ -274,7 +277,7 @@ pub fn read_toml(file: &str, text: &str) -> Result<Revision, FileError> {
             return Err(bad(format!("row {}", r.code), "`from` names rows of a previous revision, but the file names none (`previous`)".into()));
         }
     }
-    Ok(Revision {
+    Ok(Framework {
         code: f.code,
         name: f.name,
         document: f.document,
@@ -436,6 +439,8 @@ impl Change {
             .iter()
             .map(|f| {
                 let field = crate::locale::t(l, &format!("framework.field.{}", f.field));
+                // an empty unit or target shown as —
+                let show = |s: &str| if s.is_empty() { "—".to_string() } else { s.to_string() };
                 if f.field == "name" { field.to_string() } else { format!("{field} {} → {}", show(&f.old), show(&f.new)) }
             })
             .collect();
@@ -451,18 +456,13 @@ impl Change {
     }
 }
 
-/// A unit or target as shown: an empty unit as `—`.
-fn show(s: &str) -> &str {
-    if s.is_empty() { "—" } else { s }
-}
-
 /// Compares `old` with `new`, row by row. When `new` follows `old` (its `previous`), each of its
 /// rows is matched to the rows its `from` names: one to one, kept or changed; one to several,
 /// split; several to one, merged; none, added (or, when the older revision is known only in
 /// part, not seen before). Otherwise rows are matched by their names. An older row that no
 /// newer row continues is dropped, or not seen when the newer revision is known only in part. A
 /// field is compared only where both sides know it.
-pub fn diff(old: &Revision, new: &Revision) -> Diff {
+pub fn diff(old: &Framework, new: &Framework) -> Diff {
     let by_lineage = new.previous.as_deref() == Some(old.code.as_str());
     let from = |r: &Row| -> Vec<String> {
         if by_lineage { r.from.clone() } else { old.rows.iter().filter(|o| !o.name.is_empty() && o.name == r.name).map(|o| o.code.clone()).collect() }

@@ -3,7 +3,7 @@
 //! every row it cannot read located; and a revision written as the reviewed TOML file that
 //! [`crate::framework::read_toml`] reads. Pure.
 
-use crate::framework::{Level, Revision, Row};
+use crate::framework::{Framework, Level, Row};
 use crate::model::{Attribute, Domain};
 
 /// A row of the table as read, before the rows of one number become sub-indicators.
@@ -59,7 +59,7 @@ fn domain_of(printed: &str) -> Option<Domain> {
 /// the value above; the rows of one 序号 are its sub-indicators (`5.1`, `5.2` …), their names
 /// split at `：` or `—` into the indicator and the sub-indicator. Every row it cannot read is
 /// refused with its row and column, all at once.
-pub fn read_table(code: &str, name: &str, level: Level, previous: Option<&Revision>, grid: &[(u32, Vec<String>)]) -> Result<Revision, Vec<TableProblem>> {
+pub fn read_table(code: &str, name: &str, level: Level, previous: Option<&Framework>, grid: &[(u32, Vec<String>)]) -> Result<Framework, Vec<TableProblem>> {
     use crate::entry::FieldError;
     let problem = |row: u32, column: (Option<usize>, String), error: FieldError| TableProblem { row, col: column.0, column: column.1, error };
     let Some(header_at) = grid.iter().take(10).position(|(_, cells)| {
@@ -205,7 +205,7 @@ pub fn read_table(code: &str, name: &str, level: Level, previous: Option<&Revisi
             note_en: String::new(),
         });
     }
-    Ok(Revision {
+    Ok(Framework {
         code: code.trim().to_string(),
         name: name.trim().to_string(),
         document: String::new(),
@@ -257,7 +257,7 @@ fn quoted(s: &str) -> String {
 
 /// A revision as its reviewed TOML file (what [`read_toml`] reads back the same): for a table
 /// just imported, to be reviewed, completed (English names, notes) and shipped.
-pub fn to_toml(rev: &Revision) -> String {
+pub fn to_toml(rev: &Framework) -> String {
     let list = |v: &[String]| format!("[{}]", v.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(", "));
     let mut out = format!("code = {}\nname = {}\ndocument = {}\n", quoted(&rev.code), quoted(&rev.name), quoted(&rev.document));
     if let Some(y) = rev.year {

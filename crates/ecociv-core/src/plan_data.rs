@@ -264,8 +264,7 @@ struct ProjectRow {
 
 fn parse_toml<T: serde::de::DeserializeOwned>(file: &(String, String)) -> Result<T, PlanDataError> {
     toml::from_str(&file.1).map_err(|e| {
-        let line = e.span().map(|s| file.1[..s.start.min(file.1.len())].lines().count().max(1));
-        let entry = line.map(|l| format!("line {l}")).unwrap_or_default();
+        let entry = e.span().map(|s| format!("line {}", crate::framework::line_of(&file.1, s.start))).unwrap_or_default();
         err(&file.0, entry, "", e.message().to_string())
     })
 }

@@ -49,8 +49,22 @@ pub struct ZoneSummary {
     pub reporting: ReportingCounts,
 }
 
-/// Adds up a zone's standings, readiness and the month's reports.
-pub fn summarize(zone: &Zone, standings: &[LeafStanding], readiness: Share, month: &str, dues: &[Due<'_>]) -> ZoneSummary {
+/// How the reports `dues` of `month` came.
+pub fn reporting(month: &str, dues: &[Due<'_>]) -> ReportingCounts {
+    let mut reporting = ReportingCounts { month: month.to_string(), asked: dues.len(), ..ReportingCounts::default() };
+    for d in dues {
+        match d.reporting {
+            Reporting::OnTime => reporting.on_time += 1,
+            Reporting::Late => reporting.late += 1,
+            Reporting::Missing => reporting.missing += 1,
+            Reporting::NotYetDue => reporting.not_yet_due += 1,
+        }
+    }
+    reporting
+}
+
+/// Adds up a zone's standings, readiness and how its month's reports came.
+pub fn summarize(zone: &Zone, standings: &[LeafStanding], readiness: Share, reporting: ReportingCounts) -> ZoneSummary {
     let mut indicators = StatusCounts::default();
     for s in standings {
         match s.latest {
@@ -59,15 +73,6 @@ pub fn summarize(zone: &Zone, standings: &[LeafStanding], readiness: Share, mont
             Status::NoData => indicators.no_data += 1,
             Status::TargetNotSet => indicators.target_not_set += 1,
             Status::NotApplicable => indicators.not_applicable += 1,
-        }
-    }
-    let mut reporting = ReportingCounts { month: month.to_string(), asked: dues.len(), ..ReportingCounts::default() };
-    for d in dues {
-        match d.reporting {
-            Reporting::OnTime => reporting.on_time += 1,
-            Reporting::Late => reporting.late += 1,
-            Reporting::Missing => reporting.missing += 1,
-            Reporting::NotYetDue => reporting.not_yet_due += 1,
         }
     }
     ZoneSummary {

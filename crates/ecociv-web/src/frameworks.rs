@@ -8,7 +8,7 @@ use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
-use ecociv_core::framework::{Change, Diff, Revision};
+use ecociv_core::framework::{Change, Diff, Framework};
 use serde::Deserialize;
 
 use crate::auth::MaybeAuthed;
@@ -22,7 +22,7 @@ use crate::state::{AppState, ZoneQuery};
 #[template(path = "frameworks.html")]
 struct ListPage {
     l: Layout,
-    revisions: Vec<Revision>,
+    revisions: Vec<Framework>,
 }
 
 async fn list(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed) -> Response {
@@ -33,7 +33,7 @@ async fn list(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: Ma
 #[template(path = "framework.html")]
 struct RevisionPage {
     l: Layout,
-    r: Revision,
+    r: Framework,
 }
 
 async fn one(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, P(code): P<String>) -> Response {
@@ -73,15 +73,15 @@ async fn diff_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
 }
 
 /// The revisions shipped, with their rows, oldest first.
-#[utoipa::path(get, path = "/api/v1/frameworks", responses((status = 200, body = [Revision])))]
-async fn api_list() -> Json<Vec<Revision>> {
+#[utoipa::path(get, path = "/api/v1/frameworks", responses((status = 200, body = [Framework])))]
+async fn api_list() -> Json<Vec<Framework>> {
     Json(ecociv_app::frameworks::list())
 }
 
 /// A revision with its rows.
 #[utoipa::path(get, path = "/api/v1/frameworks/{code}", params(("code" = String, Path, description = "2019, 2021-city, 2024-city, 2024-county")),
-    responses((status = 200, body = Revision), (status = 404, body = crate::error::ErrorBody)))]
-async fn api_one(Lang(l): Lang, P(code): P<String>) -> Result<Json<Revision>, WebError> {
+    responses((status = 200, body = Framework), (status = 404, body = crate::error::ErrorBody)))]
+async fn api_one(Lang(l): Lang, P(code): P<String>) -> Result<Json<Framework>, WebError> {
     Ok(Json(ecociv_app::frameworks::revision(&code).map_err(|e| e.in_locale(l))?))
 }
 
@@ -107,7 +107,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     paths(api_list, api_one, api_diff),
     components(schemas(
-        Revision,
+        Framework,
         ecociv_core::framework::Row,
         ecociv_core::framework::Variant,
         ecociv_core::framework::Level,
