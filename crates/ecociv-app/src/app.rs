@@ -40,6 +40,19 @@ pub struct App {
     /// This process's name among the instances on one database (random): what holds a
     /// scheduler's lease, so that scheduled work runs in one instance at a time.
     pub instance: String,
+    /// A read replica of the database (`--read-database-url`): what the views are computed
+    /// from when it has caught up with the versions they are for ([`App::reader`]).
+    pub replica: Option<Arc<dyn Store>>,
+    /// How many views were read from the replica, and how many from the database because the
+    /// replica lagged or failed.
+    pub replica_reads: Arc<ReplicaReads>,
+}
+
+/// Counts of where the views were read from (see [`App::reader`]).
+#[derive(Debug, Default)]
+pub struct ReplicaReads {
+    pub replica: std::sync::atomic::AtomicU64,
+    pub primary: std::sync::atomic::AtomicU64,
 }
 
 impl App {
@@ -61,7 +74,42 @@ impl App {
                 getrandom::fill(&mut bytes).expect("the OS gives random bytes");
                 format!("ecociv-{}", hex::encode(bytes))
             },
+            replica: None,
+            replica_reads: Default::default(),
         }
+    }
+
+    /// The view `id` of `zone` (see [`crate::views`]) for the data as it stands: the kept one,
+    /// or the one `compute` makes from the store [`App::reader`] gives.
+    pub async fn view<T, F, Fut>(&self, zone: &str, id: String, reads: crate::views::Reads, compute: F) -> Result<Arc<T>>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce(Arc<dyn Store>) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let versions = self.versions(zone).await?;
+        self.views.get(zone, id, reads, versions, || async move { compute(self.reader(zone, &versions).await).await }).await
+    }
+
+    /// The store a view of `zone` for the data at `versions` is read from: the replica when its
+    /// data is at exactly those versions (a replica replays whole transactions, and each write
+    /// moves its version in its own), else the database itself. So a view is never computed
+    /// from data older than the versions it is kept for, and a user never sees a page older
+    /// than their own write.
+    pub async fn reader(&self, zone: &str, versions: &ecociv_core::record::DataVersions) -> Arc<dyn Store> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(replica) = &self.replica {
+            match replica.data_versions(zone).await {
+                Ok(r) if r == *versions => {
+                    self.replica_reads.replica.fetch_add(1, Relaxed);
+                    return replica.clone();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("the read replica did not answer, reading the database: {e}"),
+            }
+            self.replica_reads.primary.fetch_add(1, Relaxed);
+        }
+        self.store.clone()
     }
 
     /// Takes (or renews) the lease of the scheduled work `name` for this instance for

@@ -13,7 +13,7 @@ pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model:
     let mut blobs = std::collections::HashMap::new();
     for e in evidence.iter().filter(|e| of_year.contains(&e.entity_id)) {
         if !blobs.contains_key(&e.hash)
-            && let Some(bytes) = store.blob(&e.hash).await?
+            && let Some(bytes) = store.blob(&e.zone, &e.hash).await?
         {
             blobs.insert(e.hash.clone(), bytes);
         }

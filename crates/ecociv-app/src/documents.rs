@@ -265,7 +265,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             let listed: Vec<i64> = observations.iter().filter(|o| o.year == i64::from(year) && o.state == EntryState::Approved).map(|o| o.id).collect();
             let mut missing_files = Vec::new();
             for e in evidence.iter().filter(|e| listed.contains(&e.entity_id)) {
-                if st.store.blob(&e.hash).await?.is_none_or(|b| ecociv_core::record::content_hash(&b) != e.hash) {
+                if st.store.blob(&e.zone, &e.hash).await?.is_none_or(|b| ecociv_core::record::content_hash(&b) != e.hash) {
                     missing_files.push(e.id);
                 }
             }

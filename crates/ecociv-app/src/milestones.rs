@@ -18,31 +18,27 @@ use crate::views::Reads;
 pub async fn states(st: &App, plan: &Plan) -> Result<Arc<Vec<Vec<MilestoneState>>>, AppError> {
     let z = &plan.zone.code;
     let reads = Reads { observations: true, dispatch: false, controls: true };
-    st.views
-        .get(z, format!("milestones/{}", st.today()), reads, st.versions(z).await?, || async {
-            let leaves: HashSet<&str> = plan.leaves().iter().map(|l| l.code).collect();
-            // by year: the leaves with an approved zone value, and the last day one was approved
-            let mut years: BTreeMap<i64, (HashSet<String>, Option<NaiveDate>)> = BTreeMap::new();
-            for o in st.store.observations(z).await?.into_iter().filter(|o| o.state == EntryState::Approved && o.region.is_empty()) {
-                let y = years.entry(o.year).or_default();
-                y.1 = y.1.max(beijing_day(&o.decided_at));
-                y.0.insert(o.indicator);
-            }
-            let archived = |year: i32| {
-                let (done, on) = years.get(&i64::from(year))?;
-                leaves.iter().all(|l| done.contains(*l)).then_some(*on).flatten()
-            };
-            let mastheads = st.store.mastheads(z).await?;
-            let issued = |kind: &str, year: i32| {
-                mastheads
-                    .iter()
-                    .find(|m| m.kind == kind && m.period == year.to_string() && !m.number.trim().is_empty())
-                    .and_then(|m| beijing_day(&m.updated_at))
-            };
-            let reported = |year: i32| Some(issued("work", year)?.max(issued("technical", year)?));
-            let facts = MilestoneFacts { archived: &archived, reported: &reported };
-            let today = st.today();
-            Ok(plan.phases.iter().map(|p| p.milestones.iter().map(|m| m.state(plan, &facts, today)).collect()).collect())
-        })
-        .await
+    st.view(z, format!("milestones/{}", st.today()), reads, |store| async move {
+        let leaves: HashSet<&str> = plan.leaves().iter().map(|l| l.code).collect();
+        // by year: the leaves with an approved zone value, and the last day one was approved
+        let mut years: BTreeMap<i64, (HashSet<String>, Option<NaiveDate>)> = BTreeMap::new();
+        for o in store.observations(z).await?.into_iter().filter(|o| o.state == EntryState::Approved && o.region.is_empty()) {
+            let y = years.entry(o.year).or_default();
+            y.1 = y.1.max(beijing_day(&o.decided_at));
+            y.0.insert(o.indicator);
+        }
+        let archived = |year: i32| {
+            let (done, on) = years.get(&i64::from(year))?;
+            leaves.iter().all(|l| done.contains(*l)).then_some(*on).flatten()
+        };
+        let mastheads = store.mastheads(z).await?;
+        let issued = |kind: &str, year: i32| {
+            mastheads.iter().find(|m| m.kind == kind && m.period == year.to_string() && !m.number.trim().is_empty()).and_then(|m| beijing_day(&m.updated_at))
+        };
+        let reported = |year: i32| Some(issued("work", year)?.max(issued("technical", year)?));
+        let facts = MilestoneFacts { archived: &archived, reported: &reported };
+        let today = st.today();
+        Ok(plan.phases.iter().map(|p| p.milestones.iter().map(|m| m.state(plan, &facts, today)).collect()).collect())
+    })
+    .await
 }

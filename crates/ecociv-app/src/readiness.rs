@@ -19,13 +19,11 @@ use crate::views::Reads;
 pub async fn readiness(st: &App, plan: &Plan) -> Result<Arc<Readiness>, AppError> {
     let zone = &plan.zone.code;
     let reads = Reads { observations: true, dispatch: false, controls: true };
-    st.views
-        .get(zone, "readiness".into(), reads, st.versions(zone).await?, || async {
-            let (observations, evidence, uppers) =
-                (st.store.observations(zone).await?, st.store.all_evidence(zone).await?, st.store.upper_targets(zone).await?);
-            Ok(ecociv_core::readiness::readiness(plan, &observations, &evidence, &uppers, st.store.vetoes(zone).await?))
-        })
-        .await
+    st.view(zone, "readiness".into(), reads, |store| async move {
+        let (observations, evidence, uppers) = (store.observations(zone).await?, store.all_evidence(zone).await?, store.upper_targets(zone).await?);
+        Ok(ecociv_core::readiness::readiness(plan, &observations, &evidence, &uppers, store.vetoes(zone).await?))
+    })
+    .await
 }
 
 /// A veto condition as the task force records it.

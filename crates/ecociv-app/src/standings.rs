@@ -22,12 +22,11 @@ pub async fn approved_standings(st: &App, plan: &Plan, l: Locale, method: Method
     let z = &plan.zone.code;
     let id = format!("standings/{method:?}/{}/{}", l.tag(), st.today());
     let reads = Reads { observations: true, dispatch: false, controls: true };
-    st.views
-        .get(z, id, reads, st.versions(z).await?, || async {
-            let as_of = crate::entries::settings_of(st, z).await?.projection_year(st.today());
-            Ok(ecociv_report::approved_standings(plan, &st.store.observations(z).await?, &st.store.upper_targets(z).await?, as_of, method, l))
-        })
-        .await
+    st.view(z, id, reads, |store| async move {
+        let as_of = crate::entries::settings_of(st, z).await?.projection_year(st.today());
+        Ok(ecociv_report::approved_standings(plan, &store.observations(z).await?, &store.upper_targets(z).await?, as_of, method, l))
+    })
+    .await
 }
 
 /// A project's progress from its latest approved monthly report.
@@ -49,32 +48,31 @@ pub struct ProjectProgress {
 pub async fn project_progress(st: &App, plan: &Plan) -> Result<Arc<Vec<ProjectProgress>>, AppError> {
     let z = &plan.zone.code;
     let reads = Reads { observations: false, dispatch: true, controls: false };
-    st.views
-        .get(z, "project_progress".into(), reads, st.versions(z).await?, || async {
-            let reports = st.store.dispatch_reports(&plan.zone.code).await?;
-            Ok(plan
-                .projects
-                .iter()
-                .map(|p| {
-                    let latest = reports
-                        .iter()
-                        .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state == EntryState::Approved)
-                        .max_by(|a, b| a.period.cmp(&b.period));
-                    let yi = |wan: &str| wan.parse::<Decimal>().map(|w| (w / Decimal::from(10_000)).normalize().to_string()).unwrap_or_default();
-                    ProjectProgress {
-                        number: p.number,
-                        name: p.name.clone(),
-                        implementers: p.implementers.clone(),
-                        period: latest.map(|r| r.period.clone()).unwrap_or_default(),
-                        status: latest.map(|r| r.status.clone()).unwrap_or_default(),
-                        progress_percent: latest.map(|r| r.progress_percent.clone()).unwrap_or_default(),
-                        investment_yi: latest.map(|r| yi(&r.investment_cumulative_wan)).unwrap_or_default(),
-                        budget_yi: p.budget.as_ref().map(|b| b.yi.to_string()).unwrap_or_default(),
-                    }
-                })
-                .collect())
-        })
-        .await
+    st.view(z, "project_progress".into(), reads, |store| async move {
+        let reports = store.dispatch_reports(&plan.zone.code).await?;
+        Ok(plan
+            .projects
+            .iter()
+            .map(|p| {
+                let latest = reports
+                    .iter()
+                    .filter(|r| r.kind == "project" && r.subject == i64::from(p.number) && r.state == EntryState::Approved)
+                    .max_by(|a, b| a.period.cmp(&b.period));
+                let yi = |wan: &str| wan.parse::<Decimal>().map(|w| (w / Decimal::from(10_000)).normalize().to_string()).unwrap_or_default();
+                ProjectProgress {
+                    number: p.number,
+                    name: p.name.clone(),
+                    implementers: p.implementers.clone(),
+                    period: latest.map(|r| r.period.clone()).unwrap_or_default(),
+                    status: latest.map(|r| r.status.clone()).unwrap_or_default(),
+                    progress_percent: latest.map(|r| r.progress_percent.clone()).unwrap_or_default(),
+                    investment_yi: latest.map(|r| yi(&r.investment_cumulative_wan)).unwrap_or_default(),
+                    budget_yi: p.budget.as_ref().map(|b| b.yi.to_string()).unwrap_or_default(),
+                }
+            })
+            .collect())
+    })
+    .await
 }
 
 /// Each project's latest report that was not sent back, and its report of one month (in any
@@ -93,30 +91,29 @@ pub struct ProjectReports {
 pub async fn project_reports(st: &App, plan: &Plan, month: ecociv_core::entry::YearMonth) -> Result<Arc<ProjectReports>, AppError> {
     let z = &plan.zone.code;
     let reads = Reads { observations: false, dispatch: true, controls: false };
-    st.views
-        .get(z, format!("project_reports/{month}"), reads, st.versions(z).await?, || async {
-            let mut out = ProjectReports::default();
-            let period = month.to_string();
-            // the store gives them by kind, subject, org unit and period
-            for r in st.store.dispatch_reports(z).await? {
-                let Ok(n) = u32::try_from(r.subject) else { continue };
-                if r.kind != "project" {
-                    continue;
-                }
-                if r.period == period {
-                    out.in_month.entry(n).or_insert_with(|| r.clone());
-                }
-                if r.state == EntryState::Returned {
-                    continue;
-                }
-                if let Some(f) = ecociv_core::entry::Funding::parse(&r.funding) {
-                    *out.funding.entry(n).or_default() += f;
-                }
-                if out.latest.get(&n).is_none_or(|l| l.period <= r.period) {
-                    out.latest.insert(n, r);
-                }
+    st.view(z, format!("project_reports/{month}"), reads, |store| async move {
+        let mut out = ProjectReports::default();
+        let period = month.to_string();
+        // the store gives them by kind, subject, org unit and period
+        for r in store.dispatch_reports(z).await? {
+            let Ok(n) = u32::try_from(r.subject) else { continue };
+            if r.kind != "project" {
+                continue;
             }
-            Ok(out)
-        })
-        .await
+            if r.period == period {
+                out.in_month.entry(n).or_insert_with(|| r.clone());
+            }
+            if r.state == EntryState::Returned {
+                continue;
+            }
+            if let Some(f) = ecociv_core::entry::Funding::parse(&r.funding) {
+                *out.funding.entry(n).or_default() += f;
+            }
+            if out.latest.get(&n).is_none_or(|l| l.period <= r.period) {
+                out.latest.insert(n, r);
+            }
+        }
+        Ok(out)
+    })
+    .await
 }

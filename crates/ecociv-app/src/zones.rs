@@ -57,6 +57,19 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     Ok(store)
 }
 
+/// Opens the streaming replica at `url` of the PostgreSQL database at `primary` for reading
+/// (see [`App::reader`]): nothing is migrated or written there. It must answer and hold the
+/// schema (one read of it).
+pub async fn open_replica(primary: &str, url: &str) -> Result<Arc<dyn Store>> {
+    let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+    if !postgres(primary) || !postgres(url) {
+        return Err(AppError::bad_request("replica_not_postgres").field("url", &redact(url)));
+    }
+    let replica = ecociv_store::connect(url).await.map_err(|e| failed("database_unavailable", e).field("url", &redact(url)))?;
+    replica.data_versions("").await.map_err(|e| failed("database_unavailable", e).field("url", &redact(url)))?;
+    Ok(replica)
+}
+
 /// Makes the data folder (the default home of the SQLite database) when it is missing.
 pub fn create_data_folder(dir: &std::path::Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| failed("data_folder", e).field("folder", &dir.display().to_string()))

@@ -223,7 +223,7 @@ async fn snapshot(store: &dyn ecociv_store::Store) -> String {
     let evidence = store.all_evidence(z).await.unwrap();
     let mut blobs = Vec::new();
     for e in &evidence {
-        blobs.push(store.blob(&e.hash).await.unwrap().expect("the file"));
+        blobs.push(store.blob(&e.zone, &e.hash).await.unwrap().expect("the file"));
     }
     format!(
         "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",

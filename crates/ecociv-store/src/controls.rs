@@ -15,13 +15,13 @@ pub trait ControlStore: Send + Sync {
     async fn set_zone_settings(&self, s: &ZoneSettingsRecord, actor: &str) -> Result<()>;
     async fn periods(&self, zone: &str) -> Result<Vec<PeriodRecord>>;
     async fn set_period(&self, p: &PeriodRecord, actor: &str, reason: &str) -> Result<()>;
-    /// Stores the file (once per content) and links it to an entry.
+    /// Stores the file (once per content in each zone) and links it to an entry.
     async fn add_evidence(&self, e: &EvidenceRecord, content: &[u8], actor: &str) -> Result<EvidenceRecord>;
     async fn evidence_of(&self, zone: &str, entity: &str, entity_id: i64) -> Result<Vec<EvidenceRecord>>;
     async fn all_evidence(&self, zone: &str) -> Result<Vec<EvidenceRecord>>;
     async fn evidence(&self, zone: &str, id: i64) -> Result<Option<EvidenceRecord>>;
-    /// The content of a stored file.
-    async fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>>;
+    /// The content of a file the zone stored.
+    async fn blob(&self, zone: &str, hash: &str) -> Result<Option<Vec<u8>>>;
 }
 
 type EvidenceRow = (i64, String, String, i64, String, String, String, i64, String, String);
@@ -109,7 +109,8 @@ macro_rules! controls_impl {
             async fn add_evidence(&self, e: &EvidenceRecord, content: &[u8], actor: &str) -> Result<EvidenceRecord> {
                 let hash = content_hash(content);
                 let mut tx = begin_write!(self, &e.zone);
-                sqlx::query("INSERT INTO blobs (hash, content, media_type, size) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING")
+                sqlx::query("INSERT INTO blobs (zone_code, hash, content, media_type, size) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (zone_code, hash) DO NOTHING")
+                    .bind(&e.zone)
                     .bind(&hash)
                     .bind(content)
                     .bind(&e.media_type)
@@ -166,8 +167,9 @@ macro_rules! controls_impl {
                 Ok(row.map(evidence_from))
             }
 
-            async fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>> {
-                let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT content FROM blobs WHERE hash = $1").bind(hash).fetch_optional(&self.pool).await?;
+            async fn blob(&self, zone: &str, hash: &str) -> Result<Option<Vec<u8>>> {
+                let row: Option<(Vec<u8>,)> =
+                    sqlx::query_as("SELECT content FROM blobs WHERE zone_code = $1 AND hash = $2").bind(zone).bind(hash).fetch_optional(&self.pool).await?;
                 Ok(row.map(|r| r.0))
             }
         }

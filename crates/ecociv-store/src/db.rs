@@ -201,6 +201,14 @@ impl PgStore {
     }
 }
 
+/// A broken unique key as a `Conflict` saying `what`; any other error as it is.
+pub(crate) fn conflict_on_unique(e: sqlx::Error, what: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.into()),
+        _ => e.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -5,9 +5,10 @@
 
 use async_trait::async_trait;
 
-use crate::db::{PgStore, Result, SqliteStore, StoreError};
+use crate::db::{PgStore, Result, SqliteStore, StoreError, conflict_on_unique};
 use std::collections::HashMap;
 
+use crate::batch::DispatchRun;
 use crate::trail::{append_event, begin_write, bump_version, event, insert_events, write_head};
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 
@@ -307,13 +308,6 @@ macro_rules! dispatch_update {
 const CHUNK: usize = 1000;
 
 /// A unique key's violation as the conflict it is (an entry exists), any other error as it is.
-fn conflict_on_unique(e: sqlx::Error, what: &str) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.into()),
-        _ => e.into(),
-    }
-}
-
 /// Inserts new observations of a batch in one statement and their trail events in one more.
 macro_rules! obs_insert_many {
     ($tx:ident, $db:ty, $rows:expr, $actor:expr, $head:ident) => {{
@@ -352,57 +346,6 @@ macro_rules! obs_insert_many {
                 ids.get(&(o.indicator.clone(), o.year, o.region.clone())).copied().ok_or_else(|| StoreError::Corrupt("a batch row without its id".into()))?;
             let stored = ObservationRecord { id, version: 1, ..(*o).clone() };
             events.push(event(&o.zone, $actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), ""));
-        }
-        insert_events!($tx, $db, events, $head);
-    }};
-}
-
-/// Inserts new dispatch reports of a batch in one statement and their trail events in one more.
-macro_rules! dispatch_insert_many {
-    ($tx:ident, $db:ty, $rows:expr, $actor:expr, $head:ident) => {{
-        let rows: &[&DispatchRecord] = $rows;
-        let mut qb = sqlx::QueryBuilder::<$db>::new(
-            "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan, \
-             investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, \
-             decided_by, decided_at, reason, org_unit, funding, version) ",
-        );
-        qb.push_values(rows.iter(), |mut b, d| {
-            b.push_bind(&d.zone)
-                .push_bind(&d.kind)
-                .push_bind(d.subject)
-                .push_bind(&d.period)
-                .push_bind(&d.status)
-                .push_bind(&d.progress_percent)
-                .push_bind(&d.investment_month_wan)
-                .push_bind(&d.investment_cumulative_wan)
-                .push_bind(&d.progress)
-                .push_bind(&d.quantities)
-                .push_bind(&d.benefits)
-                .push_bind(&d.problems)
-                .push_bind(&d.explanation)
-                .push_bind(d.state.code())
-                .push_bind(d.late)
-                .push_bind(&d.submitted_by)
-                .push_bind(&d.submitted_at)
-                .push_bind(&d.decided_by)
-                .push_bind(&d.decided_at)
-                .push_bind(&d.reason)
-                .push_bind(&d.org_unit)
-                .push_bind(&d.funding)
-                .push_bind(1_i64);
-        });
-        qb.push(" RETURNING id, kind, subject, org_unit, period");
-        let got: Vec<(i64, String, i64, String, String)> =
-            qb.build_query_as().fetch_all(&mut *$tx).await.map_err(|e| conflict_on_unique(e, "a dispatch report of the batch exists already for its month"))?;
-        let ids: HashMap<(String, i64, String, String), i64> = got.into_iter().map(|(id, k, s, o, p)| ((k, s, o, p), id)).collect();
-        let mut events = Vec::with_capacity(rows.len());
-        for d in rows {
-            let id = ids
-                .get(&(d.kind.clone(), d.subject, d.org_unit.clone(), d.period.clone()))
-                .copied()
-                .ok_or_else(|| StoreError::Corrupt("a batch row without its id".into()))?;
-            let stored = DispatchRecord { id, version: 1, ..(*d).clone() };
-            events.push(event(&d.zone, $actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""));
         }
         insert_events!($tx, $db, events, $head);
     }};
@@ -553,7 +496,7 @@ macro_rules! entries_impl {
                                 })
                                 .collect();
                             i += run.len();
-                            dispatch_insert_many!(tx, $db, &run, actor, head);
+                            <$db as DispatchRun>::insert_dispatch_run(&mut *tx, &run, actor, &mut head).await?;
                             continue;
                         }
                         EntryWrite::Observation { before, after, action, reason } => {

@@ -12,6 +12,7 @@
 //! trail, and `watch` what moves when the database changes (for the application's caches).
 
 pub mod accounts;
+mod batch;
 pub mod controls;
 pub mod db;
 pub mod entries;

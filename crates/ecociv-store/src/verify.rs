@@ -178,7 +178,7 @@ macro_rules! verify_impl {
                 tampered.extend(compare_states(&events, "evidence", &rows));
                 // the stored files themselves: their content must still have their hash
                 for e in &evidence {
-                    match self.blob(&e.hash).await? {
+                    match self.blob(zone, &e.hash).await? {
                         Some(content) if ecociv_core::record::content_hash(&content) == e.hash => {}
                         Some(_) => tampered.push(Tampered {
                             entity: "evidence".into(),

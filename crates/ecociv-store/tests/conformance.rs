@@ -96,6 +96,49 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     db.cleanup().await;
 }
 
+/// The server's runtime has many threads: there SQLite's batch binds its rows on a thread the
+/// runtime lets block. What it stores reads back exactly as given, odd characters too, with a
+/// chain that verifies, while other requests of the runtime go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_on_a_runtime_of_many_threads_reads_back_as_given() {
+    let db = TestDb::sqlite().await;
+    loaded(&db).await;
+    let odd = ["", "引号\"和'撇号'", "tab\tnew\nline", "emoji 🌿 and U+FFFD \u{fffd}", "100%_like\\path", "零宽\u{200b}空格"];
+    let writes: Vec<EntryWrite> = (0..3000)
+        .map(|i| {
+            let mut d = report(4 + i % 3, &format!("{:04}-{:02}", 1900 + i / 12, i % 12 + 1));
+            d.problems = odd[i as usize % odd.len()].into();
+            d.late = i % 2 == 0;
+            EntryWrite::NewDispatch(d)
+        })
+        .collect();
+    // a reader on the same runtime is answered while the batch is bound
+    let store = db.store.clone();
+    let reader = tokio::spawn(async move {
+        let mut answered = 0;
+        for _ in 0..20 {
+            store.plan("150100").await.unwrap().expect("the plan");
+            answered += 1;
+        }
+        answered
+    });
+    assert_eq!(db.store.write_entries("150100", &writes, "alice").await.unwrap(), 3000);
+    assert_eq!(reader.await.unwrap(), 20);
+    let stored = db.store.dispatch_reports("150100").await.unwrap();
+    assert_eq!(stored.len(), 3000);
+    let mut given: Vec<&DispatchRecord> = writes.iter().map(|w| if let EntryWrite::NewDispatch(d) = w { d } else { unreachable!() }).collect();
+    given.sort_by_key(|d| (d.subject, d.period.clone()));
+    for (s, g) in stored.iter().zip(&given) {
+        assert_eq!(s, &DispatchRecord { id: s.id, version: 1, ..(*g).clone() });
+    }
+    assert!(db.store.verify("150100").await.unwrap().ok());
+    // the same batch again: a conflict, and nothing more stored
+    let events = db.store.trail("150100").await.unwrap().len();
+    assert!(matches!(db.store.write_entries("150100", &writes[2999..], "alice").await, Err(StoreError::Conflict(_))));
+    assert_eq!(db.store.trail("150100").await.unwrap().len(), events);
+    db.cleanup().await;
+}
+
 async fn loaded(db: &TestDb) {
     let plan = build_plan(&hohhot()).unwrap();
     db.store.load_plan(&plan, "test").await.unwrap();

@@ -76,7 +76,7 @@ pub(crate) async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, 
     if !visible {
         return Err(not_found());
     }
-    let bytes = st.store.blob(&e.hash).await?.ok_or_else(not_found)?;
+    let bytes = st.store.blob(&e.zone, &e.hash).await?.ok_or_else(not_found)?;
     let disposition = format!("attachment; filename=\"evidence-{}\"; filename*=UTF-8''{}", e.id, crate::layout::encode(&e.file_name));
     let mut r = bytes.into_response();
     let h = r.headers_mut();

@@ -87,6 +87,10 @@ enum Command {
         /// HOST:PORT [default: 127.0.0.1:8080]
         #[arg(long, env = "ECOCIV_ADDR")]
         addr: Option<String>,
+        /// postgres://… of a streaming replica of the database: the pages' views are read from
+        /// it whenever it has caught up with the data they are for, else from the database
+        #[arg(long, env = "ECOCIV_READ_DATABASE_URL", hide_env_values = true)]
+        read_database_url: Option<String>,
         #[command(flatten)]
         reminding: Reminding,
     },
@@ -597,11 +601,14 @@ fn write_out(output: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Command::Serve { addr, reminding } => {
+        Command::Serve { addr, read_database_url, reminding } => {
             let s = settings(&cli, addr.as_deref())?;
             let couriers = reminding.couriers(&s.addr)?;
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
-            let app = open_app(&s).await?;
+            let mut app = open_app(&s).await?;
+            if let Some(url) = &read_database_url {
+                app.replica = Some(zones::open_replica(&s.database_url, url).await.map_err(|e| said(e, Locale::En))?);
+            }
             serve(&s, listener, app, (couriers, reminding.remind_every)).await
         }
         Command::Remind { reminding } => {
