@@ -120,11 +120,14 @@ impl DispatchRun for sqlx::Sqlite {
 /// Inserts new dispatch reports and their chained trail events on the connection, which holds
 /// the batch's write transaction; `last` is the zone's head before them, and the head after
 /// them is returned. Blocking: the caller runs it where a blocking call may run.
+///
+/// The rows go first (each report's id is SQLite's); then, while this thread stores the events,
+/// a second one makes them (each report's canonical JSON, the SM3 chain), one by one in order.
 pub(crate) fn insert_dispatch_run(
     db: NonNull<ffi::sqlite3>,
     rows: &[&DispatchRecord],
     actor: &str,
-    mut last: Option<(i64, String)>,
+    last: Option<(i64, String)>,
 ) -> Result<Option<(i64, String)>> {
     let report = Statement::prepare(
         db,
@@ -133,11 +136,7 @@ pub(crate) fn insert_dispatch_run(
          decided_by, decided_at, reason, org_unit, funding, version) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, 1)",
     )?;
-    let trail = Statement::prepare(
-        db,
-        "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
+    let mut ids = Vec::with_capacity(rows.len());
     for d in rows {
         report.text(1, &d.zone)?;
         report.text(2, &d.kind)?;
@@ -166,13 +165,35 @@ pub(crate) fn insert_dispatch_run(
         }
         report.run(|| StoreError::Conflict("a dispatch report of the batch exists already for its month".into()))?;
         // SAFETY: `db` is the open connection lent by sqlx; the insert above set its rowid.
-        let id = unsafe { ffi::sqlite3_last_insert_rowid(db.as_ptr()) };
-        let stored = DispatchRecord { id, version: 1, ..(*d).clone() };
-        let ev = chain(event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""), last.take());
-        insert_event(&trail, &ev)?;
-        last = Some((ev.seq, ev.hash));
+        ids.push(unsafe { ffi::sqlite3_last_insert_rowid(db.as_ptr()) });
     }
-    Ok(last)
+    let trail = Statement::prepare(
+        db,
+        "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    std::thread::scope(|scope| {
+        // a bounded queue: the maker is never far ahead, and stops when the storing fails
+        let (to_store, made) = std::sync::mpsc::sync_channel::<TrailEvent>(256);
+        let maker = scope.spawn(move || {
+            let mut last = last;
+            for (d, id) in rows.iter().zip(&ids) {
+                let stored = DispatchRecord { id: *id, version: 1, ..(*d).clone() };
+                let ev =
+                    chain(event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""), last.take());
+                last = Some((ev.seq, ev.hash.clone()));
+                if to_store.send(ev).is_err() {
+                    break;
+                }
+            }
+            last
+        });
+        let stored: Result<()> = made.iter().try_for_each(|ev| insert_event(&trail, &ev));
+        // the queue closed (on a failure above): the maker stops at its next event
+        drop(made);
+        let last = maker.join().map_err(|_| StoreError::Corrupt("the trail's events could not be made".into()))?;
+        stored.map(|()| last)
+    })
 }
 
 fn insert_event(s: &Statement, ev: &TrailEvent) -> Result<()> {
