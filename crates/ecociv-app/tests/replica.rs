@@ -76,13 +76,13 @@ impl Drop for Clusters {
     }
 }
 
-fn report(period: &str) -> ProjectReportInput {
+fn report(period: &str, cumulative: u32) -> ProjectReportInput {
     ProjectReportInput {
         period: period.into(),
         status: "under_way".into(),
         progress_percent: serde_json::json!(40),
         investment_month_wan: serde_json::json!(5),
-        investment_cumulative_wan: Some(serde_json::json!(5)),
+        investment_cumulative_wan: Some(serde_json::json!(cumulative)),
         benefits: String::new(),
         problems: String::new(),
         explanation: None,
@@ -164,7 +164,7 @@ async fn views_are_read_from_a_streaming_replica_that_has_caught_up() {
     // the replica's replay paused: a write is seen at once all the same, read from the database
     let mut standby_admin = sqlx::PgConnection::connect(&format!("postgres://postgres@127.0.0.1:{s_port}/postgres")).await.unwrap();
     sqlx::query("SELECT pg_wal_replay_pause()").execute(&mut standby_admin).await.unwrap();
-    let stored = submit_project_report(&app, &zj, 12, &report("2024-05")).await.unwrap();
+    let stored = submit_project_report(&app, &zj, 12, &report("2024-05", 5)).await.unwrap();
     let view = ecociv_app::standings::project_reports(&app, &plan, month).await.unwrap();
     assert_eq!(view.in_month.get(&12).map(|d| d.id), Some(stored.id), "the page after a write shows it");
     assert_eq!((app.replica_reads.replica.load(Relaxed), app.replica_reads.primary.load(Relaxed)), (1, 1));
@@ -181,6 +181,11 @@ async fn views_are_read_from_a_streaming_replica_that_has_caught_up() {
     assert_eq!(view.latest.get(&12).map(|d| d.id), Some(stored.id), "the replica has the write");
     assert_eq!(app.replica_reads.primary.load(Relaxed), 1, "both read from the replica");
     assert!(app.replica_reads.replica.load(Relaxed) >= 2);
+    // how far behind the replica runs: a write, then the time until it is there
+    let start = Instant::now();
+    submit_project_report(&app, &zj, 12, &report("2024-06", 10)).await.unwrap();
+    caught_up(&app).await;
+    eprintln!("the replica had a write {:.1} ms after it was committed (with the commit)", start.elapsed().as_secs_f64() * 1000.0);
     app.store.close().await;
     app.replica.as_ref().unwrap().close().await;
     drop(clusters);
