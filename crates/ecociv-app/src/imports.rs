@@ -1,7 +1,8 @@
 //! Import: a filled template or a table (`.xlsx` or CSV) read by `ecociv_report::import`, every
 //! row turned into the input of a form and run through the [`Ledger`] — the same rights and
-//! checks as a form — and then stored whole (one transaction, each write on the audit trail)
-//! or not at all. A template's signature must match the importing user's zone and org unit
+//! checks as a form — and stored whole (one transaction, each write on the audit trail) or not
+//! at all. The rows checked go to the store in parts while the rest are checked ([`Writer`]);
+//! a problem in any row rolls back what was sent. A template's signature must match the importing user's zone and org unit
 //! (the task force may import any unit's), and its period holds for every row; a row changed
 //! in ecociv since the template was downloaded is a conflict, never overwritten; a row that
 //! says what is already stored changes nothing, so importing the same workbook twice is safe.
@@ -22,7 +23,7 @@ use ecociv_core::entry::{FundingInput, ObservationInput, ProjectReportInput, Tas
 use ecociv_core::model::Plan;
 use ecociv_report::import::{Filled, FilledRow, Problem};
 use ecociv_report::sheet::TemplateKind;
-use ecociv_store::{EntryWrite, StoreError};
+use ecociv_store::{EntryWrite, Part, StoreError};
 use serde_json::Value as Json;
 
 use crate::App;
@@ -146,6 +147,22 @@ fn problems_of(f: &Filled, row: &FilledRow, subject_key: &str, e: AppError, who:
     vec![Problem::cell(f, row.row, key, e.code, expects)]
 }
 
+/// Who may enter a row, said when it is refused for rights (named only then).
+enum Owners {
+    Named(String),
+    /// The project's implementers.
+    Project(u32),
+}
+
+impl Owners {
+    fn named(&self, plan: &Plan) -> String {
+        match self {
+            Owners::Named(n) => n.clone(),
+            Owners::Project(number) => plan.project(*number).map(|p| p.implementers.join("、")).unwrap_or_default(),
+        }
+    }
+}
+
 fn cell<'a>(row: &'a FilledRow, key: &str) -> &'a str {
     row.cells.get(key).map(String::as_str).unwrap_or("")
 }
@@ -186,9 +203,12 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
     }
     let observations = f.kind == TemplateKind::Observations;
     let mut ledger = Ledger::load(st, actor, observations, !observations).await?;
-    let mut writes: Vec<EntryWrite> = Vec::new();
+    // the rows checked so far go to the store while the rest are checked
+    let mut writer = Writer::new(st, &plan.zone.code, &actor.name);
     let (mut rows, mut unchanged) = (0, 0);
     let mut seen: HashMap<(String, String, String), u32> = HashMap::new();
+    let mut seen_projects: HashMap<(u32, YearMonth), u32> = HashMap::new();
+    let mut acting_as: HashMap<String, Actor> = HashMap::new();
     let unit_of_sig = f.signature.as_ref().map(|s| s.org_unit.clone());
     for row in &f.rows {
         let entry_keys: &[&str] = match f.kind {
@@ -266,7 +286,7 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                     plan.indicator_of(&input.indicator).map(|i| [i.lead_departments.clone(), i.data_providers.clone()].concat().join("、")).unwrap_or_default()
                 }
             };
-            ("indicator", owners, ledger.observation(&who, &input, version))
+            ("indicator", Owners::Named(owners), ledger.observation(&who, &input, version))
         } else if f.kind == TemplateKind::Tasks {
             let month_text = period.clone().unwrap_or_else(|| cell(row, "period").to_string());
             let Some(month) = YearMonth::read(&month_text) else {
@@ -298,10 +318,9 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 quantities: Vec::new(),
                 problems: cell(row, "problems").into(),
             };
-            ("task", who.org_unit.clone(), ledger.task_report(&who, number, &input, version))
+            ("task", Owners::Named(who.org_unit.clone()), ledger.task_report(&who, number, &input, version))
         } else {
-            let month_text = period.clone().unwrap_or_else(|| cell(row, "period").to_string());
-            let Some(month) = YearMonth::read(&month_text) else {
+            let Some(month) = YearMonth::read(period.as_deref().unwrap_or_else(|| cell(row, "period"))) else {
                 problems.push(Problem::cell(&f, row.row, Some("period"), "bad_period", Text::new("import.expected.month")));
                 continue;
             };
@@ -314,19 +333,25 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                 problems.push(Problem::cell(&f, row.row, Some("project"), "unknown_project", expects));
                 continue;
             }
-            if let Some(first) = seen.insert((number.to_string(), String::new(), month.to_string()), row.row) {
+            if let Some(first) = seen_projects.insert((number, month), row.row) {
                 let expects = Text::new("import.expected.one_row_per_project_month").arg("first", first);
                 problems.push(Problem::cell(&f, row.row, Some("project"), "duplicate_row", expects));
                 continue;
             }
-            let fallback = plan.project(number).and_then(|p| p.implementers.first().cloned());
-            let who = match acting(&plan, actor, unit, fallback.as_deref()) {
-                Ok(a) => a,
-                Err((code, expects)) => {
-                    problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, expects));
-                    continue;
-                }
-            };
+            let fallback = plan.project(number).and_then(|p| p.implementers.first()).map(String::as_str);
+            // the unit a row acts for, made once per unit (named as `acting` reads it)
+            let unit = unit.map(str::trim).filter(|u| !u.is_empty());
+            let name = unit.or(fallback).unwrap_or_default();
+            if !acting_as.contains_key(name) {
+                match acting(&plan, actor, unit, fallback) {
+                    Ok(a) => acting_as.insert(name.to_string(), a),
+                    Err((code, expects)) => {
+                        problems.push(Problem::cell(&f, row.row, f.col("org_unit").map(|_| "org_unit"), code, expects));
+                        continue;
+                    }
+                };
+            }
+            let who = &acting_as[name];
             let optional = |k: &str| Some(cell(row, k).to_string()).filter(|x| !x.is_empty());
             let input = ProjectReportInput {
                 period: month.to_string(),
@@ -343,22 +368,24 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
                     funding_social: optional("funding_social").map(Json::String),
                 }),
             };
-            let owners = plan.project(number).map(|p| p.implementers.join("、")).unwrap_or_default();
-            ("project", owners, ledger.project_report(&who, number, &input, version))
+            ("project", Owners::Project(number), ledger.project_report(who, number, &input, version))
         };
         match planned {
-            Ok(Some(w)) => writes.push(w),
+            Ok(Some(w)) if problems.is_empty() => writer.push(w).await,
+            Ok(Some(_)) => {}
             Ok(None) => unchanged += 1,
-            Err(e) => problems.extend(problems_of(&f, row, subject_key, e, &owners)),
+            Err(e) => problems.extend(problems_of(&f, row, subject_key, e, &owners.named(&plan))),
         }
     }
     if rows == 0 && problems.is_empty() {
         problems.push(file_problem("nothing_filled", "", Text::new("import.expected.filled_row")));
     }
     if !problems.is_empty() {
+        // what was sent is rolled back
+        writer.abandon().await;
         return Ok(ImportResult { rows, stored: 0, unchanged, problems, filled: Some(f) });
     }
-    let stored = match st.store.write_entries(&plan.zone.code, &writes, &actor.name).await {
+    let stored = match writer.finish().await {
         Ok(n) => n,
         // someone wrote meanwhile: nothing was stored, and importing again shows what changed
         Err(StoreError::Conflict(what)) => {
@@ -368,6 +395,77 @@ pub async fn import(st: &App, actor: &Actor, bytes: &[u8]) -> Result<ImportResul
         Err(e) => return Err(e.into()),
     };
     Ok(ImportResult { rows, stored, unchanged, problems, filled: Some(f) })
+}
+
+/// The writes of an import on their way to the store in parts ([`ecociv_store::EntryStore::write_entries_in_parts`]),
+/// so that storing the rows checked so far goes on beside checking the rest: one transaction,
+/// begun with the first part and committed by [`Writer::finish`]; [`Writer::abandon`] (a problem
+/// found in a later row) rolls it back. On a runtime of several threads the two run at once.
+struct Writer {
+    store: std::sync::Arc<dyn ecociv_store::Store>,
+    zone: String,
+    actor: String,
+    part: Vec<EntryWrite>,
+    /// The parts' way to the store, and the store's side (how many it stored).
+    sending: Option<(tokio::sync::mpsc::Sender<Part>, Storing)>,
+}
+
+type Storing = tokio::task::JoinHandle<ecociv_store::Result<Option<usize>>>;
+
+/// How many writes go to the store in one part.
+const PART: usize = 1000;
+
+impl Writer {
+    fn new(st: &App, zone: &str, actor: &str) -> Writer {
+        Writer { store: st.store.clone(), zone: zone.into(), actor: actor.into(), part: Vec::with_capacity(PART), sending: None }
+    }
+
+    async fn push(&mut self, w: EntryWrite) {
+        self.part.push(w);
+        if self.part.len() >= PART {
+            let part = std::mem::replace(&mut self.part, Vec::with_capacity(PART));
+            self.send(Part::Writes(part)).await;
+        }
+    }
+
+    /// Sends a part, starting the store's side with the first; a store that stopped (a
+    /// conflict) takes no more, and says why at the end.
+    async fn send(&mut self, part: Part) {
+        let (to_store, _) = self.sending.get_or_insert_with(|| {
+            let (to_store, parts) = tokio::sync::mpsc::channel(4);
+            let (store, zone, actor) = (self.store.clone(), self.zone.clone(), self.actor.clone());
+            (to_store, tokio::spawn(async move { store.write_entries_in_parts(&zone, &actor, parts).await }))
+        });
+        let _ = to_store.send(part).await;
+    }
+
+    /// Sends the rest and commits: how many writes were stored.
+    async fn finish(mut self) -> Result<usize, StoreError> {
+        let rest = std::mem::take(&mut self.part);
+        if !rest.is_empty() {
+            self.send(Part::Writes(rest)).await;
+        }
+        if self.sending.is_none() {
+            return Ok(0);
+        }
+        self.send(Part::Done).await;
+        let (to_store, stored) = self.sending.take().expect("started");
+        drop(to_store);
+        match stored.await {
+            Ok(Ok(Some(n))) => Ok(n),
+            Ok(Ok(None)) => Err(StoreError::Corrupt("the import's writes were not all taken".into())),
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(StoreError::Corrupt(format!("the import's writer stopped: {e}"))),
+        }
+    }
+
+    /// Rolls back what was sent, and waits until the store has.
+    async fn abandon(mut self) {
+        if let Some((to_store, stored)) = self.sending.take() {
+            drop(to_store);
+            let _ = stored.await;
+        }
+    }
 }
 
 /// The list of rectification tasks, by the task force: every row a task (a stored number

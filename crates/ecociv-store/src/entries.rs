@@ -49,6 +49,20 @@ pub trait EntryStore: Send + Sync {
     /// be: the base of an import. A conflict anywhere (an entry that exists, a version that
     /// moved) rolls all of it back.
     async fn write_entries(&self, zone: &str, writes: &[EntryWrite], actor: &str) -> Result<usize>;
+    /// [`EntryStore::write_entries`] of writes sent in parts while the later ones are still
+    /// being made (an import stores the rows it has checked while it checks the rest): the
+    /// transaction begins with the first part and commits at [`Part::Done`], giving how many
+    /// were written. When the sender goes without `Done` (it found a problem in a later row),
+    /// nothing is stored and it gives `None`.
+    async fn write_entries_in_parts(&self, zone: &str, actor: &str, parts: tokio::sync::mpsc::Receiver<Part>) -> Result<Option<usize>>;
+}
+
+/// A part of a batch sent to [`EntryStore::write_entries_in_parts`].
+#[derive(Debug)]
+pub enum Part {
+    Writes(Vec<EntryWrite>),
+    /// Every part was sent: commit.
+    Done,
 }
 
 /// One write of a batch (an import): a new entry, or a change of a stored one from `before`
@@ -307,7 +321,6 @@ macro_rules! dispatch_update {
 /// How many new entries one statement of a batch inserts.
 const CHUNK: usize = 1000;
 
-/// A unique key's violation as the conflict it is (an entry exists), any other error as it is.
 /// Inserts new observations of a batch in one statement and their trail events in one more.
 macro_rules! obs_insert_many {
     ($tx:ident, $db:ty, $rows:expr, $actor:expr, $head:ident) => {{
@@ -348,6 +361,82 @@ macro_rules! obs_insert_many {
             events.push(event(&o.zone, $actor, "observation.submitted", "observation", &id.to_string(), "", &stored.state_json(), ""));
         }
         insert_events!($tx, $db, events, $head);
+    }};
+}
+
+/// Writes a part of a batch inside its transaction, the trail's cursor `$head` carried from
+/// part to part; new entries in a row go in chunks (one statement for the rows, one for their
+/// trail events), and a duplicate is found by the unique key, not by a read per row. Gives
+/// whether it wrote observations and dispatch reports.
+macro_rules! write_part {
+    ($tx:ident, $db:ty, $zone:expr, $writes:expr, $actor:expr, $head:ident) => {{
+        let (zone, writes, actor): (&str, &[EntryWrite], &str) = ($zone, $writes, $actor);
+        let mut kinds = [false; 2];
+        let mut i = 0;
+        while i < writes.len() {
+            let entry_zone = match &writes[i] {
+                EntryWrite::NewObservation(o) => &o.zone,
+                EntryWrite::Observation { before, .. } => &before.zone,
+                EntryWrite::NewDispatch(d) => &d.zone,
+                EntryWrite::Dispatch { before, .. } => &before.zone,
+            };
+            if entry_zone != zone {
+                return Err(StoreError::Conflict(format!("an entry of zone {entry_zone} in a batch of zone {zone}")));
+            }
+            match &writes[i] {
+                EntryWrite::NewObservation(_) => {
+                    let run: Vec<&ObservationRecord> = writes[i..]
+                        .iter()
+                        .take(CHUNK)
+                        .map_while(|w| match w {
+                            EntryWrite::NewObservation(o) if o.zone == zone => Some(o),
+                            _ => None,
+                        })
+                        .collect();
+                    i += run.len();
+                    kinds[0] = true;
+                    obs_insert_many!($tx, $db, &run, actor, $head);
+                    continue;
+                }
+                EntryWrite::NewDispatch(_) => {
+                    let run: Vec<&DispatchRecord> = writes[i..]
+                        .iter()
+                        .take(CHUNK)
+                        .map_while(|w| match w {
+                            EntryWrite::NewDispatch(d) if d.zone == zone => Some(d),
+                            _ => None,
+                        })
+                        .collect();
+                    i += run.len();
+                    kinds[1] = true;
+                    <$db as DispatchRun>::insert_dispatch_run(&mut *$tx, &run, actor, &mut $head).await?;
+                    continue;
+                }
+                EntryWrite::Observation { before, after, action, reason } => {
+                    kinds[0] = true;
+                    obs_update!($tx, &**before, &**after, action.as_str(), actor, reason.as_str(), $head);
+                }
+                EntryWrite::Dispatch { before, after, action, reason } => {
+                    kinds[1] = true;
+                    dispatch_update!($tx, &**before, &**after, action.as_str(), actor, reason.as_str(), $head);
+                }
+            }
+            i += 1;
+        }
+        kinds
+    }};
+}
+
+/// Ends a batch: the trail's head row, the versions of the kinds of data it wrote, the commit.
+macro_rules! finish_batch {
+    ($tx:ident, $zone:expr, $head:ident, $kinds:expr) => {{
+        write_head!($tx, $zone, $head);
+        for (kind, wrote) in ["observations", "dispatch"].into_iter().zip($kinds) {
+            if wrote {
+                bump_version!($tx, $zone, kind);
+            }
+        }
+        $tx.commit().await?;
     }};
 }
 
@@ -459,64 +548,32 @@ macro_rules! entries_impl {
                 let mut tx = begin_write!(self, zone);
                 // the chain's head, read once and carried through the batch
                 let mut head: Option<Option<(i64, String)>> = None;
-                // new entries in a row go in chunks (one statement for the rows, one for their
-                // trail events); a duplicate is found by the unique key, not by a read per row
-                let mut i = 0;
-                while i < writes.len() {
-                    let entry_zone = match &writes[i] {
-                        EntryWrite::NewObservation(o) => &o.zone,
-                        EntryWrite::Observation { before, .. } => &before.zone,
-                        EntryWrite::NewDispatch(d) => &d.zone,
-                        EntryWrite::Dispatch { before, .. } => &before.zone,
-                    };
-                    if entry_zone != zone {
-                        return Err(StoreError::Conflict(format!("an entry of zone {entry_zone} in a batch of zone {zone}")));
-                    }
-                    match &writes[i] {
-                        EntryWrite::NewObservation(_) => {
-                            let run: Vec<&ObservationRecord> = writes[i..]
-                                .iter()
-                                .take(CHUNK)
-                                .map_while(|w| match w {
-                                    EntryWrite::NewObservation(o) if o.zone == zone => Some(o),
-                                    _ => None,
-                                })
-                                .collect();
-                            i += run.len();
-                            obs_insert_many!(tx, $db, &run, actor, head);
-                            continue;
-                        }
-                        EntryWrite::NewDispatch(_) => {
-                            let run: Vec<&DispatchRecord> = writes[i..]
-                                .iter()
-                                .take(CHUNK)
-                                .map_while(|w| match w {
-                                    EntryWrite::NewDispatch(d) if d.zone == zone => Some(d),
-                                    _ => None,
-                                })
-                                .collect();
-                            i += run.len();
-                            <$db as DispatchRun>::insert_dispatch_run(&mut *tx, &run, actor, &mut head).await?;
-                            continue;
-                        }
-                        EntryWrite::Observation { before, after, action, reason } => {
-                            obs_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str(), head);
-                        }
-                        EntryWrite::Dispatch { before, after, action, reason } => {
-                            dispatch_update!(tx, &**before, &**after, action.as_str(), actor, reason.as_str(), head);
-                        }
-                    }
-                    i += 1;
-                }
-                write_head!(tx, zone, head);
-                for kind in ["observations", "dispatch"] {
-                    let of_kind = |w: &EntryWrite| matches!(w, EntryWrite::NewObservation(_) | EntryWrite::Observation { .. }) == (kind == "observations");
-                    if writes.iter().any(of_kind) {
-                        bump_version!(tx, zone, kind);
-                    }
-                }
-                tx.commit().await?;
+                let kinds = write_part!(tx, $db, zone, writes, actor, head);
+                finish_batch!(tx, zone, head, kinds);
                 Ok(writes.len())
+            }
+
+            async fn write_entries_in_parts(&self, zone: &str, actor: &str, mut parts: tokio::sync::mpsc::Receiver<Part>) -> Result<Option<usize>> {
+                // the write lane is taken with the first part, not while it is being made
+                let Some(mut part) = parts.recv().await else { return Ok(None) };
+                let mut tx = begin_write!(self, zone);
+                let mut head: Option<Option<(i64, String)>> = None;
+                let (mut count, mut kinds) = (0, [false; 2]);
+                loop {
+                    match part {
+                        Part::Writes(writes) => {
+                            let [o, d] = write_part!(tx, $db, zone, &writes, actor, head);
+                            kinds = [kinds[0] || o, kinds[1] || d];
+                            count += writes.len();
+                        }
+                        Part::Done => break,
+                    }
+                    // the sender gone without `Done`: dropping the transaction rolls it back
+                    let Some(next) = parts.recv().await else { return Ok(None) };
+                    part = next;
+                }
+                finish_batch!(tx, zone, head, kinds);
+                Ok(Some(count))
             }
 
             async fn dispatch(&self, zone: &str, id: i64) -> Result<Option<DispatchRecord>> {

@@ -31,7 +31,7 @@ pub mod watch;
 pub use accounts::AccountStore;
 pub use controls::{ControlStore, ScoringStore, VetoStore};
 pub use db::{Backend, PgStore, Result, SqliteStore, StoreError, redact};
-pub use entries::{EntryStore, EntryWrite};
+pub use entries::{EntryStore, EntryWrite, Part};
 pub use marked::MarkedStore;
 pub use mastheads::MastheadStore;
 pub use plans::{LoadOutcome, PlanStore, plan_fingerprint};
