@@ -2,7 +2,8 @@
 //! each one's indicators on their approved values, its review readiness and how its units
 //! reported the latest month, side by side, from each zone's own views. The zone above reads
 //! them; it drills into a zone through its public pages (approved data only), and acts in none.
-//! The platform's administrators read every zone so (the national view).
+//! The platform's administrators read every zone so (the national view), counted by province
+//! (the first two digits of a zone's division code) and narrowed to one.
 
 use ecociv_core::access::{Actor, Role};
 use ecociv_core::rollup::{ZoneSummary, summarize};
@@ -22,12 +23,22 @@ pub async fn children(st: &App, actor: &Actor) -> Result<Vec<ZoneSummary>, AppEr
     summaries(st, |z| z.parent.as_deref() == Some(code.as_str())).await
 }
 
-/// Every zone of the platform, each summed up: the national view, for its administrators.
-pub async fn national(st: &App, actor: &Actor) -> Result<Vec<ZoneSummary>, AppError> {
+/// Every zone of the platform, each summed up: the national view, for its administrators; with
+/// `province` (the two digits that begin its zones' division codes, `15`), one province's
+/// zones (`unknown_province` for two digits that name none).
+pub async fn national(st: &App, actor: &Actor, province: Option<&str>) -> Result<Vec<ZoneSummary>, AppError> {
     if actor.role != Role::Admin {
         return Err(AppError::forbidden());
     }
-    summaries(st, |_| true).await
+    match province.map(str::trim) {
+        None | Some("") => summaries(st, |_| true).await,
+        Some(p) => {
+            if !ecociv_core::rollup::PROVINCES.iter().any(|(code, _, _)| *code == p) {
+                return Err(AppError::not_found("unknown_province").field("province", p));
+            }
+            summaries(st, |z| ecociv_core::rollup::province_of(&z.code).is_some_and(|(code, _, _)| *code == p)).await
+        }
+    }
 }
 
 /// The zones that `pick` chooses, each summed up from its own views.

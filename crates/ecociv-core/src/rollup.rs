@@ -110,3 +110,109 @@ pub fn totals(zones: &[ZoneSummary]) -> Totals {
         cells: zones.iter().map(|z| z.readiness.total).sum(),
     }
 }
+
+/// The provinces, autonomous regions and municipalities of the mainland by the first two
+/// digits of their administrative division codes (GB/T 2260): `(prefix, 中文, English)`.
+pub const PROVINCES: &[(&str, &str, &str)] = &[
+    ("11", "北京市", "Beijing"),
+    ("12", "天津市", "Tianjin"),
+    ("13", "河北省", "Hebei"),
+    ("14", "山西省", "Shanxi"),
+    ("15", "内蒙古自治区", "Inner Mongolia"),
+    ("21", "辽宁省", "Liaoning"),
+    ("22", "吉林省", "Jilin"),
+    ("23", "黑龙江省", "Heilongjiang"),
+    ("31", "上海市", "Shanghai"),
+    ("32", "江苏省", "Jiangsu"),
+    ("33", "浙江省", "Zhejiang"),
+    ("34", "安徽省", "Anhui"),
+    ("35", "福建省", "Fujian"),
+    ("36", "江西省", "Jiangxi"),
+    ("37", "山东省", "Shandong"),
+    ("41", "河南省", "Henan"),
+    ("42", "湖北省", "Hubei"),
+    ("43", "湖南省", "Hunan"),
+    ("44", "广东省", "Guangdong"),
+    ("45", "广西壮族自治区", "Guangxi"),
+    ("46", "海南省", "Hainan"),
+    ("50", "重庆市", "Chongqing"),
+    ("51", "四川省", "Sichuan"),
+    ("52", "贵州省", "Guizhou"),
+    ("53", "云南省", "Yunnan"),
+    ("54", "西藏自治区", "Xizang"),
+    ("61", "陕西省", "Shaanxi"),
+    ("62", "甘肃省", "Gansu"),
+    ("63", "青海省", "Qinghai"),
+    ("64", "宁夏回族自治区", "Ningxia"),
+    ("65", "新疆维吾尔自治区", "Xinjiang"),
+];
+
+/// The province of a zone: the first two digits of a six-digit division code, when they name
+/// one (a synthetic zone's code names none).
+pub fn province_of(code: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    PROVINCES.iter().find(|(prefix, _, _)| code.starts_with(prefix))
+}
+
+/// The zones of one province counted together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProvinceTotals {
+    /// The two-digit prefix; empty for the zones of no province (synthetic ones).
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub totals: Totals,
+}
+
+/// The zones counted by province, in the order of the division codes; the zones of no
+/// province last.
+pub fn by_province(zones: &[ZoneSummary]) -> Vec<ProvinceTotals> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<ZoneSummary>> = std::collections::BTreeMap::new();
+    for z in zones {
+        groups.entry(province_of(&z.code).map_or("~", |p| p.0)).or_default().push(z.clone());
+    }
+    groups
+        .into_iter()
+        .map(|(prefix, zs)| {
+            let (name, name_en) = PROVINCES.iter().find(|p| p.0 == prefix).map_or(("", ""), |p| (p.1, p.2));
+            ProvinceTotals { code: if prefix == "~" { String::new() } else { prefix.into() }, name: name.into(), name_en: name_en.into(), totals: totals(&zs) }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(code: &str, not_met: usize, missing: usize) -> ZoneSummary {
+        ZoneSummary {
+            code: code.into(),
+            name: code.into(),
+            name_en: code.into(),
+            level: ZoneLevel::County,
+            kind: ZoneKind::DemonstrationZone,
+            example_data: false,
+            indicators: StatusCounts { not_met, ..Default::default() },
+            readiness: Share { ready: 1, total: 2, percent: rust_decimal::Decimal::new(500, 1) },
+            reporting: ReportingCounts { missing, ..Default::default() },
+        }
+    }
+
+    #[test]
+    fn zones_are_counted_by_the_province_of_their_code() {
+        assert_eq!(province_of("150100").map(|p| p.1), Some("内蒙古自治区"));
+        assert_eq!(province_of("650102").map(|p| p.2), Some("Xinjiang"));
+        for none in ["SYN0001", "1501", "991234", "15010x", "１５０１００"] {
+            assert_eq!(province_of(none), None, "{none}");
+        }
+        let zones = [zone("150100", 1, 0), zone("SYN0001", 0, 0), zone("150121", 0, 2), zone("330100", 0, 0)];
+        let p = by_province(&zones);
+        assert_eq!(p.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["15", "33", ""]);
+        assert_eq!((p[0].name.as_str(), p[0].totals.zones, p[0].totals.with_not_met, p[0].totals.with_missing_reports), ("内蒙古自治区", 2, 1, 1));
+        assert_eq!((p[0].totals.ready, p[0].totals.cells), (2, 4));
+        assert_eq!((p[2].name.as_str(), p[2].totals.zones), ("", 1));
+        assert!(by_province(&[]).is_empty());
+    }
+}

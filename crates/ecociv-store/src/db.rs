@@ -178,7 +178,11 @@ impl SqliteStore {
             // process loses nothing, a power cut at most the last commits before it
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // each connection's page cache at most 1 MiB (SQLite's default is 2 MiB): with eight
+            // connections and the watcher's, what the caches hold stays small and level while
+            // writes touch page after page; the file's pages stay in the system's cache anyway
+            .pragma("cache_size", "-1024");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts.clone()).await?;
         Ok(SqliteStore { pool, lane: Default::default(), writes: Default::default(), watcher: Default::default(), opts })
     }
