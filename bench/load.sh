@@ -365,6 +365,10 @@ fi
 
 sampler &
 SAMPLER_PID=$!
+# what ecociv holds once a run is over: sampled after each baseline run (ecociv idle for as long
+# as a run, its heap's free pages given back every 2 s), "seconds since the load began" and kB
+LOAD_T0=$(date +%s.%N)
+settled() { echo "$(awk -v a="$(date +%s.%N)" -v b="$LOAD_T0" 'BEGIN {printf "%.1f", a - b}') $(rss_kb "$ECOCIV_PID")" >>"$WORK/settled.txt"; }
 ROWS=()
 BASE_BAD=()
 for i in "${!PAGES[@]}"; do
@@ -373,6 +377,7 @@ for i in "${!PAGES[@]}"; do
   echo "wrk: $page, then the baseline $base (${SECONDS_EACH}s each)…" >&2
   run_get "$URL$page" "$WORK/wrk-p$i.txt"
   run_get "$BARE_URL$base" "$WORK/wrk-b$i.txt"
+  settled
   read -r R P50 P99 BAD SOCK <<<"$(parse "$WORK/wrk-p$i.txt")"
   read -r BR BP50 BP99 BBAD BSOCK <<<"$(parse "$WORK/wrk-b$i.txt")"
   [ $((BBAD + BSOCK)) = 0 ] || BASE_BAD+=("$base: $BBAD non-2xx, $BSOCK socket errors")
@@ -384,6 +389,7 @@ done
 echo "wrk: POST /api/v1/projects/{n}/dispatch-reports (${#POOL[@]} projects of $WRITE_ZONES zones × $(( ${#MONTHS[@]} - 1 )) months = $WRITE_SLOTS new reports), then the baseline…" >&2
 "${WRK[@]}" -s "$WORK/write.lua" "$URL/" >"$WORK/wrk-write.txt" 2>&1 || { cat "$WORK/wrk-write.txt" >&2; die "wrk failed on the write route"; }
 "${WRK[@]}" -s "$WORK/write.lua" "$BARE_URL/" -- /static/write >"$WORK/wrk-write-base.txt" 2>&1 || { cat "$WORK/wrk-write-base.txt" >&2; die "wrk failed on the write baseline"; }
+settled
 kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
 read -r R P50 P99 BAD SOCK <<<"$(parse "$WORK/wrk-write.txt")"
 read -r BR BP50 BP99 BBAD BSOCK <<<"$(parse "$WORK/wrk-write-base.txt")"
@@ -426,6 +432,8 @@ sleep 1
 RSS_AFTER=$(rss_kb "$ECOCIV_PID")
 RSS_MAX=$(awk '{print $2}' "$WORK/rss.txt" | sort -n | tail -n 1)
 RSS_MINUTE=$(awk '$1 >= 60 {print $2; exit}' "$WORK/rss.txt")
+SETTLED_MINUTE=$(awk '$1 >= 60 {print $2; exit}' "$WORK/settled.txt")
+SETTLED_END=$(tail -n 1 "$WORK/settled.txt" | awk '{print $2}')
 
 # --- report --------------------------------------------------------------------------------------
 CORES=$(nproc)
@@ -443,9 +451,13 @@ echo "| resident memory of ecociv (VmRSS) | MB |"
 echo "|---|---|"
 echo "| at start | $(mb "$RSS_START") |"
 echo "| under load (max, sampled every 0.5 s) | $(mb "$RSS_MAX") |"
-if [ -n "$RSS_MINUTE" ]; then echo "| after the first minute of load | $(mb "$RSS_MINUTE") |"; else echo "| after the first minute of load | (the runs were shorter) |"; fi
-echo "| after the runs | $(mb "$RSS_AFTER") |"
-[ -n "$RSS_MINUTE" ] && echo "| change from the first minute to the end | $(awk -v a="$RSS_AFTER" -v b="$RSS_MINUTE" 'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}') |"
+if [ -n "$RSS_MINUTE" ]; then echo "| after the first minute of load (one sample, whether ecociv or its baseline was running) | $(mb "$RSS_MINUTE") |"; else echo "| after the first minute of load | (the runs were shorter) |"; fi
+echo "| after the runs and the reads while writing (one sample, just after them) | $(mb "$RSS_AFTER") |"
+if [ -n "$SETTLED_MINUTE" ]; then
+  echo "| held between runs, after the first minute (once ecociv's run and its baseline's are over) | $(mb "$SETTLED_MINUTE") |"
+  echo "| held between runs, at the end of the page runs (after the write route and its baseline) | $(mb "$SETTLED_END") |"
+  echo "| change of what is held, from the first minute to the end of the page runs | $(awk -v a="$SETTLED_END" -v b="$SETTLED_MINUTE" 'BEGIN {printf "%+.1f%%", (a - b) * 100 / b}') |"
+fi
 echo
 echo "| after one write (a dispatch report), GET | first request | the next one |"
 echo "|---|---|---|"
