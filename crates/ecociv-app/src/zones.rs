@@ -58,16 +58,14 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
 }
 
 /// Opens the streaming replica at `url` of the PostgreSQL database at `primary` for reading
-/// (see [`App::reader`]): nothing is migrated or written there. It must answer and hold the
-/// schema (one read of it).
+/// (see [`App::reader`]): nothing is migrated or written there. It must answer; until it holds
+/// the schema and the data, the views are read from the database.
 pub async fn open_replica(primary: &str, url: &str) -> Result<Arc<dyn Store>> {
     let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
     if !postgres(primary) || !postgres(url) {
         return Err(AppError::bad_request("replica_not_postgres").field("url", &redact(url)));
     }
-    let replica = ecociv_store::connect(url).await.map_err(|e| failed("database_unavailable", e).field("url", &redact(url)))?;
-    replica.data_versions("").await.map_err(|e| failed("database_unavailable", e).field("url", &redact(url)))?;
-    Ok(replica)
+    ecociv_store::connect(url).await.map_err(|e| failed("database_unavailable", e).field("url", &redact(url)))
 }
 
 /// Makes the data folder (the default home of the SQLite database) when it is missing.

@@ -605,10 +605,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = settings(&cli, addr.as_deref())?;
             let couriers = reminding.couriers(&s.addr)?;
             let listener = tokio::net::TcpListener::bind(&s.addr).await.with_context(|| format!("cannot listen on {}", s.addr))?;
+            // the replica first: a wrong one stops the server before the database is touched
+            let replica = match &read_database_url {
+                Some(url) => Some(zones::open_replica(&s.database_url, url).await.map_err(|e| said(e, Locale::En))?),
+                None => None,
+            };
             let mut app = open_app(&s).await?;
-            if let Some(url) = &read_database_url {
-                app.replica = Some(zones::open_replica(&s.database_url, url).await.map_err(|e| said(e, Locale::En))?);
-            }
+            app.replica = replica;
             serve(&s, listener, app, (couriers, reminding.remind_every)).await
         }
         Command::Remind { reminding } => {
