@@ -88,19 +88,19 @@ impl App {
         Fut: std::future::Future<Output = Result<T>>,
     {
         let versions = self.versions(zone).await?;
-        self.views.get(zone, id, reads, versions, || async move { compute(self.reader(zone, &versions).await).await }).await
+        self.views.get(zone, id, reads, versions, || async move { compute(self.reader(zone, reads, &versions).await).await }).await
     }
 
-    /// The store a view of `zone` for the data at `versions` is read from: the replica when its
-    /// data is at exactly those versions (a replica replays whole transactions, and each write
-    /// moves its version in its own), else the database itself. So a view is never computed
-    /// from data older than the versions it is kept for, and a user never sees a page older
-    /// than their own write.
-    pub async fn reader(&self, zone: &str, versions: &ecociv_core::record::DataVersions) -> Arc<dyn Store> {
+    /// The store a view of `zone` that `reads` some kinds of data, for the data at `versions`,
+    /// is read from: the replica when its data of those kinds is at exactly those versions (a
+    /// replica replays whole transactions, and each write moves its version in its own), else
+    /// the database itself. So a view is never computed from data older than the versions it
+    /// is kept for, and a user never sees a page older than their own write.
+    pub async fn reader(&self, zone: &str, reads: crate::views::Reads, versions: &ecociv_core::record::DataVersions) -> Arc<dyn Store> {
         use std::sync::atomic::Ordering::Relaxed;
         if let Some(replica) = &self.replica {
             match replica.data_versions(zone).await {
-                Ok(r) if r == *versions => {
+                Ok(r) if reads.of(&r) == reads.of(versions) => {
                     self.replica_reads.replica.fetch_add(1, Relaxed);
                     return replica.clone();
                 }

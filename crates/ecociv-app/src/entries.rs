@@ -77,6 +77,8 @@ pub async fn settings_of(st: &App, zone: &str) -> Result<ZoneSettings, AppError>
 pub struct Periods {
     pub opened_years: Vec<i32>,
     pub locked: Vec<String>,
+    /// The periods the task force reopened after the plan closed (an unlock from before the
+    /// close does not reopen a period after it).
     pub unlocked: Vec<String>,
     /// The day the plan closed, when it has; and its last year.
     pub closed: Option<(NaiveDate, i32)>,
@@ -105,7 +107,11 @@ pub async fn periods_of(st: &App, plan: &Plan, settings: &ZoneSettings) -> Resul
     Ok(Periods {
         opened_years: all.iter().filter(|p| p.state == "open").filter_map(|p| p.period.parse().ok()).collect(),
         locked: of_state("locked"),
-        unlocked: of_state("unlocked"),
+        unlocked: all
+            .iter()
+            .filter(|p| p.state == "unlocked" && ecociv_core::clock::beijing_day(&p.set_at).is_some_and(|on| on > closes_on))
+            .map(|p| p.period.clone())
+            .collect(),
         closed: (st.today() > closes_on).then_some((closes_on, plan.end_year)),
     })
 }

@@ -11,12 +11,12 @@ use ecociv_report::import::Problem;
 use crate::error::AppError;
 
 /// The revisions shipped, oldest first.
-pub fn list() -> Vec<Framework> {
+pub fn list() -> &'static [Framework] {
     framework::shipped()
 }
 
 /// A shipped revision by its code.
-pub fn revision(code: &str) -> Result<Framework, AppError> {
+pub fn revision(code: &str) -> Result<&'static Framework, AppError> {
     framework::shipped_revision(code).ok_or_else(|| AppError::not_found("unknown_framework").field("framework", code))
 }
 
@@ -27,7 +27,7 @@ pub fn compare(old: &str, new: &str) -> Result<Diff, AppError> {
     if a.previous.as_deref() == Some(b.code.as_str()) {
         return Err(AppError::bad_request("framework_order").field("old", old).field("new", new));
     }
-    Ok(framework::diff(&a, &b))
+    Ok(framework::diff(a, b))
 }
 
 /// What a revision read from a file is named.
@@ -44,10 +44,7 @@ pub struct Naming<'a> {
 /// follows, whose rows its `from` must name) or the ministry's table in a workbook, named by
 /// `naming`. Every problem comes back placed: sheet, row, column.
 pub fn read(file_name: &str, bytes: &[u8], naming: &Naming) -> Result<Framework, Vec<Problem>> {
-    let previous = match naming.previous {
-        Some(p) => Some(revision(p).map_err(|_| vec![Problem::file("unknown_framework", p, Text::new("framework.expected.shipped"))])?),
-        None => None,
-    };
+    let shipped = |p: &str| revision(p).map_err(|_| vec![Problem::file("unknown_framework", p, Text::new("framework.expected.shipped"))]);
     if file_name.to_lowercase().ends_with(".toml") {
         let text = std::str::from_utf8(bytes).map_err(|_| vec![Problem::file("not_utf8", "", Text::new("framework.expected.utf8"))])?;
         let rev = framework::read_toml(file_name, text).map_err(|e| {
@@ -55,7 +52,7 @@ pub fn read(file_name: &str, bytes: &[u8], naming: &Naming) -> Result<Framework,
         })?;
         // every row it continues is a row of the revision it names as previous
         if let Some(p) = rev.previous.as_deref() {
-            let before = revision(p).map_err(|_| vec![Problem::file("unknown_framework", p, Text::new("framework.expected.shipped"))])?;
+            let before = shipped(p)?;
             let missing: Vec<Problem> = rev
                 .rows
                 .iter()
@@ -71,9 +68,9 @@ pub fn read(file_name: &str, bytes: &[u8], naming: &Naming) -> Result<Framework,
         }
         return Ok(rev);
     }
+    let previous = naming.previous.map(shipped).transpose()?;
     let (sheet, rows) = ecociv_report::import::sheet_rows(bytes)?;
-    framework_table::read_table(naming.code, naming.name, naming.level, previous.as_ref(), &rows)
-        .map_err(|ps| ps.into_iter().map(|p| placed(&sheet, p)).collect())
+    framework_table::read_table(naming.code, naming.name, naming.level, previous, &rows).map_err(|ps| ps.into_iter().map(|p| placed(&sheet, p)).collect())
 }
 
 /// A problem of the table as a problem of the file.

@@ -2,10 +2,11 @@
 //! row turned into the input of a form and run through the [`Ledger`] — the same rights and
 //! checks as a form — and stored whole (one transaction, each write on the audit trail) or not
 //! at all. The rows checked go to the store in parts while the rest are checked ([`Writer`]);
-//! a problem in any row rolls back what was sent. A template's signature must match the importing user's zone and org unit
-//! (the task force may import any unit's), and its period holds for every row; a row changed
-//! in ecociv since the template was downloaded is a conflict, never overwritten; a row that
-//! says what is already stored changes nothing, so importing the same workbook twice is safe.
+//! a problem in any row rolls back what was sent. A template's signature must match the
+//! importing user's zone and org unit (the task force may import any unit's), and its period
+//! holds for every row; a row changed in ecociv since the template was downloaded is a
+//! conflict, never overwritten; a row that says what is already stored changes nothing, so
+//! importing the same workbook twice is safe.
 //!
 //! The task force imports on behalf of the units (a template's unit, a table's `填报单位`
 //! column, else a project's first implementer or an indicator's lead department), with the

@@ -33,7 +33,7 @@ pub async fn national(st: &App, actor: &Actor, province: Option<&str>) -> Result
     match province.map(str::trim) {
         None | Some("") => summaries(st, |_| true).await,
         Some(p) => {
-            if !ecociv_core::rollup::PROVINCES.iter().any(|(code, _, _)| *code == p) {
+            if ecociv_core::rollup::province(p).is_none() {
                 return Err(AppError::not_found("unknown_province").field("province", p));
             }
             summaries(st, |z| ecociv_core::rollup::province_of(&z.code).is_some_and(|(code, _, _)| *code == p)).await
@@ -52,12 +52,12 @@ async fn summaries(st: &App, pick: impl Fn(&ecociv_core::model::Zone) -> bool) -
         let month = ecociv_core::dispatch::latest_month(&child, today);
         // kept with the zone's views: read again only once its reports or settings change
         let reads = crate::views::Reads { observations: false, dispatch: true, controls: true };
+        let (code, plan) = (zone.code.as_str(), &*child);
         let reporting = st
-            .views
-            .get(&zone.code, format!("reporting/{month}/{today}"), reads, st.versions(&zone.code).await?, || async {
-                let reports = st.store.dispatch_reports(&zone.code).await?;
-                let due_day = crate::entries::settings_of(st, &zone.code).await?.dispatch_due_day;
-                Ok(ecociv_core::rollup::reporting(&month.to_string(), &ecociv_core::dispatch::month(&child, &reports, month, today, due_day)))
+            .view(code, format!("reporting/{month}/{today}"), reads, |store| async move {
+                let reports = store.dispatch_reports(code).await?;
+                let due_day = crate::entries::settings_of(st, code).await?.dispatch_due_day;
+                Ok(ecociv_core::rollup::reporting(&month.to_string(), &ecociv_core::dispatch::month(plan, &reports, month, today, due_day)))
             })
             .await?;
         out.push(summarize(&child.zone, &standings, readiness.zone.clone(), (*reporting).clone()));

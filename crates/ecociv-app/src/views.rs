@@ -45,7 +45,8 @@ pub struct Reads {
 }
 
 impl Reads {
-    fn of(self, v: &DataVersions) -> Vec<i64> {
+    /// The versions of the kinds read (the plan's always), -1 for the others.
+    pub(crate) fn of(self, v: &DataVersions) -> Vec<i64> {
         let pick = |on: bool, n: i64| if on { n } else { -1 };
         vec![pick(self.observations, v.observations), pick(self.dispatch, v.dispatch), pick(self.controls, v.controls), v.plan]
     }

@@ -110,14 +110,14 @@ pub fn plan_from_folder(dir: &std::path::Path) -> Result<Plan> {
         Ok((path.display().to_string(), text))
     };
     let plan = read("plan.toml")?;
-    let framework = match read("framework.toml") {
-        Ok(own) => own,
-        Err(_) => {
-            let code = plan.1.parse::<toml::Table>().ok().and_then(|t| t.get("framework").and_then(|f| f.as_str()).map(String::from)).unwrap_or_default();
-            let (name, text) = ecociv_core::framework::shipped_file(&code)
-                .ok_or_else(|| AppError::bad_request("unknown_framework").field("framework", &code).field("file", &plan.0))?;
-            (name.to_string(), text.to_string())
-        }
+    // a framework file that is there but cannot be read is said, not replaced by the shipped one
+    let framework = if dir.join("framework.toml").exists() {
+        read("framework.toml")?
+    } else {
+        let code = plan.1.parse::<toml::Table>().ok().and_then(|t| t.get("framework").and_then(|f| f.as_str()).map(String::from)).unwrap_or_default();
+        let (name, text) = ecociv_core::framework::shipped_file(&code)
+            .ok_or_else(|| AppError::bad_request("unknown_framework").field("framework", &code).field("file", &plan.0))?;
+        (name.to_string(), text.to_string())
     };
     let source = ecociv_core::plan_data::PlanSource {
         framework,

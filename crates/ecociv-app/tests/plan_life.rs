@@ -45,6 +45,11 @@ async fn a_plan_closes_the_spring_after_its_last_year(db: &TestDb) {
     let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
     let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
 
+    // a month locked and unlocked while the plan runs
+    let during = on(db, "2025-06-01");
+    set_period(&during, &tf, "2025-05", PeriodAction::Lock, "").await.unwrap();
+    set_period(&during, &tf, "2025-05", PeriodAction::Unlock, "补报5月调度").await.unwrap();
+
     // ended but not closed: the last year's values and the last month's report are taken
     let spring = on(db, "2026-03-31");
     submit_observation(&spring, &org, &value("3", 2025, "21")).await.unwrap();
@@ -58,6 +63,8 @@ async fn a_plan_closes_the_spring_after_its_last_year(db: &TestDb) {
     assert_eq!((e.kind, e.code, e.fields.get("closed_on").map(String::as_str)), (ecociv_app::Kind::Conflict, "plan_closed", Some("2026-03-31")));
     let e = submit_observation(&after, &org, &value("3", 2024, "20")).await.unwrap_err();
     assert_eq!(e.code, "plan_closed");
+    let e = submit_project_report(&after, &zj, 12, &report("2025-05")).await.unwrap_err();
+    assert_eq!(e.code, "plan_closed", "an unlock from before the close reopens nothing after it");
     let plan = after.plan(None).await.unwrap();
     let todo = ecociv_app::todo::todo(&after, &plan, &zj).await.unwrap();
     assert!(todo.reports.is_empty() && todo.observations.is_empty() && todo.returned.is_empty(), "{:?}", todo.reports);

@@ -108,8 +108,8 @@ row_facts! {
     }
 }
 
-/// The line (from 1) of the byte `at` of `text`: where a data file's error is (the plan loader's
-/// too).
+/// The line (from 1) of the byte `at` of `text`: where a TOML file's error is (the frameworks',
+/// the plan loader's and the scoring rules').
 pub(crate) fn line_of(text: &str, at: usize) -> usize {
     text.as_bytes()[..at.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
@@ -203,9 +203,12 @@ const SHIPPED: [(&str, &str); 4] = [
     ("frameworks/2024-county.toml", include_str!("../../../data/frameworks/2024-county.toml")),
 ];
 
-/// The revisions shipped with ecociv, oldest first.
-pub fn shipped() -> Vec<Framework> {
-    SHIPPED.into_iter().map(|(file, text)| read_toml(file, text).expect("the shipped frameworks are checked by their test")).collect()
+/// The revisions shipped with ecociv, oldest first (read once).
+pub fn shipped() -> &'static [Framework] {
+    static REVISIONS: std::sync::LazyLock<Vec<Framework>> = std::sync::LazyLock::new(|| {
+        SHIPPED.into_iter().map(|(file, text)| read_toml(file, text).expect("the shipped frameworks are checked by their test")).collect()
+    });
+    &REVISIONS
 }
 
 /// The file of a shipped revision (name, text) by its code: what a plan's data files name.
@@ -214,8 +217,8 @@ pub fn shipped_file(code: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// A shipped revision by its code.
-pub fn shipped_revision(code: &str) -> Option<Framework> {
-    shipped().into_iter().find(|r| r.code == code.trim())
+pub fn shipped_revision(code: &str) -> Option<&'static Framework> {
+    shipped().iter().find(|r| r.code == code.trim())
 }
 
 /// Reads a revision from its reviewed TOML file, checking that every indicator names a category
@@ -399,6 +402,13 @@ impl Diff {
             out.push_str(&c.describe(l));
             out.push('\n');
         }
+        out.push_str(&self.summary(l));
+        out.push('\n');
+        out
+    }
+
+    /// How many rows changed each way, in one line.
+    pub fn summary(&self, l: crate::Locale) -> String {
         let n = |k: ChangeKind| (k.code(), self.of(k).count().to_string());
         let kinds = [
             ChangeKind::Kept,
@@ -410,9 +420,7 @@ impl Diff {
             ChangeKind::Dropped,
             ChangeKind::NotSeen,
         ];
-        out.push_str(&crate::locale::tf(l, "framework.summary", &kinds.map(n)));
-        out.push('\n');
-        out
+        crate::locale::tf(l, "framework.summary", &kinds.map(n))
     }
 
     /// The changes of one kind.
@@ -464,21 +472,41 @@ impl Change {
 /// field is compared only where both sides know it.
 pub fn diff(old: &Framework, new: &Framework) -> Diff {
     let by_lineage = new.previous.as_deref() == Some(old.code.as_str());
-    let from = |r: &Row| -> Vec<String> {
-        if by_lineage { r.from.clone() } else { old.rows.iter().filter(|o| !o.name.is_empty() && o.name == r.name).map(|o| o.code.clone()).collect() }
-    };
     let old_row = |code: &str| old.rows.iter().find(|o| o.code == code);
+    // the old rows each new row continues: by its `from` when it follows `old`, else by name
+    // (a revision compared with itself, by code); each named once
+    let sources: Vec<Vec<&Row>> = new
+        .rows
+        .iter()
+        .map(|r| {
+            let mut rows: Vec<&Row> = Vec::new();
+            let found: Vec<&Row> = if old.code == new.code {
+                old_row(&r.code).into_iter().collect()
+            } else if by_lineage {
+                r.from.iter().filter_map(|c| old_row(c)).collect()
+            } else {
+                old.rows.iter().filter(|o| !o.name.is_empty() && o.name == r.name).collect()
+            };
+            for o in found {
+                if !rows.iter().any(|x| x.code == o.code) {
+                    rows.push(o);
+                }
+            }
+            rows
+        })
+        .collect();
+    let continues = |src: &[&Row], code: &str| src.iter().any(|o| o.code == code);
     let mut changes = Vec::new();
     let mut split_done: Vec<String> = Vec::new();
-    for r in &new.rows {
-        let sources: Vec<&Row> = from(r).iter().filter_map(|c| old_row(c)).collect();
-        match sources.as_slice() {
+    for (r, src) in new.rows.iter().zip(&sources) {
+        match src.as_slice() {
             [] => {
                 let kind = if old.complete { ChangeKind::Added } else { ChangeKind::NotSeenBefore };
                 changes.push(Change { kind, old: vec![], new: vec![r.into()], fields: vec![], unknown: vec![] })
             }
             [o] => {
-                let heirs: Vec<&Row> = new.rows.iter().filter(|n| from(n).contains(&o.code)).collect();
+                // the new rows that continue this one alone (a row of several is a merge)
+                let heirs: Vec<&Row> = new.rows.iter().zip(&sources).filter(|(_, s)| s.len() == 1 && continues(s, &o.code)).map(|(n, _)| n).collect();
                 if heirs.len() > 1 {
                     if !split_done.contains(&o.code) {
                         split_done.push(o.code.clone());
@@ -506,7 +534,7 @@ pub fn diff(old: &Framework, new: &Framework) -> Diff {
         }
     }
     for o in &old.rows {
-        if !new.rows.iter().any(|n| from(n).contains(&o.code)) {
+        if !sources.iter().any(|s| continues(s, &o.code)) {
             let kind = if new.complete { ChangeKind::Dropped } else { ChangeKind::NotSeen };
             changes.push(Change { kind, old: vec![o.into()], new: vec![], fields: vec![], unknown: vec![] });
         }
@@ -536,115 +564,4 @@ fn compare(o: &Row, n: &Row) -> (Vec<FieldChange>, Vec<String>) {
         }
     }
     (fields, unknown)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn codes(d: &Diff, kind: ChangeKind) -> Vec<(Vec<&str>, Vec<&str>)> {
-        d.of(kind).map(|c| (c.old.iter().map(|r| r.code.as_str()).collect(), c.new.iter().map(|r| r.code.as_str()).collect())).collect()
-    }
-
-    #[test]
-    fn the_shipped_revisions_read_and_say_how_much_is_known() {
-        let all = shipped();
-        assert_eq!(all.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["2019", "2021-city", "2024-city", "2024-county"]);
-        let c2021 = &all[1];
-        assert!(c2021.complete && c2021.rows.len() == 43, "36 indicators, 43 leaves: {}", c2021.rows.len());
-        let c2024 = &all[2];
-        assert!(!c2024.complete && c2024.rows.len() == 26);
-        assert!(c2024.rows.iter().all(|r| r.attribute == Attribute::Unknown), "no 指标属性 column was seen");
-        assert_eq!(c2024.rows[1].name, "", "row 2's name is cut off: left empty, never made up");
-        assert!(all[3].rows.is_empty() && !all[3].complete);
-        let dry = c2021.rows.iter().find(|r| r.code == "9").unwrap();
-        assert_eq!((dry.target.as_deref(), dry.variants[0].region.as_str(), dry.variants[0].target.as_str()), (None, "干旱半干旱地区", "≥35"));
-        assert_eq!(c2021.rows.iter().find(|r| r.code == "7.1").unwrap().target, None, "Hohhot's own figure is not the framework's");
-        assert_eq!(dry.variants[0].rule.as_deref(), Some(">= 35"));
-        let air = c2024.rows.iter().find(|r| r.code == "4.1").unwrap();
-        assert_eq!(air.rule.as_deref(), Some(">= upper_target and (>= 90 or increasing)"), "the compound target as a rule");
-        assert_eq!(c2024.rows.iter().find(|r| r.code == "13").unwrap().rule, None, "a target cut off has no rule");
-        // every `from` of a revision names a row of the one it follows
-        for r in &all {
-            if let Some(p) = &r.previous {
-                let before = all.iter().find(|x| &x.code == p).unwrap();
-                for row in &r.rows {
-                    for f in &row.from {
-                        assert!(before.rows.iter().any(|b| &b.code == f), "{} {}: {f} is not a row of {p}", r.code, row.code);
-                    }
-                }
-            }
-        }
-    }
-
-    /// The itemised differences of the shared notes on indicators (§7.1, with the rows of §1.2).
-    #[test]
-    fn the_2021_to_2024_city_diff_is_the_notes_list() {
-        let d = diff(&shipped_revision("2021-city").unwrap(), &shipped_revision("2024-city").unwrap());
-        assert!(d.by_lineage);
-        assert_eq!(codes(&d, ChangeKind::Kept), [(vec!["3"], vec!["1"]), (vec!["7.2"], vec!["4.2"])]);
-        let kept = d.of(ChangeKind::Kept).next().unwrap();
-        assert!(kept.fields.is_empty() && kept.unknown.is_empty(), "考核比例 ≥20 kept, all of it known");
-        assert_eq!(d.of(ChangeKind::Kept).nth(1).unwrap().unknown, ["target"], "2021's own PM2.5 value is not known");
-        assert_eq!(
-            codes(&d, ChangeKind::Changed).iter().map(|(o, n)| (o[0], n[0])).collect::<Vec<_>>(),
-            [
-                ("7.1", "4.1"),
-                ("8.1", "5.1"),
-                ("23", "5.3"),
-                ("24", "6.1"),
-                ("26", "6.4"),
-                ("9", "7.1"),
-                ("16", "8.3"),
-                ("13", "10"),
-                ("11.2", "11"),
-                ("14", "12")
-            ]
-        );
-        let sewage = d.of(ChangeKind::Changed).find(|c| c.old[0].code == "24").unwrap();
-        assert_eq!(
-            sewage.fields.iter().map(|f| (f.field.as_str(), f.old.as_str(), f.new.as_str())).collect::<Vec<_>>(),
-            [("name", "城镇污水处理率", "城市生活污水集中收集率"), ("target", "≥95", "≥70")]
-        );
-        let emergency = d.of(ChangeKind::Changed).find(|c| c.old[0].code == "14").unwrap();
-        assert_eq!(emergency.fields.len(), 1, "only the name drops 生态: {:?}", emergency.fields);
-        let eqi = d.of(ChangeKind::Changed).find(|c| c.old[0].code == "9").unwrap();
-        assert!(eqi.fields.iter().any(|f| f.field == "name" && f.new == "生态质量指数(EQI)"), "EI → EQI");
-        assert_eq!(codes(&d, ChangeKind::Split), [(vec!["10"], vec!["8.1", "8.2"])], "林草覆盖率 → 森林覆盖率 and 草原综合植被盖度");
-        assert_eq!(codes(&d, ChangeKind::Merged), [(vec!["15.1", "15.2"], vec!["7.2"]), (vec!["11.1", "11.3"], vec!["7.4"])]);
-        assert_eq!(codes(&d, ChangeKind::Added).iter().map(|(_, n)| n[0]).collect::<Vec<_>>(), ["2", "3", "5.2", "5.4", "6.2", "6.3", "6.5", "7.3", "9", "13"]);
-        let unseen: Vec<&str> = codes(&d, ChangeKind::NotSeen).iter().map(|(o, _)| o[0]).collect();
-        for gone in ["1", "2", "4", "5", "6", "12", "17", "20"] {
-            assert!(unseen.contains(&gone), "{gone} is not in 2024 rows 1–13: {unseen:?}");
-        }
-        assert_eq!(d.of(ChangeKind::Dropped).count(), 0, "the 2024 set is known only in part: nothing is said dropped");
-        // every 2021 row is accounted for once
-        let mut seen: Vec<&str> = d.changes.iter().flat_map(|c| c.old.iter().map(|r| r.code.as_str())).collect();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), 43);
-        let text = d.text(crate::Locale::Zh);
-        assert!(text.contains("调整  24 城镇污水处理率 → 6.1 城市生活污水集中收集率 (名称; 指标值 ≥95 → ≥70)"), "{text}");
-        assert!(text.contains("拆分  10 林草覆盖率 → 8.1 森林覆盖率*, 8.2 草原综合植被盖度*") && text.contains("只知部分内容"), "{text}");
-        assert!(d.text(crate::Locale::En).contains("not seen  1 生态文明建设规划"));
-    }
-
-    #[test]
-    fn revisions_that_do_not_follow_each_other_are_matched_by_name() {
-        let d = diff(&shipped_revision("2019").unwrap(), &shipped_revision("2024-city").unwrap());
-        assert!(!d.by_lineage);
-        assert_eq!(codes(&d, ChangeKind::Kept), [(vec!["3"], vec!["1"])], "the same name, the 2019 target unknown");
-        let back = diff(&shipped_revision("2021-city").unwrap(), &shipped_revision("2019").unwrap());
-        assert_eq!(back.of(ChangeKind::Dropped).count(), 0, "2019 is incomplete");
-        let after_2019 = diff(&shipped_revision("2019").unwrap(), &shipped_revision("2021-city").unwrap());
-        assert!(after_2019.by_lineage);
-        assert_eq!(
-            (after_2019.of(ChangeKind::Added).count(), after_2019.of(ChangeKind::NotSeenBefore).count()),
-            (0, 39),
-            "2019 is known only in part: nothing is said new"
-        );
-        assert_eq!(after_2019.of(ChangeKind::Kept).count(), 4);
-        let err = read_toml("x.toml", "code = \"x\"\nname = \"x\"\ndocument = \"\"\nfoo = 1\ncategories = []\nindicators = []\n").unwrap_err();
-        assert_eq!(err.place, "line 4", "{err}");
-    }
 }

@@ -101,14 +101,16 @@ pub struct Totals {
 }
 
 /// The totals of `zones`.
-pub fn totals(zones: &[ZoneSummary]) -> Totals {
-    Totals {
-        zones: zones.len(),
-        with_not_met: zones.iter().filter(|z| z.indicators.not_met > 0).count(),
-        with_missing_reports: zones.iter().filter(|z| z.reporting.missing > 0).count(),
-        ready: zones.iter().map(|z| z.readiness.ready).sum(),
-        cells: zones.iter().map(|z| z.readiness.total).sum(),
+pub fn totals<'a>(zones: impl IntoIterator<Item = &'a ZoneSummary>) -> Totals {
+    let mut t = Totals::default();
+    for z in zones {
+        t.zones += 1;
+        t.with_not_met += usize::from(z.indicators.not_met > 0);
+        t.with_missing_reports += usize::from(z.reporting.missing > 0);
+        t.ready += z.readiness.ready;
+        t.cells += z.readiness.total;
     }
+    t
 }
 
 /// The provinces, autonomous regions and municipalities of the mainland by the first two
@@ -147,13 +149,18 @@ pub const PROVINCES: &[(&str, &str, &str)] = &[
     ("65", "新疆维吾尔自治区", "Xinjiang"),
 ];
 
+/// The province of two digits (`15`), if they name one.
+pub fn province(prefix: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    PROVINCES.iter().find(|p| p.0 == prefix)
+}
+
 /// The province of a zone: the first two digits of a six-digit division code, when they name
 /// one (a synthetic zone's code names none).
 pub fn province_of(code: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    PROVINCES.iter().find(|(prefix, _, _)| code.starts_with(prefix))
+    province(&code[..2])
 }
 
 /// The zones of one province counted together.
@@ -169,15 +176,15 @@ pub struct ProvinceTotals {
 /// The zones counted by province, in the order of the division codes; the zones of no
 /// province last.
 pub fn by_province(zones: &[ZoneSummary]) -> Vec<ProvinceTotals> {
-    let mut groups: std::collections::BTreeMap<&str, Vec<ZoneSummary>> = std::collections::BTreeMap::new();
+    let mut groups: std::collections::BTreeMap<&str, Vec<&ZoneSummary>> = std::collections::BTreeMap::new();
     for z in zones {
-        groups.entry(province_of(&z.code).map_or("~", |p| p.0)).or_default().push(z.clone());
+        groups.entry(province_of(&z.code).map_or("~", |p| p.0)).or_default().push(z);
     }
     groups
         .into_iter()
         .map(|(prefix, zs)| {
-            let (name, name_en) = PROVINCES.iter().find(|p| p.0 == prefix).map_or(("", ""), |p| (p.1, p.2));
-            ProvinceTotals { code: if prefix == "~" { String::new() } else { prefix.into() }, name: name.into(), name_en: name_en.into(), totals: totals(&zs) }
+            let (name, name_en) = province(prefix).map_or(("", ""), |p| (p.1, p.2));
+            ProvinceTotals { code: if prefix == "~" { String::new() } else { prefix.into() }, name: name.into(), name_en: name_en.into(), totals: totals(zs) }
         })
         .collect()
 }

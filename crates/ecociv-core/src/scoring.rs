@@ -82,7 +82,7 @@ impl ScoringRules {
     /// Reads and checks a rules text.
     pub fn parse(text: &str) -> Result<ScoringRules, Vec<FieldError>> {
         let rules: ScoringRules = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1)).unwrap_or(0);
+            let line = e.span().map(|s| crate::framework::line_of(text, s.start)).unwrap_or(0);
             vec![FieldError::keyed("rules", "bad_rules", "field.scoring.bad_rules").arg("message", &e.message()).arg("line", &line)]
         })?;
         let mut errs = Vec::new();

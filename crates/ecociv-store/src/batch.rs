@@ -9,15 +9,14 @@
 //! What is stored is exactly what the multi-row statements of PostgreSQL store (the same
 //! columns, the same events chained the same way); a report whose key exists is a `Conflict`.
 
+use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_int};
 use std::ptr::NonNull;
 
+use async_trait::async_trait;
 use ecociv_core::record::DispatchRecord;
 use ecociv_core::trail::TrailEvent;
 use libsqlite3_sys as ffi;
-
-use async_trait::async_trait;
-use std::collections::HashMap;
 
 use crate::db::{Result, StoreError, conflict_on_unique};
 use crate::trail::{chain, event, insert_events};

@@ -22,7 +22,7 @@ use crate::state::{AppState, ZoneQuery};
 #[template(path = "frameworks.html")]
 struct ListPage {
     l: Layout,
-    revisions: Vec<Framework>,
+    revisions: &'static [Framework],
 }
 
 async fn list(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed) -> Response {
@@ -33,7 +33,7 @@ async fn list(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: Ma
 #[template(path = "framework.html")]
 struct RevisionPage {
     l: Layout,
-    r: Framework,
+    r: &'static Framework,
 }
 
 async fn one(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, P(code): P<String>) -> Response {
@@ -56,16 +56,16 @@ struct DiffQuery {
 struct DiffPage {
     l: Layout,
     d: Diff,
-    /// Each change with its line for people.
-    lines: Vec<(Change, String)>,
+    /// Each change's line for people, in the order of `d.changes`.
+    lines: Vec<String>,
     summary: String,
 }
 
 async fn diff_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(q): Q<DiffQuery>) -> Response {
     match ecociv_app::frameworks::compare(&q.old, &q.new) {
         Ok(d) => {
-            let lines = d.changes.iter().map(|c| (c.clone(), c.describe(l))).collect();
-            let summary = d.text(l).lines().last().unwrap_or_default().to_string();
+            let lines = d.changes.iter().map(|c| c.describe(l)).collect();
+            let summary = d.summary(l);
             render(&DiffPage { l: Layout::new(&st, l, &uri, None, &ZoneQuery::default()).with(m), d, lines, summary })
         }
         Err(e) => error_page(&st, l, &uri, e),
@@ -74,14 +74,14 @@ async fn diff_page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, 
 
 /// The revisions shipped, with their rows, oldest first.
 #[utoipa::path(get, path = "/api/v1/frameworks", responses((status = 200, body = [Framework])))]
-async fn api_list() -> Json<Vec<Framework>> {
+async fn api_list() -> Json<&'static [Framework]> {
     Json(ecociv_app::frameworks::list())
 }
 
 /// A revision with its rows.
 #[utoipa::path(get, path = "/api/v1/frameworks/{code}", params(("code" = String, Path, description = "2019, 2021-city, 2024-city, 2024-county")),
     responses((status = 200, body = Framework), (status = 404, body = crate::error::ErrorBody)))]
-async fn api_one(Lang(l): Lang, P(code): P<String>) -> Result<Json<Framework>, WebError> {
+async fn api_one(Lang(l): Lang, P(code): P<String>) -> Result<Json<&'static Framework>, WebError> {
     Ok(Json(ecociv_app::frameworks::revision(&code).map_err(|e| e.in_locale(l))?))
 }
 

@@ -97,7 +97,8 @@ fn standing_words(plan: &Plan, today: NaiveDate, l: Locale) -> String {
 
 /// The day the plan closes, by the zone's settings.
 pub(crate) async fn closes_on(st: &AppState, plan: &Plan) -> NaiveDate {
-    ecociv_app::entries::settings_of(st, &plan.zone.code).await.unwrap_or_default().plan_closes_on(plan)
+    // the database unreadable: the app's settings, as the checks would take without the zone's
+    ecociv_app::entries::settings_of(st, &plan.zone.code).await.unwrap_or_else(|_| st.settings.clone()).plan_closes_on(plan)
 }
 
 async fn overview(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, m: MaybeAuthed, Q(zq): Q<ZoneQuery>) -> Response {

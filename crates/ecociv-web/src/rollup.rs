@@ -56,7 +56,7 @@ struct Province {
 }
 
 async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, crate::extract::Q(scope): crate::extract::Q<Scope>) -> Response {
-    let province = scope.province.clone().unwrap_or_default();
+    let province = scope.province.as_deref().map(str::trim).unwrap_or_default().to_string();
     let all = scope.all.is_some_and(|v| v == "1" || v == "true") || !province.is_empty();
     let made = async {
         let plan = ecociv_app::entries::plan_of(&st, &a.actor).await?;
@@ -72,7 +72,7 @@ async fn page(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
         ];
         let totals = crate::i18n::tf(l, "rollup.totals", &args);
         let admin = a.actor.role == ecociv_core::access::Role::Admin;
-        let province_name = ecociv_core::rollup::PROVINCES.iter().find(|p| p.0 == province).map_or(("", ""), |p| (p.1, p.2));
+        let province_name = ecociv_core::rollup::province(&province).map_or(("", ""), |p| (p.1, p.2));
         Ok::<_, ecociv_app::AppError>(Page {
             l: layout(&st, l, &uri, Some(&plan), Some(&a)).await,
             zones,

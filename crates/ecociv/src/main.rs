@@ -702,7 +702,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let naming = ecociv_app::frameworks::Naming { code, name, level, previous: previous.as_deref() };
                     match ecociv_app::frameworks::read(&file.to_string_lossy(), &bytes, &naming) {
                         Ok(rev) => {
-                            write_out(output.as_ref(), &ecociv_core::framework_table::to_toml(&rev))?;
+                            // a reviewed TOML file that checks is written as it is (its own grouping
+                            // and codes); a table is written as the TOML it makes
+                            let text = match std::str::from_utf8(&bytes) {
+                                Ok(own) if file.to_string_lossy().to_lowercase().ends_with(".toml") => own.to_string(),
+                                _ => ecociv_core::framework_table::to_toml(&rev),
+                            };
+                            write_out(output.as_ref(), &text)?;
                             eprintln!("{}: {} rows", rev.code, rev.rows.len());
                             Ok(ExitCode::SUCCESS)
                         }
