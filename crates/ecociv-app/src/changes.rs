@@ -1,11 +1,16 @@
 //! What this process knows of the database without asking it: the versions of each zone's
-//! data, the hash of its plan, the signed-in sessions and the API tokens with their users, each kept with the
-//! *stamp* of the database at the moment it was read, and valid while the stamp stays. The stamp
-//! moves with every commit made through this process's store (before the write returns, so the
-//! writer's next request reads afresh) and, for commits by anyone else (the CLI, another
-//! instance), when [`watch`] sees the store's change signal move: it looks every
-//! [`WATCH_EVERY`], and at once when PostgreSQL notifies a commit. So a page that is kept costs
-//! no query at all while nothing is written.
+//! data, the hash of its plan, its settings and periods, the signed-in sessions and the API
+//! tokens with their users, each kept with the *stamp* of the database at the moment it was
+//! read, and valid while the stamp stays. The stamp moves with every commit made through this
+//! process's store (before the write returns, so the writer's next request reads afresh) and,
+//! for commits by anyone else (the CLI, another instance), when [`watch`] sees the store's
+//! change signal move: it looks every [`WATCH_EVERY`], and at once when PostgreSQL notifies a
+//! commit. So a page that is kept costs no query at all while nothing is written.
+//!
+//! A cache of what entries never change ([`Scope::BesideEntries`]: accounts, plans, settings,
+//! periods) follows a stamp that the commits of entries alone do not move: while units send
+//! their reports, each report's sender, plan, settings and periods are read once, not once a
+//! report. The data versions follow every commit ([`Scope::Every`]).
 //!
 //! Without a watcher that has looked in the last [`ALIVE`] nothing is kept: every read asks the
 //! store, as it would without these caches (tests and commands that run no watcher).
@@ -16,7 +21,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ecociv_core::record::{DataVersions, SessionRecord, UserRecord};
+use ecociv_core::record::{DataVersions, PeriodRecord, SessionRecord, UserRecord, ZoneSettingsRecord};
 use ecociv_store::Store;
 
 /// How often the watcher reads the store's change signal.
@@ -28,23 +33,36 @@ pub const ALIVE: Duration = Duration::from_millis(1000);
 /// Entries kept at most per cache (past it, the cache starts again empty).
 const MOST: usize = 10_000;
 
-/// One cache: values by key, each with the stamp it was read at.
-pub struct Stamped<V>(Mutex<HashMap<String, (V, u64)>>);
+/// Which commits make a cache stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every commit.
+    Every,
+    /// Every commit but those that write entries (observations, dispatch reports) and nothing
+    /// else.
+    BesideEntries,
+}
 
-impl<V> Default for Stamped<V> {
-    fn default() -> Stamped<V> {
-        Stamped(Mutex::default())
+/// One cache: values by key, each with the stamp it was read at.
+pub struct Stamped<V> {
+    scope: Scope,
+    kept: Mutex<HashMap<String, (V, u64)>>,
+}
+
+impl<V> Stamped<V> {
+    fn new(scope: Scope) -> Stamped<V> {
+        Stamped { scope, kept: Mutex::default() }
     }
 }
 
 impl<V: Clone> Stamped<V> {
     /// The value of `key`, when it was read at `stamp`.
     pub fn get(&self, key: &str, stamp: u64) -> Option<V> {
-        self.0.lock().expect("changes cache").get(key).filter(|(_, s)| *s == stamp).map(|(v, _)| v.clone())
+        self.kept.lock().expect("changes cache").get(key).filter(|(_, s)| *s == stamp).map(|(v, _)| v.clone())
     }
     /// Keeps the value of `key` as read at `stamp`.
     pub fn put(&self, key: &str, v: V, stamp: u64) {
-        let mut m = self.0.lock().expect("changes cache");
+        let mut m = self.kept.lock().expect("changes cache");
         if m.len() >= MOST {
             m.clear();
         }
@@ -68,6 +86,10 @@ pub struct Changes {
     pub tokens: Stamped<Option<UserRecord>>,
     /// The hash of each zone's stored plan; `None`: no plan.
     pub plan_hashes: Stamped<Option<String>>,
+    /// The settings each zone changed from the defaults; `None`: none.
+    pub settings: Stamped<Option<ZoneSettingsRecord>>,
+    /// The periods each zone's task force locked, unlocked or opened.
+    pub periods: Stamped<Vec<PeriodRecord>>,
 }
 
 impl Default for Changes {
@@ -76,10 +98,12 @@ impl Default for Changes {
             epoch: Instant::now(),
             alive_until: AtomicI64::new(0),
             seen: AtomicU64::new(0),
-            versions: Default::default(),
-            sessions: Default::default(),
-            tokens: Default::default(),
-            plan_hashes: Default::default(),
+            versions: Stamped::new(Scope::Every),
+            sessions: Stamped::new(Scope::BesideEntries),
+            tokens: Stamped::new(Scope::BesideEntries),
+            plan_hashes: Stamped::new(Scope::BesideEntries),
+            settings: Stamped::new(Scope::BesideEntries),
+            periods: Stamped::new(Scope::BesideEntries),
         }
     }
 }
@@ -91,7 +115,16 @@ impl Changes {
 
     /// The stamp of the database as this process knows it, or `None` when no watcher looks.
     pub fn stamp(&self, store: &dyn Store) -> Option<u64> {
-        (self.now_ms() < self.alive_until.load(Ordering::SeqCst)).then(|| self.seen.load(Ordering::SeqCst) + store.writes())
+        self.stamp_of(store, Scope::Every)
+    }
+
+    /// The stamp that the commits of `scope` move.
+    pub fn stamp_of(&self, store: &dyn Store, scope: Scope) -> Option<u64> {
+        let own = match scope {
+            Scope::Every => store.writes(),
+            Scope::BesideEntries => store.writes_beside_entries(),
+        };
+        (self.now_ms() < self.alive_until.load(Ordering::SeqCst)).then(|| self.seen.load(Ordering::SeqCst) + own)
     }
 
     /// The value of `key` in `cache` as last read, while the stamp stays; else what `read` reads
@@ -102,7 +135,7 @@ impl Changes {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        let stamp = self.stamp(store);
+        let stamp = self.stamp_of(store, cache.scope);
         if let Some(v) = stamp.and_then(|s| cache.get(key, s)) {
             return Ok(v);
         }

@@ -65,7 +65,8 @@ pub async fn plan_of(st: &App, actor: &Actor) -> Result<Arc<Plan>, AppError> {
 
 /// The zone's settings of the data loop: the task force's, else the defaults.
 pub async fn settings_of(st: &App, zone: &str) -> Result<ZoneSettings, AppError> {
-    Ok(match st.store.zone_settings(zone).await? {
+    let c = &st.changes;
+    Ok(match c.known(&*st.store, &c.settings, zone, || st.store.zone_settings(zone)).await? {
         Some(s) => s.settings(&st.settings),
         None => st.settings.clone(),
     })
@@ -101,7 +102,8 @@ impl Periods {
 
 /// The periods of `plan`'s zone, with its `settings` (which say when the plan closes).
 pub async fn periods_of(st: &App, plan: &Plan, settings: &ZoneSettings) -> Result<Periods, AppError> {
-    let all = st.store.periods(&plan.zone.code).await?;
+    let c = &st.changes;
+    let all = c.known(&*st.store, &c.periods, &plan.zone.code, || st.store.periods(&plan.zone.code)).await?;
     let closes_on = settings.plan_closes_on(plan);
     let of_state = |state: &str| all.iter().filter(|p| p.state == state).map(|p| p.period.clone()).collect::<Vec<_>>();
     Ok(Periods {

@@ -1,7 +1,12 @@
 //! What the application knows of the database without asking it never outlives a write:
-//! through its own store (at once) or by another process (at the watcher's next look).
+//! through its own store (at once) or by another process (at the watcher's next look); and what
+//! entries never change is not read again for every report.
 
 use ecociv_app::App;
+use ecociv_app::changes::Scope;
+use ecociv_app::entries::{PeriodAction, set_period, submit_project_report};
+use ecociv_core::access::{Actor, Role};
+use ecociv_core::entry::ProjectReportInput;
 use ecociv_store::testdb::TestDb;
 
 async fn a_write_anywhere_moves_the_stamp(db: &TestDb) {
@@ -49,6 +54,36 @@ async fn a_write_anywhere_moves_the_stamp(db: &TestDb) {
     assert!(ecociv_app::accounts::token_user(&app, "tok").await.unwrap().is_some(), "kept");
     db.store.revoke_tokens(&u, None, "test").await.unwrap();
     assert_eq!(ecociv_app::accounts::token_user(&app, "tok").await.unwrap(), None, "revoked here: at once");
+
+    // a report moves the stamp of every commit but not that of what entries never change: the
+    // plan, the settings and the periods read for it stay kept while units send their reports;
+    // a period locked moves both, and the next report reads the periods afresh
+    let app = App::new(db.store.clone(), Some("2025-06-15".parse().unwrap()), "150100");
+    app.changes.look(&*app.store, &mut last).await.unwrap();
+    let stamps = || (app.changes.stamp_of(&*app.store, Scope::Every).unwrap(), app.changes.stamp_of(&*app.store, Scope::BesideEntries).unwrap());
+    let zj = Actor { name: "zj".into(), zone: "150100".into(), org_unit: "市住建局".into(), role: Role::Department };
+    let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let (every, beside) = stamps();
+    submit_project_report(&app, &zj, 12, &report("2025-02")).await.unwrap();
+    let (every2, beside2) = stamps();
+    assert_ne!(every2, every, "a report is a commit");
+    assert_eq!(beside2, beside, "and changes nothing but entries");
+    assert!(app.changes.periods.get("150100", beside).is_some(), "the periods read for the report are kept");
+    assert!(app.changes.plan_hashes.get("150100", beside).is_some());
+    submit_project_report(&app, &zj, 12, &report("2025-03")).await.unwrap();
+    set_period(&app, &tf, "2025-04", PeriodAction::Lock, "").await.unwrap();
+    let (_, beside3) = stamps();
+    assert_ne!(beside3, beside, "a period locked is more than an entry");
+    assert!(app.changes.periods.get("150100", beside3).is_none());
+    let refused = submit_project_report(&app, &zj, 12, &report("2025-04")).await.unwrap_err();
+    assert_eq!(refused.code, "period_locked", "the lock is seen by the next report: {refused:?}");
+}
+
+fn report(period: &str) -> ProjectReportInput {
+    serde_json::from_value(
+        serde_json::json!({"period": period, "status": "under_way", "progress_percent": 50, "investment_month_wan": 0, "investment_cumulative_wan": 0}),
+    )
+    .unwrap()
 }
 
 #[tokio::test]

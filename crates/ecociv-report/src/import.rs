@@ -9,13 +9,15 @@
 //! What cannot be read safely is refused before any value is looked at, as a [`Problem`] that
 //! names the sheet, row and column: not a workbook, an encrypted workbook or an old `.xls`, a
 //! damaged file, one over [`MAX_BYTES`] or unpacking to over [`MAX_UNPACKED`] (a
-//! decompression bomb), formulas, merged cells, hidden rows that hold data, a changed header.
+//! decompression bomb), a cell right of [`MAX_COLUMNS`] or below [`MAX_ROWS`], formulas, merged
+//! cells, hidden rows that hold data, a changed header. A sheet's values are read in one pass
+//! and what they do not show (hidden rows, formulas, merged cells) in a light pass beside it.
 //! [`marked_workbook`] gives the rows back with every bad cell marked and the problems listed.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataRef, Reader, Xlsx};
 use ecociv_core::Locale;
 use ecociv_core::locale::{Text, t, tf};
 use rust_xlsxwriter::{Format, Note, Workbook};
@@ -171,6 +173,13 @@ pub fn column_letter(c: usize) -> String {
     }
     s.reverse();
     String::from_utf8(s).expect("ASCII")
+}
+
+fn text_of_ref(d: &DataRef) -> String {
+    match d {
+        DataRef::SharedString(s) => s.trim().to_string(),
+        other => text_of(&Data::from(other.clone())),
+    }
 }
 
 fn text_of(d: &Data) -> String {
@@ -384,30 +393,150 @@ fn sheet_path(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, sheet: &str) -> Option<S
     None
 }
 
-/// The rows (1-based) a sheet hides.
-fn hidden_rows(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Vec<u32> {
+/// What the values do not show of a sheet, read from its XML in a light pass (tags and their
+/// attributes, no value decoded): the rows (1-based) it hides, and whether it holds any formula
+/// or merged cell, which are then read in full for their places.
+struct Marks {
+    hidden: Vec<u32>,
+    formulas: bool,
+    merged: bool,
+}
+
+impl Marks {
+    /// Marks of a sheet whose XML could not be found: every check runs in full.
+    const UNKNOWN: Marks = Marks { hidden: Vec::new(), formulas: true, merged: true };
+}
+
+fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> {
     use quick_xml::events::Event;
-    let mut xml = String::new();
-    if zip.by_name(path).ok().and_then(|mut f| f.read_to_string(&mut xml).ok()).is_none() {
-        return Vec::new();
-    }
-    let mut r = quick_xml::Reader::from_str(&xml);
-    let mut hidden = Vec::new();
-    while let Ok(ev) = r.read_event() {
-        match ev {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "row" => {
-                let attrs: Vec<_> = e.attributes().flatten().collect();
-                let is_hidden = attrs.iter().any(|a| a.key.as_ref() == "hidden" && matches!(a.value.as_ref(), "1" | "true"));
-                let row = attrs.iter().find(|a| a.key.as_ref() == "r").and_then(|a| a.value.parse().ok());
-                if let (true, Some(row)) = (is_hidden, row) {
-                    hidden.push(row);
+    let file = zip.by_name(path).ok()?;
+    let mut r = quick_xml::Reader::from_reader(std::io::BufReader::with_capacity(64 * 1024, file));
+    let mut m = Marks { hidden: Vec::new(), formulas: false, merged: false };
+    let mut buf = Vec::with_capacity(1024);
+    loop {
+        buf.clear();
+        match r.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
+                "row" => {
+                    let mut hidden = false;
+                    let mut row = None;
+                    for a in e.attributes().flatten() {
+                        match a.key.as_ref() {
+                            "hidden" => hidden = matches!(a.value.as_ref(), "1" | "true"),
+                            "r" => row = a.value.parse().ok(),
+                            _ => {}
+                        }
+                    }
+                    if let (true, Some(row)) = (hidden, row) {
+                        m.hidden.push(row);
+                    }
                 }
-            }
-            Event::Eof => break,
+                "f" => m.formulas = true,
+                "mergeCell" => m.merged = true,
+                _ => {}
+            },
+            Ok(Event::Eof) => return Some(m),
+            // XML calamine will refuse as damaged; the marks are not needed then
+            Err(_) => return None,
             _ => {}
         }
     }
-    hidden
+}
+
+/// The widest a sheet may be read: a template has about twenty columns, and a cell further
+/// right is refused before the grid grows to it.
+pub const MAX_COLUMNS: u32 = 256;
+
+/// A sheet's cells as text, read in one pass of its XML: each row kept as the cells it has
+/// (a sparse row costs what it holds), filled out to the sheet's width when it is read. A
+/// number shown as a percentage (Excel stores 45.5% as 0.455) is read as it is shown.
+struct Grid {
+    rows: Vec<Vec<(u32, String)>>,
+    width: usize,
+}
+
+impl Grid {
+    /// The number of rows up to the last that has a cell.
+    fn height(&self) -> u32 {
+        self.rows.len() as u32
+    }
+
+    /// Row `r` (0-based), as wide as the sheet.
+    fn row(&self, r: u32) -> Vec<String> {
+        let mut out = vec![String::new(); self.width];
+        for (c, text) in self.rows.get(r as usize).into_iter().flatten() {
+            out[*c as usize].clone_from(text);
+        }
+        out
+    }
+
+    /// Every row from `first` (0-based), each with its number as the spreadsheet shows it.
+    fn into_rows(self, first: u32) -> impl Iterator<Item = (u32, Vec<String>)> {
+        let width = self.width;
+        self.rows.into_iter().enumerate().skip(first as usize).map(move |(r, cells)| {
+            let mut out = vec![String::new(); width];
+            for (c, text) in cells {
+                out[c as usize] = text;
+            }
+            (r as u32 + 1, out)
+        })
+    }
+}
+
+fn grid(wb: &mut Xlsx<Cursor<&[u8]>>, sheet: &str) -> Result<Grid, Vec<Problem>> {
+    let mut reader = match wb.worksheet_cells_reader(sheet) {
+        Ok(reader) => reader,
+        // a chart sheet: no cells
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Grid { rows: Vec::new(), width: 0 }),
+        Err(e) => return Err(corrupt(e)),
+    };
+    let percent: Vec<bool> =
+        reader.styles().iter().map(|st| st.number_format.as_ref().is_some_and(|f| f.format_code.split('"').step_by(2).any(|p| p.contains('%')))).collect();
+    let mut g = Grid { rows: Vec::new(), width: 0 };
+    while let Some((cell, style)) = reader.next_cell_with_style_id().map_err(corrupt)? {
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        if r as usize > MAX_ROWS {
+            return Err(vec![Problem::file("too_many_rows", (r + 1).to_string(), Text::new("import.expected.max_rows").arg("rows", MAX_ROWS))]);
+        }
+        if c >= MAX_COLUMNS {
+            return Err(vec![Problem {
+                sheet: sheet.into(),
+                row: Some(r + 1),
+                col: Some(c as usize),
+                ..Problem::file("too_many_columns", column_letter(c as usize), Text::new("import.expected.max_columns").arg("columns", MAX_COLUMNS))
+            }]);
+        }
+        let text = match value {
+            DataRef::Float(_) | DataRef::Int(_) if percent.get(style).copied().unwrap_or(false) => {
+                let shown = text_of_ref(value);
+                match shown.parse::<rust_decimal::Decimal>() {
+                    Ok(v) => format!("{}%", (v * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
+                    Err(_) => shown,
+                }
+            }
+            _ => text_of_ref(value),
+        };
+        if g.rows.len() <= r as usize {
+            g.rows.resize_with(r as usize + 1, Vec::new);
+        }
+        let row = &mut g.rows[r as usize];
+        // cells come left to right; one out of order or written twice (a damaged or hand-made
+        // file) is put in its place, the last written kept
+        match row.last() {
+            Some((last, _)) if *last >= c => match row.iter().position(|(col, _)| *col >= c) {
+                Some(i) if row[i].0 == c => row[i].1 = text,
+                Some(i) => row.insert(i, (c, text)),
+                None => row.push((c, text)),
+            },
+            _ => row.push((c, text)),
+        }
+        g.width = g.width.max(c as usize + 1);
+    }
+    Ok(g)
 }
 
 /// A workbook opened, with its zip (for what calamine does not read: hidden rows).
@@ -448,13 +577,8 @@ pub fn sheet_rows(bytes: &[u8]) -> Result<SheetRows, Vec<Problem>> {
         .find(|s| s.visible == calamine::SheetVisible::Visible)
         .map(|s| s.name.clone())
         .ok_or_else(|| vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))])?;
-    let range = wb.worksheet_range(&sheet).map_err(corrupt)?;
-    let Some((last_row, last_col)) = range.end() else { return Ok((sheet, Vec::new())) };
-    if last_row as usize > MAX_ROWS {
-        return Err(vec![Problem::file("too_many_rows", (last_row + 1).to_string(), Text::new("import.expected.max_rows").arg("rows", MAX_ROWS))]);
-    }
-    let rows = (0..=last_row).map(|r| (r + 1, (0..=last_col).map(|c| range.get_value((r, c)).map(text_of).unwrap_or_default()).collect())).collect();
-    Ok((sheet, rows))
+    let grid = grid(&mut wb, &sheet)?;
+    Ok((sheet, grid.into_rows(0).collect()))
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
@@ -483,33 +607,16 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             .map(|s| s.name.clone())
             .ok_or_else(|| vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))])?,
     };
-    let range = wb.worksheet_range(&sheet).map_err(corrupt)?;
-    let height = range.end().map(|(r, _)| r + 1).unwrap_or(0);
-    if height as usize > MAX_ROWS + 1 {
-        return Err(vec![Problem::file("too_many_rows", height.to_string(), Text::new("import.expected.max_rows").arg("rows", MAX_ROWS))]);
-    }
-    let width = range.end().map(|(_, c)| c + 1).unwrap_or(0);
-    // a number shown as a percentage (Excel stores 45.5% as 0.455) is read as it is shown
-    let styles = wb.worksheet_style(&sheet).ok();
-    let percent = |r: u32, c: u32| {
-        styles
-            .as_ref()
-            .and_then(|s| s.get((r, c)))
-            .and_then(|st| st.number_format.as_ref())
-            .is_some_and(|f| f.format_code.split('"').step_by(2).any(|p| p.contains('%')))
-    };
-    let cell_text = |r: u32, c: u32| -> String {
-        match range.get_value((r, c)) {
-            Some(d @ (Data::Float(_) | Data::Int(_))) if percent(r, c) => match text_of(d).parse::<rust_decimal::Decimal>() {
-                Ok(v) => format!("{}%", (v * rust_decimal::Decimal::ONE_HUNDRED).normalize()),
-                Err(_) => text_of(d),
-            },
-            Some(d) => text_of(d),
-            None => String::new(),
-        }
-    };
-    let grid_row = |r: u32| -> Vec<String> { (0..width).map(|c| cell_text(r, c)).collect() };
-    let head = grid_row(0);
+    // the values in one pass; what they do not show (hidden rows, formulas, merged cells) in a
+    // light pass of the same XML beside it
+    let (grid, marks) = std::thread::scope(|s| {
+        let marks = s.spawn(|| sheet_path(&mut zip, &sheet).and_then(|p| marks(&mut zip, &p)));
+        let grid = grid(&mut wb, &sheet);
+        (grid, marks.join().ok().flatten().unwrap_or(Marks::UNKNOWN))
+    });
+    let grid = grid?;
+    let height = grid.height();
+    let head = grid.row(0);
     let (kind, columns) = match &signature {
         // a template's columns stay in place: the header is checked column by column
         Some(sig) => {
@@ -538,7 +645,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let filled = Filled { signature, kind, sheet: sheet.clone(), columns, rows: Vec::new() };
     let mut problems = Vec::new();
     // formulas where a value belongs: the value would be whatever Excel last computed
-    if let Ok(formulas) = wb.worksheet_formula(&sheet) {
+    if let Some(Ok(formulas)) = marks.formulas.then(|| wb.worksheet_formula(&sheet)) {
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
         for (r, row) in formulas.rows().enumerate() {
             for (c, f) in row.iter().enumerate() {
@@ -554,7 +661,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
         }
     }
     // merged cells: one value would stand for several rows
-    if let Ok(merged) = wb.merge_cells_by_sheet_name(&sheet) {
+    if let Some(Ok(merged)) = marks.merged.then(|| wb.merge_cells_by_sheet_name(&sheet)) {
         for m in merged.iter().filter(|m| m.end.0 >= 1) {
             let cells = format!("{}{}:{}{}", column_letter(m.start.1 as usize), m.start.0 + 1, column_letter(m.end.1 as usize), m.end.0 + 1);
             problems.push(Problem {
@@ -571,16 +678,15 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
         }
     }
     // hidden rows that hold data: nobody would have checked what they say
-    let hidden = sheet_path(&mut zip, &sheet).map(|p| hidden_rows(&mut zip, &p)).unwrap_or_default();
-    for row in hidden.into_iter().filter(|r| *r >= 2 && *r <= height) {
-        if grid_row(row - 1).iter().any(|t| !t.is_empty()) {
+    for row in marks.hidden.iter().copied().filter(|r| *r >= 2 && *r <= height) {
+        if grid.row(row - 1).iter().any(|t| !t.is_empty()) {
             problems.push(Problem::cell(&filled, row, None, "hidden_row", Text::new("import.expected.visible_row")));
         }
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    let rows = rows_of(&sheet, &filled.columns, (1..height).map(|r| (r + 1, grid_row(r))))?;
+    let rows = rows_of(&sheet, &filled.columns, grid.into_rows(1))?;
     Ok(Filled { rows, ..filled })
 }
 

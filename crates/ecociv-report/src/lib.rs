@@ -684,6 +684,12 @@ print(json.dumps({"sheets": wb.sheetnames, "states": [s.sheet_state for s in wb.
         assert_eq!(refused("ws['G3'] = '=1+1'").unwrap(), vec![(s("formula"), Some(3), s("G 本年值"), s("=1+1"))]);
         assert_eq!(refused("ws.merge_cells('H2:H3')").unwrap(), vec![(s("merged_cells"), Some(2), s("H 备注"), s("H2:H3"))]);
         assert_eq!(refused("ws.row_dimensions[3].hidden = True").unwrap(), vec![(s("hidden_row"), Some(3), s(""), s(""))]);
+        // a cell far to the right is refused with its place before the grid grows to it (a
+        // sheet as wide as Excel allows, 100,000 rows down, would have been a grid of 1.6 billion
+        // cells)
+        assert_eq!(refused("ws['JZ5'] = 'x'").unwrap(), vec![(s("too_many_columns"), Some(5), s("JZ"), s("JZ"))]);
+        assert_eq!(refused("ws['XFD100000'] = 1").unwrap()[0].0, "too_many_columns");
+        assert_eq!(refused("ws['A200002'] = 1").unwrap(), vec![(s("too_many_rows"), None, s(""), s("200002"))]);
         let moved = refused("ws.insert_cols(3)").unwrap();
         assert!(moved.iter().all(|p| p.0 == "header_changed") && moved[0].2 == "C 单位", "{moved:?}");
         // a part that unpacks to 300 MB from a few hundred KB

@@ -95,6 +95,8 @@ pub struct SqliteStore {
     pub(crate) lane: tokio::sync::Mutex<()>,
     /// Commits made through this store (see [`crate::WatchStore`]).
     pub(crate) writes: std::sync::atomic::AtomicU64,
+    /// Those of them that wrote more than entries (see [`crate::WatchStore`]).
+    pub(crate) beside_entries: std::sync::atomic::AtomicU64,
     /// The connection that watches for commits by any other (`PRAGMA data_version`).
     pub(crate) watcher: tokio::sync::Mutex<Option<sqlx::SqliteConnection>>,
     pub(crate) opts: SqliteConnectOptions,
@@ -110,11 +112,24 @@ pub(crate) struct WriteTx<'c, DB: sqlx::Database> {
     pub(crate) _lane: Option<tokio::sync::MutexGuard<'c, ()>>,
     /// The store's count of commits, moved by [`WriteTx::commit`].
     pub(crate) writes: &'c std::sync::atomic::AtomicU64,
+    /// Its count of commits beside entries, moved too unless the transaction writes entries
+    /// only ([`WriteTx::entries_only`]).
+    pub(crate) beside_entries: Option<&'c std::sync::atomic::AtomicU64>,
 }
 
-impl<DB: sqlx::Database> WriteTx<'_, DB> {
+impl<'c, DB: sqlx::Database> WriteTx<'c, DB> {
+    /// A transaction that writes entries (observations, dispatch reports) with their trail
+    /// events and data versions, and nothing else: what is kept of accounts, plans, settings and
+    /// periods stays valid when it commits.
+    pub(crate) fn entries_only(self) -> WriteTx<'c, DB> {
+        WriteTx { beside_entries: None, ..self }
+    }
+
     pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
         self.tx.commit().await?;
+        if let Some(b) = self.beside_entries {
+            b.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         self.writes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
@@ -142,7 +157,7 @@ impl SqliteStore {
             .await
             .map_err(|_| StoreError::Busy(format!("no turn to write within {} s", LANE_WAIT.as_secs())))?;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(WriteTx { tx, _lane: Some(lane), writes: &self.writes })
+        Ok(WriteTx { tx, _lane: Some(lane), writes: &self.writes, beside_entries: Some(&self.beside_entries) })
     }
 }
 
@@ -154,7 +169,7 @@ impl PgStore {
         if let Some(z) = zone {
             sqlx::query("UPDATE zones SET code = code WHERE code = $1").bind(z).execute(&mut *tx).await?;
         }
-        Ok(WriteTx { tx, _lane: None, writes: &self.writes })
+        Ok(WriteTx { tx, _lane: None, writes: &self.writes, beside_entries: Some(&self.beside_entries) })
     }
 }
 
@@ -163,6 +178,8 @@ pub struct PgStore {
     pub(crate) pool: PgPool,
     /// Commits made through this store (see [`crate::WatchStore`]).
     pub(crate) writes: std::sync::atomic::AtomicU64,
+    /// Those of them that wrote more than entries (see [`crate::WatchStore`]).
+    pub(crate) beside_entries: std::sync::atomic::AtomicU64,
     /// The connection that listens for the commits of others (see [`crate::WatchStore`]).
     pub(crate) listener: tokio::sync::Mutex<Option<sqlx::postgres::PgListener>>,
 }
@@ -184,7 +201,7 @@ impl SqliteStore {
             // writes touch page after page; the file's pages stay in the system's cache anyway
             .pragma("cache_size", "-1024");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts.clone()).await?;
-        Ok(SqliteStore { pool, lane: Default::default(), writes: Default::default(), watcher: Default::default(), opts })
+        Ok(SqliteStore { pool, lane: Default::default(), writes: Default::default(), beside_entries: Default::default(), watcher: Default::default(), opts })
     }
 
     /// The pool, for backend-specific checks in tests.
@@ -201,7 +218,7 @@ impl PgStore {
         use sqlx::Connection;
         sqlx::PgConnection::connect_with(&opts).await?.close().await?;
         let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(opts).await?;
-        Ok(PgStore { pool, writes: Default::default(), listener: Default::default() })
+        Ok(PgStore { pool, writes: Default::default(), beside_entries: Default::default(), listener: Default::default() })
     }
 }
 

@@ -9,7 +9,7 @@ use crate::db::{PgStore, Result, SqliteStore, StoreError, conflict_on_unique};
 use std::collections::HashMap;
 
 use crate::batch::DispatchRun;
-use crate::trail::{append_event, begin_write, bump_version, event, insert_events, write_head};
+use crate::trail::{append_event, begin_entries, begin_write, bump_version, event, insert_events, write_head};
 use ecociv_core::record::{DispatchRecord, EntryState, ObservationRecord, UpperTargetRecord};
 
 /// The entries of the data loop.
@@ -445,14 +445,14 @@ macro_rules! entries_impl {
         #[async_trait]
         impl EntryStore for $store {
             async fn insert_observation(&self, o: &ObservationRecord, actor: &str) -> Result<ObservationRecord> {
-                let mut tx = begin_write!(self, &o.zone);
+                let mut tx = begin_entries!(self, &o.zone);
                 let stored = obs_insert!(tx, o, actor);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn update_observation(&self, before: &ObservationRecord, after: &ObservationRecord, action: &str, actor: &str, reason: &str) -> Result<ObservationRecord> {
-                let mut tx = begin_write!(self, &before.zone);
+                let mut tx = begin_entries!(self, &before.zone);
                 let stored = obs_update!(tx, before, after, action, actor, reason);
                 tx.commit().await?;
                 Ok(stored)
@@ -531,21 +531,21 @@ macro_rules! entries_impl {
             }
 
             async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
-                let mut tx = begin_write!(self, &d.zone);
+                let mut tx = begin_entries!(self, &d.zone);
                 let stored = dispatch_insert!(tx, d, actor);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn update_dispatch(&self, before: &DispatchRecord, after: &DispatchRecord, action: &str, actor: &str, reason: &str) -> Result<DispatchRecord> {
-                let mut tx = begin_write!(self, &before.zone);
+                let mut tx = begin_entries!(self, &before.zone);
                 let stored = dispatch_update!(tx, before, after, action, actor, reason);
                 tx.commit().await?;
                 Ok(stored)
             }
 
             async fn write_entries(&self, zone: &str, writes: &[EntryWrite], actor: &str) -> Result<usize> {
-                let mut tx = begin_write!(self, zone);
+                let mut tx = begin_entries!(self, zone);
                 // the chain's head, read once and carried through the batch
                 let mut head: Option<Option<(i64, String)>> = None;
                 let kinds = write_part!(tx, $db, zone, writes, actor, head);
@@ -556,7 +556,7 @@ macro_rules! entries_impl {
             async fn write_entries_in_parts(&self, zone: &str, actor: &str, mut parts: tokio::sync::mpsc::Receiver<Part>) -> Result<Option<usize>> {
                 // the write lane is taken with the first part, not while it is being made
                 let Some(mut part) = parts.recv().await else { return Ok(None) };
-                let mut tx = begin_write!(self, zone);
+                let mut tx = begin_entries!(self, zone);
                 let mut head: Option<Option<(i64, String)>> = None;
                 let (mut count, mut kinds) = (0, [false; 2]);
                 loop {

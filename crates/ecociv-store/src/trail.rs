@@ -49,7 +49,13 @@ macro_rules! begin_write {
 macro_rules! begin_any {
     ($store:expr) => {{ $store.write_tx(None).await? }};
 }
+/// Begins a write transaction of a zone's entries and nothing else (see
+/// [`crate::db::WriteTx::entries_only`]).
+macro_rules! begin_entries {
+    ($store:expr, $zone:expr) => {{ $store.write_tx(Some(AsRef::<str>::as_ref($zone))).await?.entries_only() }};
+}
 pub(crate) use begin_any;
+pub(crate) use begin_entries;
 pub(crate) use begin_write;
 
 /// Appends a chained event inside the transaction. With a cursor `$head` (a batch: an

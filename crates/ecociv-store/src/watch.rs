@@ -17,6 +17,9 @@ use crate::db::{PgStore, Result, SqliteStore};
 pub trait WatchStore: Send + Sync {
     /// How many commits this store has made (each write moves it before it returns).
     fn writes(&self) -> u64;
+    /// How many of them wrote more than entries: what is kept of accounts, plans, settings and
+    /// periods is valid while this stays, however many reports are sent meanwhile.
+    fn writes_beside_entries(&self) -> u64;
     /// A number that differs from its last reading when anyone has committed since.
     async fn change_signal(&self) -> Result<i64>;
     /// Waits until someone commits a write of a zone's data (where the database tells), or
@@ -31,6 +34,10 @@ pub trait WatchStore: Send + Sync {
 impl WatchStore for SqliteStore {
     fn writes(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
+    }
+
+    fn writes_beside_entries(&self) -> u64 {
+        self.beside_entries.load(Ordering::SeqCst)
     }
 
     async fn change_signal(&self) -> Result<i64> {
@@ -48,6 +55,10 @@ impl WatchStore for SqliteStore {
 impl WatchStore for PgStore {
     fn writes(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
+    }
+
+    fn writes_beside_entries(&self) -> u64 {
+        self.beside_entries.load(Ordering::SeqCst)
     }
 
     async fn change_signal(&self) -> Result<i64> {
