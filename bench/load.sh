@@ -5,12 +5,14 @@
 #
 #   bench/load.sh [--zones N] [--projects P] [--years Y] [--seconds S] [--connections C]
 #                 [--threads T] [--write-zones W] [--pg[=URL]] [--port PORT] [--bare-port PORT]
-#                 [--keep] [--soak MINUTES]
+#                 [--tree] [--keep] [--soak MINUTES]
 #
 # It builds the release binary and the bare baseline (crates/ecociv-web/examples/bare.rs),
 # generates N synthetic zones (default 100) with Y years of data (default 5) and P projects
-# reporting monthly (default 10) into a fresh data dir, signs in as syn0001-tf, fetches each
-# page once and saves its answer, and serves those answers from the bare server with the same
+# reporting monthly (default 10) into a fresh data dir (with --tree, as a national tree of
+# cities and their counties in the provinces in turn), signs in as the first zone's task force
+# (syn0001-tf; syn110100-tf in a tree) and, for the national view, as an administrator of it,
+# fetches each page once and saves its answer, and serves those answers from the bare server with the same
 # headers. Then, page by page, wrk runs S seconds (default 10) with C connections (default 64)
 # on T threads (default 2) against ecociv, and S seconds against the bare answer of the same
 # bytes (/hello for /healthz). The write route is the monthly dispatch report of the projects
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
     --port) PORT=${2:?}; shift ;;
     --bare-port) BARE_PORT=${2:?}; shift ;;
     --keep) KEEP=1 ;;
+    --tree) TREE=1 ;;
     --soak) SOAK=${2:?}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -138,9 +141,15 @@ fi
 PASSWORD='Bench-password-1'
 echo "generating $ZONES zones × $YEARS years × $PROJECTS projects ($DB_KIND)…" >&2
 start=$(date +%s)
-echo "$PASSWORD" | "$BIN" demo generate --zones "$ZONES" --projects-per-zone "$PROJECTS" --years "$YEARS" >"$WORK/generate.log"
+echo "$PASSWORD" | "$BIN" demo generate --zones "$ZONES" --projects-per-zone "$PROJECTS" --years "$YEARS" ${TREE:+--tree} >"$WORK/generate.log"
 GENERATED_IN=$(( $(date +%s) - start ))
 echo "generated in $GENERATED_IN s" >&2
+# the zones' codes in the order they were made, and the demo users' prefix of each (syn0001)
+mapfile -t CODES < <(awk '$1 == "zone" {sub(/:$/, "", $2); print tolower($2)}' "$WORK/generate.log")
+[ ${#CODES[@]} = "$ZONES" ] || die "demo generate named ${#CODES[@]} zones, not $ZONES"
+FIRST=${CODES[0]}
+# an administrator of the first zone, for the national view
+echo "$PASSWORD" | "$BIN" user add bench-admin --org 市生态环境局 --role admin --zone "${FIRST^^}" >/dev/null
 
 # --- servers ---------------------------------------------------------------------------------
 wait_for() { # log file, pid, prefix printed with the address → http://HOST:PORT
@@ -162,21 +171,33 @@ URL=$(wait_for "$WORK/ecociv.log" "$ECOCIV_PID" ecociv)
 for _ in $(seq 50); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.2; done
 RSS_START=$(rss_kb "$ECOCIV_PID")
 
-COOKIE=$(curl -s -i -X POST -d "name=syn0001-tf&password=$PASSWORD" "$URL/login" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: ecociv_session=\([^;]*\).*/\1/p')
-[ -n "$COOKIE" ] || die "could not sign in as syn0001-tf"
+sign_in() { # user → session cookie
+  curl -s -i -X POST -d "name=$1&password=$PASSWORD" "$URL/login" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: ecociv_session=\([^;]*\).*/\1/p'
+}
+COOKIE=$(sign_in "$FIRST-tf")
+[ -n "$COOKIE" ] || die "could not sign in as $FIRST-tf"
+ADMIN_COOKIE=$(sign_in bench-admin)
+[ -n "$ADMIN_COOKIE" ] || die "could not sign in as bench-admin"
 ENCODING='gzip, br'
 HEADERS=(-H "Cookie: ecociv_session=$COOKIE" -H "Accept-Encoding: $ENCODING")
+ADMIN_HEADERS=(-H "Cookie: ecociv_session=$ADMIN_COOKIE" -H "Accept-Encoding: $ENCODING")
+# the headers of a page: the national view is the administrator's, every other the task force's
+headers_of() { if [ "${1%%\?*}" = /zones ] && [[ $1 == *all=1* ]]; then echo admin; else echo tf; fi; }
 
 # --- the answers of the pages, saved for the bare server -----------------------------------
 PAGES=(/healthz / /indicators "/indicators/$INDICATOR" /projects /dashboard /dashboard/projects
-  "/assessment?quarter=$QUARTER" /readiness "/bulletin?month=$MONTH" /public /api/v1/public/indicators)
+  "/assessment?quarter=$QUARTER" /readiness "/bulletin?month=$MONTH" /public /api/v1/public/indicators
+  /zones "/zones?all=1")
 SAVED="$WORK/saved"
 mkdir -p "$SAVED"
 save_headers() { # raw header dump → NAME: value lines without the status line, the date and the framing
   tr -d '\r' <"$1" | awk 'NR > 1 && NF && tolower($1) !~ /^(date|content-length|transfer-encoding|connection|keep-alive):$/' >"$2"
 }
 for i in "${!PAGES[@]}"; do
-  code=$(curl -s -o "$SAVED/p$i.body" -D "$WORK/p$i.raw" -w '%{http_code}' "${HEADERS[@]}" "$URL${PAGES[$i]}")
+  if [ "$(headers_of "${PAGES[$i]}")" = admin ]; then H=("${ADMIN_HEADERS[@]}"); else H=("${HEADERS[@]}"); fi
+  start=$(date +%s.%N)
+  code=$(curl -s -o "$SAVED/p$i.body" -D "$WORK/p$i.raw" -w '%{http_code}' "${H[@]}" "$URL${PAGES[$i]}")
+  FIRST_MS[$i]=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN {printf "%.0f", (a - b) * 1000}')
   [ "$code" = 200 ] || { head -c 600 "$SAVED/p$i.body" >&2; echo >&2; die "GET ${PAGES[$i]} answered $code, not 200"; }
   save_headers "$WORK/p$i.raw" "$SAVED/p$i.headers"
 done
@@ -192,7 +213,8 @@ while [ "$(printf '%04d-%02d' "$y" "$m")" \< "${TODAY:0:7}" ] || [ "$(printf '%0
   m=$((m + 1)); [ $m -le 12 ] || { m=1; y=$((y + 1)); }
 done
 [ ${#MONTHS[@]} -ge 3 ] || die "fewer than three months between the plan's start and $TODAY"
-# project number and the demo user of its first implementer (syn0001-uNN, NN = the org unit's place)
+# project number and the demo user of its first implementer (syn0001-uNN, NN = the org unit's place;
+# the zone's own prefix replaces syn0001 below)
 jq -r --argjson skip "$PROJECTS" '
   (.org_units | to_entries | map({key: .value.name, value: .key}) | from_entries) as $idx
   | .projects[$skip:][] | select((.implementers | length) > 0 and $idx[.implementers[0]] != null)
@@ -209,7 +231,7 @@ post_report() { # number token month [body file] → status
 }
 echo "opening the series of the projects without reports in $WRITE_ZONES zones…" >&2
 for z in $(seq "$WRITE_ZONES"); do
- prefix=$(printf 'syn%04d' "$z")
+ prefix=${CODES[$((z - 1))]}
  while read -r number user; do
   user="$prefix${user#syn0001}"
   if [ -z "${TOKEN[$user]:-}" ]; then
@@ -223,7 +245,7 @@ for z in $(seq "$WRITE_ZONES"); do
 done
 [ ${#POOL[@]} -gt "$THREADS" ] || die "only ${#POOL[@]} projects accept a report (PROJECTS=$PROJECTS of $(jq '.projects | length' "$WORK/plan.json")); lower --projects"
 save_headers "$WORK/write.raw" "$SAVED/write.headers"
-RESERVED=${POOL[0]}   # a project of SYN0001, the signed-in zone, kept out of the load for the timing after a write
+RESERVED=${POOL[0]}   # a project of the first zone, the signed-in one, kept out of the load for the timing after a write
 POOL=("${POOL[@]:1}")
 WRITE_SLOTS=$(( ${#POOL[@]} * (${#MONTHS[@]} - 1) ))
 {
@@ -298,8 +320,10 @@ sampler() { # "seconds since the load began" and the resident kB, every 0.5 s
   done
 }
 WRK=(wrk "-t$THREADS" "-c$CONNECTIONS" "-d${SECONDS_EACH}s" --timeout 10s --latency)
-run_get() { # url file
-  "${WRK[@]}" "${HEADERS[@]}" "$1" >"$2" 2>&1 || { cat "$2" >&2; die "wrk failed on $1"; }
+run_get() { # url file [admin]
+  local h=("${HEADERS[@]}")
+  [ "${3:-}" = admin ] && h=("${ADMIN_HEADERS[@]}")
+  "${WRK[@]}" "${h[@]}" "$1" >"$2" 2>&1 || { cat "$2" >&2; die "wrk failed on $1"; }
 }
 
 # --- the soak: pages and writes at once for SOAK minutes ------------------------------------
@@ -315,7 +339,7 @@ if [ -n "$SOAK" ]; then
   WRITERS=$(( CONNECTIONS / 4 > THREADS ? CONNECTIONS / 4 : THREADS ))
   READERS=$(( CONNECTIONS - WRITERS > THREADS ? CONNECTIONS - WRITERS : THREADS ))
   {
-    printf 'local paths = {'; for p in "${PAGES[@]}"; do printf '"%s",' "$p"; done; echo '}'
+    printf 'local paths = {'; for p in "${PAGES[@]}"; do [ "$(headers_of "$p")" = admin ] || printf '"%s",' "$p"; done; echo '}'
     echo 'local n = 0'
     echo 'function request() n = n + 1; return wrk.format(nil, paths[(n % #paths) + 1]) end'
   } >"$WORK/reads.lua"
@@ -343,7 +367,7 @@ if [ -n "$SOAK" ]; then
   WOTHER=$(awk '$1 == "status" && $2 != "201" && $2 != "409" && $2 != "503" {printf "%s%s: %s", sep, $2, $3; sep = ", "}' "$WORK/soak-writes.txt")
   NEW=$((ROWS_AFTER - ROWS_BEFORE))
   echo
-  echo "Soak, measured on $(date +%F) ($(nproc) cores, release build; wrk and the server on the same machine): $ZONES synthetic zones × $YEARS years × $PROJECTS projects reporting monthly, $DB_KIND. For $SOAK minutes, $READERS connections read every page in turn (the session cookie of \`syn0001-tf\`, \`Accept-Encoding: $ENCODING\`) while $WRITERS connections each send new monthly reports (of ${#POOL[@]} projects in the first $WRITE_ZONES zones, by their implementers' tokens; when every month is sent they come round again as conflicts, 409); \`--today $TODAY\`."
+  echo "Soak, measured on $(date +%F) ($(nproc) cores, release build; wrk and the server on the same machine): $ZONES synthetic zones × $YEARS years × $PROJECTS projects reporting monthly, $DB_KIND. For $SOAK minutes, $READERS connections read every page in turn (the session cookie of \`$FIRST-tf\`, \`Accept-Encoding: $ENCODING\`) while $WRITERS connections each send new monthly reports (of ${#POOL[@]} projects in the first $WRITE_ZONES zones, by their implementers' tokens; when every month is sent they come round again as conflicts, 409); \`--today $TODAY\`."
   echo
   echo "| what | requests/s | p50 | p99 | errors |"
   echo "|---|---|---|---|---|"
@@ -375,7 +399,7 @@ for i in "${!PAGES[@]}"; do
   page=${PAGES[$i]}
   if [ "$page" = /healthz ]; then base=/hello; else base="/static/p$i"; fi
   echo "wrk: $page, then the baseline $base (${SECONDS_EACH}s each)…" >&2
-  run_get "$URL$page" "$WORK/wrk-p$i.txt"
+  run_get "$URL$page" "$WORK/wrk-p$i.txt" "$(headers_of "$page")"
   run_get "$BARE_URL$base" "$WORK/wrk-b$i.txt"
   settled
   read -r R P50 P99 BAD SOCK <<<"$(parse "$WORK/wrk-p$i.txt")"
@@ -438,7 +462,7 @@ SETTLED_END=$(tail -n 1 "$WORK/settled.txt" | awk '{print $2}')
 # --- report --------------------------------------------------------------------------------------
 CORES=$(nproc)
 echo
-echo "Measured on $(date +%F) ($CORES cores, release build; wrk and both servers on the same machine): $ZONES synthetic zones × $YEARS years × $PROJECTS projects reporting monthly, $DB_KIND, generated in $GENERATED_IN s. wrk: $THREADS threads, $CONNECTIONS connections, ${SECONDS_EACH} s per route and as long for its baseline, \`Accept-Encoding: $ENCODING\` and the session cookie of \`syn0001-tf\` on every request; \`--today $TODAY\`."
+echo "Measured on $(date +%F) ($CORES cores, release build; wrk and both servers on the same machine): $ZONES synthetic zones × $YEARS years × $PROJECTS projects reporting monthly, $DB_KIND, generated in $GENERATED_IN s. wrk: $THREADS threads, $CONNECTIONS connections, ${SECONDS_EACH} s per route and as long for its baseline, \`Accept-Encoding: $ENCODING\` and the session cookie of \`$FIRST-tf\` on every request (of \`bench-admin\` on the national view); \`--today $TODAY\`${TREE:+; the zones a national tree (\`demo generate --tree\`)}."
 echo
 echo "| route | bytes | encoding | req/s | p50 | p99 | errors | baseline | baseline req/s | baseline p50 | baseline p99 | ratio |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -446,6 +470,8 @@ printf '%s\n' "${ROWS[@]}"
 echo
 echo "Errors are non-2xx answers and socket errors. The write route sends each request a new monthly report (zone, project, month) of ${#POOL[@]} projects without reports in the first $WRITE_ZONES zones, by their implementers' bearer tokens: $WRITE_SLOTS new reports in all, after which the months come round again and are conflicts (409, \`already_reported\`, counted apart). $W2XX reports were stored (201) and $W409 were conflicts${WOTHER:+; other answers: $WOTHER}. Its baseline answers the same bytes as the 201 answer to the same POST requests. Ratio = req/s against the baseline in this run."
 if [ ${#BASE_BAD[@]} -gt 0 ]; then echo; echo "Baseline errors: $(IFS=';'; echo "${BASE_BAD[*]}")."; fi
+echo
+echo "\`/zones\` is the first zone's roll-up of its counties (none but in a tree), \`/zones?all=1\` the national view, read with an administrator's session. The first request of each page after the server started (nothing kept yet): $(for i in "${!PAGES[@]}"; do printf '%s%s %s ms' "${sep:-}" "\`${PAGES[$i]}\`" "${FIRST_MS[$i]}"; sep=', '; done)."
 echo
 echo "| resident memory of ecociv (VmRSS) | MB |"
 echo "|---|---|"

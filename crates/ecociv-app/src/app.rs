@@ -37,6 +37,8 @@ pub struct App {
     pub views: Arc<crate::views::Views>,
     /// What is known of the database without asking it, while nothing changes.
     pub changes: Arc<crate::changes::Changes>,
+    /// Each zone summed up for the roll-ups, kept while its data stays.
+    pub summaries: Arc<crate::views::Summaries>,
     /// This process's name among the instances on one database (random): what holds a
     /// scheduler's lease, so that scheduled work runs in one instance at a time.
     pub instance: String,
@@ -69,6 +71,7 @@ impl App {
             plans: Default::default(),
             views: Default::default(),
             changes: Default::default(),
+            summaries: Default::default(),
             instance: {
                 let mut bytes = [0u8; 8];
                 getrandom::fill(&mut bytes).expect("the OS gives random bytes");

@@ -1,5 +1,7 @@
 //! Synthetic data for benchmarks and trials (`ecociv demo generate`). Each zone is a copy of the
-//! embedded plan under a code `SYN0001`… and a name and title marked 合成数据 (synthetic), with
+//! embedded plan under a code `SYN0001`… (or, as a national tree of provinces, cities and
+//! counties, `SYN` and a six-digit division code: [`place`]) and a name and title marked
+//! 合成数据 (synthetic), with
 //! its own users, yearly values (approved) and a monthly dispatch history of its first
 //! projects. Nothing is written into a real zone. Values come from a seeded generator, so two
 //! runs give the same data. A zone's plan is loaded and its users are made first; then all its
@@ -34,21 +36,76 @@ impl Seeded {
     }
 }
 
-/// The code of the n-th synthetic zone.
+/// The code of the n-th synthetic zone (flat, see [`place`]).
 pub fn zone_code(n: usize) -> String {
     format!("SYN{n:04}")
 }
 
-/// The embedded plan as a synthetic zone: a county under `parent` when one is given.
-fn synthetic_plan(base: &Plan, n: usize, parent: Option<&str>) -> Plan {
-    let mut p = base.clone();
-    p.zone.code = zone_code(n);
-    p.zone.name = format!("合成数据示范区{n:03}");
-    p.zone.name_en = format!("Synthetic zone {n:03}");
-    p.zone.parent = parent.map(String::from);
-    if parent.is_some() {
-        p.zone.level = ecociv_core::model::ZoneLevel::County;
+/// How many zones a city of a national tree stands for: itself and its counties (about four
+/// in five zones that hold the title are counties).
+pub const TREE_GROUP: usize = 5;
+
+/// The most zones a national tree holds: 99 cities in each province, each with its counties.
+pub const TREE_MOST: usize = 31 * 99 * TREE_GROUP;
+
+/// Where the n-th synthetic zone stands: its code, names, level and parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub level: ecociv_core::model::ZoneLevel,
+    pub parent: Option<String>,
+}
+
+/// The n-th (from 1) synthetic zone's place. Flat: `SYN0001`…, cities, or counties of `parent`.
+/// In a national tree: cities and their counties spread over the provinces in turn, each coded
+/// `SYN` and six digits as a division code is — the province, the city within it, the county
+/// within the city (`00`: the city itself) — so that the national view counts it in its
+/// province (see `ecociv_core::rollup::province_of`).
+pub fn place(n: usize, parent: Option<&str>, tree: bool) -> Place {
+    use ecociv_core::model::ZoneLevel;
+    if !tree {
+        let level = if parent.is_some() { ZoneLevel::County } else { ZoneLevel::City };
+        return Place {
+            code: zone_code(n),
+            name: format!("合成数据示范区{n:03}"),
+            name_en: format!("Synthetic zone {n:03}"),
+            level,
+            parent: parent.map(String::from),
+        };
     }
+    let provinces = ecociv_core::rollup::PROVINCES;
+    let (group, k) = ((n - 1) / TREE_GROUP, (n - 1) % TREE_GROUP);
+    let (prov, prov_zh, prov_en) = provinces[group % provinces.len()];
+    let city = group / provinces.len() + 1;
+    let city_code = format!("SYN{prov}{city:02}00");
+    if k == 0 {
+        return Place {
+            code: city_code,
+            name: format!("合成数据{prov_zh}第{city:02}市"),
+            name_en: format!("Synthetic city {city:02}, {prov_en}"),
+            level: ZoneLevel::City,
+            parent: None,
+        };
+    }
+    Place {
+        code: format!("SYN{prov}{city:02}{k:02}"),
+        name: format!("合成数据{prov_zh}第{city:02}市第{k:02}县"),
+        name_en: format!("Synthetic county {k:02} of city {city:02}, {prov_en}"),
+        level: ZoneLevel::County,
+        parent: Some(city_code),
+    }
+}
+
+/// The embedded plan as the synthetic zone of `place`.
+fn synthetic_plan(base: &Plan, n: usize, place: &Place) -> Plan {
+    let mut p = base.clone();
+    p.zone.code = place.code.clone();
+    p.zone.name = place.name.clone();
+    p.zone.name_en = place.name_en.clone();
+    p.zone.parent = place.parent.clone();
+    p.zone.level = place.level;
     p.zone.example_data = true;
     p.code = format!("synthetic-{n:04}");
     p.title = format!("【合成数据】{}", base.title);
@@ -66,6 +123,8 @@ pub struct Request {
     years: i32,
     /// The zone the synthetic zones stand under (counties of a city), if any.
     parent: Option<String>,
+    /// A national tree ([`place`]) instead of zones side by side.
+    tree: bool,
 }
 
 impl Request {
@@ -74,12 +133,20 @@ impl Request {
         if !(1..=MAX_YEARS).contains(&years) {
             return Err(AppError::bad_request("demo_years").field("years", &years.to_string()));
         }
-        Ok(Request { zones, projects, years, parent: None })
+        Ok(Request { zones, projects, years, parent: None, tree: false })
+    }
+
+    /// The same as a national tree (at most [`TREE_MOST`] zones, else `demo_zones`).
+    pub fn tree(self) -> Result<Request> {
+        if self.zones > TREE_MOST {
+            return Err(AppError::bad_request("demo_zones").field("zones", &self.zones.to_string()).field("most", &TREE_MOST.to_string()));
+        }
+        Ok(Request { tree: true, parent: None, ..self })
     }
 
     /// The same, the zones standing under `parent` (a zone that exists).
     pub fn under(self, parent: &str) -> Request {
-        Request { parent: Some(parent.trim().to_string()), ..self }
+        Request { parent: Some(parent.trim().to_string()), tree: false, ..self }
     }
 }
 
@@ -107,7 +174,7 @@ pub async fn generate(st: &App, r: &Request, password: String, mut done: impl Fn
     let now = ecociv_store::trail::now();
     let years = r.years;
     for n in 1..=r.zones {
-        let plan = synthetic_plan(&base, n, r.parent.as_deref());
+        let plan = synthetic_plan(&base, n, &place(n, r.parent.as_deref(), r.tree));
         let z = plan.zone.code.clone();
         store.load_plan(&plan, "demo").await?;
         let mut rng = Seeded(n as u64 * 7919);
@@ -234,6 +301,7 @@ pub async fn generate(st: &App, r: &Request, password: String, mut done: impl Fn
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecociv_core::access::Actor;
     use ecociv_store::testdb::TestDb;
 
     async fn run(app: &App) -> Vec<Generated> {
@@ -267,6 +335,45 @@ mod tests {
         run(&app).await;
         assert_eq!(db.store.head_of("SYN0001").await.unwrap(), head);
         assert_eq!(db.store.observations("SYN0001").await.unwrap(), obs);
+        db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn a_national_tree_puts_cities_and_their_counties_in_the_provinces_in_turn() {
+        let codes: Vec<String> = (1..=7).map(|n| place(n, None, true).code).collect();
+        assert_eq!(codes, ["SYN110100", "SYN110101", "SYN110102", "SYN110103", "SYN110104", "SYN120100", "SYN120101"]);
+        let county = place(2, None, true);
+        assert_eq!((county.parent.as_deref(), county.level), (Some("SYN110100"), ecociv_core::model::ZoneLevel::County));
+        assert_eq!(place(6, None, true).parent, None);
+        // after a city in every province, Beijing's second city
+        assert_eq!(place(31 * TREE_GROUP + 1, None, true).code, "SYN110200");
+        assert_eq!(place(TREE_MOST, None, true).code, "SYN659904");
+        assert_eq!(Request::new(TREE_MOST + 1, 1, 1).unwrap().tree().unwrap_err().code, "demo_zones");
+        // flat zones stay as they were
+        assert_eq!(
+            place(3, Some("150100"), false),
+            Place {
+                code: "SYN0003".into(),
+                name: "合成数据示范区003".into(),
+                name_en: "Synthetic zone 003".into(),
+                level: ecociv_core::model::ZoneLevel::County,
+                parent: Some("150100".into()),
+            }
+        );
+
+        // stored: the national view counts them in their provinces, and a city's task force
+        // sees its own counties
+        let db = TestDb::sqlite().await;
+        let app = App::new(db.store.clone(), None, "SYN110100");
+        generate(&app, &Request::new(7, 1, 1).unwrap().tree().unwrap(), "Demo-Password-1".into(), |_| {}).await.unwrap();
+        let admin = Actor { name: "a".into(), zone: "SYN110100".into(), org_unit: "市生态环境局".into(), role: Role::Admin };
+        let all = crate::rollup::national(&app, &admin, None).await.unwrap();
+        let by = ecociv_core::rollup::by_province(&all);
+        assert_eq!(by.iter().map(|p| (p.code.as_str(), p.totals.zones)).collect::<Vec<_>>(), [("11", 5), ("12", 2)]);
+        assert_eq!(crate::rollup::national(&app, &admin, Some("12")).await.unwrap().len(), 2);
+        let tf = Actor { name: "syn110100-tf".into(), zone: "SYN110100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+        let counties = crate::rollup::children(&app, &tf).await.unwrap();
+        assert_eq!(counties.iter().map(|z| z.code.as_str()).collect::<Vec<_>>(), ["SYN110101", "SYN110102", "SYN110103", "SYN110104"]);
         db.cleanup().await;
     }
 

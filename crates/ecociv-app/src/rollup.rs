@@ -4,7 +4,13 @@
 //! them; it drills into a zone through its public pages (approved data only), and acts in none.
 //! The platform's administrators read every zone so (the national view), counted by province
 //! (the first two digits of a zone's division code) and narrowed to one.
+//!
+//! Each zone's summary is kept ([`crate::views::Summaries`]) with the versions of its data and the day it is
+//! for: at national scale a roll-up reads one row of versions per zone and computes again only
+//! the zones whose data moved, where a thousand zones' plans and views would not all stay in
+//! memory together.
 
+use chrono::NaiveDate;
 use ecociv_core::access::{Actor, Role};
 use ecociv_core::rollup::{ZoneSummary, summarize};
 
@@ -41,26 +47,37 @@ pub async fn national(st: &App, actor: &Actor, province: Option<&str>) -> Result
     }
 }
 
-/// The zones that `pick` chooses, each summed up from its own views.
+/// The zones that `pick` chooses, each summed up.
 async fn summaries(st: &App, pick: impl Fn(&ecociv_core::model::Zone) -> bool) -> Result<Vec<ZoneSummary>, AppError> {
     let today = st.today();
     let mut out = Vec::new();
     for zone in st.store.zones().await?.into_iter().filter(|z| pick(z)) {
-        let child = st.plan(Some(&zone.code)).await?;
-        let standings = crate::standings::approved_standings(st, &child, ecociv_core::Locale::Zh, Default::default()).await?;
-        let readiness = crate::readiness::readiness(st, &child).await?;
-        let month = ecociv_core::dispatch::latest_month(&child, today);
-        // kept with the zone's views: read again only once its reports or settings change
-        let reads = crate::views::Reads { observations: false, dispatch: true, controls: true };
-        let (code, plan) = (zone.code.as_str(), &*child);
-        let reporting = st
-            .view(code, format!("reporting/{month}/{today}"), reads, |store| async move {
-                let reports = store.dispatch_reports(code).await?;
-                let due_day = crate::entries::settings_of(st, code).await?.dispatch_due_day;
-                Ok(ecociv_core::rollup::reporting(&month.to_string(), &ecociv_core::dispatch::month(plan, &reports, month, today, due_day)))
-            })
-            .await?;
-        out.push(summarize(&child.zone, &standings, readiness.zone.clone(), (*reporting).clone()));
+        out.push(summary(st, &zone.code, today).await?);
     }
     Ok(out)
+}
+
+/// One zone summed up from its own views: the kept summary while the zone's data stays.
+async fn summary(st: &App, code: &str, today: NaiveDate) -> Result<ZoneSummary, AppError> {
+    let versions = st.versions(code).await?;
+    if let Some(s) = st.summaries.get(code, versions, today) {
+        return Ok(s);
+    }
+    let child = st.plan(Some(code)).await?;
+    let standings = crate::standings::approved_standings(st, &child, ecociv_core::Locale::Zh, Default::default()).await?;
+    let readiness = crate::readiness::readiness(st, &child).await?;
+    let month = ecociv_core::dispatch::latest_month(&child, today);
+    // kept with the zone's views: read again only once its reports or settings change
+    let reads = crate::views::Reads { observations: false, dispatch: true, controls: true };
+    let plan = &*child;
+    let reporting = st
+        .view(code, format!("reporting/{month}/{today}"), reads, |store| async move {
+            let reports = store.dispatch_reports(code).await?;
+            let due_day = crate::entries::settings_of(st, code).await?.dispatch_due_day;
+            Ok(ecociv_core::rollup::reporting(&month.to_string(), &ecociv_core::dispatch::month(plan, &reports, month, today, due_day)))
+        })
+        .await?;
+    let s = summarize(&child.zone, &standings, readiness.zone.clone(), (*reporting).clone());
+    st.summaries.put(code, versions, today, s.clone());
+    Ok(s)
 }

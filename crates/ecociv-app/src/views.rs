@@ -4,14 +4,17 @@
 //! computed from ([`DataVersions`], moved by every write in its own transaction, so the next
 //! request after a write sees it). When many ask at once, one computes and the others wait for
 //! it (single flight). Views are shared (`Arc`), never copied per request, and at most
-//! [`CAPACITY`] are kept: the oldest goes first.
+//! [`CAPACITY`] are kept: the oldest goes first. Beside them, each zone's summary for the
+//! roll-ups ([`Summaries`]), small enough to keep for every zone of the country.
 
 use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use chrono::NaiveDate;
 use ecociv_core::record::DataVersions;
+use ecociv_core::rollup::ZoneSummary;
 use tokio::sync::OnceCell;
 
 use crate::error::AppError;
@@ -93,6 +96,29 @@ impl Views {
     /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Summaries kept at most (past it, the cache starts again empty): each is a few hundred bytes.
+const SUMMARIES_MOST: usize = 50_000;
+
+/// Each zone's summary for the roll-ups (`crate::rollup`) as last computed, with the versions
+/// of its data and the day it was for: small, so kept for every zone where its views are not.
+#[derive(Default)]
+pub struct Summaries(Mutex<HashMap<String, (DataVersions, NaiveDate, ZoneSummary)>>);
+
+impl Summaries {
+    pub(crate) fn get(&self, zone: &str, versions: DataVersions, today: NaiveDate) -> Option<ZoneSummary> {
+        let kept = self.0.lock().expect("summaries");
+        kept.get(zone).filter(|(v, d, _)| *v == versions && *d == today).map(|(_, _, s)| s.clone())
+    }
+
+    pub(crate) fn put(&self, zone: &str, versions: DataVersions, today: NaiveDate, summary: ZoneSummary) {
+        let mut kept = self.0.lock().expect("summaries");
+        if kept.len() >= SUMMARIES_MOST && !kept.contains_key(zone) {
+            kept.clear();
+        }
+        kept.insert(zone.to_string(), (versions, today, summary));
     }
 }
 

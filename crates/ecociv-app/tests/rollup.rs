@@ -57,6 +57,23 @@ async fn a_citys_task_force_sees_its_counties_side_by_side(db: &TestDb) {
         assert_eq!(children(&app, &refused).await.unwrap_err().kind, ecociv_app::Kind::Forbidden, "{}", refused.name);
     }
     assert!(children(&app, &county_tf).await.unwrap().is_empty(), "a county's task force reads no zone of its city");
+
+    // a county's report moves its line at once; the other county's summary is kept as it was
+    let plan = app.plan(Some("SYN0001")).await.unwrap();
+    let (number, unit) = plan
+        .projects
+        .iter()
+        .filter(|p| p.number > 3 && p.period.overlaps(2025, 2025))
+        .find_map(|p| Some((p.number, plan.org_unit(p.implementers.first()?)?)))
+        .expect("a project of 2025 without synthetic reports");
+    let implementer = actor("impl", "SYN0001", &unit.name, unit.kind.role());
+    let input =
+        serde_json::json!({"period": "2025-06", "status": "under_way", "progress_percent": 50, "investment_month_wan": 0, "investment_cumulative_wan": 0});
+    ecociv_app::entries::submit_project_report(&app, &implementer, number, &serde_json::from_value(input).unwrap()).await.unwrap();
+    let after = children(&app, &tf).await.unwrap();
+    let (b, a) = (&before[0].reporting, &after[0].reporting);
+    assert_eq!((a.missing + 1, a.on_time + a.late), (b.missing, b.on_time + b.late + 1), "{b:?} → {a:?}");
+    assert_eq!(after[1], before[1]);
 }
 
 /// A copy of the Hohhot data files as another zone's (新城区, a county): what a newcomer writes

@@ -155,8 +155,10 @@ pub fn province(prefix: &str) -> Option<&'static (&'static str, &'static str, &'
 }
 
 /// The province of a zone: the first two digits of a six-digit division code, when they name
-/// one (a synthetic zone's code names none).
+/// one. A synthetic zone's code `SYN0001` names none; one of a synthetic national tree, `SYN`
+/// and six digits (`SYN150102`), stands in the province its digits name.
 pub fn province_of(code: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    let code = code.strip_prefix("SYN").filter(|d| d.len() == 6).unwrap_or(code);
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -211,7 +213,8 @@ mod tests {
     fn zones_are_counted_by_the_province_of_their_code() {
         assert_eq!(province_of("150100").map(|p| p.1), Some("内蒙古自治区"));
         assert_eq!(province_of("650102").map(|p| p.2), Some("Xinjiang"));
-        for none in ["SYN0001", "1501", "991234", "15010x", "１５０１００"] {
+        assert_eq!(province_of("SYN150102").map(|p| p.0), Some("15"), "a zone of a synthetic national tree");
+        for none in ["SYN0001", "1501", "991234", "15010x", "１５０１００", "SYN991234", "SYN15010", "XYZ150102"] {
             assert_eq!(province_of(none), None, "{none}");
         }
         let zones = [zone("150100", 1, 0), zone("SYN0001", 0, 0), zone("150121", 0, 2), zone("330100", 0, 0)];

@@ -401,8 +401,13 @@ enum DemoCommand {
         years: i32,
         /// The zone they stand under, as its counties (the zone's task force sees them rolled
         /// up on /zones)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "tree")]
         parent: Option<String>,
+        /// A national tree instead: cities and their counties (one city to four counties) in
+        /// the provinces in turn, coded SYN and six digits (SYN150100, its county SYN150101);
+        /// the national view (/zones?all=1) counts them by province
+        #[arg(long)]
+        tree: bool,
     },
 }
 
@@ -909,13 +914,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", output.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { command: Some(DemoCommand::Generate { zones, projects_per_zone, years, parent }), .. } => {
+        Command::Demo { command: Some(DemoCommand::Generate { zones, projects_per_zone, years, parent, tree }), .. } => {
             let s = settings(&cli, None)?;
             let app = open_app(&s).await?;
             let request =
                 demo::Request::new(*zones, *projects_per_zone, *years).map_err(|_| anyhow::anyhow!("--years must be within 1–{}", demo::MAX_YEARS))?;
             let request = match parent {
                 Some(p) => request.under(p),
+                None if *tree => request.tree().map_err(|e| said(e, Locale::En))?,
                 None => request,
             };
             let password = read_password()?;
