@@ -151,6 +151,12 @@ impl App {
         Ok(c.known(&*self.store, &c.versions, zone, || self.store.data_versions(zone)).await?)
     }
 
+    /// Every zone, as kept while no plan is loaded (one query when one was).
+    pub async fn zones(&self) -> Result<Arc<Vec<ecociv_core::model::Zone>>> {
+        let c = &self.changes;
+        Ok(c.known(&*self.store, &c.zones, "", || async { self.store.zones().await.map(Arc::new) }).await?)
+    }
+
     /// The hash of a zone's stored plan (`None`: no plan).
     async fn plan_hash(&self, zone: &str) -> Result<Option<String>> {
         let c = &self.changes;

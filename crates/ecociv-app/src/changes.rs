@@ -1,14 +1,14 @@
 //! What this process knows of the database without asking it: the versions of each zone's
-//! data, the hash of its plan, its settings and periods, the signed-in sessions and the API
-//! tokens with their users, each kept with the *stamp* of the database at the moment it was
+//! data, the hash of its plan, its settings and periods, the list of zones, the signed-in
+//! sessions and the API tokens with their users, each kept with the *stamp* of the database at the moment it was
 //! read, and valid while the stamp stays. The stamp moves with every commit made through this
 //! process's store (before the write returns, so the writer's next request reads afresh) and,
 //! for commits by anyone else (the CLI, another instance), when [`watch`] sees the store's
 //! change signal move: it looks every [`WATCH_EVERY`], and at once when PostgreSQL notifies a
 //! commit. So a page that is kept costs no query at all while nothing is written.
 //!
-//! A cache of what entries never change ([`Scope::BesideEntries`]: accounts, plans, settings,
-//! periods) follows a stamp that the commits of entries alone do not move: while units send
+//! A cache of what entries never change ([`Scope::BesideEntries`]: accounts, zones, plans,
+//! settings, periods) follows a stamp that the commits of entries alone do not move: while units send
 //! their reports, each report's sender, plan, settings and periods are read once, not once a
 //! report. The data versions follow every commit ([`Scope::Every`]).
 //!
@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ecociv_core::model::Zone;
 use ecociv_core::record::{DataVersions, PeriodRecord, SessionRecord, UserRecord, ZoneSettingsRecord};
 use ecociv_store::Store;
 
@@ -90,6 +91,9 @@ pub struct Changes {
     pub settings: Stamped<Option<ZoneSettingsRecord>>,
     /// The periods each zone's task force locked, unlocked or opened.
     pub periods: Stamped<Vec<PeriodRecord>>,
+    /// Every zone (under the one key `""`): what the roll-ups and the rounds of scheduled work
+    /// go through.
+    pub zones: Stamped<std::sync::Arc<Vec<Zone>>>,
 }
 
 impl Default for Changes {
@@ -104,6 +108,7 @@ impl Default for Changes {
             plan_hashes: Stamped::new(Scope::BesideEntries),
             settings: Stamped::new(Scope::BesideEntries),
             periods: Stamped::new(Scope::BesideEntries),
+            zones: Stamped::new(Scope::BesideEntries),
         }
     }
 }

@@ -162,21 +162,30 @@ pub async fn deliver(st: &App, couriers: &Couriers) -> Result<Round, AppError> {
         return Ok(Round { elsewhere: true, ..Round::default() });
     }
     let mut round = Round::default();
-    for zone in st.store.zones().await? {
-        let plan = st.plan(Some(&zone.code)).await?;
-        deliver_zone(st, couriers, &plan, &mut round).await?;
+    for zone in st.zones().await?.iter() {
+        let z = &zone.code;
+        let (contacts, units) = (st.store.user_contacts(z).await?, st.store.unit_contacts(z).await?);
+        // a zone where nobody gave a way to be reached: nothing to send, nothing more to read
+        // (not even its plan: a round over a thousand such zones reads two small rows each)
+        if contacts.iter().all(|c| c.channel == contact::Channel::Off) && units.iter().all(|u| u.robot.is_none()) {
+            continue;
+        }
+        let plan = st.plan(Some(z)).await?;
+        deliver_zone(st, couriers, &plan, (&contacts, &units), &mut round).await?;
     }
     Ok(round)
 }
 
-/// The zone's reminders and digest of today, each message once.
-async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Round) -> Result<(), AppError> {
+/// The zone's reminders and digest of today, each message once, to its users' and units'
+/// `contacts`.
+async fn deliver_zone(
+    st: &App,
+    couriers: &Couriers,
+    plan: &Plan,
+    (contacts, units): (&[UserContact], &[UnitContact]),
+    round: &mut Round,
+) -> Result<(), AppError> {
     let z = &plan.zone.code;
-    let (contacts, units) = (st.store.user_contacts(z).await?, st.store.unit_contacts(z).await?);
-    // a zone where nobody gave a way to be reached: nothing to send, nothing more to read
-    if contacts.iter().all(|c| c.channel == contact::Channel::Off) && units.iter().all(|u| u.robot.is_none()) {
-        return Ok(());
-    }
     let (all, users, log) = (of_zone(st, plan).await?, st.store.users(z).await?, st.store.reminder_log(z).await?);
     let told = Told::of(&log);
     // messages in the zone's language: Chinese
@@ -189,7 +198,7 @@ async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Ro
         items.sort();
         // one message per set of items: a set with an item not yet named is a new message
         let key = format!("{}|{}", r.key, &ecociv_core::record::content_hash(items.join("\n").as_bytes())[..12]);
-        for d in contact::deliveries(&r.unit, r.stage == Stage::Escalated, &users, &contacts, robot) {
+        for d in contact::deliveries(&r.unit, r.stage == Stage::Escalated, &users, contacts, robot) {
             if items.iter().all(|i| told.has(&r.key, &d.recipient, i)) {
                 continue;
             }
@@ -201,7 +210,7 @@ async fn deliver_zone(st: &App, couriers: &Couriers, plan: &Plan, round: &mut Ro
         let (subject, text) = digest(&all, week, &couriers.base_url, l);
         let task_force: Vec<&UserRecord> = users.iter().filter(|u| u.role == Role::TaskForce && !u.disabled).collect();
         let robots: Vec<&UnitContact> = units.iter().filter(|u| task_force.iter().any(|p| p.org_unit == u.org_unit)).collect();
-        for d in contact::reaching(&task_force, &contacts, &robots) {
+        for d in contact::reaching(&task_force, contacts, &robots) {
             let unit = match &d.target {
                 Target::Robot { .. } => d.recipient.split_once(':').map(|(_, u)| u).unwrap_or_default(),
                 Target::Mail { .. } => "",

@@ -51,7 +51,7 @@ pub async fn national(st: &App, actor: &Actor, province: Option<&str>) -> Result
 async fn summaries(st: &App, pick: impl Fn(&ecociv_core::model::Zone) -> bool) -> Result<Vec<ZoneSummary>, AppError> {
     let today = st.today();
     let mut out = Vec::new();
-    for zone in st.store.zones().await?.into_iter().filter(|z| pick(z)) {
+    for zone in st.zones().await?.iter().filter(|z| pick(z)) {
         out.push(summary(st, &zone.code, today).await?);
     }
     Ok(out)

@@ -64,12 +64,14 @@ async fn a_write_anywhere_moves_the_stamp(db: &TestDb) {
     let zj = Actor { name: "zj".into(), zone: "150100".into(), org_unit: "市住建局".into(), role: Role::Department };
     let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
     let (every, beside) = stamps();
+    assert_eq!(app.zones().await.unwrap().len(), 1);
     submit_project_report(&app, &zj, 12, &report("2025-02")).await.unwrap();
     let (every2, beside2) = stamps();
     assert_ne!(every2, every, "a report is a commit");
     assert_eq!(beside2, beside, "and changes nothing but entries");
     assert!(app.changes.periods.get("150100", beside).is_some(), "the periods read for the report are kept");
     assert!(app.changes.plan_hashes.get("150100", beside).is_some());
+    assert!(app.changes.zones.get("", beside).is_some(), "the list of zones too");
     submit_project_report(&app, &zj, 12, &report("2025-03")).await.unwrap();
     set_period(&app, &tf, "2025-04", PeriodAction::Lock, "").await.unwrap();
     let (_, beside3) = stamps();
