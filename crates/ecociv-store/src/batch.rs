@@ -1,5 +1,4 @@
-//! New dispatch reports with their trail events: those of a batch (an import, [`DispatchRun`]) and,
-//! on SQLite, a form's one ([`insert_one_dispatch`]). A batch's go on
+//! New dispatch reports of a batch (an import) with their trail events ([`DispatchRun`]): on
 //! PostgreSQL in statements of many rows; on SQLite through the library's own prepared
 //! statements: one INSERT for the report and one for its trail event, each prepared
 //! once and bound and stepped per row, inside the transaction the batch already holds. sqlx's
@@ -28,93 +27,6 @@ use crate::trail::{chain, event, insert_events};
 #[async_trait]
 pub(crate) trait DispatchRun: sqlx::Database {
     async fn insert_dispatch_run(conn: &mut Self::Connection, rows: &[&DispatchRecord], actor: &str, head: &mut Option<Option<(i64, String)>>) -> Result<()>;
-}
-
-/// The SQL of one new dispatch report (`?1`…`?22` as [`bind_report`] binds them).
-const INSERT_REPORT: &str = "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan, \
-     investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, \
-     decided_by, decided_at, reason, org_unit, funding, version) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, 1)";
-
-/// The SQL of one trail event (as [`insert_event`] binds it).
-const INSERT_EVENT: &str = "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-
-/// One new dispatch report (a form's, the write route's) with everything its write moves, in
-/// the write transaction the lent connection holds: the report, its trail event chained after
-/// the zone's head, the head row, and the zone's version of dispatch data — as
-/// `EntryStore::insert_dispatch` does on PostgreSQL, in one call here where sqlx made a round
-/// trip to its worker thread for each statement while the write lane waited. Blocking.
-pub(crate) fn insert_one_dispatch(db: NonNull<ffi::sqlite3>, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
-    let report = Statement::prepare(db, INSERT_REPORT)?;
-    bind_report(&report, d)?;
-    // a project's month (or a task's month of one org unit) reported already: the unique keys
-    // decide, so two senders at the same moment cannot both get through
-    report.run(|| StoreError::Conflict("a dispatch report exists for this month".into()))?;
-    // SAFETY: `db` is the open connection lent by sqlx; the insert above set its rowid.
-    let id = unsafe { ffi::sqlite3_last_insert_rowid(db.as_ptr()) };
-    let stored = DispatchRecord { id, version: 1, ..d.clone() };
-    let head = Statement::prepare(db, "SELECT seq, hash FROM trail WHERE zone_code = ?1 ORDER BY seq DESC LIMIT 1")?;
-    head.text(1, &d.zone)?;
-    let last = head.one_row()?;
-    let ev = chain(event(&d.zone, actor, "dispatch_report.submitted", "dispatch_report", &id.to_string(), "", &stored.state_json(), ""), last);
-    insert_event(&Statement::prepare(db, INSERT_EVENT)?, &ev)?;
-    let heads = Statement::prepare(
-        db,
-        "INSERT INTO trail_heads (zone_code, seq, hash) VALUES (?1, ?2, ?3) ON CONFLICT (zone_code) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )?;
-    heads.text(1, &d.zone)?;
-    heads.int(2, ev.seq)?;
-    heads.text(3, &ev.hash)?;
-    heads.run(|| StoreError::Conflict("the trail's head moved".into()))?;
-    let version = Statement::prepare(
-        db,
-        "INSERT INTO data_versions (zone_code, kind, version) VALUES (?1, ?2, 1) ON CONFLICT (zone_code, kind) DO UPDATE SET version = data_versions.version + 1",
-    )?;
-    version.text(1, &d.zone)?;
-    version.text(2, crate::trail::data_kind("dispatch_report").unwrap_or("dispatch"))?;
-    version.run(|| StoreError::Conflict("a data version moved".into()))?;
-    Ok(stored)
-}
-
-/// Runs `f` on the raw handle of a connection sqlx lends: on this thread, which on a runtime
-/// of many threads lets its other tasks move on (`block_in_place`).
-pub(crate) async fn on_handle<T>(conn: &mut sqlx::SqliteConnection, f: impl FnOnce(NonNull<ffi::sqlite3>) -> Result<T>) -> Result<T> {
-    let mut handle = conn.lock_handle().await?;
-    let db = handle.as_raw_handle();
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| f(db)),
-        _ => f(db),
-    }
-}
-
-fn bind_report(report: &Statement, d: &DispatchRecord) -> Result<()> {
-    report.text(1, &d.zone)?;
-    report.text(2, &d.kind)?;
-    report.int(3, d.subject)?;
-    report.text(4, &d.period)?;
-    for (i, t) in [
-        &d.status,
-        &d.progress_percent,
-        &d.investment_month_wan,
-        &d.investment_cumulative_wan,
-        &d.progress,
-        &d.quantities,
-        &d.benefits,
-        &d.problems,
-        &d.explanation,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        report.text(5 + i, t)?;
-    }
-    report.text(14, d.state.code())?;
-    report.int(15, i64::from(d.late))?;
-    for (i, t) in [&d.submitted_by, &d.submitted_at, &d.decided_by, &d.decided_at, &d.reason, &d.org_unit, &d.funding].into_iter().enumerate() {
-        report.text(16 + i, t)?;
-    }
-    Ok(())
 }
 
 #[async_trait]
@@ -191,7 +103,14 @@ impl DispatchRun for sqlx::Sqlite {
                     .await?
             }
         };
-        let after = on_handle(conn, |db| insert_dispatch_run(db, rows, actor, last)).await?;
+        let mut handle = conn.lock_handle().await?;
+        let db = handle.as_raw_handle();
+        let insert = || insert_dispatch_run(db, rows, actor, last);
+        // the rows are bound on this thread; on a runtime of many threads its other tasks move on
+        let after = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(insert),
+            _ => insert(),
+        }?;
         *head = Some(after);
         Ok(())
     }
@@ -209,15 +128,49 @@ pub(crate) fn insert_dispatch_run(
     actor: &str,
     last: Option<(i64, String)>,
 ) -> Result<Option<(i64, String)>> {
-    let report = Statement::prepare(db, INSERT_REPORT)?;
+    let report = Statement::prepare(
+        db,
+        "INSERT INTO dispatch_reports (zone_code, kind, subject, period, status, progress_percent, investment_month_wan, \
+         investment_cumulative_wan, progress, quantities, benefits, problems, explanation, state, late, submitted_by, submitted_at, \
+         decided_by, decided_at, reason, org_unit, funding, version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, 1)",
+    )?;
     let mut ids = Vec::with_capacity(rows.len());
     for d in rows {
-        bind_report(&report, d)?;
+        report.text(1, &d.zone)?;
+        report.text(2, &d.kind)?;
+        report.int(3, d.subject)?;
+        report.text(4, &d.period)?;
+        for (i, t) in [
+            &d.status,
+            &d.progress_percent,
+            &d.investment_month_wan,
+            &d.investment_cumulative_wan,
+            &d.progress,
+            &d.quantities,
+            &d.benefits,
+            &d.problems,
+            &d.explanation,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            report.text(5 + i, t)?;
+        }
+        report.text(14, d.state.code())?;
+        report.int(15, i64::from(d.late))?;
+        for (i, t) in [&d.submitted_by, &d.submitted_at, &d.decided_by, &d.decided_at, &d.reason, &d.org_unit, &d.funding].into_iter().enumerate() {
+            report.text(16 + i, t)?;
+        }
         report.run(|| StoreError::Conflict("a dispatch report of the batch exists already for its month".into()))?;
         // SAFETY: `db` is the open connection lent by sqlx; the insert above set its rowid.
         ids.push(unsafe { ffi::sqlite3_last_insert_rowid(db.as_ptr()) });
     }
-    let trail = Statement::prepare(db, INSERT_EVENT)?;
+    let trail = Statement::prepare(
+        db,
+        "INSERT INTO trail (zone_code, seq, at, actor, action, entity, entity_id, before_state, after_state, reason, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
     std::thread::scope(|scope| {
         // a bounded queue: the maker is never far ahead, and stops when the storing fails
         let (to_store, made) = std::sync::mpsc::sync_channel::<TrailEvent>(256);
@@ -305,32 +258,6 @@ impl Statement {
             }
             rc => Err(failure(self.db, rc)),
         }
-    }
-
-    /// Steps a query to its first row and reads `(integer, text)` from its first two columns,
-    /// or `None` when it has no row; resets it.
-    fn one_row(&self) -> Result<Option<(i64, String)>> {
-        // SAFETY: the statement is live and every parameter is bound.
-        let rc = unsafe { ffi::sqlite3_step(self.stmt.as_ptr()) };
-        let row = match rc {
-            ffi::SQLITE_ROW => {
-                // SAFETY: the step gave a row: its columns are readable until the next call on the
-                // statement; the text is copied out (its length first, as SQLite says to).
-                let (n, text) = unsafe {
-                    let n = ffi::sqlite3_column_int64(self.stmt.as_ptr(), 0);
-                    let p = ffi::sqlite3_column_text(self.stmt.as_ptr(), 1);
-                    let len = ffi::sqlite3_column_bytes(self.stmt.as_ptr(), 1);
-                    let bytes = if p.is_null() { &[][..] } else { std::slice::from_raw_parts(p, usize::try_from(len).unwrap_or(0)) };
-                    (n, String::from_utf8_lossy(bytes).into_owned())
-                };
-                Ok(Some((n, text)))
-            }
-            ffi::SQLITE_DONE => Ok(None),
-            rc => Err(failure(self.db, rc)),
-        };
-        // SAFETY: as above.
-        unsafe { ffi::sqlite3_reset(self.stmt.as_ptr()) };
-        row
     }
 
     fn check(&self, rc: c_int) -> Result<()> {

@@ -273,28 +273,6 @@ macro_rules! dispatch_insert {
     }};
 }
 
-/// How one new dispatch report is stored in a write transaction: on PostgreSQL by the
-/// statements of [`dispatch_insert!`]; on SQLite in one call on the connection's raw handle
-/// (`batch::insert_one_dispatch`), which stores the same rows.
-#[async_trait]
-trait OneDispatch: sqlx::Database {
-    async fn insert_one(conn: &mut Self::Connection, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord>;
-}
-
-#[async_trait]
-impl OneDispatch for sqlx::Postgres {
-    async fn insert_one(conn: &mut sqlx::PgConnection, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
-        Ok(dispatch_insert!(conn, d, actor))
-    }
-}
-
-#[async_trait]
-impl OneDispatch for sqlx::Sqlite {
-    async fn insert_one(conn: &mut sqlx::SqliteConnection, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
-        crate::batch::on_handle(conn, |db| crate::batch::insert_one_dispatch(db, d, actor)).await
-    }
-}
-
 /// The body of `update_dispatch` inside a write transaction `$tx`; evaluates to the stored record.
 macro_rules! dispatch_update {
     ($tx:ident, $before:expr, $after:expr, $action:expr, $actor:expr, $reason:expr $(, $head:ident)?) => {{
@@ -554,7 +532,7 @@ macro_rules! entries_impl {
 
             async fn insert_dispatch(&self, d: &DispatchRecord, actor: &str) -> Result<DispatchRecord> {
                 let mut tx = begin_entries!(self, &d.zone);
-                let stored = <$db as OneDispatch>::insert_one(&mut *tx, d, actor).await?;
+                let stored = dispatch_insert!(tx, d, actor);
                 tx.commit().await?;
                 Ok(stored)
             }
