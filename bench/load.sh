@@ -185,9 +185,10 @@ ADMIN_HEADERS=(-H "Cookie: ecociv_session=$ADMIN_COOKIE" -H "Accept-Encoding: $E
 headers_of() { if [ "${1%%\?*}" = /zones ] && [[ $1 == *all=1* ]]; then echo admin; else echo tf; fi; }
 
 # --- the answers of the pages, saved for the bare server -----------------------------------
-PAGES=(/healthz / /indicators "/indicators/$INDICATOR" /projects /dashboard /dashboard/projects
-  "/assessment?quarter=$QUARTER" /readiness "/bulletin?month=$MONTH" /public /api/v1/public/indicators
-  /zones "/zones?all=1")
+# the roll-ups first: the national view reads every zone once, and what it keeps is then held
+# from the first minute on (the bound on memory is about what grows after it)
+PAGES=(/healthz /zones "/zones?all=1" / /indicators "/indicators/$INDICATOR" /projects /dashboard
+  /dashboard/projects "/assessment?quarter=$QUARTER" /readiness "/bulletin?month=$MONTH" /public /api/v1/public/indicators)
 SAVED="$WORK/saved"
 mkdir -p "$SAVED"
 save_headers() { # raw header dump → NAME: value lines without the status line, the date and the framing
