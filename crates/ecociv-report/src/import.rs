@@ -463,24 +463,23 @@ impl Grid {
 
     /// Row `r` (0-based), as wide as the sheet.
     fn row(&self, r: u32) -> Vec<String> {
-        let mut out = vec![String::new(); self.width];
-        for (c, text) in self.rows.get(r as usize).into_iter().flatten() {
-            out[*c as usize].clone_from(text);
-        }
-        out
+        filled_out(self.width, self.rows.get(r as usize).into_iter().flatten().cloned())
     }
 
     /// Every row from `first` (0-based), each with its number as the spreadsheet shows it.
     fn into_rows(self, first: u32) -> impl Iterator<Item = (u32, Vec<String>)> {
         let width = self.width;
-        self.rows.into_iter().enumerate().skip(first as usize).map(move |(r, cells)| {
-            let mut out = vec![String::new(); width];
-            for (c, text) in cells {
-                out[c as usize] = text;
-            }
-            (r as u32 + 1, out)
-        })
+        self.rows.into_iter().enumerate().skip(first as usize).map(move |(r, cells)| (r as u32 + 1, filled_out(width, cells)))
     }
+}
+
+/// A row's cells, each in its column, the others empty, `width` in all.
+fn filled_out(width: usize, cells: impl IntoIterator<Item = (u32, String)>) -> Vec<String> {
+    let mut out = vec![String::new(); width];
+    for (c, text) in cells {
+        out[c as usize] = text;
+    }
+    out
 }
 
 fn grid(wb: &mut Xlsx<Cursor<&[u8]>>, sheet: &str) -> Result<Grid, Vec<Problem>> {

@@ -915,8 +915,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { command: Some(DemoCommand::Generate { zones, projects_per_zone, years, parent, tree }), .. } => {
-            let s = settings(&cli, None)?;
-            let app = open_app(&s).await?;
+            // a request refused touches nothing: it is checked before the database is opened
             let request =
                 demo::Request::new(*zones, *projects_per_zone, *years).map_err(|_| anyhow::anyhow!("--years must be within 1–{}", demo::MAX_YEARS))?;
             let request = match parent {
@@ -924,6 +923,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None if *tree => request.tree().map_err(|e| said(e, Locale::En))?,
                 None => request,
             };
+            let s = settings(&cli, None)?;
+            let app = open_app(&s).await?;
             let password = read_password()?;
             demo::generate(&app, &request, password, |g| {
                 println!("zone {}: {} users, {} yearly values, {} projects reporting", g.zone, g.users, g.yearly_values, g.projects);
