@@ -49,6 +49,7 @@ pub mod frameworks;
 pub mod history;
 pub mod imports;
 pub mod milestones;
+pub mod plan_next;
 pub mod readiness;
 pub mod rectifications;
 pub mod reminders;

@@ -81,6 +81,11 @@ pub async fn open_as_is(url: &str, today: Option<NaiveDate>) -> Result<App> {
 
 /// Loads a plan into the store (`actor` on the trail): stored, updated, or left as it is.
 pub async fn load_plan(store: &dyn Store, plan: &Plan, actor: &str) -> Result<LoadOutcome> {
+    // a next plan drafted from the last is not a correction of the zone's plan: loaded in its
+    // place it would drop the earlier plan and what its entries refer to
+    if let Some(l) = &plan.lineage {
+        return Err(AppError::conflict("plan_next_not_issuable").field("zone", &plan.zone.code).field("previous", &l.previous));
+    }
     let outcome = store.load_plan(plan, actor).await.map_err(|e| failed("plan_not_loaded", e).field("zone", &plan.zone.code))?;
     match outcome {
         LoadOutcome::Loaded => tracing::info!("loaded the plan {} of zone {}", plan.code, plan.zone.code),

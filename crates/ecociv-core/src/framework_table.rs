@@ -238,8 +238,8 @@ pub fn simple_rule(target: &str) -> Option<String> {
     crate::rule::Rule::parse(&rule).is_ok().then_some(rule)
 }
 
-/// A TOML basic string.
-fn quoted(s: &str) -> String {
+/// A TOML basic string (the reviewed files written out: a revision, a next plan's draft).
+pub(crate) fn quoted(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {

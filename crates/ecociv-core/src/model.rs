@@ -334,6 +334,33 @@ pub struct Plan {
     pub findings: Vec<Finding>,
     /// SHA-256 of the data files the plan was built from.
     pub content_hash: String,
+    /// The plan this one follows, and what of it each indicator, task and project continues
+    /// (None for a zone's first plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<Lineage>,
+}
+
+/// What a plan continues of the plan before it (the next plan from the last): which leaf
+/// indicator, task and project of the earlier plan each of its own continues, so that their
+/// history follows them under their new codes and numbers; the cumulative investment a project
+/// brings; the base-year value of an indicator new to the zone. See `crate::plan_next`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Lineage {
+    /// The code of the plan it follows.
+    pub previous: String,
+    /// That plan's last year: its entries are of the years up to it.
+    pub previous_end_year: i32,
+    /// Leaf code here → the leaf code of the earlier plan it continues.
+    pub leaves: std::collections::BTreeMap<String, String>,
+    /// Task number here → the earlier plan's task number.
+    pub tasks: std::collections::BTreeMap<u32, u32>,
+    /// Project number here → the earlier plan's project number.
+    pub projects: std::collections::BTreeMap<u32, u32>,
+    /// Project number here → its cumulative investment (万元) when the earlier plan ended.
+    #[schema(value_type = std::collections::BTreeMap<u32, String>)]
+    pub carried_investment_wan: std::collections::BTreeMap<u32, Decimal>,
+    /// Leaf code here → its base-year value, for an indicator the earlier plan did not have.
+    pub baselines: std::collections::BTreeMap<String, String>,
 }
 
 /// A leaf of the indicator tree: an indicator without parts, or a sub-indicator.

@@ -80,6 +80,16 @@ struct PlanFile {
     groups: Vec<GroupRow>,
     #[serde(default)]
     corrections: Vec<Correction>,
+    /// The plan this one follows (a next plan drafted from the last).
+    #[serde(default)]
+    previous: Option<PreviousRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreviousRow {
+    code: String,
+    end_year: i32,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +196,12 @@ struct IndicatorRow {
     sub_indicators: Vec<SubRow>,
     #[serde(default)]
     applies_while_rate_at_most: Option<String>,
+    /// The earlier plan's leaf this one continues (a plan with `[previous]`).
+    #[serde(default)]
+    continues: Option<String>,
+    /// The base-year value of an indicator the earlier plan did not have.
+    #[serde(default)]
+    baseline: Option<String>,
     #[serde(default)]
     assumptions: Vec<Assumption>,
     #[serde(default)]
@@ -200,6 +216,10 @@ struct SubRow {
     rule: String,
     #[serde(default)]
     direction: Option<Direction>,
+    #[serde(default)]
+    continues: Option<String>,
+    #[serde(default)]
+    baseline: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +243,9 @@ struct TaskRow {
     indicators: Vec<String>,
     #[serde(default)]
     quantities: Vec<QuantityRow>,
+    /// The earlier plan's task this one continues.
+    #[serde(default)]
+    continues: Option<u32>,
     #[serde(default)]
     corrections: Vec<Correction>,
 }
@@ -258,6 +281,11 @@ struct ProjectRow {
     budget_printed: String,
     implementers_printed: String,
     implementers: Vec<String>,
+    /// The earlier plan's project this one continues, and its cumulative investment (万元).
+    #[serde(default)]
+    continues: Option<u32>,
+    #[serde(default)]
+    carried_investment_wan: Option<String>,
     #[serde(default)]
     corrections: Vec<Correction>,
 }
@@ -609,11 +637,105 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
         phases,
         findings,
         content_hash,
+        lineage: None,
     };
+    plan.lineage = lineage(&pf, &inds, &tasks_file, &projects_file, (plan_name, ind_name, task_name, proj_name))?;
     let derived = audit::audit(&plan);
     plan.findings.extend(derived);
     audit::sort(&mut plan.findings);
     Ok(plan)
+}
+
+/// What the plan continues of the one before it, from `[previous]` and each row's `continues`
+/// (and `baseline`, `carried_investment_wan`); None for a first plan, where these are refused.
+fn lineage(
+    pf: &PlanFile,
+    inds: &IndicatorsFile,
+    tasks: &TasksFile,
+    projects: &ProjectsFile,
+    (plan_name, ind_name, task_name, proj_name): (&str, &str, &str, &str),
+) -> Result<Option<Lineage>, PlanDataError> {
+    let Some(prev) = &pf.previous else {
+        let continued = inds.indicators.iter().find(|r| r.continues.is_some() || r.sub_indicators.iter().any(|s| s.continues.is_some()));
+        if let Some(r) = continued {
+            return Err(err(ind_name, format!("indicator {}", r.code), "continues", "the plan names no earlier plan ([previous] in plan.toml)"));
+        }
+        if let Some(t) = tasks.tasks.iter().find(|t| t.continues.is_some()) {
+            return Err(err(task_name, format!("task {}", t.number), "continues", "the plan names no earlier plan ([previous] in plan.toml)"));
+        }
+        if let Some(p) = projects.projects.iter().find(|p| p.continues.is_some() || p.carried_investment_wan.is_some()) {
+            return Err(err(proj_name, format!("project {}", p.number), "continues", "the plan names no earlier plan ([previous] in plan.toml)"));
+        }
+        return Ok(None);
+    };
+    if prev.code.trim().is_empty() || prev.code == pf.code {
+        return Err(err(plan_name, "previous", "code", "the earlier plan's code, which differs from this plan's"));
+    }
+    if prev.end_year >= pf.start_year {
+        return Err(err(
+            plan_name,
+            "previous",
+            "end_year",
+            format!("the earlier plan ends in {}, not before this one starts ({})", prev.end_year, pf.start_year),
+        ));
+    }
+    let mut l = Lineage { previous: prev.code.clone(), previous_end_year: prev.end_year, ..Lineage::default() };
+    let mut leaf = |code: &str, continues: &Option<String>, baseline: &Option<String>| {
+        let entry = format!("indicator {code}");
+        match (continues.as_deref().map(str::trim), baseline.as_deref().map(str::trim)) {
+            (Some(""), _) => return Err(err(ind_name, &entry, "continues", "empty: name the earlier plan's indicator, or leave the field out")),
+            (Some(c), _) => {
+                l.leaves.insert(code.to_string(), c.to_string());
+            }
+            (None, Some(b)) if !b.is_empty() => {
+                l.baselines.insert(code.to_string(), b.to_string());
+            }
+            _ => {}
+        }
+        Ok(())
+    };
+    for r in &inds.indicators {
+        if r.sub_indicators.is_empty() {
+            leaf(&r.code, &r.continues, &r.baseline)?;
+        } else if r.continues.is_some() || r.baseline.is_some() {
+            return Err(err(ind_name, format!("indicator {}", r.code), "continues", "an indicator with sub-indicators continues through each of them"));
+        }
+        for s in &r.sub_indicators {
+            leaf(&s.code, &s.continues, &s.baseline)?;
+        }
+    }
+    for t in &tasks.tasks {
+        if let Some(c) = t.continues {
+            l.tasks.insert(t.number, c);
+        }
+    }
+    for p in &projects.projects {
+        let entry = format!("project {}", p.number);
+        if let Some(c) = p.continues {
+            l.projects.insert(p.number, c);
+        }
+        if let Some(amount) = &p.carried_investment_wan {
+            if p.continues.is_none() {
+                return Err(err(proj_name, &entry, "carried_investment_wan", "only a project that continues one of the earlier plan brings an investment"));
+            }
+            let a = Decimal::from_str(amount.trim()).map_err(|_| err(proj_name, &entry, "carried_investment_wan", format!("{amount:?} is not a decimal")))?;
+            if a.is_sign_negative() {
+                return Err(err(proj_name, &entry, "carried_investment_wan", "below zero"));
+            }
+            l.carried_investment_wan.insert(p.number, a);
+        }
+    }
+    for (what, file, dup) in [("task", task_name, first_repeat(l.tasks.values())), ("project", proj_name, first_repeat(l.projects.values()))] {
+        if let Some(n) = dup {
+            return Err(err(file, format!("{what} {n}"), "continues", format!("two {what}s continue the earlier plan's {what} {n}")));
+        }
+    }
+    Ok(Some(l))
+}
+
+fn first_repeat<'a>(numbers: impl Iterator<Item = &'a u32>) -> Option<u32> {
+    let mut seen = std::collections::BTreeSet::new();
+    numbers.copied().find(|n| !seen.insert(*n))
 }
 
 fn check_rule(file: &str, entry: &str, field: &str, text: &str) -> Result<Rule, PlanDataError> {

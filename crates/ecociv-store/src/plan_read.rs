@@ -288,6 +288,9 @@ macro_rules! plan_read_impl {
                     phases,
                     findings,
                     content_hash,
+                    // a zone holds its first plan only: one that follows another is refused
+                    // before it is stored (ecociv_app::zones::load_plan)
+                    lineage: None,
                 }))
             }
         }

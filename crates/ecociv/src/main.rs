@@ -275,6 +275,25 @@ enum PlanCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Draft a zone's next plan from its stored one into OUTPUT (plan.toml, indicators.toml,
+    /// tasks.toml, projects.toml, notes.txt) under a framework revision: indicators mapped
+    /// through the comparison of the revisions, tasks and unfinished projects carried over with
+    /// their investment; what a person must settle is listed and left blank
+    Next {
+        /// A shipped revision (ecociv framework list) or a reviewed revision's .toml file
+        #[arg(long)]
+        framework: String,
+        /// The next plan's years, such as 2026-2030
+        #[arg(long)]
+        years: String,
+        /// The zone (default: the embedded plan's)
+        #[arg(long)]
+        zone: Option<String>,
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
+        lang: Locale,
+    },
     /// The doubtful points of the printed plan, each with its place
     Audit {
         #[arg(long, value_enum, default_value = "table")]
@@ -675,6 +694,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = open_app(&s).await?;
             let stored = app.plan(None).await.map_err(|e| said(e, Locale::En))?;
             write_out(output.as_ref(), &serde_json::to_string_pretty(&*stored)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan { command: PlanCommand::Next { framework, years, zone, output, lang } } => {
+            let s = settings(&cli, None)?;
+            let l = *lang;
+            let (start, end) = years
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.trim().parse::<i32>().ok()?, b.trim().parse::<i32>().ok()?)))
+                .ok_or_else(|| anyhow::anyhow!("--years {years:?}: expected two years, such as 2026-2030"))?;
+            let revision = if framework.to_lowercase().ends_with(".toml") {
+                let text = std::fs::read_to_string(framework).with_context(|| format!("cannot read {framework}"))?;
+                ecociv_core::framework::read_toml(framework, &text)?
+            } else {
+                ecociv_app::frameworks::revision(framework).map_err(|e| said(e, l))?.clone()
+            };
+            let app = open_app(&s).await?;
+            let zone = zone.clone().unwrap_or_else(|| app.default_zone.clone());
+            let d = ecociv_app::plan_next::draft(&app, &zone, &revision, start, end).await.map_err(|e| said(e, l))?;
+            let notes: String = d.notes.iter().map(|n| format!("{}\n", n.text(l))).collect();
+            ecociv_app::plan_next::write(output, &d, &notes).map_err(|e| said(e, l))?;
+            if framework.to_lowercase().ends_with(".toml") {
+                std::fs::copy(framework, output.join("framework.toml")).with_context(|| format!("cannot copy {framework}"))?;
+            }
+            print!("{notes}");
+            eprintln!("{}: {} ({} notes)", output.display(), t(l, "plan_next.written"), d.notes.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Framework { command } => {

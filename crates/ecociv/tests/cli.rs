@@ -559,3 +559,32 @@ fn a_zone_is_added_from_its_data_files() {
     assert!(o.status.success(), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `ecociv plan next`: the draft of the next plan written as a data folder, its notes on
+/// standard output in the chosen language; bad years, an unknown revision and a folder that
+/// holds a plan already are refused, and the folder is left as it was.
+#[test]
+fn the_next_plan_is_drafted_into_a_folder() {
+    let dir = folder("plan_next");
+    let next = |extra: &[&str]| {
+        let mut args = vec!["--today", "2026-01-15", "plan", "next", "--framework", "2024-city", "--output", "next"];
+        args.extend_from_slice(extra);
+        run(&dir, &args)
+    };
+    let o = next(&["--years", "2026-2030", "--lang", "en"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("indicator 1: continues the earlier indicator 3"), "{}", stdout(&o));
+    for f in ["plan.toml", "indicators.toml", "tasks.toml", "projects.toml", "notes.txt"] {
+        assert!(dir.join("next").join(f).exists(), "{f}");
+    }
+    let plan = std::fs::read_to_string(dir.join("next/plan.toml")).unwrap();
+    assert!(plan.contains("[previous]\ncode = \"hohhot-2023-2025\"") && plan.contains("framework = \"2024-city\""), "{plan}");
+    let o = next(&["--years", "2026-2030"]);
+    assert!(!o.status.success() && stderr(&o).contains("plan_next_folder_taken"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.join("next/plan.toml")).unwrap(), plan);
+    let o = next(&["--years", "2030"]);
+    assert!(!o.status.success() && stderr(&o).contains("2026-2030"), "{}", stderr(&o));
+    let o = run(&dir, &["--today", "2026-01-15", "plan", "next", "--framework", "2030-city", "--years", "2026-2030", "--output", "other"]);
+    assert!(!o.status.success() && stderr(&o).contains("unknown_framework") && !dir.join("other").exists(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(dir);
+}
