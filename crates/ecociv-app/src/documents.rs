@@ -27,6 +27,8 @@ pub enum Document {
     Assessment(Quarter),
     Work(i32),
     Technical(i32),
+    /// The closing report of the plan that ends in this year.
+    Closing(i32),
 }
 
 impl Document {
@@ -37,6 +39,7 @@ impl Document {
             "assessment" => period.parse().ok().map(Document::Assessment),
             "work" => ecociv_core::entry::read_year(period).map(Document::Work),
             "technical" => ecociv_core::entry::read_year(period).map(Document::Technical),
+            "closing" => ecociv_core::entry::read_year(period).map(Document::Closing),
             _ => None,
         }
     }
@@ -46,13 +49,14 @@ impl Document {
             Document::Assessment(_) => "assessment",
             Document::Work(_) => "work",
             Document::Technical(_) => "technical",
+            Document::Closing(_) => "closing",
         }
     }
     pub fn period(self) -> String {
         match self {
             Document::Bulletin(m) => m.to_string(),
             Document::Assessment(q) => q.to_string(),
-            Document::Work(y) | Document::Technical(y) => y.to_string(),
+            Document::Work(y) | Document::Technical(y) | Document::Closing(y) => y.to_string(),
         }
     }
     /// Whether `actor` may read it, by the read rules of the API: the bulletin and the
@@ -64,7 +68,7 @@ impl Document {
         use ecociv_core::access::Role;
         match self {
             Document::Bulletin(_) | Document::Assessment(_) => true,
-            Document::Work(_) | Document::Technical(_) => matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer),
+            Document::Work(_) | Document::Technical(_) | Document::Closing(_) => matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer),
         }
     }
 
@@ -76,6 +80,8 @@ impl Document {
             Document::Assessment(q) => q.months()[0] <= this && q.year >= plan.start_year && q <= crate::assessment::last_quarter(plan),
             Document::Work(y) => (plan.start_year..=this.year).contains(&y),
             Document::Technical(y) => (plan.base_year..=this.year).contains(&y),
+            // once the plan has ended
+            Document::Closing(y) => y == plan.end_year && this.year > y,
         }
     }
 }
@@ -229,6 +235,7 @@ pub fn title_word(doc: Document, l: Locale) -> &'static str {
         Document::Assessment(_) => t(l, "reports.assessment"),
         Document::Work(_) => t(l, "reports.work"),
         Document::Technical(_) => t(l, "reports.technical"),
+        Document::Closing(_) => t(l, "reports.closing"),
     }
 }
 
@@ -282,6 +289,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             };
             Ok(report.document(l))
         }
+        Document::Closing(_) => crate::closing::closing_doc(st, plan, &masthead, l).await,
         Document::Bulletin(month) => {
             let b = crate::bulletin::bulletin(st, plan, month).await?;
             Ok(bulletin_doc(plan, &b, &masthead, l))

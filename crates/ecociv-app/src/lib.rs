@@ -39,6 +39,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulletin;
 pub mod changes;
+pub mod closing;
 pub mod delivery;
 pub mod demo;
 pub mod documents;

@@ -85,3 +85,50 @@ async fn a_plan_closes_the_spring_after_its_last_year(db: &TestDb) {
     let later = on(db, "2027-04-01");
     submit_observation(&later, &org, &value("3", 2026, "22")).await.unwrap();
 }
+
+on_both!(the_closing_report_gives_each_final_result);
+
+/// The closing report exists once the plan has ended, for those who read every entry: each
+/// leaf's result on its deadline-year value (met, not met, or none), and where each project
+/// stood on its latest approved report.
+async fn the_closing_report_gives_each_final_result(db: &TestDb) {
+    use ecociv_app::documents::{Document, document};
+    use ecociv_app::entries::{Decision, decide_dispatch, decide_observation};
+    use ecociv_report::official::Block;
+    let start = on(db, "2025-06-01");
+    ecociv_app::zones::load_plan(start.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
+    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let plan = start.plan(None).await.unwrap();
+    assert!(!Document::Closing(2025).admissible(&plan, start.today()), "not before the plan has ended");
+
+    let spring = on(db, "2026-01-20");
+    // indicator 3 (≥20) met with 21 in 2025; indicator 3's 2024 value alone would not count
+    let o = submit_observation(&spring, &org, &value("3", 2025, "21")).await.unwrap();
+    decide_observation(&spring, &tf, o.id, Decision::Approve, "").await.unwrap();
+    let r = submit_project_report(&spring, &zj, 12, &report("2025-12")).await.unwrap();
+    decide_dispatch(&spring, &tf, r.id, Decision::Approve, "").await.unwrap();
+    assert!(Document::Closing(2025).admissible(&plan, spring.today()) && !Document::Closing(2024).admissible(&plan, spring.today()));
+    let dept = Actor { role: Role::Department, ..org.clone() };
+    assert!(!Document::Closing(2025).may_read(&dept) && Document::Closing(2025).may_read(&tf));
+
+    let d = document(&spring, &plan, Document::Closing(2025), ecociv_core::Locale::Zh).await.unwrap();
+    let tables: Vec<&Vec<Vec<String>>> = d.blocks.iter().filter_map(|b| if let Block::Table(_, rows, _) = b { Some(rows) } else { None }).collect();
+    let results = tables[0];
+    assert_eq!(results.len(), plan.leaves().len(), "a line per leaf");
+    let three = results.iter().find(|r| r[0] == "3").unwrap();
+    assert_eq!((three[3].as_str(), three[4].as_str()), ("21", "达标"));
+    let one = results.iter().find(|r| r[0] == "1").unwrap();
+    assert_eq!(one[3], "—", "no value for the deadline year");
+    let paras: String = d.blocks.iter().filter_map(|b| if let Block::Para(p) = b { Some(p.as_str()) } else { None }).collect();
+    assert!(paras.contains("达标1项") && paras.contains("在建1个"), "{paras}");
+    let open = tables[1];
+    assert!(open.iter().any(|r| r[0] == "12" && r[3] == "在建"), "project 12 under way");
+    assert_eq!(open.len(), plan.projects.len(), "no project completed");
+    assert!(d.title.contains("实施总结报告") && d.title.contains("2023-2025"), "{}", d.title);
+    // Word and PDF are made from it
+    let docx =
+        ecociv_app::documents::render(&spring, &plan, Document::Closing(2025), ecociv_app::documents::Format::Docx, ecociv_core::Locale::En).await.unwrap();
+    assert!(docx.starts_with(b"PK\x03\x04"));
+}

@@ -86,7 +86,7 @@ async fn page(
     let today = st.today();
     let month = ecociv_core::dispatch::report_month(today);
     let quarter = Quarter::of(month);
-    let mut docs = vec![Document::Bulletin(month), Document::Assessment(quarter)];
+    let mut docs = vec![Document::Closing(plan.end_year), Document::Bulletin(month), Document::Assessment(quarter)];
     for y in (plan.base_year..=YearMonth::of(today).year).rev() {
         docs.push(Document::Work(y));
         docs.push(Document::Technical(y));

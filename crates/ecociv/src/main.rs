@@ -257,6 +257,8 @@ enum ReportKind {
     Assessment,
     Work,
     Technical,
+    /// The plan's closing report (--year: its last year), once it has ended
+    Closing,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1083,6 +1085,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ReportKind::Assessment => ("assessment", "--quarter", quarter),
                 ReportKind::Work => ("work", "--year", year),
                 ReportKind::Technical => ("technical", "--year", year),
+                ReportKind::Closing => ("closing", "--year", year),
             };
             let value = value.as_deref().with_context(|| format!("report {name} needs {flag}"))?;
             let doc = Document::parse(name, value).with_context(|| format!("{flag} {value:?} is not a period of a {name} report"))?;
