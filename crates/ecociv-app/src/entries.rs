@@ -83,6 +83,9 @@ pub struct Periods {
     pub unlocked: Vec<String>,
     /// The day the plan closed, when it has; and its last year.
     pub closed: Option<(NaiveDate, i32)>,
+    /// For a plan that follows another: that plan's code and last year. Its periods are its own,
+    /// and taken no more through the plan that follows.
+    pub earlier: Option<(String, i32)>,
 }
 
 impl Periods {
@@ -91,6 +94,11 @@ impl Periods {
     pub fn refusal(&self, period: &str) -> Option<AppError> {
         if self.locked.iter().any(|p| p == period) {
             return Some(AppError::conflict("period_locked").field("period", period));
+        }
+        if let Some((code, last)) = &self.earlier
+            && period.get(..4).and_then(|y| y.parse::<i32>().ok()).is_some_and(|y| y <= *last)
+        {
+            return Some(AppError::conflict("earlier_plan_period").field("period", period).field("plan", code));
         }
         let (on, last_year) = self.closed?;
         let year: i32 = period.get(..4)?.parse().ok()?;
@@ -115,6 +123,7 @@ pub async fn periods_of(st: &App, plan: &Plan, settings: &ZoneSettings) -> Resul
             .map(|p| p.period.clone())
             .collect(),
         closed: (st.today() > closes_on).then_some((closes_on, plan.end_year)),
+        earlier: plan.lineage.as_ref().map(|l| (l.previous.clone(), l.previous_end_year)),
     })
 }
 
@@ -158,12 +167,12 @@ impl Ledger {
         let mut ledger = Ledger::empty(st, actor).await?;
         let z = ledger.plan.zone.code.clone();
         if observations {
-            for o in st.store.observations(&z).await? {
+            for o in ecociv_core::plan_next::observations_for(&ledger.plan, st.store.observations(&z).await?) {
                 ledger.series.entry((o.indicator.clone(), o.region.clone())).or_default().insert(o.year, o);
             }
         }
         if dispatch {
-            for d in st.store.dispatch_reports(&z).await? {
+            for d in ecociv_core::plan_next::reports_for(&ledger.plan, st.store.dispatch_reports(&z).await?) {
                 ledger.reports.entry(report_key(&d.kind, d.subject, &d.org_unit)).or_default().insert(d.period.clone(), d);
             }
         }

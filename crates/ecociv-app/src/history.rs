@@ -30,10 +30,12 @@ pub struct Entries {
 
 impl Entries {
     pub async fn load(st: &App, zone: &str) -> Result<Entries, AppError> {
+        // as the zone's plan reads them (a plan that follows another, through what it continues)
+        let plan = st.plan(Some(zone)).await?;
         Ok(Entries {
             zone: zone.into(),
-            observations: st.store.observations(zone).await?,
-            reports: st.store.dispatch_reports(zone).await?,
+            observations: ecociv_core::plan_next::observations_for(&plan, st.store.observations(zone).await?),
+            reports: ecociv_core::plan_next::reports_for(&plan, st.store.dispatch_reports(zone).await?),
             returned_ever: st.store.returned_entries(zone).await?.into_iter().collect(),
             versions: Default::default(),
         })

@@ -22,7 +22,10 @@ pub async fn states(st: &App, plan: &Plan) -> Result<Arc<Vec<Vec<MilestoneState>
         let leaves: HashSet<&str> = plan.leaves().iter().map(|l| l.code).collect();
         // by year: the leaves with an approved zone value, and the last day one was approved
         let mut years: BTreeMap<i64, (HashSet<String>, Option<NaiveDate>)> = BTreeMap::new();
-        for o in store.observations(z).await?.into_iter().filter(|o| o.state == EntryState::Approved && o.region.is_empty()) {
+        for o in ecociv_core::plan_next::observations_for(plan, store.observations(z).await?)
+            .into_iter()
+            .filter(|o| o.state == EntryState::Approved && o.region.is_empty())
+        {
             let y = years.entry(o.year).or_default();
             y.1 = y.1.max(beijing_day(&o.decided_at));
             y.0.insert(o.indicator);

@@ -63,3 +63,84 @@ pub fn write(dir: &Path, d: &Draft, notes: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// Issues `next`, a plan drafted from its zone's plan and filled in, as the zone's plan: the plan
+/// it follows is superseded on `next`'s day of issue, kept whole and readable with its history.
+/// Refused, with the place, when `next` does not follow the zone's plan as it stands, has no
+/// document number, continues what the earlier plan does not have, or leaves an indicator without
+/// a lead department or a new one without its base-year value.
+pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Result<()> {
+    let l = next.lineage.as_ref().ok_or_else(|| AppError::bad_request("plan_next_no_previous").field("plan", &next.code))?;
+    let current = st.plan(Some(&next.zone.code)).await?;
+    if current.code != l.previous || current.end_year != l.previous_end_year {
+        return Err(AppError::conflict("plan_next_not_following").field("previous", &l.previous).field("current", &current.code));
+    }
+    if next.document_number.trim().is_empty() {
+        return Err(AppError::bad_request("plan_next_document_number").field("plan", &next.code));
+    }
+    let unknown = |what: &str, here: &str, old: &str| AppError::bad_request("plan_next_unknown_earlier").field(what, here).field("continues", old);
+    for (new, old) in &l.leaves {
+        if current.leaf(old).is_none() {
+            return Err(unknown("indicator", new, old));
+        }
+    }
+    for (new, old) in &l.projects {
+        if current.project(*old).is_none() {
+            return Err(unknown("project", &new.to_string(), &old.to_string()));
+        }
+    }
+    for (new, old) in &l.tasks {
+        if current.task(*old).is_none() {
+            return Err(unknown("task", &new.to_string(), &old.to_string()));
+        }
+    }
+    for leaf in next.leaves() {
+        if leaf.indicator.lead_departments.is_empty() {
+            return Err(AppError::bad_request("plan_next_lead").field("indicator", leaf.code));
+        }
+        if !l.leaves.contains_key(leaf.code) && !l.baselines.contains_key(leaf.code) {
+            return Err(AppError::bad_request("plan_next_baseline").field("indicator", leaf.code).field("year", &l.previous_end_year.to_string()));
+        }
+    }
+    st.store.issue_plan(next, &current, next.issued_on, actor).await.map_err(|e| match e {
+        ecociv_store::StoreError::Conflict(why) => AppError::conflict("plan_next_conflict").field("zone", &next.zone.code).field("why", &why),
+        e => e.into(),
+    })?;
+    tracing::info!("issued the plan {} of zone {}, superseding {}", next.code, next.zone.code, current.code);
+    Ok(())
+}
+
+/// The plans a zone had before its plan in force, as they stood, each with the day it was
+/// superseded and the plan that did, oldest first.
+pub async fn earlier_plans(st: &App, zone: &str) -> Result<Vec<(ecociv_core::model::Plan, chrono::NaiveDate, String)>> {
+    Ok(st.store.archived_plans(zone).await?)
+}
+
+/// An earlier plan of a zone, read with its history.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Earlier {
+    pub plan: ecociv_core::model::Plan,
+    pub superseded_on: chrono::NaiveDate,
+    /// The code of the plan that superseded it.
+    pub superseded_by: String,
+    /// Where each of its leaves stood at its end, on the approved values of its own years under
+    /// its own codes (never the later plan's): its final results.
+    pub standings: Vec<ecociv_core::indicator_status::LeafStanding>,
+}
+
+/// The earlier plan `code` of `zone` (see [`Earlier`]); `unknown_plan` when the zone had none
+/// of that code.
+pub async fn earlier_plan(st: &App, zone: &str, code: &str, l: ecociv_core::Locale) -> Result<Earlier> {
+    let (plan, superseded_on, superseded_by) = earlier_plans(st, zone)
+        .await?
+        .into_iter()
+        .find(|(p, ..)| p.code == code)
+        .ok_or_else(|| AppError::not_found("unknown_plan").field("zone", zone).field("plan", code))?;
+    let end = i64::from(plan.end_year);
+    let mut observations = plan_next::observations_for(&plan, st.store.observations(zone).await?);
+    observations.retain(|o| o.year <= end);
+    let mut uppers = st.store.upper_targets(zone).await?;
+    uppers.retain(|u| u.year <= end);
+    let standings = ecociv_report::approved_standings(&plan, &observations, &uppers, plan.end_year, ecociv_core::projection::Method::Cagr, l);
+    Ok(Earlier { plan, superseded_on, superseded_by, standings })
+}

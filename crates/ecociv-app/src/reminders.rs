@@ -55,7 +55,8 @@ pub async fn today(st: &App, plan: &Plan, actor: &Actor) -> Result<Vec<Reminder>
 /// Every reminder of the zone today, with its settings.
 async fn of_zone(st: &App, plan: &Plan) -> Result<Vec<Reminder>, AppError> {
     let z = &plan.zone.code;
-    let (reports, orders, rects) = (st.store.dispatch_reports(z).await?, st.store.orders(z).await?, st.store.rectifications(z).await?);
+    let (reports, orders, rects) =
+        (ecociv_core::plan_next::reports_for(plan, st.store.dispatch_reports(z).await?), st.store.orders(z).await?, st.store.rectifications(z).await?);
     let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
     Ok(reminders(&owed(plan, &reports, &orders, &rects, st.today(), due_day), st.today(), &settings(st, z).await?))
 }

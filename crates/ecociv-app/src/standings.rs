@@ -24,7 +24,14 @@ pub async fn approved_standings(st: &App, plan: &Plan, l: Locale, method: Method
     let reads = Reads { observations: true, dispatch: false, controls: true };
     st.view(z, id, reads, |store| async move {
         let as_of = crate::entries::settings_of(st, z).await?.projection_year(st.today());
-        Ok(ecociv_report::approved_standings(plan, &store.observations(z).await?, &store.upper_targets(z).await?, as_of, method, l))
+        Ok(ecociv_report::approved_standings(
+            plan,
+            &ecociv_core::plan_next::observations_for(plan, store.observations(z).await?),
+            &store.upper_targets(z).await?,
+            as_of,
+            method,
+            l,
+        ))
     })
     .await
 }
@@ -49,7 +56,7 @@ pub async fn project_progress(st: &App, plan: &Plan) -> Result<Arc<Vec<ProjectPr
     let z = &plan.zone.code;
     let reads = Reads { observations: false, dispatch: true, controls: false };
     st.view(z, "project_progress".into(), reads, |store| async move {
-        let reports = store.dispatch_reports(&plan.zone.code).await?;
+        let reports = ecociv_core::plan_next::reports_for(plan, store.dispatch_reports(&plan.zone.code).await?);
         Ok(plan
             .projects
             .iter()
@@ -95,7 +102,7 @@ pub async fn project_reports(st: &App, plan: &Plan, month: ecociv_core::entry::Y
         let mut out = ProjectReports::default();
         let period = month.to_string();
         // the store gives them by kind, subject, org unit and period
-        for r in store.dispatch_reports(z).await? {
+        for r in ecociv_core::plan_next::reports_for(plan, store.dispatch_reports(z).await?) {
             let Ok(n) = u32::try_from(r.subject) else { continue };
             if r.kind != "project" {
                 continue;

@@ -12,14 +12,18 @@ use crate::error::AppError;
 /// The to-do list of `actor`, as of the app's today.
 pub async fn todo(st: &App, plan: &Plan, actor: &Actor) -> Result<Todo, AppError> {
     let z = &plan.zone.code;
-    let (observations, reports) = (st.store.observations(z).await?, st.store.dispatch_reports(z).await?);
+    let (observations, reports) = (
+        ecociv_core::plan_next::observations_for(plan, st.store.observations(z).await?),
+        ecociv_core::plan_next::reports_for(plan, st.store.dispatch_reports(z).await?),
+    );
     let settings = crate::entries::settings_of(st, z).await?;
     let mut t = ecociv_core::todo::todo(plan, actor, &observations, &reports, &settings, st.today());
     let rects = st.store.rectifications(z).await?;
     t.reports.extend(ecociv_core::todo::rectification_reports(plan, actor, &rects, &reports, &settings, st.today()));
-    // once the plan has closed, nothing of its periods is asked for but what the task force reopened
+    // once the plan has closed, nothing of its periods is asked for but what the task force
+    // reopened; a plan that follows another asks nothing of that plan's periods
     let periods = crate::entries::periods_of(st, plan, &settings).await?;
-    if periods.closed.is_some() {
+    if periods.closed.is_some() || periods.earlier.is_some() {
         for items in [&mut t.returned, &mut t.observations, &mut t.reports] {
             items.retain(|i| periods.refusal(&i.subject.period()).is_none());
         }

@@ -86,6 +86,10 @@ pub async fn load_plan(store: &dyn Store, plan: &Plan, actor: &str) -> Result<Lo
     if let Some(l) = &plan.lineage {
         return Err(AppError::conflict("plan_next_not_issuable").field("zone", &plan.zone.code).field("previous", &l.previous));
     }
+    // a plan superseded by the next is kept as it stood, never loaded again over the next
+    if store.archived_plans(&plan.zone.code).await?.iter().any(|(p, ..)| p.code == plan.code) {
+        return Err(AppError::conflict("plan_superseded").field("zone", &plan.zone.code).field("plan", &plan.code));
+    }
     let outcome = store.load_plan(plan, actor).await.map_err(|e| failed("plan_not_loaded", e).field("zone", &plan.zone.code))?;
     match outcome {
         LoadOutcome::Loaded => tracing::info!("loaded the plan {} of zone {}", plan.code, plan.zone.code),
@@ -100,7 +104,11 @@ pub async fn load_plan(store: &dyn Store, plan: &Plan, actor: &str) -> Result<Lo
 pub async fn open_app(url: &str, today: Option<NaiveDate>) -> Result<(App, LoadOutcome)> {
     let store = open(url).await?;
     let plan = embedded_plan()?;
-    let outcome = load_plan(store.as_ref(), &plan, "system").await?;
+    // once the zone has issued its next plan, the embedded one is history: left as it is
+    let outcome = match load_plan(store.as_ref(), &plan, "system").await {
+        Err(e) if e.code == "plan_superseded" => LoadOutcome::Unchanged,
+        other => other?,
+    };
     Ok((App::new(store, today, &plan.zone.code), outcome))
 }
 

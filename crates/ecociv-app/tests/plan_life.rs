@@ -132,3 +132,116 @@ async fn the_closing_report_gives_each_final_result(db: &TestDb) {
         ecociv_app::documents::render(&spring, &plan, Document::Closing(2025), ecociv_app::documents::Format::Docx, ecociv_core::Locale::En).await.unwrap();
     assert!(docx.starts_with(b"PK\x03\x04"));
 }
+
+on_both!(the_hohhot_plan_lives_to_the_next);
+
+/// The life of the Hohhot plan: running on 2024-06-15; ended on 2026-01-15 (no month of 2026
+/// asked, its closing report, the assessment stops at 2025Q4); its next plan drafted under the
+/// 2024 city set, filled in and issued; on 2026-06-15 the to-do asks for the new plan's reports,
+/// a carried project goes on from its cumulative investment, a kept indicator has its history
+/// under its new code, and the earlier plan reads as it stood.
+async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
+    use ecociv_app::documents::Document;
+    use ecociv_app::entries::{Decision, decide_dispatch, decide_observation};
+    use ecociv_core::clock::Standing;
+    use ecociv_core::todo::Subject;
+    let running = on(db, "2024-06-15");
+    ecociv_app::zones::load_plan(running.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
+    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let old = running.plan(None).await.unwrap();
+    assert!(matches!(old.standing(running.today()), Standing::InPhase { .. }));
+    let asks = |t: &ecociv_core::todo::Todo, n: u32, period: &str| {
+        t.reports.iter().any(|i| matches!(&i.subject, Subject::Project { number, period: p } if *number == n && p.to_string() == period))
+    };
+    assert!(asks(&ecociv_app::todo::todo(&running, &old, &zj).await.unwrap(), 12, "2024-05"));
+
+    // project 12 under way with 1,234.5 万元; indicator 3 at 21 in 2025
+    let autumn = on(db, "2025-11-03");
+    let mut r = report("2025-10");
+    r.investment_cumulative_wan = Some(serde_json::json!("1234.5"));
+    let r = submit_project_report(&autumn, &zj, 12, &r).await.unwrap();
+    decide_dispatch(&autumn, &tf, r.id, Decision::Approve, "").await.unwrap();
+
+    let ended = on(db, "2026-01-15");
+    assert!(matches!(old.standing(ended.today()), Standing::Ended { .. }));
+    let t = ecociv_app::todo::todo(&ended, &old, &zj).await.unwrap();
+    assert!(!t.reports.iter().any(|i| i.subject.period().starts_with("2026")), "no month of 2026 is asked");
+    assert_eq!(ecociv_app::assessment::last_quarter(&old).to_string(), "2025Q4");
+    assert!(Document::Closing(2025).admissible(&old, ended.today()));
+    let o = submit_observation(&ended, &org, &value("3", 2025, "21")).await.unwrap();
+    decide_observation(&ended, &tf, o.id, Decision::Approve, "").await.unwrap();
+
+    // the next plan, drafted under the 2024 city set and filled in
+    let fw = ecociv_app::frameworks::revision("2024-city").unwrap();
+    let d = ecociv_app::plan_next::draft(&ended, ZONE, fw, 2026, 2030).await.unwrap();
+    let dir =
+        std::env::temp_dir().join(format!("ecociv_life_{}_{}", std::process::id(), db.url.chars().filter(char::is_ascii_alphanumeric).collect::<String>()));
+    let _ = std::fs::remove_dir_all(&dir);
+    ecociv_app::plan_next::write(&dir, &d, "").unwrap();
+    let edit = |name: &str, pairs: &[(&str, &str)]| {
+        let mut text = std::fs::read_to_string(dir.join(name)).unwrap();
+        for (a, b) in pairs {
+            text = text.replace(a, b);
+        }
+        std::fs::write(dir.join(name), text).unwrap();
+    };
+    edit(
+        "indicators.toml",
+        &[
+            ("target_printed = \"\"", "target_printed = \"有效开展\""),
+            ("rule = \"\"", "rule = \"state 有效开展\""),
+            ("baseline = \"\"", "baseline = \"0\""),
+            ("lead_departments = []", "lead_departments = [\"市生态环境局\"]"),
+        ],
+    );
+    edit("plan.toml", &[("issued_on = 2026-01-15", "issued_on = 2026-02-01")]);
+    let issuing = on(db, "2026-02-01");
+    let unnumbered = ecociv_app::zones::plan_from_folder(&dir).unwrap();
+    assert_eq!(ecociv_app::plan_next::issue(&issuing, &unnumbered, "tf").await.unwrap_err().code, "plan_next_document_number");
+    edit("plan.toml", &[("document_number = \"\"", "document_number = \"呼生态创发〔2026〕1号\"")]);
+    let next = ecociv_app::zones::plan_from_folder(&dir).unwrap();
+    ecociv_app::plan_next::issue(&issuing, &next, "tf").await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(ecociv_app::plan_next::issue(&issuing, &next, "tf").await.unwrap_err().code, "plan_next_not_following", "issued once");
+    // the embedded plan is history now: never loaded over the next
+    let again = ecociv_app::zones::load_plan(issuing.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "system").await.unwrap_err();
+    assert_eq!(again.code, "plan_superseded");
+
+    let june = on(db, "2026-06-15");
+    let plan = june.plan(None).await.unwrap();
+    assert_eq!((plan.code.as_str(), plan.document_number.as_str()), ("hohhot-2026-2030", "呼生态创发〔2026〕1号"));
+    let l = plan.lineage.clone().unwrap();
+    let carried = *l.projects.iter().find(|(_, old)| **old == 12).unwrap().0;
+    let t = ecociv_app::todo::todo(&june, &plan, &zj).await.unwrap();
+    assert!(
+        asks(&t, carried, "2026-05"),
+        "the new plan report is asked: {carried} {:?}",
+        t.reports.iter().map(|i| format!("{:?}", i.subject)).collect::<Vec<_>>()
+    );
+    assert!(!t.reports.iter().chain(&t.observations).any(|i| i.subject.period().starts_with("2025")), "nothing of the earlier plan is asked");
+    // it goes on from the investment the earlier plan reached
+    let mut r = report("2026-05");
+    r.investment_month_wan = serde_json::json!("100");
+    r.investment_cumulative_wan = Some(serde_json::json!("1334.5"));
+    submit_project_report(&june, &zj, carried, &r).await.unwrap();
+    // the earlier plan's years are its own
+    assert_eq!(submit_observation(&june, &org, &value("1", 2025, "22")).await.unwrap_err().code, "earlier_plan_period");
+    // 2024's row 1 is 2021's 3: its history follows it
+    let standings = ecociv_app::standings::approved_standings(&june, &plan, ecociv_core::Locale::Zh, Default::default()).await.unwrap();
+    let one = standings.iter().find(|s| s.code == "1").unwrap();
+    assert!(one.years.iter().any(|y| y.year == 2025 && y.value == "21"), "{:?}", one.years);
+    assert!(!standings.iter().any(|s| s.code == "5.1" && s.years.iter().any(|y| y.year <= 2025 && y.value == "21")));
+
+    // the earlier plan reads as it stood, with its history
+    let earlier = ecociv_app::plan_next::earlier_plans(&june, ZONE).await.unwrap();
+    assert_eq!(earlier.len(), 1);
+    assert_eq!((earlier[0].0.code.as_str(), earlier[0].1.to_string(), earlier[0].2.as_str()), ("hohhot-2023-2025", "2026-02-01".into(), "hohhot-2026-2030"));
+    let e = ecociv_app::plan_next::earlier_plan(&june, ZONE, "hohhot-2023-2025", ecociv_core::Locale::Zh).await.unwrap();
+    assert_eq!(e.standings.len(), old.leaves().len());
+    let three = e.standings.iter().find(|s| s.code == "3").unwrap();
+    assert!(three.years.iter().any(|y| y.year == 2025 && y.value == "21"));
+    assert!(e.standings.iter().all(|s| s.years.iter().all(|y| y.year <= 2025)), "never the later plan's years");
+    assert_eq!(ecociv_app::plan_next::earlier_plan(&june, ZONE, "hohhot-2026-2030", ecociv_core::Locale::Zh).await.unwrap_err().code, "unknown_plan");
+}

@@ -18,6 +18,7 @@ use crate::framework::{ChangeKind, Framework, diff};
 use crate::framework_table::quoted as q;
 use crate::locale::{Locale, tf};
 use crate::model::*;
+use crate::record::{DispatchRecord, ObservationRecord};
 
 /// What the earlier plan's projects stood at when it ended (their latest approved reports).
 #[derive(Debug, Clone, Default)]
@@ -299,6 +300,19 @@ pub fn draft(r: &Request) -> Result<Draft, DraftError> {
             inds.extend(mapped(c).into_iter().filter(|m| !inds.contains(m)).collect::<Vec<_>>());
         }
         let invested = cumulative.map(|d| d.normalize().to_string()).unwrap_or_else(|| "0".into());
+        // a project that should have ended by now goes on into the next plan's first year
+        let period = match (p.period.start, p.period.end) {
+            (Some(start), Some(end)) if end < r.start_year && !p.period.ongoing => {
+                note(
+                    &mut notes,
+                    format!("project {number}"),
+                    "plan_next.note.period_extended",
+                    vec![("printed", p.period.printed.clone()), ("year", r.start_year.to_string())],
+                );
+                format!("{start}-{}", r.start_year)
+            }
+            _ => p.period.printed.clone(),
+        };
         note(&mut notes, format!("project {number}"), "plan_next.note.project_carried", vec![("old", p.number.to_string()), ("invested", invested.clone())]);
         projects.push_str(&format!(
             "\n[[projects]]\nnumber = {number}\ndomain_printed = {}\nname = {}\nassessed_indicators_printed = {}\nassessed_indicators = {}\nscope = {}\nperiod_printed = {}\nbudget_printed = {}\nimplementers_printed = {}\nimplementers = {}\ncontinues = {}\ncarried_investment_wan = {}\n",
@@ -307,7 +321,7 @@ pub fn draft(r: &Request) -> Result<Draft, DraftError> {
             q(&p.assessed_indicators_printed),
             list(&inds),
             q(&p.scope),
-            q(&p.period.printed),
+            q(&period),
             q(p.budget.as_ref().map(|b| b.printed.as_str()).unwrap_or("-")),
             q(&p.implementers_printed),
             list(&p.implementers),
@@ -377,6 +391,45 @@ pub fn draft(r: &Request) -> Result<Draft, DraftError> {
         files: vec![("plan.toml".into(), plan), ("indicators.toml".into(), ind), ("tasks.toml".into(), tasks), ("projects.toml".into(), projects)],
         notes,
     })
+}
+
+/// The observations `plan` reads from all those of its zone: a zone's first plan reads them
+/// all; a plan that follows another reads its own years as stored, and the earlier plan's years
+/// only through the leaves it continues, under its own codes (a leaf split in two gives each
+/// part the history; what it does not continue, and the earlier plan's values under a code
+/// reused for another indicator, it does not read).
+pub fn observations_for(plan: &Plan, all: Vec<ObservationRecord>) -> Vec<ObservationRecord> {
+    let Some(l) = &plan.lineage else { return all };
+    let mut out = Vec::with_capacity(all.len());
+    for o in all {
+        if o.year > i64::from(l.previous_end_year) {
+            out.push(o);
+            continue;
+        }
+        for (new, _) in l.leaves.iter().filter(|(_, old)| **old == o.indicator) {
+            out.push(ObservationRecord { indicator: new.clone(), ..o.clone() });
+        }
+    }
+    out
+}
+
+/// The monthly reports `plan` reads, as [`observations_for`]: its own months as stored, the
+/// earlier plan's months only of the tasks and projects it continues, under its own numbers.
+pub fn reports_for(plan: &Plan, all: Vec<DispatchRecord>) -> Vec<DispatchRecord> {
+    let Some(l) = &plan.lineage else { return all };
+    let last = format!("{}-12", l.previous_end_year);
+    let mut out = Vec::with_capacity(all.len());
+    for r in all {
+        if r.period > last {
+            out.push(r);
+            continue;
+        }
+        let map = if r.kind == "project" { &l.projects } else { &l.tasks };
+        if let Some((new, _)) = map.iter().find(|(_, old)| i64::from(**old) == r.subject) {
+            out.push(DispatchRecord { subject: i64::from(*new), ..r });
+        }
+    }
+    out
 }
 
 /// The phases of a plan of these years: the first year organised, the middle deepened, the
@@ -486,6 +539,38 @@ mod tests {
             .replace("lead_departments = []", "lead_departments = [\"市生态环境局\"]");
         s.plan.1 = s.plan.1.replace("document_number = \"\"", "document_number = \"呼生态创发〔2026〕1号\"");
         s
+    }
+
+    #[test]
+    fn a_next_plan_reads_the_history_it_continues_under_its_own_codes() {
+        let (_, d) = hohhot_next(&ProjectsAtEnd::default());
+        let next = build_plan(&fill(&source(&d))).unwrap();
+        let obs = |code: &str, year: i64, id: i64| ObservationRecord {
+            id,
+            zone: "150100".into(),
+            indicator: code.into(),
+            year,
+            region: String::new(),
+            value: "1".into(),
+            comment: String::new(),
+            explanation: String::new(),
+            state: crate::record::EntryState::Approved,
+            late: false,
+            submitted_by: String::new(),
+            submitted_at: String::new(),
+            decided_by: String::new(),
+            decided_at: String::new(),
+            reason: String::new(),
+            version: 1,
+        };
+        // 2021's 3 is 2024's 1; 2021's 10 split into 8.1 and 8.2; 2021's 1 is not continued, and
+        // 2021's 5 is another indicator than the next plan's 5.x
+        let all = vec![obs("3", 2025, 1), obs("10", 2024, 2), obs("1", 2025, 3), obs("5", 2025, 4), obs("1", 2026, 5)];
+        let read = observations_for(&next, all.clone());
+        let got: Vec<(&str, i64, i64)> = read.iter().map(|o| (o.indicator.as_str(), o.year, o.id)).collect();
+        assert_eq!(got, vec![("1", 2025, 1), ("8.1", 2024, 2), ("8.2", 2024, 2), ("1", 2026, 5)]);
+        let first = build_plan(&hohhot()).unwrap();
+        assert_eq!(observations_for(&first, all.clone()), all, "a first plan reads every value");
     }
 
     #[test]

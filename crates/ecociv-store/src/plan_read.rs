@@ -39,9 +39,10 @@ macro_rules! plan_read_impl {
                 else {
                     return Ok(None);
                 };
-                let Some(p): Option<(String, String, String, String, NaiveDate, i64, i64, i64, NaiveDate, String, String, String, String)> = sqlx::query_as(
+                #[allow(clippy::type_complexity)]
+                let Some(p): Option<(String, String, String, String, NaiveDate, i64, i64, i64, NaiveDate, String, String, String, String, Option<String>)> = sqlx::query_as(
                     "SELECT code, title, title_en, document_number, issued_on, start_year, end_year, base_year, review_date,
-                     framework_code, framework_name, framework_document, content_hash FROM plans WHERE zone_code = $1",
+                     framework_code, framework_name, framework_document, content_hash, lineage FROM plans WHERE zone_code = $1",
                 )
                 .bind(z)
                 .fetch_optional(&self.pool)
@@ -50,7 +51,7 @@ macro_rules! plan_read_impl {
                     return Ok(None);
                 };
                 let categories: Vec<(i64, String, String, String, String)> =
-                    sqlx::query_as("SELECT number, label, name, name_en, domain FROM categories WHERE zone_code = $1 ORDER BY number")
+                    sqlx::query_as("SELECT number, label, name, name_en, domain FROM categories WHERE zone_code = $1 AND NOT retired ORDER BY number")
                         .bind(z)
                         .fetch_all(&self.pool)
                         .await?;
@@ -87,7 +88,7 @@ macro_rules! plan_read_impl {
                     |code: &str, role: &str| -> Vec<String> { links.iter().filter(|(c, r, _)| c == code && r == role).map(|(_, _, o)| o.clone()).collect() };
                 let rows: Vec<IndicatorRow> = sqlx::query_as(
                     "SELECT code, parent_code, name, name_en, name_printed, domain, category, unit, attribute, target_printed, target_rule,
-                     target_deadline, direction, applies_while_rate_at_most FROM indicators WHERE zone_code = $1 ORDER BY position",
+                     target_deadline, direction, applies_while_rate_at_most FROM indicators WHERE zone_code = $1 AND NOT retired ORDER BY position",
                 )
                 .bind(z)
                 .fetch_all(&self.pool)
@@ -258,7 +259,7 @@ macro_rules! plan_read_impl {
                     })
                     .collect::<Result<Vec<_>>>()?;
 
-                let (code, title, title_en, document_number, issued_on, sy, ey, by, review_date, fc, fname, fdoc, content_hash) = p;
+                let (code, title, title_en, document_number, issued_on, sy, ey, by, review_date, fc, fname, fdoc, content_hash, lineage) = p;
                 let (zcode, zname, zname_en, level, kind, parent, example_data) = zone_row;
                 Ok(Some(Plan {
                     zone: Zone {
@@ -288,9 +289,9 @@ macro_rules! plan_read_impl {
                     phases,
                     findings,
                     content_hash,
-                    // a zone holds its first plan only: one that follows another is refused
-                    // before it is stored (ecociv_app::zones::load_plan)
-                    lineage: None,
+                    lineage: lineage
+                        .map(|l| serde_json::from_str(&l).map_err(|e| StoreError::Corrupt(format!("plan lineage of zone {z}: {e}"))))
+                        .transpose()?,
                 }))
             }
         }

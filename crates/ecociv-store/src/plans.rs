@@ -32,6 +32,14 @@ pub trait PlanStore: Send + Sync {
     async fn migrate(&self) -> Result<()>;
     /// Stores a zone's plan in one transaction; a plan identical to the stored one writes nothing.
     async fn load_plan(&self, plan: &Plan, actor: &str) -> Result<LoadOutcome>;
+    /// Issues a zone's next plan in one transaction: `earlier`, the zone's plan as read, is kept
+    /// whole in the archive, superseded on `on`, and `next` takes its place. The earlier plan's
+    /// indicators that `next` lacks are retired, not deleted: the entries of its years refer to
+    /// them. `Conflict` when the zone's plan is no longer `earlier`, or was archived before.
+    async fn issue_plan(&self, next: &Plan, earlier: &Plan, on: chrono::NaiveDate, actor: &str) -> Result<()>;
+    /// The zone's plans that were superseded, as they stood, each with the day and the code of
+    /// the plan that replaced it, oldest first.
+    async fn archived_plans(&self, zone: &str) -> Result<Vec<(Plan, chrono::NaiveDate, String)>>;
     /// The zones that have a plan.
     async fn zones(&self) -> Result<Vec<Zone>>;
     /// The plan of a zone, as stored.
@@ -134,6 +142,72 @@ macro_rules! plan_impl {
             }
 
             async fn load_plan(&self, plan: &Plan, actor: &str) -> Result<LoadOutcome> {
+                self.store_plan(plan, actor, None).await
+            }
+
+            async fn issue_plan(&self, next: &Plan, earlier: &Plan, on: chrono::NaiveDate, actor: &str) -> Result<()> {
+                match self.store_plan(next, actor, Some((earlier, on))).await? {
+                    LoadOutcome::Unchanged => Err(StoreError::Conflict(format!("the plan {} is the zone's plan already", next.code))),
+                    _ => Ok(()),
+                }
+            }
+
+            async fn archived_plans(&self, zone: &str) -> Result<Vec<(Plan, chrono::NaiveDate, String)>> {
+                let rows: Vec<(String, String, String)> =
+                    sqlx::query_as("SELECT plan, superseded_on, superseded_by FROM plan_archive WHERE zone_code = $1 ORDER BY superseded_on, code")
+                        .bind(zone)
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.into_iter()
+                    .map(|(plan, on, by)| {
+                        let plan: Plan = serde_json::from_str(&plan).map_err(|e| StoreError::Corrupt(format!("archived plan of zone {zone}: {e}")))?;
+                        let on = on.parse().map_err(|e| StoreError::Corrupt(format!("archived plan {} of zone {zone}: day {on:?}: {e}", plan.code)))?;
+                        Ok((plan, on, by))
+                    })
+                    .collect()
+            }
+
+            async fn zones(&self) -> Result<Vec<Zone>> {
+                let rows: Vec<(String, String, String, String, String, Option<String>, bool)> = sqlx::query_as(
+                    "SELECT z.code, z.name, z.name_en, z.level, z.kind, z.parent, z.example_data FROM zones z JOIN plans p ON p.zone_code = z.code ORDER BY z.code",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(code, name, name_en, level, kind, parent, example_data)| {
+                        Ok(Zone { code, name, name_en, level: enum_from("zone level", &level)?, kind: enum_from("zone kind", &kind)?, parent, example_data })
+                    })
+                    .collect()
+            }
+
+            async fn plan(&self, zone: &str) -> Result<Option<Plan>> {
+                self.read_plan(zone).await
+            }
+
+            async fn plan_hash(&self, zone: &str) -> Result<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT content_hash FROM plans WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
+                Ok(row.map(|r| r.0))
+            }
+
+            async fn row_counts(&self, zone: &str) -> Result<BTreeMap<&'static str, i64>> {
+                let mut out = BTreeMap::new();
+                for t in TABLES {
+                    let col = if t == "zones" { "code" } else { "zone_code" };
+                    let (n,): (i64,) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t} WHERE {col} = $1"))).bind(zone).fetch_one(&self.pool).await?;
+                    out.insert(t, n);
+                }
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM trail WHERE zone_code = $1").bind(zone).fetch_one(&self.pool).await?;
+                out.insert("trail", n);
+                Ok(out)
+            }
+        }
+
+        impl $store {
+            /// Loads `plan` in one transaction; with `issue`, as the next plan of the one given
+            /// (archived, its lost indicators retired).
+            async fn store_plan(&self, plan: &Plan, actor: &str, issue: Option<(&Plan, chrono::NaiveDate)>) -> Result<LoadOutcome> {
                 let z = plan.zone.code.as_str();
                 let mut tx = crate::trail::begin_any!(self);
                 // the zone's row (and with it the write lock) first, as every write of a zone does
@@ -166,6 +240,27 @@ macro_rules! plan_impl {
                     Some(_) => LoadOutcome::Updated,
                     None => LoadOutcome::Loaded,
                 };
+                if let Some((earlier, on)) = issue {
+                    // the plan it follows must be the zone's plan still, as read
+                    if stored.as_ref().map(|(h,)| h.as_str()) != Some(earlier.content_hash.as_str()) {
+                        return Err(StoreError::Conflict(format!("the zone's plan is no longer {}", earlier.code)));
+                    }
+                    let json = serde_json::to_string(earlier).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let done = sqlx::query(
+                        "INSERT INTO plan_archive (zone_code, code, plan, superseded_on, superseded_by) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (zone_code, code) DO NOTHING",
+                    )
+                    .bind(z)
+                    .bind(&earlier.code)
+                    .bind(json)
+                    .bind(on.to_string())
+                    .bind(&plan.code)
+                    .execute(&mut *tx)
+                    .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::Conflict(format!("the plan {} was superseded before", earlier.code)));
+                    }
+                }
                 sqlx::query(
                     "INSERT INTO zones (code, name, name_en, level, kind, parent, example_data) VALUES ($1, $2, $3, $4, $5, $6, $7)
                      ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, level = excluded.level,
@@ -187,13 +282,13 @@ macro_rules! plan_impl {
                 }
                 sqlx::query(
                     "INSERT INTO plans (zone_code, code, title, title_en, document_number, issued_on, start_year, end_year, base_year,
-                     review_date, framework_code, framework_name, framework_document, content_hash)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                     review_date, framework_code, framework_name, framework_document, content_hash, lineage)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                      ON CONFLICT (zone_code) DO UPDATE SET code = excluded.code, title = excluded.title, title_en = excluded.title_en,
                      document_number = excluded.document_number, issued_on = excluded.issued_on, start_year = excluded.start_year,
                      end_year = excluded.end_year, base_year = excluded.base_year, review_date = excluded.review_date,
                      framework_code = excluded.framework_code, framework_name = excluded.framework_name,
-                     framework_document = excluded.framework_document, content_hash = excluded.content_hash",
+                     framework_document = excluded.framework_document, content_hash = excluded.content_hash, lineage = excluded.lineage",
                 )
                 .bind(z)
                 .bind(&plan.code)
@@ -209,13 +304,14 @@ macro_rules! plan_impl {
                 .bind(&plan.framework.name)
                 .bind(&plan.framework.document)
                 .bind(&plan.content_hash)
+                .bind(plan.lineage.as_ref().map(|l| serde_json::to_string(l).unwrap_or_default()))
                 .execute(&mut *tx)
                 .await?;
                 for c in &plan.categories {
                     sqlx::query(
                         "INSERT INTO categories (zone_code, number, label, name, name_en, domain) VALUES ($1, $2, $3, $4, $5, $6)
                          ON CONFLICT (zone_code, number) DO UPDATE SET label = excluded.label, name = excluded.name,
-                         name_en = excluded.name_en, domain = excluded.domain",
+                         name_en = excluded.name_en, domain = excluded.domain, retired = FALSE",
                     )
                     .bind(z)
                     .bind(i(c.number))
@@ -290,7 +386,7 @@ macro_rules! plan_impl {
                              domain = excluded.domain, category = excluded.category, unit = excluded.unit,
                              attribute = excluded.attribute, target_printed = excluded.target_printed,
                              target_rule = excluded.target_rule, target_deadline = excluded.target_deadline,
-                             direction = excluded.direction, applies_while_rate_at_most = excluded.applies_while_rate_at_most",
+                             direction = excluded.direction, applies_while_rate_at_most = excluded.applies_while_rate_at_most, retired = FALSE",
                         )
                         .bind(z)
                         .bind(code)
@@ -475,18 +571,23 @@ macro_rules! plan_impl {
                 let keep_ind: Vec<String> =
                     plan.indicators.iter().flat_map(|i| std::iter::once(i.code.clone()).chain(i.sub_indicators.iter().map(|s| s.code.clone()))).collect();
                 let stored_ind: Vec<(String,)> = sqlx::query_as("SELECT code FROM indicators WHERE zone_code = $1").bind(z).fetch_all(&mut *tx).await?;
+                // those of a plan superseded are retired: the entries of its years refer to them
+                let gone = if issue.is_some() { "UPDATE indicators SET retired = TRUE" } else { "DELETE FROM indicators" };
                 for (c,) in stored_ind.into_iter().filter(|(c,)| !keep_ind.contains(c)) {
-                    sqlx::query("DELETE FROM indicators WHERE zone_code = $1 AND code = $2").bind(z).bind(c).execute(&mut *tx).await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!("{gone} WHERE zone_code = $1 AND code = $2"))).bind(z).bind(c).execute(&mut *tx).await?;
                 }
                 for (table, key, keep) in [
                     ("tasks", "number", plan.tasks.iter().map(|t| i(t.number)).collect::<Vec<_>>()),
                     ("projects", "number", plan.projects.iter().map(|p| i(p.number)).collect()),
                     ("categories", "number", plan.categories.iter().map(|c| i(c.number)).collect()),
                 ] {
+                    // the categories of a plan superseded are retired with its indicators
+                    let gone = if issue.is_some() && table == "categories" { "UPDATE categories SET retired = TRUE" } else { "DELETE FROM {table}" };
+                    let gone = gone.replace("{table}", table);
                     let stored: Vec<(i64,)> =
                         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {key} FROM {table} WHERE zone_code = $1"))).bind(z).fetch_all(&mut *tx).await?;
                     for (n,) in stored.into_iter().filter(|(n,)| !keep.contains(n)) {
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE zone_code = $1 AND {key} = $2")))
+                        sqlx::query(sqlx::AssertSqlSafe(format!("{gone} WHERE zone_code = $1 AND {key} = $2")))
                             .bind(z)
                             .bind(n)
                             .execute(&mut *tx)
@@ -497,48 +598,19 @@ macro_rules! plan_impl {
                 for (n,) in stored_orgs.into_iter().filter(|(n,)| !plan.org_units.iter().any(|o| o.name == *n)) {
                     sqlx::query("DELETE FROM org_units WHERE zone_code = $1 AND name = $2").bind(z).bind(n).execute(&mut *tx).await?;
                 }
-                let action = if outcome == LoadOutcome::Loaded { "plan.loaded" } else { "plan.updated" };
-                let before = stored.map(|(h,)| format!("{{\"content_hash\":{h:?}}}")).unwrap_or_default();
+                let action = match (outcome, issue) {
+                    (_, Some(_)) => "plan.issued",
+                    (LoadOutcome::Loaded, None) => "plan.loaded",
+                    _ => "plan.updated",
+                };
+                let before = match (issue, stored) {
+                    (Some((earlier, _)), Some((h,))) => format!("{{\"code\":{:?},\"content_hash\":{h:?}}}", earlier.code),
+                    (_, stored) => stored.map(|(h,)| format!("{{\"content_hash\":{h:?}}}")).unwrap_or_default(),
+                };
                 let after = format!("{{\"content_hash\":{:?},\"stored\":{:?}}}", plan.content_hash, plan_fingerprint(plan));
                 trail::append_event!(tx, trail::event(z, actor, action, "plan", &plan.code, &before, &after, ""));
                 tx.commit().await?;
                 Ok(outcome)
-            }
-
-            async fn zones(&self) -> Result<Vec<Zone>> {
-                let rows: Vec<(String, String, String, String, String, Option<String>, bool)> = sqlx::query_as(
-                    "SELECT z.code, z.name, z.name_en, z.level, z.kind, z.parent, z.example_data FROM zones z JOIN plans p ON p.zone_code = z.code ORDER BY z.code",
-                )
-                .fetch_all(&self.pool)
-                .await?;
-                rows.into_iter()
-                    .map(|(code, name, name_en, level, kind, parent, example_data)| {
-                        Ok(Zone { code, name, name_en, level: enum_from("zone level", &level)?, kind: enum_from("zone kind", &kind)?, parent, example_data })
-                    })
-                    .collect()
-            }
-
-            async fn plan(&self, zone: &str) -> Result<Option<Plan>> {
-                self.read_plan(zone).await
-            }
-
-            async fn plan_hash(&self, zone: &str) -> Result<Option<String>> {
-                let row: Option<(String,)> =
-                    sqlx::query_as("SELECT content_hash FROM plans WHERE zone_code = $1").bind(zone).fetch_optional(&self.pool).await?;
-                Ok(row.map(|r| r.0))
-            }
-
-            async fn row_counts(&self, zone: &str) -> Result<BTreeMap<&'static str, i64>> {
-                let mut out = BTreeMap::new();
-                for t in TABLES {
-                    let col = if t == "zones" { "code" } else { "zone_code" };
-                    let (n,): (i64,) =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {t} WHERE {col} = $1"))).bind(zone).fetch_one(&self.pool).await?;
-                    out.insert(t, n);
-                }
-                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM trail WHERE zone_code = $1").bind(zone).fetch_one(&self.pool).await?;
-                out.insert("trail", n);
-                Ok(out)
             }
         }
     };

@@ -72,7 +72,7 @@ async fn report_form(
     period: Option<String>,
 ) -> Result<ReportFormPage, WebError> {
     let plan = entries::plan_of(st, &a.actor).await?;
-    let reports = st.store.dispatch_reports(&plan.zone.code).await?;
+    let reports = ecociv_core::plan_next::reports_for(&plan, st.store.dispatch_reports(&plan.zone.code).await?);
     let period = period.unwrap_or_else(|| ecociv_core::dispatch::report_month(st.today()).to_string());
     let (subject, budget, last, quantities) = if is_task {
         let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
@@ -348,7 +348,7 @@ async fn post_task_report(st: axum::extract::State<AppState>, a: Authed, P(numbe
 #[utoipa::path(get, path = "/api/v1/dispatch-reports", responses((status = 200, body = [DispatchRecord]), (status = 401, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn list_dispatch(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<DispatchRecord>>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
-    let all = st.store.dispatch_reports(&plan.zone.code).await?;
+    let all = ecociv_core::plan_next::reports_for(&plan, st.store.dispatch_reports(&plan.zone.code).await?);
     Ok(Json(all.into_iter().filter(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, d)).collect()))
 }
 

@@ -247,7 +247,7 @@ async fn observation_upload(State(st): State<AppState>, Lang(l): Lang, uri: Orig
 #[utoipa::path(get, path = "/api/v1/observations", responses((status = 200, body = [ObservationRecord]), (status = 401, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn list_observations(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<ObservationRecord>>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
-    let all = st.store.observations(&plan.zone.code).await?;
+    let all = ecociv_core::plan_next::observations_for(&plan, st.store.observations(&plan.zone.code).await?);
     Ok(Json(all.into_iter().filter(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, o)).collect()))
 }
 

@@ -296,6 +296,9 @@ enum PlanCommand {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
+    /// Issue DIR, a next plan drafted with `plan next` and filled in, as its zone's plan: the
+    /// plan it follows is superseded on its day of issue and stays readable with its history
+    Issue { dir: PathBuf },
     /// The doubtful points of the printed plan, each with its place
     Audit {
         #[arg(long, value_enum, default_value = "table")]
@@ -721,6 +724,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             print!("{notes}");
             eprintln!("{}: {} ({} notes)", output.display(), t(l, "plan_next.written"), d.notes.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plan { command: PlanCommand::Issue { dir } } => {
+            let s = settings(&cli, None)?;
+            let app = open_app(&s).await?;
+            let next = zones::plan_from_folder(dir).map_err(|e| said(e, Locale::En))?;
+            ecociv_app::plan_next::issue(&app, &next, "cli").await.map_err(|e| said(e, Locale::En))?;
+            sign(&s, &app).await?;
+            println!(
+                "zone {}: plan {} issued ({}), superseding {}",
+                next.zone.code,
+                next.code,
+                next.document_number,
+                next.lineage.map(|l| l.previous).unwrap_or_default()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Framework { command } => {
