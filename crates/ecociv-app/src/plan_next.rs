@@ -144,3 +144,45 @@ pub async fn earlier_plan(st: &App, zone: &str, code: &str, l: ecociv_core::Loca
     let standings = ecociv_report::approved_standings(&plan, &observations, &uppers, plan.end_year, ecociv_core::projection::Method::Cagr, l);
     Ok(Earlier { plan, superseded_on, superseded_by, standings })
 }
+
+/// One plan of a zone as its list shows it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PlanEntry {
+    pub code: String,
+    pub title: String,
+    pub document_number: String,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub framework: String,
+    pub state: ecociv_core::clock::PlanState,
+    /// For an earlier plan: the day it was superseded, and by which plan.
+    pub superseded_on: Option<chrono::NaiveDate>,
+    pub superseded_by: Option<String>,
+}
+
+impl PlanEntry {
+    fn of(p: &ecociv_core::model::Plan, today: chrono::NaiveDate, superseded: Option<(chrono::NaiveDate, String)>) -> PlanEntry {
+        PlanEntry {
+            code: p.code.clone(),
+            title: p.title.clone(),
+            document_number: p.document_number.clone(),
+            start_year: p.start_year,
+            end_year: p.end_year,
+            framework: p.framework.code.clone(),
+            state: p.state(today, superseded.as_ref().map(|s| s.0)),
+            superseded_on: superseded.as_ref().map(|s| s.0),
+            superseded_by: superseded.map(|s| s.1),
+        }
+    }
+}
+
+/// The plans of a zone, the plan in force first, then the earlier ones from the latest.
+pub async fn plans(st: &App, zone: &str) -> Result<Vec<PlanEntry>> {
+    let current = st.plan(Some(zone)).await?;
+    let today = st.today();
+    let mut out = vec![PlanEntry::of(&current, today, None)];
+    for (p, on, by) in earlier_plans(st, zone).await?.into_iter().rev() {
+        out.push(PlanEntry::of(&p, today, Some((on, by))));
+    }
+    Ok(out)
+}

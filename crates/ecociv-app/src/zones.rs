@@ -116,28 +116,48 @@ pub async fn open_app(url: &str, today: Option<NaiveDate>) -> Result<(App, LoadO
 /// `tasks.toml`, `projects.toml`, and the framework the plan names: `framework.toml` beside
 /// them, or else the shipped revision of that code. A plan needs no code change or rebuild.
 pub fn plan_from_folder(dir: &std::path::Path) -> Result<Plan> {
-    let read = |name: &str| -> Result<(String, String)> {
+    let read = |name: &str| -> Result<Option<(String, String)>> {
         let path = dir.join(name);
+        if name == "framework.toml" && !path.exists() {
+            return Ok(None);
+        }
         let text = std::fs::read_to_string(&path)
             .map_err(|e| AppError::bad_request("plan_file_missing").field("file", &path.display().to_string()).field("why", &e.to_string()))?;
-        Ok((path.display().to_string(), text))
+        Ok(Some((path.display().to_string(), text)))
     };
-    let plan = read("plan.toml")?;
+    plan_from(read)
+}
+
+/// A plan built from its data files as sent (an upload: file name → text), as
+/// [`plan_from_folder`] reads them.
+pub fn plan_from_files(files: &std::collections::BTreeMap<String, String>) -> Result<Plan> {
+    plan_from(|name: &str| match files.get(name) {
+        Some(text) => Ok(Some((name.to_string(), text.clone()))),
+        None if name == "framework.toml" => Ok(None),
+        None => Err(AppError::bad_request("plan_file_missing").field("file", name).field("why", "not sent")),
+    })
+}
+
+/// A plan from its files, each read by `read` (None: a `framework.toml` that is not there).
+fn plan_from(read: impl Fn(&str) -> Result<Option<(String, String)>>) -> Result<Plan> {
+    let some = |name: &str| -> Result<(String, String)> { read(name)?.ok_or_else(|| AppError::bad_request("plan_file_missing").field("file", name)) };
+    let plan = some("plan.toml")?;
     // a framework file that is there but cannot be read is said, not replaced by the shipped one
-    let framework = if dir.join("framework.toml").exists() {
-        read("framework.toml")?
-    } else {
-        let code = plan.1.parse::<toml::Table>().ok().and_then(|t| t.get("framework").and_then(|f| f.as_str()).map(String::from)).unwrap_or_default();
-        let (name, text) = ecociv_core::framework::shipped_file(&code)
-            .ok_or_else(|| AppError::bad_request("unknown_framework").field("framework", &code).field("file", &plan.0))?;
-        (name.to_string(), text.to_string())
+    let framework = match read("framework.toml")? {
+        Some(f) => f,
+        None => {
+            let code = plan.1.parse::<toml::Table>().ok().and_then(|t| t.get("framework").and_then(|f| f.as_str()).map(String::from)).unwrap_or_default();
+            let (name, text) = ecociv_core::framework::shipped_file(&code)
+                .ok_or_else(|| AppError::bad_request("unknown_framework").field("framework", &code).field("file", &plan.0))?;
+            (name.to_string(), text.to_string())
+        }
     };
     let source = ecociv_core::plan_data::PlanSource {
         framework,
         plan,
-        indicators: read("indicators.toml")?,
-        tasks: read("tasks.toml")?,
-        projects: read("projects.toml")?,
+        indicators: some("indicators.toml")?,
+        tasks: some("tasks.toml")?,
+        projects: some("projects.toml")?,
     };
     build_plan(&source).map_err(|e| AppError::bad_request("bad_plan_data").field("where", &e.to_string()))
 }

@@ -244,4 +244,11 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     assert!(three.years.iter().any(|y| y.year == 2025 && y.value == "21"));
     assert!(e.standings.iter().all(|s| s.years.iter().all(|y| y.year <= 2025)), "never the later plan's years");
     assert_eq!(ecociv_app::plan_next::earlier_plan(&june, ZONE, "hohhot-2026-2030", ecociv_core::Locale::Zh).await.unwrap_err().code, "unknown_plan");
+
+    // the trail holds both plans: the one in force and the one kept; an edit of the kept one is found
+    let v = db.store.verify(ZONE).await.unwrap();
+    assert!(v.ok(), "{:?}", v.tampered);
+    db.execute("UPDATE plan_archive SET plan = REPLACE(plan, '呼生态创发〔2023〕1号', '呼生态创发〔2023〕9号')").await;
+    let v = db.store.verify(ZONE).await.unwrap();
+    assert!(v.tampered.iter().any(|t| t.entity == "plan" && t.entity_id == "hohhot-2023-2025"), "{:?}", v.tampered);
 }

@@ -80,7 +80,43 @@ pub struct MilestoneFacts<'a> {
     pub reported: &'a dyn Fn(i32) -> Option<NaiveDate>,
 }
 
+/// A plan's state in its life, on the one clock: before it starts, running, ended (its last
+/// phase and review date past), or superseded by the zone's next plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanState {
+    Before,
+    Running,
+    Ended,
+    Superseded,
+}
+
+impl PlanState {
+    /// The locale key of its label.
+    pub fn key(self) -> &'static str {
+        match self {
+            PlanState::Before => "plan_state.before",
+            PlanState::Running => "plan_state.running",
+            PlanState::Ended => "plan_state.ended",
+            PlanState::Superseded => "plan_state.superseded",
+        }
+    }
+}
+
 impl Plan {
+    /// The plan's state on `today`; `superseded_on`: the day the zone's next plan was issued,
+    /// when it was.
+    pub fn state(&self, today: NaiveDate, superseded_on: Option<NaiveDate>) -> PlanState {
+        if superseded_on.is_some_and(|d| d <= today) {
+            return PlanState::Superseded;
+        }
+        match self.standing(today) {
+            Standing::NotStarted { .. } => PlanState::Before,
+            Standing::Ended { .. } => PlanState::Ended,
+            _ => PlanState::Running,
+        }
+    }
+
     /// The last day of the plan: the end of its last phase or the review date, whichever is later.
     pub fn end_date(&self) -> NaiveDate {
         self.phases.iter().map(|p| p.end).chain([self.review_date]).max().unwrap_or(self.review_date)
@@ -179,6 +215,12 @@ mod tests {
         // far dates never fail
         assert!(matches!(p.standing(d("1970-01-01")), Standing::NotStarted { .. }));
         assert!(matches!(p.standing(d("2999-12-31")), Standing::Ended { .. }));
+        // the one clock of its life
+        assert_eq!(p.state(d("2023-01-01"), None), PlanState::Before);
+        assert_eq!(p.state(d("2024-06-15"), None), PlanState::Running);
+        assert_eq!(p.state(d("2026-01-15"), None), PlanState::Ended);
+        assert_eq!(p.state(d("2026-01-15"), Some(d("2026-02-01"))), PlanState::Ended, "not superseded before the next is issued");
+        assert_eq!(p.state(d("2026-02-01"), Some(d("2026-02-01"))), PlanState::Superseded);
         // the first phase's milestones, as the data say
         let ms = &p.phases[0].milestones;
         let checks: Vec<MilestoneCheck> = ms.iter().map(Milestone::check).collect();

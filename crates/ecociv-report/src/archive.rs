@@ -51,6 +51,17 @@ fn state_label(s: EntryState, l: Locale) -> &'static str {
     }
 }
 
+/// A plain `.zip` of named files (a next plan's draft folder), names stored as UTF-8.
+pub fn zip_files(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ReportError> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in files {
+        zip.start_file(safe(name), opts)?;
+        zip.write_all(bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
 /// The archive of a year.
 pub fn archive(d: &ArchiveData, l: Locale) -> Result<Vec<u8>, ReportError> {
     let plan = d.plan;

@@ -607,7 +607,9 @@ macro_rules! plan_impl {
                     (Some((earlier, _)), Some((h,))) => format!("{{\"code\":{:?},\"content_hash\":{h:?}}}", earlier.code),
                     (_, stored) => stored.map(|(h,)| format!("{{\"content_hash\":{h:?}}}")).unwrap_or_default(),
                 };
-                let after = format!("{{\"content_hash\":{:?},\"stored\":{:?}}}", plan.content_hash, plan_fingerprint(plan));
+                // an issue records the earlier plan as archived too, so that verify finds it changed
+                let archived = issue.map(|(earlier, _)| format!(",\"archived\":{:?}", plan_fingerprint(earlier))).unwrap_or_default();
+                let after = format!("{{\"content_hash\":{:?},\"stored\":{:?}{archived}}}", plan.content_hash, plan_fingerprint(plan));
                 trail::append_event!(tx, trail::event(z, actor, action, "plan", &plan.code, &before, &after, ""));
                 tx.commit().await?;
                 Ok(outcome)

@@ -148,6 +148,22 @@ macro_rules! verify_impl {
                         });
                     }
                 }
+                // each plan superseded must be as it was when the next was issued
+                for (earlier, _, by) in self.archived_plans(zone).await? {
+                    let recorded = events
+                        .iter()
+                        .rev()
+                        .find(|e| e.entity == "plan" && e.action == "plan.issued" && e.entity_id == by)
+                        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.after).ok())
+                        .and_then(|v| v.get("archived").and_then(|s| s.as_str()).map(String::from));
+                    if recorded.as_deref() != Some(plan_fingerprint(&earlier).as_str()) {
+                        tampered.push(Tampered {
+                            entity: "plan".into(),
+                            entity_id: earlier.code.clone(),
+                            problem: "the earlier plan as kept differs from the plan as it was superseded".into(),
+                        });
+                    }
+                }
                 let sessions: Vec<(String, String)> = self.zone_sessions(zone).await?.iter().map(|x| (x.id_hash.clone(), x.state_json())).collect();
                 tampered.extend(compare_states(&events, "session", &sessions));
                 let mastheads: Vec<(String, String)> =

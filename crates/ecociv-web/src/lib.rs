@@ -33,6 +33,7 @@ pub mod layout;
 pub mod observations;
 pub mod openapi;
 pub mod plan;
+pub mod plans;
 pub mod projects;
 pub mod public;
 pub mod readiness;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(language::routes())
         .merge(plan::routes())
+        .merge(plans::routes())
         .merge(indicators::routes())
         .merge(tasks::routes())
         .merge(schedule::routes())

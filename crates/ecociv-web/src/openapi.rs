@@ -24,6 +24,7 @@ struct ApiDoc;
 fn parts() -> Vec<utoipa::openapi::OpenApi> {
     vec![
         crate::plan::Doc::openapi(),
+        crate::plans::Doc::openapi(),
         crate::indicators::Doc::openapi(),
         crate::tasks::Doc::openapi(),
         crate::projects::Doc::openapi(),

@@ -15,6 +15,8 @@ mod i18n_names;
 mod import;
 #[path = "web/looks.rs"]
 mod looks;
+#[path = "web/plans.rs"]
+mod plans;
 #[path = "web/rectifications.rs"]
 mod rectifications;
 #[path = "web/reminders.rs"]

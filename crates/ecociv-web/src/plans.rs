@@ -1,0 +1,217 @@
+//! The life of a zone's plans on the web (what they do is `ecociv_app::plan_next`): `/plans`, the
+//! plan in force and the earlier ones with their states; for the task force, the next plan's
+//! draft as a `.zip` of its data files (`/plans/next.zip?framework=…&years=…`) and the edited
+//! files sent back to issue it (`POST /plans/issue`); `/plans/{code}`, an earlier plan read as it
+//! stood, with the final result of each indicator. The API: `/api/v1/plans[/{code}]`.
+
+use askama::Template;
+use axum::extract::{OriginalUri, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ecociv_app::entries::plan_of;
+use ecociv_app::plan_next::{Earlier, PlanEntry};
+use ecociv_core::framework::Framework;
+use serde::Deserialize;
+
+use crate::auth::Authed;
+use crate::error::{InLocale, WebError};
+use crate::extract::{P, Q};
+use crate::i18n::Lang;
+use crate::layout::{Layout, error_page, render};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plans", get(list))
+        .route("/plans/next.zip", get(draft))
+        .route("/plans/issue", post(issue))
+        .route("/plans/{code}", get(earlier))
+        .route("/api/v1/plans", get(api_list))
+        .route("/api/v1/plans/{code}", get(api_earlier))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    issued: String,
+}
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct ListPage {
+    l: Layout,
+    plans: Vec<PlanEntry>,
+    task_force: bool,
+    revisions: &'static [Framework],
+    /// The years the next plan would take by default: the five after the plan in force.
+    years: String,
+    issued: String,
+}
+
+async fn list(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, Q(q): Q<ListQuery>) -> Response {
+    let plan = match plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let plans = match ecociv_app::plan_next::plans(&st, &plan.zone.code).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let issued = plans.iter().find(|p| p.code == q.issued).map(|p| p.code.clone()).unwrap_or_default();
+    render(&ListPage {
+        l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await,
+        task_force: a.actor.can_approve(&plan),
+        revisions: ecociv_app::frameworks::list(),
+        years: format!("{}-{}", plan.end_year + 1, plan.end_year + 5),
+        plans,
+        issued,
+    })
+}
+
+#[derive(Deserialize)]
+struct DraftQuery {
+    #[serde(default)]
+    framework: String,
+    #[serde(default)]
+    years: String,
+}
+
+/// The next plan's draft, for the task force: its data files and notes in one `.zip`.
+async fn draft(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: axum::http::HeaderMap, a: Authed, Q(q): Q<DraftQuery>) -> Response {
+    match draft_zip(&st, &a, &q, l).await {
+        Ok(r) => r,
+        Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
+    }
+}
+
+async fn draft_zip(st: &AppState, a: &Authed, q: &DraftQuery, l: ecociv_core::Locale) -> Result<Response, WebError> {
+    let plan = plan_of(st, &a.actor).await.map_err(|e| e.in_locale(l))?;
+    if !a.actor.can_approve(&plan) {
+        return Err(WebError::forbidden().in_locale(l));
+    }
+    let revision = ecociv_app::frameworks::revision(&q.framework).map_err(|e| e.in_locale(l))?;
+    let (start, end) = q
+        .years
+        .split_once('-')
+        .and_then(|(s, e)| Some((s.trim().parse::<i32>().ok()?, e.trim().parse::<i32>().ok()?)))
+        .ok_or_else(|| WebError::bad_request("plan_next_years").field("years", &q.years).in_locale(l))?;
+    let d = ecociv_app::plan_next::draft(st, &plan.zone.code, revision, start, end).await.map_err(|e| e.in_locale(l))?;
+    let notes: String = d.notes.iter().map(|n| n.text(l) + "\n").collect();
+    let files: Vec<(String, Vec<u8>)> =
+        d.files.iter().map(|(n, t)| (n.clone(), t.clone().into_bytes())).chain([("notes.txt".to_string(), notes.into_bytes())]).collect();
+    let zip = ecociv_report::archive::zip_files(&files).map_err(|e| WebError::from(ecociv_app::AppError::internal(e)).in_locale(l))?;
+    let name = format!("{}-{start}-{end}.zip", plan.zone.code);
+    Ok(crate::exports::attachment(zip, "application/zip", &name, &name))
+}
+
+/// The task force sends the edited files of the next plan; it is issued, or refused with the
+/// file, row and field of what is wrong.
+async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, mut m: axum::extract::Multipart) -> Response {
+    let mut csrf = String::new();
+    let mut files = std::collections::BTreeMap::new();
+    loop {
+        match m.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                match field.bytes().await {
+                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    Ok(b) if ["plan", "indicators", "tasks", "projects", "framework"].contains(&name.as_str()) && !b.is_empty() => {
+                        let Ok(text) = String::from_utf8(b.to_vec()) else {
+                            return error_page(&st, l, &uri, WebError::bad_request("plan_file_not_utf8").field("file", &format!("{name}.toml")));
+                        };
+                        files.insert(format!("{name}.toml"), text);
+                    }
+                    Ok(_) => {}
+                    Err(_) => return error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+        }
+    }
+    if let Err(e) = a.check_csrf(Some(&csrf)) {
+        return error_page(&st, l, &uri, e);
+    }
+    let plan = match plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    if !a.actor.can_approve(&plan) {
+        return error_page(&st, l, &uri, WebError::forbidden());
+    }
+    let next = match ecociv_app::zones::plan_from_files(&files) {
+        Ok(n) if n.zone.code == plan.zone.code => n,
+        Ok(n) => return error_page(&st, l, &uri, WebError::bad_request("plan_next_other_zone").field("zone", &n.zone.code)),
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    match ecociv_app::plan_next::issue(&st, &next, &a.actor.name).await {
+        Ok(()) => Redirect::to(&format!("/plans?issued={}", crate::layout::encode(&next.code))).into_response(),
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plan_earlier.html")]
+struct EarlierPage {
+    l: Layout,
+    e: Earlier,
+    rows: Vec<FinalRow>,
+}
+
+/// A leaf of an earlier plan: its values by year, its deadline-year value and its result.
+struct FinalRow {
+    code: String,
+    name: String,
+    target: String,
+    history: String,
+    value: String,
+    result: String,
+}
+
+async fn earlier(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, P(code): P<String>) -> Response {
+    let plan = match plan_of(&st, &a.actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    match ecociv_app::plan_next::earlier_plan(&st, &plan.zone.code, &code, l).await {
+        Ok(e) => {
+            let end = e.plan.end_year;
+            let rows = e
+                .standings
+                .iter()
+                .map(|s| {
+                    let (value, result) = match s.years.iter().find(|y| y.year == end) {
+                        Some(y) => (y.value.clone(), y.status.label(l).to_string()),
+                        None => ("—".into(), ecociv_core::rule::Status::NoData.label(l).to_string()),
+                    };
+                    let history = s.years.iter().map(|y| format!("{}: {}", y.year, y.value)).collect::<Vec<_>>().join("；");
+                    FinalRow { code: s.code.clone(), name: s.name.clone(), target: s.target.clone(), history, value, result }
+                })
+                .collect();
+            render(&EarlierPage { l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await, e, rows })
+        }
+        Err(e) => error_page(&st, l, &uri, e),
+    }
+}
+
+/// The zone's plans: the plan in force first, then the earlier ones, each with its state.
+#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = [PlanEntry])), security(("bearer" = []), ("cookie" = [])))]
+async fn api_list(State(st): State<AppState>, a: Authed) -> Result<Json<Vec<PlanEntry>>, WebError> {
+    let plan = plan_of(&st, &a.actor).await?;
+    Ok(Json(ecociv_app::plan_next::plans(&st, &plan.zone.code).await?))
+}
+
+/// An earlier plan of the zone as it stood, with where each of its leaves stood at its end.
+#[utoipa::path(get, path = "/api/v1/plans/{code}", params(("code" = String, Path, description = "an earlier plan's code")),
+    responses((status = 200, body = Earlier), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
+async fn api_earlier(State(st): State<AppState>, Lang(l): Lang, a: Authed, P(code): P<String>) -> Result<Json<Earlier>, WebError> {
+    let plan = plan_of(&st, &a.actor).await?;
+    Ok(Json(ecociv_app::plan_next::earlier_plan(&st, &plan.zone.code, &code, l).await.map_err(|e| e.in_locale(l))?))
+}
+
+/// The documented routes of the plans.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_list, api_earlier), components(schemas(PlanEntry, Earlier)))]
+pub(crate) struct Doc;

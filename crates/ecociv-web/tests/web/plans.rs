@@ -1,0 +1,123 @@
+//! `/plans`: the plans of the zone and their states; the task force downloads the next plan's
+//! draft as a `.zip`, sends back the edited files and issues it; a department may do neither;
+//! the earlier plan then reads as it stood at `/plans/{code}`, and the API says the same.
+
+use std::io::Read;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use ecociv_store::testdb::TestDb;
+
+use super::entries::{PASSWORD, api, cookie_of, csrf_in, login, move_to, send, setup_at};
+
+/// A multipart form with the CSRF token and the plan's files.
+fn files_form(csrf: &str, files: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let b = "ecociv-plan-boundary";
+    let mut body = format!("--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    for (name, text) in files {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.toml\"\r\nContent-Type: application/toml\r\n\r\n{text}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[tokio::test]
+async fn the_task_force_drafts_and_issues_the_next_plan() {
+    let mut app = setup_at(TestDb::sqlite().await, 30, "2026-01-15").await;
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let env = cookie_of(&login(&app, "env", PASSWORD).await);
+    let page = send(&app, "GET", "/plans", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("hohhot-2023-2025") && page.body.contains("已结束"), "the plan has ended");
+    assert!(page.body.contains("id=\"draft-form\"") && page.body.contains("value=\"2026-2030\""), "the next plan's years offered");
+    let dept = send(&app, "GET", "/plans", &[("cookie", &env)], Body::empty()).await;
+    assert!(dept.status == StatusCode::OK && !dept.body.contains("id=\"issue-form\""), "a department reads the list only");
+    let r = send(&app, "GET", "/plans/next.zip?framework=2024-city&years=2026-2030", &[("cookie", &env)], Body::empty()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for bad in
+        ["framework=2024-city&years=2025-2030", "framework=2024-city&years=abc", "framework=2030-city&years=2026-2030", "framework=2024-county&years=2026-2030"]
+    {
+        let r = send(&app, "GET", &format!("/plans/next.zip?{bad}"), &[("cookie", &tf)], Body::empty()).await;
+        assert!(r.status.is_client_error(), "{bad}: {}", r.status);
+    }
+
+    // the draft, filled in as a person would
+    let r = send(&app, "GET", "/plans/next.zip?framework=2024-city&years=2026-2030", &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(r.bytes)).unwrap();
+    let mut files = std::collections::BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        f.read_to_string(&mut text).unwrap();
+        files.insert(f.name().unwrap().trim_end_matches(".toml").to_string(), text);
+    }
+    assert_eq!(files.keys().map(String::as_str).collect::<Vec<_>>(), ["indicators", "notes.txt", "plan", "projects", "tasks"]);
+    assert!(files["notes.txt"].contains("延续上一期指标 3"), "the notes in Chinese");
+    let filled = |files: &std::collections::BTreeMap<String, String>, number: bool| -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for name in ["plan", "indicators", "tasks", "projects"] {
+            let mut t = files[name]
+                .replace("target_printed = \"\"", "target_printed = \"有效开展\"")
+                .replace("rule = \"\"", "rule = \"state 有效开展\"")
+                .replace("baseline = \"\"", "baseline = \"0\"")
+                .replace("lead_departments = []", "lead_departments = [\"市生态环境局\"]");
+            if number {
+                t = t.replace("document_number = \"\"", "document_number = \"呼生态创发〔2026〕1号\"");
+            }
+            out.push((name.to_string(), t));
+        }
+        out
+    };
+    let csrf = csrf_in(&page.body);
+    let post = |files: Vec<(String, String)>, cookie: String, csrf: String| {
+        let app = &app;
+        async move {
+            let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+            let (ct, body) = files_form(&csrf, &refs);
+            send(app, "POST", "/plans/issue", &[("cookie", &cookie), ("content-type", &ct)], Body::from(body)).await
+        }
+    };
+    // without its document number: refused, nothing changes
+    let r = post(filled(&files, false), tf.clone(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("文号"), "the reason is said");
+    // a file with a blank left: refused with its place
+    let mut blank = filled(&files, true);
+    blank[1].1 = files["indicators"].clone();
+    let r = post(blank, tf.clone(), csrf.clone()).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("indicators.toml"), "{}", r.body);
+    // a department may not issue; a wrong token is refused
+    let env_csrf = csrf_in(&send(&app, "GET", "/plans", &[("cookie", &env)], Body::empty()).await.body);
+    assert_eq!(post(filled(&files, true), env.clone(), env_csrf).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(post(filled(&files, true), tf.clone(), "forged".into()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, "GET", "/api/v1/plans", &[("cookie", &tf)], Body::empty()).await.json().as_array().unwrap().len(), 1);
+
+    let r = post(filled(&files, true), tf.clone(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?} {}", r.headers, r.body);
+    assert_eq!(r.headers["location"], "/plans?issued=hohhot-2026-2030");
+    // sent twice: the second is refused
+    assert_eq!(post(filled(&files, true), tf.clone(), csrf.clone()).await.status, StatusCode::CONFLICT);
+
+    move_to(&mut app, "2026-06-15");
+    // months later: signed in again
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let env = cookie_of(&login(&app, "env", PASSWORD).await);
+    let page = send(&app, "GET", "/plans?issued=hohhot-2026-2030", &[("cookie", &tf)], Body::empty()).await;
+    assert!(page.body.contains("id=\"plan-issued\"") && page.body.contains("已被下一期方案接续") && page.body.contains("实施中"), "{}", page.body);
+    let earlier = send(&app, "GET", "/plans/hohhot-2023-2025", &[("cookie", &env)], Body::empty()).await;
+    assert_eq!(earlier.status, StatusCode::OK);
+    let doc = scraper::Html::parse_document(&earlier.body);
+    let rows = doc.select(&scraper::Selector::parse("#final-results tbody tr").unwrap()).count();
+    assert_eq!(rows, 43, "every leaf of the earlier plan");
+    assert_eq!(send(&app, "GET", "/plans/nope", &[("cookie", &tf)], Body::empty()).await.status, StatusCode::NOT_FOUND);
+    let list = api(&app, Some("tf"), "GET", "/api/v1/plans", serde_json::Value::Null).await.json();
+    let states: Vec<(&str, &str)> = list.as_array().unwrap().iter().map(|p| (p["code"].as_str().unwrap(), p["state"].as_str().unwrap())).collect();
+    assert_eq!(states, [("hohhot-2026-2030", "running"), ("hohhot-2023-2025", "superseded")]);
+    let one = api(&app, Some("env"), "GET", "/api/v1/plans/hohhot-2023-2025", serde_json::Value::Null).await.json();
+    assert_eq!((one["superseded_on"].as_str(), one["superseded_by"].as_str()), (Some("2026-01-15"), Some("hohhot-2026-2030")));
+    app.db.cleanup().await;
+}
