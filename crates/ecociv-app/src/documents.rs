@@ -29,6 +29,8 @@ pub enum Document {
     Technical(i32),
     /// The closing report of the plan that ends in this year.
     Closing(i32),
+    /// The yearly self-assessment report of a named zone.
+    SelfAssessment(i32),
 }
 
 impl Document {
@@ -40,6 +42,7 @@ impl Document {
             "work" => ecociv_core::entry::read_year(period).map(Document::Work),
             "technical" => ecociv_core::entry::read_year(period).map(Document::Technical),
             "closing" => ecociv_core::entry::read_year(period).map(Document::Closing),
+            "self_assessment" => ecociv_core::entry::read_year(period).map(Document::SelfAssessment),
             _ => None,
         }
     }
@@ -50,13 +53,14 @@ impl Document {
             Document::Work(_) => "work",
             Document::Technical(_) => "technical",
             Document::Closing(_) => "closing",
+            Document::SelfAssessment(_) => "self_assessment",
         }
     }
     pub fn period(self) -> String {
         match self {
             Document::Bulletin(m) => m.to_string(),
             Document::Assessment(q) => q.to_string(),
-            Document::Work(y) | Document::Technical(y) | Document::Closing(y) => y.to_string(),
+            Document::Work(y) | Document::Technical(y) | Document::Closing(y) | Document::SelfAssessment(y) => y.to_string(),
         }
     }
     /// Whether `actor` may read it, by the read rules of the API: the bulletin and the
@@ -68,7 +72,9 @@ impl Document {
         use ecociv_core::access::Role;
         match self {
             Document::Bulletin(_) | Document::Assessment(_) => true,
-            Document::Work(_) | Document::Technical(_) | Document::Closing(_) => matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer),
+            Document::Work(_) | Document::Technical(_) | Document::Closing(_) | Document::SelfAssessment(_) => {
+                matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer)
+            }
         }
     }
 
@@ -82,6 +88,8 @@ impl Document {
             Document::Technical(y) => (plan.base_year..=this.year).contains(&y),
             // once the plan has ended
             Document::Closing(y) => y == plan.end_year && this.year > y,
+            // a year of the plan, once it is over
+            Document::SelfAssessment(y) => (plan.start_year..this.year).contains(&y) && y <= plan.end_year,
         }
     }
 }
@@ -236,6 +244,7 @@ pub fn title_word(doc: Document, l: Locale) -> &'static str {
         Document::Work(_) => t(l, "reports.work"),
         Document::Technical(_) => t(l, "reports.technical"),
         Document::Closing(_) => t(l, "reports.closing"),
+        Document::SelfAssessment(_) => t(l, "reports.self_assessment"),
     }
 }
 
@@ -290,6 +299,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             Ok(report.document(l))
         }
         Document::Closing(_) => crate::closing::closing_doc(st, plan, &masthead, l).await,
+        Document::SelfAssessment(year) => crate::self_assessment::self_assessment_doc(st, plan, year, &masthead, l).await,
         Document::Bulletin(month) => {
             let b = crate::bulletin::bulletin(st, plan, month).await?;
             Ok(bulletin_doc(plan, &b, &masthead, l))

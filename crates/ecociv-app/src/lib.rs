@@ -55,6 +55,7 @@ pub mod readiness;
 pub mod rectifications;
 pub mod reminders;
 pub mod rollup;
+pub mod self_assessment;
 pub mod signing;
 pub mod standings;
 pub mod supervision;

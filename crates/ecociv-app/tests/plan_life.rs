@@ -252,3 +252,38 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     let v = db.store.verify(ZONE).await.unwrap();
     assert!(v.tampered.iter().any(|t| t.entity == "plan" && t.entity_id == "hohhot-2023-2025"), "{:?}", v.tampered);
 }
+
+on_both!(the_self_assessment_says_what_fell_back);
+
+/// The yearly self-assessment report: each leaf against its target and the year before (a
+/// target met and then missed is worse), the year's vetoes, for those who read every entry, once
+/// the year is over.
+async fn the_self_assessment_says_what_fell_back(db: &TestDb) {
+    use ecociv_app::documents::{Document, document};
+    use ecociv_app::entries::{Decision, decide_observation};
+    use ecociv_report::official::Block;
+    let st = on(db, "2025-03-20");
+    ecociv_app::zones::load_plan(st.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    for (year, v) in [(2023, "21"), (2024, "18")] {
+        let o = submit_observation(&st, &org, &value("3", year, v)).await.unwrap();
+        decide_observation(&st, &tf, o.id, Decision::Approve, "").await.unwrap();
+    }
+    let veto = ecociv_app::readiness::VetoInput { kind: "major_incident".into(), description: "某化工厂泄漏".into(), occurred_on: "2024-08-02".into() };
+    ecociv_app::readiness::record_veto(&st, &tf, &veto).await.unwrap();
+    let plan = st.plan(None).await.unwrap();
+    assert!(Document::SelfAssessment(2024).admissible(&plan, st.today()) && !Document::SelfAssessment(2025).admissible(&plan, st.today()));
+    assert!(!Document::SelfAssessment(2024).may_read(&org) && Document::SelfAssessment(2024).may_read(&tf));
+
+    let d = document(&on(db, "2025-04-01"), &plan, Document::SelfAssessment(2024), ecociv_core::Locale::Zh).await.unwrap();
+    let rows = d.blocks.iter().find_map(|b| if let Block::Table(_, rows, _) = b { Some(rows) } else { None }).unwrap();
+    assert_eq!(rows.len(), plan.leaves().len());
+    let three = rows.iter().find(|r| r[0] == "3").unwrap();
+    assert_eq!(&three[3..], ["21", "18", "变差", "未达标"]);
+    let paras: String = d.blocks.iter().filter_map(|b| if let Block::Para(p) = b { Some(p.as_str()) } else { None }).collect();
+    assert!(paras.contains("1项指标较上年变差") && paras.contains("某化工厂泄漏") && paras.contains("未达标1项"), "{paras}");
+    assert!(d.title.contains("2024年度") && d.title.contains("自评估报告"), "{}", d.title);
+    let en = document(&on(db, "2025-04-01"), &plan, Document::SelfAssessment(2024), ecociv_core::Locale::En).await.unwrap();
+    assert!(en.title.contains("self-assessment"), "{}", en.title);
+}

@@ -88,6 +88,7 @@ async fn page(
     let quarter = Quarter::of(month);
     let mut docs = vec![Document::Closing(plan.end_year), Document::Bulletin(month), Document::Assessment(quarter)];
     for y in (plan.base_year..=YearMonth::of(today).year).rev() {
+        docs.push(Document::SelfAssessment(y));
         docs.push(Document::Work(y));
         docs.push(Document::Technical(y));
     }

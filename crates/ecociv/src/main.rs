@@ -259,6 +259,8 @@ enum ReportKind {
     Technical,
     /// The plan's closing report (--year: its last year), once it has ended
     Closing,
+    /// The yearly self-assessment report (--year), once the year is over
+    SelfAssessment,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1104,6 +1106,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ReportKind::Work => ("work", "--year", year),
                 ReportKind::Technical => ("technical", "--year", year),
                 ReportKind::Closing => ("closing", "--year", year),
+                ReportKind::SelfAssessment => ("self_assessment", "--year", year),
             };
             let value = value.as_deref().with_context(|| format!("report {name} needs {flag}"))?;
             let doc = Document::parse(name, value).with_context(|| format!("{flag} {value:?} is not a period of a {name} report"))?;
