@@ -58,6 +58,15 @@ pub async fn add(st: &App, actor: &Actor, name: &str, org: &str, role: Role) -> 
     Ok((user, password))
 }
 
+/// The first task-force account of a zone an administrator just created under its own (see
+/// `crate::zones::create_child`), with a temporary password to change at the first sign-in.
+pub(crate) async fn add_first(st: &App, actor: &Actor, zone: &str, name: &str, org: &str) -> Result<(UserRecord, String), AppError> {
+    let checked = NewUser { must_change_password: true, ..new_user_in(st, Some(zone), name.trim(), org, Role::TaskForce).await? };
+    let password = temporary_password();
+    let user = add_user(st, &checked, password.clone(), &actor.name).await?;
+    Ok((user, password))
+}
+
 /// What a manager does to an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {

@@ -175,3 +175,50 @@ pub async fn add_zone(st: &App, dir: &std::path::Path, parent: Option<&str>, act
     let outcome = load_plan(st.store.as_ref(), &plan, actor).await?;
     Ok((plan, outcome))
 }
+
+/// What an administrator made when creating a zone under its own: the zone's plan, and its
+/// first task-force account with a temporary password to change at the first sign-in.
+pub struct NewZone {
+    pub plan: Plan,
+    pub user: ecociv_core::record::UserRecord,
+    pub password: String,
+}
+
+/// An administrator creates a zone under its own (a county under a city, a two-mountains base):
+/// the zone's plan from its data files as sent, and a first task-force account in an org unit of
+/// that plan. Refused when the actor is not an administrator, the zone exists already, or a city
+/// would stand under a county.
+pub async fn create_child(
+    st: &App,
+    actor: &ecociv_core::access::Actor,
+    files: &std::collections::BTreeMap<String, String>,
+    user_name: &str,
+    user_org: &str,
+) -> Result<NewZone> {
+    use ecociv_core::access::Role;
+    use ecociv_core::model::ZoneLevel;
+    if actor.role != Role::Admin {
+        return Err(AppError::forbidden());
+    }
+    let parent = st.plan(Some(&actor.zone)).await?;
+    let mut plan = plan_from_files(files)?;
+    if st.store.zones().await?.iter().any(|z| z.code == plan.zone.code) {
+        return Err(AppError::conflict("zone_exists").field("zone", &plan.zone.code));
+    }
+    if parent.zone.level == ZoneLevel::County && plan.zone.level == ZoneLevel::City {
+        return Err(AppError::bad_request("zone_level_under").field("zone", &plan.zone.code).field("parent", &parent.zone.code));
+    }
+    plan.zone.parent = Some(parent.zone.code.clone());
+    // the account is checked against the new plan before anything is stored
+    let unit = crate::accounts::org_unit_for(&plan, user_org, Role::TaskForce)?.name.clone();
+    if user_name.trim().is_empty() || user_name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(AppError::bad_request("bad_user_name").field("name", user_name));
+    }
+    if st.store.user(user_name).await?.is_some() {
+        return Err(AppError::conflict("user_exists").field("name", user_name));
+    }
+    load_plan(st.store.as_ref(), &plan, &actor.name).await?;
+    let (user, password) = crate::users::add_first(st, actor, &plan.zone.code, user_name, &unit).await?;
+    tracing::info!("zone {} created under {} by {}", plan.zone.code, parent.zone.code, actor.name);
+    Ok(NewZone { plan, user, password })
+}

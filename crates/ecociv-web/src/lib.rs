@@ -47,6 +47,7 @@ pub mod survey;
 pub mod tasks;
 pub mod todo;
 pub mod users;
+pub mod zone_add;
 
 pub use state::{AppState, ZoneQuery};
 
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reminders::routes())
         .merge(frameworks::routes())
         .merge(rollup::routes())
+        .merge(zone_add::routes())
         .merge(observations::routes())
         .merge(dispatch::routes())
         .merge(evidence::routes())

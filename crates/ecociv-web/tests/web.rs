@@ -27,6 +27,8 @@ mod reports;
 mod supervision;
 #[path = "web/trust.rs"]
 mod trust;
+#[path = "web/zone_add.rs"]
+mod zone_add;
 #[path = "web/zones.rs"]
 mod zones;
 

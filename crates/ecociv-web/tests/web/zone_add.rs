@@ -1,0 +1,103 @@
+//! `/zones/new`: an administrator of Hohhot creates a county under it from the county's plan
+//! files and names its first task-force account; the city's roll-up lists the county; neither
+//! zone's users read the other's unapproved data; only an administrator may create a zone, and
+//! a zone is created once.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use ecociv_store::testdb::TestDb;
+
+use super::entries::{PASSWORD, cookie_of, csrf_in, login, send, setup};
+
+fn form(csrf: &str, files: &[(&str, String)], user: &str, org: &str) -> (String, Vec<u8>) {
+    let b = "ecociv-zone-boundary";
+    let mut body = String::new();
+    for (name, value) in [("csrf", csrf), ("user", user), ("org", org)] {
+        body.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    for (name, text) in files {
+        body.push_str(&format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.toml\"\r\n\r\n{text}\r\n"));
+    }
+    body.push_str(&format!("--{b}--\r\n"));
+    (format!("multipart/form-data; boundary={b}"), body.into_bytes())
+}
+
+/// The Hohhot plan's files made a county's: 新城区, under the city.
+fn county_files() -> Vec<(&'static str, String)> {
+    let src = ecociv_core::plan_data::hohhot();
+    let plan = src.plan.1.replace(
+        "[zone]\ncode = \"150100\"\nname = \"呼和浩特市\"\nname_en = \"Hohhot\"\nlevel = \"city\"",
+        "[zone]\ncode = \"150102\"\nname = \"新城区\"\nname_en = \"Xincheng District\"\nlevel = \"county\"",
+    );
+    assert!(plan.contains("150102"));
+    vec![("plan", plan), ("indicators", src.indicators.1), ("tasks", src.tasks.1), ("projects", src.projects.1)]
+}
+
+#[tokio::test]
+async fn an_administrator_creates_a_county_under_the_city() {
+    let app = setup(TestDb::sqlite().await, 30).await;
+    let admin = cookie_of(&login(&app, "admin", PASSWORD).await);
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let page = send(&app, "GET", "/zones/new", &[("cookie", &admin)], Body::empty()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = csrf_in(&page.body);
+    assert_eq!(send(&app, "GET", "/zones/new", &[("cookie", &tf)], Body::empty()).await.status, StatusCode::FORBIDDEN);
+    let post = |cookie: &str, csrf: &str, files: Vec<(&str, String)>, user: &str, org: &str| {
+        let (ct, body) = form(csrf, &files, user, org);
+        let cookie = cookie.to_string();
+        let app = &app;
+        async move { send(app, "POST", "/zones/new", &[("cookie", &cookie), ("content-type", &ct)], Body::from(body)).await }
+    };
+    let tf_csrf = csrf_in(&send(&app, "GET", "/plans", &[("cookie", &tf)], Body::empty()).await.body);
+    assert_eq!(post(&tf, &tf_csrf, county_files(), "xc-tf", "市生态环境局").await.status, StatusCode::FORBIDDEN, "the task force may not");
+    // an org unit the county's plan lacks, a file left out, a name taken: refused, nothing made
+    let r = post(&admin, &csrf, county_files(), "xc-tf", "不存在的局").await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("不存在的局"), "{}", r.body);
+    let r = post(&admin, &csrf, county_files()[..3].to_vec(), "xc-tf", "市生态环境局").await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("projects.toml"), "{}", r.body);
+    assert_eq!(post(&admin, &csrf, county_files(), "tf", "市生态环境局").await.status, StatusCode::CONFLICT);
+    assert_eq!(app.db.store.zones().await.unwrap().len(), 1, "nothing was made");
+
+    let r = post(&admin, &csrf, county_files(), "xc-tf", "市生态环境局").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let doc = scraper::Html::parse_document(&r.body);
+    let password = doc.select(&scraper::Selector::parse("#temporary-password").unwrap()).next().unwrap().text().collect::<String>();
+    assert!(r.body.contains("data-zone=\"150102\""));
+    let zones = app.db.store.zones().await.unwrap();
+    assert_eq!(zones.iter().find(|z| z.code == "150102").and_then(|z| z.parent.as_deref()), Some("150100"));
+    assert_eq!(post(&admin, &csrf, county_files(), "xc-tf2", "市生态环境局").await.status, StatusCode::CONFLICT, "created once");
+
+    // the city's task force sees the county rolled up
+    let roll = send(&app, "GET", "/zones", &[("cookie", &tf)], Body::empty()).await;
+    assert!(roll.body.contains("data-zone=\"150102\""), "{}", roll.body);
+    // the county's task force signs in (its temporary password), enters a value; the city does not read it unapproved
+    let county = login(&app, "xc-tf", &password).await;
+    let xc = cookie_of(&county);
+    let obs = send(&app, "GET", "/api/v1/observations", &[("cookie", &xc)], Body::empty()).await;
+    assert!(obs.status == StatusCode::FORBIDDEN && obs.body.contains("password_change_required"), "the temporary password is changed first: {}", obs.body);
+    let st = ecociv_app::App::new(app.db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
+    // the county's 市委组织部 (its plan's lead of indicator 3) sends a value
+    let xc_actor =
+        ecociv_core::access::Actor {
+            name: "xc-org".into(), zone: "150102".into(), org_unit: "市委组织部".into(), role: ecociv_core::access::Role::Department
+        };
+    let input = ecociv_core::entry::ObservationInput {
+        indicator: "3".into(),
+        year: 2023,
+        region: None,
+        value: serde_json::json!("23"),
+        comment: String::new(),
+        explanation: None,
+    };
+    ecociv_app::entries::submit_observation(&st, &xc_actor, &input).await.unwrap();
+    let city = send(&app, "GET", "/api/v1/observations", &[("cookie", &tf)], Body::empty()).await;
+    assert!(!city.body.contains("\"150102\""), "the city reads none of the county's entries: {}", city.body);
+    let city_actor =
+        ecociv_core::access::Actor {
+            name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: ecociv_core::access::Role::TaskForce
+        };
+    let county_entries = app.db.store.observations("150102").await.unwrap();
+    let e = ecociv_app::entries::decide_observation(&st, &city_actor, county_entries[0].id, ecociv_app::entries::Decision::Approve, "").await.unwrap_err();
+    assert!(matches!(e.kind, ecociv_app::Kind::NotFound | ecociv_app::Kind::Forbidden), "the city may not decide the county's entry: {e:?}");
+    app.db.cleanup().await;
+}
