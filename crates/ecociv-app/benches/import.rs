@@ -390,7 +390,7 @@ async fn run(postgres: bool, plan: &Plan, rows: &[Row], files: &[(&str, Vec<u8>)
         drop(filled);
         let Some(db) = fresh(postgres, plan).await else { return };
         let state = App::new(db.store.clone(), Some(TODAY.parse().expect("date")), ZONE);
-        let actor = Actor { name: "bench-tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+        let actor = Actor { name: "bench-tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
         let start = Instant::now();
         let r = ecociv_app::imports::import(&state, &actor, bytes).await.expect("import");
         let took = start.elapsed().as_secs_f64();

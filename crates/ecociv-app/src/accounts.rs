@@ -49,7 +49,7 @@ pub fn fingerprint(secret: &str) -> String {
 
 /// The actor of a user account.
 pub fn actor_of(u: &UserRecord) -> Actor {
-    Actor { name: u.name.clone(), zone: u.zone.clone(), org_unit: u.org_unit.clone(), role: u.role }
+    Actor { name: u.name.clone(), zone: u.zone.clone(), org_unit: u.org_unit.clone(), role: u.role, parent: None }
 }
 
 /// The outcome of a login attempt.

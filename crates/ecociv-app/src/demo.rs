@@ -366,12 +366,12 @@ mod tests {
         let db = TestDb::sqlite().await;
         let app = App::new(db.store.clone(), None, "SYN110100");
         generate(&app, &Request::new(7, 1, 1).unwrap().tree().unwrap(), "Demo-Password-1".into(), |_| {}).await.unwrap();
-        let admin = Actor { name: "a".into(), zone: "SYN110100".into(), org_unit: "市生态环境局".into(), role: Role::Admin };
+        let admin = Actor { name: "a".into(), zone: "SYN110100".into(), org_unit: "市生态环境局".into(), role: Role::Admin, parent: None };
         let all = crate::rollup::national(&app, &admin, None).await.unwrap();
         let by = ecociv_core::rollup::by_province(&all);
         assert_eq!(by.iter().map(|p| (p.code.as_str(), p.totals.zones)).collect::<Vec<_>>(), [("11", 5), ("12", 2)]);
         assert_eq!(crate::rollup::national(&app, &admin, Some("12")).await.unwrap().len(), 2);
-        let tf = Actor { name: "syn110100-tf".into(), zone: "SYN110100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+        let tf = Actor { name: "syn110100-tf".into(), zone: "SYN110100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
         let counties = crate::rollup::children(&app, &tf).await.unwrap();
         assert_eq!(counties.iter().map(|z| z.code.as_str()).collect::<Vec<_>>(), ["SYN110101", "SYN110102", "SYN110103", "SYN110104"]);
         db.cleanup().await;

@@ -630,10 +630,17 @@ pub async fn submit_rectification_report(
     Ok(store_one(st, actor, write).await?.dispatch())
 }
 
+/// Whether `actor` may take decision `d` on an entry: the zone's task force any; the task force
+/// of the zone above, where this zone allows it to decide, approves and returns but never
+/// unlocks (an unlock reopens the zone's own period).
+fn may_decide(actor: &Actor, plan: &Plan, d: Decision) -> bool {
+    actor.can_approve(plan) || (actor.can_decide(plan) && d != Decision::Unlock)
+}
+
 /// The task force approves, returns or unlocks an observation.
 pub async fn decide_observation(st: &App, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<ObservationRecord, AppError> {
     let plan = plan_of(st, actor).await?;
-    if !actor.can_approve(&plan) {
+    if !may_decide(actor, &plan, d) {
         return Err(AppError::forbidden());
     }
     let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
@@ -645,7 +652,7 @@ pub async fn decide_observation(st: &App, actor: &Actor, id: i64, d: Decision, r
 /// The task force approves, returns or unlocks a dispatch report.
 pub async fn decide_dispatch(st: &App, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<DispatchRecord, AppError> {
     let plan = plan_of(st, actor).await?;
-    if !actor.can_approve(&plan) {
+    if !may_decide(actor, &plan, d) {
         return Err(AppError::forbidden());
     }
     let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
@@ -724,9 +731,14 @@ pub struct SettingsInput {
     pub jump_bound: serde_json::Value,
     #[serde(default)]
     pub regional_indicators: Vec<String>,
+    /// What the task force of the zone above may do here: `read_entries`, `decide`; left out,
+    /// as stored.
+    #[serde(default)]
+    pub parent_rights: Option<Vec<String>>,
 }
 
-/// The task force sets the zone's due dates, jump bound and indicators asked by region.
+/// The task force sets the zone's due dates, jump bound and indicators asked by region, and
+/// what the zone above may do in it.
 pub async fn set_settings(st: &App, actor: &Actor, input: &SettingsInput) -> Result<ecociv_core::record::ZoneSettingsRecord, AppError> {
     let plan = plan_of(st, actor).await?;
     if !actor.can_approve(&plan) {
@@ -746,6 +758,25 @@ pub async fn set_settings(st: &App, actor: &Actor, input: &SettingsInput) -> Res
         observation_due: due.unwrap_or((3, 31)),
         jump_bound: bound.unwrap_or(Decimal::ONE),
         regional_indicators: input.regional_indicators.iter().map(|c| c.trim().to_string()).collect(),
+        parent_rights: Vec::new(),
+    };
+    let parent_rights = match &input.parent_rights {
+        Some(list) => {
+            let mut rights = Vec::new();
+            for r in list {
+                match ecociv_core::access::ParentRight::parse(r) {
+                    Some(p) if !rights.contains(&p.code().to_string()) => rights.push(p.code().to_string()),
+                    Some(_) => {}
+                    None => errs.push(
+                        entry::FieldError::keyed("parent_rights", "unknown_right", "field.controls.parent_right")
+                            .arg("right", r)
+                            .list("valid", &ecociv_core::access::ParentRight::ALL.map(|p| p.code())),
+                    ),
+                }
+            }
+            rights
+        }
+        None => st.store.zone_settings(&plan.zone.code).await?.map(|s| s.parent_rights).unwrap_or_default(),
     };
     if let Err(e) = settings.check(&plan) {
         errs.extend(e);
@@ -759,6 +790,7 @@ pub async fn set_settings(st: &App, actor: &Actor, input: &SettingsInput) -> Res
         observation_due: format!("{:02}-{:02}", settings.observation_due.0, settings.observation_due.1),
         jump_bound: settings.jump_bound.normalize().to_string(),
         regional_indicators: settings.regional_indicators,
+        parent_rights,
         updated_by: actor.name.clone(),
         updated_at: st.stamp(),
     };

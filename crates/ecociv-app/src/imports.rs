@@ -107,7 +107,7 @@ fn acting(plan: &Plan, actor: &Actor, unit: Option<&str>, fallback: Option<&str>
     }
     let name = named.or(fallback).unwrap_or_default();
     match plan.org_unit(name) {
-        Some(o) => Ok(Actor { name: actor.name.clone(), zone: actor.zone.clone(), org_unit: o.name.clone(), role: o.kind.role() }),
+        Some(o) => Ok(Actor { name: actor.name.clone(), zone: actor.zone.clone(), org_unit: o.name.clone(), role: o.kind.role(), parent: None }),
         None => Err(("unknown_org_unit", Text::new("import.expected.org_unit").arg("name", name))),
     }
 }

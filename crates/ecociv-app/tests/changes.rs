@@ -61,8 +61,8 @@ async fn a_write_anywhere_moves_the_stamp(db: &TestDb) {
     let app = App::new(db.store.clone(), Some("2025-06-15".parse().unwrap()), "150100");
     app.changes.look(&*app.store, &mut last).await.unwrap();
     let stamps = || (app.changes.stamp_of(&*app.store, Scope::Every).unwrap(), app.changes.stamp_of(&*app.store, Scope::BesideEntries).unwrap());
-    let zj = Actor { name: "zj".into(), zone: "150100".into(), org_unit: "市住建局".into(), role: Role::Department };
-    let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let zj = Actor { name: "zj".into(), zone: "150100".into(), org_unit: "市住建局".into(), role: Role::Department, parent: None };
+    let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
     let (every, beside) = stamps();
     assert_eq!(app.zones().await.unwrap().len(), 1);
     submit_project_report(&app, &zj, 12, &report("2025-02")).await.unwrap();

@@ -31,7 +31,7 @@ proptest! {
             let db = TestDb::sqlite().await;
             let app = App::new(db.store.clone(), Some("2025-12-20".parse().unwrap()), "150100");
             ecociv_app::zones::load_plan(app.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
-            let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+            let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
             let table = format!("项目序号,月份,状态,进度（%）,本月投资（万元）,累计投资（万元）\n{}\n", rows.join("\n"));
             let r = imports::import(&app, &tf, table.as_bytes()).await.expect("an import answers");
             let stored = db.store.dispatch_reports("150100").await.unwrap().len();

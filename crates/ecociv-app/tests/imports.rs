@@ -26,7 +26,7 @@ fn table(bad: &[usize]) -> Vec<u8> {
 }
 
 fn task_force() -> Actor {
-    Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce }
+    Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None }
 }
 
 async fn app(db: &TestDb) -> App {

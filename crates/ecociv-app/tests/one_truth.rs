@@ -32,7 +32,7 @@ fn on(db: &TestDb, today: &str) -> App {
 }
 
 fn actor(org: &str, role: Role) -> Actor {
-    Actor { name: format!("u-{org}"), zone: ZONE.into(), org_unit: org.into(), role }
+    Actor { name: format!("u-{org}"), zone: ZONE.into(), org_unit: org.into(), role, parent: None }
 }
 
 fn task_force() -> Actor {

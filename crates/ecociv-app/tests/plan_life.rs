@@ -41,9 +41,9 @@ async fn a_plan_closes_the_spring_after_its_last_year(db: &TestDb) {
     let start = on(db, "2024-01-01");
     ecociv_app::zones::load_plan(start.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
     // 市委组织部 leads indicator 3; 市住建局 implements project 12
-    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
-    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
-    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department, parent: None };
+    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department, parent: None };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
 
     // a month locked and unlocked while the plan runs
     let during = on(db, "2025-06-01");
@@ -97,9 +97,9 @@ async fn the_closing_report_gives_each_final_result(db: &TestDb) {
     use ecociv_report::official::Block;
     let start = on(db, "2025-06-01");
     ecociv_app::zones::load_plan(start.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
-    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
-    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
-    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department, parent: None };
+    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department, parent: None };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
     let plan = start.plan(None).await.unwrap();
     assert!(!Document::Closing(2025).admissible(&plan, start.today()), "not before the plan has ended");
 
@@ -147,9 +147,9 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     use ecociv_core::todo::Subject;
     let running = on(db, "2024-06-15");
     ecociv_app::zones::load_plan(running.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
-    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
-    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
-    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department, parent: None };
+    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department, parent: None };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
     let old = running.plan(None).await.unwrap();
     assert!(matches!(old.standing(running.today()), Standing::InPhase { .. }));
     let asks = |t: &ecociv_core::todo::Todo, n: u32, period: &str| {
@@ -264,8 +264,8 @@ async fn the_self_assessment_says_what_fell_back(db: &TestDb) {
     use ecociv_report::official::Block;
     let st = on(db, "2025-03-20");
     ecociv_app::zones::load_plan(st.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
-    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
-    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department, parent: None };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
     for (year, v) in [(2023, "21"), (2024, "18")] {
         let o = submit_observation(&st, &org, &value("3", year, v)).await.unwrap();
         decide_observation(&st, &tf, o.id, Decision::Approve, "").await.unwrap();

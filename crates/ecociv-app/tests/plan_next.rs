@@ -37,9 +37,9 @@ async fn the_next_plan_carries_what_is_unfinished(db: &TestDb) {
     let st = on(db, "2025-12-10");
     ecociv_app::zones::load_plan(st.store.as_ref(), &ecociv_app::zones::embedded_plan().unwrap(), "test").await.unwrap();
     // 市住建局 implements project 12, 市委组织部 project 1
-    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
-    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department };
-    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department, parent: None };
+    let org = Actor { name: "org".into(), zone: ZONE.into(), org_unit: "市委组织部".into(), role: Role::Department, parent: None };
+    let tf = Actor { name: "tf".into(), zone: ZONE.into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
     let a = submit_project_report(&st, &zj, 12, &report("2025-10", "under_way", "0", "1234.5")).await.unwrap();
     decide_dispatch(&st, &tf, a.id, Decision::Approve, "").await.unwrap();
     // a later report not approved yet does not count

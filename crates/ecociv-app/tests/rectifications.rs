@@ -20,7 +20,7 @@ fn on(db: &TestDb, today: &str) -> App {
 }
 
 fn actor(name: &str, org: &str, role: Role) -> Actor {
-    Actor { name: name.into(), zone: ZONE.into(), org_unit: org.into(), role }
+    Actor { name: name.into(), zone: ZONE.into(), org_unit: org.into(), role, parent: None }
 }
 
 fn task(number: u32, owner: &str, deadline: &str) -> RectificationInput {

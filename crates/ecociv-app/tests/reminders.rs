@@ -186,7 +186,7 @@ fn on(store: &Arc<dyn ecociv_store::Store>, today: NaiveDate) -> App {
 }
 
 fn actor(name: &str, org: &str, role: Role) -> Actor {
-    Actor { name: name.into(), zone: ZONE.into(), org_unit: org.into(), role }
+    Actor { name: name.into(), zone: ZONE.into(), org_unit: org.into(), role, parent: None }
 }
 
 /// A department that implements a project (not the task force's own unit).

@@ -152,7 +152,7 @@ async fn views_are_read_from_a_streaming_replica_that_has_caught_up() {
     assert!(e.to_string().contains("read-only"), "the replica takes no write: {e}");
     app.replica = Some(replica);
     let plan = app.plan(None).await.unwrap();
-    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department };
+    let zj = Actor { name: "zj".into(), zone: ZONE.into(), org_unit: "市住建局".into(), role: Role::Department, parent: None };
     let month: YearMonth = "2024-05".parse().unwrap();
 
     // caught up: the view is read from the replica

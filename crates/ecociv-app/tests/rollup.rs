@@ -16,7 +16,7 @@ fn on(db: &TestDb) -> App {
 }
 
 fn actor(name: &str, zone: &str, org: &str, role: Role) -> Actor {
-    Actor { name: name.into(), zone: zone.into(), org_unit: org.into(), role }
+    Actor { name: name.into(), zone: zone.into(), org_unit: org.into(), role, parent: None }
 }
 
 on_both!(a_citys_task_force_sees_its_counties_side_by_side);

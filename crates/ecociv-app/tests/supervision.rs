@@ -26,7 +26,7 @@ fn on(db: &TestDb, today: &str) -> App {
 }
 
 fn actor(name: &str, org: &str, role: Role) -> Actor {
-    Actor { name: name.into(), zone: ZONE.into(), org_unit: org.into(), role }
+    Actor { name: name.into(), zone: ZONE.into(), org_unit: org.into(), role, parent: None }
 }
 
 fn task_force() -> Actor {

@@ -179,7 +179,7 @@ async fn a_region_corrects_its_own_value_that_a_department_sent_first(db: &TestD
     let app = app(db, "2024-06-15").await;
     let plan = app.plan(None).await.unwrap();
     let lead = plan.indicator_of("24").unwrap().lead_departments[0].clone();
-    let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce };
+    let tf = Actor { name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: Role::TaskForce, parent: None };
     entries::set_settings(
         &app,
         &tf,
@@ -188,6 +188,7 @@ async fn a_region_corrects_its_own_value_that_a_department_sent_first(db: &TestD
             observation_due: "03-31".into(),
             jump_bound: serde_json::json!("0.5"),
             regional_indicators: vec!["24".into()],
+            parent_rights: None,
         },
     )
     .await
@@ -296,7 +297,7 @@ fn two_implementers(plan: &ecociv_core::model::Plan) -> (u32, [Actor; 2]) {
             OrgKind::Region => Role::Region,
             _ => Role::Unit,
         };
-        Actor { name: format!("{org}-reporter"), zone: plan.zone.code.clone(), org_unit: org.into(), role }
+        Actor { name: format!("{org}-reporter"), zone: plan.zone.code.clone(), org_unit: org.into(), role, parent: None }
     };
     (p.number, [actor(&p.implementers[0]), actor(&p.implementers[1])])
 }

@@ -66,6 +66,67 @@ pub struct Actor {
     pub zone: String,
     pub org_unit: String,
     pub role: Role,
+    /// Set when the task force of the zone above acts in this zone, as far as this zone's
+    /// settings allow (`parent_rights`): it then reads as a viewer, and decides entries only
+    /// when allowed. Never set for the zone's own users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentActing>,
+}
+
+/// What the zone above may do in a zone, as the zone's task force sets it: by default nothing
+/// but read the approved figures of its roll-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentRight {
+    /// Read every entry of the zone, approved or not, as its viewers do.
+    ReadEntries,
+    /// Approve or return the zone's entries (and read them).
+    Decide,
+}
+
+impl ParentRight {
+    pub const ALL: [ParentRight; 2] = [ParentRight::ReadEntries, ParentRight::Decide];
+    pub fn code(self) -> &'static str {
+        match self {
+            ParentRight::ReadEntries => "read_entries",
+            ParentRight::Decide => "decide",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ParentRight> {
+        ParentRight::ALL.into_iter().find(|r| r.code() == s.trim())
+    }
+}
+
+/// The task force of the zone above, acting in this zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ParentActing {
+    /// The zone it belongs to.
+    pub zone: String,
+    /// Whether this zone lets it decide entries.
+    pub decides: bool,
+}
+
+impl Actor {
+    /// The task force of `child`'s parent acting in `child`, as `rights` (the child's settings)
+    /// allow: None when they allow nothing, or when `self` is not the task force of the zone
+    /// above (`parent` is `child`'s parent zone).
+    pub fn in_child(&self, child: &str, parent: Option<&str>, rights: &[ParentRight]) -> Option<Actor> {
+        if self.role != Role::TaskForce || self.parent.is_some() || parent != Some(self.zone.as_str()) || rights.is_empty() {
+            return None;
+        }
+        Some(Actor {
+            name: self.name.clone(),
+            zone: child.to_string(),
+            org_unit: self.org_unit.clone(),
+            role: Role::Viewer,
+            parent: Some(ParentActing { zone: self.zone.clone(), decides: rights.contains(&ParentRight::Decide) }),
+        })
+    }
+
+    /// Approves or returns entries: the zone's task force, or the zone above where allowed.
+    pub fn can_decide(&self, plan: &Plan) -> bool {
+        self.can_approve(plan) || (self.in_zone(plan) && self.parent.as_ref().is_some_and(|p| p.decides))
+    }
 }
 
 impl Actor {
@@ -158,7 +219,7 @@ mod tests {
     use crate::plan_data::{build_plan, hohhot};
 
     fn actor(org: &str, role: Role) -> Actor {
-        Actor { name: "u".into(), zone: "150100".into(), org_unit: org.into(), role }
+        Actor { name: "u".into(), zone: "150100".into(), org_unit: org.into(), role, parent: None }
     }
 
     #[test]

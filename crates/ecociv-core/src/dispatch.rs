@@ -85,7 +85,7 @@ pub fn task_reporters<'a>(plan: &'a Plan, task: &crate::model::Task) -> Vec<&'a 
     plan.org_units
         .iter()
         .filter(|o| {
-            let actor = Actor { name: String::new(), zone: plan.zone.code.clone(), org_unit: o.name.clone(), role: o.kind.role() };
+            let actor = Actor { name: String::new(), zone: plan.zone.code.clone(), org_unit: o.name.clone(), role: o.kind.role(), parent: None };
             actor.can_report_task(plan, task)
         })
         .map(|o| o.name.as_str())

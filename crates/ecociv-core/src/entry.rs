@@ -150,11 +150,19 @@ pub struct ZoneSettings {
     pub jump_bound: Decimal,
     /// The indicators the task force asks by region: the regions enter their own values of these.
     pub regional_indicators: Vec<String>,
+    /// What the task force of the zone above may do in this zone.
+    pub parent_rights: Vec<crate::access::ParentRight>,
 }
 
 impl Default for ZoneSettings {
     fn default() -> Self {
-        ZoneSettings { dispatch_due_day: 5, observation_due: (3, 31), jump_bound: Decimal::new(5, 1), regional_indicators: Vec::new() }
+        ZoneSettings {
+            dispatch_due_day: 5,
+            observation_due: (3, 31),
+            jump_bound: Decimal::new(5, 1),
+            regional_indicators: Vec::new(),
+            parent_rights: Vec::new(),
+        }
     }
 }
 

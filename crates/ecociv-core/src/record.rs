@@ -233,6 +233,10 @@ pub struct ZoneSettingsRecord {
     pub jump_bound: String,
     /// Indicator codes the regions enter for themselves.
     pub regional_indicators: Vec<String>,
+    /// What the task force of the zone above may do here (`read_entries`, `decide`); left out of
+    /// the trail's JSON when empty, so that records from before it read the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parent_rights: Vec<String>,
     pub updated_by: String,
     pub updated_at: String,
 }
@@ -246,6 +250,7 @@ impl ZoneSettingsRecord {
             observation_due: (m, d),
             jump_bound: self.jump_bound.parse().unwrap_or(default.jump_bound),
             regional_indicators: self.regional_indicators.clone(),
+            parent_rights: self.parent_rights.iter().filter_map(|r| crate::access::ParentRight::parse(r)).collect(),
         }
     }
 }

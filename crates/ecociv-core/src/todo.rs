@@ -240,8 +240,13 @@ mod tests {
         assert_eq!(s.observation_due_in(&plan, 2021), first_phase_end);
         assert_eq!(s.observation_due_in(&plan, 2023), s.observation_due_date(2023), "a year of the plan keeps its usual date");
         // a department on the day the plan was issued: the base year is due, not overdue
-        let actor =
-            crate::access::Actor { name: "lin".into(), zone: plan.zone.code.clone(), org_unit: "市林草局".into(), role: crate::access::Role::Department };
+        let actor = crate::access::Actor {
+            name: "lin".into(),
+            zone: plan.zone.code.clone(),
+            org_unit: "市林草局".into(),
+            role: crate::access::Role::Department,
+            parent: None,
+        };
         let list = todo(&plan, &actor, &[], &[], &s, plan.issued_on);
         let base = list.observations.iter().filter(|i| matches!(&i.subject, Subject::Observation { year, .. } if *year == plan.base_year)).collect::<Vec<_>>();
         assert!(!base.is_empty() && base.iter().all(|i| i.standing == Standing::Due), "{base:?}");
@@ -265,8 +270,13 @@ mod tests {
     fn no_monthly_report_is_asked_for_after_the_plan_ended() {
         let plan = crate::plan_data::build_plan(&crate::plan_data::hohhot()).unwrap();
         let s = ZoneSettings::default();
-        let actor =
-            crate::access::Actor { name: "zj".into(), zone: plan.zone.code.clone(), org_unit: "市住建局".into(), role: crate::access::Role::Department };
+        let actor = crate::access::Actor {
+            name: "zj".into(),
+            zone: plan.zone.code.clone(),
+            org_unit: "市住建局".into(),
+            role: crate::access::Role::Department,
+            parent: None,
+        };
         let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert!(!todo(&plan, &actor, &[], &[], &s, day(plan.end_year, 12, 20)).reports.is_empty(), "the plan's last months are asked for");
         assert!(!todo(&plan, &actor, &[], &[], &s, day(plan.end_year + 1, 1, 3)).reports.is_empty(), "its December, in January");

@@ -38,15 +38,17 @@ macro_rules! controls_impl {
         #[async_trait]
         impl ControlStore for $store {
             async fn zone_settings(&self, zone: &str) -> Result<Option<ZoneSettingsRecord>> {
-                let row: Option<(String, i64, String, String, String, String, String)> = sqlx::query_as(
-                    "SELECT zone_code, dispatch_due_day, observation_due, jump_bound, regional_indicators, updated_by, updated_at FROM zone_settings WHERE zone_code = $1",
+                #[allow(clippy::type_complexity)]
+                let row: Option<(String, i64, String, String, String, String, String, String)> = sqlx::query_as(
+                    "SELECT zone_code, dispatch_due_day, observation_due, jump_bound, regional_indicators, updated_by, updated_at, parent_rights FROM zone_settings WHERE zone_code = $1",
                 )
                 .bind(zone)
                 .fetch_optional(&self.pool)
                 .await?;
                 match row {
                     None => Ok(None),
-                    Some((zone, dispatch_due_day, observation_due, jump_bound, regional, updated_by, updated_at)) => Ok(Some(ZoneSettingsRecord {
+                    Some((zone, dispatch_due_day, observation_due, jump_bound, regional, updated_by, updated_at, parent)) => Ok(Some(ZoneSettingsRecord {
+                        parent_rights: serde_json::from_str(&parent).map_err(|_| StoreError::Corrupt(format!("parent rights {parent:?}")))?,
                         zone,
                         dispatch_due_day,
                         observation_due,
@@ -62,10 +64,10 @@ macro_rules! controls_impl {
                 let before = self.zone_settings(&s.zone).await?.map(|b| b.state_json()).unwrap_or_default();
                 let mut tx = begin_write!(self, &s.zone);
                 sqlx::query(
-                    "INSERT INTO zone_settings (zone_code, dispatch_due_day, observation_due, jump_bound, regional_indicators, updated_by, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (zone_code) DO UPDATE SET dispatch_due_day = excluded.dispatch_due_day,
+                    "INSERT INTO zone_settings (zone_code, dispatch_due_day, observation_due, jump_bound, regional_indicators, updated_by, updated_at, parent_rights)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (zone_code) DO UPDATE SET dispatch_due_day = excluded.dispatch_due_day,
                      observation_due = excluded.observation_due, jump_bound = excluded.jump_bound, regional_indicators = excluded.regional_indicators,
-                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at, parent_rights = excluded.parent_rights",
                 )
                 .bind(&s.zone)
                 .bind(s.dispatch_due_day)
@@ -74,6 +76,7 @@ macro_rules! controls_impl {
                 .bind(serde_json::to_string(&s.regional_indicators).expect("serializable"))
                 .bind(&s.updated_by)
                 .bind(&s.updated_at)
+                .bind(serde_json::to_string(&s.parent_rights).expect("serializable"))
                 .execute(&mut *tx)
                 .await?;
                 append_event!(tx, event(&s.zone, actor, "settings.updated", "zone_settings", &s.zone, &before, &s.state_json(), ""));

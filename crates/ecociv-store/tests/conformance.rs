@@ -805,6 +805,7 @@ async fn verify_catches_a_row_edited_or_inserted_in_every_table(db: &TestDb) {
             observation_due: "03-31".into(),
             jump_bound: "0.5".into(),
             regional_indicators: vec![],
+            parent_rights: vec!["read_entries".into()],
             updated_by: "tf".into(),
             updated_at: "t".into(),
         },

@@ -166,12 +166,32 @@ impl FromRequestParts<AppState> for Authed {
                     Err(AuthRejection::ChangePassword)
                 }
             }
-            Ok(Some(a)) => Ok(a),
+            Ok(Some(a)) => in_zone_asked(parts, st, a).await.map_err(|e| AuthRejection::Forbidden(e.in_locale(locale))),
             Ok(None) if api => Err(AuthRejection::Api(WebError::new(StatusCode::UNAUTHORIZED, "unauthorized").in_locale(locale))),
             Ok(None) => Err(AuthRejection::Page(parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()))),
             Err(e) => Err(AuthRejection::Api(e.in_locale(locale))),
         }
     }
+}
+
+/// The header that names the zone a request acts in: the task force of a zone acts in a zone
+/// directly under it as far as that zone's settings allow (`parent_rights`).
+pub const ZONE_HEADER: &str = "x-ecociv-zone";
+
+/// The user as it acts in the zone the request names (`ZONE_HEADER`): its own zone as it is;
+/// a zone under its own, as the task force of the zone above where that zone allows it;
+/// refused otherwise (`parent_not_allowed`, the same for a zone that does not exist).
+async fn in_zone_asked(parts: &Parts, st: &AppState, a: Authed) -> Result<Authed, WebError> {
+    let Some(asked) = parts.headers.get(ZONE_HEADER).map(|v| v.to_str().unwrap_or("\u{fffd}").trim().to_string()) else { return Ok(a) };
+    if asked == a.actor.zone {
+        return Ok(a);
+    }
+    let refused = || WebError::new(StatusCode::FORBIDDEN, "parent_not_allowed").field("zone", &asked);
+    let zones = st.zones().await?;
+    let Some(child) = zones.iter().find(|z| z.code == asked) else { return Err(refused()) };
+    let rights = ecociv_app::entries::settings_of(st, &child.code).await?.parent_rights;
+    let actor = a.actor.in_child(&child.code, child.parent.as_deref(), &rights).ok_or_else(refused)?;
+    Ok(Authed { actor, ..a })
 }
 
 /// The user, when signed in (pages that anyone may see).

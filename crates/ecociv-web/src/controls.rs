@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use ecociv_app::entries::{self, UpperTargetInput};
 use ecociv_core::Locale;
+use ecociv_core::access::ParentRight;
 use ecociv_core::record::UpperTargetRecord;
 use serde::Deserialize;
 
@@ -29,6 +30,10 @@ struct ControlsPage {
     observation_due: String,
     jump_bound: String,
     regional: String,
+    /// What the zone above may do here; and whether there is a zone above.
+    parent_read: bool,
+    parent_decide: bool,
+    has_parent: bool,
     periods: Vec<ecociv_core::record::PeriodRecord>,
     errors: Vec<(String, String)>,
 }
@@ -45,6 +50,9 @@ async fn controls_of(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, er
         observation_due: format!("{:02}-{:02}", s.observation_due.0, s.observation_due.1),
         jump_bound: s.jump_bound.normalize().to_string(),
         regional: s.regional_indicators.join(", "),
+        parent_read: s.parent_rights.contains(&ParentRight::ReadEntries),
+        parent_decide: s.parent_rights.contains(&ParentRight::Decide),
+        has_parent: plan.zone.parent.is_some(),
         periods: st.store.periods(&plan.zone.code).await?,
         errors,
     })
@@ -66,6 +74,11 @@ struct SettingsForm {
     jump_bound: String,
     #[serde(default)]
     regional: String,
+    /// Checkboxes: present when ticked.
+    #[serde(default)]
+    parent_read: Option<String>,
+    #[serde(default)]
+    parent_decide: Option<String>,
 }
 
 async fn controls_settings(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, F(f): F<SettingsForm>) -> Response {
@@ -77,6 +90,13 @@ async fn controls_settings(State(st): State<AppState>, Lang(l): Lang, uri: Origi
         observation_due: f.observation_due,
         jump_bound: serde_json::Value::String(f.jump_bound),
         regional_indicators: f.regional.split([',', '，', ' ', '、']).map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect(),
+        parent_rights: Some(
+            [(f.parent_read.is_some(), ParentRight::ReadEntries), (f.parent_decide.is_some(), ParentRight::Decide)]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, r)| r.code().to_string())
+                .collect(),
+        ),
     };
     controls_result(&st, l, &uri, &a, entries::set_settings(&st, &a.actor, &input).await.map(|_| ()).map_err(WebError::from)).await
 }
@@ -143,6 +163,7 @@ async fn get_settings(st: axum::extract::State<AppState>, a: Authed) -> Result<J
         observation_due: format!("{:02}-{:02}", s.observation_due.0, s.observation_due.1),
         jump_bound: s.jump_bound.normalize().to_string(),
         regional_indicators: s.regional_indicators,
+        parent_rights: s.parent_rights.iter().map(|r| r.code().to_string()).collect(),
         updated_by: stored.as_ref().map(|x| x.updated_by.clone()).unwrap_or_default(),
         updated_at: stored.map(|x| x.updated_at).unwrap_or_default(),
     }))

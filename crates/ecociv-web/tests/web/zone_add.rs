@@ -77,10 +77,13 @@ async fn an_administrator_creates_a_county_under_the_city() {
     assert!(obs.status == StatusCode::FORBIDDEN && obs.body.contains("password_change_required"), "the temporary password is changed first: {}", obs.body);
     let st = ecociv_app::App::new(app.db.store.clone(), Some("2024-06-10".parse().unwrap()), "150100");
     // the county's 市委组织部 (its plan's lead of indicator 3) sends a value
-    let xc_actor =
-        ecociv_core::access::Actor {
-            name: "xc-org".into(), zone: "150102".into(), org_unit: "市委组织部".into(), role: ecociv_core::access::Role::Department
-        };
+    let xc_actor = ecociv_core::access::Actor {
+        name: "xc-org".into(),
+        zone: "150102".into(),
+        org_unit: "市委组织部".into(),
+        role: ecociv_core::access::Role::Department,
+        parent: None,
+    };
     let input = ecociv_core::entry::ObservationInput {
         indicator: "3".into(),
         year: 2023,
@@ -92,12 +95,69 @@ async fn an_administrator_creates_a_county_under_the_city() {
     ecociv_app::entries::submit_observation(&st, &xc_actor, &input).await.unwrap();
     let city = send(&app, "GET", "/api/v1/observations", &[("cookie", &tf)], Body::empty()).await;
     assert!(!city.body.contains("\"150102\""), "the city reads none of the county's entries: {}", city.body);
-    let city_actor =
-        ecociv_core::access::Actor {
-            name: "tf".into(), zone: "150100".into(), org_unit: "市生态环境局".into(), role: ecociv_core::access::Role::TaskForce
-        };
+    let city_actor = ecociv_core::access::Actor {
+        name: "tf".into(),
+        zone: "150100".into(),
+        org_unit: "市生态环境局".into(),
+        role: ecociv_core::access::Role::TaskForce,
+        parent: None,
+    };
     let county_entries = app.db.store.observations("150102").await.unwrap();
     let e = ecociv_app::entries::decide_observation(&st, &city_actor, county_entries[0].id, ecociv_app::entries::Decision::Approve, "").await.unwrap_err();
     assert!(matches!(e.kind, ecociv_app::Kind::NotFound | ecociv_app::Kind::Forbidden), "the city may not decide the county's entry: {e:?}");
+
+    // acting in the county (the X-Ecociv-Zone header): only as far as the county allows
+    let id = county_entries[0].id;
+    let as_city = |who: &'static str| [("authorization", format!("Bearer tok-{who}")), ("x-ecociv-zone", "150102".to_string())];
+    let call = |who: &'static str, method: &'static str, uri: String| {
+        let app = &app;
+        async move {
+            let h = as_city(who);
+            let headers: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            send(app, method, &uri, &headers, Body::empty()).await
+        }
+    };
+    let r = call("tf", "GET", "/api/v1/observations".into()).await;
+    assert!(r.status == StatusCode::FORBIDDEN && r.body.contains("parent_not_allowed"), "nothing by default: {}", r.body);
+    let county_tf = ecociv_core::access::Actor {
+        name: "xc-tf".into(),
+        zone: "150102".into(),
+        org_unit: "市生态环境局".into(),
+        role: ecociv_core::access::Role::TaskForce,
+        parent: None,
+    };
+    let allow = |rights: &[&str]| ecociv_app::entries::SettingsInput {
+        dispatch_due_day: 5,
+        observation_due: "03-31".into(),
+        jump_bound: serde_json::json!("0.5"),
+        regional_indicators: vec![],
+        parent_rights: Some(rights.iter().map(|r| r.to_string()).collect()),
+    };
+    let e = ecociv_app::entries::set_settings(&st, &county_tf, &allow(&["admin"])).await.unwrap_err();
+    assert_eq!(e.checks[0].code, "unknown_right");
+    ecociv_app::entries::set_settings(&st, &county_tf, &allow(&["read_entries"])).await.unwrap();
+    let r = call("tf", "GET", "/api/v1/observations".into()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json().as_array().unwrap().iter().any(|o| o["id"] == id && o["state"] == "submitted"), "reads the county's unapproved entry");
+    assert_eq!(call("tf", "POST", format!("/api/v1/observations/{id}/approve")).await.status, StatusCode::FORBIDDEN, "reading is not deciding");
+    assert_eq!(call("env", "GET", "/api/v1/observations".into()).await.status, StatusCode::FORBIDDEN, "a department of the city may not");
+    ecociv_app::entries::set_settings(&st, &county_tf, &allow(&["decide"])).await.unwrap();
+    assert_eq!(call("tf", "POST", format!("/api/v1/observations/{id}/unlock")).await.status, StatusCode::FORBIDDEN, "never unlocks");
+    let r = call("tf", "POST", format!("/api/v1/observations/{id}/approve")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.json()["state"].as_str(), r.json()["decided_by"].as_str()), (Some("approved"), Some("tf")));
+    // but it sets nothing of the county's own
+    let r = send(
+        &app,
+        "PUT",
+        "/api/v1/settings",
+        &[("authorization", "Bearer tok-tf"), ("x-ecociv-zone", "150102"), ("content-type", "application/json")],
+        Body::from(r#"{"dispatch_due_day":5,"observation_due":"03-31","jump_bound":"0.5","parent_rights":["read_entries","decide"]}"#),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // the county acting in the city: not a zone under it
+    let up = send(&app, "GET", "/api/v1/observations", &[("authorization", "Bearer tok-tf"), ("x-ecociv-zone", "999999")], Body::empty()).await;
+    assert_eq!(up.status, StatusCode::FORBIDDEN);
     app.db.cleanup().await;
 }
