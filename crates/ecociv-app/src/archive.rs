@@ -7,7 +7,7 @@ use crate::error::AppError;
 pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model::Plan, year: i32, l: ecociv_core::Locale) -> Result<Vec<u8>, AppError> {
     let z = &plan.zone.code;
     let evidence: Vec<ecociv_core::record::EvidenceRecord> = store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation").collect();
-    let observations = ecociv_core::plan_next::observations_for(plan, store.observations(z).await?);
+    let observations = ecociv_core::lineage::observations_for(plan, store.observations(z).await?);
     // only the files the archive holds: those of the year's values
     let of_year: std::collections::HashSet<i64> = observations.iter().filter(|o| o.year == i64::from(year)).map(|o| o.id).collect();
     let mut blobs = std::collections::HashMap::new();

@@ -86,6 +86,9 @@ pub struct Periods {
     /// For a plan that follows another: that plan's code and last year. Its periods are its own,
     /// and taken no more through the plan that follows.
     pub earlier: Option<(String, i32)>,
+    /// The plan's last year: a year after it takes entries only once the task force opens it
+    /// (they would be read by the codes of whatever plan comes next).
+    pub end_year: i32,
 }
 
 impl Periods {
@@ -94,6 +97,10 @@ impl Periods {
     pub fn refusal(&self, period: &str) -> Option<AppError> {
         if self.locked.iter().any(|p| p == period) {
             return Some(AppError::conflict("period_locked").field("period", period));
+        }
+        let year_of = period.get(..4).and_then(|y| y.parse::<i32>().ok());
+        if year_of.is_some_and(|y| y > self.end_year && !self.opened_years.contains(&y)) {
+            return Some(AppError::conflict("after_plan").field("period", period).field("end_year", &self.end_year.to_string()));
         }
         if let Some((code, last)) = &self.earlier
             && period.get(..4).and_then(|y| y.parse::<i32>().ok()).is_some_and(|y| y <= *last)
@@ -124,6 +131,7 @@ pub async fn periods_of(st: &App, plan: &Plan, settings: &ZoneSettings) -> Resul
             .collect(),
         closed: (st.today() > closes_on).then_some((closes_on, plan.end_year)),
         earlier: plan.lineage.as_ref().map(|l| (l.previous.clone(), l.previous_end_year)),
+        end_year: plan.end_year,
     })
 }
 
@@ -167,12 +175,12 @@ impl Ledger {
         let mut ledger = Ledger::empty(st, actor).await?;
         let z = ledger.plan.zone.code.clone();
         if observations {
-            for o in ecociv_core::plan_next::observations_for(&ledger.plan, st.store.observations(&z).await?) {
+            for o in ecociv_core::lineage::observations_for(&ledger.plan, st.store.observations(&z).await?) {
                 ledger.series.entry((o.indicator.clone(), o.region.clone())).or_default().insert(o.year, o);
             }
         }
         if dispatch {
-            for d in ecociv_core::plan_next::reports_for(&ledger.plan, st.store.dispatch_reports(&z).await?) {
+            for d in ecociv_core::lineage::reports_for(&ledger.plan, st.store.dispatch_reports(&z).await?) {
                 ledger.reports.entry(report_key(&d.kind, d.subject, &d.org_unit)).or_default().insert(d.period.clone(), d);
             }
         }
@@ -184,15 +192,32 @@ impl Ledger {
     pub async fn load_for(st: &App, actor: &Actor, rows: Rows<'_>) -> Result<Ledger, AppError> {
         let mut ledger = Ledger::empty(st, actor).await?;
         let z = ledger.plan.zone.code.clone();
+        // a plan that follows another reads its history through what it continues: all the
+        // zone's entries, mapped, then the rows asked (a zone's first plan reads those alone)
+        let follows = ledger.plan.lineage.is_some();
         match rows {
             Rows::Series { indicator, region } => {
                 let region = ledger.region_name(Some(region)).unwrap_or_default();
-                for o in st.store.observation_series(&z, indicator.trim(), &region).await? {
+                let series = match follows {
+                    true => ecociv_core::lineage::observations_for(&ledger.plan, st.store.observations(&z).await?)
+                        .into_iter()
+                        .filter(|o| o.indicator == indicator.trim() && o.region == region)
+                        .collect(),
+                    false => st.store.observation_series(&z, indicator.trim(), &region).await?,
+                };
+                for o in series {
                     ledger.series.entry((o.indicator.clone(), o.region.clone())).or_default().insert(o.year, o);
                 }
             }
             Rows::Reports { kind, number } => {
-                for d in st.store.subject_reports(&z, kind, i64::from(number)).await? {
+                let reports = match follows {
+                    true => ecociv_core::lineage::reports_for(&ledger.plan, st.store.dispatch_reports(&z).await?)
+                        .into_iter()
+                        .filter(|d| d.kind == kind && d.subject == i64::from(number))
+                        .collect(),
+                    false => st.store.subject_reports(&z, kind, i64::from(number)).await?,
+                };
+                for d in reports {
                     ledger.reports.entry(report_key(&d.kind, d.subject, &d.org_unit)).or_default().insert(d.period.clone(), d);
                 }
             }
@@ -637,6 +662,12 @@ fn may_decide(actor: &Actor, plan: &Plan, d: Decision) -> bool {
     actor.can_approve(plan) || (actor.can_decide(plan) && d != Decision::Unlock)
 }
 
+/// An entry of a year of the plans before this one is theirs, decided no more through it.
+fn of_earlier_plan(plan: &Plan, year: i64, period: &str) -> Option<AppError> {
+    let l = plan.lineage.as_ref()?;
+    (year <= i64::from(l.previous_end_year)).then(|| AppError::conflict("earlier_plan_period").field("period", period).field("plan", &l.previous))
+}
+
 /// The task force approves, returns or unlocks an observation.
 pub async fn decide_observation(st: &App, actor: &Actor, id: i64, d: Decision, reason: &str) -> Result<ObservationRecord, AppError> {
     let plan = plan_of(st, actor).await?;
@@ -644,6 +675,9 @@ pub async fn decide_observation(st: &App, actor: &Actor, id: i64, d: Decision, r
         return Err(AppError::forbidden());
     }
     let o = st.store.observation(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
+    if let Some(e) = of_earlier_plan(&plan, o.year, &o.year.to_string()) {
+        return Err(e);
+    }
     let to = decided(o.state, d, reason)?;
     let after = ObservationRecord { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..o.clone() };
     Ok(st.store.update_observation(&o, &after, &d.action("observation"), &actor.name, reason.trim()).await?)
@@ -656,6 +690,10 @@ pub async fn decide_dispatch(st: &App, actor: &Actor, id: i64, d: Decision, reas
         return Err(AppError::forbidden());
     }
     let r = st.store.dispatch(&plan.zone.code, id).await?.ok_or_else(|| AppError::not_found("unknown_entry").field("id", &id.to_string()))?;
+    let year = r.period.get(..4).and_then(|y| y.parse().ok()).unwrap_or(i64::MAX);
+    if let Some(e) = of_earlier_plan(&plan, year, &r.period).filter(|_| r.kind != "rectification") {
+        return Err(e);
+    }
     let to = decided(r.state, d, reason)?;
     let after = DispatchRecord { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..r.clone() };
     Ok(st.store.update_dispatch(&r, &after, &d.action("dispatch_report"), &actor.name, reason.trim()).await?)

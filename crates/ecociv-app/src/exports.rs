@@ -113,7 +113,7 @@ pub async fn table(st: &App, plan: &Plan, reader: Option<&Actor>, table: Table, 
             let year = settings_of(st, z).await?.projection_year(st.today());
             ecociv_report::annex1(
                 plan,
-                &ecociv_core::plan_next::observations_for(plan, st.store.observations(z).await?),
+                &ecociv_core::lineage::observations_for(plan, st.store.observations(z).await?),
                 &st.store.upper_targets(z).await?,
                 year,
                 l,
@@ -121,7 +121,7 @@ pub async fn table(st: &App, plan: &Plan, reader: Option<&Actor>, table: Table, 
         }
         Table::Annex2 => ecociv_report::annex2(plan, &seen_dispatch(st, plan, reader).await?, l),
         Table::Observations => {
-            let mut all = ecociv_core::plan_next::observations_for(plan, st.store.observations(z).await?);
+            let mut all = ecociv_core::lineage::observations_for(plan, st.store.observations(z).await?);
             all.retain(|o| reader.is_none_or(|a| may_see_observation(a, plan, o)));
             ecociv_report::observations(plan, &all, l)
         }
@@ -136,7 +136,7 @@ pub async fn table(st: &App, plan: &Plan, reader: Option<&Actor>, table: Table, 
 
 /// The zone's dispatch reports that a reader may see (all without one).
 async fn seen_dispatch(st: &App, plan: &Plan, reader: Option<&Actor>) -> Result<Vec<ecociv_core::record::DispatchRecord>> {
-    let mut all = ecociv_core::plan_next::reports_for(plan, st.store.dispatch_reports(&plan.zone.code).await?);
+    let mut all = ecociv_core::lineage::reports_for(plan, st.store.dispatch_reports(&plan.zone.code).await?);
     all.retain(|d| reader.is_none_or(|a| may_see_dispatch(a, plan, d)));
     Ok(all)
 }
@@ -174,7 +174,7 @@ pub async fn template(st: &App, plan: &Plan, kind: TemplateKind, org: &str, peri
                 org,
                 year,
                 &settings.regional_indicators,
-                &ecociv_core::plan_next::observations_for(plan, st.store.observations(z).await?),
+                &ecociv_core::lineage::observations_for(plan, st.store.observations(z).await?),
                 &made_at,
                 l,
                 None,
@@ -186,7 +186,7 @@ pub async fn template(st: &App, plan: &Plan, kind: TemplateKind, org: &str, peri
                 None => ecociv_core::dispatch::report_month(today),
                 Some(p) => dispatch_month(p, YearMonth::of(today)).ok_or_else(|| bad_period(p))?,
             };
-            let reports = ecociv_core::plan_next::reports_for(plan, st.store.dispatch_reports(z).await?);
+            let reports = ecociv_core::lineage::reports_for(plan, st.store.dispatch_reports(z).await?);
             if kind == TemplateKind::Tasks {
                 task_template(plan, org, month, &reports, &made_at, l, None)
             } else {

@@ -34,8 +34,8 @@ impl Entries {
         let plan = st.plan(Some(zone)).await?;
         Ok(Entries {
             zone: zone.into(),
-            observations: ecociv_core::plan_next::observations_for(&plan, st.store.observations(zone).await?),
-            reports: ecociv_core::plan_next::reports_for(&plan, st.store.dispatch_reports(zone).await?),
+            observations: ecociv_core::lineage::observations_for(&plan, st.store.observations(zone).await?),
+            reports: ecociv_core::lineage::reports_for(&plan, st.store.dispatch_reports(zone).await?),
             returned_ever: st.store.returned_entries(zone).await?.into_iter().collect(),
             versions: Default::default(),
         })

@@ -72,12 +72,12 @@ pub async fn marked_workbook(st: &App, actor: &Actor, r: &ImportResult, l: Local
                 let (year, settings, observations) = (
                     read_year(&sig.period)?,
                     crate::entries::settings_of(st, z).await.ok()?,
-                    ecociv_core::plan_next::observations_for(&plan, st.store.observations(z).await.ok()?),
+                    ecociv_core::lineage::observations_for(&plan, st.store.observations(z).await.ok()?),
                 );
                 observation_template(&plan, org, year, &settings.regional_indicators, &observations, &sig.made_at, l, Some(&marks))
             }
             TemplateKind::Dispatch | TemplateKind::Tasks => {
-                let reports = ecociv_core::plan_next::reports_for(&plan, st.store.dispatch_reports(z).await.ok()?);
+                let reports = ecociv_core::lineage::reports_for(&plan, st.store.dispatch_reports(z).await.ok()?);
                 let make = if matches!(f.kind, TemplateKind::Dispatch) { dispatch_template } else { task_template };
                 make(&plan, org, sig.period.parse().ok()?, &reports, &sig.made_at, l, Some(&marks))
             }

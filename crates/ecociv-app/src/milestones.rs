@@ -22,7 +22,7 @@ pub async fn states(st: &App, plan: &Plan) -> Result<Arc<Vec<Vec<MilestoneState>
         let leaves: HashSet<&str> = plan.leaves().iter().map(|l| l.code).collect();
         // by year: the leaves with an approved zone value, and the last day one was approved
         let mut years: BTreeMap<i64, (HashSet<String>, Option<NaiveDate>)> = BTreeMap::new();
-        for o in ecociv_core::plan_next::observations_for(plan, store.observations(z).await?)
+        for o in ecociv_core::lineage::observations_for(plan, store.observations(z).await?)
             .into_iter()
             .filter(|o| o.state == EntryState::Approved && o.region.is_empty())
         {

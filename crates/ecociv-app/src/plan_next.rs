@@ -75,6 +75,22 @@ pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Re
     if current.code != l.previous || current.end_year != l.previous_end_year {
         return Err(AppError::conflict("plan_next_not_following").field("previous", &l.previous).field("current", &current.code));
     }
+    // the zone stays what it is: where it stands, its level and kind are not the plan's to change
+    let (a, b) = (&current.zone, &next.zone);
+    if (a.level, a.kind, &a.parent) != (b.level, b.kind, &b.parent) {
+        return Err(AppError::bad_request("plan_next_zone_changed").field("zone", &a.code));
+    }
+    // entries sent under the earlier plan for the years after it would be read by the new plan's
+    // codes: they are settled first (returned, or the next plan starts later)
+    let after = i64::from(current.end_year);
+    let late_values = st.store.observations(&a.code).await?.into_iter().filter(|o| o.year > after).count();
+    let last = format!("{}-12", current.end_year);
+    let late_reports = st.store.dispatch_reports(&a.code).await?.into_iter().filter(|r| (r.kind == "project" || r.kind == "task") && r.period > last).count();
+    if late_values + late_reports > 0 {
+        return Err(AppError::conflict("plan_next_entries_after")
+            .field("year", &(current.end_year + 1).to_string())
+            .field("count", &(late_values + late_reports).to_string()));
+    }
     if next.document_number.trim().is_empty() {
         return Err(AppError::bad_request("plan_next_document_number").field("plan", &next.code));
     }
@@ -101,7 +117,20 @@ pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Re
         if !l.leaves.contains_key(leaf.code) && !l.baselines.contains_key(leaf.code) {
             return Err(AppError::bad_request("plan_next_baseline").field("indicator", leaf.code).field("year", &l.previous_end_year.to_string()));
         }
+        // a number where the leaf is judged on numbers
+        if let Some(b) = l.baselines.get(leaf.code)
+            && leaf.target.parse_rule().is_ok_and(|r| r.value_kind() == ecociv_core::rule::ValueKind::Number)
+            && ecociv_core::value::parse_number(b).is_none()
+        {
+            return Err(AppError::bad_request("plan_next_baseline_number").field("indicator", leaf.code).field("baseline", b));
+        }
     }
+    // read through the plans before: what it continues of the earlier plan's own lineage
+    let mut next = next.clone();
+    if let Some(l) = next.lineage.as_mut() {
+        ecociv_core::lineage::compose(l, current.lineage.as_ref());
+    }
+    let next = &next;
     st.store.issue_plan(next, &current, next.issued_on, actor).await.map_err(|e| match e {
         ecociv_store::StoreError::Conflict(why) => AppError::conflict("plan_next_conflict").field("zone", &next.zone.code).field("why", &why),
         e => e.into(),
@@ -114,6 +143,14 @@ pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Re
 /// superseded and the plan that did, oldest first.
 pub async fn earlier_plans(st: &App, zone: &str) -> Result<Vec<(ecociv_core::model::Plan, chrono::NaiveDate, String)>> {
     Ok(st.store.archived_plans(zone).await?)
+}
+
+/// Whether `actor` reads an earlier plan's figures: every value of every leaf, as the closing
+/// report holds them, is for those who read every entry (the task force, administrators,
+/// viewers).
+pub fn may_read_earlier(actor: &ecociv_core::access::Actor) -> bool {
+    use ecociv_core::access::Role;
+    matches!(actor.role, Role::Admin | Role::TaskForce | Role::Viewer)
 }
 
 /// An earlier plan of a zone, read with its history.
@@ -137,7 +174,7 @@ pub async fn earlier_plan(st: &App, zone: &str, code: &str, l: ecociv_core::Loca
         .find(|(p, ..)| p.code == code)
         .ok_or_else(|| AppError::not_found("unknown_plan").field("zone", zone).field("plan", code))?;
     let end = i64::from(plan.end_year);
-    let mut observations = plan_next::observations_for(&plan, st.store.observations(zone).await?);
+    let mut observations = ecociv_core::lineage::observations_for(&plan, st.store.observations(zone).await?);
     observations.retain(|o| o.year <= end);
     let mut uppers = st.store.upper_targets(zone).await?;
     uppers.retain(|u| u.year <= end);

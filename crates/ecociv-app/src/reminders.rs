@@ -56,7 +56,7 @@ pub async fn today(st: &App, plan: &Plan, actor: &Actor) -> Result<Vec<Reminder>
 async fn of_zone(st: &App, plan: &Plan) -> Result<Vec<Reminder>, AppError> {
     let z = &plan.zone.code;
     let (reports, orders, rects) =
-        (ecociv_core::plan_next::reports_for(plan, st.store.dispatch_reports(z).await?), st.store.orders(z).await?, st.store.rectifications(z).await?);
+        (ecociv_core::lineage::reports_for(plan, st.store.dispatch_reports(z).await?), st.store.orders(z).await?, st.store.rectifications(z).await?);
     let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
     Ok(reminders(&owed(plan, &reports, &orders, &rects, st.today(), due_day), st.today(), &settings(st, z).await?))
 }

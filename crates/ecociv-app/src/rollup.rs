@@ -72,7 +72,7 @@ async fn summary(st: &App, code: &str, today: NaiveDate) -> Result<ZoneSummary, 
     let plan = &*child;
     let reporting = st
         .view(code, format!("reporting/{month}/{today}"), reads, |store| async move {
-            let reports = ecociv_core::plan_next::reports_for(plan, store.dispatch_reports(code).await?);
+            let reports = ecociv_core::lineage::reports_for(plan, store.dispatch_reports(code).await?);
             let due_day = crate::entries::settings_of(st, code).await?.dispatch_due_day;
             Ok(ecociv_core::rollup::reporting(&month.to_string(), &ecociv_core::dispatch::month(plan, &reports, month, today, due_day)))
         })

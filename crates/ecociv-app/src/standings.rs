@@ -20,13 +20,14 @@ use crate::views::Reads;
 /// The approved zone values and assigned targets of a plan, and where each leaf stands.
 pub async fn approved_standings(st: &App, plan: &Plan, l: Locale, method: Method) -> Result<Arc<Vec<LeafStanding>>, AppError> {
     let z = &plan.zone.code;
-    let id = format!("standings/{method:?}/{}/{}", l.tag(), st.today());
+    // by plan too: an earlier plan of the zone (its closing report) reads the same zone
+    let id = format!("standings/{}/{method:?}/{}/{}", plan.code, l.tag(), st.today());
     let reads = Reads { observations: true, dispatch: false, controls: true };
     st.view(z, id, reads, |store| async move {
         let as_of = crate::entries::settings_of(st, z).await?.projection_year(st.today());
         Ok(ecociv_report::approved_standings(
             plan,
-            &ecociv_core::plan_next::observations_for(plan, store.observations(z).await?),
+            &ecociv_core::lineage::observations_for(plan, store.observations(z).await?),
             &store.upper_targets(z).await?,
             as_of,
             method,
@@ -55,8 +56,8 @@ pub struct ProjectProgress {
 pub async fn project_progress(st: &App, plan: &Plan) -> Result<Arc<Vec<ProjectProgress>>, AppError> {
     let z = &plan.zone.code;
     let reads = Reads { observations: false, dispatch: true, controls: false };
-    st.view(z, "project_progress".into(), reads, |store| async move {
-        let reports = ecociv_core::plan_next::reports_for(plan, store.dispatch_reports(&plan.zone.code).await?);
+    st.view(z, format!("project_progress/{}", plan.code), reads, |store| async move {
+        let reports = ecociv_core::lineage::reports_for(plan, store.dispatch_reports(&plan.zone.code).await?);
         Ok(plan
             .projects
             .iter()
@@ -102,7 +103,7 @@ pub async fn project_reports(st: &App, plan: &Plan, month: ecociv_core::entry::Y
         let mut out = ProjectReports::default();
         let period = month.to_string();
         // the store gives them by kind, subject, org unit and period
-        for r in ecociv_core::plan_next::reports_for(plan, store.dispatch_reports(z).await?) {
+        for r in ecociv_core::lineage::reports_for(plan, store.dispatch_reports(z).await?) {
             let Ok(n) = u32::try_from(r.subject) else { continue };
             if r.kind != "project" {
                 continue;

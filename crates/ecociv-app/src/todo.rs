@@ -13,8 +13,8 @@ use crate::error::AppError;
 pub async fn todo(st: &App, plan: &Plan, actor: &Actor) -> Result<Todo, AppError> {
     let z = &plan.zone.code;
     let (observations, reports) = (
-        ecociv_core::plan_next::observations_for(plan, st.store.observations(z).await?),
-        ecociv_core::plan_next::reports_for(plan, st.store.dispatch_reports(z).await?),
+        ecociv_core::lineage::observations_for(plan, st.store.observations(z).await?),
+        ecociv_core::lineage::reports_for(plan, st.store.dispatch_reports(z).await?),
     );
     let settings = crate::entries::settings_of(st, z).await?;
     let mut t = ecociv_core::todo::todo(plan, actor, &observations, &reports, &settings, st.today());

@@ -104,8 +104,10 @@ pub async fn load_plan(store: &dyn Store, plan: &Plan, actor: &str) -> Result<Lo
 pub async fn open_app(url: &str, today: Option<NaiveDate>) -> Result<(App, LoadOutcome)> {
     let store = open(url).await?;
     let plan = embedded_plan()?;
-    // once the zone has issued its next plan, the embedded one is history: left as it is
-    let outcome = match load_plan(store.as_ref(), &plan, "system").await {
+    // once the zone has issued its next plan, the embedded one is history: left as it is (and a
+    // stored plan that follows another is never replaced by it, archive or not)
+    let follows = store.plan(&plan.zone.code).await.map_err(|e| failed("plan_not_loaded", e))?.is_some_and(|p| p.lineage.is_some());
+    let outcome = match if follows { Ok(LoadOutcome::Unchanged) } else { load_plan(store.as_ref(), &plan, "system").await } {
         Err(e) if e.code == "plan_superseded" => LoadOutcome::Unchanged,
         other => other?,
     };
@@ -202,6 +204,9 @@ pub async fn create_child(
     }
     let parent = st.plan(Some(&actor.zone)).await?;
     let mut plan = plan_from_files(files)?;
+    if plan.lineage.is_some() {
+        return Err(AppError::conflict("plan_next_not_issuable").field("zone", &plan.zone.code));
+    }
     if st.store.zones().await?.iter().any(|z| z.code == plan.zone.code) {
         return Err(AppError::conflict("zone_exists").field("zone", &plan.zone.code));
     }
@@ -217,8 +222,12 @@ pub async fn create_child(
     if st.store.user(user_name).await?.is_some() {
         return Err(AppError::conflict("user_exists").field("name", user_name));
     }
-    load_plan(st.store.as_ref(), &plan, &actor.name).await?;
+    st.store.create_zone(&plan, &actor.name).await.map_err(|e| match e {
+        ecociv_store::StoreError::Conflict(_) => AppError::conflict("zone_exists").field("zone", &plan.zone.code),
+        e => e.into(),
+    })?;
     let (user, password) = crate::users::add_first(st, actor, &plan.zone.code, user_name, &unit).await?;
+    debug_assert_eq!(user.zone, plan.zone.code, "the account is the new zone's");
     tracing::info!("zone {} created under {} by {}", plan.zone.code, parent.zone.code, actor.name);
     Ok(NewZone { plan, user, password })
 }

@@ -157,12 +157,18 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     };
     assert!(asks(&ecociv_app::todo::todo(&running, &old, &zj).await.unwrap(), 12, "2024-05"));
 
-    // project 12 under way with 1,234.5 万元; indicator 3 at 21 in 2025
+    // project 12 under way with 1,234.5 万元; indicator 3 at 21 in 2025; project 1 completed
+    // (so the next plan numbers the projects anew: 12 becomes 11)
     let autumn = on(db, "2025-11-03");
     let mut r = report("2025-10");
     r.investment_cumulative_wan = Some(serde_json::json!("1234.5"));
     let r = submit_project_report(&autumn, &zj, 12, &r).await.unwrap();
     decide_dispatch(&autumn, &tf, r.id, Decision::Approve, "").await.unwrap();
+    let mut done = report("2025-10");
+    done.status = "completed".into();
+    done.progress_percent = serde_json::json!(100);
+    let done = submit_project_report(&autumn, &org, 1, &done).await.unwrap();
+    decide_dispatch(&autumn, &tf, done.id, Decision::Approve, "").await.unwrap();
 
     let ended = on(db, "2026-01-15");
     assert!(matches!(old.standing(ended.today()), Standing::Ended { .. }));
@@ -200,6 +206,15 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     let issuing = on(db, "2026-02-01");
     let unnumbered = ecociv_app::zones::plan_from_folder(&dir).unwrap();
     assert_eq!(ecociv_app::plan_next::issue(&issuing, &unnumbered, "tf").await.unwrap_err().code, "plan_next_document_number");
+    // the zone is not the plan's to move
+    let mut elsewhere = unnumbered.clone();
+    elsewhere.document_number = "x".into();
+    elsewhere.zone.parent = Some("150000".into());
+    assert_eq!(ecociv_app::plan_next::issue(&issuing, &elsewhere, "tf").await.unwrap_err().code, "plan_next_zone_changed");
+    // a month after the plan is not taken (it would be read by the next plan's numbers)
+    let mut january = report("2026-01");
+    january.investment_cumulative_wan = Some(serde_json::json!("1234.5"));
+    assert_eq!(submit_project_report(&issuing, &zj, 12, &january).await.unwrap_err().code, "after_plan");
     edit("plan.toml", &[("document_number = \"\"", "document_number = \"呼生态创发〔2026〕1号\"")]);
     let next = ecociv_app::zones::plan_from_folder(&dir).unwrap();
     ecociv_app::plan_next::issue(&issuing, &next, "tf").await.unwrap();
@@ -214,6 +229,7 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     assert_eq!((plan.code.as_str(), plan.document_number.as_str()), ("hohhot-2026-2030", "呼生态创发〔2026〕1号"));
     let l = plan.lineage.clone().unwrap();
     let carried = *l.projects.iter().find(|(_, old)| **old == 12).unwrap().0;
+    assert_eq!(carried, 11, "numbered anew");
     let t = ecociv_app::todo::todo(&june, &plan, &zj).await.unwrap();
     assert!(
         asks(&t, carried, "2026-05"),
@@ -226,8 +242,9 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     r.investment_month_wan = serde_json::json!("100");
     r.investment_cumulative_wan = Some(serde_json::json!("1334.5"));
     submit_project_report(&june, &zj, carried, &r).await.unwrap();
-    // the earlier plan's years are its own
+    // the earlier plan's years are its own: no entry, no decision through the new plan
     assert_eq!(submit_observation(&june, &org, &value("1", 2025, "22")).await.unwrap_err().code, "earlier_plan_period");
+    assert_eq!(decide_observation(&june, &tf, o.id, Decision::Unlock, "重新核实").await.unwrap_err().code, "earlier_plan_period");
     // 2024's row 1 is 2021's 3: its history follows it
     let standings = ecociv_app::standings::approved_standings(&june, &plan, ecociv_core::Locale::Zh, Default::default()).await.unwrap();
     let one = standings.iter().find(|s| s.code == "1").unwrap();

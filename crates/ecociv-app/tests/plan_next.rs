@@ -102,5 +102,19 @@ async fn the_next_plan_carries_what_is_unfinished(db: &TestDb) {
     let e = ecociv_app::zones::load_plan(after.store.as_ref(), &next, "test").await.unwrap_err();
     assert_eq!(e.code, "plan_next_not_issuable");
     assert_eq!(after.plan(None).await.unwrap().code, "hohhot-2023-2025", "the zone's plan is as it was");
+    // a value of a year after the plan, taken once the task force opened the year, is in the way
+    // of the next plan (its codes would read it): the issue waits until it is settled
+    ecociv_app::entries::set_period(&after, &tf, "2026", ecociv_app::entries::PeriodAction::Open, "").await.unwrap();
+    let v = ecociv_core::entry::ObservationInput {
+        indicator: "3".into(),
+        year: 2026,
+        region: None,
+        value: serde_json::json!("22"),
+        comment: String::new(),
+        explanation: None,
+    };
+    ecociv_app::entries::submit_observation(&after, &org, &v).await.unwrap();
+    let e = ecociv_app::plan_next::issue(&after, &next, "tf").await.unwrap_err();
+    assert_eq!((e.code, e.fields.get("count").map(String::as_str)), ("plan_next_entries_after", Some("1")));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -43,6 +43,7 @@ pub mod framework;
 pub mod framework_table;
 pub mod history;
 pub mod indicator_status;
+pub mod lineage;
 pub mod locale;
 pub mod model;
 pub mod plan_data;

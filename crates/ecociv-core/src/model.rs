@@ -361,6 +361,19 @@ pub struct Lineage {
     pub carried_investment_wan: std::collections::BTreeMap<u32, Decimal>,
     /// Leaf code here → its base-year value, for an indicator the earlier plan did not have.
     pub baselines: std::collections::BTreeMap<String, String>,
+    /// The plans before the earlier one, latest first: what this plan continues of each, by its
+    /// own codes and numbers (composed when the plan is issued), for the years up to each one's end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub older: Vec<Hop>,
+}
+
+/// What a plan continues of a plan further back, up to that plan's last year.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Hop {
+    pub end_year: i32,
+    pub leaves: std::collections::BTreeMap<String, String>,
+    pub tasks: std::collections::BTreeMap<u32, u32>,
+    pub projects: std::collections::BTreeMap<u32, u32>,
 }
 
 /// A leaf of the indicator tree: an indicator without parts, or a sub-indicator.

@@ -376,6 +376,15 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
     let projects_file: ProjectsFile = parse_toml(&src.projects)?;
     let (plan_name, ind_name, task_name, proj_name) = (&src.plan.0, &src.indicators.0, &src.tasks.0, &src.projects.0);
 
+    // a zone's code names it everywhere (URLs, keys, the X-Ecociv-Zone header): one word of
+    // ASCII letters, digits, - and _ (GB/T 2260 codes, SYN0001)
+    let code_ok = |c: &str| (1..=32).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !code_ok(&pf.zone.code) {
+        return Err(err(plan_name, "zone", "code", format!("{:?}: one word of 1 to 32 ASCII letters, digits, - or _", pf.zone.code)));
+    }
+    if let Some(p) = pf.zone.parent.as_deref().filter(|p| !code_ok(p)) {
+        return Err(err(plan_name, "zone", "parent", format!("{p:?}: one word of 1 to 32 ASCII letters, digits, - or _")));
+    }
     if pf.framework != fw.code {
         return Err(err(plan_name, "plan", "framework", format!("the plan follows {:?} but the framework file is {:?}", pf.framework, fw.code)));
     }

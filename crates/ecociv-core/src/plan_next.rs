@@ -18,7 +18,6 @@ use crate::framework::{ChangeKind, Framework, diff};
 use crate::framework_table::quoted as q;
 use crate::locale::{Locale, tf};
 use crate::model::*;
-use crate::record::{DispatchRecord, ObservationRecord};
 
 /// What the earlier plan's projects stood at when it ended (their latest approved reports).
 #[derive(Debug, Clone, Default)]
@@ -68,7 +67,7 @@ pub struct Draft {
 /// Why a draft cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DraftError {
-    #[error("the next plan's years {0}–{1} must start after the earlier plan's last year {2} and not end before they start")]
+    #[error("the next plan's years {0}–{1} must start after the earlier plan's last year {2}, span one to ten years and end by 2100")]
     Years(i32, i32, i32),
     #[error("the framework revision {0} is for counties or for both levels, and the zone is a {1}")]
     Level(String, String),
@@ -97,7 +96,8 @@ fn sources(old: &Framework, new: &Framework) -> BTreeMap<String, (ChangeKind, Ve
 /// Drafts the next plan of `r.old`'s zone.
 pub fn draft(r: &Request) -> Result<Draft, DraftError> {
     let old = r.old;
-    if r.start_year <= old.end_year || r.end_year < r.start_year {
+    // a plan of one to ten years, within the years ecociv reads (a longer span is a typo)
+    if r.start_year <= old.end_year || r.end_year < r.start_year || r.end_year - r.start_year >= 10 || r.end_year > 2100 {
         return Err(DraftError::Years(r.start_year, r.end_year, old.end_year));
     }
     use crate::framework::Level;
@@ -393,45 +393,6 @@ pub fn draft(r: &Request) -> Result<Draft, DraftError> {
     })
 }
 
-/// The observations `plan` reads from all those of its zone: a zone's first plan reads them
-/// all; a plan that follows another reads its own years as stored, and the earlier plan's years
-/// only through the leaves it continues, under its own codes (a leaf split in two gives each
-/// part the history; what it does not continue, and the earlier plan's values under a code
-/// reused for another indicator, it does not read).
-pub fn observations_for(plan: &Plan, all: Vec<ObservationRecord>) -> Vec<ObservationRecord> {
-    let Some(l) = &plan.lineage else { return all };
-    let mut out = Vec::with_capacity(all.len());
-    for o in all {
-        if o.year > i64::from(l.previous_end_year) {
-            out.push(o);
-            continue;
-        }
-        for (new, _) in l.leaves.iter().filter(|(_, old)| **old == o.indicator) {
-            out.push(ObservationRecord { indicator: new.clone(), ..o.clone() });
-        }
-    }
-    out
-}
-
-/// The monthly reports `plan` reads, as [`observations_for`]: its own months as stored, the
-/// earlier plan's months only of the tasks and projects it continues, under its own numbers.
-pub fn reports_for(plan: &Plan, all: Vec<DispatchRecord>) -> Vec<DispatchRecord> {
-    let Some(l) = &plan.lineage else { return all };
-    let last = format!("{}-12", l.previous_end_year);
-    let mut out = Vec::with_capacity(all.len());
-    for r in all {
-        if r.period > last {
-            out.push(r);
-            continue;
-        }
-        let map = if r.kind == "project" { &l.projects } else { &l.tasks };
-        if let Some((new, _)) = map.iter().find(|(_, old)| i64::from(**old) == r.subject) {
-            out.push(DispatchRecord { subject: i64::from(*new), ..r });
-        }
-    }
-    out
-}
-
 /// The phases of a plan of these years: the first year organised, the middle deepened, the
 /// last reviewed (a plan of one or two years has fewer).
 fn phases(start: i32, end: i32) -> Vec<(u32, &'static str, &'static str, NaiveDate, NaiveDate)> {
@@ -450,7 +411,9 @@ fn phases(start: i32, end: i32) -> Vec<(u32, &'static str, &'static str, NaiveDa
 mod tests {
     use super::*;
     use crate::framework::{shipped_file, shipped_revision};
+    use crate::lineage::{compose, observation_for, observations_for};
     use crate::plan_data::{PlanSource, build_plan, hohhot};
+    use crate::record::ObservationRecord;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -567,8 +530,23 @@ mod tests {
         // 2021's 5 is another indicator than the next plan's 5.x
         let all = vec![obs("3", 2025, 1), obs("10", 2024, 2), obs("1", 2025, 3), obs("5", 2025, 4), obs("1", 2026, 5)];
         let read = observations_for(&next, all.clone());
-        let got: Vec<(&str, i64, i64)> = read.iter().map(|o| (o.indicator.as_str(), o.year, o.id)).collect();
+        let got: Vec<(&str, i64, i64)> = read.iter().filter(|o| o.id != 0).map(|o| (o.indicator.as_str(), o.year, o.id)).collect();
         assert_eq!(got, vec![("1", 2025, 1), ("8.1", 2024, 2), ("8.2", 2024, 2), ("1", 2026, 5)]);
+        // a new leaf's baseline reads as an approved value of the base year
+        let base: Vec<(&str, i64, &str)> = read.iter().filter(|o| o.id == 0).map(|o| (o.indicator.as_str(), o.year, o.value.as_str())).collect();
+        assert!(base.contains(&("2", 2025, "0")) && base.iter().all(|b| !next.lineage.as_ref().unwrap().leaves.contains_key(b.0)), "{base:?}");
+        assert_eq!(observation_for(&next, obs("3", 2025, 1)).map(|o| o.indicator), Some("1".into()));
+        assert_eq!(observation_for(&next, obs("1", 2025, 3)), None, "not continued: not read");
+
+        // a third plan reads the first one's years through the second: 2026-2030's 1 is 2021's 3
+        let mut third = next.clone();
+        third.code = "hohhot-2031-2035".into();
+        let mut l = Lineage { previous: next.code.clone(), previous_end_year: 2030, leaves: [("7".to_string(), "1".to_string())].into(), ..Lineage::default() };
+        compose(&mut l, next.lineage.as_ref());
+        third.lineage = Some(l);
+        let read = observations_for(&third, vec![obs("3", 2024, 1), obs("1", 2024, 3), obs("1", 2027, 6), obs("1", 2032, 7)]);
+        let got: Vec<(&str, i64, i64)> = read.iter().filter(|o| o.id != 0).map(|o| (o.indicator.as_str(), o.year, o.id)).collect();
+        assert_eq!(got, vec![("7", 2024, 1), ("7", 2027, 6), ("1", 2032, 7)], "2021's 1 of 2024 is another indicator");
         let first = build_plan(&hohhot()).unwrap();
         assert_eq!(observations_for(&first, all.clone()), all, "a first plan reads every value");
     }
@@ -591,6 +569,12 @@ mod tests {
         assert!(matches!(draft(&r), Err(DraftError::Years(..))));
         (r.start_year, r.end_year) = (2026, 2026);
         assert_eq!(draft(&r).unwrap().files.len(), 4, "a plan of one year");
+        for (s, e) in [(2026, 2036), (2026, 300_000), (2099, 2101)] {
+            (r.start_year, r.end_year) = (s, e);
+            assert!(matches!(draft(&r), Err(DraftError::Years(..))), "{s}-{e}");
+        }
+        (r.start_year, r.end_year) = (2026, 2035);
+        assert!(draft(&r).is_ok(), "ten years");
         r.framework = shipped_revision("2024-county").unwrap();
         assert!(matches!(draft(&r), Err(DraftError::Level(..))));
     }

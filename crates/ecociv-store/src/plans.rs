@@ -40,6 +40,9 @@ pub trait PlanStore: Send + Sync {
     /// The zone's plans that were superseded, as they stood, each with the day and the code of
     /// the plan that replaced it, oldest first.
     async fn archived_plans(&self, zone: &str) -> Result<Vec<(Plan, chrono::NaiveDate, String)>>;
+    /// Stores the plan of a zone that has none yet; `Conflict` when the zone has a plan (two
+    /// administrators creating one zone at once: the second is refused, nothing overwritten).
+    async fn create_zone(&self, plan: &Plan, actor: &str) -> Result<()>;
     /// The zones that have a plan.
     async fn zones(&self) -> Result<Vec<Zone>>;
     /// The plan of a zone, as stored.
@@ -142,11 +145,15 @@ macro_rules! plan_impl {
             }
 
             async fn load_plan(&self, plan: &Plan, actor: &str) -> Result<LoadOutcome> {
-                self.store_plan(plan, actor, None).await
+                self.store_plan(plan, actor, None, false).await
+            }
+
+            async fn create_zone(&self, plan: &Plan, actor: &str) -> Result<()> {
+                self.store_plan(plan, actor, None, true).await.map(|_| ())
             }
 
             async fn issue_plan(&self, next: &Plan, earlier: &Plan, on: chrono::NaiveDate, actor: &str) -> Result<()> {
-                match self.store_plan(next, actor, Some((earlier, on))).await? {
+                match self.store_plan(next, actor, Some((earlier, on)), false).await? {
                     LoadOutcome::Unchanged => Err(StoreError::Conflict(format!("the plan {} is the zone's plan already", next.code))),
                     _ => Ok(()),
                 }
@@ -207,7 +214,7 @@ macro_rules! plan_impl {
         impl $store {
             /// Loads `plan` in one transaction; with `issue`, as the next plan of the one given
             /// (archived, its lost indicators retired).
-            async fn store_plan(&self, plan: &Plan, actor: &str, issue: Option<(&Plan, chrono::NaiveDate)>) -> Result<LoadOutcome> {
+            async fn store_plan(&self, plan: &Plan, actor: &str, issue: Option<(&Plan, chrono::NaiveDate)>, create_only: bool) -> Result<LoadOutcome> {
                 let z = plan.zone.code.as_str();
                 let mut tx = crate::trail::begin_any!(self);
                 // the zone's row (and with it the write lock) first, as every write of a zone does
@@ -235,6 +242,9 @@ macro_rules! plan_impl {
                     plan
                 };
                 let stored: Option<(String,)> = sqlx::query_as("SELECT content_hash FROM plans WHERE zone_code = $1").bind(z).fetch_optional(&mut *tx).await?;
+                if create_only && stored.is_some() {
+                    return Err(StoreError::Conflict(format!("the zone {z} exists already")));
+                }
                 let outcome = match &stored {
                     Some((h,)) if *h == plan.content_hash => return Ok(LoadOutcome::Unchanged),
                     Some(_) => LoadOutcome::Updated,

@@ -148,8 +148,15 @@ macro_rules! verify_impl {
                         });
                     }
                 }
-                // each plan superseded must be as it was when the next was issued
-                for (earlier, _, by) in self.archived_plans(zone).await? {
+                // each plan superseded must be as it was when the next was issued, and kept
+                let archived = self.archived_plans(zone).await?;
+                for e in events.iter().filter(|e| e.entity == "plan" && e.action == "plan.issued") {
+                    let code = serde_json::from_str::<serde_json::Value>(&e.before).ok().and_then(|v| v.get("code").and_then(|c| c.as_str()).map(String::from));
+                    if let Some(code) = code.filter(|c| !archived.iter().any(|(p, ..)| p.code == *c)) {
+                        tampered.push(Tampered { entity: "plan".into(), entity_id: code, problem: "a plan superseded is no longer kept".into() });
+                    }
+                }
+                for (earlier, _, by) in archived {
                     let recorded = events
                         .iter()
                         .rev()

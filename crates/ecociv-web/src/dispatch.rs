@@ -72,7 +72,7 @@ async fn report_form(
     period: Option<String>,
 ) -> Result<ReportFormPage, WebError> {
     let plan = entries::plan_of(st, &a.actor).await?;
-    let reports = ecociv_core::plan_next::reports_for(&plan, st.store.dispatch_reports(&plan.zone.code).await?);
+    let reports = ecociv_core::lineage::reports_for(&plan, st.store.dispatch_reports(&plan.zone.code).await?);
     let period = period.unwrap_or_else(|| ecociv_core::dispatch::report_month(st.today()).to_string());
     let (subject, budget, last, quantities) = if is_task {
         let task = plan.task(number).ok_or_else(|| WebError::not_found("unknown_task").field("number", &number.to_string()))?;
@@ -273,7 +273,7 @@ async fn dispatch_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed, 
         Ok(p) => p,
         Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
     };
-    let r = match st.store.dispatch(&plan.zone.code, id).await {
+    let r = match st.store.dispatch(&plan.zone.code, id).await.map(|r| r.and_then(|r| ecociv_core::lineage::report_for(&plan, r))) {
         Ok(Some(r)) if ecociv_app::entries::may_see_dispatch(&a.actor, &plan, &r) => r,
         Ok(_) => return error_page_for(&st, l, &uri, Some(a), WebError::not_found("unknown_entry").field("id", &id.to_string())),
         Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
@@ -348,7 +348,7 @@ async fn post_task_report(st: axum::extract::State<AppState>, a: Authed, P(numbe
 #[utoipa::path(get, path = "/api/v1/dispatch-reports", responses((status = 200, body = [DispatchRecord]), (status = 401, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn list_dispatch(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<DispatchRecord>>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
-    let all = ecociv_core::plan_next::reports_for(&plan, st.store.dispatch_reports(&plan.zone.code).await?);
+    let all = ecociv_core::lineage::reports_for(&plan, st.store.dispatch_reports(&plan.zone.code).await?);
     Ok(Json(all.into_iter().filter(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, d)).collect()))
 }
 
@@ -368,6 +368,7 @@ async fn get_dispatch(st: axum::extract::State<AppState>, a: Authed, P(id): P<i6
         .store
         .dispatch(&plan.zone.code, id)
         .await?
+        .and_then(|d| ecociv_core::lineage::report_for(&plan, d))
         .filter(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, d))
         .ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale))?;
     let history = st.store.trail_for(&plan.zone.code, "dispatch_report", &id.to_string()).await?;

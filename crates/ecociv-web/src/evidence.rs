@@ -65,13 +65,21 @@ pub(crate) async fn get_evidence(st: axum::extract::State<AppState>, a: Authed, 
     let not_found = || WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale);
     let e = st.store.evidence(&plan.zone.code, id).await?.ok_or_else(not_found)?;
     let visible = match e.entity.as_str() {
-        "observation" => {
-            st.store.observation(&plan.zone.code, e.entity_id).await?.is_some_and(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, &o))
-        }
+        "observation" => st
+            .store
+            .observation(&plan.zone.code, e.entity_id)
+            .await?
+            .and_then(|o| ecociv_core::lineage::observation_for(&plan, o))
+            .is_some_and(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, &o)),
         "supervision_order" => st.store.order(&plan.zone.code, e.entity_id).await?.is_some_and(|o| ecociv_app::supervision::may_see(&a.actor, &o)),
         // the list of rectification tasks is read by every user of the zone
         "rectification" => true,
-        _ => st.store.dispatch(&plan.zone.code, e.entity_id).await?.is_some_and(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, &d)),
+        _ => st
+            .store
+            .dispatch(&plan.zone.code, e.entity_id)
+            .await?
+            .and_then(|d| ecociv_core::lineage::report_for(&plan, d))
+            .is_some_and(|d| ecociv_app::entries::may_see_dispatch(&a.actor, &plan, &d)),
     };
     if !visible {
         return Err(not_found());

@@ -114,7 +114,7 @@ async fn indicator_page(
     // a try-out marks every example value as such beside it
     let examples = match plan.zone.example_data {
         true => match st.store.observations(&plan.zone.code).await {
-            Ok(obs) => ecociv_core::plan_next::observations_for(&plan, obs)
+            Ok(obs) => ecociv_core::lineage::observations_for(&plan, obs)
                 .into_iter()
                 .filter(|o| o.region.is_empty())
                 .filter_map(|o| Some(((o.indicator.clone(), i32::try_from(o.year).ok()?), ecociv_app::tryout::example_mark(&o.comment)?)))

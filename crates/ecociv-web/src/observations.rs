@@ -190,7 +190,7 @@ async fn observation_view(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authe
         Ok(p) => p,
         Err(e) => return error_page_for(&st, l, &uri, Some(a), e),
     };
-    let o = match st.store.observation(&plan.zone.code, id).await {
+    let o = match st.store.observation(&plan.zone.code, id).await.map(|o| o.and_then(|o| ecociv_core::lineage::observation_for(&plan, o))) {
         Ok(Some(o))
             if a.actor.can_approve(&plan)
                 || a.actor.role == Role::Viewer
@@ -247,7 +247,7 @@ async fn observation_upload(State(st): State<AppState>, Lang(l): Lang, uri: Orig
 #[utoipa::path(get, path = "/api/v1/observations", responses((status = 200, body = [ObservationRecord]), (status = 401, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn list_observations(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<ObservationRecord>>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
-    let all = ecociv_core::plan_next::observations_for(&plan, st.store.observations(&plan.zone.code).await?);
+    let all = ecociv_core::lineage::observations_for(&plan, st.store.observations(&plan.zone.code).await?);
     Ok(Json(all.into_iter().filter(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, o)).collect()))
 }
 
@@ -277,6 +277,7 @@ async fn get_observation(st: axum::extract::State<AppState>, a: Authed, P(id): P
         .store
         .observation(&plan.zone.code, id)
         .await?
+        .and_then(|o| ecociv_core::lineage::observation_for(&plan, o))
         .filter(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, o))
         .ok_or_else(|| WebError::not_found("unknown_entry").field("id", &id.to_string()).in_locale(a.locale))?;
     let history = st.store.trail_for(&plan.zone.code, "observation", &id.to_string()).await?;

@@ -175,6 +175,9 @@ async fn earlier(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a:
         Ok(p) => p,
         Err(e) => return error_page(&st, l, &uri, e),
     };
+    if !ecociv_app::plan_next::may_read_earlier(&a.actor) {
+        return error_page(&st, l, &uri, WebError::forbidden());
+    }
     match ecociv_app::plan_next::earlier_plan(&st, &plan.zone.code, &code, l).await {
         Ok(e) => {
             let end = e.plan.end_year;
@@ -205,9 +208,12 @@ async fn api_list(State(st): State<AppState>, a: Authed) -> Result<Json<Vec<Plan
 
 /// An earlier plan of the zone as it stood, with where each of its leaves stood at its end.
 #[utoipa::path(get, path = "/api/v1/plans/{code}", params(("code" = String, Path, description = "an earlier plan's code")),
-    responses((status = 200, body = Earlier), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
+    responses((status = 200, body = Earlier), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = []), ("cookie" = [])))]
 async fn api_earlier(State(st): State<AppState>, Lang(l): Lang, a: Authed, P(code): P<String>) -> Result<Json<Earlier>, WebError> {
     let plan = plan_of(&st, &a.actor).await?;
+    if !ecociv_app::plan_next::may_read_earlier(&a.actor) {
+        return Err(WebError::forbidden().in_locale(l));
+    }
     Ok(Json(ecociv_app::plan_next::earlier_plan(&st, &plan.zone.code, &code, l).await.map_err(|e| e.in_locale(l))?))
 }
 

@@ -108,7 +108,12 @@ async fn the_task_force_drafts_and_issues_the_next_plan() {
     let env = cookie_of(&login(&app, "env", PASSWORD).await);
     let page = send(&app, "GET", "/plans?issued=hohhot-2026-2030", &[("cookie", &tf)], Body::empty()).await;
     assert!(page.body.contains("id=\"plan-issued\"") && page.body.contains("已被下一期方案接续") && page.body.contains("实施中"), "{}", page.body);
-    let earlier = send(&app, "GET", "/plans/hohhot-2023-2025", &[("cookie", &env)], Body::empty()).await;
+    assert_eq!(
+        send(&app, "GET", "/plans/hohhot-2023-2025", &[("cookie", &env)], Body::empty()).await.status,
+        StatusCode::FORBIDDEN,
+        "every value: not for a department"
+    );
+    let earlier = send(&app, "GET", "/plans/hohhot-2023-2025", &[("cookie", &tf)], Body::empty()).await;
     assert_eq!(earlier.status, StatusCode::OK);
     let doc = scraper::Html::parse_document(&earlier.body);
     let rows = doc.select(&scraper::Selector::parse("#final-results tbody tr").unwrap()).count();
@@ -117,7 +122,8 @@ async fn the_task_force_drafts_and_issues_the_next_plan() {
     let list = api(&app, Some("tf"), "GET", "/api/v1/plans", serde_json::Value::Null).await.json();
     let states: Vec<(&str, &str)> = list.as_array().unwrap().iter().map(|p| (p["code"].as_str().unwrap(), p["state"].as_str().unwrap())).collect();
     assert_eq!(states, [("hohhot-2026-2030", "running"), ("hohhot-2023-2025", "superseded")]);
-    let one = api(&app, Some("env"), "GET", "/api/v1/plans/hohhot-2023-2025", serde_json::Value::Null).await.json();
+    assert_eq!(api(&app, Some("env"), "GET", "/api/v1/plans/hohhot-2023-2025", serde_json::Value::Null).await.status, StatusCode::FORBIDDEN);
+    let one = api(&app, Some("viewer"), "GET", "/api/v1/plans/hohhot-2023-2025", serde_json::Value::Null).await.json();
     assert_eq!((one["superseded_on"].as_str(), one["superseded_by"].as_str()), (Some("2026-01-15"), Some("hohhot-2026-2030")));
     app.db.cleanup().await;
 }

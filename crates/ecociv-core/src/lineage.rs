@@ -1,0 +1,133 @@
+//! What a plan reads of the plans before it (see `crate::model::Lineage`): the entries of its
+//! own years as stored, and those of each earlier plan's years only through the leaves, tasks
+//! and projects it continues, under its own codes and numbers; a new leaf's base-year value as
+//! the plan gives it; and the lineage of a plan composed through the one before it when it is
+//! issued, so that a third plan reads the first through the second. Pure.
+
+use std::collections::BTreeMap;
+
+use crate::model::*;
+use crate::record::{DispatchRecord, ObservationRecord};
+
+/// The plan whose codes held in `year` (or `month`'s year): None for the plan's own years; else
+/// the hop of the lineage that covers it, as (leaves, tasks, projects) from this plan's codes.
+type Maps<'a> = (&'a BTreeMap<String, String>, &'a BTreeMap<u32, u32>, &'a BTreeMap<u32, u32>);
+
+fn hop_for(l: &Lineage, year: i64) -> Option<Maps<'_>> {
+    if year > i64::from(l.previous_end_year) {
+        return None;
+    }
+    // the hop whose years hold `year`: the earlier plan's, down to the end of the one before it
+    let mut maps: Maps<'_> = (&l.leaves, &l.tasks, &l.projects);
+    for h in &l.older {
+        if year > i64::from(h.end_year) {
+            break;
+        }
+        maps = (&h.leaves, &h.tasks, &h.projects);
+    }
+    Some(maps)
+}
+
+/// The observations `plan` reads from all those of its zone: a zone's first plan reads them
+/// all; a plan that follows another reads its own years as stored, and the years of the plans
+/// before it only through the leaves it continues of each, under its own codes (a leaf split in
+/// two gives each part the history; what it does not continue, and the earlier plans' values
+/// under a code reused for another indicator, it does not read). A new leaf's base-year value
+/// given in the plan (`baseline`) reads as an approved value of that year (id 0: no entry).
+pub fn observations_for(plan: &Plan, all: Vec<ObservationRecord>) -> Vec<ObservationRecord> {
+    let Some(l) = &plan.lineage else { return all };
+    let mut out = Vec::with_capacity(all.len() + l.baselines.len());
+    for o in all {
+        let Some((leaves, ..)) = hop_for(l, o.year) else {
+            out.push(o);
+            continue;
+        };
+        for (new, _) in leaves.iter().filter(|(_, old)| **old == o.indicator) {
+            out.push(ObservationRecord { indicator: new.clone(), ..o.clone() });
+        }
+    }
+    for (code, value) in &l.baselines {
+        out.push(ObservationRecord {
+            id: 0,
+            zone: plan.zone.code.clone(),
+            indicator: code.clone(),
+            year: i64::from(l.previous_end_year),
+            region: String::new(),
+            value: value.clone(),
+            comment: crate::locale::t(crate::Locale::Zh, "plan_next.baseline_comment").to_string(),
+            explanation: String::new(),
+            state: crate::record::EntryState::Approved,
+            late: false,
+            submitted_by: String::new(),
+            submitted_at: String::new(),
+            decided_by: String::new(),
+            decided_at: String::new(),
+            reason: String::new(),
+            version: 1,
+        });
+    }
+    out
+}
+
+/// One observation as `plan` reads it (see [`observations_for`]): under its own code, the first
+/// leaf that continues it; None when the plan does not read it at all.
+pub fn observation_for(plan: &Plan, o: ObservationRecord) -> Option<ObservationRecord> {
+    let Some(l) = &plan.lineage else { return Some(o) };
+    let Some((leaves, ..)) = hop_for(l, o.year) else { return Some(o) };
+    let new = leaves.iter().find(|(_, old)| **old == o.indicator)?.0.clone();
+    Some(ObservationRecord { indicator: new, ..o })
+}
+
+/// One report as `plan` reads it (see [`reports_for`]); None when the plan does not read it.
+pub fn report_for(plan: &Plan, r: DispatchRecord) -> Option<DispatchRecord> {
+    reports_for(plan, vec![r]).pop()
+}
+
+/// The monthly reports `plan` reads, as [`observations_for`]: its own months as stored, the
+/// earlier plans' months only of the tasks and projects it continues, under its own numbers.
+/// The reports of rectification tasks belong to the zone, not to a plan: read as they are.
+pub fn reports_for(plan: &Plan, all: Vec<DispatchRecord>) -> Vec<DispatchRecord> {
+    let Some(l) = &plan.lineage else { return all };
+    let mut out = Vec::with_capacity(all.len());
+    for r in all {
+        let year = r.period.get(..4).and_then(|y| y.parse::<i64>().ok()).unwrap_or(i64::MAX);
+        let maps = if r.kind == "project" || r.kind == "task" { hop_for(l, year) } else { None };
+        let Some((_, tasks, projects)) = maps else {
+            out.push(r);
+            continue;
+        };
+        let map = if r.kind == "project" { projects } else { tasks };
+        if let Some((new, _)) = map.iter().find(|(_, old)| i64::from(**old) == r.subject) {
+            out.push(DispatchRecord { subject: i64::from(*new), ..r });
+        }
+    }
+    out
+}
+
+/// `next`'s lineage composed through `earlier`'s, so that it reads every plan before it by its
+/// own codes: what it continues of `earlier` is its direct hop; each older hop of `earlier`,
+/// seen through what `next` continues of `earlier`, becomes one of its own.
+pub fn compose(next: &mut Lineage, earlier: Option<&Lineage>) {
+    let Some(e) = earlier else { return };
+    let through = |mine: &BTreeMap<String, String>, theirs: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        mine.iter().filter_map(|(n, c)| Some((n.clone(), theirs.get(c)?.clone()))).collect()
+    };
+    let through_n = |mine: &BTreeMap<u32, u32>, theirs: &BTreeMap<u32, u32>| -> BTreeMap<u32, u32> {
+        mine.iter().filter_map(|(n, c)| Some((*n, *theirs.get(c)?))).collect()
+    };
+    let mut older = vec![Hop {
+        end_year: e.previous_end_year,
+        leaves: through(&next.leaves, &e.leaves),
+        tasks: through_n(&next.tasks, &e.tasks),
+        projects: through_n(&next.projects, &e.projects),
+    }];
+    for h in &e.older {
+        older.push(Hop {
+            end_year: h.end_year,
+            leaves: through(&next.leaves, &h.leaves),
+            tasks: through_n(&next.tasks, &h.tasks),
+            projects: through_n(&next.projects, &h.projects),
+        });
+    }
+    next.older = older;
+}
