@@ -22,7 +22,7 @@ pub async fn archive(store: &dyn ecociv_store::Store, plan: &ecociv_core::model:
         plan,
         year,
         observations: &observations,
-        uppers: &store.upper_targets(z).await?,
+        uppers: &ecociv_core::lineage::uppers_for(plan, store.upper_targets(z).await?),
         trail: &store.trail(z).await?,
         evidence: &evidence,
         blobs: &blobs,

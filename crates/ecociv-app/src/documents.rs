@@ -290,7 +290,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
                 plan,
                 year,
                 observations: &observations,
-                uppers: &st.store.upper_targets(z).await?,
+                uppers: &ecociv_core::lineage::uppers_for(plan, st.store.upper_targets(z).await?),
                 evidence: &evidence,
                 method: Method::Cagr,
                 masthead: &masthead,

@@ -114,7 +114,7 @@ pub async fn table(st: &App, plan: &Plan, reader: Option<&Actor>, table: Table, 
             ecociv_report::annex1(
                 plan,
                 &ecociv_core::lineage::observations_for(plan, st.store.observations(z).await?),
-                &st.store.upper_targets(z).await?,
+                &ecociv_core::lineage::uppers_for(plan, st.store.upper_targets(z).await?),
                 year,
                 l,
             )

@@ -176,7 +176,7 @@ pub async fn earlier_plan(st: &App, zone: &str, code: &str, l: ecociv_core::Loca
     let end = i64::from(plan.end_year);
     let mut observations = ecociv_core::lineage::observations_for(&plan, st.store.observations(zone).await?);
     observations.retain(|o| o.year <= end);
-    let mut uppers = st.store.upper_targets(zone).await?;
+    let mut uppers = ecociv_core::lineage::uppers_for(&plan, st.store.upper_targets(zone).await?);
     uppers.retain(|u| u.year <= end);
     let standings = ecociv_report::approved_standings(&plan, &observations, &uppers, plan.end_year, ecociv_core::projection::Method::Cagr, l);
     Ok(Earlier { plan, superseded_on, superseded_by, standings })

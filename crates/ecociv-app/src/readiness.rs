@@ -20,8 +20,11 @@ pub async fn readiness(st: &App, plan: &Plan) -> Result<Arc<Readiness>, AppError
     let zone = &plan.zone.code;
     let reads = Reads { observations: true, dispatch: false, controls: true };
     st.view(zone, "readiness".into(), reads, |store| async move {
-        let (observations, evidence, uppers) =
-            (ecociv_core::lineage::observations_for(plan, store.observations(zone).await?), store.all_evidence(zone).await?, store.upper_targets(zone).await?);
+        let (observations, evidence, uppers) = (
+            ecociv_core::lineage::observations_for(plan, store.observations(zone).await?),
+            store.all_evidence(zone).await?,
+            ecociv_core::lineage::uppers_for(plan, store.upper_targets(zone).await?),
+        );
         Ok(ecociv_core::readiness::readiness(plan, &observations, &evidence, &uppers, store.vetoes(zone).await?))
     })
     .await

@@ -28,7 +28,7 @@ pub async fn approved_standings(st: &App, plan: &Plan, l: Locale, method: Method
         Ok(ecociv_report::approved_standings(
             plan,
             &ecociv_core::lineage::observations_for(plan, store.observations(z).await?),
-            &store.upper_targets(z).await?,
+            &ecociv_core::lineage::uppers_for(plan, store.upper_targets(z).await?),
             as_of,
             method,
             l,

@@ -131,3 +131,20 @@ pub fn compose(next: &mut Lineage, earlier: Option<&Lineage>) {
     }
     next.older = older;
 }
+
+/// The targets assigned from above that `plan` reads, as [`observations_for`]: those of its own
+/// years as stored, and those of the earlier plans' years through the leaves it continues.
+pub fn uppers_for(plan: &Plan, all: Vec<crate::record::UpperTargetRecord>) -> Vec<crate::record::UpperTargetRecord> {
+    let Some(l) = &plan.lineage else { return all };
+    let mut out = Vec::with_capacity(all.len());
+    for u in all {
+        let Some((leaves, ..)) = hop_for(l, u.year) else {
+            out.push(u);
+            continue;
+        };
+        for (new, _) in leaves.iter().filter(|(_, old)| **old == u.indicator) {
+            out.push(crate::record::UpperTargetRecord { indicator: new.clone(), ..u.clone() });
+        }
+    }
+    out
+}

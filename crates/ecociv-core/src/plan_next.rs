@@ -537,6 +537,20 @@ mod tests {
         assert!(base.contains(&("2", 2025, "0")) && base.iter().all(|b| !next.lineage.as_ref().unwrap().leaves.contains_key(b.0)), "{base:?}");
         assert_eq!(observation_for(&next, obs("3", 2025, 1)).map(|o| o.indicator), Some("1".into()));
         assert_eq!(observation_for(&next, obs("1", 2025, 3)), None, "not continued: not read");
+        let upper = |code: &str, year: i64| crate::record::UpperTargetRecord {
+            zone: "150100".into(),
+            indicator: code.into(),
+            year,
+            value: "90".into(),
+            set_by: String::new(),
+            set_at: String::new(),
+        };
+        // 2021's 7.1 (优良天数比例) is 2024's 4.1: its assigned target follows it
+        let got: Vec<(String, i64)> = crate::lineage::uppers_for(&next, vec![upper("7.1", 2025), upper("4.1", 2024), upper("4.1", 2026)])
+            .into_iter()
+            .map(|u| (u.indicator, u.year))
+            .collect();
+        assert_eq!(got, vec![("4.1".to_string(), 2025), ("4.1".to_string(), 2026)]);
 
         // a third plan reads the first one's years through the second: 2026-2030's 1 is 2021's 3
         let mut third = next.clone();

@@ -140,7 +140,8 @@ async fn controls_result(st: &AppState, l: Locale, uri: &OriginalUri, a: &Authed
 /// The targets assigned from above, by indicator and year.
 #[utoipa::path(get, path = "/api/v1/upper-targets", responses((status = 200, body = [UpperTargetRecord])), security(("bearer" = []), ("cookie" = [])))]
 async fn list_upper_targets(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<UpperTargetRecord>>, WebError> {
-    Ok(Json(st.store.upper_targets(&a.actor.zone).await?))
+    let plan = entries::plan_of(&st, &a.actor).await?;
+    Ok(Json(ecociv_core::lineage::uppers_for(&plan, st.store.upper_targets(&plan.zone.code).await?)))
 }
 
 /// The task force enters the target assigned from above (16, 18) for a year.
