@@ -679,8 +679,9 @@ pub async fn decide_observation(st: &App, actor: &Actor, id: i64, d: Decision, r
         return Err(e);
     }
     let to = decided(o.state, d, reason)?;
-    let after = ObservationRecord { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..o.clone() };
-    Ok(st.store.update_observation(&o, &after, &d.action("observation"), &actor.name, reason.trim()).await?)
+    let who = actor.signature();
+    let after = ObservationRecord { state: to, decided_by: who.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..o.clone() };
+    Ok(st.store.update_observation(&o, &after, &d.action("observation"), &who, reason.trim()).await?)
 }
 
 /// The task force approves, returns or unlocks a dispatch report.
@@ -695,8 +696,9 @@ pub async fn decide_dispatch(st: &App, actor: &Actor, id: i64, d: Decision, reas
         return Err(e);
     }
     let to = decided(r.state, d, reason)?;
-    let after = DispatchRecord { state: to, decided_by: actor.name.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..r.clone() };
-    Ok(st.store.update_dispatch(&r, &after, &d.action("dispatch_report"), &actor.name, reason.trim()).await?)
+    let who = actor.signature();
+    let after = DispatchRecord { state: to, decided_by: who.clone(), decided_at: st.stamp(), reason: reason.trim().to_string(), ..r.clone() };
+    Ok(st.store.update_dispatch(&r, &after, &d.action("dispatch_report"), &who, reason.trim()).await?)
 }
 
 /// An assigned target as sent in.

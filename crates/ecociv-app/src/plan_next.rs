@@ -80,16 +80,23 @@ pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Re
     if (a.level, a.kind, &a.parent) != (b.level, b.kind, &b.parent) {
         return Err(AppError::bad_request("plan_next_zone_changed").field("zone", &a.code));
     }
-    // entries sent under the earlier plan for the years after it would be read by the new plan's
-    // codes: they are settled first (returned, or the next plan starts later)
+    // a year after the earlier plan that the task force opened and that holds entries is the
+    // earlier plan's (its codes and numbers): the next plan starts after the last such year and
+    // reads them through what it continues
     let after = i64::from(current.end_year);
-    let late_values = st.store.observations(&a.code).await?.into_iter().filter(|o| o.year > after).count();
-    let last = format!("{}-12", current.end_year);
-    let late_reports = st.store.dispatch_reports(&a.code).await?.into_iter().filter(|r| (r.kind == "project" || r.kind == "task") && r.period > last).count();
-    if late_values + late_reports > 0 {
-        return Err(AppError::conflict("plan_next_entries_after")
-            .field("year", &(current.end_year + 1).to_string())
-            .field("count", &(late_values + late_reports).to_string()));
+    let mut years: Vec<i64> = st.store.observations(&a.code).await?.into_iter().map(|o| o.year).filter(|y| *y > after).collect();
+    years.extend(
+        st.store
+            .dispatch_reports(&a.code)
+            .await?
+            .into_iter()
+            .filter(|r| r.kind == "project" || r.kind == "task")
+            .filter_map(|r| r.period.get(..4).and_then(|y| y.parse::<i64>().ok()))
+            .filter(|y| *y > after),
+    );
+    let owned_until = years.iter().copied().max().map_or(current.end_year, |y| y as i32);
+    if next.start_year <= owned_until {
+        return Err(AppError::conflict("plan_next_entries_after").field("year", &(owned_until + 1).to_string()).field("count", &years.len().to_string()));
     }
     if next.document_number.trim().is_empty() {
         return Err(AppError::bad_request("plan_next_document_number").field("plan", &next.code));
@@ -128,6 +135,7 @@ pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Re
     // read through the plans before: what it continues of the earlier plan's own lineage
     let mut next = next.clone();
     if let Some(l) = next.lineage.as_mut() {
+        l.previous_end_year = owned_until;
         ecociv_core::lineage::compose(l, current.lineage.as_ref());
     }
     let next = &next;

@@ -95,6 +95,10 @@ pub async fn my_contact(st: &App, actor: &Actor) -> Result<UserContact, AppError
 
 /// A user sets their own contact.
 pub async fn set_my_contact(st: &App, actor: &Actor, input: &UserContactInput) -> Result<UserContact, AppError> {
+    // a user's contact is kept in its own zone, never set from the zone above acting below
+    if actor.parent.is_some() {
+        return Err(AppError::forbidden());
+    }
     let (email, mobile, channel) = contact::check_user_contact(input).map_err(AppError::invalid)?;
     let c = UserContact { zone: actor.zone.clone(), user: actor.name.clone(), email, mobile, channel, updated_at: st.stamp() };
     st.store.set_user_contact(&c, &actor.name).await?;

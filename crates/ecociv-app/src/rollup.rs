@@ -21,7 +21,9 @@ use crate::error::AppError;
 /// administrators and the viewers of that zone.
 pub async fn children(st: &App, actor: &Actor) -> Result<Vec<ZoneSummary>, AppError> {
     let plan = crate::entries::plan_of(st, actor).await?;
-    let reads = actor.can_approve(&plan) || (actor.role == Role::Viewer && actor.zone == plan.zone.code);
+    // the zone's own task force and viewers; not the zone above acting in it (each zone below
+    // says for itself what the zone above it may read)
+    let reads = actor.can_approve(&plan) || (actor.role == Role::Viewer && actor.zone == plan.zone.code && actor.parent.is_none());
     if !reads {
         return Err(AppError::forbidden());
     }

@@ -115,6 +115,14 @@ async fn the_next_plan_carries_what_is_unfinished(db: &TestDb) {
     };
     ecociv_app::entries::submit_observation(&after, &org, &v).await.unwrap();
     let e = ecociv_app::plan_next::issue(&after, &next, "tf").await.unwrap_err();
-    assert_eq!((e.code, e.fields.get("count").map(String::as_str)), ("plan_next_entries_after", Some("1")));
+    assert_eq!((e.code, e.fields.get("year").map(String::as_str)), ("plan_next_entries_after", Some("2027")));
+    // a next plan that starts after that year takes it as the earlier plan's, read through its lineage
+    let mut later = next.clone();
+    (later.start_year, later.document_number) = (2027, "呼生态创发〔2027〕1号".into());
+    ecociv_app::plan_next::issue(&after, &later, "tf").await.unwrap();
+    let issued = after.plan(None).await.unwrap();
+    assert_eq!(issued.lineage.as_ref().unwrap().previous_end_year, 2026);
+    let read = ecociv_core::lineage::observations_for(&issued, after.store.observations(ZONE).await.unwrap());
+    assert!(read.iter().any(|o| o.indicator == "1" && o.year == 2026 && o.value == "22"), "2021's 3 of 2026 is 2024's 1");
     std::fs::remove_dir_all(&dir).unwrap();
 }

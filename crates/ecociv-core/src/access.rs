@@ -123,6 +123,15 @@ impl Actor {
         })
     }
 
+    /// Who the actor is on a zone's trail and entries: its name, and the zone it acts from when
+    /// it is the task force of the zone above (`tf@150100`).
+    pub fn signature(&self) -> String {
+        match &self.parent {
+            Some(p) => format!("{}@{}", self.name, p.zone),
+            None => self.name.clone(),
+        }
+    }
+
     /// Approves or returns entries: the zone's task force, or the zone above where allowed.
     pub fn can_decide(&self, plan: &Plan) -> bool {
         self.can_approve(plan) || (self.in_zone(plan) && self.parent.as_ref().is_some_and(|p| p.decides))

@@ -51,7 +51,7 @@ pub fn observations_for(plan: &Plan, all: Vec<ObservationRecord>) -> Vec<Observa
             id: 0,
             zone: plan.zone.code.clone(),
             indicator: code.clone(),
-            year: i64::from(l.previous_end_year),
+            year: i64::from(plan.base_year),
             region: String::new(),
             value: value.clone(),
             comment: crate::locale::t(crate::Locale::Zh, "plan_next.baseline_comment").to_string(),

@@ -101,7 +101,8 @@ pub fn readiness(
                 year,
                 present: o.is_some(),
                 approved: o.is_some_and(|o| o.state == EntryState::Approved),
-                evidence: o.is_some_and(|o| evidence.iter().any(|e| e.entity == "observation" && e.entity_id == o.id)),
+                // a base-year value the plan itself gives (no entry, id 0) is backed by the plan
+                evidence: o.is_some_and(|o| o.id == 0 || evidence.iter().any(|e| e.entity == "observation" && e.entity_id == o.id)),
                 met,
             });
         }

@@ -176,7 +176,9 @@ pub struct Layer {
 /// keeps its answer.
 pub async fn layer(State(Layer { st, kept: store }): State<Layer>, req: Request, next: Next) -> Response {
     let kept = req.extensions().get::<MatchedPath>().is_some_and(|p| ROUTES.contains(&p.as_str()));
-    if req.method() != Method::GET || !kept {
+    // a request that acts in a zone under the user's own (the zone header) is never kept: its
+    // answer is that zone's, as far as the zone allows at this moment
+    if req.method() != Method::GET || !kept || req.headers().contains_key(crate::auth::ZONE_HEADER) {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();

@@ -248,7 +248,8 @@ async fn observation_upload(State(st): State<AppState>, Lang(l): Lang, uri: Orig
 async fn list_observations(st: axum::extract::State<AppState>, a: Authed) -> Result<Json<Vec<ObservationRecord>>, WebError> {
     let plan = entries::plan_of(&st, &a.actor).await.map_err(|e| e.in_locale(a.locale))?;
     let all = ecociv_core::lineage::observations_for(&plan, st.store.observations(&plan.zone.code).await?);
-    Ok(Json(all.into_iter().filter(|o| ecociv_app::entries::may_see_observation(&a.actor, &plan, o)).collect()))
+    // entries only: a base-year value the plan gives (id 0) is no entry
+    Ok(Json(all.into_iter().filter(|o| o.id != 0 && ecociv_app::entries::may_see_observation(&a.actor, &plan, o)).collect()))
 }
 
 #[utoipa::path(post, path = "/api/v1/observations", request_body = ObservationInput,

@@ -145,7 +145,26 @@ async fn an_administrator_creates_a_county_under_the_city() {
     assert_eq!(call("tf", "POST", format!("/api/v1/observations/{id}/unlock")).await.status, StatusCode::FORBIDDEN, "never unlocks");
     let r = call("tf", "POST", format!("/api/v1/observations/{id}/approve")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!((r.json()["state"].as_str(), r.json()["decided_by"].as_str()), (Some("approved"), Some("tf")));
+    assert_eq!((r.json()["state"].as_str(), r.json()["decided_by"].as_str()), (Some("approved"), Some("tf@150100")), "the trail says from where");
+    // pages read with the header are the county's, never kept for the city's own
+    let title = |body: &str| scraper::Html::parse_document(body).select(&scraper::Selector::parse("title").unwrap()).next().unwrap().text().collect::<String>();
+    let page = call("tf", "GET", "/readiness".into()).await;
+    assert!(page.status == StatusCode::OK && title(&page.body).contains("新城区"), "{}", title(&page.body));
+    let own = send(&app, "GET", "/readiness", &[("authorization", "Bearer tok-tf")], Body::empty()).await;
+    assert!(title(&own.body).contains("呼和浩特市"), "the city's own page stays the city's: {}", title(&own.body));
+    let again = call("tf", "GET", "/readiness".into()).await;
+    assert!(title(&again.body).contains("新城区"), "and the county's the county's: {}", title(&again.body));
+    // nothing of the county's own, and not the zones below it
+    assert_eq!(call("tf", "GET", "/api/v1/zones/children".into()).await.status, StatusCode::FORBIDDEN);
+    let contact = send(
+        &app,
+        "PUT",
+        "/api/v1/me/contact",
+        &[("authorization", "Bearer tok-tf"), ("x-ecociv-zone", "150102"), ("content-type", "application/json")],
+        Body::from(r#"{"email":"tf@example.com","mobile":"","channel":"email"}"#),
+    )
+    .await;
+    assert_eq!(contact.status, StatusCode::FORBIDDEN, "{}", contact.body);
     // but it sets nothing of the county's own
     let r = send(
         &app,
@@ -156,6 +175,10 @@ async fn an_administrator_creates_a_county_under_the_city() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // the county takes its rights back: refused at once, pages too
+    ecociv_app::entries::set_settings(&st, &county_tf, &allow(&[])).await.unwrap();
+    assert_eq!(call("tf", "GET", "/readiness".into()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call("tf", "GET", "/api/v1/observations".into()).await.status, StatusCode::FORBIDDEN);
     // the county acting in the city: not a zone under it
     let up = send(&app, "GET", "/api/v1/observations", &[("authorization", "Bearer tok-tf"), ("x-ecociv-zone", "999999")], Body::empty()).await;
     assert_eq!(up.status, StatusCode::FORBIDDEN);
