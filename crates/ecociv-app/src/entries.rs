@@ -192,31 +192,28 @@ impl Ledger {
     pub async fn load_for(st: &App, actor: &Actor, rows: Rows<'_>) -> Result<Ledger, AppError> {
         let mut ledger = Ledger::empty(st, actor).await?;
         let z = ledger.plan.zone.code.clone();
-        // a plan that follows another reads its history through what it continues: all the
-        // zone's entries, mapped, then the rows asked (a zone's first plan reads those alone)
-        let follows = ledger.plan.lineage.is_some();
+        // a plan that follows another reads its history through what it continues: the rows
+        // under each code or number the subject had, mapped (a zone's first plan: its own rows)
+        let plan = ledger.plan.clone();
         match rows {
             Rows::Series { indicator, region } => {
                 let region = ledger.region_name(Some(region)).unwrap_or_default();
-                let series = match follows {
-                    true => ecociv_core::lineage::observations_for(&ledger.plan, st.store.observations(&z).await?)
-                        .into_iter()
-                        .filter(|o| o.indicator == indicator.trim() && o.region == region)
-                        .collect(),
-                    false => st.store.observation_series(&z, indicator.trim(), &region).await?,
-                };
+                let mut stored = Vec::new();
+                for code in ecociv_core::lineage::codes_of(&plan, indicator.trim()) {
+                    stored.extend(st.store.observation_series(&z, &code, &region).await?);
+                }
+                let series =
+                    ecociv_core::lineage::observations_for(&plan, stored).into_iter().filter(|o| o.indicator == indicator.trim() && o.region == region);
                 for o in series {
                     ledger.series.entry((o.indicator.clone(), o.region.clone())).or_default().insert(o.year, o);
                 }
             }
             Rows::Reports { kind, number } => {
-                let reports = match follows {
-                    true => ecociv_core::lineage::reports_for(&ledger.plan, st.store.dispatch_reports(&z).await?)
-                        .into_iter()
-                        .filter(|d| d.kind == kind && d.subject == i64::from(number))
-                        .collect(),
-                    false => st.store.subject_reports(&z, kind, i64::from(number)).await?,
-                };
+                let mut stored = Vec::new();
+                for n in ecociv_core::lineage::numbers_of(&plan, kind, number) {
+                    stored.extend(st.store.subject_reports(&z, kind, i64::from(n)).await?);
+                }
+                let reports = ecociv_core::lineage::reports_for(&plan, stored).into_iter().filter(|d| d.kind == kind && d.subject == i64::from(number));
                 for d in reports {
                     ledger.reports.entry(report_key(&d.kind, d.subject, &d.org_unit)).or_default().insert(d.period.clone(), d);
                 }

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use crate::model::*;
 use crate::record::{DispatchRecord, ObservationRecord};
 
-/// The plan whose codes held in `year` (or `month`'s year): None for the plan's own years; else
-/// the hop of the lineage that covers it, as (leaves, tasks, projects) from this plan's codes.
+/// What a hop of a lineage maps, from this plan's codes and numbers: (leaves, tasks, projects).
 type Maps<'a> = (&'a BTreeMap<String, String>, &'a BTreeMap<u32, u32>, &'a BTreeMap<u32, u32>);
 
+/// The hop of the lineage whose years hold `year`; None for the plan's own years.
 fn hop_for(l: &Lineage, year: i64) -> Option<Maps<'_>> {
     if year > i64::from(l.previous_end_year) {
         return None;
@@ -65,6 +65,37 @@ pub fn observations_for(plan: &Plan, all: Vec<ObservationRecord>) -> Vec<Observa
             reason: String::new(),
             version: 1,
         });
+    }
+    out
+}
+
+/// Every code under which the leaf `code` of `plan` was entered: its own, and the earlier leaf
+/// it continues in each plan before (what a check of one new value reads, no more).
+pub fn codes_of(plan: &Plan, code: &str) -> Vec<String> {
+    let mut out = vec![code.to_string()];
+    if let Some(l) = &plan.lineage {
+        for leaves in std::iter::once(&l.leaves).chain(l.older.iter().map(|h| &h.leaves)) {
+            if let Some(old) = leaves.get(code).filter(|o| !out.contains(o)) {
+                out.push(old.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Every number under which the task or project `number` of `plan` was reported (`kind`
+/// `task` or `project`; any other kind, a rectification task's, is the zone's and keeps its
+/// number), as [`codes_of`].
+pub fn numbers_of(plan: &Plan, kind: &str, number: u32) -> Vec<u32> {
+    let mut out = vec![number];
+    if let Some(l) = plan.lineage.as_ref().filter(|_| kind == "project" || kind == "task") {
+        let hops = std::iter::once((&l.tasks, &l.projects)).chain(l.older.iter().map(|h| (&h.tasks, &h.projects)));
+        for (tasks, projects) in hops {
+            let map = if kind == "project" { projects } else { tasks };
+            if let Some(old) = map.get(&number).filter(|o| !out.contains(o)) {
+                out.push(*old);
+            }
+        }
     }
     out
 }

@@ -108,30 +108,50 @@ async fn draft_zip(st: &AppState, a: &Authed, q: &DraftQuery, l: ecociv_core::Lo
 
 /// The task force sends the edited files of the next plan; it is issued, or refused with the
 /// file, row and field of what is wrong.
-async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, mut m: axum::extract::Multipart) -> Response {
-    let mut csrf = String::new();
-    let mut files = std::collections::BTreeMap::new();
-    loop {
-        match m.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                match field.bytes().await {
-                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                    Ok(b) if ["plan", "indicators", "tasks", "projects", "framework"].contains(&name.as_str()) && !b.is_empty() => {
-                        let Ok(text) = String::from_utf8(b.to_vec()) else {
-                            return error_page(&st, l, &uri, WebError::bad_request("plan_file_not_utf8").field("file", &format!("{name}.toml")));
-                        };
-                        files.insert(format!("{name}.toml"), text);
-                    }
-                    Ok(_) => {}
-                    Err(_) => return error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
-                }
+/// A form that sends a plan's data files (`plan`, `indicators`, `tasks`, `projects`, and
+/// `framework` if any) beside its other fields: the files by their names (`plan.toml`), the rest
+/// as text. Shared by the issue of a next plan and the creation of a zone.
+pub(crate) struct PlanForm {
+    pub(crate) files: std::collections::BTreeMap<String, String>,
+    pub(crate) fields: std::collections::BTreeMap<String, String>,
+}
+
+impl PlanForm {
+    pub(crate) fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(|v| v.trim()).unwrap_or_default()
+    }
+}
+
+/// Reads a [`PlanForm`]: text in UTF-8, or refused with the field; an empty file is left out.
+pub(crate) async fn read_plan_form(mut m: axum::extract::Multipart) -> Result<PlanForm, WebError> {
+    let mut form = PlanForm { files: Default::default(), fields: Default::default() };
+    let too_large = || WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    while let Some(field) = m.next_field().await.map_err(|_| too_large())? {
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|_| too_large())?;
+        let is_file = ["plan", "indicators", "tasks", "projects", "framework"].contains(&name.as_str());
+        let shown = if is_file { format!("{name}.toml") } else { name.clone() };
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| WebError::bad_request("plan_file_not_utf8").field("file", &shown))?;
+        match is_file {
+            true if !text.is_empty() => {
+                form.files.insert(shown, text);
             }
-            Ok(None) => break,
-            Err(_) => return error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
+            true => {}
+            false => {
+                form.fields.insert(name, text);
+            }
         }
     }
-    if let Err(e) = a.check_csrf(Some(&csrf)) {
+    Ok(form)
+}
+
+async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, m: axum::extract::Multipart) -> Response {
+    let form = match read_plan_form(m).await {
+        Ok(f) => f,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let (csrf, files) = (form.field("csrf"), &form.files);
+    if let Err(e) = a.check_csrf(Some(csrf)) {
         return error_page(&st, l, &uri, e);
     }
     let plan = match plan_of(&st, &a.actor).await {
@@ -141,7 +161,7 @@ async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: A
     if !a.actor.can_approve(&plan) {
         return error_page(&st, l, &uri, WebError::forbidden());
     }
-    let next = match ecociv_app::zones::plan_from_files(&files) {
+    let next = match ecociv_app::zones::plan_from_files(files) {
         Ok(n) if n.zone.code == plan.zone.code => n,
         Ok(n) => return error_page(&st, l, &uri, WebError::bad_request("plan_next_other_zone").field("zone", &n.zone.code)),
         Err(e) => return error_page(&st, l, &uri, e),

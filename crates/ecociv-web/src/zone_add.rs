@@ -40,37 +40,16 @@ async fn form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
     render(&NewZonePage { l: crate::layout::layout(&st, l, &uri, Some(&plan), Some(&a)).await, parent: plan.zone.name.clone(), made: None })
 }
 
-async fn create(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, mut m: axum::extract::Multipart) -> Response {
-    let (mut csrf, mut user, mut org) = (String::new(), String::new(), String::new());
-    let mut files = std::collections::BTreeMap::new();
-    loop {
-        match m.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                let Ok(bytes) = field.bytes().await else {
-                    return error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
-                };
-                let Ok(text) = String::from_utf8(bytes.to_vec()) else {
-                    return error_page(&st, l, &uri, WebError::bad_request("plan_file_not_utf8").field("file", &name));
-                };
-                match name.as_str() {
-                    "csrf" => csrf = text,
-                    "user" => user = text.trim().to_string(),
-                    "org" => org = text.trim().to_string(),
-                    "plan" | "indicators" | "tasks" | "projects" | "framework" if !text.is_empty() => {
-                        files.insert(format!("{name}.toml"), text);
-                    }
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return error_page(&st, l, &uri, WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")),
-        }
-    }
-    if let Err(e) = a.check_csrf(Some(&csrf)) {
+async fn create(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, m: axum::extract::Multipart) -> Response {
+    let form = match crate::plans::read_plan_form(m).await {
+        Ok(f) => f,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    if let Err(e) = a.check_csrf(Some(form.field("csrf"))) {
         return error_page(&st, l, &uri, e);
     }
-    let made = match ecociv_app::zones::create_child(&st, &a.actor, &files, &user, &org).await {
+    let (files, user, org) = (&form.files, form.field("user"), form.field("org"));
+    let made = match ecociv_app::zones::create_child(&st, &a.actor, files, user, org).await {
         Ok(z) => z,
         Err(e) => return error_page(&st, l, &uri, e),
     };
