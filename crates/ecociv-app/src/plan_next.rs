@@ -64,6 +64,26 @@ pub fn write(dir: &Path, d: &Draft, notes: &str) -> Result<()> {
     Ok(())
 }
 
+/// A draft as one workbook of its files (`ecociv_core::plan_book`), the points to settle on its
+/// last sheet, labelled in `l`: to edit in a spreadsheet and send back as it is.
+pub fn book(d: &Draft, l: ecociv_core::Locale) -> Result<Vec<u8>> {
+    let files = d.files.iter().cloned().collect();
+    let sheets = ecociv_core::plan_book::to_sheets(&files).map_err(|why| AppError { code: "plan_book_not_written", ..AppError::internal(why) })?;
+    let notes: Vec<(String, String)> = d.notes.iter().map(|n| (n.place.clone(), n.text(l))).collect();
+    ecociv_report::plan_book::xlsx(&sheets, &notes, l).map_err(AppError::internal)
+}
+
+/// Writes a draft's workbook ([`book`]) to `file`; a file that is there is refused, so that no
+/// edit is overwritten.
+pub fn write_book(file: &Path, d: &Draft, l: ecociv_core::Locale) -> Result<()> {
+    if file.exists() {
+        return Err(AppError::conflict("plan_next_book_taken").field("file", &file.display().to_string()));
+    }
+    let bytes = book(d, l)?;
+    std::fs::write(file, bytes)
+        .map_err(|e| AppError::bad_request("plan_next_not_written").field("folder", &file.display().to_string()).field("why", &e.to_string()))
+}
+
 /// Issues `next`, a plan drafted from its zone's plan and filled in, as the zone's plan: the plan
 /// it follows is superseded on `next`'s day of issue, kept whole and readable with its history.
 /// Refused, with the place, when `next` does not follow the zone's plan as it stands, has no

@@ -116,8 +116,14 @@ pub async fn open_app(url: &str, today: Option<NaiveDate>) -> Result<(App, LoadO
 
 /// A zone's plan built from its reviewed data files in `dir` — `plan.toml`, `indicators.toml`,
 /// `tasks.toml`, `projects.toml`, and the framework the plan names: `framework.toml` beside
-/// them, or else the shipped revision of that code. A plan needs no code change or rebuild.
+/// them, or else the shipped revision of that code — or from the workbook of those files when
+/// `dir` is an `.xlsx` file ([`plan_from_book`]). A plan needs no code change or rebuild.
 pub fn plan_from_folder(dir: &std::path::Path) -> Result<Plan> {
+    if dir.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx")) {
+        let bytes = std::fs::read(dir)
+            .map_err(|e| AppError::bad_request("plan_file_missing").field("file", &dir.display().to_string()).field("why", &e.to_string()))?;
+        return plan_from_book(&bytes);
+    }
     let read = |name: &str| -> Result<Option<(String, String)>> {
         let path = dir.join(name);
         if name == "framework.toml" && !path.exists() {
@@ -140,8 +146,70 @@ pub fn plan_from_files(files: &std::collections::BTreeMap<String, String>) -> Re
     })
 }
 
+/// A plan's data as sent: its files by name (`plan.toml`, …), or one workbook of them.
+#[derive(Debug, Clone)]
+pub enum PlanFiles {
+    Files(std::collections::BTreeMap<String, String>),
+    Book(Vec<u8>),
+}
+
+impl PlanFiles {
+    /// The plan the files make ([`plan_from_files`], [`plan_from_book`]).
+    pub fn plan(&self) -> Result<Plan> {
+        match self {
+            PlanFiles::Files(f) => plan_from_files(f),
+            PlanFiles::Book(b) => plan_from_book(b),
+        }
+    }
+}
+
+/// A plan built from the workbook of its data files (`ecociv_core::plan_book`; the framework is
+/// the shipped revision its plan sheet names). Every cell that cannot be read is refused with its
+/// sheet, row and column, and so is every error of the files it makes (their place in the
+/// workbook).
+pub fn plan_from_book(bytes: &[u8]) -> Result<Plan> {
+    let sheets = ecociv_report::import::sheets(bytes).map_err(|ps| {
+        let p = &ps[0];
+        AppError::bad_request("plan_book_unreadable").field("why", &p.code).field("found", &p.found)
+    })?;
+    let book = ecociv_core::plan_book::from_sheets(&sheets, ecociv_report::plan_book::tabs).map_err(|ps| {
+        let p = &ps[0];
+        let mut e = AppError::bad_request(p.code).field("sheet", &p.sheet);
+        if p.row > 0 {
+            e = e.field("row", &p.row.to_string());
+        }
+        if let Some(c) = p.col {
+            e = e.field("column", &ecociv_report::import::column_letter(c));
+        }
+        for (k, v) in [("key", &p.key), ("found", &p.found)] {
+            if !v.is_empty() {
+                e = e.field(k, v);
+            }
+        }
+        if ps.len() > 1 {
+            e = e.field("problems", &ps.len().to_string());
+        }
+        e
+    })?;
+    plan_placed(
+        |name: &str| match book.files.get(name) {
+            Some(text) => Ok(Some((name.to_string(), text.clone()))),
+            None => Ok(None),
+        },
+        |e| book.place(e),
+    )
+}
+
 /// A plan from its files, each read by `read` (None: a `framework.toml` that is not there).
 fn plan_from(read: impl Fn(&str) -> Result<Option<(String, String)>>) -> Result<Plan> {
+    plan_placed(read, |e| e)
+}
+
+/// [`plan_from`], with an error of the files said at the place `place` gives it.
+fn plan_placed(
+    read: impl Fn(&str) -> Result<Option<(String, String)>>,
+    place: impl Fn(ecociv_core::plan_data::PlanDataError) -> ecociv_core::plan_data::PlanDataError,
+) -> Result<Plan> {
     let some = |name: &str| -> Result<(String, String)> { read(name)?.ok_or_else(|| AppError::bad_request("plan_file_missing").field("file", name)) };
     let plan = some("plan.toml")?;
     // a framework file that is there but cannot be read is said, not replaced by the shipped one
@@ -161,7 +229,7 @@ fn plan_from(read: impl Fn(&str) -> Result<Option<(String, String)>>) -> Result<
         tasks: some("tasks.toml")?,
         projects: some("projects.toml")?,
     };
-    build_plan(&source).map_err(|e| AppError::bad_request("bad_plan_data").field("where", &e.to_string()))
+    build_plan(&source).map_err(|e| AppError::bad_request("bad_plan_data").field("where", &place(e).to_string()))
 }
 
 /// Adds a zone with its plan from a data folder ([`plan_from_folder`]), under `parent` when
@@ -190,20 +258,14 @@ pub struct NewZone {
 /// the zone's plan from its data files as sent, and a first task-force account in an org unit of
 /// that plan. Refused when the actor is not an administrator, the zone exists already, or a city
 /// would stand under a county.
-pub async fn create_child(
-    st: &App,
-    actor: &ecociv_core::access::Actor,
-    files: &std::collections::BTreeMap<String, String>,
-    user_name: &str,
-    user_org: &str,
-) -> Result<NewZone> {
+pub async fn create_child(st: &App, actor: &ecociv_core::access::Actor, files: &PlanFiles, user_name: &str, user_org: &str) -> Result<NewZone> {
     use ecociv_core::access::Role;
     use ecociv_core::model::ZoneLevel;
     if actor.role != Role::Admin {
         return Err(AppError::forbidden());
     }
     let parent = st.plan(Some(&actor.zone)).await?;
-    let mut plan = plan_from_files(files)?;
+    let mut plan = files.plan()?;
     if plan.lineage.is_some() {
         return Err(AppError::conflict("plan_next_not_issuable").field("zone", &plan.zone.code));
     }

@@ -46,6 +46,7 @@ pub mod indicator_status;
 pub mod lineage;
 pub mod locale;
 pub mod model;
+pub mod plan_book;
 pub mod plan_data;
 pub mod plan_next;
 pub mod projection;

@@ -542,7 +542,7 @@ fn grid(wb: &mut Xlsx<Cursor<&[u8]>>, sheet: &str) -> Result<Grid, Vec<Problem>>
 type Opened<'a> = (Xlsx<Cursor<&'a [u8]>>, zip::ZipArchive<Cursor<&'a [u8]>>);
 
 /// A sheet's name and its rows of text, each with its number.
-pub type SheetRows = (String, Vec<(u32, Vec<String>)>);
+pub use ecociv_core::plan_book::SheetRows;
 
 /// Opens a workbook, refusing a decompression bomb by the sizes its parts declare, before
 /// anything unpacks; also the zip itself (for the hidden rows).
@@ -578,6 +578,25 @@ pub fn sheet_rows(bytes: &[u8]) -> Result<SheetRows, Vec<Problem>> {
         .ok_or_else(|| vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))])?;
     let grid = grid(&mut wb, &sheet)?;
     Ok((sheet, grid.into_rows(0).collect()))
+}
+
+/// Every visible sheet of a workbook (`.xlsx`) as rows of text, as [`sheet_rows`] reads one: for
+/// a workbook of several tables (a plan's data files). The same limits as an import.
+pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
+    if bytes.len() > MAX_BYTES {
+        return Err(vec![Problem::file("too_large", format!("{} bytes", bytes.len()), Text::new("import.expected.size").arg("mb", MAX_BYTES / 1024 / 1024))]);
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))]);
+    }
+    let (mut wb, _) = open_workbook(bytes)?;
+    let names: Vec<String> = wb.sheets_metadata().iter().filter(|s| s.visible == calamine::SheetVisible::Visible).map(|s| s.name.clone()).collect();
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let grid = grid(&mut wb, &name)?;
+        out.push((name, grid.into_rows(0).collect()));
+    }
+    Ok(out)
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {

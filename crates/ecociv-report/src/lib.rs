@@ -28,6 +28,7 @@ pub mod fonts;
 pub mod import;
 pub mod official;
 pub mod pdf;
+pub mod plan_book;
 pub mod sheet;
 pub mod template;
 pub mod xml;

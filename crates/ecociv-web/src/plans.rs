@@ -1,7 +1,8 @@
 //! The life of a zone's plans on the web (what they do is `ecociv_app::plan_next`): `/plans`, the
 //! plan in force and the earlier ones with their states; for the task force, the next plan's
-//! draft as a `.zip` of its data files (`/plans/next.zip?framework=…&years=…`) and the edited
-//! files sent back to issue it (`POST /plans/issue`); `/plans/{code}`, an earlier plan read as it
+//! draft as a `.zip` of its data files (`/plans/next.zip?framework=…&years=…`) or as one workbook
+//! of them to edit in a spreadsheet (`/plans/next.xlsx?…`), and the edited files or workbook sent
+//! back to issue it (`POST /plans/issue`); `/plans/{code}`, an earlier plan read as it
 //! stood, with the final result of each indicator. The API: `/api/v1/plans[/{code}]`.
 
 use askama::Template;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/plans", get(list))
         .route("/plans/next.zip", get(draft))
+        .route("/plans/next.xlsx", get(draft_book))
         .route("/plans/issue", post(issue))
         .route("/plans/{code}", get(earlier))
         .route("/api/v1/plans", get(api_list))
@@ -86,7 +88,23 @@ async fn draft(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, head
     }
 }
 
-async fn draft_zip(st: &AppState, a: &Authed, q: &DraftQuery, l: ecociv_core::Locale) -> Result<Response, WebError> {
+/// The next plan's draft, for the task force: one workbook of its data files, the points to
+/// settle on its last sheet.
+async fn draft_book(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, headers: axum::http::HeaderMap, a: Authed, Q(q): Q<DraftQuery>) -> Response {
+    let made = async {
+        let (zone, start, end, d) = drafted(&st, &a, &q, l).await?;
+        let bytes = ecociv_app::plan_next::book(&d, l).map_err(|e| e.in_locale(l))?;
+        let name = format!("{zone}-{start}-{end}.xlsx");
+        Ok::<_, WebError>(crate::exports::attachment(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &name, &name))
+    };
+    match made.await {
+        Ok(r) => r,
+        Err(e) => crate::layout::download_error(&st, &uri, &headers, &a, e),
+    }
+}
+
+/// The draft asked for by the task force: the zone, its years, and the draft.
+async fn drafted(st: &AppState, a: &Authed, q: &DraftQuery, l: ecociv_core::Locale) -> Result<(String, i32, i32, ecociv_core::plan_next::Draft), WebError> {
     let plan = plan_of(st, &a.actor).await.map_err(|e| e.in_locale(l))?;
     if !a.actor.can_approve(&plan) {
         return Err(WebError::forbidden().in_locale(l));
@@ -98,11 +116,16 @@ async fn draft_zip(st: &AppState, a: &Authed, q: &DraftQuery, l: ecociv_core::Lo
         .and_then(|(s, e)| Some((s.trim().parse::<i32>().ok()?, e.trim().parse::<i32>().ok()?)))
         .ok_or_else(|| WebError::bad_request("plan_next_years").field("years", &q.years).in_locale(l))?;
     let d = ecociv_app::plan_next::draft(st, &plan.zone.code, revision, start, end).await.map_err(|e| e.in_locale(l))?;
+    Ok((plan.zone.code.clone(), start, end, d))
+}
+
+async fn draft_zip(st: &AppState, a: &Authed, q: &DraftQuery, l: ecociv_core::Locale) -> Result<Response, WebError> {
+    let (zone, start, end, d) = drafted(st, a, q, l).await?;
     let notes: String = d.notes.iter().map(|n| n.text(l) + "\n").collect();
     let files: Vec<(String, Vec<u8>)> =
         d.files.iter().map(|(n, t)| (n.clone(), t.clone().into_bytes())).chain([("notes.txt".to_string(), notes.into_bytes())]).collect();
     let zip = ecociv_report::archive::zip_files(&files).map_err(|e| WebError::from(ecociv_app::AppError::internal(e)).in_locale(l))?;
-    let name = format!("{}-{start}-{end}.zip", plan.zone.code);
+    let name = format!("{zone}-{start}-{end}.zip");
     Ok(crate::exports::attachment(zip, "application/zip", &name, &name))
 }
 
@@ -113,6 +136,8 @@ async fn draft_zip(st: &AppState, a: &Authed, q: &DraftQuery, l: ecociv_core::Lo
 /// as text. Shared by the issue of a next plan and the creation of a zone.
 pub(crate) struct PlanForm {
     pub(crate) files: std::collections::BTreeMap<String, String>,
+    /// The workbook of the files (`book`), sent instead of them.
+    pub(crate) book: Option<Vec<u8>>,
     pub(crate) fields: std::collections::BTreeMap<String, String>,
 }
 
@@ -120,15 +145,29 @@ impl PlanForm {
     pub(crate) fn field(&self, name: &str) -> &str {
         self.fields.get(name).map(|v| v.trim()).unwrap_or_default()
     }
+
+    /// The plan's data as sent: the workbook or the files, never both.
+    pub(crate) fn sent(&self) -> Result<ecociv_app::zones::PlanFiles, WebError> {
+        use ecociv_app::zones::PlanFiles;
+        match &self.book {
+            Some(_) if !self.files.is_empty() => Err(WebError::bad_request("plan_sent_twice")),
+            Some(b) => Ok(PlanFiles::Book(b.clone())),
+            None => Ok(PlanFiles::Files(self.files.clone())),
+        }
+    }
 }
 
 /// Reads a [`PlanForm`]: text in UTF-8, or refused with the field; an empty file is left out.
 pub(crate) async fn read_plan_form(mut m: axum::extract::Multipart) -> Result<PlanForm, WebError> {
-    let mut form = PlanForm { files: Default::default(), fields: Default::default() };
+    let mut form = PlanForm { files: Default::default(), book: None, fields: Default::default() };
     let too_large = || WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
     while let Some(field) = m.next_field().await.map_err(|_| too_large())? {
         let name = field.name().unwrap_or_default().to_string();
         let bytes = field.bytes().await.map_err(|_| too_large())?;
+        if name == "book" {
+            form.book = Some(bytes.to_vec()).filter(|b| !b.is_empty());
+            continue;
+        }
         let is_file = ["plan", "indicators", "tasks", "projects", "framework"].contains(&name.as_str());
         let shown = if is_file { format!("{name}.toml") } else { name.clone() };
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| WebError::bad_request("plan_file_not_utf8").field("file", &shown))?;
@@ -150,8 +189,7 @@ async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: A
         Ok(f) => f,
         Err(e) => return error_page(&st, l, &uri, e),
     };
-    let (csrf, files) = (form.field("csrf"), &form.files);
-    if let Err(e) = a.check_csrf(Some(csrf)) {
+    if let Err(e) = a.check_csrf(Some(form.field("csrf"))) {
         return error_page(&st, l, &uri, e);
     }
     let plan = match plan_of(&st, &a.actor).await {
@@ -161,7 +199,7 @@ async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: A
     if !a.actor.can_approve(&plan) {
         return error_page(&st, l, &uri, WebError::forbidden());
     }
-    let next = match ecociv_app::zones::plan_from_files(files) {
+    let next = match form.sent().and_then(|f| f.plan().map_err(WebError::from)) {
         Ok(n) if n.zone.code == plan.zone.code => n,
         Ok(n) => return error_page(&st, l, &uri, WebError::bad_request("plan_next_other_zone").field("zone", &n.zone.code)),
         Err(e) => return error_page(&st, l, &uri, e),

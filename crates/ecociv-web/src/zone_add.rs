@@ -48,8 +48,11 @@ async fn create(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
     if let Err(e) = a.check_csrf(Some(form.field("csrf"))) {
         return error_page(&st, l, &uri, e);
     }
-    let (files, user, org) = (&form.files, form.field("user"), form.field("org"));
-    let made = match ecociv_app::zones::create_child(&st, &a.actor, files, user, org).await {
+    let files = match form.sent() {
+        Ok(f) => f,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let made = match ecociv_app::zones::create_child(&st, &a.actor, &files, form.field("user"), form.field("org")).await {
         Ok(z) => z,
         Err(e) => return error_page(&st, l, &uri, e),
     };

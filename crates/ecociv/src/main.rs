@@ -280,9 +280,10 @@ enum PlanCommand {
         output: Option<PathBuf>,
     },
     /// Draft a zone's next plan from its stored one into OUTPUT (plan.toml, indicators.toml,
-    /// tasks.toml, projects.toml, notes.txt) under a framework revision: indicators mapped
-    /// through the comparison of the revisions, tasks and unfinished projects carried over with
-    /// their investment; what a person must settle is listed and left blank
+    /// tasks.toml, projects.toml, notes.txt; or, when OUTPUT ends in .xlsx, one workbook of them
+    /// to edit in a spreadsheet) under a framework revision: indicators mapped through the
+    /// comparison of the revisions, tasks and unfinished projects carried over with their
+    /// investment; what a person must settle is listed and left blank
     Next {
         /// A shipped revision (ecociv framework list) or a reviewed revision's .toml file
         #[arg(long)]
@@ -298,8 +299,9 @@ enum PlanCommand {
         #[arg(long, default_value = "zh-CN", value_parser = parse_lang)]
         lang: Locale,
     },
-    /// Issue DIR, a next plan drafted with `plan next` and filled in, as its zone's plan: the
-    /// plan it follows is superseded on its day of issue and stays readable with its history
+    /// Issue DIR (a folder, or the .xlsx workbook), a next plan drafted with `plan next` and
+    /// filled in, as its zone's plan: the plan it follows is superseded on its day of issue and
+    /// stays readable with its history
     Issue { dir: PathBuf },
     /// The doubtful points of the printed plan, each with its place
     Audit {
@@ -365,8 +367,8 @@ fn parse_lang(s: &str) -> Result<Locale, String> {
 #[derive(Subcommand)]
 enum ZoneCommand {
     /// Add a zone with its plan from DIR (plan.toml, indicators.toml, tasks.toml, projects.toml,
-    /// and framework.toml or the shipped framework the plan names); run again, it updates the
-    /// plan or leaves it as it is
+    /// and framework.toml or the shipped framework the plan names; or DIR the .xlsx workbook of
+    /// them); run again, it updates the plan or leaves it as it is
     Add {
         dir: PathBuf,
         /// The zone it stands under (a city for a county), whose task force sees it on /zones
@@ -720,7 +722,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let zone = zone.clone().unwrap_or_else(|| app.default_zone.clone());
             let d = ecociv_app::plan_next::draft(&app, &zone, &revision, start, end).await.map_err(|e| said(e, l))?;
             let notes: String = d.notes.iter().map(|n| format!("{}\n", n.text(l))).collect();
-            ecociv_app::plan_next::write(output, &d, &notes).map_err(|e| said(e, l))?;
+            let book = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+            if book {
+                // the workbook names a shipped revision; a revision of a file goes with the files
+                if framework.to_lowercase().ends_with(".toml") {
+                    anyhow::bail!("--output {}: a revision read from {framework} goes with the plan's files: give a folder", output.display());
+                }
+                ecociv_app::plan_next::write_book(output, &d, l).map_err(|e| said(e, l))?;
+            } else {
+                ecociv_app::plan_next::write(output, &d, &notes).map_err(|e| said(e, l))?;
+            }
             if framework.to_lowercase().ends_with(".toml") {
                 std::fs::copy(framework, output.join("framework.toml")).with_context(|| format!("cannot copy {framework}"))?;
             }

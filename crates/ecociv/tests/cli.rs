@@ -586,5 +586,21 @@ fn the_next_plan_is_drafted_into_a_folder() {
     assert!(!o.status.success() && stderr(&o).contains("2026-2030"), "{}", stderr(&o));
     let o = run(&dir, &["--today", "2026-01-15", "plan", "next", "--framework", "2030-city", "--years", "2026-2030", "--output", "other"]);
     assert!(!o.status.success() && stderr(&o).contains("unknown_framework") && !dir.join("other").exists(), "{}", stderr(&o));
+
+    // as one workbook: written once; issued as drafted, its first blank is refused at its sheet and row
+    let o = next(&["--years", "2026-2030"]);
+    assert!(!o.status.success());
+    let book = |extra: &[&str]| {
+        let mut args = vec!["--today", "2026-01-15", "plan", "next", "--framework", "2024-city", "--years", "2026-2030", "--output", "下一期.xlsx"];
+        args.extend_from_slice(extra);
+        run(&dir, &args)
+    };
+    let o = book(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(dir.join("下一期.xlsx")).unwrap().starts_with(b"PK\x03\x04"));
+    let o = book(&[]);
+    assert!(!o.status.success() && stderr(&o).contains("plan_next_book_taken"), "{}", stderr(&o));
+    let o = run(&dir, &["--today", "2026-01-15", "plan", "issue", "下一期.xlsx"]);
+    assert!(!o.status.success() && stderr(&o).contains("子指标: row ") && stderr(&o).contains("rule"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -127,3 +127,86 @@ async fn the_task_force_drafts_and_issues_the_next_plan() {
     assert_eq!((one["superseded_on"].as_str(), one["superseded_by"].as_str()), (Some("2026-01-15"), Some("hohhot-2026-2030")));
     app.db.cleanup().await;
 }
+
+/// A multipart form with the CSRF token and the plan's workbook (and, when given, a file too).
+fn book_form(csrf: &str, book: &[u8], also: Option<(&str, &str)>) -> (String, Vec<u8>) {
+    let b = "ecociv-book-boundary";
+    let mut body = format!("--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
+    body.extend_from_slice(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"book\"; filename=\"方案.xlsx\"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(book);
+    body.extend_from_slice(b"\r\n");
+    if let Some((name, text)) = also {
+        body.extend_from_slice(format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{name}.toml\"\r\n\r\n{text}\r\n").as_bytes());
+    }
+    body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[tokio::test]
+async fn the_next_plan_goes_through_a_workbook() {
+    use ecociv_core::plan_book::{from_sheets, to_sheets};
+    let app = setup_at(TestDb::sqlite().await, 30, "2026-01-15").await;
+    let tf = cookie_of(&login(&app, "tf", PASSWORD).await);
+    let env = cookie_of(&login(&app, "env", PASSWORD).await);
+    let page = send(&app, "GET", "/plans", &[("cookie", &tf)], Body::empty()).await;
+    assert!(page.body.contains("formaction=\"/plans/next.xlsx\"") && page.body.contains("name=\"book\""), "offered on the page");
+    let url = "/plans/next.xlsx?framework=2024-city&years=2026-2030";
+    assert_eq!(send(&app, "GET", url, &[("cookie", &env)], Body::empty()).await.status, StatusCode::FORBIDDEN);
+    let r = send(&app, "GET", url, &[("cookie", &tf)], Body::empty()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers["content-type"].to_str().unwrap().contains("spreadsheetml") && r.bytes.starts_with(b"PK\x03\x04"));
+    let sheets = ecociv_report::import::sheets(&r.bytes).unwrap();
+    let tabs: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!((tabs[0], tabs[tabs.len() - 1]), ("方案", "待定事项"), "the tabs in Chinese, the points to settle last");
+    let notes = &sheets.last().unwrap().1;
+    assert!(notes.iter().any(|(_, c)| c.iter().any(|t| t.contains("延续上一期指标 3"))), "the notes in Chinese");
+
+    // filled in as a person would in the sheets, then written again
+    let fill = |number: bool| {
+        let mut sheets = sheets.clone();
+        let parents: Vec<String> = sheets.iter().find(|(n, _)| n == "子指标").unwrap().1.iter().skip(2).map(|(_, c)| c[0].clone()).collect();
+        for (name, rows) in sheets.iter_mut() {
+            let keys = rows[1].1.clone();
+            let col = |k: &str| keys.iter().position(|x| x == k);
+            for (_, cells) in rows.iter_mut().skip(2) {
+                cells.resize(keys.len(), String::new());
+                let blank = |cells: &Vec<String>, k: &str| col(k).filter(|c| cells[*c].is_empty());
+                match name.as_str() {
+                    "方案" if number && cells[0] == "document_number" => cells[1] = "呼生态创发〔2026〕1号".into(),
+                    "指标" | "子指标" if !parents.contains(&cells[col("code").unwrap()]) => {
+                        let new = blank(cells, "continues").is_some();
+                        for (k, v) in [("target_printed", "有效开展"), ("rule", "state 有效开展"), ("lead_departments", "市生态环境局"), ("baseline", "0")]
+                        {
+                            if let Some(c) = blank(cells, k).filter(|_| k != "baseline" || new) {
+                                cells[c] = v.to_string();
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let files = from_sheets(&sheets, ecociv_report::plan_book::tabs).unwrap().files;
+        ecociv_report::plan_book::xlsx(&to_sheets(&files).unwrap(), &[], ecociv_core::Locale::Zh).unwrap()
+    };
+    let csrf = csrf_in(&page.body);
+    let post = |book: Vec<u8>, also: Option<(&'static str, &'static str)>| {
+        let (app, tf, csrf) = (&app, tf.clone(), csrf.clone());
+        async move {
+            let (ct, body) = book_form(&csrf, &book, also);
+            send(app, "POST", "/plans/issue", &[("cookie", &tf), ("content-type", &ct)], Body::from(body)).await
+        }
+    };
+    let r = post(fill(false), None).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("文号"), "{}", r.body);
+    let r = post(b"not a workbook".to_vec(), None).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("无法读取该工作簿"), "{}", r.body);
+    let r = post(fill(true), Some(("plan", "code = \"x\""))).await;
+    assert!(r.status == StatusCode::BAD_REQUEST && r.body.contains("只上传工作簿或方案数据文件中的一种"), "{}", r.body);
+    let r = post(fill(true), None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.headers["location"], "/plans?issued=hohhot-2026-2030");
+    app.db.cleanup().await;
+}

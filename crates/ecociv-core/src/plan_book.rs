@@ -1,0 +1,799 @@
+//! A plan's data files (`plan.toml`, `indicators.toml`, `tasks.toml`, `projects.toml`) as one
+//! workbook, for those who edit in a spreadsheet: [`to_sheets`] lays the files out as sheets
+//! (one row per indicator, task, project, …; a nested list such as an indicator's
+//! sub-indicators on a sheet of its own whose first column names the row it belongs to), and
+//! [`from_sheets`] reads the sheets back into the files, every cell it cannot read refused with
+//! its sheet, row and column. The files then load as any plan's do, and [`Book::place`] says a
+//! loading error's place in the workbook. The layout ([`SHEETS`]) is the one place that knows
+//! the files' fields; a field it lacks is refused when written, so that nothing is lost on the
+//! way through a spreadsheet. Pure.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::framework_table::quoted;
+use crate::plan_data::PlanDataError;
+
+/// How a column's cells are read and written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    /// A whole number.
+    Int,
+    /// A day, `2026-02-01` or a date cell.
+    Date,
+    /// 是/否, true/false.
+    Bool,
+    /// Names separated by `、` (or `，`, `,`, `；`, `;`, a line break).
+    List,
+}
+
+/// Where a sheet's rows live in the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// The plan's own fields, one per row: `field | value | about` (dotted keys: `zone.code`).
+    Fields,
+    /// A list of the file's top level (`indicators`).
+    Top(&'static str),
+    /// A list inside each row of a top-level list: `of` names the row by its `id` field.
+    Child { parent: &'static str, id: &'static str, list: &'static str },
+}
+
+/// A sheet of the workbook: its key (the locale key `plan_book.sheet.<key>` names its tab), the
+/// file its rows belong to, where, and its columns (key, kind).
+#[derive(Debug, Clone, Copy)]
+pub struct Sheet {
+    pub key: &'static str,
+    pub file: &'static str,
+    pub path: Path,
+    pub columns: &'static [(&'static str, Kind)],
+}
+
+use Kind::*;
+
+const PLAN_CORRECTION: &[(&str, Kind)] = &[("field", Text), ("printed", Text), ("corrected", Text), ("note", Text), ("note_en", Text), ("reading", Bool)];
+const CORRECTION: &[(&str, Kind)] =
+    &[("of", Text), ("field", Text), ("printed", Text), ("corrected", Text), ("note", Text), ("note_en", Text), ("reading", Bool)];
+const NUMBERED_CORRECTION: &[(&str, Kind)] =
+    &[("of", Int), ("field", Text), ("printed", Text), ("corrected", Text), ("note", Text), ("note_en", Text), ("reading", Bool)];
+
+/// The plan's own fields, in the order the sheet lists them.
+pub const FIELDS: &[(&str, Kind)] = &[
+    ("code", Text),
+    ("title", Text),
+    ("title_en", Text),
+    ("document_number", Text),
+    ("issued_on", Date),
+    ("start_year", Int),
+    ("end_year", Int),
+    ("base_year", Int),
+    ("review_date", Date),
+    ("framework", Text),
+    ("budget_column_unit", Text),
+    ("zone.code", Text),
+    ("zone.name", Text),
+    ("zone.name_en", Text),
+    ("zone.level", Text),
+    ("zone.kind", Text),
+    ("zone.parent", Text),
+    ("previous.code", Text),
+    ("previous.end_year", Int),
+];
+
+const fn top(key: &'static str, file: &'static str, list: &'static str, columns: &'static [(&'static str, Kind)]) -> Sheet {
+    Sheet { key, file, path: Path::Top(list), columns }
+}
+
+const fn child(key: &'static str, file: &'static str, of: (&'static str, &'static str), list: &'static str, columns: &'static [(&'static str, Kind)]) -> Sheet {
+    Sheet { key, file, path: Path::Child { parent: of.0, id: of.1, list }, columns }
+}
+
+const INDICATOR: (&str, &str) = ("indicators", "code");
+const TASK: (&str, &str) = ("tasks", "number");
+const PROJECT: (&str, &str) = ("projects", "number");
+
+/// The workbook's sheets, in order.
+pub const SHEETS: &[Sheet] = &[
+    Sheet { key: "plan", file: "plan.toml", path: Path::Fields, columns: &[("field", Text), ("value", Text), ("about", Text)] },
+    top("phases", "plan.toml", "phases", &[("number", Int), ("name", Text), ("name_en", Text), ("start", Date), ("end", Date)]),
+    child("milestones", "plan.toml", ("phases", "number"), "milestones", &[("of", Int), ("text", Text), ("text_en", Text), ("due", Date)]),
+    top("org_units", "plan.toml", "org_units", &[("name", Text), ("name_en", Text), ("kind", Text), ("aliases", List), ("region", Text)]),
+    top("groups", "plan.toml", "groups", &[("name", Text), ("members", Text)]),
+    top("plan_corrections", "plan.toml", "corrections", PLAN_CORRECTION),
+    top(
+        "indicators",
+        "indicators.toml",
+        "indicators",
+        &[
+            ("code", Text),
+            ("name_printed", Text),
+            ("unit_printed", Text),
+            ("target_printed", Text),
+            ("rule", Text),
+            ("direction", Text),
+            ("lead_departments", List),
+            ("data_providers", List),
+            ("applies_while_rate_at_most", Text),
+            ("continues", Text),
+            ("baseline", Text),
+        ],
+    ),
+    child(
+        "sub_indicators",
+        "indicators.toml",
+        INDICATOR,
+        "sub_indicators",
+        &[("of", Text), ("code", Text), ("target_printed", Text), ("rule", Text), ("direction", Text), ("continues", Text), ("baseline", Text)],
+    ),
+    child(
+        "indicator_assumptions",
+        "indicators.toml",
+        INDICATOR,
+        "assumptions",
+        &[("of", Text), ("field", Text), ("printed", Text), ("suggested", Text), ("note", Text), ("note_en", Text)],
+    ),
+    child("indicator_corrections", "indicators.toml", INDICATOR, "corrections", CORRECTION),
+    top(
+        "tasks",
+        "tasks.toml",
+        "tasks",
+        &[
+            ("number", Int),
+            ("section", Int),
+            ("title", Text),
+            ("text", Text),
+            ("responsibility_printed", Text),
+            ("lead_departments", List),
+            ("responsible_departments", List),
+            ("survey_departments", List),
+            ("indicators", List),
+            ("continues", Int),
+        ],
+    ),
+    child(
+        "task_quantities",
+        "tasks.toml",
+        TASK,
+        "quantities",
+        &[("of", Int), ("what", Text), ("amount", Text), ("unit", Text), ("deadline", Int), ("comparison", Text), ("printed", Text)],
+    ),
+    child("task_corrections", "tasks.toml", TASK, "corrections", NUMBERED_CORRECTION),
+    top(
+        "projects",
+        "projects.toml",
+        "projects",
+        &[
+            ("number", Int),
+            ("domain_printed", Text),
+            ("name", Text),
+            ("assessed_indicators_printed", Text),
+            ("assessed_indicators", List),
+            ("scope", Text),
+            ("period_printed", Text),
+            ("budget_printed", Text),
+            ("implementers_printed", Text),
+            ("implementers", List),
+            ("continues", Int),
+            ("carried_investment_wan", Text),
+        ],
+    ),
+    child("project_corrections", "projects.toml", PROJECT, "corrections", NUMBERED_CORRECTION),
+];
+
+/// The files of a plan, in the order they are written.
+pub const FILES: [&str; 4] = ["plan.toml", "indicators.toml", "tasks.toml", "projects.toml"];
+
+/// The sheets that must be there (the others may be left out when they have no row).
+const REQUIRED: [&str; 4] = ["plan", "indicators", "tasks", "projects"];
+
+/// The fields that may be left out (an empty cell leaves them out). An empty cell of any other
+/// text column is an empty text, and of a list an empty list; an empty number or day is left
+/// out, and loading says it is missing.
+const OPTIONAL: &[&str] =
+    &["direction", "applies_while_rate_at_most", "continues", "baseline", "region", "zone.parent", "note", "note_en", "carried_investment_wan", "reading"];
+
+/// The separator lists are written with.
+pub const LIST_SEPARATOR: &str = "、";
+
+/// A sheet as read: its tab's name, and each row's number (as the spreadsheet numbers it) with
+/// its cells as text.
+pub type SheetRows = (String, Vec<(u32, Vec<String>)>);
+
+/// A cell as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Date(NaiveDate),
+    Bool(bool),
+}
+
+/// A sheet laid out from the files: its rows of cells, in its columns' order (for the plan's
+/// fields: field, value, and an empty third cell for the label the writer adds).
+#[derive(Debug, Clone)]
+pub struct SheetOut {
+    pub sheet: &'static Sheet,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+fn cell_of(v: &toml::Value, kind: Kind) -> Result<Cell, String> {
+    Ok(match (v, kind) {
+        (toml::Value::String(s), Text) => Cell::Text(s.clone()),
+        (toml::Value::Integer(i), Int) => Cell::Int(*i),
+        (toml::Value::Boolean(b), Bool) => Cell::Bool(*b),
+        (toml::Value::Datetime(d), Date) => {
+            let day = d.date.ok_or_else(|| format!("{d} is not a day"))?;
+            Cell::Date(
+                NaiveDate::from_ymd_opt(i32::from(day.year), u32::from(day.month), u32::from(day.day)).ok_or_else(|| format!("{d} is not a calendar day"))?,
+            )
+        }
+        (toml::Value::Array(items), List) => {
+            let names: Option<Vec<&str>> = items.iter().map(|i| i.as_str()).collect();
+            Cell::Text(names.ok_or("a list of names")?.join(LIST_SEPARATOR))
+        }
+        (other, kind) => return Err(format!("{other:?} is not {kind:?}")),
+    })
+}
+
+/// A table's fields as cells of `columns` (after `of`), refusing any field the layout lacks.
+fn row_of(t: &toml::Table, columns: &[(&str, Kind)], place: &str) -> Result<Vec<Cell>, String> {
+    // a list laid out on a sheet of its own is not a column
+    let own_sheet = |k: &str| SHEETS.iter().any(|s| matches!(s.path, Path::Child { list, .. } if list == k));
+    if let Some(k) = t.keys().find(|k| (k.as_str() == "of" || !columns.iter().any(|(c, _)| c == k)) && !own_sheet(k)) {
+        return Err(format!("{place}: the field {k} has no column"));
+    }
+    columns
+        .iter()
+        .filter(|(k, _)| *k != "of")
+        .map(|(k, kind)| t.get(*k).map_or(Ok(Cell::Empty), |v| cell_of(v, *kind)).map_err(|e| format!("{place}: {k}: {e}")))
+        .collect()
+}
+
+fn tables<'a>(t: &'a toml::Table, key: &str) -> Vec<&'a toml::Table> {
+    t.get(key).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|v| v.as_table()).collect()).unwrap_or_default()
+}
+
+/// Lays out a plan's data files (file name → text) as the workbook's sheets. A field the layout
+/// has no column for is refused (it would be lost), naming it.
+pub fn to_sheets(files: &BTreeMap<String, String>) -> Result<Vec<SheetOut>, String> {
+    let mut parsed = BTreeMap::new();
+    for f in FILES {
+        let text = files.get(f).ok_or_else(|| format!("{f} is missing"))?;
+        parsed.insert(f, text.parse::<toml::Table>().map_err(|e| format!("{f}: {}", e.message()))?);
+    }
+    let mut out = Vec::new();
+    for sheet in SHEETS {
+        let file = parsed.get(sheet.file).expect("every file parsed");
+        let mut rows = Vec::new();
+        match sheet.path {
+            Path::Fields => {
+                for (key, value) in file {
+                    let known = |k: &str| FIELDS.iter().any(|(f, _)| *f == k);
+                    match value {
+                        toml::Value::Table(t) => {
+                            if let Some(k) = t.keys().map(|k| format!("{key}.{k}")).find(|k| !known(k)) {
+                                return Err(format!("plan.toml: the field {k} has no row"));
+                            }
+                        }
+                        toml::Value::Array(_) if SHEETS.iter().any(|s| matches!(s.path, Path::Top(l) if l == key)) => {}
+                        _ if !known(key) => return Err(format!("plan.toml: the field {key} has no row")),
+                        _ => {}
+                    }
+                }
+                for (key, kind) in FIELDS {
+                    let v = match key.split_once('.') {
+                        Some((t, k)) => file.get(t).and_then(|t| t.get(k)),
+                        None => file.get(*key),
+                    };
+                    let value = v.map_or(Ok(Cell::Empty), |v| cell_of(v, *kind)).map_err(|e| format!("plan.toml: {key}: {e}"))?;
+                    rows.push(vec![Cell::Text(key.to_string()), value, Cell::Empty]);
+                }
+            }
+            Path::Top(list) => {
+                for (i, t) in tables(file, list).into_iter().enumerate() {
+                    rows.push(row_of(t, sheet.columns, &format!("{} {list} {}", sheet.file, i + 1))?);
+                }
+            }
+            Path::Child { parent, id, list } => {
+                for p in tables(file, parent) {
+                    let of =
+                        p.get(id).map_or(Ok(Cell::Empty), |v| cell_of(v, sheet.columns[0].1)).map_err(|e| format!("{}: {parent} {id}: {e}", sheet.file))?;
+                    for (i, t) in tables(p, list).into_iter().enumerate() {
+                        let mut row = vec![of.clone()];
+                        row.extend(row_of(t, sheet.columns, &format!("{} {parent} {list} {}", sheet.file, i + 1))?);
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        out.push(SheetOut { sheet, rows });
+    }
+    Ok(out)
+}
+
+/// A cell of the workbook that cannot be read: its sheet (the tab as found), row (as the
+/// spreadsheet numbers it), 0-based column and the column's key, what was found, and a stable
+/// code (`plan_book_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookProblem {
+    pub sheet: String,
+    pub row: u32,
+    pub col: Option<usize>,
+    pub key: String,
+    pub found: String,
+    pub code: &'static str,
+}
+
+/// The files read back from a workbook, and where each of their lines came from.
+#[derive(Debug, Clone, Default)]
+pub struct Book {
+    /// File name → text, as [`FILES`] names them.
+    pub files: BTreeMap<String, String>,
+    /// File name → for each line (from 1), the sheet and row it was written from.
+    lines: BTreeMap<String, Vec<Option<(String, u32)>>>,
+    /// The rows that loading names (`indicator 5`, `sub-indicator 7.2`, `task 3`, `project 12`,
+    /// `phase 1`, and the plan's fields as `field zone.code`): what, id, sheet as found, row.
+    rows: Vec<(&'static str, String, String, u32)>,
+    /// File name → the sheet (as found) of its main list, or of the plan's fields.
+    tabs: BTreeMap<String, String>,
+}
+
+/// What loading calls the rows of a sheet, and the field that names each.
+const NAMED: [(&str, &str, &str); 5] = [
+    ("indicators", "indicator", "code"),
+    ("sub_indicators", "sub-indicator", "code"),
+    ("tasks", "task", "number"),
+    ("projects", "project", "number"),
+    ("phases", "phase", "number"),
+];
+
+/// The value of `key` in a row's `key = value` lines, as text (quotes taken off).
+fn value_of(fields: &[String], key: &str) -> Option<String> {
+    fields.iter().find_map(|l| l.strip_prefix(&format!("{key} = "))).map(|v| v.trim_matches('"').to_string())
+}
+
+impl Book {
+    /// A loading error of the files as a place in the workbook: the sheet and row of the line
+    /// it names (`line 12`), or the sheet of its file.
+    pub fn place(&self, mut e: PlanDataError) -> PlanDataError {
+        let lines = self.lines.get(&e.file);
+        let line = e.entry.strip_prefix("line ").and_then(|n| n.parse::<usize>().ok());
+        let by_line = line.and_then(|n| lines?.iter().take(n).rev().find_map(|p| p.clone()));
+        // a row named by what it is (`indicator 5`), or a field of the plan (`zone` + `code`)
+        let field = match e.entry.as_str() {
+            "plan" => Some(e.field.clone()),
+            "zone" | "previous" => Some(format!("{}.{}", e.entry, e.field)),
+            _ => None,
+        };
+        let by_name = self.rows.iter().find(|(what, id, ..)| match &field {
+            Some(f) => *what == "field" && id == f,
+            None => e.entry.split_once(' ').is_some_and(|(w, i)| w == *what && i == id),
+        });
+        match (by_line, by_name) {
+            (Some((sheet, row)), _) => {
+                e.file = sheet;
+                e.entry = format!("row {row}");
+            }
+            (None, Some((_, _, sheet, row))) => {
+                e.file = sheet.clone();
+                e.entry = match field {
+                    Some(_) => format!("row {row}"),
+                    None => format!("row {row} ({})", e.entry),
+                };
+            }
+            (None, None) => {
+                if let Some(t) = self.tabs.get(&e.file) {
+                    e.file = t.clone();
+                }
+            }
+        }
+        e
+    }
+}
+
+/// The TOML text of one value read from a cell.
+fn toml_of(text: &str, kind: Kind) -> Result<String, &'static str> {
+    let t = text.trim();
+    Ok(match kind {
+        Text => quoted(text),
+        Int => {
+            // a whole number typed in a number cell reads as 12 or 12.0
+            let n = t.strip_suffix(".0").unwrap_or(t);
+            n.parse::<i64>().map_err(|_| "plan_book_not_int")?.to_string()
+        }
+        Date => {
+            let d = NaiveDate::parse_from_str(t, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(t, "%Y/%m/%d")).map_err(|_| "plan_book_not_date")?;
+            d.format("%Y-%m-%d").to_string()
+        }
+        Bool => match t.to_lowercase().as_str() {
+            "true" | "是" | "yes" | "1" => "true".into(),
+            "false" | "否" | "no" | "0" => "false".into(),
+            _ => return Err("plan_book_not_bool"),
+        },
+        List => {
+            let items: Vec<String> = t.split(['、', '，', ',', '；', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(quoted).collect();
+            format!("[{}]", items.join(", "))
+        }
+    })
+}
+
+/// One file being written, each line with the place it came from.
+#[derive(Default)]
+struct Writer {
+    text: String,
+    lines: Vec<Option<(String, u32)>>,
+}
+
+impl Writer {
+    fn line(&mut self, s: &str, from: Option<(&str, u32)>) {
+        self.text.push_str(s);
+        self.text.push('\n');
+        self.lines.push(from.map(|(sh, r)| (sh.to_string(), r)));
+    }
+}
+
+/// A data row read: its number and its fields as TOML (`key = value` lines), by column key.
+struct ReadRow {
+    row: u32,
+    of: Option<String>,
+    fields: Vec<String>,
+}
+
+/// Reads the workbook's sheets back into the plan's files. `sheets` are the workbook's sheets as
+/// read (tab name, and each row's number with its cells as text); `tab` gives the tab names a
+/// sheet key may have (one per language). A sheet is found by any of its tab names; row 1 holds
+/// the columns' labels (not read) and row 2 their keys; every row below with a cell is a row of
+/// the file. Unknown sheets are left alone. Every problem is returned, each placed.
+pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> Result<Book, Vec<BookProblem>> {
+    let mut problems = Vec::new();
+    let mut read: BTreeMap<&str, (String, Vec<ReadRow>)> = BTreeMap::new();
+    for sheet in SHEETS {
+        let names = tab(sheet.key);
+        let Some((name, rows)) = sheets.iter().find(|(n, _)| names.iter().any(|t| t == n.trim()) || n.trim() == sheet.key) else {
+            if REQUIRED.contains(&sheet.key) {
+                problems.push(BookProblem {
+                    sheet: names.first().cloned().unwrap_or_default(),
+                    row: 0,
+                    col: None,
+                    key: String::new(),
+                    found: sheets.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+                    code: "plan_book_sheet_missing",
+                });
+            }
+            continue;
+        };
+        let problem = |row: u32, col: Option<usize>, key: &str, found: &str, code: &'static str| BookProblem {
+            sheet: name.clone(),
+            row,
+            col,
+            key: key.to_string(),
+            found: found.to_string(),
+            code,
+        };
+        // the keys' row: each column's key, every key once
+        let keys = rows.iter().find(|(r, _)| *r == 2).map(|(_, c)| c.clone()).unwrap_or_default();
+        let mut columns: Vec<Option<(&'static str, Kind)>> = Vec::new();
+        for (c, k) in keys.iter().enumerate() {
+            let k = k.trim();
+            let col = sheet.columns.iter().find(|(key, _)| *key == k).copied();
+            if !k.is_empty() && col.is_none() {
+                problems.push(problem(2, Some(c), k, k, "plan_book_unknown_column"));
+            } else if col.is_some() && columns.iter().flatten().any(|(key, _)| *key == k) {
+                problems.push(problem(2, Some(c), k, k, "plan_book_column_twice"));
+            }
+            columns.push(col);
+        }
+        let required_keys: &[&str] = match sheet.path {
+            Path::Fields => &["field", "value"],
+            Path::Child { .. } => &["of"],
+            Path::Top(_) => &[],
+        };
+        for k in required_keys {
+            if !columns.iter().flatten().any(|(key, _)| key == k) {
+                problems.push(problem(2, None, k, "", "plan_book_column_missing"));
+            }
+        }
+        let mut out = Vec::new();
+        for (r, cells) in rows.iter().filter(|(r, _)| *r > 2) {
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            // a value in a column without a key would be lost
+            if let Some(c) = cells.iter().enumerate().position(|(c, v)| !v.trim().is_empty() && columns.get(c).copied().flatten().is_none()) {
+                problems.push(problem(*r, Some(c), "", &cells[c], "plan_book_column_without_key"));
+                continue;
+            }
+            let mut row = ReadRow { row: *r, of: None, fields: Vec::new() };
+            if sheet.path == Path::Fields {
+                let get = |k: &str| columns.iter().position(|c| c.is_some_and(|(key, _)| key == k)).and_then(|i| cells.get(i)).map(|s| s.trim()).unwrap_or("");
+                let (field, value) = (get("field"), columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value")).and_then(|i| cells.get(i)));
+                let vcol = columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value"));
+                match FIELDS.iter().find(|(f, _)| *f == field) {
+                    None => {
+                        problems.push(problem(*r, columns.iter().position(|c| c.is_some_and(|(k, _)| k == "field")), "field", field, "plan_book_unknown_field"))
+                    }
+                    Some((f, kind)) => match value.filter(|v| !v.trim().is_empty()) {
+                        None if *kind == Text && !OPTIONAL.contains(f) && !f.starts_with("previous.") => row.fields.push(format!("{f} = \"\"")),
+                        None => {}
+                        Some(v) => match toml_of(v, *kind) {
+                            Ok(t) => row.fields.push(format!("{f} = {t}")),
+                            Err(code) => problems.push(problem(*r, vcol, f, v, code)),
+                        },
+                    },
+                }
+                out.push(row);
+                continue;
+            }
+            for (c, v) in cells.iter().enumerate() {
+                let Some((key, kind)) = columns.get(c).copied().flatten() else { continue };
+                if v.trim().is_empty() {
+                    match kind {
+                        Text if key != "of" && !OPTIONAL.contains(&key) => row.fields.push(format!("{key} = \"\"")),
+                        List => row.fields.push(format!("{key} = []")),
+                        _ => {}
+                    }
+                    continue;
+                }
+                match toml_of(v, kind) {
+                    Ok(_) if key == "of" => row.of = Some(v.trim().strip_suffix(".0").unwrap_or(v.trim()).to_string()),
+                    Ok(t) => row.fields.push(format!("{key} = {t}")),
+                    Err(code) => problems.push(problem(*r, Some(c), key, v, code)),
+                }
+            }
+            if matches!(sheet.path, Path::Child { .. }) && row.of.is_none() {
+                let c = columns.iter().position(|c| c.is_some_and(|(k, _)| k == "of"));
+                problems.push(problem(*r, c, "of", "", "plan_book_of_missing"));
+                continue;
+            }
+            out.push(row);
+        }
+        read.insert(sheet.key, (name.clone(), out));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut book = Book::default();
+    for (key, (tab, rows)) in &read {
+        let sheet = SHEETS.iter().find(|s| s.key == *key).expect("a sheet of the layout");
+        if REQUIRED.contains(key) {
+            book.tabs.insert(sheet.file.to_string(), tab.clone());
+        }
+        for r in rows {
+            if sheet.path == Path::Fields {
+                if let Some((f, _)) = r.fields.first().and_then(|l| l.split_once(" = ")) {
+                    book.rows.push(("field", f.to_string(), tab.clone(), r.row));
+                }
+            } else if let Some((_, what, id)) = NAMED.iter().find(|(k, ..)| k == key)
+                && let Some(v) = value_of(&r.fields, id)
+            {
+                book.rows.push((what, v, tab.clone(), r.row));
+            }
+        }
+    }
+    for file in FILES {
+        let mut w = Writer::default();
+        w.line("# Read from a workbook by ecociv: edit the workbook, or this file.", None);
+        let in_file: Vec<&Sheet> = SHEETS.iter().filter(|s| s.file == file).collect();
+        // the plan's own fields: the top level first, then the tables
+        for s in in_file.iter().filter(|s| s.path == Path::Fields) {
+            let Some((name, rows)) = read.get(s.key) else { continue };
+            let line_of = |f: &str| rows.iter().find(|r| r.fields.iter().any(|l| l.starts_with(&format!("{f} = "))));
+            for table in ["", "zone", "previous"] {
+                let mut header = false;
+                for (f, _) in FIELDS {
+                    let (t, k) = f.split_once('.').unwrap_or(("", f));
+                    if t != table {
+                        continue;
+                    }
+                    let Some(r) = line_of(f) else { continue };
+                    if !table.is_empty() && !header {
+                        w.line(&format!("[{table}]"), Some((name, r.row)));
+                        header = true;
+                    }
+                    let line = r.fields.iter().find(|l| l.starts_with(&format!("{f} = "))).expect("found");
+                    w.line(&format!("{k}{}", &line[f.len()..]), Some((name, r.row)));
+                }
+            }
+        }
+        for s in in_file.iter().filter(|s| matches!(s.path, Path::Top(_))) {
+            let Path::Top(list) = s.path else { continue };
+            let Some((name, rows)) = read.get(s.key) else { continue };
+            for r in rows {
+                w.line(&format!("[[{list}]]"), Some((name, r.row)));
+                for f in &r.fields {
+                    w.line(f, Some((name, r.row)));
+                }
+                // this row's children, from each sheet of lists inside it
+                let id_of = |id: &str| value_of(&r.fields, id);
+                for c in in_file.iter().filter(|c| matches!(c.path, Path::Child { parent, .. } if parent == list)) {
+                    let Path::Child { id, list: child, .. } = c.path else { continue };
+                    let Some((cname, crows)) = read.get(c.key) else { continue };
+                    let Some(idv) = id_of(id) else { continue };
+                    for cr in crows.iter().filter(|cr| cr.of.as_deref() == Some(idv.as_str())) {
+                        w.line(&format!("[[{list}.{child}]]"), Some((cname, cr.row)));
+                        for f in &cr.fields {
+                            w.line(f, Some((cname, cr.row)));
+                        }
+                    }
+                }
+            }
+        }
+        book.files.insert(file.to_string(), w.text);
+        book.lines.insert(file.to_string(), w.lines);
+    }
+    // a row of a list that names no row it could belong to would be lost
+    let mut orphans = Vec::new();
+    for c in SHEETS {
+        let Path::Child { parent, id, .. } = c.path else { continue };
+        let Some((cname, crows)) = read.get(c.key) else { continue };
+        let parent_sheet = SHEETS.iter().find(|s| s.path == Path::Top(parent)).expect("a parent sheet");
+        let ids: Vec<String> = read.get(parent_sheet.key).map(|(_, rows)| rows.iter().filter_map(|r| value_of(&r.fields, id)).collect()).unwrap_or_default();
+        for cr in crows.iter().filter(|cr| !cr.of.as_ref().is_some_and(|o| ids.contains(o))) {
+            orphans.push(BookProblem {
+                sheet: cname.clone(),
+                row: cr.row,
+                col: Some(0),
+                key: "of".into(),
+                found: cr.of.clone().unwrap_or_default(),
+                code: "plan_book_of_unknown",
+            });
+        }
+    }
+    if !orphans.is_empty() {
+        return Err(orphans);
+    }
+    Ok(book)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_data::{PlanSource, build_plan, hohhot};
+
+    fn hohhot_files() -> BTreeMap<String, String> {
+        let s = hohhot();
+        [s.plan, s.indicators, s.tasks, s.projects].into_iter().map(|(n, t)| (n.rsplit('/').next().unwrap().to_string(), t)).collect()
+    }
+
+    /// The sheets as a spreadsheet gives them back: every cell as text, the labels in row 1, the
+    /// keys in row 2.
+    fn as_read(out: &[SheetOut]) -> Vec<SheetRows> {
+        out.iter()
+            .map(|s| {
+                let keys: Vec<String> = s.sheet.columns.iter().map(|(k, _)| k.to_string()).collect();
+                let mut rows = vec![(1, keys.iter().map(|k| format!("label of {k}")).collect()), (2, keys)];
+                for (i, r) in s.rows.iter().enumerate() {
+                    let cells = r
+                        .iter()
+                        .map(|c| match c {
+                            Cell::Empty => String::new(),
+                            Cell::Text(t) => t.trim().to_string(),
+                            Cell::Int(n) => format!("{n}"),
+                            Cell::Date(d) => d.to_string(),
+                            Cell::Bool(b) => b.to_string(),
+                        })
+                        .collect();
+                    rows.push((i as u32 + 3, cells));
+                }
+                (s.sheet.key.to_string(), rows)
+            })
+            .collect()
+    }
+
+    /// The error of loading the files read from `sheets`, placed in the workbook.
+    fn refusal(sheets: &[SheetRows]) -> PlanDataError {
+        let book = from_sheets(sheets, |_| vec![]).unwrap();
+        book.place(load(&book.files).unwrap_err())
+    }
+
+    fn load(files: &BTreeMap<String, String>) -> Result<crate::model::Plan, PlanDataError> {
+        let f = |n: &str| (n.to_string(), files[n].clone());
+        build_plan(&PlanSource {
+            framework: hohhot().framework,
+            plan: f("plan.toml"),
+            indicators: f("indicators.toml"),
+            tasks: f("tasks.toml"),
+            projects: f("projects.toml"),
+        })
+    }
+
+    fn plan_of(files: &BTreeMap<String, String>) -> crate::model::Plan {
+        load(files).unwrap()
+    }
+
+    #[test]
+    fn the_hohhot_plan_goes_through_a_workbook_unchanged() {
+        let files = hohhot_files();
+        let out = to_sheets(&files).unwrap();
+        let indicators = out.iter().find(|s| s.sheet.key == "indicators").unwrap();
+        assert_eq!(indicators.rows.len(), files["indicators.toml"].matches("[[indicators]]").count(), "a row per indicator");
+        let book = from_sheets(&as_read(&out), |_| vec![]).unwrap();
+        let (a, b) = (plan_of(&files), plan_of(&book.files));
+        // the same plan; only the hash of the files' text differs
+        let json = |p: &crate::model::Plan| {
+            let mut v = serde_json::to_value(p).unwrap();
+            v.as_object_mut().unwrap().remove("content_hash");
+            v
+        };
+        let (ja, jb) = (json(&a), json(&b));
+        if ja != jb {
+            let (ta, tb) = (serde_json::to_string_pretty(&ja).unwrap(), serde_json::to_string_pretty(&jb).unwrap());
+            let first = ta.lines().zip(tb.lines()).enumerate().find(|(_, (x, y))| x != y);
+            panic!("the plan changed on its way through the workbook: {first:?}");
+        }
+        assert!(!a.findings.is_empty() && a.findings == b.findings, "its corrections and doubts too");
+    }
+
+    #[test]
+    fn a_field_the_layout_lacks_is_refused_not_lost() {
+        let mut files = hohhot_files();
+        let p = files.get_mut("projects.toml").unwrap();
+        *p = p.replacen("[[projects]]\n", "[[projects]]\nsecret = \"x\"\n", 1);
+        assert!(to_sheets(&files).unwrap_err().contains("secret"));
+    }
+
+    #[test]
+    fn every_bad_cell_is_placed() {
+        let out = to_sheets(&hohhot_files()).unwrap();
+        let mut sheets = as_read(&out);
+        let tasks = sheets.iter_mut().find(|(n, _)| n == "tasks").unwrap();
+        tasks.1[2].1[0] = "三".into(); // number of the first task
+        tasks.1[1].1.push("colour".into()); // a column the plan has not
+        let subs = sheets.iter_mut().find(|(n, _)| n == "sub_indicators").unwrap();
+        subs.1[2].1[0] = "99".into(); // a sub-indicator of no indicator
+        let e = from_sheets(&sheets, |_| vec![]).unwrap_err();
+        assert!(e.iter().any(|p| p.sheet == "tasks" && p.row == 3 && p.col == Some(0) && p.code == "plan_book_not_int" && p.found == "三"), "{e:?}");
+        assert!(e.iter().any(|p| p.sheet == "tasks" && p.row == 2 && p.code == "plan_book_unknown_column" && p.found == "colour"), "{e:?}");
+        // the orphan is found once the cells read
+        let mut sheets = as_read(&out);
+        sheets.iter_mut().find(|(n, _)| n == "sub_indicators").unwrap().1[2].1[0] = "99".into();
+        let e = from_sheets(&sheets, |_| vec![]).unwrap_err();
+        assert_eq!((e[0].sheet.as_str(), e[0].row, e[0].code, e[0].found.as_str()), ("sub_indicators", 3, "plan_book_of_unknown", "99"));
+        // a missing sheet is said
+        let e = from_sheets(&as_read(&out)[1..], |k| vec![format!("tab {k}")]).unwrap_err();
+        assert_eq!((e[0].sheet.as_str(), e[0].code), ("tab plan", "plan_book_sheet_missing"));
+    }
+
+    #[test]
+    fn a_loading_error_is_placed_in_the_workbook() {
+        let out = to_sheets(&hohhot_files()).unwrap();
+        let mut sheets = as_read(&out);
+        // the second project's number left blank: a required field
+        let projects = sheets.iter_mut().find(|(n, _)| n == "projects").unwrap();
+        let name = projects.1[1].1.iter().position(|k| k == "number").unwrap();
+        projects.1[4].1[name].clear();
+        let e = refusal(&sheets);
+        assert_eq!((e.file.as_str(), e.entry.as_str()), ("projects", "row 5"), "{e}");
+
+        // a rule left blank: loading names the sub-indicator, the workbook its row
+        let mut sheets = as_read(&out);
+        let subs = sheets.iter_mut().find(|(n, _)| n == "sub_indicators").unwrap();
+        let rule = subs.1[1].1.iter().position(|k| k == "rule").unwrap();
+        let (row, code) = (subs.1[3].0, subs.1[3].1[1].clone());
+        subs.1[3].1[rule].clear();
+        let e = refusal(&sheets);
+        assert_eq!((e.file.as_str(), e.entry.clone(), e.field.as_str()), ("sub_indicators", format!("row {row} (sub-indicator {code})"), "rule"), "{e}");
+        // a field of the plan, by its row on the plan's sheet
+        let mut sheets = as_read(&out);
+        let plan = sheets.iter_mut().find(|(n, _)| n == "plan").unwrap();
+        let level = plan.1.iter_mut().find(|(_, c)| c[0] == "zone.level").unwrap();
+        level.1[1] = "galaxy".into();
+        let row = level.0;
+        let e = refusal(&sheets);
+        assert_eq!(e.file, "plan", "{e}");
+        assert_eq!(e.entry, format!("row {row}"), "{e}");
+    }
+
+    #[test]
+    fn cells_read_as_people_type_them() {
+        assert_eq!(toml_of("12.0", Int).unwrap(), "12");
+        assert_eq!(toml_of("2026/2/1", Date).unwrap(), "2026-02-01");
+        assert_eq!(toml_of("是", Bool).unwrap(), "true");
+        assert_eq!(toml_of("市生态环境局、 市发展改革委，市林草局\n", List).unwrap(), r#"["市生态环境局", "市发展改革委", "市林草局"]"#);
+        assert_eq!(toml_of("a \"b\"", Text).unwrap(), r#""a \"b\"""#);
+        assert_eq!(toml_of("12.5", Int), Err("plan_book_not_int"));
+        assert_eq!(toml_of("2026-02-30", Date), Err("plan_book_not_date"));
+    }
+}

@@ -1,0 +1,122 @@
+//! A plan's data files written as one `.xlsx` workbook to edit in a spreadsheet (the layout is
+//! `ecociv_core::plan_book`'s; reading it back is `import::sheets` then
+//! `ecociv_core::plan_book::from_sheets`): a tab per sheet named in the language asked, row 1
+//! the columns' labels, row 2 their keys (which reading goes by, so the labels may be in any
+//! language), text columns formatted as text so that a code such as `1.10` stays what it is,
+//! and the points a person must settle on a last sheet of notes.
+
+use ecociv_core::Locale;
+use ecociv_core::locale::t;
+use ecociv_core::plan_book::{Cell, Kind, Path, SHEETS, SheetOut};
+use rust_xlsxwriter::{Color, Format, Workbook};
+
+use crate::ReportError;
+
+/// The tab name of a sheet (`plan_book.sheet.<key>`) in `l`.
+pub fn tab(key: &str, l: Locale) -> &'static str {
+    t(l, &format!("plan_book.sheet.{key}"))
+}
+
+/// The label of a column or of a plan's field (`zone.code` → `plan_book.col.zone_code`).
+pub fn label(key: &str, l: Locale) -> &'static str {
+    t(l, &format!("plan_book.col.{}", key.replace('.', "_")))
+}
+
+/// The tab names a sheet may have, one per language.
+pub fn tabs(key: &str) -> Vec<String> {
+    Locale::all().map(|l| tab(key, l).to_string()).collect()
+}
+
+/// The workbook of a plan's sheets, with `notes` (place, what to settle) on a last sheet.
+pub fn xlsx(sheets: &[SheetOut], notes: &[(String, String)], l: Locale) -> Result<Vec<u8>, ReportError> {
+    let mut wb = Workbook::new();
+    let head = Format::new().set_bold().set_text_wrap().set_background_color(Color::RGB(0xE8F0E8));
+    let key = Format::new().set_font_color(Color::Gray).set_font_size(9);
+    let text = Format::new().set_num_format("@").set_text_wrap();
+    let day = Format::new().set_num_format("yyyy-mm-dd");
+    for s in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(tab(s.sheet.key, l))?;
+        for (c, (k, kind)) in s.sheet.columns.iter().enumerate() {
+            let c = c as u16;
+            ws.write_string_with_format(0, c, label(k, l), &head)?;
+            ws.write_string_with_format(1, c, *k, &key)?;
+            let wide = matches!(*k, "text" | "title" | "name" | "name_printed" | "printed" | "note" | "note_en" | "value" | "about" | "responsibility_printed");
+            ws.set_column_width(c, if wide { 36 } else { 16 })?;
+            match kind {
+                Kind::Text | Kind::List => ws.set_column_format(c, &text)?,
+                Kind::Date => ws.set_column_format(c, &day)?,
+                Kind::Int | Kind::Bool => ws,
+            };
+        }
+        ws.set_freeze_panes(2, 0)?;
+        for (r, row) in s.rows.iter().enumerate() {
+            let r = r as u32 + 2;
+            for (c, cell) in row.iter().enumerate() {
+                let c = c as u16;
+                match cell {
+                    Cell::Empty => {}
+                    Cell::Text(v) => {
+                        ws.write_string_with_format(r, c, v, &text)?;
+                    }
+                    Cell::Int(n) => {
+                        ws.write_number(r, c, *n as f64)?;
+                    }
+                    Cell::Date(d) => {
+                        ws.write_string_with_format(r, c, d.to_string(), &text)?;
+                    }
+                    Cell::Bool(b) => {
+                        ws.write_boolean(r, c, *b)?;
+                    }
+                }
+            }
+            // the plan's fields: what each is, beside it
+            if s.sheet.path == Path::Fields
+                && let Some(Cell::Text(f)) = row.first()
+            {
+                ws.write_string(r, 2, label(f, l))?;
+            }
+        }
+    }
+    if !notes.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(tab("notes", l))?;
+        ws.write_string_with_format(0, 0, label("place", l), &head)?;
+        ws.write_string_with_format(0, 1, label("note", l), &head)?;
+        ws.set_column_width(0, 20)?;
+        ws.set_column_width(1, 100)?;
+        for (r, (place, note)) in notes.iter().enumerate() {
+            ws.write_string(r as u32 + 1, 0, place)?;
+            ws.write_string(r as u32 + 1, 1, note)?;
+        }
+    }
+    // every tab of the layout is there, even empty, so that a row can be added to any
+    let written: Vec<&str> = sheets.iter().map(|s| s.sheet.key).collect();
+    debug_assert!(SHEETS.iter().all(|s| written.contains(&s.key)), "every sheet laid out");
+    Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecociv_core::plan_book::{from_sheets, to_sheets};
+    use ecociv_core::plan_data::hohhot;
+
+    #[test]
+    fn the_workbook_reads_back_as_the_files() {
+        let s = hohhot();
+        let files = [s.plan, s.indicators, s.tasks, s.projects].into_iter().map(|(n, t)| (n.rsplit('/').next().unwrap().to_string(), t)).collect();
+        let sheets = to_sheets(&files).unwrap();
+        for l in Locale::all() {
+            let bytes = xlsx(&sheets, &[("plan".into(), "填写文号".into())], l).unwrap();
+            let read = crate::import::sheets(&bytes).unwrap();
+            assert_eq!(read.len(), SHEETS.len() + 1, "a tab per sheet and the notes");
+            let book = from_sheets(&read, tabs).unwrap();
+            // as the layout's own round trip: the same rows again
+            let again = to_sheets(&book.files).unwrap();
+            for (a, b) in sheets.iter().zip(&again) {
+                assert_eq!(a.rows, b.rows, "sheet {}", a.sheet.key);
+            }
+        }
+    }
+}
