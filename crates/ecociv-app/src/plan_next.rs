@@ -168,9 +168,33 @@ pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Re
 }
 
 /// The plans a zone had before its plan in force, as they stood, each with the day it was
-/// superseded and the plan that did, oldest first.
+/// superseded and the plan that did, oldest first. Each reads only the entries of its own years
+/// (`superseded_after`: up to the year before the plan that superseded it starts to read its own).
 pub async fn earlier_plans(st: &App, zone: &str) -> Result<Vec<(ecociv_core::model::Plan, chrono::NaiveDate, String)>> {
-    Ok(st.store.archived_plans(zone).await?)
+    let mut kept = st.store.archived_plans(zone).await?;
+    let current = st.plan(Some(zone)).await?;
+    let owned: Vec<(String, i32)> =
+        kept.iter().map(|(p, ..)| p).chain([&*current]).filter_map(|p| Some((p.code.clone(), p.lineage.as_ref()?.previous_end_year))).collect();
+    for (p, _, by) in &mut kept {
+        // the plan that superseded it says up to which year the entries were this plan's
+        p.superseded_after = Some(owned.iter().find(|(code, _)| code == by).map_or(p.end_year, |(_, y)| *y));
+    }
+    Ok(kept)
+}
+
+/// The plan of `zone` that `doc` is made from: the plan in force if the document is one of its,
+/// or else the earlier plan it is one of (the closing report and the self-assessments of a plan
+/// superseded since); None when no plan of the zone has it.
+pub async fn plan_for_document(st: &App, zone: &str, doc: crate::documents::Document) -> Result<Option<std::sync::Arc<ecociv_core::model::Plan>>> {
+    use crate::documents::Document;
+    let current = st.plan(Some(zone)).await?;
+    if doc.admissible(&current, st.today()) {
+        return Ok(Some(current));
+    }
+    if !matches!(doc, Document::Closing(_) | Document::SelfAssessment(_)) {
+        return Ok(None);
+    }
+    Ok(earlier_plans(st, zone).await?.into_iter().map(|(p, ..)| p).rev().find(|p| doc.admissible(p, st.today())).map(std::sync::Arc::new))
 }
 
 /// Whether `actor` reads an earlier plan's figures: every value of every leaf, as the closing
@@ -201,11 +225,8 @@ pub async fn earlier_plan(st: &App, zone: &str, code: &str, l: ecociv_core::Loca
         .into_iter()
         .find(|(p, ..)| p.code == code)
         .ok_or_else(|| AppError::not_found("unknown_plan").field("zone", zone).field("plan", code))?;
-    let end = i64::from(plan.end_year);
-    let mut observations = ecociv_core::lineage::observations_for(&plan, st.store.observations(zone).await?);
-    observations.retain(|o| o.year <= end);
-    let mut uppers = ecociv_core::lineage::uppers_for(&plan, st.store.upper_targets(zone).await?);
-    uppers.retain(|u| u.year <= end);
+    let observations = ecociv_core::lineage::observations_for(&plan, st.store.observations(zone).await?);
+    let uppers = ecociv_core::lineage::uppers_for(&plan, st.store.upper_targets(zone).await?);
     let standings = ecociv_report::approved_standings(&plan, &observations, &uppers, plan.end_year, ecociv_core::projection::Method::Cagr, l);
     Ok(Earlier { plan, superseded_on, superseded_by, standings })
 }

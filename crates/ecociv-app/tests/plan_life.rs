@@ -241,7 +241,20 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     let mut r = report("2026-05");
     r.investment_month_wan = serde_json::json!("100");
     r.investment_cumulative_wan = Some(serde_json::json!("1334.5"));
-    submit_project_report(&june, &zj, carried, &r).await.unwrap();
+    let r = submit_project_report(&june, &zj, carried, &r).await.unwrap();
+    decide_dispatch(&june, &tf, r.id, Decision::Approve, "").await.unwrap();
+    // the earlier plan's closing report is made again from its own years, never the next plan's
+    // months: its project 11 (another project than the next plan's 11) has no approved report,
+    // its project 12 stood at 2025-10
+    let closing = Document::Closing(2025);
+    let kept = ecociv_app::plan_next::plan_for_document(&june, ZONE, closing).await.unwrap().unwrap();
+    assert_eq!((kept.code.as_str(), kept.superseded_after), ("hohhot-2023-2025", Some(2025)));
+    let d = ecociv_app::documents::document(&june, &kept, closing, ecociv_core::Locale::Zh).await.unwrap();
+    let open = d.blocks.iter().filter_map(|b| if let ecociv_report::official::Block::Table(_, rows, _) = b { Some(rows) } else { None }).nth(1).unwrap();
+    let row = |n: &str| open.iter().find(|r| r[0] == n).unwrap().clone();
+    assert_eq!((row("11")[3].as_str(), row("12")[3].as_str(), row("12")[5].as_str()), ("无审核通过的调度", "在建", "0.12345"), "{:?}", (row("11"), row("12")));
+    assert!(ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::SelfAssessment(2024)).await.unwrap().is_some_and(|p| p.code == "hohhot-2023-2025"));
+    assert!(ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::Closing(2024)).await.unwrap().is_none());
     // the earlier plan's years are its own: no entry, no decision through the new plan
     assert_eq!(submit_observation(&june, &org, &value("1", 2025, "22")).await.unwrap_err().code, "earlier_plan_period");
     assert_eq!(decide_observation(&june, &tf, o.id, Decision::Unlock, "重新核实").await.unwrap_err().code, "earlier_plan_period");

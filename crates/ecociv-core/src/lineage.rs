@@ -34,7 +34,12 @@ fn hop_for(l: &Lineage, year: i64) -> Option<Maps<'_>> {
 /// two gives each part the history; what it does not continue, and the earlier plans' values
 /// under a code reused for another indicator, it does not read). A new leaf's base-year value
 /// given in the plan (`baseline`) reads as an approved value of that year (id 0: no entry).
-pub fn observations_for(plan: &Plan, all: Vec<ObservationRecord>) -> Vec<ObservationRecord> {
+/// A plan kept after the next was issued reads nothing after its `superseded_after` year (as
+/// [`reports_for`] and [`uppers_for`] do).
+pub fn observations_for(plan: &Plan, mut all: Vec<ObservationRecord>) -> Vec<ObservationRecord> {
+    if let Some(last) = plan.superseded_after {
+        all.retain(|o| o.year <= i64::from(last));
+    }
     let Some(l) = &plan.lineage else { return all };
     let mut out = Vec::with_capacity(all.len() + l.baselines.len());
     for o in all {
@@ -117,7 +122,11 @@ pub fn report_for(plan: &Plan, r: DispatchRecord) -> Option<DispatchRecord> {
 /// The monthly reports `plan` reads, as [`observations_for`]: its own months as stored, the
 /// earlier plans' months only of the tasks and projects it continues, under its own numbers.
 /// The reports of rectification tasks belong to the zone, not to a plan: read as they are.
-pub fn reports_for(plan: &Plan, all: Vec<DispatchRecord>) -> Vec<DispatchRecord> {
+pub fn reports_for(plan: &Plan, mut all: Vec<DispatchRecord>) -> Vec<DispatchRecord> {
+    if let Some(last) = plan.superseded_after {
+        // a period is a year's month (`2025-11`) or a year; anything else is not a plan's period
+        all.retain(|r| r.period.get(..4).and_then(|y| y.parse::<i32>().ok()).is_some_and(|y| y <= last));
+    }
     let Some(l) = &plan.lineage else { return all };
     let mut out = Vec::with_capacity(all.len());
     for r in all {
@@ -165,7 +174,10 @@ pub fn compose(next: &mut Lineage, earlier: Option<&Lineage>) {
 
 /// The targets assigned from above that `plan` reads, as [`observations_for`]: those of its own
 /// years as stored, and those of the earlier plans' years through the leaves it continues.
-pub fn uppers_for(plan: &Plan, all: Vec<crate::record::UpperTargetRecord>) -> Vec<crate::record::UpperTargetRecord> {
+pub fn uppers_for(plan: &Plan, mut all: Vec<crate::record::UpperTargetRecord>) -> Vec<crate::record::UpperTargetRecord> {
+    if let Some(last) = plan.superseded_after {
+        all.retain(|u| u.year <= i64::from(last));
+    }
     let Some(l) = &plan.lineage else { return all };
     let mut out = Vec::with_capacity(all.len());
     for u in all {

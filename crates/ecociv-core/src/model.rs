@@ -338,6 +338,12 @@ pub struct Plan {
     /// (None for a zone's first plan).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lineage: Option<Lineage>,
+    /// For a plan kept after the next one was issued: the last year whose entries are its own
+    /// (its last year, or a later one it opened and filled); the entries of later years are the
+    /// next plan's, and it never reads them. Known when the plan is read as an earlier one, never
+    /// stored.
+    #[serde(skip)]
+    pub superseded_after: Option<i32>,
 }
 
 /// What a plan continues of the plan before it (the next plan from the last): which leaf

@@ -647,6 +647,7 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
         findings,
         content_hash,
         lineage: None,
+        superseded_after: None,
     };
     plan.lineage = lineage(&pf, &inds, &tasks_file, &projects_file, (plan_name, ind_name, task_name, proj_name))?;
     let derived = audit::audit(&plan);

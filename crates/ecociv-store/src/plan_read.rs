@@ -292,6 +292,7 @@ macro_rules! plan_read_impl {
                     lineage: lineage
                         .map(|l| serde_json::from_str(&l).map_err(|e| StoreError::Corrupt(format!("plan lineage of zone {z}: {e}"))))
                         .transpose()?,
+                    superseded_after: None,
                 }))
             }
         }

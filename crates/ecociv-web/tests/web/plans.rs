@@ -118,6 +118,11 @@ async fn the_task_force_drafts_and_issues_the_next_plan() {
     let doc = scraper::Html::parse_document(&earlier.body);
     let rows = doc.select(&scraper::Selector::parse("#final-results tbody tr").unwrap()).count();
     assert_eq!(rows, 43, "every leaf of the earlier plan");
+    // its closing report and self-assessments are still made, from its own years
+    assert!(earlier.body.contains("href=\"/reports/closing/2025.docx\"") && earlier.body.contains("href=\"/reports/self_assessment/2024.pdf\""));
+    let closing = send(&app, "GET", "/reports/closing/2025.docx", &[("cookie", &tf)], Body::empty()).await;
+    assert!(closing.status == StatusCode::OK && closing.bytes.starts_with(b"PK\x03\x04"), "{}", closing.status);
+    assert_eq!(send(&app, "GET", "/reports/closing/2030.docx", &[("cookie", &tf)], Body::empty()).await.status, StatusCode::NOT_FOUND, "not yet");
     assert_eq!(send(&app, "GET", "/plans/nope", &[("cookie", &tf)], Body::empty()).await.status, StatusCode::NOT_FOUND);
     let list = api(&app, Some("tf"), "GET", "/api/v1/plans", serde_json::Value::Null).await.json();
     let states: Vec<(&str, &str)> = list.as_array().unwrap().iter().map(|p| (p["code"].as_str().unwrap(), p["state"].as_str().unwrap())).collect();
