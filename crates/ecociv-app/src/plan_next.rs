@@ -68,7 +68,7 @@ pub fn write(dir: &Path, d: &Draft, notes: &str) -> Result<()> {
 /// last sheet, labelled in `l`: to edit in a spreadsheet and send back as it is.
 pub fn book(d: &Draft, l: ecociv_core::Locale) -> Result<Vec<u8>> {
     let files = d.files.iter().cloned().collect();
-    let sheets = ecociv_core::plan_book::to_sheets(&files).map_err(|why| AppError { code: "plan_book_not_written", ..AppError::internal(why) })?;
+    let sheets = ecociv_core::plan_book::to_sheets(&files).map_err(|why| AppError::bad_request("plan_book_not_written").field("why", &why))?;
     let notes: Vec<(String, String)> = d.notes.iter().map(|n| (n.place.clone(), n.text(l))).collect();
     ecociv_report::plan_book::xlsx(&sheets, &notes, l).map_err(AppError::internal)
 }

@@ -168,29 +168,21 @@ impl PlanFiles {
 /// sheet, row and column, and so is every error of the files it makes (their place in the
 /// workbook).
 pub fn plan_from_book(bytes: &[u8]) -> Result<Plan> {
+    use ecociv_core::plan_book::BookProblem;
     let sheets = ecociv_report::import::sheets(bytes).map_err(|ps| {
         let p = &ps[0];
-        AppError::bad_request("plan_book_unreadable").field("why", &p.code).field("found", &p.found)
+        // what a person would not see in the sheets, or a file that is no workbook
+        let code = match p.code.as_str() {
+            "hidden_sheet" => "plan_book_hidden_sheet",
+            "hidden_row" => "plan_book_hidden_row",
+            "formula" => "plan_book_formula",
+            "merged_cells" => "plan_book_merged_cells",
+            _ => "plan_book_unreadable",
+        };
+        let e = book_refusal(&[BookProblem { sheet: p.sheet.clone(), row: p.row.unwrap_or(0), col: p.col, key: String::new(), found: p.found.clone(), code }]);
+        if code == "plan_book_unreadable" { e.field("why", &p.code) } else { e }
     })?;
-    let book = ecociv_core::plan_book::from_sheets(&sheets, ecociv_report::plan_book::tabs).map_err(|ps| {
-        let p = &ps[0];
-        let mut e = AppError::bad_request(p.code).field("sheet", &p.sheet);
-        if p.row > 0 {
-            e = e.field("row", &p.row.to_string());
-        }
-        if let Some(c) = p.col {
-            e = e.field("column", &ecociv_report::import::column_letter(c));
-        }
-        for (k, v) in [("key", &p.key), ("found", &p.found)] {
-            if !v.is_empty() {
-                e = e.field(k, v);
-            }
-        }
-        if ps.len() > 1 {
-            e = e.field("problems", &ps.len().to_string());
-        }
-        e
-    })?;
+    let book = ecociv_core::plan_book::from_sheets(&sheets, ecociv_report::plan_book::tabs).map_err(|ps| book_refusal(&ps))?;
     plan_placed(
         |name: &str| match book.files.get(name) {
             Some(text) => Ok(Some((name.to_string(), text.clone()))),
@@ -198,6 +190,35 @@ pub fn plan_from_book(bytes: &[u8]) -> Result<Plan> {
         },
         |e| book.place(e),
     )
+}
+
+/// The refusal of a workbook: its first problem with its place (sheet, row, column), and where
+/// the next few are.
+fn book_refusal(ps: &[ecociv_core::plan_book::BookProblem]) -> AppError {
+    let place = |p: &ecociv_core::plan_book::BookProblem| {
+        let mut s = p.sheet.clone();
+        if p.row > 0 {
+            s.push_str(&format!(" {}{}", p.col.map(ecociv_report::import::column_letter).unwrap_or_default(), p.row));
+        }
+        s
+    };
+    let p = &ps[0];
+    let mut e = AppError::bad_request(p.code);
+    for (k, v) in [("sheet", p.sheet.clone()), ("row", p.row.to_string()), ("column", p.col.map(ecociv_report::import::column_letter).unwrap_or_default())] {
+        if !v.is_empty() && v != "0" {
+            e = e.field(k, &v);
+        }
+    }
+    for (k, v) in [("key", &p.key), ("found", &p.found)] {
+        if !v.is_empty() {
+            e = e.field(k, v);
+        }
+    }
+    if ps.len() > 1 {
+        let more: Vec<String> = ps[1..].iter().take(5).map(|p| format!("{} ({})", place(p), p.code)).collect();
+        e = e.field("problems", &ps.len().to_string()).field("also", &more.join("; "));
+    }
+    e
 }
 
 /// A plan from its files, each read by `read` (None: a `framework.toml` that is not there).

@@ -96,6 +96,20 @@ async fn the_next_plan_is_edited_in_a_spreadsheet(db: &TestDb) {
     let e = ecociv_app::zones::plan_from_folder(&bad).unwrap_err();
     let at = |k: &str| e.fields.get(k).map(String::as_str);
     assert_eq!((e.code, at("sheet"), at("row"), at("column"), at("found")), ("plan_book_not_int", Some("工作任务"), Some("4"), Some("A"), Some("三")));
+    // a task's row copied below: its number twice, refused at the copy
+    std::fs::copy(&book, &bad).unwrap();
+    let copy =
+        "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nws = wb['工作任务']\nws.append([c.value for c in ws[3]])\nwb.save(sys.argv[1])\n";
+    assert!(edit_with_openpyxl(&bad, copy));
+    let e = ecociv_app::zones::plan_from_folder(&bad).unwrap_err();
+    let at = |k: &str| e.fields.get(k).map(String::as_str);
+    assert_eq!((e.code, at("sheet"), at("row"), at("column"), at("found")), ("plan_book_id_twice", Some("工作任务"), Some("40"), Some("A"), Some("1")));
+    // a sheet hidden: what nobody sees is not read as the plan
+    std::fs::copy(&book, &bad).unwrap();
+    let hide = "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nwb['任务量化目标'].sheet_state = 'hidden'\nwb.save(sys.argv[1])\n";
+    assert!(edit_with_openpyxl(&bad, hide));
+    let e = ecociv_app::zones::plan_from_folder(&bad).unwrap_err();
+    assert_eq!((e.code, e.fields.get("sheet").map(String::as_str)), ("plan_book_hidden_sheet", Some("任务量化目标")));
     // not a workbook at all
     std::fs::write(&bad, "plan").unwrap();
     assert_eq!(ecociv_app::zones::plan_from_folder(&bad).unwrap_err().code, "plan_book_unreadable");

@@ -193,6 +193,12 @@ const REQUIRED: [&str; 4] = ["plan", "indicators", "tasks", "projects"];
 const OPTIONAL: &[&str] =
     &["direction", "applies_while_rate_at_most", "continues", "baseline", "region", "zone.parent", "note", "note_en", "carried_investment_wan", "reading"];
 
+/// The most characters a spreadsheet's cell holds.
+pub const MAX_CELL: usize = 32_767;
+
+/// What separates the names of a list in a cell.
+const SEPARATORS: [char; 6] = ['、', '，', ',', '；', ';', '\n'];
+
 /// The separator lists are written with.
 pub const LIST_SEPARATOR: &str = "、";
 
@@ -220,6 +226,10 @@ pub struct SheetOut {
 
 fn cell_of(v: &toml::Value, kind: Kind) -> Result<Cell, String> {
     Ok(match (v, kind) {
+        // a spreadsheet's cell holds at most 32,767 characters
+        (toml::Value::String(s), Text) if s.chars().count() > MAX_CELL => {
+            return Err(format!("{} characters, more than a cell holds ({MAX_CELL})", s.chars().count()));
+        }
         (toml::Value::String(s), Text) => Cell::Text(s.clone()),
         (toml::Value::Integer(i), Int) => Cell::Int(*i),
         (toml::Value::Boolean(b), Bool) => Cell::Bool(*b),
@@ -231,7 +241,12 @@ fn cell_of(v: &toml::Value, kind: Kind) -> Result<Cell, String> {
         }
         (toml::Value::Array(items), List) => {
             let names: Option<Vec<&str>> = items.iter().map(|i| i.as_str()).collect();
-            Cell::Text(names.ok_or("a list of names")?.join(LIST_SEPARATOR))
+            let names = names.ok_or("a list of names")?;
+            // a name that holds a separator would come back as two
+            if let Some(n) = names.iter().find(|n| n.contains(SEPARATORS) || n.trim() != **n || n.is_empty()) {
+                return Err(format!("the name {n:?} holds a separator (、，,；; or a line break) or spaces around it, so a list of it cannot be a cell"));
+            }
+            Cell::Text(names.join(LIST_SEPARATOR))
         }
         (other, kind) => return Err(format!("{other:?} is not {kind:?}")),
     })
@@ -448,10 +463,18 @@ struct ReadRow {
 /// the file. Unknown sheets are left alone. Every problem is returned, each placed.
 pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> Result<Book, Vec<BookProblem>> {
     let mut problems = Vec::new();
+    // each sheet found: its tab, its rows, the column of each key
     let mut read: BTreeMap<&str, (String, Vec<ReadRow>)> = BTreeMap::new();
+    let mut key_columns: BTreeMap<&str, Vec<Option<(&'static str, Kind)>>> = BTreeMap::new();
     for sheet in SHEETS {
         let names = tab(sheet.key);
-        let Some((name, rows)) = sheets.iter().find(|(n, _)| names.iter().any(|t| t == n.trim()) || n.trim() == sheet.key) else {
+        let is_it = |n: &str| names.iter().any(|t| t == n.trim()) || n.trim() == sheet.key;
+        // one sheet under two of its names (one per language): which one holds the plan?
+        if let Some((second, _)) = sheets.iter().filter(|(n, _)| is_it(n)).nth(1) {
+            problems.push(BookProblem { sheet: second.clone(), row: 0, col: None, key: String::new(), found: second.clone(), code: "plan_book_sheet_twice" });
+            continue;
+        }
+        let Some((name, rows)) = sheets.iter().find(|(n, _)| is_it(n)) else {
             if REQUIRED.contains(&sheet.key) {
                 problems.push(BookProblem {
                     sheet: names.first().cloned().unwrap_or_default(),
@@ -485,6 +508,12 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
             }
             columns.push(col);
         }
+        // a row 2 without one key of the sheet: the keys' row was deleted or moved
+        if !columns.iter().any(Option::is_some) {
+            problems.retain(|p| !(p.sheet == *name && p.row == 2));
+            problems.push(problem(2, None, "", &keys.join(" | "), "plan_book_keys_missing"));
+            continue;
+        }
         let required_keys: &[&str] = match sheet.path {
             Path::Fields => &["field", "value"],
             Path::Child { .. } => &["of"],
@@ -510,7 +539,11 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                 let get = |k: &str| columns.iter().position(|c| c.is_some_and(|(key, _)| key == k)).and_then(|i| cells.get(i)).map(|s| s.trim()).unwrap_or("");
                 let (field, value) = (get("field"), columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value")).and_then(|i| cells.get(i)));
                 let vcol = columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value"));
+                let twice = out.iter().any(|r: &ReadRow| r.of.as_deref() == Some(field));
                 match FIELDS.iter().find(|(f, _)| *f == field) {
+                    Some(_) if twice => {
+                        problems.push(problem(*r, columns.iter().position(|c| c.is_some_and(|(k, _)| k == "field")), "field", field, "plan_book_field_twice"))
+                    }
                     None => {
                         problems.push(problem(*r, columns.iter().position(|c| c.is_some_and(|(k, _)| k == "field")), "field", field, "plan_book_unknown_field"))
                     }
@@ -523,6 +556,8 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                         },
                     },
                 }
+                // the field the row is of, to find it given twice
+                row.of = Some(field.to_string());
                 out.push(row);
                 continue;
             }
@@ -537,7 +572,8 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                     continue;
                 }
                 match toml_of(v, kind) {
-                    Ok(_) if key == "of" => row.of = Some(v.trim().strip_suffix(".0").unwrap_or(v.trim()).to_string()),
+                    // as the parent's id reads: 3 for "03" or "3.0", the text for a code
+                    Ok(t) if key == "of" => row.of = Some(t.trim_matches('"').to_string()),
                     Ok(t) => row.fields.push(format!("{key} = {t}")),
                     Err(code) => problems.push(problem(*r, Some(c), key, v, code)),
                 }
@@ -550,9 +586,41 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
             out.push(row);
         }
         read.insert(sheet.key, (name.clone(), out));
+        key_columns.insert(sheet.key, columns);
+    }
+    let col_of = |sheet: &str, key: &str| key_columns.get(sheet).and_then(|cs| cs.iter().position(|c| c.is_some_and(|(k, _)| k == key)));
+    // each row named once (an indicator's code, a task's number): a copied row would be lost
+    let mut ids: BTreeMap<&str, BTreeMap<String, u32>> = BTreeMap::new();
+    for (key, _, id) in NAMED {
+        let Some((tab, rows)) = read.get(key) else { continue };
+        let seen = ids.entry(key).or_default();
+        for r in rows {
+            let Some(v) = value_of(&r.fields, id) else { continue };
+            if let Some(first) = seen.insert(v.clone(), r.row) {
+                seen.insert(v.clone(), first);
+                problems.push(BookProblem { sheet: tab.clone(), row: r.row, col: col_of(key, id), key: id.to_string(), found: v, code: "plan_book_id_twice" });
+            }
+        }
+    }
+    // every row of a list inside another names a row that is there (else it would be lost)
+    for c in SHEETS {
+        let Path::Child { parent, .. } = c.path else { continue };
+        let Some((cname, crows)) = read.get(c.key) else { continue };
+        let known = ids.get(parent);
+        for cr in crows.iter().filter(|cr| !cr.of.as_ref().is_some_and(|o| known.is_some_and(|k| k.contains_key(o)))) {
+            let found = cr.of.clone().unwrap_or_default();
+            problems.push(BookProblem { sheet: cname.clone(), row: cr.row, col: col_of(c.key, "of"), key: "of".into(), found, code: "plan_book_of_unknown" });
+        }
     }
     if !problems.is_empty() {
         return Err(problems);
+    }
+    // the rows of each list inside another, by the row they are of
+    let mut children: BTreeMap<(&str, String), Vec<&ReadRow>> = BTreeMap::new();
+    for c in SHEETS.iter().filter(|c| matches!(c.path, Path::Child { .. })) {
+        for cr in read.get(c.key).map(|(_, rows)| rows.as_slice()).unwrap_or_default() {
+            children.entry((c.key, cr.of.clone().unwrap_or_default())).or_default().push(cr);
+        }
     }
     let mut book = Book::default();
     for (key, (tab, rows)) in &read {
@@ -607,11 +675,24 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                 }
                 // this row's children, from each sheet of lists inside it
                 let id_of = |id: &str| value_of(&r.fields, id);
-                for c in in_file.iter().filter(|c| matches!(c.path, Path::Child { parent, .. } if parent == list)) {
-                    let Path::Child { id, list: child, .. } = c.path else { continue };
-                    let Some((cname, crows)) = read.get(c.key) else { continue };
-                    let Some(idv) = id_of(id) else { continue };
-                    for cr in crows.iter().filter(|cr| cr.of.as_deref() == Some(idv.as_str())) {
+                let lists: Vec<(&Sheet, &str, &[&ReadRow])> = in_file
+                    .iter()
+                    .filter_map(|c| match c.path {
+                        Path::Child { parent, id, list: child } if parent == list => {
+                            let idv = id_of(id).unwrap_or_default();
+                            Some((*c, child, children.get(&(c.key, idv)).map(Vec::as_slice).unwrap_or_default()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                // a list without rows is an empty list (a phase without milestones is still a
+                // phase), said before the tables of the others
+                for (_, child, _) in lists.iter().filter(|(.., rows)| rows.is_empty()) {
+                    w.line(&format!("{child} = []"), Some((name, r.row)));
+                }
+                for (c, child, rows) in lists {
+                    let cname = read.get(c.key).map_or(c.key, |(n, _)| n.as_str());
+                    for cr in rows {
                         w.line(&format!("[[{list}.{child}]]"), Some((cname, cr.row)));
                         for f in &cr.fields {
                             w.line(f, Some((cname, cr.row)));
@@ -622,27 +703,6 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
         }
         book.files.insert(file.to_string(), w.text);
         book.lines.insert(file.to_string(), w.lines);
-    }
-    // a row of a list that names no row it could belong to would be lost
-    let mut orphans = Vec::new();
-    for c in SHEETS {
-        let Path::Child { parent, id, .. } = c.path else { continue };
-        let Some((cname, crows)) = read.get(c.key) else { continue };
-        let parent_sheet = SHEETS.iter().find(|s| s.path == Path::Top(parent)).expect("a parent sheet");
-        let ids: Vec<String> = read.get(parent_sheet.key).map(|(_, rows)| rows.iter().filter_map(|r| value_of(&r.fields, id)).collect()).unwrap_or_default();
-        for cr in crows.iter().filter(|cr| !cr.of.as_ref().is_some_and(|o| ids.contains(o))) {
-            orphans.push(BookProblem {
-                sheet: cname.clone(),
-                row: cr.row,
-                col: Some(0),
-                key: "of".into(),
-                found: cr.of.clone().unwrap_or_default(),
-                code: "plan_book_of_unknown",
-            });
-        }
-    }
-    if !orphans.is_empty() {
-        return Err(orphans);
     }
     Ok(book)
 }
@@ -669,7 +729,7 @@ mod tests {
                         .iter()
                         .map(|c| match c {
                             Cell::Empty => String::new(),
-                            Cell::Text(t) => t.trim().to_string(),
+                            Cell::Text(t) => t.clone(),
                             Cell::Int(n) => format!("{n}"),
                             Cell::Date(d) => d.to_string(),
                             Cell::Bool(b) => b.to_string(),
@@ -724,6 +784,57 @@ mod tests {
             panic!("the plan changed on its way through the workbook: {first:?}");
         }
         assert!(!a.findings.is_empty() && a.findings == b.findings, "its corrections and doubts too");
+    }
+
+    #[test]
+    fn what_a_cell_cannot_hold_is_refused_when_written() {
+        let mut files = hohhot_files();
+        let p = files.get_mut("plan.toml").unwrap();
+        *p = p.replacen("aliases = [", "aliases = [\"生态环境局,环保局\", ", 1);
+        assert!(to_sheets(&files).unwrap_err().contains("生态环境局,环保局"));
+        let mut files = hohhot_files();
+        let t = files.get_mut("tasks.toml").unwrap();
+        *t = t.replacen("title = \"", &format!("title = \"{}", "长".repeat(MAX_CELL)), 1);
+        assert!(to_sheets(&files).unwrap_err().contains("more than a cell holds"));
+    }
+
+    #[test]
+    fn rows_named_twice_and_fields_given_twice_are_refused() {
+        let out = to_sheets(&hohhot_files()).unwrap();
+        // a task copied: its number twice, and quantities under it
+        let mut sheets = as_read(&out);
+        let tasks = sheets.iter_mut().find(|(n, _)| n == "tasks").unwrap();
+        let copy = tasks.1[2].1.clone();
+        tasks.1.push((999, copy));
+        let e = from_sheets(&sheets, |_| vec![]).unwrap_err();
+        assert_eq!((e[0].sheet.as_str(), e[0].row, e[0].col, e[0].code, e[0].found.as_str()), ("tasks", 999, Some(0), "plan_book_id_twice", "1"));
+        // the plan's title given again below: which one?
+        let mut sheets = as_read(&out);
+        let plan = sheets.iter_mut().find(|(n, _)| n == "plan").unwrap();
+        plan.1.push((999, vec!["title".into(), "另一个标题".into(), String::new()]));
+        let e = from_sheets(&sheets, |_| vec![]).unwrap_err();
+        assert_eq!((e[0].row, e[0].code), (999, "plan_book_field_twice"));
+        // a sheet under two of its names
+        let mut sheets = as_read(&out);
+        let again = sheets.iter().find(|(n, _)| n == "groups").unwrap().clone();
+        sheets.push(("单位组".into(), again.1));
+        let e = from_sheets(&sheets, |k| if k == "groups" { vec!["单位组".into()] } else { vec![] }).unwrap_err();
+        assert_eq!((e[0].sheet.as_str(), e[0].code), ("单位组", "plan_book_sheet_twice"));
+        // the keys' row deleted
+        let mut sheets = as_read(&out);
+        let tasks = sheets.iter_mut().find(|(n, _)| n == "tasks").unwrap();
+        tasks.1.remove(1);
+        let e = from_sheets(&sheets, |_| vec![]).unwrap_err();
+        assert_eq!((e[0].sheet.as_str(), e[0].row, e[0].code), ("tasks", 2, "plan_book_keys_missing"), "{e:?}");
+        // a phase without milestones is a phase with none; a number typed 03 is 3
+        let mut sheets = as_read(&out);
+        let ms = sheets.iter_mut().find(|(n, _)| n == "milestones").unwrap();
+        ms.1.retain(|(r, c)| *r <= 2 || c[0] != "3");
+        let q = sheets.iter_mut().find(|(n, _)| n == "task_quantities").unwrap();
+        q.1[2].1[0] = format!("0{}", q.1[2].1[0]);
+        let plan = load(&from_sheets(&sheets, |_| vec![]).unwrap().files).unwrap();
+        assert!(plan.phases[2].milestones.is_empty() && !plan.phases[1].milestones.is_empty());
+        assert_eq!(plan.tasks.iter().map(|t| t.quantities.len()).sum::<usize>(), hohhot_files()["tasks.toml"].matches("what = ").count());
     }
 
     #[test]

@@ -400,6 +400,10 @@ pub fn build_plan(src: &PlanSource) -> Result<Plan, PlanDataError> {
                 return Err(err(plan_name, &entry, "name", format!("{:?} clashes with the org unit {:?}", o.name, other.name)));
             }
         }
+        // each other name once, and not its own name
+        if let Some((i, a)) = o.aliases.iter().enumerate().find(|(i, a)| **a == o.name || o.aliases[..*i].contains(a)) {
+            return Err(err(plan_name, &entry, "aliases", format!("{a:?} is given twice (other name {})", i + 1)));
+        }
         org_units.push(OrgUnit { name: o.name.clone(), name_en: o.name_en.clone(), kind: o.kind, aliases: o.aliases.clone(), region: None });
     }
     for (i, o) in pf.org_units.iter().enumerate() {
@@ -810,6 +814,14 @@ mod tests {
         assert_eq!(e.entry, "projects 1");
         assert_eq!(e.field, "implementers");
         assert!(e.message.contains("市不存在局"));
+    }
+
+    #[test]
+    fn an_other_name_given_twice_is_an_error_with_place() {
+        let mut src = hohhot();
+        src.plan.1 = src.plan.1.replacen("aliases = [\"统计局\"]", "aliases = [\"统计局\", \"统计局\"]", 1);
+        let e = build_plan(&src).unwrap_err();
+        assert_eq!((e.entry.as_str(), e.field.as_str()), ("org_units 市统计局", "aliases"), "{e}");
     }
 
     #[test]

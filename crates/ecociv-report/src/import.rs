@@ -482,7 +482,8 @@ fn filled_out(width: usize, cells: impl IntoIterator<Item = (u32, String)>) -> V
     out
 }
 
-fn grid(wb: &mut Xlsx<Cursor<&[u8]>>, sheet: &str) -> Result<Grid, Vec<Problem>> {
+/// The grid of `sheet`; a text as typed when `spaces` (else without the spaces around it).
+fn grid(wb: &mut Xlsx<Cursor<&[u8]>>, sheet: &str, spaces: bool) -> Result<Grid, Vec<Problem>> {
     let mut reader = match wb.worksheet_cells_reader(sheet) {
         Ok(reader) => reader,
         // a chart sheet: no cells
@@ -517,6 +518,8 @@ fn grid(wb: &mut Xlsx<Cursor<&[u8]>>, sheet: &str) -> Result<Grid, Vec<Problem>>
                     Err(_) => shown,
                 }
             }
+            DataRef::SharedString(t) if spaces => t.to_string(),
+            DataRef::String(t) if spaces => t.clone(),
             _ => text_of_ref(value),
         };
         if g.rows.len() <= r as usize {
@@ -576,12 +579,14 @@ pub fn sheet_rows(bytes: &[u8]) -> Result<SheetRows, Vec<Problem>> {
         .find(|s| s.visible == calamine::SheetVisible::Visible)
         .map(|s| s.name.clone())
         .ok_or_else(|| vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))])?;
-    let grid = grid(&mut wb, &sheet)?;
+    let grid = grid(&mut wb, &sheet, false)?;
     Ok((sheet, grid.into_rows(0).collect()))
 }
 
-/// Every visible sheet of a workbook (`.xlsx`) as rows of text, as [`sheet_rows`] reads one: for
-/// a workbook of several tables (a plan's data files). The same limits as an import.
+/// Every sheet of a workbook (`.xlsx`) as rows of text, as [`sheet_rows`] reads one, each text
+/// as typed (spaces kept): for a workbook of several tables (a plan's data files). The same
+/// limits as an import; what a person looking at the sheets would not see is refused, with its
+/// sheet and cell: a hidden sheet, a hidden row that holds data, a formula, merged cells.
 pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
         return Err(vec![Problem::file("too_large", format!("{} bytes", bytes.len()), Text::new("import.expected.size").arg("mb", MAX_BYTES / 1024 / 1024))]);
@@ -589,11 +594,35 @@ pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
     if !bytes.starts_with(b"PK\x03\x04") {
         return Err(vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))]);
     }
-    let (mut wb, _) = open_workbook(bytes)?;
-    let names: Vec<String> = wb.sheets_metadata().iter().filter(|s| s.visible == calamine::SheetVisible::Visible).map(|s| s.name.clone()).collect();
-    let mut out = Vec::with_capacity(names.len());
-    for name in names {
-        let grid = grid(&mut wb, &name)?;
+    let (mut wb, mut zip) = open_workbook(bytes)?;
+    let meta: Vec<(String, bool)> = wb.sheets_metadata().iter().map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible)).collect();
+    let mut out = Vec::with_capacity(meta.len());
+    let at = |sheet: &str, row: u32, col: Option<usize>, code: &str, expects: Text| Problem {
+        sheet: sheet.into(),
+        row: Some(row),
+        col,
+        ..Problem::file(code, "", expects)
+    };
+    for (name, visible) in meta {
+        let grid = grid(&mut wb, &name, true)?;
+        if !visible && grid.height() > 0 {
+            return Err(vec![Problem { sheet: name, ..Problem::file("hidden_sheet", "", Text::new("import.expected.visible_sheet")) }]);
+        }
+        let marks = sheet_path(&mut zip, &name).and_then(|p| marks(&mut zip, &p)).unwrap_or(Marks::UNKNOWN);
+        if let Some(Ok(f)) = marks.formulas.then(|| wb.worksheet_formula(&name)) {
+            let (r0, c0) = f.start().unwrap_or((0, 0));
+            if let Some((r, c, _)) = f.used_cells().find(|(.., v)| !v.is_empty()) {
+                return Err(vec![at(&name, r0 + r as u32 + 1, Some(c0 as usize + c), "formula", Text::new("import.expected.no_formula"))]);
+            }
+        }
+        if let Some(Ok(merged)) = marks.merged.then(|| wb.merge_cells_by_sheet_name(&name))
+            && let Some(m) = merged.first()
+        {
+            return Err(vec![at(&name, m.start.0 + 1, Some(m.start.1 as usize), "merged_cells", Text::new("import.expected.no_merged_cells"))]);
+        }
+        if let Some(row) = marks.hidden.iter().copied().find(|r| grid.rows.get(*r as usize - 1).is_some_and(|cells| !cells.is_empty())) {
+            return Err(vec![at(&name, row, None, "hidden_row", Text::new("import.expected.visible_row"))]);
+        }
         out.push((name, grid.into_rows(0).collect()));
     }
     Ok(out)
@@ -629,7 +658,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     // light pass of the same XML beside it
     let (grid, marks) = std::thread::scope(|s| {
         let marks = s.spawn(|| sheet_path(&mut zip, &sheet).and_then(|p| marks(&mut zip, &p)));
-        let grid = grid(&mut wb, &sheet);
+        let grid = grid(&mut wb, &sheet, false);
         (grid, marks.join().ok().flatten().unwrap_or(Marks::UNKNOWN))
     });
     let grid = grid?;

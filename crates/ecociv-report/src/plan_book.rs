@@ -102,6 +102,41 @@ mod tests {
     use ecociv_core::plan_book::{from_sheets, to_sheets};
     use ecociv_core::plan_data::hohhot;
 
+    /// What a person would not see in the sheets is refused with its place; text keeps its spaces.
+    #[test]
+    fn what_the_sheets_do_not_show_is_refused() {
+        let book = |edit: &dyn Fn(&mut Workbook)| {
+            let mut wb = Workbook::new();
+            let ws = wb.add_worksheet();
+            ws.write_string(0, 0, "  前后空格  ").unwrap();
+            edit(&mut wb);
+            wb.save_to_buffer().unwrap()
+        };
+        let read = crate::import::sheets(&book(&|_| {})).unwrap();
+        assert_eq!(read[0].1[0].1[0], "  前后空格  ", "text as typed");
+        let code = |b: Vec<u8>| crate::import::sheets(&b).map(|_| ()).unwrap_err().remove(0);
+        let p = code(book(&|wb| {
+            let ws = wb.add_worksheet();
+            ws.write_string(0, 0, "x").unwrap();
+            ws.set_hidden(true);
+        }));
+        assert_eq!((p.code.as_str(), p.sheet.as_str()), ("hidden_sheet", "Sheet2"));
+        let p = code(book(&|wb| {
+            wb.worksheet_from_index(0).unwrap().write_formula(4, 2, "=1+1").unwrap();
+        }));
+        assert_eq!((p.code.as_str(), p.row, p.col), ("formula", Some(5), Some(2)));
+        let p = code(book(&|wb| {
+            wb.worksheet_from_index(0).unwrap().merge_range(2, 1, 4, 1, "合并", &Format::new()).unwrap();
+        }));
+        assert_eq!((p.code.as_str(), p.row, p.col), ("merged_cells", Some(3), Some(1)));
+        let p = code(book(&|wb| {
+            let ws = wb.worksheet_from_index(0).unwrap();
+            ws.write_string(6, 0, "藏起来的行").unwrap();
+            ws.set_row_hidden(6).unwrap();
+        }));
+        assert_eq!((p.code.as_str(), p.row), ("hidden_row", Some(7)));
+    }
+
     #[test]
     fn the_workbook_reads_back_as_the_files() {
         let s = hohhot();
@@ -112,10 +147,14 @@ mod tests {
             let read = crate::import::sheets(&bytes).unwrap();
             assert_eq!(read.len(), SHEETS.len() + 1, "a tab per sheet and the notes");
             let book = from_sheets(&read, tabs).unwrap();
-            // as the layout's own round trip: the same rows again
+            // as the layout's own round trip: the same rows again (an empty list reads back
+            // written out as one, an empty cell either way)
             let again = to_sheets(&book.files).unwrap();
+            let cells = |rows: &[Vec<Cell>]| -> Vec<Vec<Cell>> {
+                rows.iter().map(|r| r.iter().map(|c| if *c == Cell::Text(String::new()) { Cell::Empty } else { c.clone() }).collect()).collect()
+            };
             for (a, b) in sheets.iter().zip(&again) {
-                assert_eq!(a.rows, b.rows, "sheet {}", a.sheet.key);
+                assert_eq!(cells(&a.rows), cells(&b.rows), "sheet {}", a.sheet.key);
             }
         }
     }

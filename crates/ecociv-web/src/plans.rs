@@ -28,7 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/plans", get(list))
         .route("/plans/next.zip", get(draft))
         .route("/plans/next.xlsx", get(draft_book))
-        .route("/plans/issue", post(issue))
+        // a plan's workbook or files: as large as an import may be
+        .route("/plans/issue", post(issue).layer(axum::extract::DefaultBodyLimit::max(crate::evidence::UPLOAD_BODY_LIMIT)))
         .route("/plans/{code}", get(earlier))
         .route("/api/v1/plans", get(api_list))
         .route("/api/v1/plans/{code}", get(api_earlier))

@@ -17,7 +17,7 @@ use crate::layout::{Layout, error_page, render};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/zones/new", get(form).post(create))
+    Router::new().route("/zones/new", get(form).post(create).layer(axum::extract::DefaultBodyLimit::max(crate::evidence::UPLOAD_BODY_LIMIT)))
 }
 
 #[derive(Template)]
