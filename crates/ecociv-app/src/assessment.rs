@@ -44,7 +44,7 @@ pub async fn facts(st: &App, plan: &Plan, quarters: &[Quarter], today: chrono::N
     let orders = st.store.orders(zone).await?;
     let mut out = Vec::new();
     for q in quarters {
-        let on = entries.on(st, ecociv_core::dispatch::judged_on(q.last_month(), today, due_day)).await?;
+        let on = entries.on(st, plan, ecociv_core::dispatch::judged_on(q.last_month(), today, due_day)).await?;
         let rows = Rows { reports: &on.reports, observations: &on.observations, users: &users, returned: &on.returned, orders: &orders };
         out.push(ecociv_core::assessment::facts(plan, &rows, *q, today, due_day));
     }
@@ -69,7 +69,7 @@ pub async fn assess(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64
         return Err(AppError::not_found("after_plan").field("quarter", &quarter.to_string()));
     }
     let z = &plan.zone.code;
-    let id = format!("assessment/{quarter}/{version:?}/{}", st.today());
+    let id = format!("assessment/{}/{quarter}/{version:?}/{}", plan.code, st.today());
     let reads = Reads { observations: true, dispatch: true, controls: true };
     st.views.get(z, id, reads, st.versions(z).await?, || compute(st, plan, quarter, version)).await
 }

@@ -17,9 +17,9 @@ pub async fn bulletin(st: &App, plan: &Plan, month: YearMonth) -> Result<Arc<Bul
     let z = &plan.zone.code;
     let reads = Reads { observations: true, dispatch: true, controls: true };
     st.views
-        .get(z, format!("bulletin/{month}/{}", st.today()), reads, st.versions(z).await?, || async {
+        .get(z, format!("bulletin/{}/{month}/{}", plan.code, st.today()), reads, st.versions(z).await?, || async {
             let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
-            let on = crate::history::entries_on(st, z, ecociv_core::dispatch::judged_on(month, st.today(), due_day)).await?;
+            let on = crate::history::entries_on(st, plan, ecociv_core::dispatch::judged_on(month, st.today(), due_day)).await?;
             let orders = st.store.orders(z).await?;
             Ok(build(plan, &on.reports, &orders, month, st.today(), due_day))
         })

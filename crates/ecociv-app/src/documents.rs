@@ -276,7 +276,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             let as_of = st.today().min(settings.observation_due_in(plan, year));
             let on_day = |at: &str| ecociv_core::clock::beijing_day(at).is_none_or(|d| d <= as_of);
             let evidence: Vec<_> = st.store.all_evidence(z).await?.into_iter().filter(|e| e.entity == "observation" && on_day(&e.uploaded_at)).collect();
-            let observations = crate::history::entries_on(st, z, as_of).await?.observations;
+            let observations = crate::history::entries_on(st, plan, as_of).await?.observations;
             // the files the report lists (the year's approved values) are checked against their hash
             let listed: Vec<i64> = observations.iter().filter(|o| o.year == i64::from(year) && o.state == EntryState::Approved).map(|o| o.id).collect();
             let mut missing_files = Vec::new();
@@ -313,7 +313,7 @@ async fn composed(st: &App, plan: &Plan, doc: Document, l: Locale) -> Result<Off
             let december = YearMonth { year, month: 12 }.min(YearMonth::of(st.today()));
             let due_day = crate::entries::settings_of(st, z).await?.dispatch_due_day;
             let as_of = ecociv_core::dispatch::judged_on(december, st.today(), due_day);
-            let reports = crate::history::entries_on(st, z, as_of).await?.reports;
+            let reports = crate::history::entries_on(st, plan, as_of).await?.reports;
             let december = crate::bulletin::bulletin(st, plan, december).await?;
             let rectifications = crate::rectifications::as_of(st, z, as_of).await?;
             let w = WorkYear { year, as_of, reports: &reports, behind: &december.behind, rectifications: &rectifications };

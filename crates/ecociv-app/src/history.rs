@@ -29,26 +29,33 @@ pub struct Entries {
 }
 
 impl Entries {
+    /// The zone's entries as stored (under the codes and numbers they were sent with).
     pub async fn load(st: &App, zone: &str) -> Result<Entries, AppError> {
-        // as the zone's plan reads them (a plan that follows another, through what it continues)
-        let plan = st.plan(Some(zone)).await?;
         Ok(Entries {
             zone: zone.into(),
-            observations: ecociv_core::lineage::observations_for(&plan, st.store.observations(zone).await?),
-            reports: ecociv_core::lineage::reports_for(&plan, st.store.dispatch_reports(zone).await?),
+            observations: st.store.observations(zone).await?,
+            reports: st.store.dispatch_reports(zone).await?,
             returned_ever: st.store.returned_entries(zone).await?.into_iter().collect(),
             versions: Default::default(),
         })
     }
 
-    /// The entries as they stood at the end of `day` (as they stand, from today on). Only the
-    /// entries changed since the day, and changed after they were first sent (version over
-    /// 1), need their history: one first sent after the day did not exist yet, one unchanged
-    /// since stands as it is. The trail is read only then, and only their versions parsed.
-    pub async fn on(&self, st: &App, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
+    /// The entries as they stood at the end of `day` (as they stand, from today on), as `plan`
+    /// reads them: a plan that follows another through what it continues, an earlier plan only
+    /// its own years (`ecociv_core::lineage`). Only the entries changed since the day, and
+    /// changed after they were first sent (version over 1), need their history: one first sent
+    /// after the day did not exist yet, one unchanged since stands as it is. The trail is read
+    /// only then, and only their versions parsed; the versions are taken before the entries are
+    /// mapped, as they were sent.
+    pub async fn on(&self, st: &App, plan: &ecociv_core::model::Plan, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
+        let read = |on: EntriesOn| EntriesOn {
+            observations: ecociv_core::lineage::observations_for(plan, on.observations),
+            reports: ecociv_core::lineage::reports_for(plan, on.reports),
+            returned: on.returned,
+        };
         let (observations, reports) = (&self.observations, &self.reports);
         if day >= st.today() || !(changed_after(observations, day) || changed_after(reports, day)) {
-            return Ok(EntriesOn { observations: observations.clone(), reports: reports.clone(), returned: self.returned_ever.clone() });
+            return Ok(read(EntriesOn { observations: observations.clone(), reports: reports.clone(), returned: self.returned_ever.clone() }));
         }
         let needed: HashSet<String> = needing_history(observations, day).chain(needing_history(reports, day)).collect();
         // an entry not changed since the day was returned, if ever, by then
@@ -60,13 +67,14 @@ impl Entries {
         let (o, r) = (History::<ObservationRecord>::of(events()), History::<DispatchRecord>::of(events()));
         returned.extend(o.returned_by(day));
         returned.extend(r.returned_by(day));
-        Ok(EntriesOn { observations: o.on(observations, day), reports: r.on(reports, day), returned })
+        Ok(read(EntriesOn { observations: o.on(observations, day), reports: r.on(reports, day), returned }))
     }
 }
 
-/// The entries of `zone` as they stood at the end of `day` (see [`Entries::on`]).
-pub async fn entries_on(st: &App, zone: &str, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
-    Entries::load(st, zone).await?.on(st, day).await
+/// The entries of `plan`'s zone as they stood at the end of `day`, as `plan` reads them (see
+/// [`Entries::on`]).
+pub async fn entries_on(st: &App, plan: &ecociv_core::model::Plan, day: chrono::NaiveDate) -> Result<EntriesOn, AppError> {
+    Entries::load(st, &plan.zone.code).await?.on(st, plan, day).await
 }
 
 /// `entity/id` of the entries changed after `day` that had a version before (version over 1).

@@ -182,19 +182,33 @@ pub async fn earlier_plans(st: &App, zone: &str) -> Result<Vec<(ecociv_core::mod
     Ok(kept)
 }
 
-/// The plan of `zone` that `doc` is made from: the plan in force if the document is one of its,
-/// or else the earlier plan it is one of (the closing report and the self-assessments of a plan
-/// superseded since); None when no plan of the zone has it.
+/// The plan of `zone` that `doc` is made from: the plan whose years hold the document's period
+/// (the plan in force, or an earlier one for a period the earlier plan owns — its closing report,
+/// its self-assessments, and its bulletins, assessments, work and technical reports made again
+/// after the next plan was issued); None when that plan does not have the document (yet).
 pub async fn plan_for_document(st: &App, zone: &str, doc: crate::documents::Document) -> Result<Option<std::sync::Arc<ecociv_core::model::Plan>>> {
     use crate::documents::Document;
+    let year = match doc {
+        Document::Bulletin(m) => m.year,
+        Document::Assessment(q) => q.year,
+        Document::Work(y) | Document::Technical(y) | Document::Closing(y) | Document::SelfAssessment(y) => y,
+    };
     let current = st.plan(Some(zone)).await?;
-    if doc.admissible(&current, st.today()) {
-        return Ok(Some(current));
+    // a year up to the last the earlier plan owns is the earlier plan's
+    let earlier_owns = current.lineage.as_ref().is_some_and(|l| year <= l.previous_end_year);
+    if !earlier_owns {
+        return Ok(doc.admissible(&current, st.today()).then_some(current));
     }
-    if !matches!(doc, Document::Closing(_) | Document::SelfAssessment(_)) {
-        return Ok(None);
-    }
-    Ok(earlier_plans(st, zone).await?.into_iter().map(|(p, ..)| p).rev().find(|p| doc.admissible(p, st.today())).map(std::sync::Arc::new))
+    let today = st.today();
+    // the oldest plan that owned the year and has the document (a base year's technical report
+    // is the first plan's)
+    let owner = earlier_plans(st, zone)
+        .await?
+        .into_iter()
+        .map(|(p, ..)| p)
+        .filter(|p| p.superseded_after.is_some_and(|last| year <= last))
+        .find(|p| doc.admissible(p, today));
+    Ok(owner.map(std::sync::Arc::new))
 }
 
 /// Whether `actor` reads an earlier plan's figures: every value of every leaf, as the closing

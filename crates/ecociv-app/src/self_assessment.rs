@@ -68,7 +68,7 @@ pub(crate) async fn self_assessment_doc(st: &App, plan: &Plan, year: i32, m: &Ma
     let z = &plan.zone.code;
     let settings = crate::entries::settings_of(st, z).await?;
     let as_of = st.today().min(settings.observation_due_in(plan, year));
-    let observations = crate::history::entries_on(st, z, as_of).await?.observations;
+    let observations = crate::history::entries_on(st, plan, as_of).await?.observations;
     let uppers = ecociv_core::lineage::uppers_for(plan, st.store.upper_targets(z).await?);
     let standings = ecociv_report::approved_standings(plan, &observations, &uppers, year, Method::Cagr, l);
     let zone = l.pick(&plan.zone.name, &plan.zone.name_en).to_string();

@@ -161,6 +161,12 @@ impl PlanFiles {
             PlanFiles::Book(b) => plan_from_book(b),
         }
     }
+
+    /// [`PlanFiles::plan`] on a thread of its own: a large workbook takes its time, and the
+    /// server's other requests do not wait for it.
+    pub async fn read(self) -> Result<Plan> {
+        tokio::task::spawn_blocking(move || self.plan()).await.map_err(AppError::internal)?
+    }
 }
 
 /// A plan built from the workbook of its data files (`ecociv_core::plan_book`; the framework is
@@ -175,6 +181,7 @@ pub fn plan_from_book(bytes: &[u8]) -> Result<Plan> {
         let code = match p.code.as_str() {
             "hidden_sheet" => "plan_book_hidden_sheet",
             "hidden_row" => "plan_book_hidden_row",
+            "hidden_column" => "plan_book_hidden_column",
             "formula" => "plan_book_formula",
             "merged_cells" => "plan_book_merged_cells",
             _ => "plan_book_unreadable",
@@ -279,14 +286,14 @@ pub struct NewZone {
 /// the zone's plan from its data files as sent, and a first task-force account in an org unit of
 /// that plan. Refused when the actor is not an administrator, the zone exists already, or a city
 /// would stand under a county.
-pub async fn create_child(st: &App, actor: &ecociv_core::access::Actor, files: &PlanFiles, user_name: &str, user_org: &str) -> Result<NewZone> {
+pub async fn create_child(st: &App, actor: &ecociv_core::access::Actor, files: PlanFiles, user_name: &str, user_org: &str) -> Result<NewZone> {
     use ecociv_core::access::Role;
     use ecociv_core::model::ZoneLevel;
     if actor.role != Role::Admin {
         return Err(AppError::forbidden());
     }
     let parent = st.plan(Some(&actor.zone)).await?;
-    let mut plan = files.plan()?;
+    let mut plan = files.read().await?;
     if plan.lineage.is_some() {
         return Err(AppError::conflict("plan_next_not_issuable").field("zone", &plan.zone.code));
     }

@@ -178,6 +178,12 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     assert!(Document::Closing(2025).admissible(&old, ended.today()));
     let o = submit_observation(&ended, &org, &value("3", 2025, "21")).await.unwrap();
     decide_observation(&ended, &tf, o.id, Decision::Approve, "").await.unwrap();
+    // the last year's self-assessment as it reads before the next plan
+    let table = |d: &ecociv_report::official::OfficialDoc| {
+        d.blocks.iter().find_map(|b| if let ecociv_report::official::Block::Table(_, rows, _) = b { Some(rows.clone()) } else { None }).unwrap()
+    };
+    let self_2025 = table(&ecociv_app::documents::document(&ended, &old, Document::SelfAssessment(2025), ecociv_core::Locale::Zh).await.unwrap());
+    assert!(self_2025.iter().any(|r| r[0] == "3" && r[4] == "21"), "{:?}", self_2025.iter().find(|r| r[0] == "3"));
 
     // the next plan, drafted under the 2024 city set and filled in
     let fw = ecociv_app::frameworks::revision("2024-city").unwrap();
@@ -253,8 +259,18 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     let open = d.blocks.iter().filter_map(|b| if let ecociv_report::official::Block::Table(_, rows, _) = b { Some(rows) } else { None }).nth(1).unwrap();
     let row = |n: &str| open.iter().find(|r| r[0] == n).unwrap().clone();
     assert_eq!((row("11")[3].as_str(), row("12")[3].as_str(), row("12")[5].as_str()), ("无审核通过的调度", "在建", "0.12345"), "{:?}", (row("11"), row("12")));
-    assert!(ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::SelfAssessment(2024)).await.unwrap().is_some_and(|p| p.code == "hohhot-2023-2025"));
     assert!(ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::Closing(2024)).await.unwrap().is_none());
+    // its self-assessment reads as it did before the next plan: the next plan's row 1 continues
+    // its row 3, and that changes nothing of its own rows
+    let p = ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::SelfAssessment(2025)).await.unwrap().unwrap();
+    assert_eq!(table(&ecociv_app::documents::document(&june, &p, Document::SelfAssessment(2025), ecociv_core::Locale::Zh).await.unwrap()), self_2025);
+    // the years it owned are its own for every document; the next plan's are the next plan's
+    for doc in [Document::SelfAssessment(2024), Document::Work(2025), Document::Technical(2025), Document::Technical(2020)] {
+        let p = ecociv_app::plan_next::plan_for_document(&june, ZONE, doc).await.unwrap();
+        assert_eq!(p.map(|p| p.code.clone()).as_deref(), Some("hohhot-2023-2025"), "{doc:?}");
+    }
+    let p = ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::Work(2026)).await.unwrap();
+    assert_eq!(p.map(|p| p.code.clone()).as_deref(), Some("hohhot-2026-2030"));
     // the earlier plan's years are its own: no entry, no decision through the new plan
     assert_eq!(submit_observation(&june, &org, &value("1", 2025, "22")).await.unwrap_err().code, "earlier_plan_period");
     assert_eq!(decide_observation(&june, &tf, o.id, Decision::Unlock, "重新核实").await.unwrap_err().code, "earlier_plan_period");

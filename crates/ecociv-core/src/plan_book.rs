@@ -184,8 +184,8 @@ pub const SHEETS: &[Sheet] = &[
 /// The files of a plan, in the order they are written.
 pub const FILES: [&str; 4] = ["plan.toml", "indicators.toml", "tasks.toml", "projects.toml"];
 
-/// The sheets that must be there (the others may be left out when they have no row).
-const REQUIRED: [&str; 4] = ["plan", "indicators", "tasks", "projects"];
+/// The main sheet of each file (its errors without a row are said there).
+const MAIN: [&str; 4] = ["plan", "indicators", "tasks", "projects"];
 
 /// The fields that may be left out (an empty cell leaves them out). An empty cell of any other
 /// text column is an empty text, and of a list an empty list; an empty number or day is left
@@ -356,12 +356,13 @@ pub struct Book {
 }
 
 /// What loading calls the rows of a sheet, and the field that names each.
-const NAMED: [(&str, &str, &str); 5] = [
+const NAMED: [(&str, &str, &str); 6] = [
     ("indicators", "indicator", "code"),
     ("sub_indicators", "sub-indicator", "code"),
     ("tasks", "task", "number"),
     ("projects", "project", "number"),
     ("phases", "phase", "number"),
+    ("org_units", "org unit", "name"),
 ];
 
 /// The value of `key` in a row's `key = value` lines, as text (quotes taken off).
@@ -382,9 +383,11 @@ impl Book {
             "zone" | "previous" => Some(format!("{}.{}", e.entry, e.field)),
             _ => None,
         };
+        // loading names a row as `task 3`, or by its table as `tasks 3` (`org_units 市林草局`)
+        let named = e.entry.split_once(' ').map(|(w, i)| (NAMED.iter().find(|(table, ..)| *table == w).map_or(w, |(_, what, _)| *what), i));
         let by_name = self.rows.iter().find(|(what, id, ..)| match &field {
             Some(f) => *what == "field" && id == f,
-            None => e.entry.split_once(' ').is_some_and(|(w, i)| w == *what && i == id),
+            None => named.is_some_and(|(w, i)| w == *what && i == id),
         });
         match (by_line, by_name) {
             (Some((sheet, row)), _) => {
@@ -475,7 +478,9 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
             continue;
         }
         let Some((name, rows)) = sheets.iter().find(|(n, _)| is_it(n)) else {
-            if REQUIRED.contains(&sheet.key) {
+            // every sheet is written, even empty: one missing was deleted or renamed (a copy
+            // of a sheet is named "… (2)"), and its rows would be lost
+            {
                 problems.push(BookProblem {
                     sheet: names.first().cloned().unwrap_or_default(),
                     row: 0,
@@ -625,7 +630,7 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
     let mut book = Book::default();
     for (key, (tab, rows)) in &read {
         let sheet = SHEETS.iter().find(|s| s.key == *key).expect("a sheet of the layout");
-        if REQUIRED.contains(key) {
+        if MAIN.contains(key) {
             book.tabs.insert(sheet.file.to_string(), tab.clone());
         }
         for r in rows {
@@ -862,9 +867,13 @@ mod tests {
         sheets.iter_mut().find(|(n, _)| n == "sub_indicators").unwrap().1[2].1[0] = "99".into();
         let e = from_sheets(&sheets, |_| vec![]).unwrap_err();
         assert_eq!((e[0].sheet.as_str(), e[0].row, e[0].code, e[0].found.as_str()), ("sub_indicators", 3, "plan_book_of_unknown", "99"));
-        // a missing sheet is said
+        // a missing sheet is said, any of them (its rows would be lost)
         let e = from_sheets(&as_read(&out)[1..], |k| vec![format!("tab {k}")]).unwrap_err();
         assert_eq!((e[0].sheet.as_str(), e[0].code), ("tab plan", "plan_book_sheet_missing"));
+        let mut renamed = as_read(&out);
+        renamed.iter_mut().find(|(n, _)| n == "task_quantities").unwrap().0 = "task_quantities (2)".into();
+        let e = from_sheets(&renamed, |k| vec![format!("tab {k}")]).unwrap_err();
+        assert_eq!((e[0].sheet.as_str(), e[0].code), ("tab task_quantities", "plan_book_sheet_missing"));
     }
 
     #[test]
@@ -886,6 +895,13 @@ mod tests {
         subs.1[3].1[rule].clear();
         let e = refusal(&sheets);
         assert_eq!((e.file.as_str(), e.entry.clone(), e.field.as_str()), ("sub_indicators", format!("row {row} (sub-indicator {code})"), "rule"), "{e}");
+        // a name loading cannot resolve, said by its table (`tasks 3`): its row all the same
+        let mut sheets = as_read(&out);
+        let tasks = sheets.iter_mut().find(|(n, _)| n == "tasks").unwrap();
+        let lead = tasks.1[1].1.iter().position(|k| k == "lead_departments").unwrap();
+        tasks.1[4].1[lead] = "市不存在局".into();
+        let e = refusal(&sheets);
+        assert_eq!((e.file.as_str(), e.entry.as_str()), ("tasks", "row 5 (tasks 3)"), "{e}");
         // a field of the plan, by its row on the plan's sheet
         let mut sheets = as_read(&out);
         let plan = sheets.iter_mut().find(|(n, _)| n == "plan").unwrap();

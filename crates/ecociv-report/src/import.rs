@@ -358,8 +358,12 @@ fn sheet_path(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, sheet: &str) -> Option<S
         zip.by_name(name).ok()?.read_to_string(&mut s).ok()?;
         Some(s)
     };
+    // the value as it reads (a name may be written with character references: &#20219;)
     let attr = |e: &quick_xml::events::BytesStart, name: &str| {
-        e.attributes().flatten().find(|a| a.key.as_ref() == name || a.key.local_name().as_ref() == name).map(|a| a.value.into_owned())
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name || a.key.local_name().as_ref() == name)
+            .and_then(|a| quick_xml::escape::unescape(&a.value).ok().map(|v| v.into_owned()))
     };
     let workbook = read(zip, "xl/workbook.xml")?;
     let mut r = quick_xml::Reader::from_str(&workbook);
@@ -397,21 +401,24 @@ fn sheet_path(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, sheet: &str) -> Option<S
 /// attributes, no value decoded): the rows (1-based) it hides, and whether it holds any formula
 /// or merged cell, which are then read in full for their places.
 struct Marks {
+    /// Rows hidden, or of no height.
     hidden: Vec<u32>,
+    /// Columns (from 1, inclusive ranges) hidden, or of no width.
+    hidden_columns: Vec<(u32, u32)>,
     formulas: bool,
     merged: bool,
 }
 
 impl Marks {
     /// Marks of a sheet whose XML could not be found: every check runs in full.
-    const UNKNOWN: Marks = Marks { hidden: Vec::new(), formulas: true, merged: true };
+    const UNKNOWN: Marks = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: true, merged: true };
 }
 
 fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> {
     use quick_xml::events::Event;
     let file = zip.by_name(path).ok()?;
     let mut r = quick_xml::Reader::from_reader(std::io::BufReader::with_capacity(64 * 1024, file));
-    let mut m = Marks { hidden: Vec::new(), formulas: false, merged: false };
+    let mut m = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: false, merged: false };
     let mut buf = Vec::with_capacity(1024);
     loop {
         buf.clear();
@@ -422,13 +429,30 @@ fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> 
                     let mut row = None;
                     for a in e.attributes().flatten() {
                         match a.key.as_ref() {
-                            "hidden" => hidden = matches!(a.value.as_ref(), "1" | "true"),
+                            "hidden" => hidden |= matches!(a.value.as_ref(), "1" | "true"),
+                            // a row of no height shows nothing either
+                            "ht" => hidden |= a.value.parse::<f64>().is_ok_and(|h| h <= 0.0),
                             "r" => row = a.value.parse().ok(),
                             _ => {}
                         }
                     }
                     if let (true, Some(row)) = (hidden, row) {
                         m.hidden.push(row);
+                    }
+                }
+                "col" => {
+                    let (mut hidden, mut min, mut max) = (false, None, None);
+                    for a in e.attributes().flatten() {
+                        match a.key.as_ref() {
+                            "hidden" => hidden |= matches!(a.value.as_ref(), "1" | "true"),
+                            "width" => hidden |= a.value.parse::<f64>().is_ok_and(|w| w <= 0.0),
+                            "min" => min = a.value.parse::<u32>().ok(),
+                            "max" => max = a.value.parse::<u32>().ok(),
+                            _ => {}
+                        }
+                    }
+                    if let (true, Some(min), Some(max)) = (hidden, min, max) {
+                        m.hidden_columns.push((min, max));
                     }
                 }
                 "f" => m.formulas = true,
@@ -608,7 +632,10 @@ pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
         if !visible && grid.height() > 0 {
             return Err(vec![Problem { sheet: name, ..Problem::file("hidden_sheet", "", Text::new("import.expected.visible_sheet")) }]);
         }
-        let marks = sheet_path(&mut zip, &name).and_then(|p| marks(&mut zip, &p)).unwrap_or(Marks::UNKNOWN);
+        // a sheet whose XML cannot be found cannot be checked for what it hides
+        let Some(marks) = sheet_path(&mut zip, &name).and_then(|p| marks(&mut zip, &p)) else {
+            return Err(vec![Problem { sheet: name, ..Problem::file("damaged", "", Text::new("import.expected.workbook_with_table")) }]);
+        };
         if let Some(Ok(f)) = marks.formulas.then(|| wb.worksheet_formula(&name)) {
             let (r0, c0) = f.start().unwrap_or((0, 0));
             if let Some((r, c, _)) = f.used_cells().find(|(.., v)| !v.is_empty()) {
@@ -620,8 +647,13 @@ pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
         {
             return Err(vec![at(&name, m.start.0 + 1, Some(m.start.1 as usize), "merged_cells", Text::new("import.expected.no_merged_cells"))]);
         }
-        if let Some(row) = marks.hidden.iter().copied().find(|r| grid.rows.get(*r as usize - 1).is_some_and(|cells| !cells.is_empty())) {
+        if let Some(row) = marks.hidden.iter().copied().find(|r| *r >= 1 && grid.rows.get(*r as usize - 1).is_some_and(|cells| !cells.is_empty())) {
             return Err(vec![at(&name, row, None, "hidden_row", Text::new("import.expected.visible_row"))]);
+        }
+        let hidden_column = |c: u32| marks.hidden_columns.iter().any(|(min, max)| (*min..=*max).contains(&(c + 1)));
+        let in_hidden = grid.rows.iter().enumerate().find_map(|(r, cells)| cells.iter().find(|(c, _)| hidden_column(*c)).map(|(c, _)| (r as u32 + 1, *c)));
+        if let Some((row, col)) = in_hidden {
+            return Err(vec![at(&name, row, Some(col as usize), "hidden_column", Text::new("import.expected.visible_column"))]);
         }
         out.push((name, grid.into_rows(0).collect()));
     }

@@ -135,6 +135,39 @@ mod tests {
             ws.set_row_hidden(6).unwrap();
         }));
         assert_eq!((p.code.as_str(), p.row), ("hidden_row", Some(7)));
+        let p = code(book(&|wb| {
+            let ws = wb.worksheet_from_index(0).unwrap();
+            ws.write_string(8, 0, "没有高度的行").unwrap();
+            ws.set_row_height(8, 0).unwrap();
+        }));
+        assert_eq!((p.code.as_str(), p.row), ("hidden_row", Some(9)), "a row of no height is hidden too");
+        let p = code(book(&|wb| {
+            let ws = wb.worksheet_from_index(0).unwrap();
+            ws.write_string(3, 4, "藏起来的列").unwrap();
+            ws.set_column_hidden(4).unwrap();
+        }));
+        assert_eq!((p.code.as_str(), p.row, p.col), ("hidden_column", Some(4), Some(4)));
+        // a sheet named with character references in the workbook's XML is found all the same
+        let hidden = book(&|wb| {
+            let ws = wb.worksheet_from_index(0).unwrap();
+            ws.write_string(6, 0, "藏起来的行").unwrap();
+            ws.set_row_hidden(6).unwrap();
+        });
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(hidden)).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+            if name == "xl/workbook.xml" {
+                data = String::from_utf8(data).unwrap().replace("name=\"Sheet1\"", "name=\"&#83;heet1\"").into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut out, &data).unwrap();
+        }
+        let p = code(out.finish().unwrap().into_inner());
+        assert_eq!((p.code.as_str(), p.row), ("hidden_row", Some(7)));
     }
 
     #[test]

@@ -200,7 +200,11 @@ async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: A
     if !a.actor.can_approve(&plan) {
         return error_page(&st, l, &uri, WebError::forbidden());
     }
-    let next = match form.sent().and_then(|f| f.plan().map_err(WebError::from)) {
+    let sent = match form.sent() {
+        Ok(f) => f,
+        Err(e) => return error_page(&st, l, &uri, e),
+    };
+    let next = match sent.read().await {
         Ok(n) if n.zone.code == plan.zone.code => n,
         Ok(n) => return error_page(&st, l, &uri, WebError::bad_request("plan_next_other_zone").field("zone", &n.zone.code)),
         Err(e) => return error_page(&st, l, &uri, e),

@@ -52,7 +52,7 @@ async fn create(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: 
         Ok(f) => f,
         Err(e) => return error_page(&st, l, &uri, e),
     };
-    let made = match ecociv_app::zones::create_child(&st, &a.actor, &files, form.field("user"), form.field("org")).await {
+    let made = match ecociv_app::zones::create_child(&st, &a.actor, files, form.field("user"), form.field("org")).await {
         Ok(z) => z,
         Err(e) => return error_page(&st, l, &uri, e),
     };
