@@ -65,6 +65,9 @@ pub fn latest_quarter(plan: &Plan, today: chrono::NaiveDate) -> Quarter {
 /// A quarter's assessment with a version of the rules (the latest by default), computed once
 /// for the data as it stands; a quarter after the plan's last is refused (`after_plan`).
 pub async fn assess(st: &App, plan: &Plan, quarter: Quarter, version: Option<i64>) -> Result<Arc<Assessment>, AppError> {
+    // a quarter of an earlier plan is assessed by that plan's codes and units
+    let earlier = crate::plan_next::earlier_owner(st, plan, quarter.year).await?;
+    let plan = earlier.as_ref().unwrap_or(plan);
     if quarter > last_quarter(plan) {
         return Err(AppError::not_found("after_plan").field("quarter", &quarter.to_string()));
     }

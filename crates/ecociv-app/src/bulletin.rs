@@ -14,6 +14,9 @@ use crate::views::Reads;
 /// The bulletin of a month on the app's today, from the reports as they stood on the day the
 /// month is judged on (`ecociv_core::dispatch::judged_on`).
 pub async fn bulletin(st: &App, plan: &Plan, month: YearMonth) -> Result<Arc<Bulletin>, AppError> {
+    // a month of an earlier plan is judged by that plan's projects and units
+    let earlier = crate::plan_next::earlier_owner(st, plan, month.year).await?;
+    let plan = earlier.as_ref().unwrap_or(plan);
     let z = &plan.zone.code;
     let reads = Reads { observations: true, dispatch: true, controls: true };
     st.views

@@ -42,6 +42,7 @@ pub mod changes;
 pub mod closing;
 pub mod delivery;
 pub mod demo;
+pub mod document_plan;
 pub mod documents;
 pub mod entries;
 pub mod error;

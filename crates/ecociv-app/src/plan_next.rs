@@ -1,8 +1,10 @@
 //! The next plan of a zone from the last: its draft ([`draft`], `ecociv plan next`) under a
 //! chosen framework revision, from the zone's stored plan and where its projects stood when it
 //! ended (`ecociv_core::plan_next` does the drafting), written as a plan's data folder
-//! ([`write`]) for the task force to edit and check (`ecociv check`-like: loading it refuses
-//! every blank with its place).
+//! ([`write`]) or as one workbook ([`book`], [`write_book`]) for the task force to edit and check
+//! (loading it refuses every blank with its place); its issue ([`issue`]); and the plans before
+//! it ([`earlier_plans`], [`earlier_plan`]), each reading only its own years, with the plan a
+//! past period's page or document is made from ([`earlier_owner`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -169,7 +171,8 @@ pub async fn issue(st: &App, next: &ecociv_core::model::Plan, actor: &str) -> Re
 
 /// The plans a zone had before its plan in force, as they stood, each with the day it was
 /// superseded and the plan that did, oldest first. Each reads only the entries of its own years
-/// (`superseded_after`: up to the year before the plan that superseded it starts to read its own).
+/// (`superseded_after`: up to the last year the plan that superseded it left to it, its
+/// `previous_end_year`: the plan's last year, or a later one it opened and filled).
 pub async fn earlier_plans(st: &App, zone: &str) -> Result<Vec<(ecociv_core::model::Plan, chrono::NaiveDate, String)>> {
     let mut kept = st.store.archived_plans(zone).await?;
     let current = st.plan(Some(zone)).await?;
@@ -182,33 +185,15 @@ pub async fn earlier_plans(st: &App, zone: &str) -> Result<Vec<(ecociv_core::mod
     Ok(kept)
 }
 
-/// The plan of `zone` that `doc` is made from: the plan whose years hold the document's period
-/// (the plan in force, or an earlier one for a period the earlier plan owns — its closing report,
-/// its self-assessments, and its bulletins, assessments, work and technical reports made again
-/// after the next plan was issued); None when that plan does not have the document (yet).
-pub async fn plan_for_document(st: &App, zone: &str, doc: crate::documents::Document) -> Result<Option<std::sync::Arc<ecociv_core::model::Plan>>> {
-    use crate::documents::Document;
-    let year = match doc {
-        Document::Bulletin(m) => m.year,
-        Document::Assessment(q) => q.year,
-        Document::Work(y) | Document::Technical(y) | Document::Closing(y) | Document::SelfAssessment(y) => y,
-    };
-    let current = st.plan(Some(zone)).await?;
-    // a year up to the last the earlier plan owns is the earlier plan's
-    let earlier_owns = current.lineage.as_ref().is_some_and(|l| year <= l.previous_end_year);
-    if !earlier_owns {
-        return Ok(doc.admissible(&current, st.today()).then_some(current));
+/// The earlier plan of `plan`'s zone that owns `year`, when `plan` follows others and the year
+/// is up to the last the plan before it owned: the oldest plan whose years reach it (a base
+/// year's is the first plan's). None when the year is `plan`'s own. What a page or a document
+/// of a past period (a month's bulletin, a quarter's assessment) is made from.
+pub async fn earlier_owner(st: &App, plan: &ecociv_core::model::Plan, year: i32) -> Result<Option<ecociv_core::model::Plan>> {
+    if plan.lineage.as_ref().is_none_or(|l| year > l.previous_end_year) {
+        return Ok(None);
     }
-    let today = st.today();
-    // the oldest plan that owned the year and has the document (a base year's technical report
-    // is the first plan's)
-    let owner = earlier_plans(st, zone)
-        .await?
-        .into_iter()
-        .map(|(p, ..)| p)
-        .filter(|p| p.superseded_after.is_some_and(|last| year <= last))
-        .find(|p| doc.admissible(p, today));
-    Ok(owner.map(std::sync::Arc::new))
+    Ok(earlier_plans(st, &plan.zone.code).await?.into_iter().map(|(p, ..)| p).find(|p| p.superseded_after.is_some_and(|last| year <= last)))
 }
 
 /// Whether `actor` reads an earlier plan's figures: every value of every leaf, as the closing

@@ -223,7 +223,19 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     assert_eq!(submit_project_report(&issuing, &zj, 12, &january).await.unwrap_err().code, "after_plan");
     edit("plan.toml", &[("document_number = \"\"", "document_number = \"呼生态创发〔2026〕1号\"")]);
     let next = ecociv_app::zones::plan_from_folder(&dir).unwrap();
+    let q4 = "2025Q4".parse().unwrap();
+    let before = ecociv_app::assessment::assess(&issuing, &old, q4, None).await.unwrap();
+    let bulletin_before = ecociv_app::bulletin::bulletin(&issuing, &old, "2025-10".parse().unwrap()).await.unwrap();
     ecociv_app::plan_next::issue(&issuing, &next, "tf").await.unwrap();
+    // the earlier plan's quarter and month are judged as before, by its own units and projects,
+    // though asked through the plan in force
+    let in_force = issuing.plan(None).await.unwrap();
+    let after = ecociv_app::assessment::assess(&issuing, &in_force, q4, None).await.unwrap();
+    assert_eq!(serde_json::to_value(&*after).unwrap(), serde_json::to_value(&*before).unwrap());
+    let bulletin_after = ecociv_app::bulletin::bulletin(&issuing, &in_force, "2025-10".parse().unwrap()).await.unwrap();
+    let seen = |b: &ecociv_core::bulletin::Bulletin| (b.due, b.on_time, b.missing, b.pending, b.late.iter().map(|l| l.0).collect::<Vec<_>>());
+    assert_eq!(seen(&bulletin_after), seen(&bulletin_before));
+    assert!(bulletin_before.due > 0 && !before.departments.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(ecociv_app::plan_next::issue(&issuing, &next, "tf").await.unwrap_err().code, "plan_next_not_following", "issued once");
     // the embedded plan is history now: never loaded over the next
@@ -253,23 +265,23 @@ async fn the_hohhot_plan_lives_to_the_next(db: &TestDb) {
     // months: its project 11 (another project than the next plan's 11) has no approved report,
     // its project 12 stood at 2025-10
     let closing = Document::Closing(2025);
-    let kept = ecociv_app::plan_next::plan_for_document(&june, ZONE, closing).await.unwrap().unwrap();
+    let kept = ecociv_app::document_plan::plan_for_document(&june, ZONE, closing).await.unwrap().unwrap();
     assert_eq!((kept.code.as_str(), kept.superseded_after), ("hohhot-2023-2025", Some(2025)));
     let d = ecociv_app::documents::document(&june, &kept, closing, ecociv_core::Locale::Zh).await.unwrap();
     let open = d.blocks.iter().filter_map(|b| if let ecociv_report::official::Block::Table(_, rows, _) = b { Some(rows) } else { None }).nth(1).unwrap();
     let row = |n: &str| open.iter().find(|r| r[0] == n).unwrap().clone();
     assert_eq!((row("11")[3].as_str(), row("12")[3].as_str(), row("12")[5].as_str()), ("无审核通过的调度", "在建", "0.12345"), "{:?}", (row("11"), row("12")));
-    assert!(ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::Closing(2024)).await.unwrap().is_none());
+    assert!(ecociv_app::document_plan::plan_for_document(&june, ZONE, Document::Closing(2024)).await.unwrap().is_none());
     // its self-assessment reads as it did before the next plan: the next plan's row 1 continues
     // its row 3, and that changes nothing of its own rows
-    let p = ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::SelfAssessment(2025)).await.unwrap().unwrap();
+    let p = ecociv_app::document_plan::plan_for_document(&june, ZONE, Document::SelfAssessment(2025)).await.unwrap().unwrap();
     assert_eq!(table(&ecociv_app::documents::document(&june, &p, Document::SelfAssessment(2025), ecociv_core::Locale::Zh).await.unwrap()), self_2025);
     // the years it owned are its own for every document; the next plan's are the next plan's
     for doc in [Document::SelfAssessment(2024), Document::Work(2025), Document::Technical(2025), Document::Technical(2020)] {
-        let p = ecociv_app::plan_next::plan_for_document(&june, ZONE, doc).await.unwrap();
+        let p = ecociv_app::document_plan::plan_for_document(&june, ZONE, doc).await.unwrap();
         assert_eq!(p.map(|p| p.code.clone()).as_deref(), Some("hohhot-2023-2025"), "{doc:?}");
     }
-    let p = ecociv_app::plan_next::plan_for_document(&june, ZONE, Document::Work(2026)).await.unwrap();
+    let p = ecociv_app::document_plan::plan_for_document(&june, ZONE, Document::Work(2026)).await.unwrap();
     assert_eq!(p.map(|p| p.code.clone()).as_deref(), Some("hohhot-2026-2030"));
     // the earlier plan's years are its own: no entry, no decision through the new plan
     assert_eq!(submit_observation(&june, &org, &value("1", 2025, "22")).await.unwrap_err().code, "earlier_plan_period");

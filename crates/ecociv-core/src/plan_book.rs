@@ -405,16 +405,41 @@ impl Book {
                 if let Some(t) = self.tabs.get(&e.file) {
                     e.file = t.clone();
                 }
+                // a line of a file the person never saw says nothing to them
+                if e.entry.starts_with("line ") {
+                    e.entry.clear();
+                }
             }
         }
         e
     }
 }
 
-/// The TOML text of one value read from a cell.
-fn toml_of(text: &str, kind: Kind) -> Result<String, &'static str> {
+/// The text columns that name something (a code, an org unit, a kind): read without the spaces
+/// around them, which nobody sees and which would make the name another. Other text is read as
+/// typed.
+const NAMES: &[&str] = &[
+    "code",
+    "of",
+    "continues",
+    "direction",
+    "kind",
+    "region",
+    "members",
+    "framework",
+    "name",
+    "zone.code",
+    "zone.level",
+    "zone.kind",
+    "zone.parent",
+    "previous.code",
+];
+
+/// The TOML text of one value of the column `key` read from a cell.
+fn toml_of(key: &str, text: &str, kind: Kind) -> Result<String, &'static str> {
     let t = text.trim();
     Ok(match kind {
+        Text if NAMES.contains(&key) => quoted(t),
         Text => quoted(text),
         Int => {
             // a whole number typed in a number cell reads as 12 or 12.0
@@ -530,6 +555,7 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
             }
         }
         let mut out = Vec::new();
+        let mut fields_seen = std::collections::BTreeSet::new();
         for (r, cells) in rows.iter().filter(|(r, _)| *r > 2) {
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
@@ -544,7 +570,7 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                 let get = |k: &str| columns.iter().position(|c| c.is_some_and(|(key, _)| key == k)).and_then(|i| cells.get(i)).map(|s| s.trim()).unwrap_or("");
                 let (field, value) = (get("field"), columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value")).and_then(|i| cells.get(i)));
                 let vcol = columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value"));
-                let twice = out.iter().any(|r: &ReadRow| r.of.as_deref() == Some(field));
+                let twice = !fields_seen.insert(field.to_string());
                 match FIELDS.iter().find(|(f, _)| *f == field) {
                     Some(_) if twice => {
                         problems.push(problem(*r, columns.iter().position(|c| c.is_some_and(|(k, _)| k == "field")), "field", field, "plan_book_field_twice"))
@@ -555,7 +581,7 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                     Some((f, kind)) => match value.filter(|v| !v.trim().is_empty()) {
                         None if *kind == Text && !OPTIONAL.contains(f) && !f.starts_with("previous.") => row.fields.push(format!("{f} = \"\"")),
                         None => {}
-                        Some(v) => match toml_of(v, *kind) {
+                        Some(v) => match toml_of(f, v, *kind) {
                             Ok(t) => row.fields.push(format!("{f} = {t}")),
                             Err(code) => problems.push(problem(*r, vcol, f, v, code)),
                         },
@@ -576,7 +602,7 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                     }
                     continue;
                 }
-                match toml_of(v, kind) {
+                match toml_of(key, v, kind) {
                     // as the parent's id reads: 3 for "03" or "3.0", the text for a code
                     Ok(t) if key == "of" => row.of = Some(t.trim_matches('"').to_string()),
                     Ok(t) => row.fields.push(format!("{key} = {t}")),
@@ -915,12 +941,15 @@ mod tests {
 
     #[test]
     fn cells_read_as_people_type_them() {
-        assert_eq!(toml_of("12.0", Int).unwrap(), "12");
-        assert_eq!(toml_of("2026/2/1", Date).unwrap(), "2026-02-01");
-        assert_eq!(toml_of("是", Bool).unwrap(), "true");
-        assert_eq!(toml_of("市生态环境局、 市发展改革委，市林草局\n", List).unwrap(), r#"["市生态环境局", "市发展改革委", "市林草局"]"#);
-        assert_eq!(toml_of("a \"b\"", Text).unwrap(), r#""a \"b\"""#);
-        assert_eq!(toml_of("12.5", Int), Err("plan_book_not_int"));
-        assert_eq!(toml_of("2026-02-30", Date), Err("plan_book_not_date"));
+        assert_eq!(toml_of("n", "12.0", Int).unwrap(), "12");
+        assert_eq!(toml_of("d", "2026/2/1", Date).unwrap(), "2026-02-01");
+        assert_eq!(toml_of("b", "是", Bool).unwrap(), "true");
+        assert_eq!(toml_of("l", "市生态环境局、 市发展改革委，市林草局\n", List).unwrap(), r#"["市生态环境局", "市发展改革委", "市林草局"]"#);
+        assert_eq!(toml_of("t", "a \"b\"", Text).unwrap(), r#""a \"b\"""#);
+        assert_eq!(toml_of("n", "12.5", Int), Err("plan_book_not_int"));
+        // a name without the spaces nobody sees; other text as typed
+        assert_eq!(toml_of("code", " 5.1 ", Text).unwrap(), r#""5.1""#);
+        assert_eq!(toml_of("title", " 标题 ", Text).unwrap(), r#"" 标题 ""#);
+        assert_eq!(toml_of("d", "2026-02-30", Date), Err("plan_book_not_date"));
     }
 }

@@ -406,19 +406,30 @@ struct Marks {
     /// Columns (from 1, inclusive ranges) hidden, or of no width.
     hidden_columns: Vec<(u32, u32)>,
     formulas: bool,
+    /// The first cell that holds a formula, as its reference (`B5`).
+    first_formula: Option<String>,
     merged: bool,
 }
 
 impl Marks {
     /// Marks of a sheet whose XML could not be found: every check runs in full.
-    const UNKNOWN: Marks = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: true, merged: true };
+    const UNKNOWN: Marks = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: true, first_formula: None, merged: true };
+}
+
+/// A cell reference (`B5`) as its row (from 1) and column (from 0).
+fn cell_at(reference: &str) -> Option<(u32, usize)> {
+    let split = reference.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = reference.split_at(split);
+    let col = letters.bytes().try_fold(0usize, |n, b| b.is_ascii_uppercase().then(|| n * 26 + usize::from(b - b'A') + 1))?;
+    Some((digits.parse().ok()?, col.checked_sub(1)?))
 }
 
 fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> {
     use quick_xml::events::Event;
     let file = zip.by_name(path).ok()?;
     let mut r = quick_xml::Reader::from_reader(std::io::BufReader::with_capacity(64 * 1024, file));
-    let mut m = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: false, merged: false };
+    let mut m = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: false, first_formula: None, merged: false };
+    let mut cell = String::new();
     let mut buf = Vec::with_capacity(1024);
     loop {
         buf.clear();
@@ -455,7 +466,15 @@ fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> 
                         m.hidden_columns.push((min, max));
                     }
                 }
-                "f" => m.formulas = true,
+                "c" => {
+                    cell = e.attributes().flatten().find(|a| a.key.as_ref() == "r").map(|a| a.value.to_string()).unwrap_or_default();
+                }
+                "f" => {
+                    m.formulas = true;
+                    if m.first_formula.is_none() {
+                        m.first_formula = Some(cell.clone());
+                    }
+                }
                 "mergeCell" => m.merged = true,
                 _ => {}
             },
@@ -621,6 +640,7 @@ pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
     let (mut wb, mut zip) = open_workbook(bytes)?;
     let meta: Vec<(String, bool)> = wb.sheets_metadata().iter().map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible)).collect();
     let mut out = Vec::with_capacity(meta.len());
+    let mut cells = 0u64;
     let at = |sheet: &str, row: u32, col: Option<usize>, code: &str, expects: Text| Problem {
         sheet: sheet.into(),
         row: Some(row),
@@ -636,11 +656,10 @@ pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
         let Some(marks) = sheet_path(&mut zip, &name).and_then(|p| marks(&mut zip, &p)) else {
             return Err(vec![Problem { sheet: name, ..Problem::file("damaged", "", Text::new("import.expected.workbook_with_table")) }]);
         };
-        if let Some(Ok(f)) = marks.formulas.then(|| wb.worksheet_formula(&name)) {
-            let (r0, c0) = f.start().unwrap_or((0, 0));
-            if let Some((r, c, _)) = f.used_cells().find(|(.., v)| !v.is_empty()) {
-                return Err(vec![at(&name, r0 + r as u32 + 1, Some(c0 as usize + c), "formula", Text::new("import.expected.no_formula"))]);
-            }
+        // placed by the light pass: the formulas themselves are never laid out
+        if marks.formulas {
+            let (row, col) = marks.first_formula.as_deref().and_then(cell_at).map_or((0, None), |(r, c)| (r, Some(c)));
+            return Err(vec![at(&name, row, col, "formula", Text::new("import.expected.no_formula"))]);
         }
         if let Some(Ok(merged)) = marks.merged.then(|| wb.merge_cells_by_sheet_name(&name))
             && let Some(m) = merged.first()
@@ -650,15 +669,34 @@ pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
         if let Some(row) = marks.hidden.iter().copied().find(|r| *r >= 1 && grid.rows.get(*r as usize - 1).is_some_and(|cells| !cells.is_empty())) {
             return Err(vec![at(&name, row, None, "hidden_row", Text::new("import.expected.visible_row"))]);
         }
-        let hidden_column = |c: u32| marks.hidden_columns.iter().any(|(min, max)| (*min..=*max).contains(&(c + 1)));
+        // the columns hidden, as far as a cell may be (one further right was refused)
+        let mut hidden = vec![false; MAX_COLUMNS as usize];
+        for (min, max) in &marks.hidden_columns {
+            for c in (*min).max(1)..=(*max).min(MAX_COLUMNS) {
+                hidden[c as usize - 1] = true;
+            }
+        }
+        let hidden_column = |c: u32| hidden.get(c as usize).copied().unwrap_or(false);
         let in_hidden = grid.rows.iter().enumerate().find_map(|(r, cells)| cells.iter().find(|(c, _)| hidden_column(*c)).map(|(c, _)| (r as u32 + 1, *c)));
         if let Some((row, col)) = in_hidden {
             return Err(vec![at(&name, row, Some(col as usize), "hidden_column", Text::new("import.expected.visible_column"))]);
+        }
+        // each row is laid out as wide as the sheet: a few cells far apart must not make millions
+        cells += u64::from(grid.height()) * grid.width as u64;
+        if cells > MAX_BOOK_CELLS {
+            return Err(vec![Problem {
+                sheet: name,
+                ..Problem::file("too_large", format!("{cells} cells"), Text::new("import.expected.cells").arg("cells", MAX_BOOK_CELLS))
+            }]);
         }
         out.push((name, grid.into_rows(0).collect()));
     }
     Ok(out)
 }
+
+/// The most cells [`sheets`] lays out in all (rows × width of each sheet): far more than any
+/// plan's workbook holds.
+pub const MAX_BOOK_CELLS: u64 = 4_000_000;
 
 fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let (mut wb, mut zip) = open_workbook(bytes)?;

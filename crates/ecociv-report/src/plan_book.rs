@@ -147,6 +147,11 @@ mod tests {
             ws.set_column_hidden(4).unwrap();
         }));
         assert_eq!((p.code.as_str(), p.row, p.col), ("hidden_column", Some(4), Some(4)));
+        // two cells far apart would lay out millions of empty ones: refused before
+        let p = code(book(&|wb| {
+            wb.worksheet_from_index(0).unwrap().write_string(199_999, 255, "远处").unwrap();
+        }));
+        assert_eq!(p.code, "too_large");
         // a sheet named with character references in the workbook's XML is found all the same
         let hidden = book(&|wb| {
             let ws = wb.worksheet_from_index(0).unwrap();

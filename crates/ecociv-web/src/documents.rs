@@ -179,8 +179,8 @@ async fn download_document(st: &AppState, a: &Authed, (kind, file): (String, Str
     let not_found = || WebError::not_found("not_found").field("file", &format!("{kind}/{file}")).in_locale(l);
     let (period, format) = file.rsplit_once('.').and_then(|(p, ext)| Some((p, Format::parse(ext)?))).ok_or_else(not_found)?;
     let doc = Document::parse(&kind, period).ok_or_else(not_found)?;
-    // the plan in force's, or an earlier plan's closing report or self-assessment
-    let plan = ecociv_app::plan_next::plan_for_document(st, &plan.zone.code, doc).await.map_err(|e| e.in_locale(l))?.ok_or_else(not_found)?;
+    // the plan whose years hold the period: the plan in force, or an earlier one
+    let plan = ecociv_app::document_plan::plan_for_document(st, &plan.zone.code, doc).await.map_err(|e| e.in_locale(l))?.ok_or_else(not_found)?;
     if !doc.may_read(&a.actor) {
         return Err(WebError::forbidden().in_locale(l));
     }

@@ -1122,8 +1122,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let value = value.as_deref().with_context(|| format!("report {name} needs {flag}"))?;
             let doc = Document::parse(name, value).with_context(|| format!("{flag} {value:?} is not a period of a {name} report"))?;
             let state = with_pdf_font(&s, state)?;
-            // the plan in force's, or an earlier plan's closing report or self-assessment
-            let Some(plan) = ecociv_app::plan_next::plan_for_document(&state, &plan.zone.code, doc).await.map_err(|e| said(e, Locale::En))? else {
+            // the plan whose years hold the period: the plan in force, or an earlier one
+            let Some(plan) = ecociv_app::document_plan::plan_for_document(&state, &plan.zone.code, doc).await.map_err(|e| said(e, Locale::En))? else {
                 anyhow::bail!("{flag} {value}: no such period yet, or before the plan");
             };
             let format = match format {
