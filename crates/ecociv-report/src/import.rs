@@ -406,14 +406,18 @@ struct Marks {
     /// Columns (from 1, inclusive ranges) hidden, or of no width.
     hidden_columns: Vec<(u32, u32)>,
     formulas: bool,
-    /// The first cell that holds a formula, as its reference (`B5`).
-    first_formula: Option<String>,
+    /// The cells that hold a formula (the first [`MAX_FORMULAS_LISTED`]), each as its reference
+    /// (`B5`) and the formula's text (empty for a cell that shares another's).
+    formula_cells: Vec<(String, String)>,
     merged: bool,
 }
 
+/// The most formulas of a sheet said one by one (the rest are counted in the first's refusal).
+const MAX_FORMULAS_LISTED: usize = 1000;
+
 impl Marks {
     /// Marks of a sheet whose XML could not be found: every check runs in full.
-    const UNKNOWN: Marks = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: true, first_formula: None, merged: true };
+    const UNKNOWN: Marks = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: true, formula_cells: Vec::new(), merged: true };
 }
 
 /// A cell reference (`B5`) as its row (from 1) and column (from 0).
@@ -428,12 +432,35 @@ fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> 
     use quick_xml::events::Event;
     let file = zip.by_name(path).ok()?;
     let mut r = quick_xml::Reader::from_reader(std::io::BufReader::with_capacity(64 * 1024, file));
-    let mut m = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: false, first_formula: None, merged: false };
+    let mut m = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: false, formula_cells: Vec::new(), merged: false };
     let mut cell = String::new();
+    // inside a formula's element: its text is the formula
+    let mut in_formula = false;
     let mut buf = Vec::with_capacity(1024);
     loop {
         buf.clear();
-        match r.read_event_into(&mut buf) {
+        let event = r.read_event_into(&mut buf);
+        let opens = matches!(event, Ok(Event::Start(_)));
+        match event {
+            Ok(Event::Text(t)) if in_formula => {
+                if let Some((_, f)) = m.formula_cells.last_mut() {
+                    f.push_str(&t);
+                }
+            }
+            Ok(Event::GeneralRef(e)) if in_formula => {
+                let c = match e.as_ref() {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    _ => e.resolve_char_ref().ok().flatten(),
+                };
+                if let (Some((_, f)), Some(c)) = (m.formula_cells.last_mut(), c) {
+                    f.push(c);
+                }
+            }
+            Ok(Event::End(e)) if e.local_name().as_ref() == "f" => in_formula = false,
             Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
                 "row" => {
                     let mut hidden = false;
@@ -471,8 +498,9 @@ fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> 
                 }
                 "f" => {
                     m.formulas = true;
-                    if m.first_formula.is_none() {
-                        m.first_formula = Some(cell.clone());
+                    if m.formula_cells.len() < MAX_FORMULAS_LISTED {
+                        m.formula_cells.push((cell.clone(), String::new()));
+                        in_formula = opens;
                     }
                 }
                 "mergeCell" => m.merged = true,
@@ -658,7 +686,7 @@ pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
         };
         // placed by the light pass: the formulas themselves are never laid out
         if marks.formulas {
-            let (row, col) = marks.first_formula.as_deref().and_then(cell_at).map_or((0, None), |(r, c)| (r, Some(c)));
+            let (row, col) = marks.formula_cells.first().and_then(|(r, _)| cell_at(r)).map_or((0, None), |(r, c)| (r, Some(c)));
             return Err(vec![at(&name, row, col, "formula", Text::new("import.expected.no_formula"))]);
         }
         if let Some(Ok(merged)) = marks.merged.then(|| wb.merge_cells_by_sheet_name(&name))
@@ -762,20 +790,28 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let filled = Filled { signature, kind, sheet: sheet.clone(), columns, rows: Vec::new() };
     let mut problems = Vec::new();
     // formulas where a value belongs: the value would be whatever Excel last computed
-    if let Some(Ok(formulas)) = marks.formulas.then(|| wb.worksheet_formula(&sheet)) {
+    // placed by the light pass (the formulas are never laid out: two far apart would make a
+    // range of millions of cells); a sheet whose XML was not found has its formulas laid out
+    for (reference, f) in &marks.formula_cells {
+        let Some((r, c)) = cell_at(reference) else { continue };
+        problems.push(Problem {
+            found: format!("={f}"),
+            col: Some(c),
+            ..Problem::cell(&filled, r, filled.columns.get(c).copied().flatten(), "formula", Text::new("import.expected.no_formula"))
+        });
+    }
+    if marks.formulas
+        && marks.formula_cells.is_empty()
+        && let Ok(formulas) = wb.worksheet_formula(&sheet)
+        && let Some((r, c, f)) = formulas.used_cells().find(|(.., f)| !f.is_empty())
+    {
         let (r0, c0) = formulas.start().unwrap_or((0, 0));
-        for (r, row) in formulas.rows().enumerate() {
-            for (c, f) in row.iter().enumerate() {
-                if !f.is_empty() {
-                    let (r, c) = (r0 + r as u32, c0 as usize + c);
-                    problems.push(Problem {
-                        found: format!("={f}"),
-                        col: Some(c),
-                        ..Problem::cell(&filled, r + 1, filled.columns.get(c).copied().flatten(), "formula", Text::new("import.expected.no_formula"))
-                    });
-                }
-            }
-        }
+        let (r, c) = (r0 + r as u32, c0 as usize + c);
+        problems.push(Problem {
+            found: format!("={f}"),
+            col: Some(c),
+            ..Problem::cell(&filled, r + 1, filled.columns.get(c).copied().flatten(), "formula", Text::new("import.expected.no_formula"))
+        });
     }
     // merged cells: one value would stand for several rows
     if let Some(Ok(merged)) = marks.merged.then(|| wb.merge_cells_by_sheet_name(&sheet)) {
