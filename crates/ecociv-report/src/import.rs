@@ -409,22 +409,19 @@ struct Marks {
     /// The cells that hold a formula (the first [`MAX_FORMULAS_LISTED`]), each as its reference
     /// (`B5`) and the formula's text (empty for a cell that shares another's).
     formula_cells: Vec<(String, String)>,
+    /// How many formulas there were past those listed.
+    more_formulas: usize,
     merged: bool,
 }
 
-/// The most formulas of a sheet said one by one (the rest are counted in the first's refusal).
+/// The most formulas of a sheet said one by one (the rest are counted in a refusal of the sheet).
 const MAX_FORMULAS_LISTED: usize = 1000;
 
-impl Marks {
-    /// Marks of a sheet whose XML could not be found: every check runs in full.
-    const UNKNOWN: Marks = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: true, formula_cells: Vec::new(), merged: true };
-}
-
-/// A cell reference (`B5`) as its row (from 1) and column (from 0).
+/// A cell reference (`B5`, or `b5`) as its row (from 1) and column (from 0).
 fn cell_at(reference: &str) -> Option<(u32, usize)> {
     let split = reference.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = reference.split_at(split);
-    let col = letters.bytes().try_fold(0usize, |n, b| b.is_ascii_uppercase().then(|| n * 26 + usize::from(b - b'A') + 1))?;
+    let col = letters.to_ascii_uppercase().bytes().try_fold(0usize, |n, b| b.is_ascii_uppercase().then(|| n * 26 + usize::from(b - b'A') + 1))?;
     Some((digits.parse().ok()?, col.checked_sub(1)?))
 }
 
@@ -432,10 +429,11 @@ fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> 
     use quick_xml::events::Event;
     let file = zip.by_name(path).ok()?;
     let mut r = quick_xml::Reader::from_reader(std::io::BufReader::with_capacity(64 * 1024, file));
-    let mut m = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: false, formula_cells: Vec::new(), merged: false };
+    let mut m = Marks { hidden: Vec::new(), hidden_columns: Vec::new(), formulas: false, formula_cells: Vec::new(), more_formulas: 0, merged: false };
     let mut cell = String::new();
-    // inside a formula's element: its text is the formula
-    let mut in_formula = false;
+    // inside a cell (a formula is a cell's: a list's source in a data validation is not), and
+    // inside a formula's element (its text is the formula)
+    let (mut in_cell, mut in_formula) = (false, false);
     let mut buf = Vec::with_capacity(1024);
     loop {
         buf.clear();
@@ -460,7 +458,13 @@ fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> 
                     f.push(c);
                 }
             }
+            Ok(Event::CData(t)) if in_formula => {
+                if let Some((_, f)) = m.formula_cells.last_mut() {
+                    f.push_str(t.as_ref());
+                }
+            }
             Ok(Event::End(e)) if e.local_name().as_ref() == "f" => in_formula = false,
+            Ok(Event::End(e)) if e.local_name().as_ref() == "c" => in_cell = false,
             Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
                 "row" => {
                     let mut hidden = false;
@@ -495,12 +499,15 @@ fn marks(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Marks> 
                 }
                 "c" => {
                     cell = e.attributes().flatten().find(|a| a.key.as_ref() == "r").map(|a| a.value.to_string()).unwrap_or_default();
+                    in_cell = opens;
                 }
-                "f" => {
+                "f" if in_cell => {
                     m.formulas = true;
                     if m.formula_cells.len() < MAX_FORMULAS_LISTED {
                         m.formula_cells.push((cell.clone(), String::new()));
                         in_formula = opens;
+                    } else {
+                        m.more_formulas += 1;
                     }
                 }
                 "mergeCell" => m.merged = true,
@@ -757,8 +764,11 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
     let (grid, marks) = std::thread::scope(|s| {
         let marks = s.spawn(|| sheet_path(&mut zip, &sheet).and_then(|p| marks(&mut zip, &p)));
         let grid = grid(&mut wb, &sheet, false);
-        (grid, marks.join().ok().flatten().unwrap_or(Marks::UNKNOWN))
+        (grid, marks.join().ok().flatten())
     });
+    // a sheet whose XML the light pass cannot find (its parts moved where the workbook's own
+    // part does not point) cannot be checked for what it hides: refused, as damaged
+    let marks = marks.ok_or_else(|| corrupt(format!("the XML of the sheet {sheet} is not where xl/workbook.xml points")))?;
     let grid = grid?;
     let height = grid.height();
     let head = grid.row(0);
@@ -800,18 +810,11 @@ fn read_workbook(bytes: &[u8]) -> Result<Filled, Vec<Problem>> {
             ..Problem::cell(&filled, r, filled.columns.get(c).copied().flatten(), "formula", Text::new("import.expected.no_formula"))
         });
     }
-    if marks.formulas
-        && marks.formula_cells.is_empty()
-        && let Ok(formulas) = wb.worksheet_formula(&sheet)
-        && let Some((r, c, f)) = formulas.used_cells().find(|(.., f)| !f.is_empty())
-    {
-        let (r0, c0) = formulas.start().unwrap_or((0, 0));
-        let (r, c) = (r0 + r as u32, c0 as usize + c);
-        problems.push(Problem {
-            found: format!("={f}"),
-            col: Some(c),
-            ..Problem::cell(&filled, r + 1, filled.columns.get(c).copied().flatten(), "formula", Text::new("import.expected.no_formula"))
-        });
+    // a formula whose cell the pass cannot place (a cell written without its reference) is
+    // refused all the same, for the sheet; so are those past the ones listed
+    let unplaced = marks.formula_cells.iter().filter(|(reference, _)| cell_at(reference).is_none()).count() + marks.more_formulas;
+    if unplaced > 0 {
+        problems.push(Problem { sheet: sheet.clone(), ..Problem::file("formula", format!("{unplaced}"), Text::new("import.expected.no_formula")) });
     }
     // merged cells: one value would stand for several rows
     if let Some(Ok(merged)) = marks.merged.then(|| wb.merge_cells_by_sheet_name(&sheet)) {

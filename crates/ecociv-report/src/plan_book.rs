@@ -158,21 +158,51 @@ mod tests {
             ws.write_string(6, 0, "藏起来的行").unwrap();
             ws.set_row_hidden(6).unwrap();
         });
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(hidden)).unwrap();
+        let p = code(rewrite(&hidden, &|name, xml| if name == "xl/workbook.xml" { xml.replace("name=\"Sheet1\"", "name=\"&#83;heet1\"") } else { xml }));
+        assert_eq!((p.code.as_str(), p.row), ("hidden_row", Some(7)));
+        // a formula in a cell written without its reference is refused all the same; a list's
+        // source in a data validation (`xm:f`) is no formula of a cell
+        let plain = book(&|_| {});
+        let cell_xml = "<c r=\"A1\" t=\"s\"><v>0</v></c>";
+        let p = code(rewrite(&plain, &|name, xml| {
+            if name == "xl/worksheets/sheet1.xml" { xml.replace(cell_xml, &format!("{cell_xml}<c><f>SUM(90,5)</f><v>95</v></c>")) } else { xml }
+        }));
+        assert_eq!(p.code, "formula");
+        let ext = "<extLst><ext uri=\"{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}\" xmlns:x14=\"http://schemas.microsoft.com/office/spreadsheetml/2009/9/main\"><x14:dataValidations xmlns:xm=\"http://schemas.microsoft.com/office/excel/2006/main\" count=\"1\"><x14:dataValidation type=\"list\"><x14:formula1><xm:f>说明!$A$2:$A$5</xm:f></x14:formula1><xm:sqref>B2</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst></worksheet>";
+        let listed = rewrite(&plain, &|name, xml| if name == "xl/worksheets/sheet1.xml" { xml.replace("</worksheet>", ext) } else { xml });
+        assert!(crate::import::sheets(&listed).is_ok(), "a data validation's list is not a formula");
+        // the sheets moved where the workbook's part does not point: the pass cannot check them
+        let moved = rewrite(&plain, &|_, xml| xml.replace("xl/", "x2/").replace("\"worksheets/", "\"../x2/worksheets/"));
+        let moved = rename(&moved, "xl/", "x2/");
+        assert!(crate::import::sheets(&moved).is_err() && crate::import::read(&moved).is_err(), "refused, never laid out unchecked");
+    }
+
+    /// A workbook with each text part passed through `edit` (name, text).
+    fn rewrite(bytes: &[u8], edit: &dyn Fn(&str, String) -> String) -> Vec<u8> {
+        repack(bytes, edit, &|name| name.to_string())
+    }
+
+    /// A workbook with its parts under `from` moved under `to`.
+    fn rename(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+        repack(bytes, &|_, text| text, &|name| name.strip_prefix(from).map_or(name.to_string(), |rest| format!("{to}{rest}")))
+    }
+
+    /// A workbook's parts, each text passed through `edit` and each name through `name_of`.
+    fn repack(bytes: &[u8], edit: &dyn Fn(&str, String) -> String, name_of: &dyn Fn(&str) -> String) -> Vec<u8> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for i in 0..zip.len() {
             let mut f = zip.by_index(i).unwrap();
             let name = f.name().unwrap().to_string();
             let mut data = Vec::new();
             std::io::Read::read_to_end(&mut f, &mut data).unwrap();
-            if name == "xl/workbook.xml" {
-                data = String::from_utf8(data).unwrap().replace("name=\"Sheet1\"", "name=\"&#83;heet1\"").into_bytes();
+            if let Ok(text) = String::from_utf8(data.clone()) {
+                data = edit(&name, text).into_bytes();
             }
-            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            out.start_file(name_of(&name), zip::write::SimpleFileOptions::default()).unwrap();
             std::io::Write::write_all(&mut out, &data).unwrap();
         }
-        let p = code(out.finish().unwrap().into_inner());
-        assert_eq!((p.code.as_str(), p.row), ("hidden_row", Some(7)));
+        out.finish().unwrap().into_inner()
     }
 
     #[test]
