@@ -456,7 +456,7 @@ fn toml_of(key: &str, text: &str, kind: Kind) -> Result<String, &'static str> {
             _ => return Err("plan_book_not_bool"),
         },
         List => {
-            let items: Vec<String> = t.split(['、', '，', ',', '；', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(quoted).collect();
+            let items: Vec<String> = t.split(SEPARATORS).map(str::trim).filter(|s| !s.is_empty()).map(quoted).collect();
             format!("[{}]", items.join(", "))
         }
     })
@@ -505,16 +505,14 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
         let Some((name, rows)) = sheets.iter().find(|(n, _)| is_it(n)) else {
             // every sheet is written, even empty: one missing was deleted or renamed (a copy
             // of a sheet is named "… (2)"), and its rows would be lost
-            {
-                problems.push(BookProblem {
-                    sheet: names.first().cloned().unwrap_or_default(),
-                    row: 0,
-                    col: None,
-                    key: String::new(),
-                    found: sheets.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
-                    code: "plan_book_sheet_missing",
-                });
-            }
+            problems.push(BookProblem {
+                sheet: names.first().cloned().unwrap_or_default(),
+                row: 0,
+                col: None,
+                key: String::new(),
+                found: sheets.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", "),
+                code: "plan_book_sheet_missing",
+            });
             continue;
         };
         let problem = |row: u32, col: Option<usize>, key: &str, found: &str, code: &'static str| BookProblem {
@@ -544,13 +542,14 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
             problems.push(problem(2, None, "", &keys.join(" | "), "plan_book_keys_missing"));
             continue;
         }
+        let col = |key: &str| columns.iter().position(|c| c.is_some_and(|(k, _)| k == key));
         let required_keys: &[&str] = match sheet.path {
             Path::Fields => &["field", "value"],
             Path::Child { .. } => &["of"],
             Path::Top(_) => &[],
         };
         for k in required_keys {
-            if !columns.iter().flatten().any(|(key, _)| key == k) {
+            if col(k).is_none() {
                 problems.push(problem(2, None, k, "", "plan_book_column_missing"));
             }
         }
@@ -567,17 +566,13 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
             }
             let mut row = ReadRow { row: *r, of: None, fields: Vec::new() };
             if sheet.path == Path::Fields {
-                let get = |k: &str| columns.iter().position(|c| c.is_some_and(|(key, _)| key == k)).and_then(|i| cells.get(i)).map(|s| s.trim()).unwrap_or("");
-                let (field, value) = (get("field"), columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value")).and_then(|i| cells.get(i)));
-                let vcol = columns.iter().position(|c| c.is_some_and(|(k, _)| k == "value"));
+                let (fcol, vcol) = (col("field"), col("value"));
+                let field = fcol.and_then(|i| cells.get(i)).map_or("", |s| s.trim());
+                let value = vcol.and_then(|i| cells.get(i));
                 let twice = !fields_seen.insert(field.to_string());
                 match FIELDS.iter().find(|(f, _)| *f == field) {
-                    Some(_) if twice => {
-                        problems.push(problem(*r, columns.iter().position(|c| c.is_some_and(|(k, _)| k == "field")), "field", field, "plan_book_field_twice"))
-                    }
-                    None => {
-                        problems.push(problem(*r, columns.iter().position(|c| c.is_some_and(|(k, _)| k == "field")), "field", field, "plan_book_unknown_field"))
-                    }
+                    Some(_) if twice => problems.push(problem(*r, fcol, "field", field, "plan_book_field_twice")),
+                    None => problems.push(problem(*r, fcol, "field", field, "plan_book_unknown_field")),
                     Some((f, kind)) => match value.filter(|v| !v.trim().is_empty()) {
                         None if *kind == Text && !OPTIONAL.contains(f) && !f.starts_with("previous.") => row.fields.push(format!("{f} = \"\"")),
                         None => {}
@@ -587,8 +582,6 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                         },
                     },
                 }
-                // the field the row is of, to find it given twice
-                row.of = Some(field.to_string());
                 out.push(row);
                 continue;
             }
@@ -610,8 +603,7 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
                 }
             }
             if matches!(sheet.path, Path::Child { .. }) && row.of.is_none() {
-                let c = columns.iter().position(|c| c.is_some_and(|(k, _)| k == "of"));
-                problems.push(problem(*r, c, "of", "", "plan_book_of_missing"));
+                problems.push(problem(*r, col("of"), "of", "", "plan_book_of_missing"));
                 continue;
             }
             out.push(row);
@@ -627,9 +619,14 @@ pub fn from_sheets(sheets: &[SheetRows], tab: impl Fn(&str) -> Vec<String>) -> R
         let seen = ids.entry(key).or_default();
         for r in rows {
             let Some(v) = value_of(&r.fields, id) else { continue };
-            if let Some(first) = seen.insert(v.clone(), r.row) {
-                seen.insert(v.clone(), first);
-                problems.push(BookProblem { sheet: tab.clone(), row: r.row, col: col_of(key, id), key: id.to_string(), found: v, code: "plan_book_id_twice" });
+            match seen.entry(v) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(r.row);
+                }
+                std::collections::btree_map::Entry::Occupied(e) => {
+                    let found = e.key().clone();
+                    problems.push(BookProblem { sheet: tab.clone(), row: r.row, col: col_of(key, id), key: id.to_string(), found, code: "plan_book_id_twice" });
+                }
             }
         }
     }

@@ -640,17 +640,23 @@ fn open_workbook(bytes: &[u8]) -> Result<Opened<'_>, Vec<Problem>> {
     Ok((Xlsx::new(Cursor::new(bytes)).map_err(corrupt)?, zip))
 }
 
-/// The first visible sheet of a workbook (`.xlsx`) as rows of text, each with its number as the
-/// spreadsheet shows it: for a table of another shape than the data loop's (an indicator
-/// framework). The same limits as an import: size, unpacked size, rows.
-pub fn sheet_rows(bytes: &[u8]) -> Result<SheetRows, Vec<Problem>> {
+/// A workbook of tables (not a template) opened with the limits of an import: its size, that it
+/// is an `.xlsx` at all, and its unpacked size.
+fn open_table_workbook(bytes: &[u8]) -> Result<Opened<'_>, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
         return Err(vec![Problem::file("too_large", format!("{} bytes", bytes.len()), Text::new("import.expected.size").arg("mb", MAX_BYTES / 1024 / 1024))]);
     }
     if !bytes.starts_with(b"PK\x03\x04") {
         return Err(vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))]);
     }
-    let (mut wb, _) = open_workbook(bytes)?;
+    open_workbook(bytes)
+}
+
+/// The first visible sheet of a workbook (`.xlsx`) as rows of text, each with its number as the
+/// spreadsheet shows it: for a table of another shape than the data loop's (an indicator
+/// framework). The same limits as an import: size, unpacked size, rows.
+pub fn sheet_rows(bytes: &[u8]) -> Result<SheetRows, Vec<Problem>> {
+    let (mut wb, _) = open_table_workbook(bytes)?;
     let sheet = wb
         .sheets_metadata()
         .iter()
@@ -666,13 +672,7 @@ pub fn sheet_rows(bytes: &[u8]) -> Result<SheetRows, Vec<Problem>> {
 /// limits as an import; what a person looking at the sheets would not see is refused, with its
 /// sheet and cell: a hidden sheet, a hidden row that holds data, a formula, merged cells.
 pub fn sheets(bytes: &[u8]) -> Result<Vec<SheetRows>, Vec<Problem>> {
-    if bytes.len() > MAX_BYTES {
-        return Err(vec![Problem::file("too_large", format!("{} bytes", bytes.len()), Text::new("import.expected.size").arg("mb", MAX_BYTES / 1024 / 1024))]);
-    }
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(vec![Problem::file("not_a_workbook", "", Text::new("import.expected.workbook_with_table"))]);
-    }
-    let (mut wb, mut zip) = open_workbook(bytes)?;
+    let (mut wb, mut zip) = open_table_workbook(bytes)?;
     let meta: Vec<(String, bool)> = wb.sheets_metadata().iter().map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible)).collect();
     let mut out = Vec::with_capacity(meta.len());
     let mut cells = 0u64;

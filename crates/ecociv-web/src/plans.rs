@@ -147,13 +147,13 @@ impl PlanForm {
         self.fields.get(name).map(|v| v.trim()).unwrap_or_default()
     }
 
-    /// The plan's data as sent: the workbook or the files, never both.
-    pub(crate) fn sent(&self) -> Result<ecociv_app::zones::PlanFiles, WebError> {
+    /// The plan's data as sent, taken out of the form: the workbook or the files, never both.
+    pub(crate) fn sent(&mut self) -> Result<ecociv_app::zones::PlanFiles, WebError> {
         use ecociv_app::zones::PlanFiles;
-        match &self.book {
+        match self.book.take() {
             Some(_) if !self.files.is_empty() => Err(WebError::bad_request("plan_sent_twice")),
-            Some(b) => Ok(PlanFiles::Book(b.clone())),
-            None => Ok(PlanFiles::Files(self.files.clone())),
+            Some(b) => Ok(PlanFiles::Book(b)),
+            None => Ok(PlanFiles::Files(std::mem::take(&mut self.files))),
         }
     }
 }
@@ -186,7 +186,7 @@ pub(crate) async fn read_plan_form(mut m: axum::extract::Multipart) -> Result<Pl
 }
 
 async fn issue(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, m: axum::extract::Multipart) -> Response {
-    let form = match read_plan_form(m).await {
+    let mut form = match read_plan_form(m).await {
         Ok(f) => f,
         Err(e) => return error_page(&st, l, &uri, e),
     };

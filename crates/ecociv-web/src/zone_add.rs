@@ -41,7 +41,7 @@ async fn form(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Au
 }
 
 async fn create(State(st): State<AppState>, Lang(l): Lang, uri: OriginalUri, a: Authed, m: axum::extract::Multipart) -> Response {
-    let form = match crate::plans::read_plan_form(m).await {
+    let mut form = match crate::plans::read_plan_form(m).await {
         Ok(f) => f,
         Err(e) => return error_page(&st, l, &uri, e),
     };
